@@ -1,0 +1,16 @@
+/**
+ * `@waiaas/database` is the WAIaaS data layer: the Prisma 7 schema and its committed
+ * migrations, a client factory over `pg` (`@prisma/adapter-pg`, no native engine), an
+ * offline migrator interchangeable with `prisma migrate deploy`, error predicates, and the
+ * repositories that own every query more than a one-liner (locking, spend accounting,
+ * claiming work).
+ */
+export { createPrismaClient, type DatabaseConfig, type PrismaClient } from './client.js';
+export { isUniqueViolation, isCheckViolation, isForeignKeyViolation, isRetriableError } from './errors.js';
+export { migrate, readMigrations, MigrationError, type MigrateOptions, type MigrateResult } from './migrator.js';
+export { Prisma } from './generated/prisma/client.js';
+export * from './generated/prisma/enums.js';
+export type * from './generated/prisma/models.js';
+
+/** The client handed to `prisma.$transaction(async (tx) => ...)` callbacks. */
+export type TransactionClient = import('./generated/prisma/client.js').Prisma.TransactionClient;
