@@ -7,11 +7,24 @@ const RETRIABLE_SQLSTATES = new Set([
   '55P03', // lock_not_available
 ]);
 
-function sqlState(error: unknown): string | undefined {
+/**
+ * The PostgreSQL SQLSTATE behind an error, whether it came through Prisma's driver adapter
+ * (PrismaClientKnownRequestError.meta.driverAdapterError.cause.originalCode) or raw `pg`
+ * (DatabaseError.code). Prisma's own P-codes are not SQLSTATEs and are never returned.
+ */
+export function sqlState(error: unknown): string | undefined {
   if (typeof error !== 'object' || error === null) return undefined;
-  const e = error as { code?: unknown; meta?: { driverAdapterError?: { cause?: { originalCode?: unknown; code?: unknown } } }; cause?: unknown };
-  if (typeof e.code === 'string' && /^[0-9A-Z]{5}$/.test(e.code)) return e.code;
-  const cause = e.meta?.driverAdapterError?.cause;
+  if (error instanceof Prisma.PrismaClientKnownRequestError) {
+    const meta = error.meta as
+      | { driverAdapterError?: { cause?: { originalCode?: unknown } } }
+      | undefined;
+    const code = meta?.driverAdapterError?.cause?.originalCode;
+    return typeof code === 'string' ? code : undefined;
+  }
+  const e = error as { code?: unknown; severity?: unknown; cause?: unknown };
+  // pg's DatabaseError carries both a severity and a five-character SQLSTATE.
+  if (typeof e.code === 'string' && typeof e.severity === 'string' && e.code.length === 5) return e.code;
+  const cause = (e as { cause?: { originalCode?: unknown } }).cause;
   if (typeof cause?.originalCode === 'string') return cause.originalCode;
   if (e.cause !== undefined && e.cause !== error) return sqlState(e.cause);
   return undefined;

@@ -6,11 +6,13 @@
  * claiming work).
  */
 export { createPrismaClient, type DatabaseConfig, type PrismaClient } from './client.js';
-export { isUniqueViolation, isCheckViolation, isForeignKeyViolation, isRetriableError } from './errors.js';
+export { isUniqueViolation, isCheckViolation, isForeignKeyViolation, isRetriableError, sqlState } from './errors.js';
 export { migrate, readMigrations, MigrationError, type MigrateOptions, type MigrateResult } from './migrator.js';
+import { type Prisma } from './generated/prisma/client.js';
+
 export { Prisma } from './generated/prisma/client.js';
 export * from './generated/prisma/enums.js';
 export type * from './generated/prisma/models.js';
 
 /** The client handed to `prisma.$transaction(async (tx) => ...)` callbacks. */
-export type TransactionClient = import('./generated/prisma/client.js').Prisma.TransactionClient;
+export type TransactionClient = Prisma.TransactionClient;
