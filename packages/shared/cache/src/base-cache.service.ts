@@ -1,0 +1,256 @@
+import { randomUUID } from 'node:crypto';
+import type {
+  CacheEvent,
+  CacheHealth,
+  CacheOperation,
+  CacheService,
+  CacheServiceOptions,
+  CacheStats,
+  InvalidationListener,
+} from './cache.types.js';
+import { decodeCacheValue, encodeCacheValue } from './codec.js';
+import { CacheError } from './errors.js';
+import { buildTtlTable, type CacheTtlTable, DEFAULT_TTL_SECONDS, keyspaceOf, resolveTtlSeconds } from './keys.js';
+
+/** A raw value read by a subclass, and the layer that answered. */
+export interface StoreRead {
+  raw: string;
+  layer: 'l1' | 'store';
+}
+
+/** One getOrSet fetch in flight for a key, shared by every caller that misses meanwhile. */
+interface Flight {
+  promise: Promise<unknown>;
+  /** Set when the key is invalidated during the fetch: its result must not be cached. */
+  invalidated: boolean;
+}
+
+/**
+ * What both implementations share: key and TTL validation, encoding, single-flight
+ * getOrSet, invalidation listeners and counters. Subclasses only talk to their store; any
+ * error a store method throws is absorbed here (counted, reported), never passed on.
+ */
+export abstract class BaseCacheService implements CacheService {
+  abstract readonly backend: 'redis' | 'memory';
+
+  protected readonly prefix: string;
+  /** Identifies this instance in invalidation messages, so it ignores its own. */
+  protected readonly instanceId = randomUUID();
+  private readonly ttlTable: Readonly<CacheTtlTable>;
+  private readonly defaultTtlSeconds: number;
+  private readonly onEvent: ((event: CacheEvent) => void) | undefined;
+  private readonly flights = new Map<string, Flight>();
+  private readonly listeners = new Set<{ prefix: string; listener: InvalidationListener }>();
+  private readonly counters: CacheStats = {
+    hits: 0,
+    misses: 0,
+    errors: 0,
+    fetches: 0,
+    coalesced: 0,
+    l1Hits: 0,
+    remoteInvalidations: 0,
+  };
+
+  protected constructor(options: CacheServiceOptions) {
+    this.prefix = options.prefix ?? '';
+    this.ttlTable = buildTtlTable(options.ttl);
+    this.defaultTtlSeconds = options.defaultTtlSeconds ?? DEFAULT_TTL_SECONDS;
+    if (!(Number.isFinite(this.defaultTtlSeconds) && this.defaultTtlSeconds > 0)) {
+      throw new CacheError(
+        'CACHE_INVALID_CONFIG',
+        { option: 'defaultTtlSeconds', reason: 'must be a positive, finite number of seconds' },
+        `Invalid defaultTtlSeconds: ${String(options.defaultTtlSeconds)}`,
+      );
+    }
+    this.onEvent = options.onEvent;
+  }
+
+  // ---- store primitives (keys here carry the prefix; errors are absorbed by callers) ----
+
+  /** The raw stored string and where it came from, or undefined. L1 (if any) first. */
+  protected abstract readStore(fullKey: string, key: string): Promise<StoreRead | undefined>;
+  protected abstract writeStore(fullKey: string, key: string, raw: string, ttlMs: number): Promise<void>;
+  protected abstract deleteStore(fullKeys: readonly string[]): Promise<void>;
+  /** Sends an invalidation to the other instances (keys without prefix). */
+  protected abstract broadcast(keys: readonly string[]): Promise<void>;
+  /** Drops keys from the in-process layer, if the implementation has one. */
+  protected abstract dropLocal(keys: readonly string[]): void;
+  abstract health(): Promise<CacheHealth>;
+  abstract close(): Promise<void>;
+
+  // ---- CacheService ----
+
+  async get<T>(key: string): Promise<T | undefined> {
+    assertKey(key);
+    let read: StoreRead | undefined;
+    try {
+      read = await this.readStore(this.prefix + key, key);
+    } catch (error) {
+      this.storeError('get', error);
+      this.recordMiss(key);
+      return undefined;
+    }
+    if (read === undefined) {
+      this.recordMiss(key);
+      return undefined;
+    }
+    try {
+      const value = decodeCacheValue<T>(read.raw);
+      this.counters.hits += 1;
+      if (read.layer === 'l1') this.counters.l1Hits += 1;
+      this.emit({ type: 'hit', keyspace: keyspaceOf(key), layer: read.layer });
+      return value;
+    } catch (error) {
+      // Something else wrote this key; treat it as absent rather than fail the read.
+      this.storeError('get', error);
+      this.recordMiss(key);
+      return undefined;
+    }
+  }
+
+  async set<T>(key: string, value: T, ttlSeconds?: number): Promise<void> {
+    assertKey(key);
+    const ttl = resolveTtlSeconds(key, ttlSeconds, this.ttlTable, this.defaultTtlSeconds);
+    const raw = encodeCacheValue(key, value);
+    await this.writeEncoded(key, raw, ttl);
+  }
+
+  async delete(key: string): Promise<void> {
+    await this.deleteMany([key]);
+  }
+
+  async deleteMany(keys: readonly string[]): Promise<void> {
+    keys.forEach(assertKey);
+    if (keys.length === 0) return;
+    try {
+      await this.deleteStore(keys.map((k) => this.prefix + k));
+    } catch (error) {
+      this.storeError('delete', error);
+    }
+    this.invalidateLocally(keys, 'local');
+    await this.safeBroadcast(keys);
+  }
+
+  getOrSet<T>(key: string, fetcher: () => Promise<T>, ttlSeconds?: number): Promise<T> {
+    assertKey(key);
+    // Validate the TTL before anything runs, so a bad call fails the same way hit or miss.
+    const ttl = resolveTtlSeconds(key, ttlSeconds, this.ttlTable, this.defaultTtlSeconds);
+    const existing = this.flights.get(key);
+    if (existing) {
+      this.counters.coalesced += 1;
+      this.emit({ type: 'coalesced', keyspace: keyspaceOf(key) });
+      return existing.promise as Promise<T>;
+    }
+    // Hand-written single-flight (a Map of promises): the libraries for it (p-memoize & co.)
+    // cannot be told to forget a flight when the key is invalidated mid-fetch, which is what
+    // keeps a stale fetch result out of the cache.
+    const flight: Flight = { promise: Promise.resolve(), invalidated: false };
+    flight.promise = (async (): Promise<T> => {
+      try {
+        const cached = await this.get<T>(key);
+        if (cached !== undefined) return cached;
+        this.counters.fetches += 1;
+        this.emit({ type: 'fetch', keyspace: keyspaceOf(key) });
+        const value = await fetcher();
+        if (value !== undefined && !flight.invalidated) {
+          await this.writeEncoded(key, encodeCacheValue(key, value), ttl);
+        }
+        return value;
+      } finally {
+        if (this.flights.get(key) === flight) this.flights.delete(key);
+      }
+    })();
+    this.flights.set(key, flight);
+    return flight.promise as Promise<T>;
+  }
+
+  async writeThrough<T>(key: string, value: T, ttlSeconds?: number): Promise<void> {
+    await this.set(key, value, ttlSeconds);
+    await this.publishInvalidation([key]);
+  }
+
+  async publishInvalidation(keys: readonly string[]): Promise<void> {
+    keys.forEach(assertKey);
+    if (keys.length === 0) return;
+    this.invalidateLocally(keys, 'local');
+    await this.safeBroadcast(keys);
+  }
+
+  onInvalidate(keyPrefix: string, listener: InvalidationListener): () => void {
+    const entry = { prefix: keyPrefix, listener };
+    this.listeners.add(entry);
+    return () => {
+      this.listeners.delete(entry);
+    };
+  }
+
+  stats(): CacheStats {
+    return { ...this.counters };
+  }
+
+  // ---- helpers for subclasses ----
+
+  /** Applies an invalidation: drop local copies, forget in-flight fetches, run listeners. */
+  protected invalidateLocally(keys: readonly string[], origin: 'local' | 'remote'): void {
+    this.dropLocal(keys);
+    for (const key of keys) {
+      const flight = this.flights.get(key);
+      if (flight) {
+        flight.invalidated = true;
+        this.flights.delete(key);
+      }
+      if (origin === 'remote') this.counters.remoteInvalidations += 1;
+      this.emit({ type: 'invalidated', keyspace: keyspaceOf(key), origin });
+      for (const { prefix, listener } of this.listeners) {
+        if (!key.startsWith(prefix)) continue;
+        try {
+          listener(key);
+        } catch (error) {
+          this.storeError('subscribe', error);
+        }
+      }
+    }
+  }
+
+  /** Counts and reports an absorbed store failure. */
+  protected storeError(operation: CacheOperation, error: unknown): void {
+    if (operation !== 'connection') this.counters.errors += 1;
+    this.emit({ type: 'error', operation, error });
+  }
+
+  protected emit(event: CacheEvent): void {
+    if (!this.onEvent) return;
+    try {
+      this.onEvent(event);
+    } catch {
+      // A metrics hook must never break a cache read.
+    }
+  }
+
+  private recordMiss(key: string): void {
+    this.counters.misses += 1;
+    this.emit({ type: 'miss', keyspace: keyspaceOf(key) });
+  }
+
+  private async writeEncoded(key: string, raw: string, ttlSeconds: number): Promise<void> {
+    try {
+      await this.writeStore(this.prefix + key, key, raw, Math.max(1, Math.round(ttlSeconds * 1000)));
+    } catch (error) {
+      this.storeError('set', error);
+    }
+  }
+
+  private async safeBroadcast(keys: readonly string[]): Promise<void> {
+    try {
+      await this.broadcast(keys);
+    } catch (error) {
+      this.storeError('publish', error);
+    }
+  }
+}
+
+function assertKey(key: string): void {
+  if (typeof key !== 'string' || key.length === 0) {
+    throw new CacheError('CACHE_INVALID_KEY', { key: String(key) }, `Invalid cache key: ${JSON.stringify(key)}`);
+  }
+}

@@ -1,0 +1,146 @@
+import type { CacheTtlTable } from './keys.js';
+
+/** Result of {@link CacheService.health}, for a readiness probe. */
+export interface CacheHealth {
+  /** True when the backing store answered (always true in memory). */
+  ok: boolean;
+  /** `'redis'` or `'memory'`. */
+  backend: 'redis' | 'memory';
+  /** Round-trip time of a PING, when it answered. */
+  latencyMs?: number;
+  /** Why it is not ok (never contains credentials). */
+  error?: string;
+}
+
+/** Running counters since the service was created. */
+export interface CacheStats {
+  /** Reads answered from the cache (L1 or store). */
+  hits: number;
+  /** Reads the cache could not answer (absent, expired, or the store unreachable). */
+  misses: number;
+  /** Store operations that failed (Redis down, timeout); each was absorbed, never thrown. */
+  errors: number;
+  /** Fetcher calls made by getOrSet. */
+  fetches: number;
+  /** getOrSet callers that joined another caller's in-flight fetch instead of fetching. */
+  coalesced: number;
+  /** Reads answered by the in-process L1 layer (a subset of `hits`). */
+  l1Hits: number;
+  /** Keys dropped because of an invalidation message from another instance. */
+  remoteInvalidations: number;
+}
+
+/** One observable event, for mapping onto metrics (e.g. prom-client counters). */
+export type CacheEvent =
+  | { type: 'hit'; keyspace: string; layer: 'l1' | 'store' }
+  | { type: 'miss'; keyspace: string }
+  | { type: 'fetch'; keyspace: string }
+  | { type: 'coalesced'; keyspace: string }
+  | { type: 'invalidated'; keyspace: string; origin: 'local' | 'remote' }
+  | { type: 'error'; operation: CacheOperation; error: unknown };
+
+/** The store operation an error event came from. */
+export type CacheOperation =
+  | 'get'
+  | 'set'
+  | 'delete'
+  | 'publish'
+  | 'subscribe'
+  | 'health'
+  | 'connection';
+
+/**
+ * Called with each invalidated key (without the deployment prefix), on every instance,
+ * including the one that deleted it. Must not throw (errors are reported as events).
+ */
+export type InvalidationListener = (key: string) => void;
+
+/** Options shared by both implementations. */
+export interface CacheServiceOptions {
+  /**
+   * Prepended to every key and to the invalidation channel, e.g. `'waiaas:'`; isolates
+   * deployments (and tests) sharing a Redis. Should not contain `{` `}` (Cluster hash tags).
+   */
+  prefix?: string;
+  /** TTL overrides / additions by keyspace, merged into {@link CACHE_TTL}. */
+  ttl?: Partial<CacheTtlTable>;
+  /** TTL for keys whose keyspace has none in the table (default 60 s). */
+  defaultTtlSeconds?: number;
+  /** Receives every {@link CacheEvent}; keep it cheap and non-throwing. */
+  onEvent?: (event: CacheEvent) => void;
+}
+
+/**
+ * A key/value cache with TTLs, single-flight reads and cross-instance invalidation. Keys are
+ * given without the deployment prefix (`CacheKeys.policy(id)`); values are any data
+ * {@link encodeCacheValue} accepts (JSON plus bigint, Date, Map, Set). `undefined` is never a
+ * value: `get` returns it for a miss.
+ *
+ * A store outage never throws from these methods: reads miss (getOrSet calls the fetcher),
+ * writes and invalidations are best effort, and `health()` reports it. Only caller mistakes
+ * throw, as {@link CacheError}.
+ *
+ * @example
+ * ```ts
+ * const policy = await cache.getOrSet(CacheKeys.policy(walletId), () => repo.load(walletId));
+ * await cache.writeThrough(CacheKeys.policy(walletId), updated); // every instance sees it
+ * await cache.delete(CacheKeys.agent(agentId));                  // on revoke
+ * ```
+ */
+export interface CacheService {
+  /** `'redis'` or `'memory'`. */
+  readonly backend: 'redis' | 'memory';
+
+  /** The value stored under `key`, or `undefined` on a miss (or when the store is down). */
+  get<T>(key: string): Promise<T | undefined>;
+
+  /**
+   * Stores `value` for `ttlSeconds` (default: the keyspace's TTL). Best effort.
+   * @throws {CacheError} `CACHE_VALUE_NOT_ENCODABLE`, `CACHE_INVALID_TTL`, `CACHE_INVALID_KEY`
+   */
+  set<T>(key: string, value: T, ttlSeconds?: number): Promise<void>;
+
+  /**
+   * Deletes `key` from the store and from every instance's in-process layer (pub/sub), and
+   * runs the {@link onInvalidate} listeners on every instance.
+   */
+  delete(key: string): Promise<void>;
+
+  /** {@link delete} for several keys (one invalidation message). */
+  deleteMany(keys: readonly string[]): Promise<void>;
+
+  /**
+   * The cached value, or the fetcher's value (then cached). Concurrent misses for one key in
+   * this process share ONE fetcher call. A fetcher error is passed to every waiter and not
+   * cached; a fetcher result of `undefined` is returned but not cached. If the key is
+   * invalidated while the fetch runs, its result is returned but not cached (it may be stale).
+   */
+  getOrSet<T>(key: string, fetcher: () => Promise<T>, ttlSeconds?: number): Promise<T>;
+
+  /**
+   * Stores the new value and tells every instance to drop its in-process copy (for data
+   * that must change everywhere at once, like a wallet's policy).
+   */
+  writeThrough<T>(key: string, value: T, ttlSeconds?: number): Promise<void>;
+
+  /**
+   * Tells every instance (this one included) to drop these keys from its in-process layer
+   * and run its listeners, without deleting them from the store.
+   */
+  publishInvalidation(keys: readonly string[]): Promise<void>;
+
+  /**
+   * Runs `listener` for every invalidated key starting with `keyPrefix` (`''` for all), on
+   * this instance, whichever instance caused it. Returns an unsubscribe function.
+   */
+  onInvalidate(keyPrefix: string, listener: InvalidationListener): () => void;
+
+  /** Pings the store, for readiness. Never throws. */
+  health(): Promise<CacheHealth>;
+
+  /** A snapshot of the counters. */
+  stats(): CacheStats;
+
+  /** Releases connections this service opened (not a client passed in). Idempotent. */
+  close(): Promise<void>;
+}

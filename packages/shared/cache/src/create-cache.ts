@@ -1,0 +1,194 @@
+import { Cluster, type ClusterNode, type ClusterOptions, Redis, type RedisOptions } from 'ioredis';
+import type { CacheHealth, CacheService, CacheServiceOptions } from './cache.types.js';
+import { CacheError } from './errors.js';
+import { MemoryCacheService } from './memory-cache.service.js';
+import {
+  MemoryRateLimiter,
+  type RateLimiter,
+  type RateLimiterOptions,
+  RedisRateLimiter,
+} from './rate-limiter.js';
+import { type L1Options, RedisCacheService } from './redis-cache.service.js';
+
+/**
+ * ioredis options for a cache that must never make a request wait on Redis: no offline
+ * queue (a command while disconnected fails at once), one retry per command, a 1 s command
+ * timeout, and reconnecting forever with capped backoff so the service recovers by itself.
+ *
+ * @example
+ * ```ts
+ * const client = new Redis(url, resilientRedisOptions({ connectionName: 'api' }));
+ * ```
+ */
+export function resilientRedisOptions(overrides: RedisOptions = {}): RedisOptions {
+  return {
+    enableOfflineQueue: false,
+    maxRetriesPerRequest: 1,
+    commandTimeout: 1000,
+    connectTimeout: 2000,
+    retryStrategy: (times: number) => Math.min(50 * 2 ** Math.min(times, 6), 2000),
+    enableAutoPipelining: true,
+    lazyConnect: true,
+    ...overrides,
+  };
+}
+
+/** Options of {@link createCache}. */
+export interface CreateCacheOptions extends CacheServiceOptions {
+  /** `redis://…` of a single node. Neither this nor `cluster`: in-process cache. */
+  redisUrl?: string;
+  /** Redis Cluster start-up nodes (ioredis `Cluster`). */
+  cluster?: { nodes: ClusterNode[]; options?: ClusterOptions };
+  /** Extra ioredis options (single node, or each Cluster node's `redisOptions`). */
+  redisOptions?: RedisOptions;
+  /** In-process L1 in front of Redis (see {@link L1Options}). Default none. */
+  l1?: L1Options;
+  /** Default rate limiter: points per window (default 1200 a minute). */
+  rateLimit?: Partial<Pick<RateLimiterOptions, 'points' | 'windowSeconds'>>;
+  /**
+   * Throw {@link CacheError} `CACHE_UNAVAILABLE` when Redis cannot be reached at start-up
+   * (default true: fail fast). With false, start anyway and keep reconnecting.
+   */
+  failFast?: boolean;
+  /** Longest to wait for Redis at start-up. Default 5000 ms. */
+  connectTimeoutMs?: number;
+}
+
+/** What {@link createCache} returns: the cache, a rate limiter, and their lifecycle. */
+export interface CacheBundle {
+  /** `'redis'` or `'memory'`. */
+  readonly backend: 'redis' | 'memory';
+  readonly cache: CacheService;
+  /** Per-key limiter with the configured defaults, keyspace `ratelimit`. */
+  readonly rateLimiter: RateLimiter;
+  /** Another limiter on the same store (other points, window or keyspace). */
+  createRateLimiter(options: Omit<RateLimiterOptions, 'prefix'>): RateLimiter;
+  /** Readiness: pings Redis (always ok in memory). */
+  health(): Promise<CacheHealth>;
+  /** Closes the cache and every connection it opened. */
+  close(): Promise<void>;
+}
+
+/** Default rate limit: at least 1200 requests a minute per key (issue 5). */
+export const DEFAULT_RATE_LIMIT_POINTS = 1200;
+
+/**
+ * Builds the cache from configuration: Redis single node (`redisUrl`), Redis Cluster
+ * (`cluster`), or in process when neither is given (zero-configuration run, SPEC §8).
+ *
+ * @throws {CacheError} `CACHE_UNAVAILABLE` when Redis cannot be reached at start-up and
+ *   `failFast` is not false; `CACHE_INVALID_CONFIG` for contradictory options
+ * @example
+ * ```ts
+ * const { cache, rateLimiter, health, close } = await createCache({
+ *   redisUrl: process.env.REDIS_URL, // undefined → in-process
+ *   prefix: 'waiaas:',
+ * });
+ * const policy = await cache.getOrSet(CacheKeys.policy(walletId), () => load(walletId));
+ * await close();
+ * ```
+ */
+export async function createCache(options: CreateCacheOptions = {}): Promise<CacheBundle> {
+  const prefix = options.prefix ?? 'waiaas:';
+  const limit = {
+    points: options.rateLimit?.points ?? DEFAULT_RATE_LIMIT_POINTS,
+    windowSeconds: options.rateLimit?.windowSeconds ?? 60,
+  };
+  if (options.redisUrl !== undefined && options.cluster !== undefined) {
+    throw new CacheError(
+      'CACHE_INVALID_CONFIG',
+      { option: 'redisUrl/cluster', reason: 'give one of them, not both' },
+      'createCache: redisUrl and cluster are mutually exclusive',
+    );
+  }
+
+  if (options.redisUrl === undefined && options.cluster === undefined) {
+    const cache = new MemoryCacheService({ ...options, prefix });
+    const make = (o: Omit<RateLimiterOptions, 'prefix'>): RateLimiter =>
+      new MemoryRateLimiter({ ...o, prefix });
+    return {
+      backend: 'memory',
+      cache,
+      rateLimiter: make(limit),
+      createRateLimiter: make,
+      health: () => cache.health(),
+      close: () => cache.close(),
+    };
+  }
+
+  const redisOptions = resilientRedisOptions(options.redisOptions);
+  const client: Redis | Cluster = options.cluster
+    ? new Cluster(options.cluster.nodes, {
+        enableOfflineQueue: false,
+        lazyConnect: true,
+        clusterRetryStrategy: redisOptions.retryStrategy,
+        enableAutoPipelining: true,
+        ...options.cluster.options,
+        redisOptions: { ...redisOptions, ...options.cluster.options?.redisOptions },
+      })
+    : new Redis(options.redisUrl ?? '', redisOptions);
+  const target = options.cluster
+    ? `cluster of ${options.cluster.nodes.length} node(s)`
+    : redactUrl(options.redisUrl ?? '');
+
+  // Connect before building the service, so the first requests do not miss for nothing.
+  const connected = await connectWithin(client, options.connectTimeoutMs ?? 5000);
+  if (!connected.ok && options.failFast !== false) {
+    client.disconnect();
+    throw new CacheError(
+      'CACHE_UNAVAILABLE',
+      { target, reason: connected.reason },
+      `Redis unreachable at start-up (${target}): ${connected.reason}`,
+    );
+  }
+
+  const cache = new RedisCacheService({
+    ...options,
+    prefix,
+    client,
+    ownsClient: true,
+  });
+  if (connected.ok) {
+    await cache.waitForSubscription(options.connectTimeoutMs ?? 5000).catch(() => undefined);
+  }
+  const make = (o: Omit<RateLimiterOptions, 'prefix'>): RateLimiter =>
+    new RedisRateLimiter(client, { ...o, prefix });
+  return {
+    backend: 'redis',
+    cache,
+    rateLimiter: make(limit),
+    createRateLimiter: make,
+    health: () => cache.health(),
+    close: () => cache.close(),
+  };
+}
+
+async function connectWithin(
+  client: Redis | Cluster,
+  timeoutMs: number,
+): Promise<{ ok: true } | { ok: false; reason: string }> {
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    await Promise.race([
+      client.connect(),
+      new Promise((_, reject) => {
+        timer = setTimeout(() => reject(new Error(`no connection within ${timeoutMs} ms`)), timeoutMs);
+      }),
+    ]);
+    return { ok: true };
+  } catch (error) {
+    return { ok: false, reason: error instanceof Error ? error.message : String(error) };
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** host:port of a Redis URL, never its credentials. */
+function redactUrl(url: string): string {
+  try {
+    const parsed = new URL(url);
+    return `${parsed.protocol}//${parsed.host}`;
+  } catch {
+    return 'redis (unparseable URL)';
+  }
+}

@@ -1,0 +1,74 @@
+import { LRUCache } from 'lru-cache';
+import { BaseCacheService, type StoreRead } from './base-cache.service.js';
+import type { CacheHealth, CacheServiceOptions } from './cache.types.js';
+import { CacheError } from './errors.js';
+
+/** Options of {@link MemoryCacheService}. */
+export interface MemoryCacheServiceOptions extends CacheServiceOptions {
+  /** Bound on the number of entries; the least recently used go first (default 10 000). */
+  maxEntries?: number;
+}
+
+/**
+ * The in-process {@link CacheService} for running without Redis (SPEC §8: zero-configuration
+ * local run): same behaviour, TTLs honoured, size bounded by an LRU (`lru-cache`). Values are
+ * stored encoded, as in Redis, so a caller mutating a returned object never changes the
+ * cache. Invalidation reaches this process's listeners only: there is no other instance to
+ * tell when there is no Redis.
+ *
+ * @example
+ * ```ts
+ * const cache = new MemoryCacheService({ prefix: 'waiaas:' });
+ * const balance = await cache.getOrSet(CacheKeys.balance(address), () => rpc.balance(address));
+ * ```
+ */
+export class MemoryCacheService extends BaseCacheService {
+  readonly backend = 'memory' as const;
+  private readonly entries: LRUCache<string, string>;
+
+  constructor(options: MemoryCacheServiceOptions = {}) {
+    super(options);
+    const max = options.maxEntries ?? 10_000;
+    if (!(Number.isInteger(max) && max > 0)) {
+      throw new CacheError(
+        'CACHE_INVALID_CONFIG',
+        { option: 'maxEntries', reason: 'must be a positive integer' },
+        `Invalid maxEntries: ${String(options.maxEntries)}`,
+      );
+    }
+    // Every entry gets its own TTL at set(); expired entries are dropped when read.
+    this.entries = new LRUCache<string, string>({ max });
+  }
+
+  protected readStore(fullKey: string): Promise<StoreRead | undefined> {
+    const raw = this.entries.get(fullKey);
+    return Promise.resolve(raw === undefined ? undefined : { raw, layer: 'store' });
+  }
+
+  protected writeStore(fullKey: string, _key: string, raw: string, ttlMs: number): Promise<void> {
+    this.entries.set(fullKey, raw, { ttl: ttlMs });
+    return Promise.resolve();
+  }
+
+  protected deleteStore(fullKeys: readonly string[]): Promise<void> {
+    for (const key of fullKeys) this.entries.delete(key);
+    return Promise.resolve();
+  }
+
+  protected broadcast(): Promise<void> {
+    return Promise.resolve();
+  }
+
+  protected dropLocal(): void {
+    // The store is the local layer; delete() already removed the keys from it.
+  }
+
+  health(): Promise<CacheHealth> {
+    return Promise.resolve({ ok: true, backend: 'memory', latencyMs: 0 });
+  }
+
+  close(): Promise<void> {
+    this.entries.clear();
+    return Promise.resolve();
+  }
+}

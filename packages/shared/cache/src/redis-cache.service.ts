@@ -1,0 +1,276 @@
+import { Cluster, type Redis } from 'ioredis';
+import { LRUCache } from 'lru-cache';
+import { BaseCacheService, type StoreRead } from './base-cache.service.js';
+import type { CacheHealth, CacheServiceOptions } from './cache.types.js';
+import { CacheError } from './errors.js';
+import { keyspaceOf } from './keys.js';
+
+/** The invalidation channel (the service prefix is prepended), from the seed. */
+export const INVALIDATION_CHANNEL = 'cache:invalidate';
+
+/** In-process layer in front of Redis, for keys read on every request. */
+export interface L1Options {
+  /** Keyspaces kept in L1, e.g. `['agent']`. Others always go to Redis. */
+  keyspaces: readonly string[];
+  /** Longest an entry lives in L1 (never longer than its Redis TTL). Default 5 s. */
+  ttlSeconds?: number;
+  /** LRU bound. Default 10 000. */
+  maxEntries?: number;
+}
+
+/** Options of {@link RedisCacheService}. */
+export interface RedisCacheServiceOptions extends CacheServiceOptions {
+  /**
+   * A connected (or connecting) ioredis `Redis` or `Cluster`. Give it the options of
+   * {@link resilientRedisOptions} (no offline queue, short command timeout, endless
+   * reconnects) so an outage costs a fast miss, never a queue. Do not set ioredis
+   * `keyPrefix`: use `prefix` (it keeps Cluster hash tags working and applies to pub/sub).
+   */
+  client: Redis | Cluster;
+  /** Close `client` in close(). Default false (the caller owns what it passed in). */
+  ownsClient?: boolean;
+  /** In-process L1 layer. Default none: every read goes to Redis. */
+  l1?: L1Options;
+  /** Longest health() waits for PING. Default 1000 ms. */
+  healthTimeoutMs?: number;
+}
+
+interface InvalidationMessage {
+  v: 1;
+  origin: string;
+  keys: string[];
+}
+
+/**
+ * {@link CacheService} over ioredis, single node or Cluster. Every instance subscribes (on a
+ * duplicated connection) to `<prefix>cache:invalidate`: a `delete`, `writeThrough` or
+ * `publishInvalidation` on any instance drops the keys from every instance's L1 layer and
+ * runs every instance's {@link CacheService.onInvalidate} listeners.
+ *
+ * Redis down: a command is not even attempted unless the client is `ready`, so reads miss at
+ * once (getOrSet falls through to its fetcher), writes and invalidations are skipped, nothing
+ * queues and nothing throws; ioredis keeps reconnecting and the service recovers by itself.
+ * L1 is bypassed and emptied whenever the subscription is down, since invalidations may have
+ * been missed.
+ *
+ * @example
+ * ```ts
+ * const client = new Redis(process.env.REDIS_URL!, resilientRedisOptions());
+ * const cache = new RedisCacheService({ client, prefix: 'waiaas:', l1: { keyspaces: ['agent'] } });
+ * cache.onInvalidate('agent:', (key) => authCache.delete(key));
+ * ```
+ */
+export class RedisCacheService extends BaseCacheService {
+  readonly backend = 'redis' as const;
+  private readonly client: Redis | Cluster;
+  private readonly subscriber: Redis | Cluster;
+  private readonly channel: string;
+  private readonly ownsClient: boolean;
+  private readonly healthTimeoutMs: number;
+  private readonly l1: LRUCache<string, string> | undefined;
+  private readonly l1Keyspaces: ReadonlySet<string>;
+  private readonly l1TtlMs: number;
+  /** True while the subscription is live: only then may L1 answer reads. */
+  private subscribed = false;
+  private closed = false;
+  private readonly detach: (() => void)[] = [];
+
+  constructor(options: RedisCacheServiceOptions) {
+    super(options);
+    const { client } = options;
+    if ((client.options as { keyPrefix?: string }).keyPrefix) {
+      throw new CacheError(
+        'CACHE_INVALID_CONFIG',
+        { option: 'client.options.keyPrefix', reason: 'use the cache prefix option instead' },
+        'The ioredis client must not have keyPrefix set; pass prefix to the cache instead.',
+      );
+    }
+    this.client = client;
+    this.ownsClient = options.ownsClient ?? false;
+    this.channel = this.prefix + INVALIDATION_CHANNEL;
+    this.healthTimeoutMs = options.healthTimeoutMs ?? 1000;
+    this.l1Keyspaces = new Set(options.l1?.keyspaces ?? []);
+    this.l1TtlMs = Math.round((options.l1?.ttlSeconds ?? 5) * 1000);
+    this.l1 = options.l1
+      ? new LRUCache<string, string>({ max: options.l1.maxEntries ?? 10_000 })
+      : undefined;
+
+    this.listen(client, 'error', (error: unknown) => this.storeError('connection', error));
+    if (client.status === 'wait') client.connect().catch(() => undefined); // lazyConnect client
+
+    // The subscriber may queue its one SUBSCRIBE until connected (bounded: one command),
+    // and must keep it across reconnects; ioredis re-subscribes after each reconnect.
+    this.subscriber =
+      client instanceof Cluster
+        ? client.duplicate([], { enableOfflineQueue: true, lazyConnect: false })
+        : client.duplicate({ enableOfflineQueue: true, lazyConnect: false, maxRetriesPerRequest: null });
+    this.listen(this.subscriber, 'error', (error: unknown) => this.storeError('connection', error));
+    this.listen(this.subscriber, 'ready', () => this.onSubscriberReady());
+    this.listen(this.subscriber, 'close', () => this.onSubscriberDown());
+    this.listen(this.subscriber, 'message', (channel: string, message: string) =>
+      this.onMessage(channel, message),
+    );
+    if (this.subscriber.status === 'ready') this.onSubscriberReady();
+  }
+
+  /** Resolves once the invalidation subscription is live (or rejects after `timeoutMs`). */
+  async waitForSubscription(timeoutMs = 5000): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    while (!this.subscribed) {
+      if (Date.now() > deadline) throw new Error('invalidation subscription not live');
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+  }
+
+  protected async readStore(fullKey: string, key: string): Promise<StoreRead | undefined> {
+    const useL1 = this.l1 !== undefined && this.subscribed && this.l1Keyspaces.has(keyspaceOf(key));
+    if (useL1) {
+      const raw = this.l1?.get(fullKey);
+      if (raw !== undefined) return { raw, layer: 'l1' };
+    }
+    this.assertReady();
+    if (!useL1) {
+      const raw = await this.client.get(fullKey);
+      return raw === null ? undefined : { raw, layer: 'store' };
+    }
+    // One round trip for the value and its remaining TTL, so L1 never outlives Redis.
+    const results = await this.client.multi().get(fullKey).pttl(fullKey).exec();
+    const raw = results?.[0]?.[1];
+    const pttl = results?.[1]?.[1];
+    if (typeof raw !== 'string') return undefined;
+    if (typeof pttl === 'number' && pttl > 0) {
+      this.l1?.set(fullKey, raw, { ttl: Math.min(this.l1TtlMs, pttl) });
+    }
+    return { raw, layer: 'store' };
+  }
+
+  protected async writeStore(fullKey: string, _key: string, raw: string, ttlMs: number): Promise<void> {
+    this.l1?.delete(fullKey);
+    this.assertReady();
+    await this.client.set(fullKey, raw, 'PX', ttlMs);
+  }
+
+  protected async deleteStore(fullKeys: readonly string[]): Promise<void> {
+    for (const key of fullKeys) this.l1?.delete(key);
+    this.assertReady();
+    if (this.client instanceof Cluster) {
+      // Keys of one call may live in different slots: one UNLINK per key (CROSSSLOT otherwise).
+      await Promise.all(fullKeys.map((key) => this.client.unlink(key)));
+    } else {
+      await this.client.unlink(...fullKeys);
+    }
+  }
+
+  protected async broadcast(keys: readonly string[]): Promise<void> {
+    this.assertReady();
+    const message: InvalidationMessage = { v: 1, origin: this.instanceId, keys: [...keys] };
+    await this.client.publish(this.channel, JSON.stringify(message));
+  }
+
+  protected dropLocal(keys: readonly string[]): void {
+    if (!this.l1) return;
+    for (const key of keys) this.l1.delete(this.prefix + key);
+  }
+
+  async health(): Promise<CacheHealth> {
+    if (this.client.status !== 'ready') {
+      return { ok: false, backend: 'redis', error: `redis connection ${this.client.status}` };
+    }
+    const started = performance.now();
+    let timer: NodeJS.Timeout | undefined;
+    try {
+      await Promise.race([
+        this.client.ping(),
+        new Promise((_, reject) => {
+          timer = setTimeout(() => reject(new Error('PING timed out')), this.healthTimeoutMs);
+        }),
+      ]);
+      return { ok: true, backend: 'redis', latencyMs: performance.now() - started };
+    } catch (error) {
+      this.storeError('health', error);
+      return { ok: false, backend: 'redis', error: error instanceof Error ? error.message : String(error) };
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    this.subscribed = false;
+    this.l1?.clear();
+    // The subscriber is ours: drop it without a round trip (it may be the one that is down).
+    this.subscriber.disconnect();
+    if (this.ownsClient) {
+      if (this.client.status === 'ready') await this.client.quit().catch(() => this.client.disconnect());
+      else this.client.disconnect();
+    }
+    for (const off of this.detach) off();
+  }
+
+  // ---- internals ----
+
+  private assertReady(): void {
+    // Never hand a command to a client that is not connected: with an offline queue it would
+    // wait (unbounded), without one it fails anyway. Fail fast and let the caller fall through.
+    if (this.client.status !== 'ready') {
+      throw new Error(`redis connection ${this.client.status}`);
+    }
+  }
+
+  private onSubscriberReady(): void {
+    if (this.closed) return;
+    this.subscriber
+      .subscribe(this.channel)
+      .then(() => {
+        if (this.closed) return;
+        // Invalidations sent while we were away are lost: start L1 from empty.
+        this.l1?.clear();
+        this.subscribed = true;
+      })
+      .catch((error: unknown) => this.storeError('subscribe', error));
+  }
+
+  private onSubscriberDown(): void {
+    this.subscribed = false;
+    this.l1?.clear();
+  }
+
+  private onMessage(channel: string, message: string): void {
+    if (channel !== this.channel) return;
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(message);
+    } catch (error) {
+      this.storeError('subscribe', error);
+      return;
+    }
+    if (!isInvalidationMessage(parsed)) {
+      this.storeError('subscribe', new Error('malformed invalidation message'));
+      return;
+    }
+    if (parsed.origin === this.instanceId) return; // applied locally when sent
+    this.invalidateLocally(parsed.keys, 'remote');
+  }
+
+  private listen(
+    emitter: Redis | Cluster,
+    event: string,
+    handler: (...args: never[]) => void,
+  ): void {
+    const h = handler as (...args: unknown[]) => void;
+    emitter.on(event, h);
+    this.detach.push(() => emitter.off(event, h));
+  }
+}
+
+function isInvalidationMessage(value: unknown): value is InvalidationMessage {
+  if (typeof value !== 'object' || value === null) return false;
+  const m = value as Partial<InvalidationMessage>;
+  return (
+    m.v === 1 &&
+    typeof m.origin === 'string' &&
+    Array.isArray(m.keys) &&
+    m.keys.every((k) => typeof k === 'string' && k.length > 0)
+  );
+}
