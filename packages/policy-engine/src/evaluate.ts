@@ -1,0 +1,422 @@
+// The hot path. evaluate() runs once per transfer request inside the spend-accounting database
+// transaction, so it allocates nothing on the ALLOW path (a shared frozen decision), looks
+// everything up in Sets/Maps precomputed by parsePolicy, and only builds reason objects and
+// decimal strings when there is something to report.
+
+import { formatUiAmount, SOL_DECIMALS, U64_MAX } from './amount.js';
+import type { DailyWindow, Policy } from './policy.js';
+import { epochMs, type Instant, windowStartMs } from './window.js';
+
+/**
+ * What an agent asks to do: send `amount` base units of `asset` (null = SOL, in lamports;
+ * otherwise an SPL mint address, in the mint's base units) to `to`. `programs` lists the
+ * program ids the transaction will invoke; it is required when the policy has
+ * `metadata.allowedPrograms` (an undeclared list is denied, never assumed empty).
+ *
+ * @example
+ * ```ts
+ * const intent: TransferIntent = { asset: null, amount: 250_000_000n, to: recipient, programs: ['11111111111111111111111111111111'] };
+ * ```
+ */
+export interface TransferIntent {
+  readonly asset: string | null;
+  readonly amount: bigint;
+  readonly to: string;
+  readonly programs?: readonly string[];
+}
+
+/**
+ * Spend already counted in the current daily window (every transaction not FAILED/REJECTED with
+ * `createdAt >= windowStart(policy, now)`): SOL in lamports, tokens in base units by mint
+ * (a missing mint means 0).
+ *
+ * @example
+ * ```ts
+ * const spent: SpentInWindow = { sol: 1_000_000_000n, tokens: { [usdcMint]: 25_000_000n } };
+ * ```
+ */
+export interface SpentInWindow {
+  readonly sol: bigint;
+  readonly tokens: Readonly<Record<string, bigint>>;
+}
+
+/**
+ * Everything `evaluate` needs besides the policy and the intent. Time is an input.
+ * - `now`: the instant of evaluation (the one the caller used for `windowStart`).
+ * - `spentInWindow`: spend already counted in the daily window (not including this intent).
+ * - `txCountLastHour`: counting transactions with `createdAt >= rateWindowStart(now)`, not including this one.
+ * - `spentSince` (optional, recommended): the instant the caller summed `spentInWindow` from.
+ *   If given, it must be at or before `windowStart(policy, now)`; a later start would undercount
+ *   spend, so the intent is denied with `INVALID_CONTEXT`.
+ *
+ * @example
+ * ```ts
+ * const context: EvaluationContext = { now, spentInWindow: { sol: 0n, tokens: {} }, txCountLastHour: 0, spentSince: windowStart(policy, now) };
+ * ```
+ */
+export interface EvaluationContext {
+  readonly now: Instant;
+  readonly spentInWindow: SpentInWindow;
+  readonly txCountLastHour: number;
+  readonly spentSince?: Instant;
+}
+
+/**
+ * Stable reason codes. Never renamed once shipped. All but `APPROVAL_REQUIRED` deny.
+ *
+ * @example
+ * ```ts
+ * const code: ReasonCode = 'DAILY_LIMIT_EXCEEDED';
+ * ```
+ */
+export type ReasonCode = Reason['code'];
+
+/** No policy: deny by default. */
+export interface NoPolicyReason {
+  readonly code: 'NO_POLICY';
+}
+/** SOL transfer above `perTxLimit` (amount > limit). Amounts in lamports. */
+export interface PerTxLimitExceededReason {
+  readonly code: 'PER_TX_LIMIT_EXCEEDED';
+  readonly asset: null;
+  readonly decimals: number;
+  readonly limit: string;
+  readonly requested: string;
+}
+/** SOL: spent + amount > `dailyLimit`. Amounts in lamports; `remaining = max(0, limit - spent)`. */
+export interface DailyLimitExceededReason {
+  readonly code: 'DAILY_LIMIT_EXCEEDED';
+  readonly asset: null;
+  readonly decimals: number;
+  readonly window: DailyWindow;
+  readonly limit: string;
+  readonly spent: string;
+  readonly requested: string;
+  readonly remaining: string;
+}
+/** A mint's `tokenLimits[mint].perTx` (scope PER_TX) or `.daily` (scope DAILY) exceeded. Base units. */
+export type TokenLimitExceededReason =
+  | {
+      readonly code: 'TOKEN_LIMIT_EXCEEDED';
+      readonly scope: 'PER_TX';
+      readonly asset: string;
+      readonly decimals: number;
+      readonly limit: string;
+      readonly requested: string;
+    }
+  | {
+      readonly code: 'TOKEN_LIMIT_EXCEEDED';
+      readonly scope: 'DAILY';
+      readonly asset: string;
+      readonly decimals: number;
+      readonly window: DailyWindow;
+      readonly limit: string;
+      readonly spent: string;
+      readonly requested: string;
+      readonly remaining: string;
+    };
+/** The mint is not in `allowedAssets`. */
+export interface AssetNotAllowedReason {
+  readonly code: 'ASSET_NOT_ALLOWED';
+  readonly asset: string;
+}
+/** The recipient is not in a non-empty `allowedAddresses`. */
+export interface RecipientNotAllowedReason {
+  readonly code: 'RECIPIENT_NOT_ALLOWED';
+  readonly recipient: string;
+}
+/** A program not in `metadata.allowedPrograms`; `program: null` = the intent did not declare its programs. */
+export interface ProgramNotAllowedReason {
+  readonly code: 'PROGRAM_NOT_ALLOWED';
+  readonly program: string | null;
+}
+/** `txCountLastHour + 1 > maxTxPerHour`. Counts of transactions as decimal strings. */
+export interface RateLimitedReason {
+  readonly code: 'RATE_LIMITED';
+  readonly limit: string;
+  readonly spent: string;
+  readonly requested: string;
+  readonly remaining: string;
+}
+/**
+ * The owner must approve. `threshold` (lamports) is set when only SOL transfers above it need
+ * approval; `null` when every transfer does (and for token transfers, which a SOL threshold cannot price).
+ */
+export interface ApprovalRequiredReason {
+  readonly code: 'APPROVAL_REQUIRED';
+  readonly asset: string | null;
+  readonly threshold: string | null;
+  readonly requested: string;
+}
+/** The intent is malformed (`amount` not a bigint in 1..u64::MAX, `asset`/`to`/`programs` of the wrong type). */
+export interface InvalidIntentReason {
+  readonly code: 'INVALID_INTENT';
+  readonly field: 'asset' | 'amount' | 'to' | 'programs';
+}
+/** The context is malformed, or `spentSince` is after the policy's window start. */
+export interface InvalidContextReason {
+  readonly code: 'INVALID_CONTEXT';
+  readonly field: 'now' | 'spentInWindow.sol' | 'spentInWindow.tokens' | 'txCountLastHour' | 'spentSince';
+}
+
+/**
+ * One reason behind a decision: a stable `code` plus the figures behind it. Amounts are
+ * base-unit integer strings (lamports for SOL) with the asset's `decimals` for display
+ * (`formatUiAmount(BigInt(r.limit), r.decimals)`); everything is JSON-serialisable.
+ *
+ * @example
+ * ```ts
+ * const reason: Reason = { code: 'RECIPIENT_NOT_ALLOWED', recipient: 'Fg6PaFpoGXkYsidMpWTK6W2BeZ7FEfcYkg476zPFsLnS' };
+ * ```
+ */
+export type Reason =
+  | NoPolicyReason
+  | InvalidIntentReason
+  | InvalidContextReason
+  | AssetNotAllowedReason
+  | PerTxLimitExceededReason
+  | DailyLimitExceededReason
+  | TokenLimitExceededReason
+  | RecipientNotAllowedReason
+  | ProgramNotAllowedReason
+  | RateLimitedReason
+  | ApprovalRequiredReason;
+
+/**
+ * Every reason code, in the order reasons are reported.
+ *
+ * @example
+ * ```ts
+ * REASON_CODES.includes('RATE_LIMITED'); // true
+ * ```
+ */
+export const REASON_CODES: readonly ReasonCode[] = Object.freeze([
+  'NO_POLICY',
+  'INVALID_INTENT',
+  'INVALID_CONTEXT',
+  'ASSET_NOT_ALLOWED',
+  'PER_TX_LIMIT_EXCEEDED',
+  'DAILY_LIMIT_EXCEEDED',
+  'TOKEN_LIMIT_EXCEEDED',
+  'RECIPIENT_NOT_ALLOWED',
+  'PROGRAM_NOT_ALLOWED',
+  'RATE_LIMITED',
+  'APPROVAL_REQUIRED',
+] as const);
+
+/**
+ * Outcome of an evaluation.
+ *
+ * @example
+ * ```ts
+ * const o: DecisionOutcome = 'REQUIRE_APPROVAL';
+ * ```
+ */
+export type DecisionOutcome = 'ALLOW' | 'DENY' | 'REQUIRE_APPROVAL';
+
+/**
+ * The decision: `DENY` if any reason denies, else `REQUIRE_APPROVAL` if approval applies, else
+ * `ALLOW`. `reasons` lists every applicable reason (an `APPROVAL_REQUIRED` reason is listed even
+ * when another reason denies). Plain data, safe to `JSON.stringify` and store. Treat as
+ * immutable: the reason-less ALLOW decision is a shared frozen object.
+ *
+ * @example
+ * ```ts
+ * const d: Decision = { outcome: 'DENY', reasons: [{ code: 'NO_POLICY' }] };
+ * ```
+ */
+export interface Decision {
+  readonly outcome: DecisionOutcome;
+  readonly reasons: readonly Reason[];
+}
+
+const ALLOW: Decision = Object.freeze({ outcome: 'ALLOW', reasons: Object.freeze([]) });
+const NO_POLICY: Decision = Object.freeze({ outcome: 'DENY', reasons: Object.freeze([Object.freeze({ code: 'NO_POLICY' })]) });
+
+/**
+ * Judges a transfer intent against a wallet's policy and its recent spend. Pure and
+ * deterministic (time comes from `context.now`), never throws, and enforces every rule
+ * `parsePolicy` accepts. Limits are inclusive: amount == perTxLimit and spent + amount ==
+ * dailyLimit are allowed; one base unit more is denied. A limit of 0 lets nothing through.
+ * `null` policy ⇒ DENY `NO_POLICY`. See the README for the full rule table.
+ *
+ * @example
+ * ```ts
+ * const policy = assertPolicy({ perTxLimit: '1', dailyLimit: '2' });
+ * const decision = evaluate(policy, { asset: null, amount: 1_500_000_000n, to: recipient }, {
+ *   now: new Date(), spentInWindow: { sol: 1_000_000_000n, tokens: {} }, txCountLastHour: 0,
+ * });
+ * decision.outcome; // 'DENY': PER_TX_LIMIT_EXCEEDED and DAILY_LIMIT_EXCEEDED
+ * ```
+ */
+export function evaluate(policy: Policy | null, intent: TransferIntent, context: EvaluationContext): Decision {
+  if (policy === null) return NO_POLICY;
+
+  let reasons: Reason[] | undefined;
+  let denied = false;
+  const deny = (reason: Reason): void => {
+    denied = true;
+    (reasons ??= []).push(reason);
+  };
+
+  const { asset, amount, to, programs } = intent;
+  const amountValid = typeof amount === 'bigint' && amount > 0n && amount <= U64_MAX;
+  const assetValid = asset === null || typeof asset === 'string';
+  if (!assetValid) deny({ code: 'INVALID_INTENT', field: 'asset' });
+  if (!amountValid) deny({ code: 'INVALID_INTENT', field: 'amount' });
+  if (typeof to !== 'string') deny({ code: 'INVALID_INTENT', field: 'to' });
+  const programsValid = programs === undefined || (Array.isArray(programs) && programs.every((p) => typeof p === 'string'));
+  if (!programsValid) deny({ code: 'INVALID_INTENT', field: 'programs' });
+
+  const nowMs = epochMs(context.now);
+  if (Number.isNaN(nowMs)) deny({ code: 'INVALID_CONTEXT', field: 'now' });
+  else if (context.spentSince !== undefined) {
+    const sinceMs = epochMs(context.spentSince);
+    if (Number.isNaN(sinceMs) || sinceMs > windowStartMs(policy.dailyWindow, nowMs)) deny({ code: 'INVALID_CONTEXT', field: 'spentSince' });
+  }
+
+  if (asset === null) {
+    const spent = context.spentInWindow.sol;
+    const spentValid = typeof spent === 'bigint' && spent >= 0n;
+    if (!spentValid) deny({ code: 'INVALID_CONTEXT', field: 'spentInWindow.sol' });
+    if (amountValid) {
+      const perTx = policy.perTxLimit;
+      if (amount > perTx) {
+        deny({ code: 'PER_TX_LIMIT_EXCEEDED', asset: null, decimals: SOL_DECIMALS, limit: perTx.toString(), requested: amount.toString() });
+      }
+      const daily = policy.dailyLimit;
+      if (spentValid && spent + amount > daily) {
+        deny({
+          code: 'DAILY_LIMIT_EXCEEDED',
+          asset: null,
+          decimals: SOL_DECIMALS,
+          window: policy.dailyWindow,
+          limit: daily.toString(),
+          spent: spent.toString(),
+          requested: amount.toString(),
+          remaining: (spent >= daily ? 0n : daily - spent).toString(),
+        });
+      }
+    }
+  } else if (assetValid) {
+    if (!policy.allowedAssets.has(asset)) deny({ code: 'ASSET_NOT_ALLOWED', asset });
+    const limit = policy.tokenLimits.get(asset);
+    if (limit !== undefined && amountValid) {
+      if (limit.perTx !== null && amount > limit.perTx) {
+        deny({ code: 'TOKEN_LIMIT_EXCEEDED', scope: 'PER_TX', asset, decimals: limit.decimals, limit: limit.perTx.toString(), requested: amount.toString() });
+      }
+      if (limit.daily !== null) {
+        const tokens: unknown = context.spentInWindow.tokens;
+        const raw: unknown = typeof tokens === 'object' && tokens !== null && Object.hasOwn(tokens, asset) ? (tokens as Record<string, unknown>)[asset] : 0n;
+        if (typeof raw !== 'bigint' || raw < 0n) deny({ code: 'INVALID_CONTEXT', field: 'spentInWindow.tokens' });
+        else if (raw + amount > limit.daily) {
+          deny({
+            code: 'TOKEN_LIMIT_EXCEEDED',
+            scope: 'DAILY',
+            asset,
+            decimals: limit.decimals,
+            window: policy.dailyWindow,
+            limit: limit.daily.toString(),
+            spent: raw.toString(),
+            requested: amount.toString(),
+            remaining: (raw >= limit.daily ? 0n : limit.daily - raw).toString(),
+          });
+        }
+      }
+    }
+  }
+
+  if (policy.allowedAddresses.size > 0 && !policy.allowedAddresses.has(to)) {
+    deny({ code: 'RECIPIENT_NOT_ALLOWED', recipient: String(to) });
+  }
+
+  const allowedPrograms = policy.allowedPrograms;
+  if (allowedPrograms !== null && programsValid) {
+    if (programs === undefined) deny({ code: 'PROGRAM_NOT_ALLOWED', program: null });
+    else {
+      for (let i = 0; i < programs.length; i++) {
+        const program = programs[i]!;
+        // Report each offending program once, however often the transaction invokes it.
+        if (!allowedPrograms.has(program) && programs.indexOf(program) === i) deny({ code: 'PROGRAM_NOT_ALLOWED', program });
+      }
+    }
+  }
+
+  const maxTxPerHour = policy.maxTxPerHour;
+  if (maxTxPerHour !== null) {
+    const count = context.txCountLastHour;
+    if (typeof count !== 'number' || !Number.isSafeInteger(count) || count < 0) deny({ code: 'INVALID_CONTEXT', field: 'txCountLastHour' });
+    else if (count >= maxTxPerHour) {
+      deny({
+        code: 'RATE_LIMITED',
+        limit: String(maxTxPerHour),
+        spent: String(count),
+        requested: '1',
+        remaining: '0',
+      });
+    }
+  }
+
+  let approval: ApprovalRequiredReason | undefined;
+  if (policy.requiresApproval) {
+    const threshold = policy.approvalThreshold;
+    // A SOL threshold cannot price a token transfer, so token transfers always need approval.
+    if (threshold === null || asset !== null || !amountValid || amount > threshold) {
+      approval = {
+        code: 'APPROVAL_REQUIRED',
+        asset: assetValid ? asset : null,
+        threshold: threshold === null || asset !== null ? null : threshold.toString(),
+        requested: typeof amount === 'bigint' ? amount.toString() : String(amount),
+      };
+      (reasons ??= []).push(approval);
+    }
+  }
+
+  if (reasons === undefined) return ALLOW;
+  return { outcome: denied ? 'DENY' : 'REQUIRE_APPROVAL', reasons };
+}
+
+/**
+ * A human-readable sentence for a reason (for logs and problem+json `detail`). Wording may
+ * change; match on `code`, never on this text.
+ *
+ * @example
+ * ```ts
+ * describeReason({ code: 'NO_POLICY' }); // 'the wallet has no policy: nothing may be sent'
+ * ```
+ */
+export function describeReason(reason: Reason): string {
+  const ui = (base: string, decimals: number): string => formatUiAmount(BigInt(base), decimals);
+  switch (reason.code) {
+    case 'NO_POLICY':
+      return 'the wallet has no policy: nothing may be sent';
+    case 'INVALID_INTENT':
+      return `the transfer intent has an invalid ${reason.field}`;
+    case 'INVALID_CONTEXT':
+      return reason.field === 'spentSince'
+        ? "spend was summed from after the policy's window start"
+        : `the evaluation context has an invalid ${reason.field}`;
+    case 'ASSET_NOT_ALLOWED':
+      return `asset ${reason.asset} is not in the policy's allowed assets`;
+    case 'PER_TX_LIMIT_EXCEEDED':
+      return `${ui(reason.requested, reason.decimals)} SOL exceeds the per-transaction limit of ${ui(reason.limit, reason.decimals)} SOL`;
+    case 'DAILY_LIMIT_EXCEEDED':
+      return `${ui(reason.requested, reason.decimals)} SOL exceeds the ${ui(reason.remaining, reason.decimals)} SOL left of the daily limit of ${ui(reason.limit, reason.decimals)} SOL`;
+    case 'TOKEN_LIMIT_EXCEEDED':
+      return reason.scope === 'PER_TX'
+        ? `${ui(reason.requested, reason.decimals)} exceeds the per-transaction limit of ${ui(reason.limit, reason.decimals)} for ${reason.asset}`
+        : `${ui(reason.requested, reason.decimals)} exceeds the ${ui(reason.remaining, reason.decimals)} left of the daily limit of ${ui(reason.limit, reason.decimals)} for ${reason.asset}`;
+    case 'RECIPIENT_NOT_ALLOWED':
+      return `recipient ${reason.recipient} is not in the policy's allowed addresses`;
+    case 'PROGRAM_NOT_ALLOWED':
+      return reason.program === null
+        ? 'the policy restricts programs but the transfer did not declare the programs it invokes'
+        : `program ${reason.program} is not in the policy's allowed programs`;
+    case 'RATE_LIMITED':
+      return `${reason.spent} transactions in the last hour reach the limit of ${reason.limit}`;
+    case 'APPROVAL_REQUIRED':
+      return reason.threshold === null
+        ? 'the policy requires owner approval for this transfer'
+        : `${ui(reason.requested, SOL_DECIMALS)} SOL is above the approval threshold of ${ui(reason.threshold, SOL_DECIMALS)} SOL`;
+  }
+}
