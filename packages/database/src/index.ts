@@ -8,11 +8,18 @@
 export { createPrismaClient, type DatabaseConfig, type PrismaClient } from './client.js';
 export { isUniqueViolation, isCheckViolation, isForeignKeyViolation, isRetriableError, sqlState } from './errors.js';
 export { migrate, readMigrations, MigrationError, type MigrateOptions, type MigrateResult } from './migrator.js';
-import { type Prisma } from './generated/prisma/client.js';
-
 export { Prisma } from './generated/prisma/client.js';
 export * from './generated/prisma/enums.js';
 export type * from './generated/prisma/models.js';
-
-/** The client handed to `prisma.$transaction(async (tx) => ...)` callbacks. */
-export type TransactionClient = Prisma.TransactionClient;
+export type { TransactionClient } from './transaction-client.js';
+export { RepositoryError, isRepositoryError, type RepositoryErrorCode, type RepositoryErrorContext } from './repository-error.js';
+export {
+  SpendRepository,
+  PENDING_TRANSACTION_CHANNEL,
+  type TransferRequest,
+  type SignedTransfer,
+  type SignTransfer,
+  type ReserveResult,
+  type ApproveResult,
+  type SpendRepositoryOptions,
+} from './repositories/spend.repository.js';

@@ -1,0 +1,422 @@
+/**
+ * Policy-checked, concurrency-safe transfer reservation: the one place where a transfer is
+ * judged against its wallet's policy and, when allowed, recorded — atomically.
+ *
+ * Locking choice: a row lock on the wallet (`SELECT … FOR UPDATE`), not a conditional update
+ * of a running total. The policy's windows are rolling and per asset, and a failed transfer
+ * must stop counting the moment its status changes; a stored total would need its own
+ * bookkeeping for every one of those transitions (and for the window sliding), and would drift
+ * the first time one was missed. With the lock, the sum is always recomputed from the
+ * transactions themselves (an index range scan on (wallet_id, created_at)), under READ
+ * COMMITTED each statement after the lock sees every reservation committed before it, and
+ * requests for different wallets never wait for each other.
+ *
+ * Signing happens inside the lock, after the decision and before the row is written: a
+ * transfer is never signed unless allowed, and a crash before commit leaves neither a row nor
+ * a broadcastable transaction (the worker only sends committed rows). The price is that one
+ * wallet's transfers are signed one at a time.
+ */
+import {
+  evaluate,
+  parsePolicy,
+  rateWindowStart,
+  windowStart,
+  type Decision,
+  type Policy,
+  type PolicyInput,
+} from '@waiaas/policy-engine';
+import { Prisma, type PrismaClient, type Transaction } from '../generated/prisma/client.js';
+import type { TransactionClient } from '../transaction-client.js';
+import { RepositoryError } from '../repository-error.js';
+
+/** What an agent asked for, in base units. */
+export interface TransferRequest {
+  walletId: string;
+  /** The requesting agent (null for owner-initiated or system transfers). */
+  agentId: string | null;
+  idempotencyKey: string | null;
+  /** Mint address; null = SOL. */
+  asset: string | null;
+  /** Base units (lamports or token base units). */
+  amount: bigint;
+  /** The asset's decimals (9 for SOL). */
+  decimals: number;
+  destination: string;
+  memo: string | null;
+  /** Program ids the transaction will invoke (for `allowedPrograms`). */
+  programs?: readonly string[];
+  /** The decision's clock; also stored as the transaction's `createdAt`. */
+  now: Date;
+}
+
+/** What the sign callback returns: everything the worker needs to (re)broadcast and expire. */
+export interface SignedTransfer {
+  signature: string;
+  wireTransaction: Uint8Array;
+  blockhash: string;
+  lastValidBlockHeight: bigint;
+}
+
+/** Builds and signs the transfer. Called only when the policy allows it, inside the lock. */
+export type SignTransfer = (decision: Decision) => Promise<SignedTransfer>;
+
+export type ReserveResult =
+  | { outcome: 'DENY'; decision: Decision; transaction: null }
+  | { outcome: 'ALLOW' | 'REQUIRE_APPROVAL'; decision: Decision; transaction: Transaction };
+
+export type ApproveResult =
+  | { outcome: 'DENY'; decision: Decision; transaction: Transaction }
+  | { outcome: 'ALLOW'; decision: Decision; transaction: Transaction };
+
+export interface SpendRepositoryOptions {
+  /** Longest a reservation may hold its wallet lock, signing included (default 20 s). */
+  transactionTimeoutMs?: number;
+  /** Longest to wait for a pooled connection (default 20 s). */
+  maxWaitMs?: number;
+}
+
+/** Channel the confirmation worker LISTENs on; the payload is a transaction id. */
+export const PENDING_TRANSACTION_CHANNEL = 'waiaas_tx_pending';
+
+const NOT_COUNTING = Prisma.sql`('FAILED', 'REJECTED')`;
+
+interface WalletRow {
+  owner_id: string;
+}
+
+interface PolicyRow {
+  per_tx_limit: string;
+  daily_limit: string;
+  allowed_assets: string[];
+  allowed_addresses: string[];
+  requires_approval: boolean;
+  metadata: PolicyInput['metadata'];
+  version: number;
+}
+
+interface SpendRow {
+  asset: string | null;
+  spent: string | null;
+  recent: number;
+}
+
+/**
+ * @example
+ * ```ts
+ * const spend = new SpendRepository(prisma);
+ * const result = await spend.reserveTransfer(
+ *   { walletId, agentId, idempotencyKey: 'order-42', asset: null, amount: 100_000_000n,
+ *     decimals: 9, destination, memo: null, now: new Date() },
+ *   async () => signer.sign(...), // only runs when the policy allows the transfer
+ * );
+ * if (result.outcome === 'DENY') console.log(result.decision.reasons);
+ * ```
+ */
+export class SpendRepository {
+  private readonly txOptions: { timeout: number; maxWait: number };
+
+  constructor(
+    private readonly prisma: PrismaClient,
+    options: SpendRepositoryOptions = {},
+  ) {
+    this.txOptions = {
+      timeout: options.transactionTimeoutMs ?? 20_000,
+      maxWait: options.maxWaitMs ?? 20_000,
+    };
+  }
+
+  /**
+   * Judges `request` against the wallet's policy and the spend already counted, under the
+   * wallet's lock, and records it: DENY → nothing but an audit event; REQUIRE_APPROVAL → an
+   * unsigned `AWAITING_APPROVAL` row (which counts as spend until rejected); ALLOW → `sign` is
+   * called and a `PENDING` row stored with the signed bytes, and the worker is notified on
+   * commit. Throws `WALLET_NOT_FOUND` for an unknown wallet.
+   */
+  async reserveTransfer(request: TransferRequest, sign: SignTransfer): Promise<ReserveResult> {
+    return this.prisma.$transaction(async (tx) => {
+      const wallet = await lockWallet(tx, request.walletId);
+      const { policy, version } = await loadPolicy(tx, request.walletId);
+      const decision = await judge(tx, policy, request, null);
+      const actor = { actorType: request.agentId ? ('AGENT' as const) : ('SYSTEM' as const), actorId: request.agentId };
+
+      if (decision.outcome === 'DENY') {
+        await tx.event.create({
+          data: {
+            type: 'transfer.denied',
+            ...actor,
+            ownerId: wallet.owner_id,
+            walletId: request.walletId,
+            payload: transferPayload(request),
+            policyDecision: toJson(decision),
+          },
+        });
+        return { outcome: 'DENY', decision, transaction: null };
+      }
+
+      const signed = decision.outcome === 'ALLOW' ? await sign(decision) : null;
+      const transaction = await tx.transaction.create({
+        data: {
+          walletId: request.walletId,
+          agentId: request.agentId,
+          idempotencyKey: request.idempotencyKey,
+          type: 'TRANSFER',
+          amount: new Prisma.Decimal(request.amount.toString()),
+          decimals: request.decimals,
+          asset: request.asset,
+          destination: request.destination,
+          memo: request.memo,
+          status: signed ? 'PENDING' : 'AWAITING_APPROVAL',
+          ...(signed ? signedColumns(signed) : {}),
+          policyOutcome: decision.outcome,
+          policyDecision: toJson(decision),
+          policyVersion: version,
+          createdAt: request.now,
+        },
+      });
+      await tx.event.create({
+        data: {
+          type: 'transaction.created',
+          ...actor,
+          ownerId: wallet.owner_id,
+          walletId: request.walletId,
+          transactionId: transaction.id,
+          payload: { ...transferPayload(request), status: transaction.status, signature: transaction.signature },
+          policyDecision: toJson(decision),
+        },
+      });
+      if (signed) await notifyPending(tx, transaction.id);
+      return { outcome: decision.outcome, decision, transaction };
+    }, this.txOptions);
+  }
+
+  /**
+   * The owner approves an `AWAITING_APPROVAL` transfer. The policy is evaluated again at this
+   * moment (the transfer's own reservation excluded, the approval requirement waived): if the
+   * budget was used up meanwhile it becomes `FAILED`/`POLICY`; otherwise it is signed (fresh
+   * blockhash) and becomes `PENDING`. Throws `TRANSACTION_NOT_FOUND` (also for another owner's
+   * transaction) and `TRANSACTION_NOT_AWAITING_APPROVAL`.
+   */
+  async approveTransfer(
+    input: { transactionId: string; ownerId: string; now: Date },
+    sign: SignTransfer,
+  ): Promise<ApproveResult> {
+    return this.prisma.$transaction(async (tx) => {
+      const pending = await lockAwaitingApproval(tx, input.transactionId, input.ownerId);
+      const { policy, version } = await loadPolicy(tx, pending.walletId);
+      const request = requestOf(pending, input.now);
+      const judged = await judge(tx, policy, request, pending.id);
+      // The owner's approval is the approval the policy asked for.
+      const decision: Decision =
+        judged.outcome === 'REQUIRE_APPROVAL' ? { ...judged, outcome: 'ALLOW' } : judged;
+      const common = { ownerId: input.ownerId, walletId: pending.walletId, transactionId: pending.id };
+
+      if (decision.outcome === 'DENY') {
+        const transaction = await tx.transaction.update({
+          where: { id: pending.id },
+          data: {
+            status: 'FAILED',
+            failureReason: 'POLICY',
+            errorMsg: 'The policy no longer allows this transfer at approval time.',
+            policyOutcome: 'DENY',
+            policyDecision: toJson(decision),
+            policyVersion: version,
+            decidedAt: input.now,
+          },
+        });
+        await tx.event.create({
+          data: { type: 'transaction.failed', actorType: 'OWNER', actorId: input.ownerId, ...common,
+            payload: { status: 'FAILED', failureReason: 'POLICY' }, policyDecision: toJson(decision) },
+        });
+        return { outcome: 'DENY', decision, transaction };
+      }
+
+      const signed = await sign(decision);
+      const transaction = await tx.transaction.update({
+        where: { id: pending.id },
+        data: {
+          status: 'PENDING',
+          ...signedColumns(signed),
+          policyOutcome: 'ALLOW',
+          policyDecision: toJson(decision),
+          policyVersion: version,
+          decidedAt: input.now,
+        },
+      });
+      await tx.event.create({
+        data: { type: 'transaction.approved', actorType: 'OWNER', actorId: input.ownerId, ...common,
+          payload: { status: 'PENDING', signature: signed.signature }, policyDecision: toJson(decision) },
+      });
+      await notifyPending(tx, transaction.id);
+      return { outcome: 'ALLOW', decision, transaction };
+    }, this.txOptions);
+  }
+
+  /**
+   * The owner rejects an `AWAITING_APPROVAL` transfer: it becomes `REJECTED` and stops counting
+   * against the limits at once. Same errors as {@link approveTransfer}.
+   */
+  async rejectTransfer(input: { transactionId: string; ownerId: string; now: Date }): Promise<Transaction> {
+    return this.prisma.$transaction(async (tx) => {
+      const pending = await lockAwaitingApproval(tx, input.transactionId, input.ownerId);
+      const transaction = await tx.transaction.update({
+        where: { id: pending.id },
+        data: { status: 'REJECTED', decidedAt: input.now },
+      });
+      await tx.event.create({
+        data: { type: 'transaction.rejected', actorType: 'OWNER', actorId: input.ownerId,
+          ownerId: input.ownerId, walletId: pending.walletId, transactionId: pending.id,
+          payload: { status: 'REJECTED' } },
+      });
+      return transaction;
+    }, this.txOptions);
+  }
+
+  /**
+   * Dry run: the decision `reserveTransfer` would make right now. Takes no lock and writes
+   * nothing, so a concurrent reservation may change the answer.
+   */
+  async evaluateTransfer(request: TransferRequest): Promise<Decision> {
+    const wallet = await this.prisma.wallet.findUnique({ where: { id: request.walletId }, select: { id: true } });
+    if (!wallet) throw new RepositoryError('WALLET_NOT_FOUND', { walletId: request.walletId });
+    const { policy } = await loadPolicy(this.prisma, request.walletId);
+    return judge(this.prisma, policy, request, null);
+  }
+}
+
+type Db = TransactionClient | PrismaClient;
+
+async function lockWallet(tx: TransactionClient, walletId: string): Promise<WalletRow> {
+  const rows = await tx.$queryRaw<WalletRow[]>`
+    SELECT owner_id FROM wallets WHERE id = ${walletId}::uuid FOR UPDATE`;
+  const row = rows[0];
+  if (!row) throw new RepositoryError('WALLET_NOT_FOUND', { walletId });
+  return row;
+}
+
+/**
+ * Locks in the same order as reservations (wallet, then transaction) so approvals and
+ * reservations on one wallet can never deadlock.
+ */
+async function lockAwaitingApproval(tx: TransactionClient, transactionId: string, ownerId: string): Promise<Transaction> {
+  const found = await tx.transaction.findFirst({
+    where: { id: transactionId, wallet: { ownerId } },
+    select: { walletId: true },
+  });
+  if (!found) throw new RepositoryError('TRANSACTION_NOT_FOUND', { transactionId });
+  await lockWallet(tx, found.walletId);
+  const rows = await tx.$queryRaw<{ id: string }[]>`
+    SELECT id FROM transactions WHERE id = ${transactionId}::uuid FOR UPDATE`;
+  if (rows.length === 0) throw new RepositoryError('TRANSACTION_NOT_FOUND', { transactionId });
+  const current = await tx.transaction.findUniqueOrThrow({ where: { id: transactionId } });
+  if (current.status !== 'AWAITING_APPROVAL') {
+    throw new RepositoryError('TRANSACTION_NOT_AWAITING_APPROVAL', { transactionId, status: current.status });
+  }
+  return current;
+}
+
+async function loadPolicy(db: Db, walletId: string): Promise<{ policy: Policy | null; version: number | null }> {
+  const rows = await db.$queryRaw<PolicyRow[]>`
+    SELECT per_tx_limit::text, daily_limit::text, allowed_assets, allowed_addresses,
+           requires_approval, metadata, version
+    FROM wallet_policies WHERE wallet_id = ${walletId}::uuid`;
+  const row = rows[0];
+  if (!row) return { policy: null, version: null }; // deny by default: NO_POLICY
+  const parsed = parsePolicy({
+    perTxLimit: row.per_tx_limit,
+    dailyLimit: row.daily_limit,
+    allowedAssets: row.allowed_assets,
+    allowedAddresses: row.allowed_addresses,
+    requiresApproval: row.requires_approval,
+    metadata: row.metadata,
+  });
+  if (!parsed.ok) {
+    // Policies are validated on write; a stored one that no longer parses is corrupt data, and
+    // refusing to move money is the only safe answer.
+    throw new RepositoryError('POLICY_CORRUPT', { walletId, issues: parsed.issues.map((i) => `${i.path}: ${i.code}`) });
+  }
+  return { policy: parsed.policy, version: row.version };
+}
+
+/**
+ * Sums what counts against the limits (every transaction not FAILED/REJECTED, per asset, from
+ * the window's start) and the last hour's transaction count in one statement, then evaluates.
+ */
+async function judge(db: Db, policy: Policy | null, request: TransferRequest, excludeId: string | null): Promise<Decision> {
+  const intent = {
+    asset: request.asset,
+    amount: request.amount,
+    to: request.destination,
+    programs: request.programs ? [...request.programs] : undefined,
+  };
+  if (!policy) {
+    return evaluate(null, intent, { now: request.now, spentInWindow: { sol: 0n, tokens: {} }, txCountLastHour: 0 });
+  }
+  const dayStart = windowStart(policy, request.now);
+  const hourStart = rateWindowStart(request.now);
+  const from = dayStart < hourStart ? dayStart : hourStart;
+  const exclude = excludeId ? Prisma.sql`AND id <> ${excludeId}::uuid` : Prisma.empty;
+  const rows = await db.$queryRaw<SpendRow[]>`
+    SELECT asset,
+           (SUM(amount) FILTER (WHERE created_at >= ${dayStart}))::text AS spent,
+           (COUNT(*) FILTER (WHERE created_at >= ${hourStart}))::int AS recent
+    FROM transactions
+    WHERE wallet_id = ${request.walletId}::uuid
+      AND status NOT IN ${NOT_COUNTING}
+      AND created_at >= ${from}
+      AND created_at <= ${request.now}
+      ${exclude}
+    GROUP BY asset`;
+  let sol = 0n;
+  let recent = 0;
+  const tokens: Record<string, bigint> = {};
+  for (const row of rows) {
+    const spent = BigInt(row.spent ?? '0');
+    recent += row.recent;
+    if (row.asset === null) sol = spent;
+    else tokens[row.asset] = spent;
+  }
+  return evaluate(policy, intent, { now: request.now, spentInWindow: { sol, tokens }, txCountLastHour: recent });
+}
+
+function signedColumns(signed: SignedTransfer) {
+  return {
+    signature: signed.signature,
+    wireTransaction: signed.wireTransaction as Uint8Array<ArrayBuffer>,
+    blockhash: signed.blockhash,
+    lastValidBlockHeight: signed.lastValidBlockHeight,
+  };
+}
+
+function requestOf(row: Transaction, now: Date): TransferRequest {
+  return {
+    walletId: row.walletId,
+    agentId: row.agentId,
+    idempotencyKey: row.idempotencyKey,
+    asset: row.asset,
+    amount: BigInt(row.amount.toFixed(0)),
+    decimals: row.decimals,
+    destination: row.destination,
+    memo: row.memo,
+    now,
+  };
+}
+
+function transferPayload(request: TransferRequest) {
+  return {
+    asset: request.asset,
+    amount: request.amount.toString(),
+    decimals: request.decimals,
+    destination: request.destination,
+    memo: request.memo,
+  };
+}
+
+/** Decisions carry amounts as strings already; this only satisfies Prisma's JSON type. */
+function toJson(decision: Decision): Prisma.InputJsonObject {
+  return JSON.parse(JSON.stringify(decision)) as Prisma.InputJsonObject;
+}
+
+async function notifyPending(tx: TransactionClient, transactionId: string): Promise<void> {
+  // NOTIFY inside the transaction is delivered on commit, never for a rolled-back row.
+  await tx.$executeRaw`SELECT pg_notify(${PENDING_TRANSACTION_CHANNEL}, ${transactionId})`;
+}

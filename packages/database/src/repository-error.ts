@@ -1,0 +1,52 @@
+/**
+ * The one coded error class of `@waiaas/database` (STYLE.md, Errors). Codes are stable: the
+ * API maps them to HTTP statuses and clients read them.
+ */
+export interface RepositoryErrorContext {
+  WALLET_NOT_FOUND: { walletId: string };
+  TRANSACTION_NOT_FOUND: { transactionId: string };
+  TRANSACTION_NOT_AWAITING_APPROVAL: { transactionId: string; status: string };
+  /** A stored policy no longer parses; transfers from that wallet are refused until it is rewritten. */
+  POLICY_CORRUPT: { walletId: string; issues: string[] };
+}
+
+export type RepositoryErrorCode = keyof RepositoryErrorContext;
+
+const MESSAGES: { [C in RepositoryErrorCode]: (context: RepositoryErrorContext[C]) => string } = {
+  WALLET_NOT_FOUND: (c) => `Wallet ${c.walletId} does not exist.`,
+  TRANSACTION_NOT_FOUND: (c) => `Transaction ${c.transactionId} does not exist.`,
+  TRANSACTION_NOT_AWAITING_APPROVAL: (c) => `Transaction ${c.transactionId} is ${c.status}, not AWAITING_APPROVAL.`,
+  POLICY_CORRUPT: (c) => `The stored policy of wallet ${c.walletId} is invalid: ${c.issues.join('; ')}.`,
+};
+
+/**
+ * @example
+ * ```ts
+ * try { await spend.rejectTransfer({ transactionId, ownerId, now: new Date() }); }
+ * catch (e) { if (isRepositoryError(e, 'TRANSACTION_NOT_FOUND')) return notFound(); throw e; }
+ * ```
+ */
+export class RepositoryError<C extends RepositoryErrorCode = RepositoryErrorCode> extends Error {
+  constructor(
+    readonly code: C,
+    readonly context: RepositoryErrorContext[C],
+  ) {
+    super(MESSAGES[code](context));
+    this.name = 'RepositoryError';
+  }
+}
+
+/**
+ * Narrows `error` to a {@link RepositoryError}, optionally with a given code.
+ *
+ * @example
+ * ```ts
+ * if (isRepositoryError(e, 'WALLET_NOT_FOUND')) console.log(e.context.walletId);
+ * ```
+ */
+export function isRepositoryError<C extends RepositoryErrorCode>(
+  error: unknown,
+  code?: C,
+): error is RepositoryError<C> {
+  return error instanceof RepositoryError && (code === undefined || error.code === code);
+}

@@ -1,0 +1,63 @@
+import { randomBytes, randomUUID } from 'node:crypto';
+import { getAddressDecoder } from '@solana/addresses';
+import { Prisma, type PrismaClient } from '../../src/index.js';
+import type { SignedTransfer } from '../../src/index.js';
+
+const addresses = getAddressDecoder();
+
+/** A fresh, valid base58 Solana address. */
+export function newAddress(): string {
+  return addresses.decode(randomBytes(32));
+}
+
+export const LAMPORTS_PER_SOL = 1_000_000_000n;
+
+export async function ownerWithWallet(prisma: PrismaClient) {
+  const owner = await prisma.owner.create({
+    data: { email: `${randomUUID()}@example.com`, apiKeyHash: randomBytes(32).toString('hex') },
+  });
+  const agent = await prisma.agent.create({
+    data: { ownerId: owner.id, name: 'agent', apiKeyHash: randomBytes(32).toString('hex') },
+  });
+  const wallet = await prisma.wallet.create({ data: { ownerId: owner.id, address: newAddress(), custody: 'LOCAL' } });
+  await prisma.walletAgent.create({ data: { walletId: wallet.id, agentId: agent.id } });
+  return { owner, agent, wallet };
+}
+
+export async function setPolicy(
+  prisma: PrismaClient,
+  walletId: string,
+  policy: {
+    perTxLimit: string;
+    dailyLimit: string;
+    allowedAssets?: string[];
+    allowedAddresses?: string[];
+    requiresApproval?: boolean;
+    metadata?: Record<string, unknown>;
+  },
+): Promise<void> {
+  await prisma.walletPolicy.create({
+    data: {
+      walletId,
+      perTxLimit: new Prisma.Decimal(policy.perTxLimit),
+      dailyLimit: new Prisma.Decimal(policy.dailyLimit),
+      allowedAssets: policy.allowedAssets ?? [],
+      allowedAddresses: policy.allowedAddresses ?? [],
+      requiresApproval: policy.requiresApproval ?? false,
+      metadata: (policy.metadata ?? {}) as Prisma.InputJsonObject,
+    },
+  });
+}
+
+/**
+ * Stands in for custody in accounting tests: the repository stores whatever the callback
+ * returns; real signing is tested in @waiaas/solana-signer.
+ */
+export function fakeSign(): Promise<SignedTransfer> {
+  return Promise.resolve({
+    signature: addresses.decode(randomBytes(32)) + addresses.decode(randomBytes(32)).slice(0, 20),
+    wireTransaction: new Uint8Array(randomBytes(200)),
+    blockhash: newAddress(),
+    lastValidBlockHeight: 1_000n,
+  });
+}
