@@ -1,0 +1,132 @@
+import {
+  type Address,
+  type MessagePartialSigner,
+  type ReadonlyUint8Array,
+  type SignatureBytes,
+  type SignatureDictionary,
+  type TransactionPartialSigner,
+  getPublicKeyFromAddress,
+  isSignatureBytes,
+  verifySignature,
+} from '@solana/kit';
+import { SignerError } from './errors.js';
+
+/** Where a wallet's key lives. Matches the `custody` column of the `wallets` table. */
+export type CustodyKind = 'TURNKEY' | 'LOCAL';
+
+/** A wallet just created in custody. */
+export interface CustodyWallet {
+  /** The Solana address (base58 Ed25519 public key); the wallet is its own fee payer. */
+  address: Address;
+  /** Turnkey wallet id for `TURNKEY`, `null` for `LOCAL` (the address is the key). */
+  custodyRef: string | null;
+  kind: CustodyKind;
+}
+
+/** Options for {@link KeyCustody.createWallet}. */
+export interface CreateWalletOptions {
+  /** Human-readable label (Turnkey's `walletName`; unique per Turnkey organisation). Ignored by the local keystore. */
+  name?: string;
+}
+
+/**
+ * A place that holds Ed25519 private keys and signs with them; keys never leave it.
+ *
+ * @example
+ * ```ts
+ * const { address } = await custody.createWallet();
+ * const signature = await custody.signMessage(address, messageBytes); // 64 bytes
+ * ```
+ */
+export interface KeyCustody {
+  readonly kind: CustodyKind;
+  /** Creates a new key/wallet and returns its address and custody reference. */
+  createWallet(opts?: CreateWalletOptions): Promise<CustodyWallet>;
+  /**
+   * Signs `message` (for a transaction: the compiled message bytes) with the key of
+   * `address` and returns the 64-byte Ed25519 signature. Throws a `SignerError`
+   * (`CUSTODY_KEY_NOT_FOUND`, `CUSTODY_SIGNING_FAILED`, ...).
+   */
+  signMessage(address: Address, message: ReadonlyUint8Array): Promise<Uint8Array>;
+}
+
+/** Options for {@link createCustodySigner}. */
+export interface CustodySignerOptions {
+  /**
+   * Verify each signature against the address before handing it out (default `true`).
+   * A custody answering with a signature by another key would otherwise only be noticed
+   * when the cluster rejects the transaction, after it was recorded as signed.
+   */
+  verify?: boolean;
+}
+
+/**
+ * Signs `message` with `custody` for `address` and checks the result is a valid Ed25519
+ * signature of that address over the message.
+ *
+ * @example
+ * ```ts
+ * const sig = await signWithCustody(custody, address, tx.messageBytes);
+ * ```
+ */
+export async function signWithCustody(
+  custody: KeyCustody,
+  address: Address,
+  message: ReadonlyUint8Array,
+  options: CustodySignerOptions = {},
+): Promise<SignatureBytes> {
+  const signature = await custody.signMessage(address, message);
+  if (!isSignatureBytes(signature)) {
+    throw new SignerError(
+      'CUSTODY_SIGNING_FAILED',
+      { address, reason: `signature is ${signature.length} bytes, expected 64` },
+      `custody returned a malformed signature for ${address}`,
+    );
+  }
+  if (options.verify ?? true) {
+    if (!(await verifySignature(await getPublicKeyFromAddress(address), signature, message))) {
+      throw new SignerError(
+        'CUSTODY_SIGNING_FAILED',
+        { address, reason: 'signature does not verify against the address' },
+        `custody returned a signature that does not verify for ${address}`,
+      );
+    }
+  }
+  return signature;
+}
+
+/**
+ * A kit signer (transaction and message partial signer) for `address` whose key is held by
+ * `custody`, so custody keys plug into kit's `signTransactionMessageWithSigners` and the
+ * program clients' `TransactionSigner` inputs.
+ *
+ * @example
+ * ```ts
+ * const signer = createCustodySigner(custody, wallet.address);
+ * const [sigs] = await signer.signTransactions([compiledTransaction]);
+ * ```
+ */
+export function createCustodySigner<TAddress extends string = string>(
+  custody: KeyCustody,
+  address: Address<TAddress>,
+  options: CustodySignerOptions = {},
+): TransactionPartialSigner<TAddress> & MessagePartialSigner<TAddress> {
+  const sign = async (bytes: ReadonlyUint8Array): Promise<SignatureDictionary> => {
+    const signature = await signWithCustody(custody, address, bytes, options);
+    return Object.freeze({ [address]: signature });
+  };
+  return Object.freeze({
+    address,
+    // Sequential on purpose: custody backends are rate limited (Turnkey) or CPU bound (local).
+    async signTransactions(transactions) {
+      const out: SignatureDictionary[] = [];
+      for (const tx of transactions) out.push(await sign(tx.messageBytes));
+      return out;
+    },
+    async signMessages(messages) {
+      const out: SignatureDictionary[] = [];
+      for (const m of messages) out.push(await sign(m.content));
+      return out;
+    },
+  } satisfies TransactionPartialSigner<TAddress> & MessagePartialSigner<TAddress>);
+}

@@ -1,0 +1,178 @@
+import { createCipheriv, createDecipheriv, randomBytes, type webcrypto } from 'node:crypto';
+import {
+  type Address,
+  type ReadonlyUint8Array,
+  createPrivateKeyFromBytes,
+  getAddressFromPublicKey,
+  signBytes,
+} from '@solana/kit';
+import type { CreateWalletOptions, CustodyWallet, KeyCustody } from './custody.js';
+import { SignerError } from './errors.js';
+import type { MasterKeys } from './master-key.js';
+
+/** One row of the `local_keys` table. */
+export interface LocalKeyRecord {
+  address: string;
+  /** AES-256-GCM ciphertext of the 32-byte Ed25519 seed, followed by the 16-byte tag. */
+  ciphertext: Uint8Array<ArrayBuffer>;
+  /** 12-byte GCM nonce, random per key. */
+  nonce: Uint8Array<ArrayBuffer>;
+  /** Master key version that sealed it. */
+  keyVersion: number;
+}
+
+/**
+ * The slice of the Prisma client the keystore uses (`prisma.localKey`). A `PrismaClient`
+ * from `@waiaas/database`, or a transaction client, satisfies it.
+ */
+export interface LocalKeyStore {
+  localKey: {
+    create(args: { data: LocalKeyRecord }): Promise<unknown>;
+    findUnique(args: { where: { address: string } }): Promise<LocalKeyRecord | null>;
+    update(args: { where: { address: string }; data: Omit<LocalKeyRecord, 'address'> }): Promise<unknown>;
+  };
+}
+
+const SEED_BYTES = 32;
+const NONCE_BYTES = 12;
+const TAG_BYTES = 16;
+// PKCS#8 wrapping of an Ed25519 key (RFC 8410): a fixed 16-byte header, then the 32-byte seed.
+const PKCS8_ED25519_SEED_OFFSET = 16;
+
+/**
+ * Key custody in PostgreSQL: Ed25519 keys generated with WebCrypto, each sealed with
+ * AES-256-GCM under the configured master key (random 12-byte nonce per key, the wallet
+ * address as additional authenticated data, the master key version recorded for rotation).
+ * Keys are opened only in memory, only to sign, and the seed buffer is zeroed afterwards.
+ *
+ * @example
+ * ```ts
+ * const custody = new LocalKeystoreCustody(prisma, loadMasterKeys(process.env));
+ * const { address } = await custody.createWallet();
+ * const signature = await custody.signMessage(address, messageBytes);
+ * ```
+ */
+export class LocalKeystoreCustody implements KeyCustody {
+  readonly kind = 'LOCAL' as const;
+
+  constructor(
+    private readonly store: LocalKeyStore,
+    private readonly masterKeys: MasterKeys,
+  ) {
+    const current = masterKeys.keys.get(masterKeys.currentVersion);
+    if (!current || current.length !== 32) {
+      throw new SignerError(
+        'MASTER_KEY_INVALID',
+        { variable: 'masterKeys', reason: `no 32-byte key for current version ${masterKeys.currentVersion}` },
+        `master keys hold no 32-byte key for the current version ${masterKeys.currentVersion}`,
+      );
+    }
+  }
+
+  /** Generates a key pair, seals the private key and stores it. */
+  async createWallet(_opts?: CreateWalletOptions): Promise<CustodyWallet> {
+    const pair = (await crypto.subtle.generateKey({ name: 'Ed25519' }, true, ['sign', 'verify'])) as webcrypto.CryptoKeyPair;
+    const address = await getAddressFromPublicKey(pair.publicKey);
+    const pkcs8 = new Uint8Array(await crypto.subtle.exportKey('pkcs8', pair.privateKey));
+    const seed = pkcs8.subarray(PKCS8_ED25519_SEED_OFFSET, PKCS8_ED25519_SEED_OFFSET + SEED_BYTES);
+    try {
+      if (pkcs8.length !== PKCS8_ED25519_SEED_OFFSET + SEED_BYTES) {
+        throw new Error(`unexpected PKCS#8 length ${pkcs8.length}`);
+      }
+      await this.store.localKey.create({ data: { address, ...this.seal(address, seed) } });
+    } finally {
+      pkcs8.fill(0);
+    }
+    return { address, custodyRef: null, kind: 'LOCAL' };
+  }
+
+  /** Opens the key of `address` in memory, signs `message` (Ed25519) and forgets the key. */
+  async signMessage(address: Address, message: ReadonlyUint8Array): Promise<Uint8Array> {
+    const seed = await this.open(address);
+    try {
+      return await signBytes(await createPrivateKeyFromBytes(seed, false), message);
+    } finally {
+      seed.fill(0);
+    }
+  }
+
+  /**
+   * Re-seals the key of `address` under the current master key version (after a rotation).
+   * Returns the version it was sealed with before.
+   *
+   * @example
+   * ```ts
+   * const previousVersion = await custody.resealKey(address);
+   * ```
+   */
+  async resealKey(address: Address): Promise<number> {
+    const row = await this.findRow(address);
+    const seed = this.openRow(row);
+    try {
+      await this.store.localKey.update({ where: { address }, data: this.seal(address, seed) });
+    } finally {
+      seed.fill(0);
+    }
+    return row.keyVersion;
+  }
+
+  private seal(address: string, seed: Uint8Array): Omit<LocalKeyRecord, 'address'> {
+    const keyVersion = this.masterKeys.currentVersion;
+    const masterKey = this.masterKeys.keys.get(keyVersion)!;
+    const nonce = randomBytes(NONCE_BYTES);
+    const cipher = createCipheriv('aes-256-gcm', masterKey, nonce, { authTagLength: TAG_BYTES });
+    cipher.setAAD(Buffer.from(address, 'utf8'));
+    const ciphertext = Buffer.concat([cipher.update(seed), cipher.final(), cipher.getAuthTag()]);
+    return { ciphertext: new Uint8Array(ciphertext), nonce: new Uint8Array(nonce), keyVersion };
+  }
+
+  private async findRow(address: Address): Promise<LocalKeyRecord> {
+    const row = await this.store.localKey.findUnique({ where: { address } });
+    if (!row) {
+      throw new SignerError('CUSTODY_KEY_NOT_FOUND', { address }, `no local key for ${address}`);
+    }
+    return row;
+  }
+
+  private async open(address: Address): Promise<Uint8Array> {
+    return this.openRow(await this.findRow(address));
+  }
+
+  private openRow(row: LocalKeyRecord): Uint8Array {
+    const { address, keyVersion } = row;
+    const masterKey = this.masterKeys.keys.get(keyVersion);
+    if (!masterKey) {
+      throw new SignerError(
+        'CUSTODY_KEY_VERSION_UNKNOWN',
+        { address, keyVersion },
+        `the key of ${address} was sealed with master key version ${keyVersion}, which is not configured`,
+      );
+    }
+    const fail = (cause?: unknown) =>
+      new SignerError(
+        'CUSTODY_KEY_DECRYPT_FAILED',
+        { address, keyVersion },
+        `the key of ${address} cannot be opened: tampered ciphertext or wrong master key (version ${keyVersion})`,
+        { cause },
+      );
+    if (row.nonce.length !== NONCE_BYTES || row.ciphertext.length !== SEED_BYTES + TAG_BYTES) throw fail();
+    const decipher = createDecipheriv('aes-256-gcm', masterKey, row.nonce, { authTagLength: TAG_BYTES });
+    decipher.setAAD(Buffer.from(address, 'utf8'));
+    decipher.setAuthTag(row.ciphertext.subarray(SEED_BYTES));
+    // GCM hands out plaintext before the tag is checked (in final()): zero it on failure.
+    const seed = new Uint8Array(SEED_BYTES);
+    let head: Buffer | undefined;
+    try {
+      head = decipher.update(row.ciphertext.subarray(0, SEED_BYTES));
+      const tail = decipher.final();
+      seed.set(head, 0);
+      seed.set(tail, head.length);
+      return seed;
+    } catch (e) {
+      seed.fill(0);
+      throw fail(e);
+    } finally {
+      head?.fill(0);
+    }
+  }
+}

@@ -1,0 +1,132 @@
+import { createHash } from 'node:crypto';
+import { SignerError } from './errors.js';
+
+/** Master keys of the local keystore: the current one seals, every listed version opens. */
+export interface MasterKeys {
+  /** Version new keys are sealed with. */
+  currentVersion: number;
+  /** Every key this process can open with, by version (includes the current one). */
+  keys: ReadonlyMap<number, Uint8Array>;
+  /** True when no key was configured and the well-known development key is in use. */
+  devDefault: boolean;
+  /** Things start-up should print (never the key itself). */
+  warnings: string[];
+}
+
+/** Environment variables read by {@link loadMasterKeys}. */
+export const MASTER_KEY_ENV = {
+  /** Current master key: 32 bytes as 64 hex digits or base64 (standard or url-safe). */
+  key: 'KEYSTORE_MASTER_KEY',
+  /** Version number of the current key (integer ≥ 1, default 1). */
+  version: 'KEYSTORE_MASTER_KEY_VERSION',
+  /** Older keys still needed to open rows sealed before a rotation: `version:key,version:key`. */
+  previous: 'KEYSTORE_PREVIOUS_MASTER_KEYS',
+} as const;
+
+/**
+ * Well-known development key (public by construction: anyone can derive it). Only ever used
+ * when the caller explicitly allows it for local development.
+ */
+const DEV_MASTER_KEY = new Uint8Array(createHash('sha256').update('waiaas local development master key v1').digest());
+
+/** Fewer distinct byte values than this in 32 bytes means the key was not drawn at random. */
+const MIN_DISTINCT_BYTES = 16;
+
+/**
+ * Parses a 32-byte master key written as 64 hex digits or base64 (standard or url-safe).
+ * Throws `MASTER_KEY_INVALID` for anything else, and for keys that are plainly not random
+ * (all one byte, a short repeated pattern, the development key) unless `allowWeak`.
+ *
+ * @example
+ * ```ts
+ * const key = parseMasterKey(randomBytes(32).toString('base64'));
+ * ```
+ */
+export function parseMasterKey(
+  text: string,
+  options: { variable?: string; allowWeak?: boolean } = {},
+): Uint8Array {
+  const variable = options.variable ?? MASTER_KEY_ENV.key;
+  const invalid = (reason: string) =>
+    new SignerError('MASTER_KEY_INVALID', { variable, reason }, `${variable}: ${reason}`);
+  const s = text.trim();
+  let bytes: Buffer;
+  if (/^[0-9a-fA-F]+$/.test(s) && s.length === 64) {
+    bytes = Buffer.from(s, 'hex');
+  } else if (/^[A-Za-z0-9+/_-]+={0,2}$/.test(s)) {
+    // Buffer's base64 decoder accepts both alphabets and skips junk, hence the regex above.
+    bytes = Buffer.from(s.replace(/-/g, '+').replace(/_/g, '/'), 'base64');
+  } else {
+    throw invalid('must be 32 bytes written as 64 hex digits or base64');
+  }
+  if (bytes.length !== 32) throw invalid(`must be 32 bytes, got ${bytes.length}`);
+  if (!options.allowWeak) {
+    if (new Set(bytes).size < MIN_DISTINCT_BYTES) {
+      throw invalid('looks weak (too few distinct bytes); generate one with `openssl rand -base64 32`');
+    }
+    if (bytes.equals(DEV_MASTER_KEY)) throw invalid('is the public development key');
+  }
+  return new Uint8Array(bytes);
+}
+
+function parseVersion(text: string, variable: string): number {
+  if (!/^[1-9][0-9]{0,8}$/.test(text.trim())) {
+    throw new SignerError('MASTER_KEY_INVALID', { variable, reason: 'version must be an integer ≥ 1' }, `${variable}: version must be an integer ≥ 1`);
+  }
+  return Number(text.trim());
+}
+
+/**
+ * Reads the keystore master keys from the environment at start-up. A missing, malformed or
+ * weak key throws `MASTER_KEY_INVALID` (stop the process), except that with
+ * `allowDevDefault` (local development only, e.g. the zero-configuration `pnpm start`) a
+ * missing key falls back to a well-known development key and weak keys are accepted, with a
+ * warning in `warnings`.
+ *
+ * @example
+ * ```ts
+ * const masterKeys = loadMasterKeys(process.env, { allowDevDefault: config.localDevelopment });
+ * for (const w of masterKeys.warnings) logger.warn(w);
+ * ```
+ */
+export function loadMasterKeys(
+  env: Record<string, string | undefined>,
+  options: { allowDevDefault?: boolean } = {},
+): MasterKeys {
+  const allowWeak = options.allowDevDefault ?? false;
+  const warnings: string[] = [];
+  const keys = new Map<number, Uint8Array>();
+  const raw = env[MASTER_KEY_ENV.key];
+  const versionText = env[MASTER_KEY_ENV.version];
+  const currentVersion = versionText ? parseVersion(versionText, MASTER_KEY_ENV.version) : 1;
+  let devDefault = false;
+  if (raw === undefined || raw.trim() === '') {
+    if (!allowWeak) {
+      throw new SignerError(
+        'MASTER_KEY_INVALID',
+        { variable: MASTER_KEY_ENV.key, reason: 'is not set' },
+        `${MASTER_KEY_ENV.key} is not set (32 random bytes, hex or base64); required outside local development`,
+      );
+    }
+    devDefault = true;
+    keys.set(currentVersion, new Uint8Array(DEV_MASTER_KEY));
+    warnings.push(`${MASTER_KEY_ENV.key} is not set: using the public development key. Never use this keystore for real funds.`);
+  } else {
+    keys.set(currentVersion, parseMasterKey(raw, { variable: MASTER_KEY_ENV.key, allowWeak }));
+  }
+  const previous = env[MASTER_KEY_ENV.previous];
+  if (previous && previous.trim() !== '') {
+    for (const entry of previous.split(',')) {
+      const sep = entry.indexOf(':');
+      if (sep < 0) {
+        throw new SignerError('MASTER_KEY_INVALID', { variable: MASTER_KEY_ENV.previous, reason: 'entries must be version:key' }, `${MASTER_KEY_ENV.previous}: entries must be version:key`);
+      }
+      const version = parseVersion(entry.slice(0, sep), MASTER_KEY_ENV.previous);
+      if (keys.has(version)) {
+        throw new SignerError('MASTER_KEY_INVALID', { variable: MASTER_KEY_ENV.previous, reason: `version ${version} given twice` }, `${MASTER_KEY_ENV.previous}: version ${version} given twice`);
+      }
+      keys.set(version, parseMasterKey(entry.slice(sep + 1), { variable: MASTER_KEY_ENV.previous, allowWeak }));
+    }
+  }
+  return { currentVersion, keys, devDefault, warnings };
+}

@@ -1,0 +1,82 @@
+import {
+  type Rpc,
+  type RpcTransport,
+  type SolanaRpcApi,
+  SOLANA_ERROR__RPC__TRANSPORT_HTTP_ERROR,
+  createDefaultRpcTransport,
+  createSolanaRpcFromTransport,
+  isSolanaError,
+} from '@solana/kit';
+import pRetry from 'p-retry';
+
+/** Options for {@link createRpc}. */
+export interface RpcOptions {
+  /** JSON-RPC endpoint, e.g. `https://api.mainnet-beta.solana.com` or `http://127.0.0.1:8899`. */
+  url: string;
+  /** Per-attempt timeout in milliseconds (default 10 000). */
+  timeoutMs?: number;
+  /** Retries after the first attempt, on transient failures only (default 3). */
+  retries?: number;
+  /** First backoff delay in milliseconds, doubled per retry (default 200). */
+  minBackoffMs?: number;
+  /** Extra HTTP headers (e.g. a provider API key). */
+  headers?: Parameters<typeof createDefaultRpcTransport>[0]['headers'];
+}
+
+/**
+ * True for failures worth retrying: the network (fetch failed, connection reset), our own
+ * per-attempt timeout, and HTTP 429 / 5xx from the RPC node. JSON-RPC errors (HTTP 200 with
+ * an `error` body: preflight failure, invalid params...) are answers, not transient failures.
+ *
+ * @example
+ * ```ts
+ * if (isTransientRpcError(e)) scheduleRetry();
+ * ```
+ */
+export function isTransientRpcError(e: unknown): boolean {
+  if (isSolanaError(e, SOLANA_ERROR__RPC__TRANSPORT_HTTP_ERROR)) {
+    const status = e.context.statusCode;
+    return status === 429 || status >= 500;
+  }
+  if (e instanceof Error && (e.name === 'TimeoutError' || e.name === 'AbortError')) return true;
+  // undici reports every network-level failure as `TypeError: fetch failed` (cause: the socket error).
+  return e instanceof TypeError && e.message === 'fetch failed';
+}
+
+/**
+ * A kit RPC client for `url` whose transport gives each attempt a timeout and retries
+ * transient failures ({@link isTransientRpcError}) with exponential backoff.
+ *
+ * Retrying is safe for every method this service uses, `sendTransaction` included: a signed
+ * transaction re-sent with identical bytes has the same signature and the cluster processes
+ * it at most once, so a retry can only deliver it, never double-spend. A caller's own
+ * `abortSignal` stops retries at once.
+ *
+ * @example
+ * ```ts
+ * const rpc = createRpc({ url: 'http://127.0.0.1:8899', timeoutMs: 5_000, retries: 2 });
+ * const { value: lamports } = await rpc.getBalance(address).send();
+ * ```
+ */
+export function createRpc(options: RpcOptions): Rpc<SolanaRpcApi> {
+  const timeoutMs = options.timeoutMs ?? 10_000;
+  const retries = options.retries ?? 3;
+  const base = createDefaultRpcTransport({ url: options.url, ...(options.headers ? { headers: options.headers } : {}) });
+  const transport: RpcTransport = (config) =>
+    pRetry(
+      () => {
+        const timeout = AbortSignal.timeout(timeoutMs);
+        const signal = config.signal ? AbortSignal.any([config.signal, timeout]) : timeout;
+        return base({ ...config, signal });
+      },
+      {
+        retries,
+        minTimeout: options.minBackoffMs ?? 200,
+        factor: 2,
+        maxTimeout: 5_000,
+        ...(config.signal ? { signal: config.signal } : {}),
+        shouldRetry: ({ error }) => !config.signal?.aborted && isTransientRpcError(error),
+      },
+    );
+  return createSolanaRpcFromTransport(transport);
+}

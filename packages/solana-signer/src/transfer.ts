@@ -1,0 +1,329 @@
+import {
+  type Address,
+  type Base64EncodedWireTransaction,
+  type Blockhash,
+  type FullySignedTransaction,
+  type GetAccountInfoApi,
+  type GetLatestBlockhashApi,
+  type GetRecentPrioritizationFeesApi,
+  type Instruction,
+  type ReadonlyUint8Array,
+  type Rpc,
+  type Signature,
+  type Transaction,
+  appendTransactionMessageInstructions,
+  assertIsFullySignedTransaction,
+  compileTransaction,
+  createNoopSigner,
+  createTransactionMessage,
+  fetchEncodedAccount,
+  getBase64EncodedWireTransaction,
+  getSignatureFromTransaction,
+  getTransactionEncoder,
+  pipe,
+  setTransactionMessageFeePayerSigner,
+  setTransactionMessageLifetimeUsingBlockhash,
+} from '@solana/kit';
+import { getSetComputeUnitLimitInstruction, getSetComputeUnitPriceInstruction } from '@solana-program/compute-budget';
+import { getAddMemoInstruction } from '@solana-program/memo';
+import { getTransferSolInstruction } from '@solana-program/system';
+import {
+  findAssociatedTokenPda,
+  getCreateAssociatedTokenIdempotentInstruction,
+  getTransferCheckedInstruction,
+} from '@solana-program/token';
+import { type KeyCustody, signWithCustody } from './custody.js';
+import { SignerError } from './errors.js';
+import { type MintInfo, resolveMint } from './mint.js';
+import { type PriorityFeeOption, estimatePriorityFee } from './priority-fee.js';
+
+/** Largest on-chain amount (u64). */
+export const U64_MAX = 0xffff_ffff_ffff_ffffn;
+
+/** A recent blockhash and the last block height at which a transaction using it can land. */
+export interface BlockhashLifetime {
+  blockhash: Blockhash;
+  lastValidBlockHeight: bigint;
+}
+
+/** The RPC methods {@link buildTransfer} may call. `createRpc()` returns a superset. */
+export type TransferRpc = Rpc<GetLatestBlockhashApi & GetAccountInfoApi & GetRecentPrioritizationFeesApi>;
+
+interface TransferParamsBase {
+  /** The sending wallet; it also pays the fee and signs. */
+  from: Address;
+  /** The recipient wallet (for tokens: the owner of the destination token account). */
+  to: Address;
+  /** Amount in base units (lamports, or token base units): 1 ≤ amount ≤ u64 max. */
+  amount: bigint;
+  /** Optional memo (SPL Memo program), UTF-8. */
+  memo?: string;
+  /** Compute-unit limit; defaults to a per-kind budget ({@link defaultComputeUnitLimit}). */
+  computeUnitLimit?: number;
+  /** Priority fee; none when omitted. */
+  priorityFee?: PriorityFeeOption;
+  /** Blockhash to use instead of asking the RPC for the latest one. */
+  lifetime?: BlockhashLifetime;
+}
+
+/** A SOL transfer (System program). */
+export interface SolTransferParams extends TransferParamsBase {
+  kind: 'SOL';
+}
+
+/** An SPL Token or Token-2022 transfer (`transferChecked`) between associated token accounts. */
+export interface TokenTransferParams extends TransferParamsBase {
+  kind: 'TOKEN';
+  mint: Address;
+  /** Mint program and decimals if already known (see `resolveMint`); otherwise fetched. */
+  mintInfo?: MintInfo;
+  /** Decimals the caller expects; a mismatch with the mint is an `INVALID_TRANSFER`. */
+  expectedDecimals?: number;
+  /**
+   * Whether to create the recipient's associated token account (idempotently):
+   * `'auto'` (default) when the RPC says it does not exist, `'always'`, or `'never'`.
+   */
+  createRecipientAta?: 'auto' | 'always' | 'never';
+}
+
+/** What {@link buildTransfer} builds. */
+export type TransferParams = SolTransferParams | TokenTransferParams;
+
+/** A compiled, unsigned transfer: the exact message bytes custody signs, and its lifetime. */
+export interface BuiltTransfer {
+  kind: TransferParams['kind'];
+  /** Fee payer and only signer (the sending wallet). */
+  feePayer: Address;
+  /** Compiled transaction with an empty signature slot for the fee payer. */
+  transaction: Transaction;
+  /** The message bytes to sign (same as `transaction.messageBytes`). */
+  messageBytes: ReadonlyUint8Array;
+  blockhash: Blockhash;
+  lastValidBlockHeight: bigint;
+  computeUnitLimit: number;
+  /** Price per compute unit in micro-lamports (0 when no priority fee). */
+  priorityFeeMicroLamports: bigint;
+  /** For token transfers: mint facts and the token accounts used. */
+  token?: {
+    mint: MintInfo;
+    sourceAta: Address;
+    destinationAta: Address;
+    createsDestinationAta: boolean;
+  };
+}
+
+/** A signed transfer, ready to record and send. */
+export interface SignedTransfer {
+  /** Transaction id: the fee payer's signature, base58. Known before anything is sent. */
+  signature: Signature;
+  /** Wire bytes, base64 (what `sendTransaction` takes with `encoding: 'base64'`). */
+  wireBase64: Base64EncodedWireTransaction;
+  /** Wire bytes (store these to rebroadcast the same transaction). */
+  wireBytes: Uint8Array;
+  transaction: FullySignedTransaction & Transaction;
+  blockhash: Blockhash;
+  lastValidBlockHeight: bigint;
+}
+
+/** Options for {@link buildTransfer}. */
+export interface BuildTransferOptions {
+  /** Needed unless `lifetime`, `mintInfo`, a fixed priority fee and `createRecipientAta: 'always' | 'never'` are all given. */
+  rpc?: TransferRpc;
+  abortSignal?: AbortSignal;
+  /** Memo program for `memo` (default SPL Memo v2, `MemoSq4gqABAXKb96qnH8TysNcWxMyWCqXgDLGmfcHr`). */
+  memoProgram?: Address;
+}
+
+// Compute-unit budgets, measured on LiteSVM (test/transfer.*.test.ts asserts the built
+// transactions run within them) with headroom for program upgrades.
+const CU = {
+  computeBudgetIx: 150,
+  solTransfer: 150,
+  tokenTransferChecked: 10_000,
+  createAtaIdempotent: 40_000,
+  memoBase: 15_000,
+  memoPerByte: 40,
+  headroomPercent: 30,
+} as const;
+
+/**
+ * Default compute-unit limit for a transfer of this shape.
+ *
+ * @example
+ * ```ts
+ * defaultComputeUnitLimit({ kind: 'SOL', memoBytes: 0, createsAta: false }); // ≈ 600
+ * ```
+ */
+export function defaultComputeUnitLimit(shape: { kind: 'SOL' | 'TOKEN'; memoBytes: number; createsAta: boolean }): number {
+  let units = 2 * CU.computeBudgetIx + (shape.kind === 'SOL' ? CU.solTransfer : CU.tokenTransferChecked);
+  if (shape.createsAta) units += CU.createAtaIdempotent;
+  if (shape.memoBytes > 0) units += CU.memoBase + CU.memoPerByte * shape.memoBytes;
+  return Math.ceil((units * (100 + CU.headroomPercent)) / 100);
+}
+
+/**
+ * Throws `AMOUNT_OUT_OF_RANGE` unless `amount` is a bigint with 1 ≤ amount ≤ u64 max.
+ *
+ * @example
+ * ```ts
+ * assertIsTransferAmount(1_000_000_000n); // ok
+ * ```
+ */
+export function assertIsTransferAmount(amount: bigint): void {
+  if (typeof amount !== 'bigint' || amount < 1n || amount > U64_MAX) {
+    throw new SignerError('AMOUNT_OUT_OF_RANGE', { amount: String(amount) }, `amount must be within 1..${U64_MAX} base units`);
+  }
+}
+
+function needRpc(rpc: TransferRpc | undefined, what: string): TransferRpc {
+  if (!rpc) throw new SignerError('INVALID_TRANSFER', { reason: `an rpc is needed to ${what}` }, `buildTransfer: an rpc is needed to ${what}`);
+  return rpc;
+}
+
+/**
+ * Builds and compiles a transfer (SOL, SPL Token or Token-2022) paid for and signed by
+ * `params.from`: compute-unit limit and price, an idempotent creation of the recipient's
+ * associated token account when missing, the transfer, then the memo. Uses the RPC for
+ * whatever the caller did not provide (latest blockhash, mint program and decimals,
+ * recipient token account existence, recent priority fees). Nothing is signed or sent.
+ *
+ * @example
+ * ```ts
+ * const built = await buildTransfer({ kind: 'SOL', from, to, amount: 1_000_000n, memo: 'invoice 42' }, { rpc });
+ * const signed = await signTransfer(built, custody);
+ * // persist signed.signature, signed.wireBase64, signed.lastValidBlockHeight, then send
+ * ```
+ */
+export async function buildTransfer(params: TransferParams, options: BuildTransferOptions = {}): Promise<BuiltTransfer> {
+  assertIsTransferAmount(params.amount);
+  const { rpc, abortSignal } = options;
+  const sendOpts = abortSignal ? { abortSignal } : {};
+  const payer = createNoopSigner(params.from);
+  const memoBytes = params.memo === undefined ? 0 : Buffer.byteLength(params.memo, 'utf8');
+
+  const lifetimePromise: Promise<BlockhashLifetime> = params.lifetime
+    ? Promise.resolve(params.lifetime)
+    : needRpc(rpc, 'fetch the latest blockhash')
+        .getLatestBlockhash({ commitment: 'confirmed' })
+        .send(sendOpts)
+        .then(({ value }) => value);
+
+  const instructions: Instruction[] = [];
+  let writable: Address[];
+  let token: BuiltTransfer['token'];
+  if (params.kind === 'SOL') {
+    instructions.push(getTransferSolInstruction({ source: payer, destination: params.to, amount: params.amount }));
+    writable = [params.from, params.to];
+  } else {
+    const mint = params.mintInfo ?? (await resolveMint(needRpc(rpc, 'look up the mint'), params.mint, sendOpts));
+    if (mint.address !== params.mint) {
+      throw new SignerError('INVALID_TRANSFER', { reason: 'mintInfo is for another mint' }, 'buildTransfer: mintInfo.address differs from mint');
+    }
+    if (params.expectedDecimals !== undefined && params.expectedDecimals !== mint.decimals) {
+      throw new SignerError(
+        'INVALID_TRANSFER',
+        { reason: `mint has ${mint.decimals} decimals, expected ${params.expectedDecimals}` },
+        `buildTransfer: mint ${mint.address} has ${mint.decimals} decimals, expected ${params.expectedDecimals}`,
+      );
+    }
+    const tokenProgram = mint.programAddress;
+    const [[sourceAta], [destinationAta]] = await Promise.all([
+      findAssociatedTokenPda({ owner: params.from, mint: mint.address, tokenProgram }),
+      findAssociatedTokenPda({ owner: params.to, mint: mint.address, tokenProgram }),
+    ]);
+    const mode = params.createRecipientAta ?? 'auto';
+    const createsDestinationAta =
+      mode === 'always' ||
+      (mode === 'auto' &&
+        !(await fetchEncodedAccount(needRpc(rpc, 'check the recipient token account'), destinationAta, sendOpts)).exists);
+    if (createsDestinationAta) {
+      instructions.push(
+        getCreateAssociatedTokenIdempotentInstruction({ payer, ata: destinationAta, owner: params.to, mint: mint.address, tokenProgram }),
+      );
+    }
+    instructions.push(
+      getTransferCheckedInstruction(
+        { source: sourceAta, mint: mint.address, destination: destinationAta, authority: payer, amount: params.amount, decimals: mint.decimals },
+        // SPL Token and Token-2022 share transferChecked's layout; only the program differs.
+        { programAddress: tokenProgram },
+      ),
+    );
+    writable = [params.from, sourceAta, destinationAta];
+    token = { mint, sourceAta, destinationAta, createsDestinationAta };
+  }
+  if (params.memo !== undefined) {
+    instructions.push(getAddMemoInstruction({ memo: params.memo }, options.memoProgram ? { programAddress: options.memoProgram } : {}));
+  }
+
+  let priorityFeeMicroLamports = 0n;
+  const fee = params.priorityFee;
+  if (fee) {
+    if ('microLamports' in fee) {
+      priorityFeeMicroLamports = fee.microLamports;
+    } else {
+      priorityFeeMicroLamports = await estimatePriorityFee(needRpc(rpc, 'estimate the priority fee'), writable, {
+        percentile: fee.percentile,
+        maxMicroLamports: fee.maxMicroLamports,
+        ...(fee.minMicroLamports !== undefined ? { minMicroLamports: fee.minMicroLamports } : {}),
+        ...sendOpts,
+      });
+    }
+    if (priorityFeeMicroLamports < 0n || priorityFeeMicroLamports > U64_MAX) {
+      throw new SignerError('INVALID_TRANSFER', { reason: 'priority fee out of u64 range' }, 'buildTransfer: priority fee out of u64 range');
+    }
+  }
+  const computeUnitLimit =
+    params.computeUnitLimit ??
+    defaultComputeUnitLimit({ kind: params.kind, memoBytes, createsAta: token?.createsDestinationAta ?? false });
+  if (!Number.isInteger(computeUnitLimit) || computeUnitLimit < 1 || computeUnitLimit > 1_400_000) {
+    throw new SignerError('INVALID_TRANSFER', { reason: 'computeUnitLimit must be within 1..1400000' }, 'buildTransfer: computeUnitLimit must be within 1..1400000');
+  }
+  const budget: Instruction[] = [getSetComputeUnitLimitInstruction({ units: computeUnitLimit })];
+  if (priorityFeeMicroLamports > 0n) budget.push(getSetComputeUnitPriceInstruction({ microLamports: priorityFeeMicroLamports }));
+
+  const lifetime = await lifetimePromise;
+  const message = pipe(
+    createTransactionMessage({ version: 0 }),
+    (m) => setTransactionMessageFeePayerSigner(payer, m),
+    (m) => setTransactionMessageLifetimeUsingBlockhash(lifetime, m),
+    (m) => appendTransactionMessageInstructions([...budget, ...instructions], m),
+  );
+  const transaction = compileTransaction(message);
+  return {
+    kind: params.kind,
+    feePayer: params.from,
+    transaction,
+    messageBytes: transaction.messageBytes,
+    blockhash: lifetime.blockhash,
+    lastValidBlockHeight: lifetime.lastValidBlockHeight,
+    computeUnitLimit,
+    priorityFeeMicroLamports,
+    ...(token ? { token } : {}),
+  };
+}
+
+/**
+ * Signs a built transfer with the fee payer's key in `custody` (the signature is verified
+ * against the address), and derives the transaction id locally, before anything is sent.
+ *
+ * @example
+ * ```ts
+ * const { signature, wireBase64, lastValidBlockHeight } = await signTransfer(built, custody);
+ * ```
+ */
+export async function signTransfer(built: BuiltTransfer, custody: KeyCustody): Promise<SignedTransfer> {
+  const sig = await signWithCustody(custody, built.feePayer, built.transaction.messageBytes);
+  const transaction = Object.freeze({
+    ...built.transaction,
+    signatures: Object.freeze({ ...built.transaction.signatures, [built.feePayer]: sig }),
+  });
+  assertIsFullySignedTransaction(transaction);
+  return {
+    signature: getSignatureFromTransaction(transaction),
+    wireBase64: getBase64EncodedWireTransaction(transaction),
+    wireBytes: new Uint8Array(getTransactionEncoder().encode(transaction)),
+    transaction,
+    blockhash: built.blockhash,
+    lastValidBlockHeight: built.lastValidBlockHeight,
+  };
+}
