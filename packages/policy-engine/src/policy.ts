@@ -137,8 +137,10 @@ const DAILY_WINDOWS: readonly string[] = ['ROLLING_24H', 'UTC_DAY'];
 
 function isPlainObject(value: unknown): value is Record<string, unknown> {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) return false;
+  // Any realm's Object.prototype (or none): objects from vm contexts, workers or
+  // structuredClone are plain too, while class instances, Maps and Dates are not.
   const proto: unknown = Object.getPrototypeOf(value);
-  return proto === Object.prototype || proto === null;
+  return proto === null || Object.getPrototypeOf(proto) === null;
 }
 
 function typeName(value: unknown): string {
