@@ -13,7 +13,7 @@ import { type L1Options, RedisCacheService } from './redis-cache.service.js';
 /**
  * ioredis options for a cache that must never make a request wait on Redis: no offline
  * queue (a command while disconnected fails at once), one retry per command, a 1 s command
- * timeout, and reconnecting forever with capped backoff so the service recovers by itself.
+ * timeout, a 2 s connect timeout, and reconnecting forever with capped backoff so the service recovers by itself.
  *
  * @example
  * ```ts
@@ -26,6 +26,9 @@ export function resilientRedisOptions(overrides: RedisOptions = {}): RedisOption
     maxRetriesPerRequest: 1,
     commandTimeout: 1000,
     connectTimeout: 2000,
+    // How long close() lets a socket end gracefully before destroying it. ioredis keeps this
+    // timer even for a socket that is already dead (Redis down), so keep it short.
+    disconnectTimeout: 200,
     retryStrategy: (times: number) => Math.min(50 * 2 ** Math.min(times, 6), 2000),
     enableAutoPipelining: true,
     lazyConnect: true,

@@ -1,0 +1,155 @@
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
+import { type CacheBundle, type CacheEvent, createCache, isCacheError } from '../src/index.js';
+import { type DisposableRedis, eventually, freePort, startRedis } from './support/redis-server.js';
+
+// A redis-server of our own on a free port, killed and restarted mid-test (never the shared
+// one). The service must answer from the source while it is gone, throw nothing, leave no
+// unhandled rejection behind, and work again once it is back.
+describe('Redis going away and coming back', () => {
+  let server: DisposableRedis;
+  let bundle: CacheBundle;
+  const events: CacheEvent[] = [];
+  const unhandled: unknown[] = [];
+  const onUnhandled = (reason: unknown): void => {
+    unhandled.push(reason);
+  };
+
+  beforeAll(() => {
+    process.on('unhandledRejection', onUnhandled);
+  });
+  afterAll(() => {
+    process.off('unhandledRejection', onUnhandled);
+  });
+
+  beforeEach(async () => {
+    server = await startRedis();
+    events.length = 0;
+    unhandled.length = 0;
+    bundle = await createCache({
+      redisUrl: server.url,
+      prefix: 'outage-test:',
+      l1: { keyspaces: ['agent'] },
+      rateLimit: { points: 3 },
+      onEvent: (e) => events.push(e),
+    });
+  });
+
+  afterEach(async () => {
+    await bundle.close();
+    await server.dispose();
+  });
+
+  it('falls through to the source while Redis is down, and recovers when it returns', async () => {
+    const { cache } = bundle;
+    let sourceCalls = 0;
+    const source = (): Promise<bigint> => {
+      sourceCalls += 1;
+      return Promise.resolve(1_000n + BigInt(sourceCalls));
+    };
+
+    // Up: the second read is a cache hit.
+    expect(await cache.getOrSet('balance:a', source)).toBe(1_001n);
+    expect(await cache.getOrSet('balance:a', source)).toBe(1_001n);
+    expect(sourceCalls).toBe(1);
+
+    await server.kill();
+    await eventually(async () => !(await bundle.health()).ok);
+
+    // Down: every read goes to the source; nothing throws; writes are skipped.
+    expect(await cache.get('balance:a')).toBeUndefined();
+    expect(await cache.getOrSet('balance:a', source)).toBe(1_002n);
+    expect(await cache.getOrSet('balance:a', source)).toBe(1_003n);
+    await expect(cache.set('balance:b', 5n)).resolves.toBeUndefined();
+    await expect(cache.delete('balance:a')).resolves.toBeUndefined();
+    await expect(cache.writeThrough('policy:w1', { v: 1 })).resolves.toBeUndefined();
+    await expect(cache.publishInvalidation(['agent:1'])).resolves.toBeUndefined();
+    const health = await bundle.health();
+    expect(health).toMatchObject({ ok: false, backend: 'redis' });
+    expect(health.error).toBeDefined();
+    expect(health.error).not.toContain('password');
+    // Concurrent misses still coalesce while the store is down.
+    const before = sourceCalls;
+    await Promise.all(Array.from({ length: 20 }, () => cache.getOrSet('balance:c', source)));
+    expect(sourceCalls).toBe(before + 1);
+    expect(cache.stats().errors).toBeGreaterThan(0);
+    expect(events.some((e) => e.type === 'error')).toBe(true);
+
+    // Back on the same port: the client reconnects by itself and caching works again.
+    await server.restart();
+    await eventually(async () => (await bundle.health()).ok, 15_000);
+    await cache.set('balance:d', 7n);
+    expect(await cache.get('balance:d')).toBe(7n);
+    const calls = sourceCalls;
+    expect(await cache.getOrSet('balance:e', source)).toBe(1_000n + BigInt(calls + 1));
+    expect(await cache.getOrSet('balance:e', source)).toBe(1_000n + BigInt(calls + 1));
+    expect(sourceCalls).toBe(calls + 1);
+
+    expect(unhandled).toEqual([]);
+  });
+
+  it('keeps invalidation working after the subscriber reconnects', async () => {
+    const other = await createCache({ redisUrl: server.url, prefix: 'outage-test:' });
+    try {
+      await server.kill();
+      await eventually(async () => !(await bundle.health()).ok);
+      await server.restart();
+      await eventually(async () => (await bundle.health()).ok && (await other.health()).ok, 15_000);
+
+      // The subscription comes back with the connection: a delete on `other` reaches us.
+      const seen: string[] = [];
+      bundle.cache.onInvalidate('agent:', (k) => seen.push(k));
+      await eventually(async () => {
+        await other.cache.delete('agent:9');
+        return seen.includes('agent:9');
+      }, 15_000);
+      expect(unhandled).toEqual([]);
+    } finally {
+      await other.close();
+    }
+  });
+
+  it('rate limiting degrades to in-process limits while Redis is down', async () => {
+    const { rateLimiter } = bundle;
+    expect((await rateLimiter.consume('key-1')).remaining).toBe(2);
+    await server.kill();
+    await eventually(async () => !(await bundle.health()).ok);
+
+    // The insurance limiter (memory) takes over with the same budget, counted from zero.
+    const results = [];
+    for (let i = 0; i < 4; i++) results.push(await rateLimiter.consume('key-1'));
+    expect(results.map((r) => r.allowed)).toEqual([true, true, true, false]);
+    expect(results[3]).toMatchObject({ remaining: 0, limit: 3 });
+    expect(results[3]!.retryAfterMs).toBeGreaterThan(0);
+    expect(unhandled).toEqual([]);
+  });
+});
+
+describe('start-up without Redis', () => {
+  it('fails fast with CACHE_UNAVAILABLE and no credentials in the error', async () => {
+    const port = await freePort();
+    const error: unknown = await createCache({
+      redisUrl: `redis://user:s3cret@127.0.0.1:${port}`,
+      connectTimeoutMs: 2000,
+    }).catch((e: unknown) => e);
+    expect(isCacheError(error, 'CACHE_UNAVAILABLE')).toBe(true);
+    expect(String((error as Error).message)).not.toContain('s3cret');
+    expect(JSON.stringify((error as { context: unknown }).context)).not.toContain('s3cret');
+  });
+
+  it('with failFast: false, starts degraded and recovers once Redis appears', async () => {
+    const port = await freePort();
+    const bundle = await createCache({ redisUrl: `redis://127.0.0.1:${port}`, failFast: false, connectTimeoutMs: 500 });
+    let server: DisposableRedis | undefined;
+    try {
+      expect((await bundle.health()).ok).toBe(false);
+      expect(await bundle.cache.getOrSet('policy:p', () => Promise.resolve('from db'))).toBe('from db');
+      server = await startRedis({ port });
+      await eventually(async () => (await bundle.health()).ok, 15_000);
+      await bundle.cache.set('policy:p', 'cached');
+      expect(await bundle.cache.get('policy:p')).toBe('cached');
+    } finally {
+      await bundle.close();
+      await server?.dispose();
+    }
+  });
+});
