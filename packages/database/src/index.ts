@@ -23,3 +23,17 @@ export {
   type ApproveResult,
   type SpendRepositoryOptions,
 } from './repositories/spend.repository.js';
+export {
+  WorkerRepository,
+  type ClaimedTransaction,
+  type ClaimUnit,
+  type ConfirmedUpdate,
+  type FailedUpdate,
+  type TransitionResult,
+  type WorkerRepositoryOptions,
+} from './repositories/worker.repository.js';
+export {
+  WebhookDeliveryRepository,
+  type ClaimedDelivery,
+  type DeliveryUnit,
+} from './repositories/webhook-delivery.repository.js';

@@ -1,0 +1,321 @@
+/**
+ * The confirmation worker's queries: claiming signed transactions and moving them forward.
+ *
+ * Claiming: `SELECT … FOR UPDATE SKIP LOCKED` inside a database transaction that stays open
+ * while the worker acts on the rows (sends bytes, reads statuses) and records the outcome.
+ * The row locks are the lease: no two replicas ever hold one row at once, a replica that
+ * dies (crash, SIGKILL, lost connection) releases its rows with its connection, and no lease
+ * column or reaper is needed. The price is one pooled connection per batch in flight, held
+ * for the RPC round trips of that batch (bounded by the RPC timeout).
+ *
+ * Transitions only move forward: every UPDATE is conditional on the status the caller saw
+ * (`WHERE status = 'PENDING'` / `'SUBMITTED'`), and the audit event plus its webhook
+ * deliveries (the outbox) are written by the same statement, so a transition and its event
+ * exist together or not at all.
+ */
+import { Prisma, type PrismaClient } from '../generated/prisma/client.js';
+import type { TransactionClient } from '../transaction-client.js';
+
+/** A signed transaction claimed by the worker, with what it needs to send, track and expire it. */
+export interface ClaimedTransaction {
+  id: string;
+  status: 'PENDING' | 'SUBMITTED';
+  walletId: string;
+  ownerId: string;
+  /** Base58 signature: deterministic for the signed bytes. */
+  signature: string;
+  /** The signed wire bytes: every (re)broadcast sends exactly these. */
+  wireTransaction: Uint8Array;
+  blockhash: string;
+  lastValidBlockHeight: bigint;
+  submitAttempts: number;
+  lastSubmittedAt: Date | null;
+  createdAt: Date;
+}
+
+/** A row that reached the configured commitment. */
+export interface ConfirmedUpdate {
+  id: string;
+  slot: bigint;
+  /** Lamports paid, from the transaction's meta. */
+  fee: bigint | null;
+}
+
+/** A row that ended FAILED; `reason` is a `FailureReason` the worker may set. */
+export interface FailedUpdate {
+  id: string;
+  reason: 'EXPIRED' | 'ON_CHAIN_ERROR' | 'RPC_REJECTED';
+  /** Machine-readable detail (JSON text for on-chain errors). */
+  errorMsg: string;
+  /** Slot the failed transaction landed in (on-chain errors only). */
+  slot?: bigint | null;
+  fee?: bigint | null;
+}
+
+/** What a transition statement did. */
+export interface TransitionResult {
+  /** Ids that actually moved (rows already moved by someone else are absent). */
+  moved: { id: string; walletAddress: string; destination: string }[];
+  /** Webhook deliveries created for the events written. */
+  deliveries: number;
+}
+
+/** The transitions available while a claim is held; all run in the claim's transaction. */
+export interface ClaimUnit {
+  /** PENDING → SUBMITTED after a send attempt the RPC accepted; counts the attempt; emits `transaction.submitted`. */
+  markSubmitted(ids: readonly string[]): Promise<TransitionResult>;
+  /** Counts a (re)broadcast attempt without changing the status. */
+  recordAttempts(ids: readonly string[]): Promise<number>;
+  /** SUBMITTED → CONFIRMED with slot and fee; emits `transaction.confirmed`. */
+  markConfirmed(updates: readonly ConfirmedUpdate[]): Promise<TransitionResult>;
+  /** SUBMITTED → FAILED with a reason; emits `transaction.failed` (the spend stops counting). */
+  markFailed(updates: readonly FailedUpdate[]): Promise<TransitionResult>;
+}
+
+export interface WorkerRepositoryOptions {
+  /** Longest a claim may stay open, RPC calls included (default 60 s). */
+  transactionTimeoutMs?: number;
+  /** Longest to wait for a pooled connection (default 10 s). */
+  maxWaitMs?: number;
+}
+
+interface ClaimRow {
+  id: string;
+  status: 'PENDING' | 'SUBMITTED';
+  wallet_id: string;
+  owner_id: string;
+  signature: string;
+  wire_transaction: Uint8Array;
+  blockhash: string;
+  last_valid_block_height: string;
+  submit_attempts: number;
+  last_submitted_at: Date | null;
+  created_at: Date;
+}
+
+interface MovedRow {
+  id: string;
+  wallet_address: string;
+  destination: string;
+  deliveries: number;
+}
+
+const CLAIM_COLUMNS = Prisma.sql`
+  t.id::text AS id, t.status::text AS status, t.wallet_id::text AS wallet_id, w.owner_id::text AS owner_id,
+  t.signature, t.wire_transaction, t.blockhash, t.last_valid_block_height::text AS last_valid_block_height,
+  t.submit_attempts, t.last_submitted_at, t.created_at`;
+
+/**
+ * @example
+ * ```ts
+ * const worker = new WorkerRepository(prisma);
+ * await worker.withClaimedPending({ limit: 50, retryAfterMs: 2_000 }, async (rows, unit) => {
+ *   const sent = await sendAll(rows);          // the stored bytes, never re-signed
+ *   await unit.markSubmitted(sent.map((r) => r.id));
+ * });
+ * ```
+ */
+export class WorkerRepository {
+  private readonly txOptions: { timeout: number; maxWait: number };
+
+  constructor(
+    private readonly prisma: PrismaClient,
+    options: WorkerRepositoryOptions = {},
+  ) {
+    this.txOptions = { timeout: options.transactionTimeoutMs ?? 60_000, maxWait: options.maxWaitMs ?? 10_000 };
+  }
+
+  /**
+   * Claims up to `limit` PENDING rows (oldest first) that nobody else holds and that were not
+   * attempted in the last `retryAfterMs`, runs `work` while holding them, and commits what
+   * `work` recorded. `work` is not called when nothing was claimed. If `work` throws, the
+   * transaction rolls back and the rows are free again (their bytes are safe to send again).
+   */
+  async withClaimedPending<T>(
+    options: { limit: number; retryAfterMs: number },
+    work: (rows: ClaimedTransaction[], unit: ClaimUnit) => Promise<T>,
+  ): Promise<T | undefined> {
+    return this.prisma.$transaction(async (tx) => {
+      const rows = await tx.$queryRaw<ClaimRow[]>`
+        SELECT ${CLAIM_COLUMNS}
+        FROM transactions t JOIN wallets w ON w.id = t.wallet_id
+        WHERE t.status = 'PENDING'
+          AND (t.last_submitted_at IS NULL
+               OR t.last_submitted_at < clock_timestamp() - make_interval(secs => ${options.retryAfterMs / 1000}))
+        ORDER BY t.created_at
+        LIMIT ${options.limit}
+        FOR UPDATE OF t SKIP LOCKED`;
+      if (rows.length === 0) return undefined;
+      return work(rows.map(toClaimed), unitFor(tx));
+    }, this.txOptions);
+  }
+
+  /**
+   * Claims up to `limit` SUBMITTED rows with an id greater than `afterId` (id order, so a
+   * caller can walk every row in pages), runs `work` while holding them, and commits.
+   * Returns `undefined` without calling `work` when the page is empty.
+   */
+  async withClaimedSubmitted<T>(
+    options: { limit: number; afterId: string | null },
+    work: (rows: ClaimedTransaction[], unit: ClaimUnit) => Promise<T>,
+  ): Promise<{ lastId: string; count: number; result: T } | undefined> {
+    return this.prisma.$transaction(async (tx) => {
+      const after = options.afterId === null ? Prisma.empty : Prisma.sql`AND t.id > ${options.afterId}::uuid`;
+      const rows = await tx.$queryRaw<ClaimRow[]>`
+        SELECT ${CLAIM_COLUMNS}
+        FROM transactions t JOIN wallets w ON w.id = t.wallet_id
+        WHERE t.status = 'SUBMITTED' ${after}
+        ORDER BY t.id
+        LIMIT ${options.limit}
+        FOR UPDATE OF t SKIP LOCKED`;
+      const last = rows[rows.length - 1];
+      if (last === undefined) return undefined;
+      const result = await work(rows.map(toClaimed), unitFor(tx));
+      return { lastId: last.id, count: rows.length, result };
+    }, this.txOptions);
+  }
+
+  /**
+   * Age in seconds of the oldest PENDING and SUBMITTED transaction (the worker's lag); 0 when
+   * there is none.
+   */
+  async oldestAges(): Promise<{ PENDING: number; SUBMITTED: number }> {
+    const rows = await this.prisma.$queryRaw<{ status: string; age: number }[]>`
+      SELECT status::text AS status, EXTRACT(EPOCH FROM clock_timestamp() - min(created_at))::float8 AS age
+      FROM transactions WHERE status IN ('PENDING', 'SUBMITTED') GROUP BY status`;
+    const ages = { PENDING: 0, SUBMITTED: 0 };
+    for (const row of rows) if (row.status === 'PENDING' || row.status === 'SUBMITTED') ages[row.status] = Number(row.age);
+    return ages;
+  }
+
+  /** Addresses among `addresses` that are wallets of this service (for cache invalidation). */
+  async ourWallets(addresses: readonly string[]): Promise<Set<string>> {
+    if (addresses.length === 0) return new Set();
+    const rows = await this.prisma.$queryRaw<{ address: string }[]>`
+      SELECT address FROM wallets WHERE address = ANY(${[...addresses]}::text[])`;
+    return new Set(rows.map((r) => r.address));
+  }
+}
+
+function toClaimed(row: ClaimRow): ClaimedTransaction {
+  return {
+    id: row.id,
+    status: row.status,
+    walletId: row.wallet_id,
+    ownerId: row.owner_id,
+    signature: row.signature,
+    wireTransaction: row.wire_transaction,
+    blockhash: row.blockhash,
+    lastValidBlockHeight: BigInt(row.last_valid_block_height),
+    submitAttempts: row.submit_attempts,
+    lastSubmittedAt: row.last_submitted_at,
+    createdAt: row.created_at,
+  };
+}
+
+/**
+ * The event and its outbox rows are written by the same statement as the transition, through
+ * data-modifying CTEs: PostgreSQL runs each of them exactly once, in one snapshot, so the
+ * event exists if and only if the row moved.
+ */
+function outboxTail(eventType: string, payload: Prisma.Sql): Prisma.Sql {
+  return Prisma.sql`
+    ev AS (
+      INSERT INTO events (type, actor_type, owner_id, wallet_id, transaction_id, payload, created_at)
+      SELECT ${eventType}, 'SYSTEM'::"ActorType", w.owner_id, m.wallet_id, m.id, ${payload}, clock_timestamp()
+      FROM moved m JOIN wallets w ON w.id = m.wallet_id
+      RETURNING id, owner_id
+    ),
+    dl AS (
+      INSERT INTO webhook_deliveries (id, endpoint_id, event_id, status, attempts, next_attempt_at, created_at)
+      SELECT gen_random_uuid(), e.id, ev.id, 'PENDING'::"DeliveryStatus", 0, clock_timestamp(), clock_timestamp()
+      FROM ev JOIN webhook_endpoints e ON e.owner_id = ev.owner_id AND e.enabled
+      RETURNING id
+    )
+    SELECT m.id::text AS id, w.address AS wallet_address, m.destination, (SELECT count(*) FROM dl)::int AS deliveries
+    FROM moved m JOIN wallets w ON w.id = m.wallet_id`;
+}
+
+const BASE_PAYLOAD = Prisma.sql`'signature', m.signature, 'amount', m.amount::text, 'decimals', m.decimals,
+  'asset', m.asset, 'destination', m.destination, 'submitAttempts', m.submit_attempts`;
+
+function toResult(rows: MovedRow[]): TransitionResult {
+  return {
+    moved: rows.map((r) => ({ id: r.id, walletAddress: r.wallet_address, destination: r.destination })),
+    deliveries: rows[0]?.deliveries ?? 0,
+  };
+}
+
+function unitFor(tx: TransactionClient): ClaimUnit {
+  return {
+    async markSubmitted(ids) {
+      if (ids.length === 0) return { moved: [], deliveries: 0 };
+      const rows = await tx.$queryRaw<MovedRow[]>`
+        WITH moved AS (
+          UPDATE transactions t
+          SET status = 'SUBMITTED', submit_attempts = t.submit_attempts + 1,
+              last_submitted_at = clock_timestamp(), submitted_at = clock_timestamp(), updated_at = clock_timestamp()
+          WHERE t.id = ANY(${[...ids]}::uuid[]) AND t.status = 'PENDING'
+          RETURNING t.*
+        ),
+        ${outboxTail('transaction.submitted', Prisma.sql`jsonb_build_object('status', 'SUBMITTED', ${BASE_PAYLOAD})`)}`;
+      return toResult(rows);
+    },
+
+    async recordAttempts(ids) {
+      if (ids.length === 0) return 0;
+      return tx.$executeRaw`
+        UPDATE transactions
+        SET submit_attempts = submit_attempts + 1, last_submitted_at = clock_timestamp(), updated_at = clock_timestamp()
+        WHERE id = ANY(${[...ids]}::uuid[]) AND status IN ('PENDING', 'SUBMITTED')`;
+    },
+
+    async markConfirmed(updates) {
+      if (updates.length === 0) return { moved: [], deliveries: 0 };
+      const rows = await tx.$queryRaw<MovedRow[]>`
+        WITH input AS (
+          SELECT * FROM unnest(${updates.map((u) => u.id)}::uuid[], ${updates.map((u) => u.slot.toString())}::bigint[],
+                               ${updates.map((u) => u.fee?.toString() ?? null)}::bigint[]) AS i(id, slot, fee)
+        ),
+        moved AS (
+          UPDATE transactions t
+          SET status = 'CONFIRMED', slot = i.slot, fee = i.fee,
+              confirmed_at = clock_timestamp(), updated_at = clock_timestamp()
+          FROM input i
+          WHERE t.id = i.id AND t.status = 'SUBMITTED'
+          RETURNING t.*
+        ),
+        ${outboxTail(
+          'transaction.confirmed',
+          Prisma.sql`jsonb_build_object('status', 'CONFIRMED', ${BASE_PAYLOAD}, 'slot', m.slot::text, 'fee', m.fee::text,
+                                        'confirmedAt', m.confirmed_at)`,
+        )}`;
+      return toResult(rows);
+    },
+
+    async markFailed(updates) {
+      if (updates.length === 0) return { moved: [], deliveries: 0 };
+      const rows = await tx.$queryRaw<MovedRow[]>`
+        WITH input AS (
+          SELECT * FROM unnest(${updates.map((u) => u.id)}::uuid[], ${updates.map((u) => u.reason)}::text[],
+                               ${updates.map((u) => u.errorMsg)}::text[],
+                               ${updates.map((u) => u.slot?.toString() ?? null)}::bigint[],
+                               ${updates.map((u) => u.fee?.toString() ?? null)}::bigint[]) AS i(id, reason, error_msg, slot, fee)
+        ),
+        moved AS (
+          UPDATE transactions t
+          SET status = 'FAILED', failure_reason = i.reason::"FailureReason", error_msg = i.error_msg,
+              slot = COALESCE(i.slot, t.slot), fee = COALESCE(i.fee, t.fee), updated_at = clock_timestamp()
+          FROM input i
+          WHERE t.id = i.id AND t.status = 'SUBMITTED'
+          RETURNING t.*
+        ),
+        ${outboxTail(
+          'transaction.failed',
+          Prisma.sql`jsonb_build_object('status', 'FAILED', ${BASE_PAYLOAD}, 'failureReason', m.failure_reason::text,
+                                        'error', m.error_msg, 'slot', m.slot::text, 'fee', m.fee::text)`,
+        )}`;
+      return toResult(rows);
+    },
+  };
+}
