@@ -1,0 +1,70 @@
+import 'reflect-metadata';
+import { NestFactory } from '@nestjs/core';
+import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
+import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import type { Logger } from 'pino';
+import { AppModule } from './app.module.js';
+import { registerHttpHooks, genReqId } from './common/http-hooks.js';
+import { createLogger, PinoNestLogger } from './common/logger.js';
+import type { AppConfig } from './config/app-config.js';
+import { createInfrastructure, type InfrastructureOverrides } from './infra/infrastructure.js';
+import { MetricsService } from './metrics/metrics.service.js';
+
+export interface CreateAppOptions extends InfrastructureOverrides {
+  /** A pino logger to use instead of one built from `config.log.level`. */
+  logger?: Logger;
+}
+
+/**
+ * Builds the API (not listening yet): connects PostgreSQL, Redis, RPC and custody (failing
+ * fast), wires Nest on Fastify, serves the OpenAPI document at `/docs`, and initialises.
+ * Tests call it with their own config and drive it with `app.inject()`; `main.ts` listens.
+ *
+ * @example
+ * ```ts
+ * const app = await createApp(loadConfig(process.env));
+ * await app.listen({ port: 3000, host: '0.0.0.0' });
+ * ```
+ */
+export async function createApp(config: AppConfig, options: CreateAppOptions = {}): Promise<NestFastifyApplication> {
+  const logger = options.logger ?? createLogger(config.log.level);
+  const metrics = new MetricsService();
+  const infra = await createInfrastructure(config, metrics, options);
+  try {
+    const adapter = new FastifyAdapter({
+      loggerInstance: logger,
+      bodyLimit: config.server.bodyLimit,
+      trustProxy: config.server.trustProxy,
+      genReqId,
+      requestIdHeader: false,
+    });
+    const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(config, infra, metrics), adapter, {
+      logger: new PinoNestLogger(logger),
+      abortOnError: false,
+    });
+    const fastify = app.getHttpAdapter().getInstance();
+    registerHttpHooks(fastify, metrics);
+    fastify.addHook('onClose', async () => {
+      await infra.close();
+    });
+
+    const document = SwaggerModule.createDocument(
+      app,
+      new DocumentBuilder()
+        .setTitle('WAIaaS API')
+        .setDescription(
+          'Wallet-as-a-Service for AI agents on Solana. Errors are RFC 9457 application/problem+json with a stable `code`.',
+        )
+        .setVersion('1')
+        .addBearerAuth({ type: 'http', scheme: 'bearer', description: 'ADMIN_TOKEN, an owner key or an agent key' })
+        .build(),
+    );
+    SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs/json' });
+
+    await app.init();
+    return app;
+  } catch (e) {
+    await infra.close();
+    throw e;
+  }
+}

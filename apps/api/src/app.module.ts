@@ -1,0 +1,61 @@
+import { type DynamicModule, Global, Module } from '@nestjs/common';
+import { APP_FILTER, APP_PIPE } from '@nestjs/core';
+import { AgentModule } from './agents/agent.module.js';
+import { AuditModule } from './audit/audit.module.js';
+import { AuthModule } from './auth/auth.module.js';
+import { ProblemExceptionFilter } from './common/problem-exception.filter.js';
+import { createValidationPipe } from './common/validation.js';
+import { APP_CONFIG, type AppConfig } from './config/app-config.js';
+import { HealthModule } from './health/health.module.js';
+import type { Infrastructure } from './infra/infrastructure.js';
+import { CACHE, CACHE_BUNDLE, CUSTODY, PRISMA, RATE_LIMITER, RPC } from './infra/tokens.js';
+import { MetricsController } from './metrics/metrics.controller.js';
+import { MetricsService } from './metrics/metrics.service.js';
+import { OwnerModule } from './owners/owner.module.js';
+import { WalletModule } from './wallets/wallet.module.js';
+
+/** Config and infrastructure, provided once to every module. */
+@Global()
+@Module({})
+class CoreModule {
+  static forRoot(config: AppConfig, infra: Infrastructure, metrics: MetricsService): DynamicModule {
+    const providers = [
+      { provide: APP_CONFIG, useValue: config },
+      { provide: PRISMA, useValue: infra.prisma },
+      { provide: CACHE_BUNDLE, useValue: infra.cache },
+      { provide: CACHE, useValue: infra.cache.cache },
+      { provide: RATE_LIMITER, useValue: infra.cache.rateLimiter },
+      { provide: RPC, useValue: infra.rpc },
+      { provide: CUSTODY, useValue: infra.custody },
+      { provide: MetricsService, useValue: metrics },
+    ];
+    return { module: CoreModule, providers, exports: providers.map((p) => p.provide) };
+  }
+}
+
+/**
+ * The API's root module. Built by {@link createApp} from a parsed config and connected
+ * infrastructure, so tests compose the same module against their own database and Redis prefix.
+ */
+@Module({})
+export class AppModule {
+  static forRoot(config: AppConfig, infra: Infrastructure, metrics: MetricsService): DynamicModule {
+    return {
+      module: AppModule,
+      imports: [
+        CoreModule.forRoot(config, infra, metrics),
+        AuditModule,
+        AuthModule,
+        HealthModule,
+        OwnerModule,
+        AgentModule,
+        WalletModule,
+      ],
+      controllers: [MetricsController],
+      providers: [
+        { provide: APP_FILTER, useClass: ProblemExceptionFilter },
+        { provide: APP_PIPE, useFactory: createValidationPipe },
+      ],
+    };
+  }
+}

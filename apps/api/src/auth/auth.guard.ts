@@ -1,0 +1,51 @@
+import { type CanActivate, type ExecutionContext, Inject, Injectable } from '@nestjs/common';
+import { Reflector } from '@nestjs/core';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { ApiError } from '../common/api-error.js';
+import { RateLimitService } from '../rate-limit/rate-limit.service.js';
+import { PRINCIPALS_KEY, PUBLIC_KEY } from './auth.decorators.js';
+import { AuthService } from './auth.service.js';
+import type { PrincipalKind } from './principal.js';
+
+const BEARER = /^Bearer ([\x21-\x7e]{1,512})$/;
+
+/**
+ * Global guard, deny by default: a handler must declare its principals (or be public). It
+ * parses the bearer token, applies the per-key rate limit (before any database work, so a
+ * flood of bad keys costs a Redis call, not a query), resolves the principal and checks it.
+ */
+@Injectable()
+export class AuthGuard implements CanActivate {
+  constructor(
+    @Inject(Reflector) private readonly reflector: Reflector,
+    @Inject(AuthService) private readonly auth: AuthService,
+    @Inject(RateLimitService) private readonly rateLimit: RateLimitService,
+  ) {}
+
+  async canActivate(context: ExecutionContext): Promise<boolean> {
+    const targets = [context.getHandler(), context.getClass()];
+    if (this.reflector.getAllAndOverride<boolean | undefined>(PUBLIC_KEY, targets) === true) return true;
+    const allowed = this.reflector.getAllAndOverride<PrincipalKind[] | undefined>(PRINCIPALS_KEY, targets);
+    if (allowed === undefined || allowed.length === 0) {
+      throw new ApiError('FORBIDDEN', 'This endpoint declares no principals and is refused by default');
+    }
+    const http = context.switchToHttp();
+    const request = http.getRequest<FastifyRequest>();
+    const reply = http.getResponse<FastifyReply>();
+    const header = request.headers.authorization;
+    const match = header === undefined ? null : BEARER.exec(header);
+    if (match?.[1] === undefined) {
+      throw new ApiError('UNAUTHENTICATED', 'Send Authorization: Bearer <api key>', {
+        headers: { 'www-authenticate': 'Bearer' },
+      });
+    }
+    const token = match[1];
+    await this.rateLimit.consume(token, reply);
+    const principal = await this.auth.authenticate(token);
+    if (!allowed.includes(principal.kind)) {
+      throw new ApiError('FORBIDDEN', `This endpoint is for ${allowed.join(' or ')} keys`);
+    }
+    request.principal = principal;
+    return true;
+  }
+}

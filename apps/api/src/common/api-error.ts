@@ -1,0 +1,96 @@
+/**
+ * The API's one coded error class. Every code maps to exactly one HTTP status and a title;
+ * codes are part of the public contract (clients switch on them) and are never renamed.
+ */
+
+export const API_ERRORS = {
+  VALIDATION_FAILED: { status: 400, title: 'The request is invalid' },
+  INVALID_JSON: { status: 400, title: 'The request body is not valid JSON' },
+  AMOUNT_INVALID: { status: 400, title: 'The amount is not a valid positive decimal' },
+  AMOUNT_PRECISION_EXCEEDED: { status: 400, title: 'The amount has more decimals than the asset' },
+  MINT_NOT_FOUND: { status: 400, title: 'The mint does not exist on chain' },
+  POLICY_INVALID: { status: 400, title: 'The policy is invalid' },
+  IDEMPOTENCY_KEY_REQUIRED: { status: 400, title: 'The Idempotency-Key header is required' },
+  IDEMPOTENCY_KEY_INVALID: { status: 400, title: 'The Idempotency-Key header is invalid' },
+  UNAUTHENTICATED: { status: 401, title: 'Authentication is required' },
+  INVALID_API_KEY: { status: 401, title: 'The API key is not valid' },
+  AGENT_REVOKED: { status: 401, title: 'The agent has been revoked' },
+  FORBIDDEN: { status: 403, title: 'This principal may not call this endpoint' },
+  AGENT_SUSPENDED: { status: 403, title: 'The agent is suspended' },
+  POLICY_DENIED: { status: 403, title: 'The wallet policy denies this transfer' },
+  NOT_FOUND: { status: 404, title: 'Not found' },
+  ROUTE_NOT_FOUND: { status: 404, title: 'No such endpoint' },
+  METHOD_NOT_ALLOWED: { status: 405, title: 'Method not allowed' },
+  CONFLICT: { status: 409, title: 'The request conflicts with the current state' },
+  EMAIL_TAKEN: { status: 409, title: 'An owner with this email exists' },
+  AGENT_REVOKED_FINAL: { status: 409, title: 'A revoked agent cannot be changed' },
+  TRANSACTION_NOT_AWAITING_APPROVAL: { status: 409, title: 'The transaction is not awaiting approval' },
+  IDEMPOTENCY_REQUEST_IN_PROGRESS: { status: 409, title: 'A request with this Idempotency-Key is in progress' },
+  PAYLOAD_TOO_LARGE: { status: 413, title: 'The request body is too large' },
+  UNSUPPORTED_MEDIA_TYPE: { status: 415, title: 'The request body must be application/json' },
+  IDEMPOTENCY_KEY_REUSED: { status: 422, title: 'The Idempotency-Key was used with a different request' },
+  RATE_LIMITED: { status: 429, title: 'Too many requests' },
+  INTERNAL: { status: 500, title: 'Internal server error' },
+  CUSTODY_SIGNING_FAILED: { status: 502, title: 'Key custody could not sign' },
+  RPC_UNAVAILABLE: { status: 503, title: 'The Solana RPC is unavailable' },
+  CUSTODY_UNAVAILABLE: { status: 503, title: 'Key custody is unavailable' },
+  SERVICE_UNAVAILABLE: { status: 503, title: 'A dependency is unavailable' },
+} as const satisfies Record<string, { status: number; title: string }>;
+
+export type ApiErrorCode = keyof typeof API_ERRORS;
+
+/** One field-level problem, as listed in a problem document's `errors`. */
+export interface FieldIssue {
+  /** JSON pointer-ish dotted path of the offending field (`""` for the body itself). */
+  path: string;
+  /** Stable machine code (e.g. `isPositive`, `whitelistValidation`, `INVALID_AMOUNT`). */
+  code: string;
+  message: string;
+}
+
+export interface ApiErrorExtras {
+  errors?: FieldIssue[];
+  /** Policy reasons (POLICY_DENIED). */
+  reasons?: unknown[];
+  /** Any further members of the problem document. */
+  extensions?: Record<string, unknown>;
+  /** Extra response headers (e.g. Retry-After). */
+  headers?: Record<string, string>;
+  cause?: unknown;
+}
+
+/**
+ * A request failed for a known reason.
+ *
+ * @example
+ * ```ts
+ * throw new ApiError('NOT_FOUND', 'Wallet not found');
+ * ```
+ */
+export class ApiError extends Error {
+  readonly status: number;
+  readonly title: string;
+
+  constructor(
+    readonly code: ApiErrorCode,
+    readonly detail?: string,
+    readonly extras: ApiErrorExtras = {},
+  ) {
+    super(detail ?? API_ERRORS[code].title, extras.cause === undefined ? undefined : { cause: extras.cause });
+    this.name = 'ApiError';
+    this.status = API_ERRORS[code].status;
+    this.title = API_ERRORS[code].title;
+  }
+}
+
+/**
+ * Narrows `e` to an {@link ApiError}, optionally with a given code.
+ *
+ * @example
+ * ```ts
+ * if (isApiError(e, 'NOT_FOUND')) return null;
+ * ```
+ */
+export function isApiError(e: unknown, code?: ApiErrorCode): e is ApiError {
+  return e instanceof ApiError && (code === undefined || e.code === code);
+}

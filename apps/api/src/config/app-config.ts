@@ -1,0 +1,221 @@
+import { isSignerError, loadMasterKeys, MASTER_KEY_ENV, type MasterKeys } from '@waiaas/solana-signer';
+
+/**
+ * Typed configuration, parsed once at start-up from the environment. A bad value stops the
+ * process with a message naming the variable (nothing is read from `process.env` elsewhere).
+ */
+
+export type CustodyConfig =
+  | {
+      kind: 'LOCAL';
+      /**
+       * WALLET_MASTER_KEY (alias KEYSTORE_MASTER_KEY): 32 random bytes, hex or base64, sealing the
+       * local keystore; KEYSTORE_MASTER_KEY_VERSION / KEYSTORE_PREVIOUS_MASTER_KEYS for rotation.
+       * Unset with NODE_ENV=development: the public development key, with a warning.
+       */
+      masterKeys: MasterKeys;
+    }
+  | {
+      kind: 'TURNKEY';
+      /** TURNKEY_API_BASE_URL: Turnkey API base URL (default https://api.turnkey.com). */
+      baseUrl: string;
+      /** TURNKEY_ORGANIZATION_ID: the Turnkey (sub-)organisation that holds the wallets. */
+      organizationId: string;
+      /** TURNKEY_API_PUBLIC_KEY: API key pair used to stamp Turnkey requests. */
+      apiPublicKey: string;
+      /** TURNKEY_API_PRIVATE_KEY: private half of that key pair (never logged). */
+      apiPrivateKey: string;
+    };
+
+export interface AppConfig {
+  server: {
+    /** PORT: TCP port to listen on (default 3000). */
+    port: number;
+    /** HOST: interface to bind (default 0.0.0.0). */
+    host: string;
+    /** TRUST_PROXY: Fastify trustProxy: true/false, or a comma-separated list of proxy IPs/CIDRs (default false). */
+    trustProxy: boolean | string[];
+    /** Maximum request body in bytes (64 KiB, fixed by SPEC §5). */
+    bodyLimit: number;
+  };
+  database: {
+    /** DATABASE_URL: PostgreSQL connection string (required). */
+    url: string;
+    /** DATABASE_POOL_SIZE: pool connections per process (default 10). */
+    poolSize: number;
+    /** DATABASE_STATEMENT_TIMEOUT_MS: server-side statement timeout (default 5000). */
+    statementTimeoutMs: number;
+    /** DATABASE_CONNECTION_TIMEOUT_MS: wait for a pool connection (default 5000). */
+    connectionTimeoutMs: number;
+  };
+  redis: {
+    /** REDIS_URL: Redis connection string; unset → in-process cache (single instance only). */
+    url: string | null;
+    /** REDIS_KEY_PREFIX: prefix for every Redis key and channel (default "waiaas:"). */
+    keyPrefix: string;
+  };
+  solana: {
+    /** SOLANA_RPC_URL: JSON-RPC endpoint of the cluster (required; `pnpm start` supplies the local ledger). */
+    rpcUrl: string;
+  };
+  auth: {
+    /** ADMIN_TOKEN: the operator's bearer token (required, at least 32 characters). */
+    adminToken: string;
+  };
+  /** TURNKEY_* set → Turnkey custody; otherwise the local keystore under WALLET_MASTER_KEY. */
+  custody: CustodyConfig;
+  rateLimit: {
+    /** RATE_LIMIT_PER_MINUTE: requests per minute per API key (default 1200). */
+    perMinute: number;
+  };
+  log: {
+    /** LOG_LEVEL: pino level (fatal, error, warn, info, debug, trace, silent; default info). */
+    level: string;
+  };
+  /** NODE_ENV: development | production | test (default development). */
+  nodeEnv: 'development' | 'production' | 'test';
+}
+
+/** A configuration variable is missing or malformed. The message names the variable. */
+export class ConfigError extends Error {
+  constructor(
+    readonly variable: string,
+    message: string,
+  ) {
+    super(`${variable}: ${message}`);
+    this.name = 'ConfigError';
+  }
+}
+
+type Env = Record<string, string | undefined>;
+
+function str(env: Env, name: string): string | undefined {
+  const value = env[name]?.trim();
+  return value === undefined || value === '' ? undefined : value;
+}
+
+function required(env: Env, name: string): string {
+  const value = str(env, name);
+  if (value === undefined) throw new ConfigError(name, 'is required');
+  return value;
+}
+
+function int(env: Env, name: string, fallback: number, min: number, max: number): number {
+  const raw = str(env, name);
+  if (raw === undefined) return fallback;
+  if (!/^\d+$/.test(raw)) throw new ConfigError(name, `must be an integer, got "${raw}"`);
+  const value = Number(raw);
+  if (value < min || value > max) throw new ConfigError(name, `must be between ${min} and ${max}, got ${value}`);
+  return value;
+}
+
+function url(env: Env, name: string, protocols: string[], value: string): string {
+  let parsed: URL;
+  try {
+    parsed = new URL(value);
+  } catch {
+    throw new ConfigError(name, 'is not a valid URL');
+  }
+  if (!protocols.includes(parsed.protocol)) {
+    throw new ConfigError(name, `must use ${protocols.join(' or ')}, got ${parsed.protocol}`);
+  }
+  return value;
+}
+
+function trustProxy(env: Env): boolean | string[] {
+  const raw = str(env, 'TRUST_PROXY');
+  if (raw === undefined || raw === 'false') return false;
+  if (raw === 'true') return true;
+  const list = raw.split(',').map((s) => s.trim()).filter((s) => s !== '');
+  if (list.length === 0 || list.some((s) => !/^[0-9a-fA-F:.]+(\/\d{1,3})?$/.test(s))) {
+    throw new ConfigError('TRUST_PROXY', 'must be true, false or a comma-separated list of IPs/CIDRs');
+  }
+  return list;
+}
+
+function masterKeys(env: Env, allowDevDefault: boolean): MasterKeys {
+  const key = str(env, 'WALLET_MASTER_KEY') ?? str(env, MASTER_KEY_ENV.key);
+  try {
+    return loadMasterKeys(
+      {
+        [MASTER_KEY_ENV.key]: key,
+        [MASTER_KEY_ENV.version]: str(env, MASTER_KEY_ENV.version),
+        [MASTER_KEY_ENV.previous]: str(env, MASTER_KEY_ENV.previous),
+      },
+      { allowDevDefault },
+    );
+  } catch (e) {
+    if (isSignerError(e, 'MASTER_KEY_INVALID')) {
+      const variable = e.context.variable === MASTER_KEY_ENV.key ? 'WALLET_MASTER_KEY' : e.context.variable;
+      throw new ConfigError(variable, e.context.reason);
+    }
+    throw e;
+  }
+}
+
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
+
+/**
+ * Parses and validates the environment into an {@link AppConfig}.
+ *
+ * @throws ConfigError naming the first bad variable.
+ * @example
+ * ```ts
+ * const config = loadConfig(process.env);
+ * const app = await createApp(config);
+ * ```
+ */
+export function loadConfig(env: Env): AppConfig {
+  const adminToken = required(env, 'ADMIN_TOKEN');
+  if (adminToken.length < 32) throw new ConfigError('ADMIN_TOKEN', 'must be at least 32 characters');
+
+  const nodeEnv = str(env, 'NODE_ENV') ?? 'development';
+  if (nodeEnv !== 'development' && nodeEnv !== 'production' && nodeEnv !== 'test') {
+    throw new ConfigError('NODE_ENV', `must be development, production or test, got "${nodeEnv}"`);
+  }
+  const level = str(env, 'LOG_LEVEL') ?? 'info';
+  if (!LOG_LEVELS.includes(level)) throw new ConfigError('LOG_LEVEL', `must be one of ${LOG_LEVELS.join(', ')}`);
+
+  const redisUrl = str(env, 'REDIS_URL');
+  const turnkeyOrg = str(env, 'TURNKEY_ORGANIZATION_ID');
+  let custody: CustodyConfig;
+  if (turnkeyOrg !== undefined) {
+    custody = {
+      kind: 'TURNKEY',
+      baseUrl: url(env, 'TURNKEY_API_BASE_URL', ['https:', 'http:'], str(env, 'TURNKEY_API_BASE_URL') ?? 'https://api.turnkey.com'),
+      organizationId: turnkeyOrg,
+      apiPublicKey: required(env, 'TURNKEY_API_PUBLIC_KEY'),
+      apiPrivateKey: required(env, 'TURNKEY_API_PRIVATE_KEY'),
+    };
+  } else {
+    custody = { kind: 'LOCAL', masterKeys: masterKeys(env, nodeEnv === 'development') };
+  }
+
+  return {
+    server: {
+      port: int(env, 'PORT', 3000, 0, 65535),
+      host: str(env, 'HOST') ?? '0.0.0.0',
+      trustProxy: trustProxy(env),
+      bodyLimit: 64 * 1024,
+    },
+    database: {
+      url: url(env, 'DATABASE_URL', ['postgresql:', 'postgres:'], required(env, 'DATABASE_URL')),
+      poolSize: int(env, 'DATABASE_POOL_SIZE', 10, 1, 500),
+      statementTimeoutMs: int(env, 'DATABASE_STATEMENT_TIMEOUT_MS', 5_000, 100, 600_000),
+      connectionTimeoutMs: int(env, 'DATABASE_CONNECTION_TIMEOUT_MS', 5_000, 100, 600_000),
+    },
+    redis: {
+      url: redisUrl === undefined ? null : url(env, 'REDIS_URL', ['redis:', 'rediss:'], redisUrl),
+      keyPrefix: str(env, 'REDIS_KEY_PREFIX') ?? 'waiaas:',
+    },
+    solana: { rpcUrl: url(env, 'SOLANA_RPC_URL', ['http:', 'https:'], required(env, 'SOLANA_RPC_URL')) },
+    auth: { adminToken },
+    custody,
+    rateLimit: { perMinute: int(env, 'RATE_LIMIT_PER_MINUTE', 1200, 1, 10_000_000) },
+    log: { level },
+    nodeEnv,
+  };
+}
+
+/** DI token for the {@link AppConfig}. */
+export const APP_CONFIG = Symbol('APP_CONFIG');

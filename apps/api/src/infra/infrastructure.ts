@@ -1,0 +1,80 @@
+import { type CacheBundle, createCache } from '@waiaas/cache';
+import { createPrismaClient, type PrismaClient } from '@waiaas/database';
+import { type KeyCustody, LocalKeystoreCustody, createRpc } from '@waiaas/solana-signer';
+import type { Rpc, SolanaRpcApi } from '@solana/kit';
+import { type AppConfig, ConfigError } from '../config/app-config.js';
+import type { MetricsService } from '../metrics/metrics.service.js';
+
+/** Everything outside the process the app talks to, built (and checked) before Nest starts. */
+export interface Infrastructure {
+  prisma: PrismaClient;
+  cache: CacheBundle;
+  rpc: Rpc<SolanaRpcApi>;
+  custody: KeyCustody;
+  close(): Promise<void>;
+}
+
+/** Parts a caller (a test, the zero-config launcher) may supply instead of the defaults. */
+export interface InfrastructureOverrides {
+  custody?: KeyCustody;
+}
+
+/**
+ * Connects to PostgreSQL (fails fast when it cannot: the process must not come up broken),
+ * Redis (fails fast too, through @waiaas/cache), the RPC client and key custody.
+ */
+export async function createInfrastructure(
+  config: AppConfig,
+  metrics: MetricsService,
+  overrides: InfrastructureOverrides = {},
+): Promise<Infrastructure> {
+  const prisma = createPrismaClient({
+    url: config.database.url,
+    poolSize: config.database.poolSize,
+    statementTimeoutMs: config.database.statementTimeoutMs,
+    connectionTimeoutMs: config.database.connectionTimeoutMs,
+    applicationName: 'waiaas-api',
+  });
+  try {
+    await prisma.$queryRaw`SELECT 1`;
+  } catch (cause) {
+    await prisma.$disconnect().catch(() => undefined);
+    throw new ConfigError('DATABASE_URL', `PostgreSQL is unreachable (${(cause as Error).message})`);
+  }
+
+  let cache: CacheBundle;
+  try {
+    cache = await createCache({
+      ...(config.redis.url === null ? {} : { redisUrl: config.redis.url }),
+      prefix: config.redis.keyPrefix,
+      rateLimit: { points: config.rateLimit.perMinute, windowSeconds: 60 },
+      onEvent: metrics.onCacheEvent,
+      failFast: true,
+    });
+  } catch (cause) {
+    await prisma.$disconnect().catch(() => undefined);
+    throw new ConfigError('REDIS_URL', `Redis is unreachable (${(cause as Error).message})`);
+  }
+
+  const rpc = createRpc({ url: config.solana.rpcUrl, timeoutMs: 10_000, retries: 2 });
+
+  let custody: KeyCustody;
+  if (overrides.custody !== undefined) {
+    custody = overrides.custody;
+  } else if (config.custody.kind === 'LOCAL') {
+    custody = new LocalKeystoreCustody(prisma, config.custody.masterKeys);
+  } else {
+    await Promise.allSettled([cache.close(), prisma.$disconnect()]);
+    throw new ConfigError('TURNKEY_ORGANIZATION_ID', 'Turnkey custody is not available in this build yet');
+  }
+
+  return {
+    prisma,
+    cache,
+    rpc,
+    custody,
+    close: async () => {
+      await Promise.allSettled([cache.close(), prisma.$disconnect()]);
+    },
+  };
+}

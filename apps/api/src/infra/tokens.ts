@@ -1,0 +1,7 @@
+/** DI tokens for the infrastructure the app composes (built from the typed config). */
+export const PRISMA = Symbol('PRISMA');
+export const CACHE = Symbol('CACHE');
+export const CACHE_BUNDLE = Symbol('CACHE_BUNDLE');
+export const RATE_LIMITER = Symbol('RATE_LIMITER');
+export const RPC = Symbol('RPC');
+export const CUSTODY = Symbol('CUSTODY');

@@ -1,0 +1,149 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { type Address, type Rpc, type SolanaRpcApi, address as toAddress } from '@solana/kit';
+import { CacheKeys, type CacheService } from '@waiaas/cache';
+import type { PrismaClient } from '@waiaas/database';
+import { formatUiAmount, SOL_DECIMALS } from '@waiaas/policy-engine';
+import { isSignerError, type KeyCustody, TOKEN_2022_PROGRAM_ADDRESS, TOKEN_PROGRAM_ADDRESS } from '@waiaas/solana-signer';
+import { AuditService } from '../audit/audit.service.js';
+import type { OwnerOrAgent, OwnerPrincipal } from '../auth/principal.js';
+import { ApiError } from '../common/api-error.js';
+import { CACHE, CUSTODY, PRISMA, RPC } from '../infra/tokens.js';
+import { WalletAccessService } from './wallet-access.service.js';
+import {
+  type BalanceDto,
+  type BalanceResponseDto,
+  type CreateWalletDto,
+  type GrantResponseDto,
+  type TokenBalanceDto,
+  toWalletDto,
+  type WalletListDto,
+  type WalletResponseDto,
+} from './wallet.dto.js';
+
+interface ParsedTokenAccount {
+  pubkey: Address;
+  account: { data: { parsed: { info: { mint: string; tokenAmount: { amount: string; decimals: number } } } } };
+}
+
+@Injectable()
+export class WalletService {
+  constructor(
+    @Inject(PRISMA) private readonly prisma: PrismaClient,
+    @Inject(CACHE) private readonly cache: CacheService,
+    @Inject(CUSTODY) private readonly custody: KeyCustody,
+    @Inject(RPC) private readonly rpc: Rpc<SolanaRpcApi>,
+    @Inject(AuditService) private readonly audit: AuditService,
+    @Inject(WalletAccessService) private readonly access: WalletAccessService,
+  ) {}
+
+  async create(principal: OwnerPrincipal, dto: CreateWalletDto): Promise<WalletResponseDto> {
+    let created;
+    try {
+      created = await this.custody.createWallet(dto.label === undefined ? {} : { name: dto.label });
+    } catch (e) {
+      if (isSignerError(e)) throw new ApiError('CUSTODY_UNAVAILABLE', 'Key custody could not create the wallet', { cause: e });
+      throw e;
+    }
+    const wallet = await this.prisma.$transaction(async (tx) => {
+      const row = await tx.wallet.create({
+        data: {
+          address: created.address,
+          ownerId: principal.ownerId,
+          custody: created.kind,
+          turnkeyWalletId: created.custodyRef,
+          label: dto.label ?? null,
+        },
+      });
+      await this.audit.record(principal, { type: 'wallet.created', ownerId: principal.ownerId, walletId: row.id, payload: { address: row.address, custody: row.custody } }, tx);
+      return row;
+    });
+    return { wallet: toWalletDto(wallet, []) };
+  }
+
+  async list(principal: OwnerOrAgent): Promise<WalletListDto> {
+    const rows = await this.prisma.wallet.findMany({
+      where: this.access.visibleWhere(principal),
+      orderBy: [{ createdAt: 'asc' }, { id: 'asc' }],
+      include: principal.kind === 'owner' ? { grants: { select: { agentId: true } } } : { grants: false },
+    });
+    return {
+      wallets: rows.map((row) =>
+        toWalletDto(row, principal.kind === 'owner' && 'grants' in row ? (row.grants as { agentId: string }[]).map((g) => g.agentId) : undefined),
+      ),
+    };
+  }
+
+  async get(principal: OwnerOrAgent, walletId: string): Promise<WalletResponseDto> {
+    const wallet = await this.access.require(principal, walletId);
+    if (principal.kind !== 'owner') return { wallet: toWalletDto(wallet) };
+    const grants = await this.prisma.walletAgent.findMany({ where: { walletId }, select: { agentId: true }, orderBy: { grantedAt: 'asc' } });
+    return { wallet: toWalletDto(wallet, grants.map((g) => g.agentId)) };
+  }
+
+  async grant(principal: OwnerPrincipal, walletId: string, agentId: string): Promise<GrantResponseDto> {
+    await this.access.require(principal, walletId);
+    const agent = await this.prisma.agent.findFirst({ where: { id: agentId, ownerId: principal.ownerId }, select: { id: true } });
+    if (agent === null) throw new ApiError('NOT_FOUND', 'Agent not found');
+    const grant = await this.prisma.$transaction(async (tx) => {
+      const existing = await tx.walletAgent.findUnique({ where: { walletId_agentId: { walletId, agentId } } });
+      if (existing !== null) return existing;
+      const row = await tx.walletAgent.create({ data: { walletId, agentId } });
+      await this.audit.record(principal, { type: 'wallet.agent_granted', ownerId: principal.ownerId, walletId, payload: { agentId } }, tx);
+      return row;
+    });
+    return { grant: { walletId, agentId, grantedAt: grant.grantedAt.toISOString() } };
+  }
+
+  async revokeGrant(principal: OwnerPrincipal, walletId: string, agentId: string): Promise<void> {
+    await this.access.require(principal, walletId);
+    await this.prisma.$transaction(async (tx) => {
+      const { count } = await tx.walletAgent.deleteMany({ where: { walletId, agentId, agent: { ownerId: principal.ownerId } } });
+      if (count === 0) throw new ApiError('NOT_FOUND', 'This agent has no access to this wallet');
+      await this.audit.record(principal, { type: 'wallet.agent_revoked', ownerId: principal.ownerId, walletId, payload: { agentId } }, tx);
+    });
+  }
+
+  async balance(principal: OwnerOrAgent, walletId: string): Promise<BalanceResponseDto> {
+    const wallet = await this.access.require(principal, walletId);
+    const balance = await this.cache.getOrSet(CacheKeys.balance(wallet.address), () => this.fetchBalance(toAddress(wallet.address)));
+    return { balance };
+  }
+
+  private async fetchBalance(owner: Address): Promise<BalanceDto> {
+    try {
+      const [sol, classic, t22] = await Promise.all([
+        this.rpc.getBalance(owner, { commitment: 'confirmed' }).send(),
+        this.rpc.getTokenAccountsByOwner(owner, { programId: TOKEN_PROGRAM_ADDRESS }, { encoding: 'jsonParsed', commitment: 'confirmed' }).send(),
+        this.rpc.getTokenAccountsByOwner(owner, { programId: TOKEN_2022_PROGRAM_ADDRESS }, { encoding: 'jsonParsed', commitment: 'confirmed' }).send(),
+      ]);
+      const tokens: TokenBalanceDto[] = [];
+      for (const [programId, result] of [
+        [TOKEN_PROGRAM_ADDRESS, classic],
+        [TOKEN_2022_PROGRAM_ADDRESS, t22],
+      ] as const) {
+        for (const entry of result.value as unknown as ParsedTokenAccount[]) {
+          const info = entry.account.data.parsed.info;
+          tokens.push({
+            mint: info.mint,
+            programId,
+            account: entry.pubkey,
+            amount: info.tokenAmount.amount,
+            decimals: info.tokenAmount.decimals,
+            uiAmount: formatUiAmount(BigInt(info.tokenAmount.amount), info.tokenAmount.decimals),
+          });
+        }
+      }
+      tokens.sort((a, b) => (a.mint === b.mint ? a.account.localeCompare(b.account) : a.mint.localeCompare(b.mint)));
+      const lamports = sol.value;
+      return {
+        address: owner,
+        lamports: lamports.toString(),
+        sol: formatUiAmount(lamports, SOL_DECIMALS),
+        tokens,
+        fetchedAt: new Date().toISOString(),
+      };
+    } catch (e) {
+      throw new ApiError('RPC_UNAVAILABLE', 'Could not read the balance from the Solana RPC', { cause: e });
+    }
+  }
+}

@@ -1,0 +1,143 @@
+import { randomBytes } from 'node:crypto';
+import type { NestFastifyApplication } from '@nestjs/platform-fastify';
+import { createPrismaClient, type PrismaClient } from '@waiaas/database';
+import { type LocalLedger, startLocalLedger } from '@waiaas/local-ledger';
+import { createTestDatabase, createTestRedis, type TestDatabase, type TestRedis } from '@waiaas/testing';
+import { pino } from 'pino';
+import { createApp } from '../src/app.factory.js';
+import { type AppConfig, loadConfig } from '../src/config/app-config.js';
+
+export const ADMIN_TOKEN = `admin-${randomBytes(24).toString('hex')}`;
+
+export interface Harness {
+  app: NestFastifyApplication;
+  /** `http://127.0.0.1:<port>` of the listening app. */
+  baseUrl: string;
+  config: AppConfig;
+  db: TestDatabase;
+  redis: TestRedis;
+  ledger: LocalLedger;
+  /** A separate client for assertions (counting rows), not the app's own. */
+  prisma: PrismaClient;
+  close(): Promise<void>;
+}
+
+/** Environment for one test file: its own database, Redis prefix and local ledger. */
+export async function startHarness(env: Record<string, string> = {}): Promise<Harness> {
+  const db = await createTestDatabase();
+  const redis = createTestRedis();
+  const ledger = await startLocalLedger({ port: 0, slotMs: 0 });
+  const config = loadConfig({
+    DATABASE_URL: db.url,
+    REDIS_URL: redis.url,
+    REDIS_KEY_PREFIX: redis.prefix,
+    SOLANA_RPC_URL: ledger.url,
+    ADMIN_TOKEN,
+    WALLET_MASTER_KEY: randomBytes(32).toString('hex'),
+    NODE_ENV: 'test',
+    LOG_LEVEL: 'silent',
+    DATABASE_POOL_SIZE: '20',
+    ...env,
+  });
+  const app = await createApp(config, { logger: pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }) });
+  const prisma = createPrismaClient({ url: db.url, poolSize: 2 });
+  // A real port rather than inject(): light-my-request require()s an ESM-only module, which
+  // Jest's CommonJS loader cannot do on Node 20; a socket also tests what clients really see.
+  await app.listen({ port: 0, host: '127.0.0.1' });
+  const address = app.getHttpServer().address();
+  if (address === null || typeof address === 'string') throw new Error('no port');
+  const baseUrl = `http://127.0.0.1:${address.port}`;
+  apps.set(app, baseUrl);
+  return {
+    app,
+    baseUrl,
+    config,
+    db,
+    redis,
+    ledger,
+    prisma,
+    close: async () => {
+      await app.close();
+      await prisma.$disconnect();
+      await ledger.close();
+      await redis.cleanup();
+      await db.drop();
+    },
+  };
+}
+
+export interface CallOptions {
+  token?: string;
+  body?: unknown;
+  headers?: Record<string, string>;
+  /** Raw payload (string) instead of JSON-encoding `body`. */
+  raw?: string;
+}
+
+export interface CallResult {
+  status: number;
+  headers: Record<string, string | string[] | number | undefined>;
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- tests read arbitrary JSON
+  body: any;
+}
+
+const apps = new WeakMap<NestFastifyApplication, string>();
+
+/** One HTTP request over the app's socket (the whole stack: hooks, guards, pipes, filters). */
+export async function call(app: NestFastifyApplication, method: string, url: string, options: CallOptions = {}): Promise<CallResult> {
+  const headers: Record<string, string> = { ...options.headers };
+  if (options.token !== undefined) headers.authorization = `Bearer ${options.token}`;
+  let payload: string | undefined;
+  if (options.raw !== undefined) payload = options.raw;
+  else if (options.body !== undefined) {
+    payload = JSON.stringify(options.body);
+    headers['content-type'] ??= 'application/json';
+  }
+  const baseUrl = apps.get(app);
+  if (baseUrl === undefined) throw new Error('app is not listening');
+  const response = await fetch(baseUrl + url, { method, headers, ...(payload === undefined ? {} : { body: payload }) });
+  const text = await response.text();
+  let body: unknown = text;
+  const type = response.headers.get('content-type') ?? '';
+  if (type.includes('json') && text !== '') body = JSON.parse(text);
+  const responseHeaders: Record<string, string> = {};
+  response.headers.forEach((value, name) => {
+    responseHeaders[name] = value;
+  });
+  return { status: response.status, headers: responseHeaders, body };
+}
+
+/** Creates an owner through the API; returns its id and key. */
+export async function createOwner(app: NestFastifyApplication, email = `o-${randomBytes(4).toString('hex')}@example.com`): Promise<{ id: string; key: string }> {
+  const r = await call(app, 'POST', '/v1/owners', { token: ADMIN_TOKEN, body: { email } });
+  if (r.status !== 201) throw new Error(`createOwner: ${r.status} ${JSON.stringify(r.body)}`);
+  return { id: r.body.owner.id, key: r.body.apiKey };
+}
+
+export async function createAgent(app: NestFastifyApplication, ownerKey: string, name = 'bot'): Promise<{ id: string; key: string }> {
+  const r = await call(app, 'POST', '/v1/agents', { token: ownerKey, body: { name } });
+  if (r.status !== 201) throw new Error(`createAgent: ${r.status} ${JSON.stringify(r.body)}`);
+  return { id: r.body.agent.id, key: r.body.apiKey };
+}
+
+export async function createWallet(app: NestFastifyApplication, ownerKey: string): Promise<{ id: string; address: string }> {
+  const r = await call(app, 'POST', '/v1/wallets', { token: ownerKey, body: { label: 'w' } });
+  if (r.status !== 201) throw new Error(`createWallet: ${r.status} ${JSON.stringify(r.body)}`);
+  return { id: r.body.wallet.id, address: r.body.wallet.address };
+}
+
+export async function grant(app: NestFastifyApplication, ownerKey: string, walletId: string, agentId: string): Promise<void> {
+  const r = await call(app, 'PUT', `/v1/wallets/${walletId}/agents/${agentId}`, { token: ownerKey });
+  if (r.status !== 200) throw new Error(`grant: ${r.status} ${JSON.stringify(r.body)}`);
+}
+
+/** Asserts a problem+json response with the given status and code. */
+export function expectProblem(r: CallResult, status: number, code: string): void {
+  const ok =
+    r.status === status &&
+    String(r.headers['content-type']).startsWith('application/problem+json') &&
+    r.body?.code === code &&
+    typeof r.body?.requestId === 'string' &&
+    r.body?.status === status;
+  if (!ok) throw new Error(`expected ${status} ${code}, got ${r.status} ${String(r.headers["content-type"])} ${JSON.stringify(r.body)}`);
+}
