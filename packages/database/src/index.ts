@@ -37,3 +37,8 @@ export {
   type ClaimedDelivery,
   type DeliveryUnit,
 } from './repositories/webhook-delivery.repository.js';
+export {
+  IdempotencyRepository,
+  type IdempotencyBegin,
+  type IdempotencyBeginInput,
+} from './repositories/idempotency.repository.js';
