@@ -6,10 +6,9 @@ import {
   type Address,
   type ReadonlyUint8Array,
 } from '@solana/kit';
-import { TOKEN_2022_PROGRAM_ADDRESS } from '@solana-program/token-2022';
 import { Config, invalidParam, invalidParams, Params, RpcError, RPC_ERROR, type Commitment } from './json-rpc.js';
 import { type Ledger, type LandedTransaction, type SimulationResult } from './ledger.js';
-import { isTokenProgram, parseMint, parseTokenAccount, TOKEN_PROGRAMS, uiTokenAmount } from './token.js';
+import { isTokenProgram, parseMint, parseTokenAccount, TOKEN_2022_PROGRAM_ADDRESS, TOKEN_PROGRAMS, uiTokenAmount } from './token.js';
 import { transactionErrorMessage, type TransactionErrorJson } from './transaction-error.js';
 import { decodeTransactionBytes, decodeWireTransaction, type DecodedTransaction, type WireEncoding } from './wire.js';
 

@@ -1,6 +1,11 @@
 import { getAddressDecoder, type Address, type ReadonlyUint8Array } from '@solana/kit';
 import { TOKEN_PROGRAM_ADDRESS } from '@solana-program/token';
-import { TOKEN_2022_PROGRAM_ADDRESS } from '@solana-program/token-2022';
+
+/**
+ * The Token-2022 program. Declared here rather than imported: `@solana-program/token-2022`
+ * 0.15 still declares a peer dependency on kit 7.
+ */
+export const TOKEN_2022_PROGRAM_ADDRESS = 'TokenzQdBNbLqP5VEhdkAS6EPFLC1PHnBqCXEpPxuEb' as Address;
 
 /** The two token programs whose accounts the ledger understands. */
 export const TOKEN_PROGRAMS: readonly Address[] = [TOKEN_PROGRAM_ADDRESS, TOKEN_2022_PROGRAM_ADDRESS];
