@@ -199,12 +199,11 @@ export class RedisCacheService extends BaseCacheService {
     this.closed = true;
     this.subscribed = false;
     this.l1?.clear();
-    // The subscriber is ours: drop it without a round trip (it may be the one that is down).
-    this.subscriber.disconnect();
-    if (this.ownsClient) {
-      if (this.client.status === 'ready') await this.client.quit().catch(() => this.client.disconnect());
-      else this.client.disconnect();
-    }
+    // The subscriber is ours; the client only if we were told so.
+    await Promise.all([
+      shutdown(this.subscriber),
+      this.ownsClient ? shutdown(this.client) : Promise.resolve(),
+    ]);
     for (const off of this.detach) off();
   }
 
@@ -262,6 +261,19 @@ export class RedisCacheService extends BaseCacheService {
     emitter.on(event, h);
     this.detach.push(() => emitter.off(event, h));
   }
+}
+
+/** QUIT when connected (clean, immediate close); otherwise drop the socket without waiting. */
+async function shutdown(client: Redis | Cluster): Promise<void> {
+  if (client.status === 'ready') {
+    try {
+      await client.quit();
+      return;
+    } catch {
+      // fall through to a hard disconnect
+    }
+  }
+  client.disconnect();
 }
 
 function isInvalidationMessage(value: unknown): value is InvalidationMessage {
