@@ -233,6 +233,18 @@ export interface Decision {
 const ALLOW: Decision = Object.freeze({ outcome: 'ALLOW', reasons: Object.freeze([]) });
 const NO_POLICY: Decision = Object.freeze({ outcome: 'DENY', reasons: Object.freeze([Object.freeze({ code: 'NO_POLICY' })]) });
 
+function add(reasons: Reason[] | undefined, reason: Reason): Reason[] {
+  if (reasons === undefined) return [reason];
+  reasons.push(reason);
+  return reasons;
+}
+
+function isStringArray(value: unknown): value is readonly string[] {
+  if (!Array.isArray(value)) return false;
+  for (let i = 0; i < value.length; i++) if (typeof value[i] !== 'string') return false;
+  return true;
+}
+
 /**
  * Judges a transfer intent against a wallet's policy and its recent spend. Pure and
  * deterministic (time comes from `context.now`), never throws, and enforces every rule
@@ -252,65 +264,64 @@ const NO_POLICY: Decision = Object.freeze({ outcome: 'DENY', reasons: Object.fre
 export function evaluate(policy: Policy | null, intent: TransferIntent, context: EvaluationContext): Decision {
   if (policy === null) return NO_POLICY;
 
+  // Every reason but APPROVAL_REQUIRED denies, and that one is added last: so "denied" is
+  // simply "some reason was added before the approval step". No closure, no array until needed.
   let reasons: Reason[] | undefined;
-  let denied = false;
-  const deny = (reason: Reason): void => {
-    denied = true;
-    (reasons ??= []).push(reason);
-  };
+  // The requested amount's decimal string, built once and only if some reason reports it.
+  let requested: string | undefined;
 
   const { asset, amount, to, programs } = intent;
   const amountValid = typeof amount === 'bigint' && amount > 0n && amount <= U64_MAX;
   const assetValid = asset === null || typeof asset === 'string';
-  if (!assetValid) deny({ code: 'INVALID_INTENT', field: 'asset' });
-  if (!amountValid) deny({ code: 'INVALID_INTENT', field: 'amount' });
-  if (typeof to !== 'string') deny({ code: 'INVALID_INTENT', field: 'to' });
-  const programsValid = programs === undefined || (Array.isArray(programs) && programs.every((p) => typeof p === 'string'));
-  if (!programsValid) deny({ code: 'INVALID_INTENT', field: 'programs' });
+  if (!assetValid) reasons = add(reasons, { code: 'INVALID_INTENT', field: 'asset' });
+  if (!amountValid) reasons = add(reasons, { code: 'INVALID_INTENT', field: 'amount' });
+  if (typeof to !== 'string') reasons = add(reasons, { code: 'INVALID_INTENT', field: 'to' });
+  const programsValid = programs === undefined || isStringArray(programs);
+  if (!programsValid) reasons = add(reasons, { code: 'INVALID_INTENT', field: 'programs' });
 
   const nowMs = epochMs(context.now);
-  if (Number.isNaN(nowMs)) deny({ code: 'INVALID_CONTEXT', field: 'now' });
+  if (Number.isNaN(nowMs)) reasons = add(reasons, { code: 'INVALID_CONTEXT', field: 'now' });
   else if (context.spentSince !== undefined) {
     const sinceMs = epochMs(context.spentSince);
-    if (Number.isNaN(sinceMs) || sinceMs > windowStartMs(policy.dailyWindow, nowMs)) deny({ code: 'INVALID_CONTEXT', field: 'spentSince' });
+    if (Number.isNaN(sinceMs) || sinceMs > windowStartMs(policy.dailyWindow, nowMs)) reasons = add(reasons, { code: 'INVALID_CONTEXT', field: 'spentSince' });
   }
 
   if (asset === null) {
     const spent = context.spentInWindow.sol;
     const spentValid = typeof spent === 'bigint' && spent >= 0n;
-    if (!spentValid) deny({ code: 'INVALID_CONTEXT', field: 'spentInWindow.sol' });
+    if (!spentValid) reasons = add(reasons, { code: 'INVALID_CONTEXT', field: 'spentInWindow.sol' });
     if (amountValid) {
       const perTx = policy.perTxLimit;
       if (amount > perTx) {
-        deny({ code: 'PER_TX_LIMIT_EXCEEDED', asset: null, decimals: SOL_DECIMALS, limit: perTx.toString(), requested: amount.toString() });
+        reasons = add(reasons, { code: 'PER_TX_LIMIT_EXCEEDED', asset: null, decimals: SOL_DECIMALS, limit: perTx.toString(), requested: (requested ??= amount.toString()) });
       }
       const daily = policy.dailyLimit;
       if (spentValid && spent + amount > daily) {
-        deny({
+        reasons = add(reasons, {
           code: 'DAILY_LIMIT_EXCEEDED',
           asset: null,
           decimals: SOL_DECIMALS,
           window: policy.dailyWindow,
           limit: daily.toString(),
           spent: spent.toString(),
-          requested: amount.toString(),
+          requested: (requested ??= amount.toString()),
           remaining: (spent >= daily ? 0n : daily - spent).toString(),
         });
       }
     }
   } else if (assetValid) {
-    if (!policy.allowedAssets.has(asset)) deny({ code: 'ASSET_NOT_ALLOWED', asset });
+    if (!policy.allowedAssets.has(asset)) reasons = add(reasons, { code: 'ASSET_NOT_ALLOWED', asset });
     const limit = policy.tokenLimits.get(asset);
     if (limit !== undefined && amountValid) {
       if (limit.perTx !== null && amount > limit.perTx) {
-        deny({ code: 'TOKEN_LIMIT_EXCEEDED', scope: 'PER_TX', asset, decimals: limit.decimals, limit: limit.perTx.toString(), requested: amount.toString() });
+        reasons = add(reasons, { code: 'TOKEN_LIMIT_EXCEEDED', scope: 'PER_TX', asset, decimals: limit.decimals, limit: limit.perTx.toString(), requested: (requested ??= amount.toString()) });
       }
       if (limit.daily !== null) {
         const tokens: unknown = context.spentInWindow.tokens;
         const raw: unknown = typeof tokens === 'object' && tokens !== null && Object.hasOwn(tokens, asset) ? (tokens as Record<string, unknown>)[asset] : 0n;
-        if (typeof raw !== 'bigint' || raw < 0n) deny({ code: 'INVALID_CONTEXT', field: 'spentInWindow.tokens' });
+        if (typeof raw !== 'bigint' || raw < 0n) reasons = add(reasons, { code: 'INVALID_CONTEXT', field: 'spentInWindow.tokens' });
         else if (raw + amount > limit.daily) {
-          deny({
+          reasons = add(reasons, {
             code: 'TOKEN_LIMIT_EXCEEDED',
             scope: 'DAILY',
             asset,
@@ -318,7 +329,7 @@ export function evaluate(policy: Policy | null, intent: TransferIntent, context:
             window: policy.dailyWindow,
             limit: limit.daily.toString(),
             spent: raw.toString(),
-            requested: amount.toString(),
+            requested: (requested ??= amount.toString()),
             remaining: (raw >= limit.daily ? 0n : limit.daily - raw).toString(),
           });
         }
@@ -327,17 +338,17 @@ export function evaluate(policy: Policy | null, intent: TransferIntent, context:
   }
 
   if (policy.allowedAddresses.size > 0 && !policy.allowedAddresses.has(to)) {
-    deny({ code: 'RECIPIENT_NOT_ALLOWED', recipient: String(to) });
+    reasons = add(reasons, { code: 'RECIPIENT_NOT_ALLOWED', recipient: String(to) });
   }
 
   const allowedPrograms = policy.allowedPrograms;
   if (allowedPrograms !== null && programsValid) {
-    if (programs === undefined) deny({ code: 'PROGRAM_NOT_ALLOWED', program: null });
+    if (programs === undefined) reasons = add(reasons, { code: 'PROGRAM_NOT_ALLOWED', program: null });
     else {
       for (let i = 0; i < programs.length; i++) {
         const program = programs[i]!;
         // Report each offending program once, however often the transaction invokes it.
-        if (!allowedPrograms.has(program) && programs.indexOf(program) === i) deny({ code: 'PROGRAM_NOT_ALLOWED', program });
+        if (!allowedPrograms.has(program) && programs.indexOf(program) === i) reasons = add(reasons, { code: 'PROGRAM_NOT_ALLOWED', program });
       }
     }
   }
@@ -345,9 +356,9 @@ export function evaluate(policy: Policy | null, intent: TransferIntent, context:
   const maxTxPerHour = policy.maxTxPerHour;
   if (maxTxPerHour !== null) {
     const count = context.txCountLastHour;
-    if (typeof count !== 'number' || !Number.isSafeInteger(count) || count < 0) deny({ code: 'INVALID_CONTEXT', field: 'txCountLastHour' });
+    if (typeof count !== 'number' || !Number.isSafeInteger(count) || count < 0) reasons = add(reasons, { code: 'INVALID_CONTEXT', field: 'txCountLastHour' });
     else if (count >= maxTxPerHour) {
-      deny({
+      reasons = add(reasons, {
         code: 'RATE_LIMITED',
         limit: String(maxTxPerHour),
         spent: String(count),
@@ -357,18 +368,17 @@ export function evaluate(policy: Policy | null, intent: TransferIntent, context:
     }
   }
 
-  let approval: ApprovalRequiredReason | undefined;
+  const denied = reasons !== undefined;
   if (policy.requiresApproval) {
     const threshold = policy.approvalThreshold;
     // A SOL threshold cannot price a token transfer, so token transfers always need approval.
     if (threshold === null || asset !== null || !amountValid || amount > threshold) {
-      approval = {
+      reasons = add(reasons, {
         code: 'APPROVAL_REQUIRED',
         asset: assetValid ? asset : null,
         threshold: threshold === null || asset !== null ? null : threshold.toString(),
-        requested: typeof amount === 'bigint' ? amount.toString() : String(amount),
-      };
-      (reasons ??= []).push(approval);
+        requested: typeof amount === 'bigint' ? (requested ?? amount.toString()) : String(amount),
+      });
     }
   }
 
