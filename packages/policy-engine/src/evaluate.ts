@@ -71,11 +71,25 @@ export interface EvaluationContext {
  */
 export type ReasonCode = Reason['code'];
 
-/** No policy: deny by default. */
+/**
+ * No policy: deny by default.
+ *
+ * @example
+ * ```ts
+ * const r: NoPolicyReason = { code: 'NO_POLICY' };
+ * ```
+ */
 export interface NoPolicyReason {
   readonly code: 'NO_POLICY';
 }
-/** SOL transfer above `perTxLimit` (amount > limit). Amounts in lamports. */
+/**
+ * SOL transfer above `perTxLimit` (amount > limit). Amounts in lamports.
+ *
+ * @example
+ * ```ts
+ * const r: PerTxLimitExceededReason = { code: 'PER_TX_LIMIT_EXCEEDED', asset: null, decimals: 9, limit: '1000000000', requested: '1500000000' };
+ * ```
+ */
 export interface PerTxLimitExceededReason {
   readonly code: 'PER_TX_LIMIT_EXCEEDED';
   readonly asset: null;
@@ -83,7 +97,17 @@ export interface PerTxLimitExceededReason {
   readonly limit: string;
   readonly requested: string;
 }
-/** SOL: spent + amount > `dailyLimit`. Amounts in lamports; `remaining = max(0, limit - spent)`. */
+/**
+ * SOL: spent + amount > `dailyLimit`. Amounts in lamports; `remaining = max(0, limit - spent)`.
+ *
+ * @example
+ * ```ts
+ * const r: DailyLimitExceededReason = {
+ *   code: 'DAILY_LIMIT_EXCEEDED', asset: null, decimals: 9, window: 'ROLLING_24H',
+ *   limit: '5000000000', spent: '4800000000', requested: '750000000', remaining: '200000000',
+ * };
+ * ```
+ */
 export interface DailyLimitExceededReason {
   readonly code: 'DAILY_LIMIT_EXCEEDED';
   readonly asset: null;
@@ -94,7 +118,14 @@ export interface DailyLimitExceededReason {
   readonly requested: string;
   readonly remaining: string;
 }
-/** A mint's `tokenLimits[mint].perTx` (scope PER_TX) or `.daily` (scope DAILY) exceeded. Base units. */
+/**
+ * A mint's `tokenLimits[mint].perTx` (scope PER_TX) or `.daily` (scope DAILY) exceeded. Base units.
+ *
+ * @example
+ * ```ts
+ * const r: TokenLimitExceededReason = { code: 'TOKEN_LIMIT_EXCEEDED', scope: 'PER_TX', asset: usdcMint, decimals: 6, limit: '100000000', requested: '100000001' };
+ * ```
+ */
 export type TokenLimitExceededReason =
   | {
       readonly code: 'TOKEN_LIMIT_EXCEEDED';
@@ -115,22 +146,50 @@ export type TokenLimitExceededReason =
       readonly requested: string;
       readonly remaining: string;
     };
-/** The mint is not in `allowedAssets`. */
+/**
+ * The mint is not in `allowedAssets`.
+ *
+ * @example
+ * ```ts
+ * const r: AssetNotAllowedReason = { code: 'ASSET_NOT_ALLOWED', asset: mint };
+ * ```
+ */
 export interface AssetNotAllowedReason {
   readonly code: 'ASSET_NOT_ALLOWED';
   readonly asset: string;
 }
-/** The recipient is not in a non-empty `allowedAddresses`. */
+/**
+ * The recipient is not in a non-empty `allowedAddresses`.
+ *
+ * @example
+ * ```ts
+ * const r: RecipientNotAllowedReason = { code: 'RECIPIENT_NOT_ALLOWED', recipient: to };
+ * ```
+ */
 export interface RecipientNotAllowedReason {
   readonly code: 'RECIPIENT_NOT_ALLOWED';
   readonly recipient: string;
 }
-/** A program not in `metadata.allowedPrograms`; `program: null` = the intent did not declare its programs. */
+/**
+ * A program not in `metadata.allowedPrograms`; `program: null` = the intent did not declare its programs.
+ *
+ * @example
+ * ```ts
+ * const r: ProgramNotAllowedReason = { code: 'PROGRAM_NOT_ALLOWED', program: null };
+ * ```
+ */
 export interface ProgramNotAllowedReason {
   readonly code: 'PROGRAM_NOT_ALLOWED';
   readonly program: string | null;
 }
-/** `txCountLastHour + 1 > maxTxPerHour`. Counts of transactions as decimal strings. */
+/**
+ * `txCountLastHour + 1 > maxTxPerHour`. Counts of transactions as decimal strings.
+ *
+ * @example
+ * ```ts
+ * const r: RateLimitedReason = { code: 'RATE_LIMITED', limit: '20', spent: '20', requested: '1', remaining: '0' };
+ * ```
+ */
 export interface RateLimitedReason {
   readonly code: 'RATE_LIMITED';
   readonly limit: string;
@@ -141,6 +200,11 @@ export interface RateLimitedReason {
 /**
  * The owner must approve. `threshold` (lamports) is set when only SOL transfers above it need
  * approval; `null` when every transfer does (and for token transfers, which a SOL threshold cannot price).
+ *
+ * @example
+ * ```ts
+ * const r: ApprovalRequiredReason = { code: 'APPROVAL_REQUIRED', asset: null, threshold: '500000000', requested: '750000000' };
+ * ```
  */
 export interface ApprovalRequiredReason {
   readonly code: 'APPROVAL_REQUIRED';
@@ -148,12 +212,26 @@ export interface ApprovalRequiredReason {
   readonly threshold: string | null;
   readonly requested: string;
 }
-/** The intent is malformed (`amount` not a bigint in 1..u64::MAX, `asset`/`to`/`programs` of the wrong type). */
+/**
+ * The intent is malformed (`amount` not a bigint in 1..u64::MAX, `asset`/`to`/`programs` of the wrong type).
+ *
+ * @example
+ * ```ts
+ * const r: InvalidIntentReason = { code: 'INVALID_INTENT', field: 'amount' };
+ * ```
+ */
 export interface InvalidIntentReason {
   readonly code: 'INVALID_INTENT';
   readonly field: 'asset' | 'amount' | 'to' | 'programs';
 }
-/** The context is malformed, or `spentSince` is after the policy's window start. */
+/**
+ * The context is malformed, or `spentSince` is after the policy's window start.
+ *
+ * @example
+ * ```ts
+ * const r: InvalidContextReason = { code: 'INVALID_CONTEXT', field: 'spentSince' };
+ * ```
+ */
 export interface InvalidContextReason {
   readonly code: 'INVALID_CONTEXT';
   readonly field: 'now' | 'spentInWindow.sol' | 'spentInWindow.tokens' | 'txCountLastHour' | 'spentSince';
