@@ -12,6 +12,26 @@ export interface CacheHealth {
   error?: string;
 }
 
+/**
+ * Server-side figures for the operator's health endpoint (SPEC §9: Redis memory and hit
+ * rate). Redis numbers are the server's own (all clients, summed over Cluster masters);
+ * memory numbers are this process's cache.
+ */
+export interface CacheServerInfo {
+  backend: 'redis' | 'memory';
+  /** Redis `used_memory`, bytes. */
+  usedMemoryBytes?: number;
+  /** Redis `keyspace_hits` / `keyspace_misses` since the server started. */
+  keyspaceHits?: number;
+  keyspaceMisses?: number;
+  /** hits / (hits + misses), when there were any. */
+  hitRate?: number;
+  /** Entries held (memory backend). */
+  entries?: number;
+  /** Why the figures are missing (Redis down). */
+  error?: string;
+}
+
 /** Running counters since the service was created. */
 export interface CacheStats {
   /** Reads answered from the cache (L1 or store). */

@@ -1,5 +1,5 @@
 import { Cluster, type ClusterNode, type ClusterOptions, Redis, type RedisOptions } from 'ioredis';
-import type { CacheHealth, CacheService, CacheServiceOptions } from './cache.types.js';
+import type { CacheHealth, CacheServerInfo, CacheService, CacheServiceOptions } from './cache.types.js';
 import { CacheError } from './errors.js';
 import { MemoryCacheService } from './memory-cache.service.js';
 import {
@@ -68,6 +68,8 @@ export interface CacheBundle {
   createRateLimiter(options: Omit<RateLimiterOptions, 'prefix'>): RateLimiter;
   /** Readiness: pings Redis (always ok in memory). */
   health(): Promise<CacheHealth>;
+  /** Redis memory and hit rate (or the memory cache's), for the operator endpoint. */
+  serverInfo(): Promise<CacheServerInfo>;
   /** Closes the cache and every connection it opened. */
   close(): Promise<void>;
 }
@@ -115,6 +117,7 @@ export async function createCache(options: CreateCacheOptions = {}): Promise<Cac
       rateLimiter: make(limit),
       createRateLimiter: make,
       health: () => cache.health(),
+      serverInfo: () => cache.serverInfo(),
       close: () => cache.close(),
     };
   }
@@ -162,6 +165,7 @@ export async function createCache(options: CreateCacheOptions = {}): Promise<Cac
     rateLimiter: make(limit),
     createRateLimiter: make,
     health: () => cache.health(),
+    serverInfo: () => cache.serverInfo(),
     close: () => cache.close(),
   };
 }

@@ -13,6 +13,7 @@ export type {
   CacheService,
   CacheServiceOptions,
   CacheHealth,
+  CacheServerInfo,
   CacheStats,
   CacheEvent,
   CacheOperation,

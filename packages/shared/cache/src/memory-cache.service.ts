@@ -1,6 +1,6 @@
 import { LRUCache } from 'lru-cache';
 import { BaseCacheService, type StoreRead } from './base-cache.service.js';
-import type { CacheHealth, CacheServiceOptions } from './cache.types.js';
+import type { CacheHealth, CacheServerInfo, CacheServiceOptions } from './cache.types.js';
 import { CacheError } from './errors.js';
 
 /** Options of {@link MemoryCacheService}. */
@@ -65,6 +65,25 @@ export class MemoryCacheService extends BaseCacheService {
 
   health(): Promise<CacheHealth> {
     return Promise.resolve({ ok: true, backend: 'memory', latencyMs: 0 });
+  }
+
+  /**
+   * Entries held and this process's hit rate (figures for the operator endpoint).
+   *
+   * @example
+   * ```ts
+   * const { entries, hitRate } = await cache.serverInfo();
+   * ```
+   */
+  serverInfo(): Promise<CacheServerInfo> {
+    const { hits, misses } = this.stats();
+    return Promise.resolve({
+      backend: 'memory',
+      entries: this.entries.size,
+      keyspaceHits: hits,
+      keyspaceMisses: misses,
+      ...(hits + misses > 0 ? { hitRate: hits / (hits + misses) } : {}),
+    });
   }
 
   close(): Promise<void> {

@@ -1,7 +1,7 @@
 import { Cluster, type Redis } from 'ioredis';
 import { LRUCache } from 'lru-cache';
 import { BaseCacheService, type StoreRead } from './base-cache.service.js';
-import type { CacheHealth, CacheServiceOptions } from './cache.types.js';
+import type { CacheHealth, CacheServerInfo, CacheServiceOptions } from './cache.types.js';
 import { CacheError } from './errors.js';
 import { keyspaceOf } from './keys.js';
 
@@ -194,6 +194,43 @@ export class RedisCacheService extends BaseCacheService {
     }
   }
 
+  /**
+   * Redis memory use and server-wide hit rate (`INFO memory` + `INFO stats`, summed over
+   * Cluster masters), for the operator endpoint. Never throws.
+   *
+   * @example
+   * ```ts
+   * const { usedMemoryBytes, hitRate } = await cache.serverInfo();
+   * ```
+   */
+  async serverInfo(): Promise<CacheServerInfo> {
+    try {
+      this.assertReady();
+      const nodes: Redis[] = this.client instanceof Cluster ? this.client.nodes('master') : [this.client];
+      const infos = await Promise.all(nodes.map((node) => node.info()));
+      let usedMemoryBytes = 0;
+      let keyspaceHits = 0;
+      let keyspaceMisses = 0;
+      for (const info of infos) {
+        const fields = parseInfo(info);
+        usedMemoryBytes += Number(fields.get('used_memory') ?? 0);
+        keyspaceHits += Number(fields.get('keyspace_hits') ?? 0);
+        keyspaceMisses += Number(fields.get('keyspace_misses') ?? 0);
+      }
+      const total = keyspaceHits + keyspaceMisses;
+      return {
+        backend: 'redis',
+        usedMemoryBytes,
+        keyspaceHits,
+        keyspaceMisses,
+        ...(total > 0 ? { hitRate: keyspaceHits / total } : {}),
+      };
+    } catch (error) {
+      this.storeError('health', error);
+      return { backend: 'redis', error: error instanceof Error ? error.message : String(error) };
+    }
+  }
+
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
@@ -261,6 +298,16 @@ export class RedisCacheService extends BaseCacheService {
     emitter.on(event, h);
     this.detach.push(() => emitter.off(event, h));
   }
+}
+
+/** `INFO` text → field map (`# Section` headers and blank lines skipped). */
+function parseInfo(info: string): Map<string, string> {
+  const fields = new Map<string, string>();
+  for (const line of info.split('\r\n')) {
+    const i = line.indexOf(':');
+    if (i > 0 && !line.startsWith('#')) fields.set(line.slice(0, i), line.slice(i + 1));
+  }
+  return fields;
 }
 
 /** QUIT when connected (clean, immediate close); otherwise drop the socket without waiting. */

@@ -195,6 +195,18 @@ describe.each(backends)('CacheService ($name)', ({ name, make }) => {
     expect(typeof health.latencyMs).toBe('number');
   });
 
+  it('reports server figures for the operator endpoint', async () => {
+    await bundle.cache.set('agent:1', 'a');
+    await bundle.cache.get('agent:1');
+    const info = await bundle.serverInfo();
+    expect(info.backend).toBe(name);
+    expect(info.error).toBeUndefined();
+    expect(info.keyspaceHits).toBeGreaterThanOrEqual(1);
+    expect(info.hitRate).toBeGreaterThan(0);
+    if (name === 'redis') expect(info.usedMemoryBytes).toBeGreaterThan(0);
+    else expect(info.entries).toBe(1);
+  });
+
   it.each([
     ['a function', { f: () => 1 }],
     ['undefined', undefined],

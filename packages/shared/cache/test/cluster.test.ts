@@ -40,6 +40,9 @@ describe('Redis Cluster', () => {
       await probe.quit();
     }
     expect((await one.health()).ok).toBe(true);
+    const info = await one.serverInfo();
+    expect(info.usedMemoryBytes).toBeGreaterThan(0);
+    expect(info.keyspaceHits).toBeGreaterThanOrEqual(30);
   });
 
   it('deleteMany across slots works (no CROSSSLOT) and reaches the other instance', async () => {

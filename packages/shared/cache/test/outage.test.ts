@@ -67,6 +67,7 @@ describe('Redis going away and coming back', () => {
     expect(health).toMatchObject({ ok: false, backend: 'redis' });
     expect(health.error).toBeDefined();
     expect(health.error).not.toContain('password');
+    expect((await bundle.serverInfo()).error).toBeDefined();
     // Concurrent misses still coalesce while the store is down.
     const before = sourceCalls;
     await Promise.all(Array.from({ length: 20 }, () => cache.getOrSet('balance:c', source)));
