@@ -24,6 +24,8 @@ export interface SignerErrorContext {
   CUSTODY_TIMEOUT: { operation: string; timeoutMs: number };
   /** The custody provider answered something this package does not understand. */
   CUSTODY_BAD_RESPONSE: { operation: string; reason: string };
+  /** Custody configuration (e.g. Turnkey credentials) is missing or malformed. */
+  CUSTODY_CONFIG_INVALID: { variable: string; reason: string };
   /** Master key configuration is missing, malformed or weak. */
   MASTER_KEY_INVALID: { variable: string; reason: string };
   /** The mint account does not exist. */

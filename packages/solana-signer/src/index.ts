@@ -36,3 +36,4 @@ export {
   defaultComputeUnitLimit,
   signTransfer,
 } from './transfer.js';
+export { TurnkeyCustody, type TurnkeyCustodyConfig, TURNKEY_ENV, loadTurnkeyConfig } from './turnkey.custody.js';

@@ -64,6 +64,11 @@ export function parseMasterKey(
     if (new Set(bytes).size < MIN_DISTINCT_BYTES) {
       throw invalid('looks weak (too few distinct bytes); generate one with `openssl rand -base64 32`');
     }
+    // 32 random bytes are all printable ASCII with probability (95/256)^32 ≈ 1e-14: this is a
+    // password or a hex/base64 string encoded twice, not a key.
+    if (bytes.every((b) => b >= 0x20 && b < 0x7f)) {
+      throw invalid('looks like text, not 32 random bytes; generate one with `openssl rand -base64 32`');
+    }
     if (bytes.equals(DEV_MASTER_KEY)) throw invalid('is the public development key');
   }
   return new Uint8Array(bytes);

@@ -1,5 +1,6 @@
 import {
   type Rpc,
+  type RpcResponse,
   type RpcTransport,
   type SolanaRpcApi,
   SOLANA_ERROR__RPC__TRANSPORT_HTTP_ERROR,
@@ -38,9 +39,17 @@ export function isTransientRpcError(e: unknown): boolean {
     const status = e.context.statusCode;
     return status === 429 || status >= 500;
   }
-  if (e instanceof Error && (e.name === 'TimeoutError' || e.name === 'AbortError')) return true;
-  // undici reports every network-level failure as `TypeError: fetch failed` (cause: the socket error).
-  return e instanceof TypeError && e.message === 'fetch failed';
+  // Duck-typed: fetch's errors may come from another realm (test sandboxes), where
+  // `instanceof Error` is false. undici reports every network failure as `fetch failed`.
+  const { name, message } = (typeof e === 'object' && e !== null ? e : {}) as { name?: unknown; message?: unknown };
+  return name === 'TimeoutError' || name === 'AbortError' || (name === 'TypeError' && message === 'fetch failed');
+}
+
+/** Carries any failure through p-retry (which only retries `Error`s of its own realm) and back out unchanged. */
+class AttemptFailure extends Error {
+  constructor(readonly original: unknown) {
+    super('RPC attempt failed');
+  }
 }
 
 /**
@@ -62,12 +71,16 @@ export function createRpc(options: RpcOptions): Rpc<SolanaRpcApi> {
   const timeoutMs = options.timeoutMs ?? 10_000;
   const retries = options.retries ?? 3;
   const base = createDefaultRpcTransport({ url: options.url, ...(options.headers ? { headers: options.headers } : {}) });
-  const transport: RpcTransport = (config) =>
-    pRetry(
-      () => {
+  const transport: RpcTransport = <TResponse>(config: Parameters<RpcTransport>[0]) =>
+    pRetry<RpcResponse<TResponse>>(
+      async () => {
         const timeout = AbortSignal.timeout(timeoutMs);
         const signal = config.signal ? AbortSignal.any([config.signal, timeout]) : timeout;
-        return base({ ...config, signal });
+        try {
+          return await base<TResponse>({ ...config, signal });
+        } catch (e) {
+          throw new AttemptFailure(e);
+        }
       },
       {
         retries,
@@ -75,8 +88,11 @@ export function createRpc(options: RpcOptions): Rpc<SolanaRpcApi> {
         factor: 2,
         maxTimeout: 5_000,
         ...(config.signal ? { signal: config.signal } : {}),
-        shouldRetry: ({ error }) => !config.signal?.aborted && isTransientRpcError(error),
+        shouldRetry: ({ error }) =>
+          !config.signal?.aborted && error instanceof AttemptFailure && isTransientRpcError(error.original),
       },
-    );
+    ).catch((e: unknown) => {
+      throw e instanceof AttemptFailure ? e.original : e;
+    });
   return createSolanaRpcFromTransport(transport);
 }
