@@ -282,29 +282,20 @@ export class Ledger {
     const budget = computeBudgetOf(tx);
     const priorityFee = prioritizationFee(budget);
     const fee = LAMPORTS_PER_SIGNATURE * BigInt(tx.header.numRequiredSignatures) + priorityFee;
-    const payer = tx.staticAccounts[0];
-    if (payer === undefined) return { kind: 'rejected', signature, err: 'SanitizeFailure' };
-    const payerBalance = this.svm.getBalance(payer) ?? 0n;
-    if (payerBalance === 0n) return { kind: 'rejected', signature, err: 'AccountNotFound' };
-    if (payerBalance < fee) return { kind: 'rejected', signature, err: 'InsufficientFundsForFee' };
-
     const preBalances = keys.map((k) => this.svm.getBalance(k) ?? 0n);
     const preTokenBalances = this.tokenBalances(keys);
-    // LiteSVM charges only the per-signature fee; the prioritization fee is taken here,
-    // before execution, as the runtime does (and refunded if the transaction is not included).
-    if (priorityFee > 0n) this.adjustLamports(payer, -priorityFee);
+    // LiteSVM itself checks that the fee payer can pay and charges signature and
+    // prioritization fees (also for failed transactions); `fee` only reports it.
     let sent: TransactionMetadata | FailedTransactionMetadata;
     try {
       sent = this.svm.sendTransaction(tx.transaction);
     } catch {
       // kit refuses to serialise a transaction missing a signature: the leader's sigverify would drop it.
-      if (priorityFee > 0n) this.adjustLamports(payer, priorityFee);
       return { kind: 'rejected', signature, err: 'SignatureFailure' };
     }
     const result = sent;
     const failed = result instanceof FailedTransactionMetadata;
     if (failed && this.svm.getTransaction(signature) === null) {
-      if (priorityFee > 0n) this.adjustLamports(payer, priorityFee);
       return { kind: 'rejected', signature, err: transactionErrorToJson(result) };
     }
     const meta = failed ? result.meta() : result;
@@ -472,12 +463,6 @@ export class Ledger {
       });
     });
     return out;
-  }
-
-  private adjustLamports(address: Address, delta: bigint): void {
-    const account = this.svm.getAccount(address);
-    if (!account.exists) return;
-    this.svm.setAccount({ ...account, lamports: lamports(account.lamports + delta) });
   }
 }
 
