@@ -13,6 +13,11 @@ import { MetricsController } from './metrics/metrics.controller.js';
 import { MetricsService } from './metrics/metrics.service.js';
 import { OwnerModule } from './owners/owner.module.js';
 import { WalletModule } from './wallets/wallet.module.js';
+import { PolicyModule } from './policies/policy.module.js';
+import { TransferModule } from './transfers/transfer.module.js';
+import { TransactionModule } from './transactions/transaction.module.js';
+import { WebhookModule } from './webhooks/webhook.module.js';
+import { IdempotencyRepository, SpendRepository } from '@waiaas/database';
 
 /** Config and infrastructure, provided once to every module. */
 @Global()
@@ -28,6 +33,8 @@ class CoreModule {
       { provide: RPC, useValue: infra.rpc },
       { provide: CUSTODY, useValue: infra.custody },
       { provide: MetricsService, useValue: metrics },
+      { provide: SpendRepository, useValue: new SpendRepository(infra.prisma) },
+      { provide: IdempotencyRepository, useValue: new IdempotencyRepository(infra.prisma) },
     ];
     return { module: CoreModule, providers, exports: providers.map((p) => p.provide) };
   }
@@ -50,6 +57,10 @@ export class AppModule {
         OwnerModule,
         AgentModule,
         WalletModule,
+        PolicyModule,
+        TransferModule,
+        TransactionModule,
+        WebhookModule,
       ],
       controllers: [MetricsController],
       providers: [

@@ -56,6 +56,8 @@ export interface ApiErrorExtras {
   extensions?: Record<string, unknown>;
   /** Extra response headers (e.g. Retry-After). */
   headers?: Record<string, string>;
+  /** A complete problem document to send verbatim (an idempotent replay of a stored one). */
+  document?: Record<string, unknown> & { status: number };
   cause?: unknown;
 }
 

@@ -66,7 +66,7 @@ export class ProblemExceptionFilter implements ExceptionFilter {
     } else if (error.status >= 500) {
       request.log.warn({ err: error.extras.cause ?? error, code: error.code }, 'dependency failure');
     }
-    const problem = buildProblem({
+    const problem = error.extras.document ?? buildProblem({
       code: error.code,
       ...(error.detail === undefined ? {} : { detail: error.detail }),
       instance: request.url.split('?')[0] ?? request.url,
@@ -77,6 +77,6 @@ export class ProblemExceptionFilter implements ExceptionFilter {
     });
     if (reply.sent) return;
     for (const [name, value] of Object.entries(error.extras.headers ?? {})) void reply.header(name, value);
-    void reply.status(error.status).header('content-type', PROBLEM_CONTENT_TYPE).send(JSON.stringify(problem));
+    void reply.status(problem.status).header('content-type', PROBLEM_CONTENT_TYPE).send(JSON.stringify(problem));
   }
 }
