@@ -1,0 +1,202 @@
+import { type Logger } from 'pino';
+import { type ClaimedTransaction, type ClaimUnit, type ConfirmedUpdate, type FailedUpdate, type WorkerRepository } from '@waiaas/database';
+import type { BalanceInvalidator } from './balance-invalidator.js';
+import type { Chain } from './chain.js';
+import type { ClaimObserver } from './claim-observer.js';
+import { classify } from './classify.js';
+import type { WorkerMetrics } from './metrics.js';
+
+export interface ConfirmerOptions {
+  /** Rows per claim (getSignatureStatuses takes at most 256 signatures). */
+  batchSize: number;
+  commitment: 'confirmed' | 'finalized';
+  rebroadcastIntervalMs: number;
+}
+
+export interface ConfirmerDeps {
+  repository: WorkerRepository;
+  chain: Chain;
+  metrics: WorkerMetrics;
+  logger: Logger;
+  balances: BalanceInvalidator;
+  observer?: ClaimObserver;
+  onOutbox?: () => void;
+}
+
+/** What one pass over the SUBMITTED transactions did. */
+export interface ConfirmPass {
+  checked: number;
+  confirmed: number;
+  failed: number;
+  expired: number;
+  rebroadcast: number;
+}
+
+interface PageResult {
+  confirmed: number;
+  failed: number;
+  expired: number;
+  rebroadcast: number;
+  deliveries: number;
+  landed: { walletAddress: string; destination: string }[];
+}
+
+/**
+ * SUBMITTED → CONFIRMED / FAILED, and the rebroadcast loop. Walks every SUBMITTED row in pages
+ * of `batchSize` (claimed with SKIP LOCKED, so replicas split the work) and, per page:
+ *
+ * 1. reads the **finalized block height first**, then the signature statuses: a signature
+ *    absent after a height past its `lastValidBlockHeight` was read can never land (reading
+ *    them the other way round, it could land in between);
+ * 2. statuses use `searchTransactionHistory: true` for rows this process has not checked yet
+ *    (after a restart, or rows another replica sent) and before declaring anything EXPIRED;
+ * 3. confirms at the configured commitment with slot and fee (`getTransaction`), fails landed
+ *    errors as ON_CHAIN_ERROR, expires the unseen past their height (EXPIRED releases the
+ *    spend: accounting excludes FAILED), and sends the same bytes again to the unseen still
+ *    valid ones whose last send is older than `rebroadcastIntervalMs`.
+ *
+ * Re-signing an expired transfer under a fresh blockhash is deliberately not done here: it
+ * needs custody and a new policy decision (the API's domain); the owner or agent retries.
+ *
+ * @example
+ * ```ts
+ * const confirmer = new Confirmer(deps, { batchSize: 256, commitment: 'confirmed', rebroadcastIntervalMs: 2_000 });
+ * const pass = await confirmer.runOnce();
+ * ```
+ */
+export class Confirmer {
+  /** Rows whose status this process has already looked up (no history search needed). */
+  private readonly seen = new Set<string>();
+
+  constructor(
+    private readonly deps: ConfirmerDeps,
+    private readonly options: ConfirmerOptions,
+  ) {}
+
+  /** One pass over every SUBMITTED row not held by another worker. */
+  async runOnce(shouldContinue: () => boolean = () => true): Promise<ConfirmPass> {
+    const pass: ConfirmPass = { checked: 0, confirmed: 0, failed: 0, expired: 0, rebroadcast: 0 };
+    let afterId: string | null = null;
+    while (shouldContinue()) {
+      const page: { lastId: string; count: number; result: PageResult } | undefined = await this.deps.repository.withClaimedSubmitted(
+        { limit: this.options.batchSize, afterId },
+        (rows, unit) => this.processPage(rows, unit),
+      );
+      if (page === undefined) break;
+      const r = page.result;
+      pass.checked += page.count;
+      pass.confirmed += r.confirmed;
+      pass.failed += r.failed;
+      pass.expired += r.expired;
+      pass.rebroadcast += r.rebroadcast;
+      await this.afterCommit(r);
+      if (page.count < this.options.batchSize) break;
+      afterId = page.lastId;
+    }
+    return pass;
+  }
+
+  private async afterCommit(r: PageResult): Promise<void> {
+    const { metrics } = this.deps;
+    metrics.transition({ from: 'SUBMITTED', to: 'CONFIRMED' }, r.confirmed);
+    metrics.transition({ from: 'SUBMITTED', to: 'FAILED', reason: 'ON_CHAIN_ERROR' }, r.failed);
+    metrics.transition({ from: 'SUBMITTED', to: 'FAILED', reason: 'EXPIRED' }, r.expired);
+    if (r.deliveries > 0) this.deps.onOutbox?.();
+    await this.deps.balances.dropAfterLanding(r.landed);
+  }
+
+  private async processPage(rows: ClaimedTransaction[], unit: ClaimUnit): Promise<PageResult> {
+    const { chain, observer, logger } = this.deps;
+    const ids = rows.map((r) => r.id);
+    observer?.claimed('confirm', ids);
+    try {
+      const finalizedHeight = await chain.blockHeight('finalized');
+      const fresh = rows.filter((r) => !this.seen.has(r.id));
+      const known = rows.filter((r) => this.seen.has(r.id));
+      const statuses = new Map<string, Awaited<ReturnType<Chain['signatureStatuses']>>[number]>();
+      const lookup = async (list: ClaimedTransaction[], history: boolean) => {
+        if (list.length === 0) return;
+        const found = await chain.signatureStatuses(list.map((r) => r.signature), history);
+        list.forEach((r, i) => statuses.set(r.id, found[i] ?? null));
+      };
+      await Promise.all([lookup(fresh, true), lookup(known, false)]);
+      for (const r of rows) this.seen.add(r.id);
+
+      const now = new Date();
+      const confirm: { row: ClaimedTransaction; slot: bigint }[] = [];
+      const failed: FailedUpdate[] = [];
+      const expiryCandidates: ClaimedTransaction[] = [];
+      const rebroadcast: ClaimedTransaction[] = [];
+      for (const row of rows) {
+        const verdict = classify({
+          status: statuses.get(row.id) ?? null,
+          lastValidBlockHeight: row.lastValidBlockHeight,
+          lastSubmittedAt: row.lastSubmittedAt,
+          finalizedBlockHeight: finalizedHeight,
+          commitment: this.options.commitment,
+          now,
+          rebroadcastIntervalMs: this.options.rebroadcastIntervalMs,
+        });
+        if (verdict.kind === 'confirm') confirm.push({ row, slot: verdict.slot });
+        else if (verdict.kind === 'fail') {
+          failed.push({ id: row.id, reason: 'ON_CHAIN_ERROR', errorMsg: stringifyError(verdict.err), slot: verdict.slot });
+        } else if (verdict.kind === 'expired') expiryCandidates.push(row);
+        else if (verdict.kind === 'rebroadcast') rebroadcast.push(row);
+      }
+
+      // Absence is only trusted from a history search made after the height was read.
+      const knownCandidates = expiryCandidates.filter((r) => !fresh.includes(r));
+      const recheck = knownCandidates.length === 0 ? [] : await chain.signatureStatuses(knownCandidates.map((r) => r.signature), true);
+      const stillAbsent = new Set(knownCandidates.filter((_, i) => (recheck[i] ?? null) === null).map((r) => r.id));
+      const expired: FailedUpdate[] = expiryCandidates
+        .filter((r) => fresh.includes(r) || stillAbsent.has(r.id))
+        .map((r) => ({
+          id: r.id,
+          reason: 'EXPIRED',
+          errorMsg: JSON.stringify({ lastValidBlockHeight: r.lastValidBlockHeight.toString(), finalizedBlockHeight: finalizedHeight.toString() }),
+        }));
+
+      const [fees, sends] = await Promise.all([
+        Promise.allSettled(confirm.map((c) => chain.fee(c.row.signature, this.options.commitment))),
+        Promise.allSettled(rebroadcast.map((r) => chain.send(r.wireTransaction))),
+      ]);
+      const confirmed: ConfirmedUpdate[] = [];
+      confirm.forEach((c, i) => {
+        const fee = fees[i];
+        // Not visible through getTransaction yet (or the call failed): confirm on a later pass.
+        if (fee?.status === 'fulfilled' && fee.value !== undefined) confirmed.push({ id: c.row.id, slot: c.slot, fee: fee.value });
+      });
+      const failedFees = await Promise.allSettled(failed.map((f) => chain.fee(rows.find((r) => r.id === f.id)?.signature ?? '', this.options.commitment)));
+      failed.forEach((f, i) => {
+        const fee = failedFees[i];
+        if (fee?.status === 'fulfilled' && fee.value !== undefined) f.fee = fee.value;
+      });
+      const sendFailures = sends.filter((s) => s.status === 'rejected').length;
+      if (sendFailures > 0) logger.warn({ failed: sendFailures, of: rebroadcast.length }, 'rebroadcast_send_failed');
+      this.deps.metrics.send('rebroadcast', rebroadcast.length - sendFailures);
+
+      await unit.recordAttempts(rebroadcast.map((r) => r.id));
+      const c = await unit.markConfirmed(confirmed);
+      const f = await unit.markFailed([...failed, ...expired]);
+      const failedIds = new Set(failed.map((x) => x.id));
+      const landedIds = new Set([...c.moved.map((m) => m.id), ...f.moved.filter((m) => failedIds.has(m.id)).map((m) => m.id)]);
+      for (const m of [...c.moved, ...f.moved]) this.seen.delete(m.id);
+      if (expired.length > 0) logger.info({ expired: expired.map((e) => e.id) }, 'transactions_expired');
+      return {
+        confirmed: c.moved.length,
+        failed: f.moved.filter((m) => failedIds.has(m.id)).length,
+        expired: f.moved.filter((m) => !failedIds.has(m.id)).length,
+        rebroadcast: rebroadcast.length,
+        deliveries: c.deliveries + f.deliveries,
+        landed: [...c.moved, ...f.moved].filter((m) => landedIds.has(m.id)),
+      };
+    } finally {
+      observer?.released('confirm', ids);
+    }
+  }
+}
+
+/** On-chain errors as JSON text (bigints, e.g. custom program error codes, as strings). */
+function stringifyError(err: unknown): string {
+  return JSON.stringify(err, (_key, value: unknown) => (typeof value === 'bigint' ? value.toString() : value));
+}

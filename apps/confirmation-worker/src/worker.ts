@@ -1,0 +1,181 @@
+import { type Logger } from 'pino';
+import { createCache, type CacheBundle } from '@waiaas/cache';
+import { WebhookDeliveryRepository, WorkerRepository, createPrismaClient, type PrismaClient } from '@waiaas/database';
+import { createRpc } from '@waiaas/solana-signer';
+import { BalanceInvalidator, type BalanceCache } from './balance-invalidator.js';
+import { KitChain, type Chain } from './chain.js';
+import type { ClaimObserver } from './claim-observer.js';
+import type { WorkerConfig } from './config.js';
+import { Confirmer } from './confirmer.js';
+import { WorkerError } from './errors.js';
+import { Loop } from './loop.js';
+import { WorkerMetrics } from './metrics.js';
+import { PendingListener } from './pending-listener.js';
+import { Submitter } from './submitter.js';
+import { WebhookDispatcher } from './webhook-dispatcher.js';
+
+export interface ConfirmationWorkerOptions {
+  config: WorkerConfig;
+  logger: Logger;
+  /** Sees every claim (tracing; tests). */
+  observer?: ClaimObserver;
+  /**
+   * Balance cache to invalidate. Default: a Redis cache from `config.redis` when REDIS_URL is
+   * set, else none (an in-process cache of another process cannot be reached). Pass the API's
+   * cache when both run in one process (zero-configuration mode).
+   */
+  cache?: BalanceCache | null;
+  /** Chain access; default: kit RPC from `config.rpc` with timeouts and retries. */
+  chain?: Chain;
+  /** Register Node's default process metrics (default true). */
+  defaultMetrics?: boolean;
+}
+
+/**
+ * The worker's composition root: one PostgreSQL pool, a LISTEN connection, the RPC client,
+ * and three loops (submit, confirm, webhooks) over the domain classes.
+ *
+ * A plain composition root rather than a NestJS application context: the worker has no HTTP
+ * API to route, and the domain providers it shares with the API (repositories, cache, RPC
+ * client) are plain classes from the packages, so Nest's container would add start-up time
+ * and indirection without removing any wiring.
+ *
+ * @example
+ * ```ts
+ * const worker = await ConfirmationWorker.create({ config: loadConfig(process.env), logger });
+ * worker.start();
+ * process.once('SIGTERM', () => void worker.stop());
+ * ```
+ */
+export class ConfirmationWorker {
+  readonly metrics: WorkerMetrics;
+  private readonly loops: Loop[];
+  private readonly listener: PendingListener;
+  private stopping: Promise<void> | undefined;
+  private started = false;
+
+  private constructor(
+    private readonly config: WorkerConfig,
+    private readonly logger: Logger,
+    private readonly prisma: PrismaClient,
+    private readonly cacheBundle: CacheBundle | undefined,
+    options: ConfirmationWorkerOptions,
+    cache: BalanceCache | null,
+  ) {
+    const repository = new WorkerRepository(prisma, { transactionTimeoutMs: Math.max(60_000, config.rpc.timeoutMs * (config.rpc.retries + 1) * 4) });
+    const deliveries = new WebhookDeliveryRepository(prisma);
+    this.metrics = new WorkerMetrics({ oldestAges: () => repository.oldestAges() }, { defaultMetrics: options.defaultMetrics ?? true });
+    const chain = options.chain ?? new KitChain(createRpc({ url: config.rpc.url, timeoutMs: config.rpc.timeoutMs, retries: config.rpc.retries }), this.metrics);
+
+    const webhookLoop = new Loop('webhooks', config.pollIntervalMs, async () => (await dispatcher.runOnce()) === dispatcherBatch, logger);
+    const onOutbox = () => webhookLoop.wake();
+    const submitter = new Submitter(
+      { repository, chain, metrics: this.metrics, logger, onOutbox, ...(options.observer ? { observer: options.observer } : {}) },
+      { batchSize: config.batchSize, retryAfterMs: config.rebroadcastIntervalMs },
+    );
+    const confirmer = new Confirmer(
+      {
+        repository,
+        chain,
+        metrics: this.metrics,
+        logger,
+        balances: new BalanceInvalidator(cache, repository, logger),
+        onOutbox,
+        ...(options.observer ? { observer: options.observer } : {}),
+      },
+      { batchSize: config.batchSize, commitment: config.commitment, rebroadcastIntervalMs: config.rebroadcastIntervalMs },
+    );
+    const dispatcherBatch = Math.min(config.batchSize, 50);
+    const dispatcher = new WebhookDispatcher(
+      { repository: deliveries, metrics: this.metrics, logger },
+      { batchSize: dispatcherBatch, ...config.webhook },
+    );
+    const submitLoop = new Loop('submit', config.pollIntervalMs, async () => (await submitter.runOnce()) === config.batchSize, logger);
+    const confirmLoop = new Loop(
+      'confirm',
+      config.pollIntervalMs,
+      async () => {
+        await confirmer.runOnce(() => this.stopping === undefined);
+        return false;
+      },
+      logger,
+    );
+    this.loops = [submitLoop, confirmLoop, webhookLoop];
+    this.listener = new PendingListener(config.database.url, () => submitLoop.wake(), logger, `waiaas-worker-listen:${config.workerId}`);
+  }
+
+  /**
+   * Connects to PostgreSQL (failing fast when it does not answer) and, when configured,
+   * Redis. Nothing is claimed until {@link start}.
+   *
+   * @throws {WorkerError} `WORKER_DATABASE_UNREACHABLE`
+   */
+  static async create(options: ConfirmationWorkerOptions): Promise<ConfirmationWorker> {
+    const { config, logger } = options;
+    const prisma = createPrismaClient({
+      url: config.database.url,
+      poolSize: config.database.poolSize,
+      applicationName: `waiaas-worker:${config.workerId}`,
+    });
+    try {
+      await prisma.$queryRaw`SELECT 1`;
+    } catch (error) {
+      await prisma.$disconnect().catch(() => undefined);
+      throw new WorkerError('WORKER_DATABASE_UNREACHABLE', { cause: error instanceof Error ? error.message.split('\n')[0] ?? error.name : String(error) });
+    }
+    let bundle: CacheBundle | undefined;
+    let cache: BalanceCache | null = options.cache ?? null;
+    if (options.cache === undefined && config.redis.url !== undefined) {
+      try {
+        bundle = await createCache({ redisUrl: config.redis.url, prefix: config.redis.prefix });
+      } catch (error) {
+        await prisma.$disconnect().catch(() => undefined);
+        throw error;
+      }
+      cache = bundle.cache;
+    }
+    return new ConfirmationWorker(config, logger, prisma, bundle, options, cache);
+  }
+
+  /** Starts listening and the loops. */
+  async start(): Promise<void> {
+    if (this.started) return;
+    this.started = true;
+    for (const loop of this.loops) loop.start();
+    await this.listener.start();
+    this.logger.info(
+      { commitment: this.config.commitment, batchSize: this.config.batchSize, pollIntervalMs: this.config.pollIntervalMs },
+      'worker_started',
+    );
+  }
+
+  /** True until shutdown begins. */
+  get healthy(): boolean {
+    return this.started && this.stopping === undefined;
+  }
+
+  /**
+   * Graceful shutdown: stops claiming, lets in-flight batches finish (their rows are released
+   * by commit, or by rollback if `shutdownTimeoutMs` passes and the pool is closed under them:
+   * the rows are then simply claimed again, their bytes safe to resend), closes connections.
+   */
+  stop(): Promise<void> {
+    this.stopping ??= this.shutdown();
+    return this.stopping;
+  }
+
+  private async shutdown(): Promise<void> {
+    this.logger.info('worker_stopping');
+    await this.listener.stop();
+    let timer: NodeJS.Timeout | undefined;
+    const timedOut = new Promise<'timeout'>((resolve) => {
+      timer = setTimeout(() => resolve('timeout'), this.config.shutdownTimeoutMs);
+    });
+    const outcome = await Promise.race([Promise.all(this.loops.map((l) => l.stop())).then(() => 'done' as const), timedOut]);
+    clearTimeout(timer);
+    if (outcome === 'timeout') this.logger.warn('worker_shutdown_timeout_releasing_in_flight');
+    await this.prisma.$disconnect().catch(() => undefined);
+    await this.cacheBundle?.close().catch(() => undefined);
+    this.logger.info('worker_stopped');
+  }
+}

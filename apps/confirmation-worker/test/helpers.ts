@@ -1,0 +1,183 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes, randomUUID } from 'node:crypto';
+import { fileURLToPath } from 'node:url';
+import {
+  appendTransactionMessageInstruction,
+  createSolanaRpc,
+  createTransactionMessage,
+  generateKeyPairSigner,
+  getSignatureFromTransaction,
+  getTransactionEncoder,
+  pipe,
+  setTransactionMessageFeePayerSigner,
+  setTransactionMessageLifetimeUsingBlockhash,
+  signTransactionMessageWithSigners,
+  type Address,
+  type Blockhash,
+  type KeyPairSigner,
+} from '@solana/kit';
+import { getTransferSolInstruction } from '@solana-program/system';
+import { pino } from 'pino';
+import { Prisma, SpendRepository, type PrismaClient, type Transaction } from '@waiaas/database';
+import type { LocalLedger } from '@waiaas/local-ledger';
+import { loadConfig, type WorkerConfig } from '../src/index.js';
+
+export const silentLogger = pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
+
+/** A wallet of ours with its key (tests sign directly; custody is tested in solana-signer). */
+export interface TestWallet {
+  id: string;
+  ownerId: string;
+  agentId: string;
+  signer: KeyPairSigner;
+  address: Address;
+}
+
+export async function createOwner(prisma: PrismaClient): Promise<{ ownerId: string; agentId: string }> {
+  const owner = await prisma.owner.create({
+    data: { email: `${randomUUID()}@example.com`, apiKeyHash: randomBytes(32).toString('hex') },
+  });
+  const agent = await prisma.agent.create({ data: { ownerId: owner.id, name: 'agent', apiKeyHash: randomBytes(32).toString('hex') } });
+  return { ownerId: owner.id, agentId: agent.id };
+}
+
+/** Creates a funded wallet of ours with a policy (limits in SOL). */
+export async function createWallet(
+  prisma: PrismaClient,
+  ledger: LocalLedger,
+  owner: { ownerId: string; agentId: string },
+  options: { fundLamports?: bigint; perTxLimit?: string; dailyLimit?: string } = {},
+): Promise<TestWallet> {
+  const signer = await generateKeyPairSigner();
+  const wallet = await prisma.wallet.create({ data: { ownerId: owner.ownerId, address: signer.address, custody: 'LOCAL' } });
+  await prisma.walletAgent.create({ data: { walletId: wallet.id, agentId: owner.agentId } });
+  await prisma.walletPolicy.create({
+    data: {
+      walletId: wallet.id,
+      perTxLimit: new Prisma.Decimal(options.perTxLimit ?? '100'),
+      dailyLimit: new Prisma.Decimal(options.dailyLimit ?? '100000'),
+    },
+  });
+  if ((options.fundLamports ?? 100_000_000_000n) > 0n) await ledger.airdrop(signer.address, options.fundLamports ?? 100_000_000_000n);
+  return { id: wallet.id, ownerId: owner.ownerId, agentId: owner.agentId, signer, address: signer.address };
+}
+
+export async function newAddress(): Promise<Address> {
+  return (await generateKeyPairSigner()).address;
+}
+
+/** Reserves and signs a real SOL transfer exactly as the API does (SpendRepository.reserveTransfer). */
+export async function reserveSolTransfer(
+  spend: SpendRepository,
+  ledgerUrl: string,
+  wallet: TestWallet,
+  to: Address,
+  lamports: bigint,
+  lifetime?: { blockhash: Blockhash; lastValidBlockHeight: bigint },
+): Promise<Transaction> {
+  const result = await spend.reserveTransfer(
+    {
+      walletId: wallet.id,
+      agentId: wallet.agentId,
+      idempotencyKey: randomUUID(),
+      asset: null,
+      amount: lamports,
+      decimals: 9,
+      destination: to,
+      memo: null,
+      now: new Date(),
+    },
+    async () => {
+      const life = lifetime ?? (await latestBlockhash(ledgerUrl));
+      return signSolTransfer(wallet.signer, to, lamports, life);
+    },
+  );
+  if (result.outcome !== 'ALLOW') throw new Error(`transfer not allowed: ${JSON.stringify(result.decision.reasons)}`);
+  return result.transaction;
+}
+
+export async function latestBlockhash(ledgerUrl: string): Promise<{ blockhash: Blockhash; lastValidBlockHeight: bigint }> {
+  const { value } = await createSolanaRpc(ledgerUrl).getLatestBlockhash({ commitment: 'confirmed' }).send();
+  return value;
+}
+
+export async function signSolTransfer(
+  signer: KeyPairSigner,
+  to: Address,
+  lamports: bigint,
+  lifetime: { blockhash: Blockhash; lastValidBlockHeight: bigint },
+) {
+  const message = pipe(
+    createTransactionMessage({ version: 0 }),
+    (m) => setTransactionMessageFeePayerSigner(signer, m),
+    (m) => setTransactionMessageLifetimeUsingBlockhash(lifetime, m),
+    (m) => appendTransactionMessageInstruction(getTransferSolInstruction({ source: signer, destination: to, amount: lamports }), m),
+  );
+  const signed = await signTransactionMessageWithSigners(message);
+  return {
+    signature: getSignatureFromTransaction(signed),
+    wireTransaction: new Uint8Array(getTransactionEncoder().encode(signed)),
+    blockhash: lifetime.blockhash,
+    lastValidBlockHeight: lifetime.lastValidBlockHeight,
+  };
+}
+
+export async function balanceOf(ledgerUrl: string, address: Address): Promise<bigint> {
+  const { value } = await createSolanaRpc(ledgerUrl).getBalance(address, { commitment: 'processed' }).send();
+  return value;
+}
+
+/** Environment for a worker under test: short intervals everywhere. */
+export function testEnv(databaseUrl: string, rpcUrl: string, overrides: Record<string, string> = {}): Record<string, string> {
+  return {
+    DATABASE_URL: databaseUrl,
+    SOLANA_RPC_URL: rpcUrl,
+    POLL_INTERVAL_MS: '100',
+    REBROADCAST_INTERVAL_MS: '250',
+    BATCH_SIZE: '50',
+    RPC_TIMEOUT_MS: '3000',
+    RPC_RETRIES: '2',
+    WEBHOOK_BACKOFF_BASE_MS: '20',
+    WEBHOOK_BACKOFF_MAX_MS: '200',
+    WEBHOOK_MAX_ATTEMPTS: '5',
+    METRICS_PORT: '0',
+    METRICS_HOST: '127.0.0.1',
+    DATABASE_POOL_SIZE: '6',
+    SHUTDOWN_TIMEOUT_MS: '10000',
+    LOG_LEVEL: 'silent',
+    ...overrides,
+  };
+}
+
+export function testConfig(databaseUrl: string, rpcUrl: string, overrides: Record<string, string> = {}): WorkerConfig {
+  return loadConfig(testEnv(databaseUrl, rpcUrl, overrides), 'test-worker');
+}
+
+/** Polls `check` until it returns true (or throws after `timeoutMs`, with `describe()` in the message). */
+export async function waitFor(check: () => Promise<boolean>, timeoutMs: number, describe: () => Promise<string> = () => Promise.resolve('')): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (await check()) return;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`condition not met within ${timeoutMs} ms ${await describe()}`);
+}
+
+export async function statusCounts(prisma: PrismaClient): Promise<Record<string, number>> {
+  const rows = await prisma.transaction.groupBy({ by: ['status'], _count: { _all: true } });
+  return Object.fromEntries(rows.map((r) => [r.status, r._count._all]));
+}
+
+export async function allTerminal(prisma: PrismaClient): Promise<boolean> {
+  return (await prisma.transaction.count({ where: { status: { in: ['PENDING', 'SUBMITTED'] } } })) === 0;
+}
+
+/** Starts `src/main.ts` as a real worker process. */
+export function spawnWorker(env: Record<string, string>): ChildProcess {
+  const main = fileURLToPath(new URL('../src/main.ts', import.meta.url));
+  const register = new URL('../node_modules/@swc-node/register/esm/esm-register.mjs', import.meta.url).href;
+  return spawn(process.execPath, ['--conditions=@waiaas/source', `--import=${register}`, main], {
+    env: { PATH: process.env.PATH ?? '', NODE_OPTIONS: '', ...env },
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
+}
