@@ -42,3 +42,4 @@ export {
   type IdempotencyBegin,
   type IdempotencyBeginInput,
 } from './repositories/idempotency.repository.js';
+export { DbHealthRepository, type DbHealthReport } from './repositories/db-health.repository.js';

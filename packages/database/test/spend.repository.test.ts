@@ -18,8 +18,9 @@ let spend: SpendRepository;
 
 beforeAll(async () => {
   db = await createTestDatabase();
-  prisma = createPrismaClient({ url: db.url, poolSize: 12 });
-  spend = new SpendRepository(prisma);
+  // Requests queue for the wallet lock and for pool connections; give them room on a loaded CI machine.
+  prisma = createPrismaClient({ url: db.url, poolSize: 12, connectionTimeoutMs: 60_000, statementTimeoutMs: 60_000 });
+  spend = new SpendRepository(prisma, { maxWaitMs: 60_000, transactionTimeoutMs: 60_000 });
 });
 
 afterAll(async () => {
@@ -149,6 +150,17 @@ describe('what counts against the limits', () => {
     );
     const atBoundary = await spend.reserveTransfer(request(other.wallet.id, { amount: SOL('0.000000001'), now }), fakeSign);
     expect(atBoundary.outcome).toBe('DENY');
+  });
+
+  it('counts a reservation stamped later than the request (its clock was read before the lock)', async () => {
+    const { wallet } = await ownerWithWallet(prisma);
+    await setPolicy(prisma, wallet.id, { perTxLimit: '1', dailyLimit: '1' });
+    const now = new Date();
+    await spend.reserveTransfer(request(wallet.id, { amount: SOL('1'), now: new Date(now.getTime() + 50) }), fakeSign);
+
+    const late = await spend.reserveTransfer(request(wallet.id, { amount: SOL('0.1'), now }), fakeSign);
+
+    expect(late.outcome).toBe('DENY');
   });
 
   it('frees the amount of a transaction that FAILED', async () => {

@@ -340,6 +340,10 @@ async function loadPolicy(db: Db, walletId: string): Promise<{ policy: Policy | 
 /**
  * Sums what counts against the limits (every transaction not FAILED/REJECTED, per asset, from
  * the window's start) and the last hour's transaction count in one statement, then evaluates.
+ *
+ * There is deliberately no upper bound on `created_at`: a request's `now` is taken before it
+ * waits for the lock, so a reservation committed meanwhile by another process may carry a
+ * later timestamp, and it must count all the same (the cross-process test caught exactly this).
  */
 async function judge(db: Db, policy: Policy | null, request: TransferRequest, excludeId: string | null): Promise<Decision> {
   const intent = {
@@ -363,7 +367,6 @@ async function judge(db: Db, policy: Policy | null, request: TransferRequest, ex
     WHERE wallet_id = ${request.walletId}::uuid
       AND status NOT IN ${NOT_COUNTING}
       AND created_at >= ${from}
-      AND created_at <= ${request.now}
       ${exclude}
     GROUP BY asset`;
   let sol = 0n;

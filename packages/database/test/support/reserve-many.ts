@@ -11,8 +11,8 @@ const env = (name: string): string => {
   return value;
 };
 
-const prisma = createPrismaClient({ url: env('DATABASE_URL'), poolSize: 10 });
-const spend = new SpendRepository(prisma);
+const prisma = createPrismaClient({ url: env('DATABASE_URL'), poolSize: 10, connectionTimeoutMs: 60_000, statementTimeoutMs: 60_000 });
+const spend = new SpendRepository(prisma, { maxWaitMs: 60_000, transactionTimeoutMs: 60_000 });
 const count = Number(env('COUNT'));
 const results = await Promise.all(
   Array.from({ length: count }, () =>
