@@ -57,7 +57,10 @@ export interface CreateCacheOptions extends CacheServiceOptions {
   connectTimeoutMs?: number;
 }
 
-/** What {@link createCache} returns: the cache, a rate limiter, and their lifecycle. */
+/**
+ * What {@link createCache} returns: the cache, a rate limiter, and their lifecycle. Its
+ * functions are bound (safe to destructure).
+ */
 export interface CacheBundle {
   /** `'redis'` or `'memory'`. */
   readonly backend: 'redis' | 'memory';
@@ -65,13 +68,13 @@ export interface CacheBundle {
   /** Per-key limiter with the configured defaults, keyspace `ratelimit`. */
   readonly rateLimiter: RateLimiter;
   /** Another limiter on the same store (other points, window or keyspace). */
-  createRateLimiter(options: Omit<RateLimiterOptions, 'prefix'>): RateLimiter;
+  readonly createRateLimiter: (options: Omit<RateLimiterOptions, 'prefix'>) => RateLimiter;
   /** Readiness: pings Redis (always ok in memory). */
-  health(): Promise<CacheHealth>;
+  readonly health: () => Promise<CacheHealth>;
   /** Redis memory and hit rate (or the memory cache's), for the operator endpoint. */
-  serverInfo(): Promise<CacheServerInfo>;
+  readonly serverInfo: () => Promise<CacheServerInfo>;
   /** Closes the cache and every connection it opened. */
-  close(): Promise<void>;
+  readonly close: () => Promise<void>;
 }
 
 /** Default rate limit: at least 1200 requests a minute per key (issue 5). */
