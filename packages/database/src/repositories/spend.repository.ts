@@ -378,7 +378,8 @@ async function judge(db: Db, policy: Policy | null, request: TransferRequest, ex
     if (row.asset === null) sol = spent;
     else tokens[row.asset] = spent;
   }
-  return evaluate(policy, intent, { now: request.now, spentInWindow: { sol, tokens }, txCountLastHour: recent });
+  // spentSince lets the engine refuse a sum taken over the wrong window.
+  return evaluate(policy, intent, { now: request.now, spentInWindow: { sol, tokens }, txCountLastHour: recent, spentSince: dayStart });
 }
 
 function signedColumns(signed: SignedTransfer) {
