@@ -1,6 +1,14 @@
 import type { CacheTtlTable } from './keys.js';
 
-/** Result of {@link CacheService.health}, for a readiness probe. */
+/**
+ * Result of {@link CacheService.health}, for a readiness probe.
+ *
+ * @example
+ * ```ts
+ * const { ok, error } = await cache.health();
+ * if (!ok) log.warn({ error }, 'cache degraded');
+ * ```
+ */
 export interface CacheHealth {
   /** True when the backing store answered (always true in memory). */
   ok: boolean;
@@ -16,6 +24,11 @@ export interface CacheHealth {
  * Server-side figures for the operator's health endpoint (SPEC §9: Redis memory and hit
  * rate). Redis numbers are the server's own (all clients, summed over Cluster masters);
  * memory numbers are this process's cache.
+ *
+ * @example
+ * ```ts
+ * const { usedMemoryBytes, hitRate } = await bundle.serverInfo();
+ * ```
  */
 export interface CacheServerInfo {
   backend: 'redis' | 'memory';
@@ -32,7 +45,15 @@ export interface CacheServerInfo {
   error?: string;
 }
 
-/** Running counters since the service was created. */
+/**
+ * Running counters since the service was created.
+ *
+ * @example
+ * ```ts
+ * const { hits, misses } = cache.stats();
+ * const hitRate = hits / (hits + misses);
+ * ```
+ */
 export interface CacheStats {
   /** Reads answered from the cache (L1 or store). */
   hits: number;
@@ -50,7 +71,14 @@ export interface CacheStats {
   remoteInvalidations: number;
 }
 
-/** One observable event, for mapping onto metrics (e.g. prom-client counters). */
+/**
+ * One observable event, for mapping onto metrics (e.g. prom-client counters).
+ *
+ * @example
+ * ```ts
+ * onEvent: (e) => { if (e.type === 'hit') hits.inc({ keyspace: e.keyspace, layer: e.layer }); }
+ * ```
+ */
 export type CacheEvent =
   | { type: 'hit'; keyspace: string; layer: 'l1' | 'store' }
   | { type: 'miss'; keyspace: string }
@@ -59,7 +87,14 @@ export type CacheEvent =
   | { type: 'invalidated'; keyspace: string; origin: 'local' | 'remote' }
   | { type: 'error'; operation: CacheOperation; error: unknown };
 
-/** The store operation an error event came from. */
+/**
+ * The store operation an error event came from.
+ *
+ * @example
+ * ```ts
+ * onEvent: (e) => { if (e.type === 'error') errors.inc({ operation: e.operation }); }
+ * ```
+ */
 export type CacheOperation =
   | 'get'
   | 'set'
@@ -72,10 +107,22 @@ export type CacheOperation =
 /**
  * Called with each invalidated key (without the deployment prefix), on every instance,
  * including the one that deleted it. Must not throw (errors are reported as events).
+ *
+ * @example
+ * ```ts
+ * cache.onInvalidate('agent:', (key) => authCache.delete(key));
+ * ```
  */
 export type InvalidationListener = (key: string) => void;
 
-/** Options shared by both implementations. */
+/**
+ * Options shared by both implementations.
+ *
+ * @example
+ * ```ts
+ * new MemoryCacheService({ prefix: 'waiaas:', ttl: { balance: 5 }, onEvent: (e) => metrics(e) });
+ * ```
+ */
 export interface CacheServiceOptions {
   /**
    * Prepended to every key and to the invalidation channel, e.g. `'waiaas:'`; isolates

@@ -36,7 +36,14 @@ export function resilientRedisOptions(overrides: RedisOptions = {}): RedisOption
   };
 }
 
-/** Options of {@link createCache}. */
+/**
+ * Options of {@link createCache}.
+ *
+ * @example
+ * ```ts
+ * await createCache({ redisUrl: process.env.REDIS_URL, prefix: 'waiaas:', rateLimit: { points: 1200 } });
+ * ```
+ */
 export interface CreateCacheOptions extends CacheServiceOptions {
   /** `redis://…` of a single node. Neither this nor `cluster`: in-process cache. */
   redisUrl?: string;
@@ -60,6 +67,11 @@ export interface CreateCacheOptions extends CacheServiceOptions {
 /**
  * What {@link createCache} returns: the cache, a rate limiter, and their lifecycle. Its
  * functions are bound (safe to destructure).
+ *
+ * @example
+ * ```ts
+ * const { cache, rateLimiter, health, close } = await createCache({ redisUrl });
+ * ```
  */
 export interface CacheBundle {
   /** `'redis'` or `'memory'`. */
@@ -77,7 +89,14 @@ export interface CacheBundle {
   readonly close: () => Promise<void>;
 }
 
-/** Default rate limit: at least 1200 requests a minute per key (issue 5). */
+/**
+ * Default rate limit: at least 1200 requests a minute per key (issue 5).
+ *
+ * @example
+ * ```ts
+ * await createCache({ rateLimit: { points: DEFAULT_RATE_LIMIT_POINTS * 2 } });
+ * ```
+ */
 export const DEFAULT_RATE_LIMIT_POINTS = 1200;
 
 /**

@@ -1,6 +1,11 @@
 /**
  * Stable error codes of `@waiaas/cache`. Clients may depend on them: never rename one once
  * shipped, only add new ones.
+ *
+ * @example
+ * ```ts
+ * const code: CacheErrorCode = 'CACHE_INVALID_TTL';
+ * ```
  */
 export type CacheErrorCode =
   | 'CACHE_VALUE_NOT_ENCODABLE'
@@ -9,7 +14,14 @@ export type CacheErrorCode =
   | 'CACHE_INVALID_CONFIG'
   | 'CACHE_UNAVAILABLE';
 
-/** Typed context carried by each code. */
+/**
+ * Typed context carried by each code.
+ *
+ * @example
+ * ```ts
+ * if (isCacheError(e, 'CACHE_VALUE_NOT_ENCODABLE')) e.context.path; // typed by code
+ * ```
+ */
 export interface CacheErrorContext {
   /** The value (or a part of it, at `path`) cannot be stored faithfully. */
   CACHE_VALUE_NOT_ENCODABLE: { key: string; path: string; found: string };

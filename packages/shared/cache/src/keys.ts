@@ -17,10 +17,24 @@ export const CACHE_TTL = {
   agent: 600,
 } as const satisfies Record<string, number>;
 
-/** A TTL table: keyspace → seconds. Known keyspaces are typed; others may be added. */
+/**
+ * A TTL table: keyspace → seconds. Known keyspaces are typed; others may be added.
+ *
+ * @example
+ * ```ts
+ * const ttl: Partial<CacheTtlTable> = { balance: 5, session: 900 };
+ * ```
+ */
 export type CacheTtlTable = Partial<Record<keyof typeof CACHE_TTL, number>> & Record<string, number>;
 
-/** TTL in seconds for keys whose keyspace is not in the table. */
+/**
+ * TTL in seconds for keys whose keyspace is not in the table.
+ *
+ * @example
+ * ```ts
+ * await cache.set('misc:x', 1); // expires after DEFAULT_TTL_SECONDS
+ * ```
+ */
 export const DEFAULT_TTL_SECONDS = 60;
 
 /**

@@ -3,7 +3,14 @@ import { BaseCacheService, type StoreRead } from './base-cache.service.js';
 import type { CacheHealth, CacheServerInfo, CacheServiceOptions } from './cache.types.js';
 import { CacheError } from './errors.js';
 
-/** Options of {@link MemoryCacheService}. */
+/**
+ * Options of {@link MemoryCacheService}.
+ *
+ * @example
+ * ```ts
+ * new MemoryCacheService({ prefix: 'waiaas:', maxEntries: 50_000 });
+ * ```
+ */
 export interface MemoryCacheServiceOptions extends CacheServiceOptions {
   /** Bound on the number of entries; the least recently used go first (default 10 000). */
   maxEntries?: number;

@@ -15,7 +15,15 @@ import { CACHE_TTL } from './keys.js';
 // `insuranceLimiter` that answers from process memory while Redis is down, so an outage
 // degrades to per-instance limits instead of no limits or no service.
 
-/** The numbers an HTTP layer needs for `RateLimit-*` and `Retry-After` headers. */
+/**
+ * The numbers an HTTP layer needs for `RateLimit-*` and `Retry-After` headers.
+ *
+ * @example
+ * ```ts
+ * const r = await limiter.consume(apiKeyId);
+ * if (!r.allowed) reply.header('Retry-After', Math.ceil(r.retryAfterMs! / 1000));
+ * ```
+ */
 export interface RateLimitResult {
   /** False when this request is over the limit (answer 429). */
   allowed: boolean;
@@ -55,7 +63,14 @@ export interface RateLimiter {
   reset(key: string): Promise<void>;
 }
 
-/** Options of the rate limiters. */
+/**
+ * Options of the rate limiters.
+ *
+ * @example
+ * ```ts
+ * new MemoryRateLimiter({ points: 1200, windowSeconds: 60, keyspace: 'ratelimit' });
+ * ```
+ */
 export interface RateLimiterOptions {
   /** Points per window, e.g. 1200 requests a minute. */
   points: number;

@@ -5,10 +5,24 @@ import type { CacheHealth, CacheServerInfo, CacheServiceOptions } from './cache.
 import { CacheError } from './errors.js';
 import { keyspaceOf } from './keys.js';
 
-/** The invalidation channel (the service prefix is prepended), from the seed. */
+/**
+ * The invalidation channel (the service prefix is prepended), from the seed.
+ *
+ * @example
+ * ```ts
+ * await redis.subscribe(prefix + INVALIDATION_CHANNEL);
+ * ```
+ */
 export const INVALIDATION_CHANNEL = 'cache:invalidate';
 
-/** In-process layer in front of Redis, for keys read on every request. */
+/**
+ * In-process layer in front of Redis, for keys read on every request.
+ *
+ * @example
+ * ```ts
+ * await createCache({ redisUrl, l1: { keyspaces: ['agent'], ttlSeconds: 5 } });
+ * ```
+ */
 export interface L1Options {
   /** Keyspaces kept in L1, e.g. `['agent']`. Others always go to Redis. */
   keyspaces: readonly string[];
@@ -18,7 +32,14 @@ export interface L1Options {
   maxEntries?: number;
 }
 
-/** Options of {@link RedisCacheService}. */
+/**
+ * Options of {@link RedisCacheService}.
+ *
+ * @example
+ * ```ts
+ * new RedisCacheService({ client, prefix: 'waiaas:', ownsClient: true });
+ * ```
+ */
 export interface RedisCacheServiceOptions extends CacheServiceOptions {
   /**
    * A connected (or connecting) ioredis `Redis` or `Cluster`. Give it the options of
