@@ -30,6 +30,7 @@ export {
   type TokenTransferParams,
   type TransferParams,
   type TransferRpc,
+  DEFAULT_MEMO_PROGRAM_ADDRESS,
   U64_MAX,
   assertIsTransferAmount,
   buildTransfer,

@@ -25,7 +25,7 @@ import {
   setTransactionMessageLifetimeUsingBlockhash,
 } from '@solana/kit';
 import { getSetComputeUnitLimitInstruction, getSetComputeUnitPriceInstruction } from '@solana-program/compute-budget';
-import { getAddMemoInstruction } from '@solana-program/memo';
+import { LEGACY_MEMO_PROGRAM_ADDRESS_V3, getAddMemoInstruction } from '@solana-program/memo';
 import { getTransferSolInstruction } from '@solana-program/system';
 import {
   findAssociatedTokenPda,
@@ -36,6 +36,19 @@ import { type KeyCustody, signWithCustody } from './custody.js';
 import { SignerError } from './errors.js';
 import { type MintInfo, resolveMint } from './mint.js';
 import { type PriorityFeeOption, estimatePriorityFee } from './priority-fee.js';
+
+/**
+ * Memo program used by default: `MemoSq4gqABAXKb96qnH8TysNcWxMyWCqXgDLGmfcHr`, the SPL Memo
+ * deployed on every cluster and bundled with LiteSVM and test validators.
+ * `@solana-program/memo` 0.15 defaults to its newer `Memo4c2p…` program (which it calls
+ * v4); pass it as `memoProgram` where it is deployed.
+ *
+ * @example
+ * ```ts
+ * await buildTransfer({ kind: 'SOL', from, to, amount, memo: 'hi' }, { rpc, memoProgram: DEFAULT_MEMO_PROGRAM_ADDRESS });
+ * ```
+ */
+export const DEFAULT_MEMO_PROGRAM_ADDRESS: Address = LEGACY_MEMO_PROGRAM_ADDRESS_V3;
 
 /** Largest on-chain amount (u64). */
 export const U64_MAX = 0xffff_ffff_ffff_ffffn;
@@ -130,7 +143,7 @@ export interface BuildTransferOptions {
   /** Needed unless `lifetime`, `mintInfo`, a fixed priority fee and `createRecipientAta: 'always' | 'never'` are all given. */
   rpc?: TransferRpc;
   abortSignal?: AbortSignal;
-  /** Memo program for `memo` (default SPL Memo v2, `MemoSq4gqABAXKb96qnH8TysNcWxMyWCqXgDLGmfcHr`). */
+  /** Memo program for `memo` (default {@link DEFAULT_MEMO_PROGRAM_ADDRESS}). */
   memoProgram?: Address;
 }
 
@@ -252,7 +265,7 @@ export async function buildTransfer(params: TransferParams, options: BuildTransf
     token = { mint, sourceAta, destinationAta, createsDestinationAta };
   }
   if (params.memo !== undefined) {
-    instructions.push(getAddMemoInstruction({ memo: params.memo }, options.memoProgram ? { programAddress: options.memoProgram } : {}));
+    instructions.push(getAddMemoInstruction({ memo: params.memo }, { programAddress: options.memoProgram ?? DEFAULT_MEMO_PROGRAM_ADDRESS }));
   }
 
   let priorityFeeMicroLamports = 0n;

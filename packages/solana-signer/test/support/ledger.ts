@@ -11,7 +11,6 @@ import {
   createSolanaRpcFromTransport,
   createTransactionMessage,
   generateKeyPairSigner,
-  getAddressDecoder,
   getTransactionDecoder,
   lamports,
   pipe,
@@ -30,17 +29,8 @@ import {
 } from '@solana-program/token';
 import { FailedTransactionMetadata, LiteSVM, type TransactionMetadata } from 'litesvm';
 
-const MEMO_V2 = 'MemoSq4gqABAXKb96qnH8TysNcWxMyWCqXgDLGmfcHr' as Address;
-/**
- * LiteSVM 1.5 ships SPL Memo v2 but fails every instruction sent to its address with
- * InvalidProgramForExecution, while the very same ELF runs fine at another address. So the
- * tests deploy that ELF here and build memos with `memoProgram: ledger.memoProgram`.
- */
-const MEMO_V2_TEST_ADDRESS = getAddressDecoder().decode(new Uint8Array(32).fill(0x4d));
-
 export class TestLedger {
   readonly svm = new LiteSVM();
-  readonly memoProgram = MEMO_V2_TEST_ADDRESS;
   /** Samples `getRecentPrioritizationFees` answers with; `calls` records the accounts asked about. */
   prioritizationFees: bigint[] = [];
   readonly priorityFeeCalls: string[][] = [];
@@ -52,9 +42,6 @@ export class TestLedger {
       return Promise.resolve({ jsonrpc: '2.0', id, result: this.answer(method, params) } as T);
     };
     this.rpc = createSolanaRpcFromTransport(transport);
-    const memo = this.svm.getAccount(MEMO_V2);
-    if (!memo.exists) throw new Error('LiteSVM has no SPL Memo v2');
-    this.svm.setAccount({ ...memo, address: MEMO_V2_TEST_ADDRESS });
   }
 
   private answer(method: string, params: unknown[]): unknown {

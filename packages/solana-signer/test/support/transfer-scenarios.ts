@@ -56,7 +56,7 @@ export function transferScenarios(getCustody: () => KeyCustody): void {
     const amount = 2_000_000_001n;
     const built = await buildTransfer(
       { kind: 'SOL', from, to, amount, memo: 'invoice #42 — café', computeUnitLimit: 40_000, priorityFee: { microLamports: 12_345n } },
-      { rpc: ledger.rpc, memoProgram: ledger.memoProgram },
+      { rpc: ledger.rpc },
     );
     expect(built.computeUnitLimit).toBe(40_000);
     expect(built.priorityFeeMicroLamports).toBe(12_345n);
@@ -114,7 +114,7 @@ export function transferScenarios(getCustody: () => KeyCustody): void {
     const amount = 4_321_99n;
     const built = await buildTransfer(
       { kind: 'TOKEN', from, to, mint, amount, memo: 'payout', priorityFee: { percentile: 75, maxMicroLamports: 1_500n } },
-      { rpc: ledger.rpc, memoProgram: ledger.memoProgram },
+      { rpc: ledger.rpc },
     );
     // Sorted samples 0,0,40,500,1000,2000,3000,9e6: the 75th percentile (nearest rank 6) is 2 000, capped at 1 500.
     expect(built.priorityFeeMicroLamports).toBe(1_500n);
