@@ -196,7 +196,13 @@ export class Confirmer {
   }
 }
 
-/** On-chain errors as JSON text (bigints, e.g. custom program error codes, as strings). */
+/**
+ * On-chain errors as JSON text shaped like the validator's JSON (kit parses every integer as a
+ * bigint; safe ones go back to numbers, any larger one becomes a string rather than losing digits).
+ */
 function stringifyError(err: unknown): string {
-  return JSON.stringify(err, (_key, value: unknown) => (typeof value === 'bigint' ? value.toString() : value));
+  return JSON.stringify(err, (_key, value: unknown) => {
+    if (typeof value !== 'bigint') return value;
+    return value <= BigInt(Number.MAX_SAFE_INTEGER) && value >= BigInt(Number.MIN_SAFE_INTEGER) ? Number(value) : value.toString();
+  });
 }
