@@ -2,6 +2,11 @@
  * Stable codes for every error this package throws to its callers. JSON-RPC errors sent to
  * clients over the wire are protocol responses (see `json-rpc.ts`), not these.
  * Codes are never renamed once shipped.
+ *
+ * @example
+ * ```ts
+ * const known = (LOCAL_LEDGER_ERROR_CODES as readonly string[]).includes(code);
+ * ```
  */
 export const LOCAL_LEDGER_ERROR_CODES = [
   'LOCAL_LEDGER_INVALID_OPTION',
@@ -9,10 +14,24 @@ export const LOCAL_LEDGER_ERROR_CODES = [
   'LOCAL_LEDGER_CLOSED',
 ] as const;
 
-/** One of {@link LOCAL_LEDGER_ERROR_CODES}. */
+/**
+ * One of {@link LOCAL_LEDGER_ERROR_CODES}.
+ *
+ * @example
+ * ```ts
+ * const code: LocalLedgerErrorCode = 'LOCAL_LEDGER_LISTEN_FAILED';
+ * ```
+ */
 export type LocalLedgerErrorCode = (typeof LOCAL_LEDGER_ERROR_CODES)[number];
 
-/** Typed context carried by each code. */
+/**
+ * Typed context carried by each code.
+ *
+ * @example
+ * ```ts
+ * const ctx: LocalLedgerErrorContext['LOCAL_LEDGER_LISTEN_FAILED'] = { host: '127.0.0.1', port: 8899, cause: 'EADDRINUSE' };
+ * ```
+ */
 export interface LocalLedgerErrorContext {
   LOCAL_LEDGER_INVALID_OPTION: { option: string; value: unknown; reason: string };
   LOCAL_LEDGER_LISTEN_FAILED: { host: string; port: number; cause: string };

@@ -282,8 +282,7 @@ export class Ledger {
     const budget = computeBudgetOf(tx);
     const priorityFee = prioritizationFee(budget);
     const fee = LAMPORTS_PER_SIGNATURE * BigInt(tx.header.numRequiredSignatures) + priorityFee;
-    const preBalances = keys.map((k) => this.svm.getBalance(k) ?? 0n);
-    const preTokenBalances = this.tokenBalances(keys);
+    const pre = this.snapshot(keys);
     // LiteSVM itself checks that the fee payer can pay and charges signature and
     // prioritization fees (also for failed transactions); `fee` only reports it.
     let sent: TransactionMetadata | FailedTransactionMetadata;
@@ -299,6 +298,7 @@ export class Ledger {
       return { kind: 'rejected', signature, err: transactionErrorToJson(result) };
     }
     const meta = failed ? result.meta() : result;
+    const post = this.snapshot(keys);
     const block = this.latestBlockhash('processed').block;
     const landed: LandedTransaction = {
       signature,
@@ -308,10 +308,10 @@ export class Ledger {
       loadedAddresses: loaded,
       err: failed ? transactionErrorToJson(result) : null,
       fee,
-      preBalances,
-      postBalances: keys.map((k) => this.svm.getBalance(k) ?? 0n),
-      preTokenBalances,
-      postTokenBalances: this.tokenBalances(keys),
+      preBalances: pre.balances,
+      postBalances: post.balances,
+      preTokenBalances: pre.tokenBalances,
+      postTokenBalances: post.tokenBalances,
       logMessages: meta.logs(),
       computeUnitsConsumed: meta.computeUnitsConsumed(),
       innerInstructions: meta
@@ -445,16 +445,19 @@ export class Ledger {
     });
   }
 
-  private tokenBalances(keys: readonly Address[]): TokenBalance[] {
-    const out: TokenBalance[] = [];
+  /** Balances and token balances of `keys`, one account read per key. */
+  private snapshot(keys: readonly Address[]): { balances: bigint[]; tokenBalances: TokenBalance[] } {
+    const balances: bigint[] = [];
+    const tokenBalances: TokenBalance[] = [];
     keys.forEach((key, accountIndex) => {
       const account = this.svm.getAccount(key);
+      balances.push(account.exists ? account.lamports : 0n);
       if (!account.exists || !isTokenProgram(account.programAddress)) return;
       const state = parseTokenAccount(account.data);
       if (state === undefined) return;
       const mint = this.svm.getAccount(state.mint);
       const decimals = mint.exists ? (parseMint(mint.data)?.decimals ?? 0) : 0;
-      out.push({
+      tokenBalances.push({
         accountIndex,
         mint: state.mint,
         owner: state.owner,
@@ -462,8 +465,9 @@ export class Ledger {
         uiTokenAmount: uiTokenAmount(state.amount, decimals),
       });
     });
-    return out;
+    return { balances, tokenBalances };
   }
+
 }
 
 function returnDataOf(meta: TransactionMetadata): { programId: Address; data: Uint8Array } | null {

@@ -10,7 +10,17 @@ import { Ledger } from './ledger.js';
 import { createPrng } from './prng.js';
 import { createMethods, type MethodHandler } from './rpc-methods.js';
 
-/** Faults injected into the RPC, decided by a seeded PRNG so runs are reproducible. */
+/**
+ * Faults injected into the RPC, decided by a seeded PRNG so runs are reproducible.
+ *
+ * @example
+ * ```ts
+ * // Half of the sends vanish, every getSignatureStatuses call is slow and 10% fail with HTTP 503.
+ * const faults: FaultOptions = { dropRate: 0.5, latencyMs: 200, errorRate: 0.1, seed: 7 };
+ * const ledger = await startLocalLedger({ port: 0, faults });
+ * ledger.setFaults({}); // back to a healthy node
+ * ```
+ */
 export interface FaultOptions {
   /** Share (0..1) of `sendTransaction` calls answered with the signature but never landed. */
   dropRate?: number;
@@ -29,7 +39,15 @@ export interface FaultOptions {
   seed?: number;
 }
 
-/** Options of {@link startLocalLedger}. */
+/**
+ * Options of {@link startLocalLedger}.
+ *
+ * @example
+ * ```ts
+ * // A free port, manual slots, confirmation after 1 slot and finality after 4.
+ * const options: LocalLedgerOptions = { port: 0, slotMs: 0, confirmationDepth: 1, finalizationDepth: 4 };
+ * ```
+ */
 export interface LocalLedgerOptions {
   /** TCP port; default 8899, the usual local validator port. `0` picks a free port. */
   port?: number;
@@ -50,7 +68,18 @@ export interface LocalLedgerOptions {
   faults?: FaultOptions;
 }
 
-/** A running local ledger. */
+/**
+ * A running local ledger.
+ *
+ * @example
+ * ```ts
+ * const ledger: LocalLedger = await startLocalLedger({ port: 0, slotMs: 0 });
+ * const signature = await ledger.airdrop(address, 1_000_000_000n);
+ * ledger.advanceSlots(32); // now finalized
+ * expect(ledger.landingCount(signature)).toBe(1);
+ * await ledger.close();
+ * ```
+ */
 export interface LocalLedger {
   /** `http://host:port`: pass it to kit's `createSolanaRpc`. */
   readonly url: string;

@@ -467,13 +467,21 @@ export function createMethods({ ledger, shouldDrop }: MethodContext): Record<str
         },
         slot: tx.slot,
         transaction: encodeTransaction(tx.decoded, encoding),
-        version: tx.decoded.version,
+        // A validator reports `version` only to clients that declared which versions they support.
+        ...(maxVersion === undefined ? {} : { version: tx.decoded.version }),
       };
     },
   };
 }
 
-/** Every method the server answers. */
+/**
+ * Every JSON-RPC method the server answers; any other method gets `-32601`.
+ *
+ * @example
+ * ```ts
+ * if (!(SUPPORTED_METHODS as readonly string[]).includes(method)) throw new Error(`${method} needs a real cluster`);
+ * ```
+ */
 export const SUPPORTED_METHODS = [
   'getHealth', 'getVersion', 'getSlot', 'getBlockHeight', 'getEpochInfo', 'getLatestBlockhash',
   'isBlockhashValid', 'getBalance', 'getAccountInfo', 'getMultipleAccounts', 'getTokenAccountBalance',

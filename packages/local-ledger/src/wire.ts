@@ -19,6 +19,14 @@ const LOOKUP_TABLE_META_SIZE = 56;
 const DEFAULT_INSTRUCTION_COMPUTE_UNIT_LIMIT = 200_000n;
 const MAX_COMPUTE_UNIT_LIMIT = 1_400_000n;
 
+// Codecs are built once: building them per request is a measurable share of a send.
+const transactionDecoder = getTransactionDecoder();
+const messageDecoder = getCompiledTransactionMessageDecoder();
+const base58Decoder = getBase58Decoder();
+const base58Encoder = getBase58Encoder();
+const base64Encoder = getBase64Encoder();
+const addressDecoder = getAddressDecoder();
+
 /** Encodings `sendTransaction` / `simulateTransaction` accept. */
 export type WireEncoding = 'base58' | 'base64';
 
@@ -54,7 +62,7 @@ export interface DecodedTransaction {
 export function decodeWireTransaction(encoded: string, encoding: WireEncoding): DecodedTransaction {
   let wire: Uint8Array;
   try {
-    wire = encoding === 'base58' ? toBytes(getBase58Encoder().encode(encoded)) : toBytes(getBase64Encoder().encode(encoded));
+    wire = encoding === 'base58' ? toBytes(base58Encoder.encode(encoded)) : toBytes(base64Encoder.encode(encoded));
   } catch {
     throw new RpcError(RPC_ERROR.INVALID_PARAMS, `invalid transaction: invalid ${encoding} encoding`);
   }
@@ -64,10 +72,10 @@ export function decodeWireTransaction(encoded: string, encoding: WireEncoding): 
 /** Decodes raw wire-format transaction bytes (see {@link decodeWireTransaction}). */
 export function decodeTransactionBytes(wire: Uint8Array): DecodedTransaction {
   let transaction: Transaction;
-  let message: ReturnType<ReturnType<typeof getCompiledTransactionMessageDecoder>['decode']>;
+  let message: ReturnType<typeof messageDecoder.decode>;
   try {
-    transaction = getTransactionDecoder().decode(wire);
-    message = getCompiledTransactionMessageDecoder().decode(transaction.messageBytes);
+    transaction = transactionDecoder.decode(wire);
+    message = messageDecoder.decode(transaction.messageBytes);
   } catch (e) {
     throw new RpcError(
       RPC_ERROR.INVALID_PARAMS,
@@ -77,7 +85,7 @@ export function decodeTransactionBytes(wire: Uint8Array): DecodedTransaction {
   if (message.version !== 'legacy' && message.version !== 0) {
     throw new RpcError(RPC_ERROR.INVALID_PARAMS, `invalid transaction: unsupported transaction version ${String(message.version)}`);
   }
-  const base58 = getBase58Decoder();
+  const base58 = base58Decoder;
   const signatures = Object.values(transaction.signatures).map((s) => base58.decode(s ?? new Uint8Array(64)));
   const legacyOrV0 = message as typeof message & {
     version: 'legacy' | 0;
@@ -126,7 +134,7 @@ export function resolveLoadedAddresses(
   readTable: (address: Address) => Uint8Array | undefined,
 ): LoadedAddresses {
   const loaded: LoadedAddresses = { writable: [], readonly: [] };
-  const decoder = getAddressDecoder();
+  const decoder = addressDecoder;
   for (const lookup of tx.addressTableLookups) {
     const data = readTable(lookup.accountKey);
     if (data === undefined) continue;

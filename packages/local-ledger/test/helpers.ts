@@ -23,9 +23,10 @@ export async function buildTransaction(
   payer: TransactionSigner,
   instructions: Instruction[],
   lifetime: { blockhash: Blockhash; lastValidBlockHeight: bigint },
+  version: 0 | 'legacy' = 0,
 ): Promise<{ wire: ReturnType<typeof getBase64EncodedWireTransaction>; signature: Signature }> {
   const message = pipe(
-    createTransactionMessage({ version: 0 }),
+    createTransactionMessage({ version }),
     (m) => setTransactionMessageFeePayerSigner(payer, m),
     (m) => setTransactionMessageLifetimeUsingBlockhash(lifetime, m),
     (m) => appendTransactionMessageInstructions(instructions, m),

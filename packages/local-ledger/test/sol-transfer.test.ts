@@ -93,4 +93,22 @@ describe('SOL transfers through kit createSolanaRpc', () => {
     expect(after - before).toBe(1_000n);
     expect(ledger.landingCount(signature)).toBe(1);
   });
+
+  it('serves legacy transactions without maxSupportedTransactionVersion', async () => {
+    const { value: lifetime } = await rpc.getLatestBlockhash({ commitment: 'processed' }).send();
+    const { wire, signature } = await buildTransaction(
+      alice,
+      [getTransferSolInstruction({ source: alice, destination: bob.address, amount: 2_000_000n })],
+      lifetime,
+      'legacy',
+    );
+    expect(await rpc.sendTransaction(wire, { encoding: 'base64' }).send()).toBe(signature);
+    ledger.advanceSlots(1);
+    const tx = await rpc.getTransaction(signature, { commitment: 'confirmed', encoding: 'json' }).send();
+    expect(tx?.version).toBeUndefined();
+    const declared = await rpc.getTransaction(signature, { commitment: 'confirmed', encoding: 'json', maxSupportedTransactionVersion: 0 }).send();
+    expect(declared?.version).toBe('legacy');
+    expect(tx?.meta?.err).toBeNull();
+    expect(tx?.transaction.message.accountKeys).toEqual([alice.address, bob.address, '11111111111111111111111111111111']);
+  });
 });
