@@ -17,7 +17,8 @@ import { PolicyModule } from './policies/policy.module.js';
 import { TransferModule } from './transfers/transfer.module.js';
 import { TransactionModule } from './transactions/transaction.module.js';
 import { WebhookModule } from './webhooks/webhook.module.js';
-import { IdempotencyRepository, SpendRepository } from '@waiaas/database';
+import { DbHealthRepository, IdempotencyRepository, SpendRepository } from '@waiaas/database';
+import { AdminModule } from './admin/admin.module.js';
 
 /** Config and infrastructure, provided once to every module. */
 @Global()
@@ -35,6 +36,7 @@ class CoreModule {
       { provide: MetricsService, useValue: metrics },
       { provide: SpendRepository, useValue: new SpendRepository(infra.prisma) },
       { provide: IdempotencyRepository, useValue: new IdempotencyRepository(infra.prisma) },
+      { provide: DbHealthRepository, useValue: new DbHealthRepository(infra.prisma) },
     ];
     return { module: CoreModule, providers, exports: providers.map((p) => p.provide) };
   }
@@ -61,6 +63,7 @@ export class AppModule {
         TransferModule,
         TransactionModule,
         WebhookModule,
+        AdminModule,
       ],
       controllers: [MetricsController],
       providers: [
