@@ -170,12 +170,13 @@ export async function createCache(options: CreateCacheOptions = {}): Promise<Cac
     );
   }
 
-  const cache = new RedisCacheService({
-    ...options,
-    prefix,
-    client,
-    ownsClient: true,
-  });
+  let cache: RedisCacheService;
+  try {
+    cache = new RedisCacheService({ ...options, prefix, client, ownsClient: true });
+  } catch (error) {
+    client.disconnect();
+    throw error;
+  }
   if (connected.ok) {
     await cache.waitForSubscription(options.connectTimeoutMs ?? 5000).catch(() => undefined);
   }
@@ -199,7 +200,13 @@ async function connectWithin(
   let timer: NodeJS.Timeout | undefined;
   try {
     await Promise.race([
-      client.connect(),
+      // A client built with lazyConnect: false is already connecting: wait for it instead.
+      client.status === 'wait'
+        ? client.connect()
+        : new Promise<void>((resolve) => {
+            if (client.status === 'ready') resolve();
+            else client.once('ready', () => resolve());
+          }),
       new Promise((_, reject) => {
         timer = setTimeout(() => reject(new Error(`no connection within ${timeoutMs} ms`)), timeoutMs);
       }),

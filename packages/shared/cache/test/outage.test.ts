@@ -137,6 +137,22 @@ describe('start-up without Redis', () => {
     expect(JSON.stringify((error as { context: unknown }).context)).not.toContain('s3cret');
   });
 
+  it('accepts redisOptions with lazyConnect: false, and refuses an ioredis keyPrefix', async () => {
+    const server = await startRedis();
+    try {
+      const eager = await createCache({ redisUrl: server.url, redisOptions: { lazyConnect: false } });
+      await eager.cache.set('policy:p', 1);
+      expect(await eager.cache.get('policy:p')).toBe(1);
+      await eager.close();
+      const error: unknown = await createCache({ redisUrl: server.url, redisOptions: { keyPrefix: 'x:' } }).catch(
+        (e: unknown) => e,
+      );
+      expect(isCacheError(error, 'CACHE_INVALID_CONFIG')).toBe(true);
+    } finally {
+      await server.dispose();
+    }
+  });
+
   it('with failFast: false, starts degraded and recovers once Redis appears', async () => {
     const port = await freePort();
     const bundle = await createCache({ redisUrl: `redis://127.0.0.1:${port}`, failFast: false, connectTimeoutMs: 500 });
