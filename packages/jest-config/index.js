@@ -42,7 +42,7 @@ export function preset({ rootDir, integration = false }) {
           globalTeardown: resolveFrom(rootDir, '@waiaas/testing/global-teardown'),
           testTimeout: 60_000,
         }
-      : {}),
+      : { testTimeout: 30_000 }),
     errorOnDeprecated: true,
   };
 }
