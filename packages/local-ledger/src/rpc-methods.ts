@@ -292,7 +292,7 @@ export function createMethods({ ledger, shouldDrop }: MethodContext): Record<str
         if (!TOKEN_PROGRAMS.includes(programId)) throw invalidParam('unrecognized Token program id');
         programs = [programId];
       } else {
-        throw invalidParams('Invalid params: expected `mint` or `programId`');
+        throw invalidParams('expected `mint` or `programId`');
       }
       const value: { pubkey: Address; account: unknown }[] = [];
       for (const program of programs) {

@@ -1,12 +1,14 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import {
   appendTransactionMessageInstructions,
+  compileTransaction,
   compileTransactionMessage,
   createSolanaRpc,
   createTransactionMessage,
   generateKeyPairSigner,
   getBase58Decoder,
   getBase64Decoder,
+  getBase64EncodedWireTransaction,
   getBase64Encoder,
   getCompiledTransactionMessageEncoder,
   isSolanaError,
@@ -26,7 +28,7 @@ import {
   type TransactionMessageBytesBase64,
 } from '@solana/kit';
 import { getTransferSolInstruction } from '@solana-program/system';
-import { startLocalLedger, SUPPORTED_METHODS, type LocalLedger } from '../src/index.js';
+import { isLocalLedgerError, startLocalLedger, SUPPORTED_METHODS, type LocalLedger } from '../src/index.js';
 import { buildTransaction, send, type Rpc } from './helpers.js';
 
 const COMPUTE_BUDGET = 'ComputeBudget111111111111111111111111111111' as Address;
@@ -220,6 +222,25 @@ describe('JSON-RPC result and error shapes', () => {
     expect(replaced.value.replacementBlockhash?.blockhash).toBe((await rpc.getLatestBlockhash({ commitment: 'processed' }).send()).value.blockhash);
   });
 
+  it('simulates an unsigned message with replaceRecentBlockhash, as compute-unit estimators do', async () => {
+    const message = pipe(
+      createTransactionMessage({ version: 0 }),
+      (m) => setTransactionMessageFeePayer(payer.address, m),
+      (m) => setTransactionMessageLifetimeUsingBlockhash({ blockhash: other.address as never, lastValidBlockHeight: 0n }, m),
+      (m) => appendTransactionMessageInstructions([getTransferSolInstruction({ source: payer, destination: other.address, amount: 1_000_000n })], m),
+    );
+    const unsigned = getBase64EncodedWireTransaction(compileTransaction(message));
+    const { value } = await rpc
+      .simulateTransaction(unsigned, { encoding: 'base64', sigVerify: false, replaceRecentBlockhash: true, commitment: 'processed' })
+      .send();
+    expect(value.err).toBeNull();
+    expect(value.unitsConsumed).toBe(150n);
+    expect(value.replacementBlockhash?.lastValidBlockHeight).toBe(ledger.blockHeight + 150n);
+    // Without the replacement the made-up blockhash is reported, not executed.
+    const stale = await rpc.simulateTransaction(unsigned, { encoding: 'base64' }).send();
+    expect(stale.value.err).toBe('BlockhashNotFound');
+  });
+
   it('rejects a failing transaction at preflight, and lands it (paying the fee) without preflight', async () => {
     const poor = await generateKeyPairSigner();
     await rpc.requestAirdrop(poor.address, lamports(1_000_000n)).send();
@@ -288,6 +309,22 @@ describe('JSON-RPC result and error shapes', () => {
     expect((await rpc.getSignatureStatuses([signature as never]).send()).value[0]).toBeNull();
     const { value } = await rpc.getSignatureStatuses([signature], { searchTransactionHistory: true }).send();
     expect(value[0]?.confirmationStatus).toBe('finalized');
+  });
+});
+
+describe('startLocalLedger', () => {
+  it('reports a port already in use with a coded error', async () => {
+    const first = await startLocalLedger({ port: 0, slotMs: 0 });
+    try {
+      const caught = await startLocalLedger({ port: first.port, slotMs: 0 }).then(
+        (l) => l.close(),
+        (e: unknown) => e,
+      );
+      expect(isLocalLedgerError(caught, 'LOCAL_LEDGER_LISTEN_FAILED')).toBe(true);
+      expect(caught).toMatchObject({ context: { port: first.port } });
+    } finally {
+      await first.close();
+    }
   });
 });
 
