@@ -5,10 +5,8 @@
 // file clones it with CREATE DATABASE ... TEMPLATE (see src/database.ts).
 import { execFileSync, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { createRequire } from 'node:module';
+import { fileURLToPath } from 'node:url';
 import pg from 'pg';
-
-const require = createRequire(import.meta.url);
 
 function dockerAnswers() {
   try {
@@ -66,8 +64,10 @@ export default async function globalSetup() {
     await admin.end();
   }
 
-  // The migrator is TypeScript source; run it the way `pnpm db:migrate` does.
-  const migrateCli = require.resolve('@waiaas/database/package.json').replace(/package\.json$/, 'src/cli/migrate.ts');
+  // The migrator is TypeScript source; run it the way `pnpm db:migrate` does. It is addressed
+  // as the sibling workspace package rather than a dependency: @waiaas/database's own tests use
+  // this harness, and a dependency each way would be a cycle.
+  const migrateCli = fileURLToPath(new URL('../../database/src/cli/migrate.ts', import.meta.url));
   const register = import.meta.resolve('@swc-node/register/esm-register');
   const result = spawnSync(
     process.execPath,
