@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { createPrismaClient, SpendRepository, type PrismaClient } from '@waiaas/database';
+import { createPrismaClient, SpendRepository, type PrismaClient, type TransactionModel as Transaction } from '@waiaas/database';
 import { startLocalLedger, type LocalLedger } from '@waiaas/local-ledger';
 import { createTestDatabase, type TestDatabase } from '@waiaas/testing';
 import { ConfirmationWorker } from '../src/index.js';
@@ -41,7 +41,7 @@ describe('unreliable RPC', () => {
     const sender = await createWallet(prisma, ledger, owner);
     const to = await newAddress();
     // Reserve first (faults off), so the fault rate hits the worker only.
-    const transfers = [];
+    const transfers: Transaction[] = [];
     for (let i = 0; i < 30; i++) transfers.push(await reserveSolTransfer(spend, ledger.url, sender, to, 1_000_000n + BigInt(i)));
     ledger.setFaults({ dropRate: 0.3, errorRate: 0.1, methods: ['getSignatureStatuses', 'getBlockHeight', 'getTransaction'], seed: 7 });
 

@@ -18,7 +18,7 @@ import {
 } from '@solana/kit';
 import { getTransferSolInstruction } from '@solana-program/system';
 import { pino } from 'pino';
-import { Prisma, SpendRepository, type PrismaClient, type Transaction } from '@waiaas/database';
+import { Prisma, type PrismaClient, type SpendRepository, type TransactionModel as Transaction } from '@waiaas/database';
 import type { LocalLedger } from '@waiaas/local-ledger';
 import { loadConfig, type WorkerConfig } from '../src/index.js';
 
