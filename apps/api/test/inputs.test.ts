@@ -184,7 +184,7 @@ describe('validation and not-found on every other endpoint', () => {
       try {
         expectProblem(r, status, code);
       } catch (e) {
-        throw new Error(`${name}: ${(e as Error).message}`);
+        throw new Error(`${name}: ${(e as Error).message}`, { cause: e });
       }
       expect({ name, counts: await counts() }).toEqual({ name, counts: before });
     }
