@@ -105,6 +105,9 @@ export interface LocalLedger {
   close(): Promise<void>;
 }
 
+/** Request bodies above this are refused (413): a batch of 100 max-size transactions is ~200 KB. */
+const MAX_BODY_BYTES = 8 * 1024 * 1024;
+
 interface JsonRpcRequest {
   jsonrpc?: unknown;
   id?: unknown;
@@ -167,7 +170,11 @@ export async function startLocalLedger(options: LocalLedgerOptions = {}): Promis
   const methods = createMethods({ ledger, shouldDrop: () => (faults.dropRate ?? 0) > 0 && random() < (faults.dropRate ?? 0) });
 
   const server = createServer((req, res) => {
-    void handleHttp(req, res, methods, () => ({ faults, random }));
+    handleHttp(req, res, methods, () => ({ faults, random })).catch(() => {
+      // The client went away mid-request (or the socket failed): nothing left to answer.
+      if (!res.headersSent) res.writeHead(500).end();
+      else res.destroy();
+    });
   });
   await new Promise<void>((resolve, reject) => {
     server.once('error', (e) => {
@@ -237,7 +244,15 @@ async function handleHttp(
     return;
   }
   const chunks: Buffer[] = [];
-  for await (const chunk of req) chunks.push(chunk as Buffer);
+  let size = 0;
+  for await (const chunk of req) {
+    size += (chunk as Buffer).length;
+    if (size > MAX_BODY_BYTES) {
+      res.writeHead(413, { connection: 'close' }).end();
+      return;
+    }
+    chunks.push(chunk as Buffer);
+  }
   const text = Buffer.concat(chunks).toString('utf8');
 
   let body: unknown;

@@ -384,13 +384,14 @@ export function createMethods({ ledger, shouldDrop }: MethodContext): Record<str
       if (sigVerify && result.err === 'SignatureFailure') throw signatureVerificationFailure();
       const accountsConfig = config.object('accounts');
       let accounts: unknown = null;
-      if (accountsConfig !== undefined) {
+      // A failed simulation reports no accounts at all, as a validator does.
+      if (accountsConfig !== undefined && result.err === null) {
         const list = new Params([accountsConfig.values.addresses]).array(0, 'accounts.addresses');
         const encoding = accountsConfig.encoding(['base64', 'jsonParsed'], 'base64');
         accounts = list.map((_, i) => {
           const address = new Params(list).address(i);
           const post = result.postAccounts.get(address) ?? readAccount(address);
-          return post === null || result.err !== null ? null : encodeAccount(post, encoding, accountsConfig);
+          return post === null ? null : encodeAccount(post, encoding, accountsConfig);
         });
       }
       const replacement = replaceRecentBlockhash ? ledger.latestBlockhash(config.commitment()) : undefined;
