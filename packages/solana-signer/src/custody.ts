@@ -11,10 +11,24 @@ import {
 } from '@solana/kit';
 import { SignerError } from './errors.js';
 
-/** Where a wallet's key lives. Matches the `custody` column of the `wallets` table. */
+/**
+ * Where a wallet's key lives. Matches the `custody` column of the `wallets` table.
+ *
+ * @example
+ * ```ts
+ * const kind: CustodyKind = turnkeyConfig ? 'TURNKEY' : 'LOCAL';
+ * ```
+ */
 export type CustodyKind = 'TURNKEY' | 'LOCAL';
 
-/** A wallet just created in custody. */
+/**
+ * A wallet just created in custody.
+ *
+ * @example
+ * ```ts
+ * const { address, custodyRef, kind }: CustodyWallet = await custody.createWallet();
+ * ```
+ */
 export interface CustodyWallet {
   /** The Solana address (base58 Ed25519 public key); the wallet is its own fee payer. */
   address: Address;
@@ -23,7 +37,14 @@ export interface CustodyWallet {
   kind: CustodyKind;
 }
 
-/** Options for {@link KeyCustody.createWallet}. */
+/**
+ * Options for {@link KeyCustody.createWallet}.
+ *
+ * @example
+ * ```ts
+ * await custody.createWallet({ name: `agent-${agentId}` });
+ * ```
+ */
 export interface CreateWalletOptions {
   /** Human-readable label (Turnkey's `walletName`; unique per Turnkey organisation). Ignored by the local keystore. */
   name?: string;
@@ -50,7 +71,14 @@ export interface KeyCustody {
   signMessage(address: Address, message: ReadonlyUint8Array): Promise<Uint8Array>;
 }
 
-/** Options for {@link createCustodySigner}. */
+/**
+ * Options for {@link createCustodySigner}.
+ *
+ * @example
+ * ```ts
+ * const signer = createCustodySigner(custody, address, { verify: true });
+ * ```
+ */
 export interface CustodySignerOptions {
   /**
    * Verify each signature against the address before handing it out (default `true`).

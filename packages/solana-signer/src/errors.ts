@@ -4,7 +4,14 @@
  * for humans and may change. Secrets never appear in a message or a context.
  */
 
-/** Context carried by each error code. */
+/**
+ * Context carried by each error code.
+ *
+ * @example
+ * ```ts
+ * const ctx: SignerErrorContext['MINT_NOT_FOUND'] = { mint };
+ * ```
+ */
 export interface SignerErrorContext {
   /** The custody backend failed to produce a signature (or produced one that does not verify). */
   CUSTODY_SIGNING_FAILED: { address: string; reason: string };
@@ -38,7 +45,14 @@ export interface SignerErrorContext {
   INVALID_TRANSFER: { reason: string };
 }
 
-/** A stable error code of `@waiaas/solana-signer`. */
+/**
+ * A stable error code of `@waiaas/solana-signer`.
+ *
+ * @example
+ * ```ts
+ * const retriable: SignerErrorCode[] = ['CUSTODY_RATE_LIMITED', 'CUSTODY_UNAVAILABLE', 'CUSTODY_TIMEOUT'];
+ * ```
+ */
 export type SignerErrorCode = keyof SignerErrorContext;
 
 /**

@@ -10,7 +10,14 @@ import type { CreateWalletOptions, CustodyWallet, KeyCustody } from './custody.j
 import { SignerError } from './errors.js';
 import type { MasterKeys } from './master-key.js';
 
-/** One row of the `local_keys` table. */
+/**
+ * One row of the `local_keys` table.
+ *
+ * @example
+ * ```ts
+ * const row: LocalKeyRecord | null = await prisma.localKey.findUnique({ where: { address } });
+ * ```
+ */
 export interface LocalKeyRecord {
   address: string;
   /** AES-256-GCM ciphertext of the 32-byte Ed25519 seed, followed by the 16-byte tag. */
@@ -24,6 +31,11 @@ export interface LocalKeyRecord {
 /**
  * The slice of the Prisma client the keystore uses (`prisma.localKey`). A `PrismaClient`
  * from `@waiaas/database`, or a transaction client, satisfies it.
+ *
+ * @example
+ * ```ts
+ * const store: LocalKeyStore = createPrismaClient({ url: process.env.DATABASE_URL! });
+ * ```
  */
 export interface LocalKeyStore {
   localKey: {

@@ -1,7 +1,15 @@
 import { createHash } from 'node:crypto';
 import { SignerError } from './errors.js';
 
-/** Master keys of the local keystore: the current one seals, every listed version opens. */
+/**
+ * Master keys of the local keystore: the current one seals, every listed version opens.
+ *
+ * @example
+ * ```ts
+ * const masterKeys: MasterKeys = loadMasterKeys(process.env);
+ * masterKeys.currentVersion; // seals new keys
+ * ```
+ */
 export interface MasterKeys {
   /** Version new keys are sealed with. */
   currentVersion: number;
@@ -13,7 +21,14 @@ export interface MasterKeys {
   warnings: string[];
 }
 
-/** Environment variables read by {@link loadMasterKeys}. */
+/**
+ * Environment variables read by {@link loadMasterKeys}.
+ *
+ * @example
+ * ```ts
+ * if (!process.env[MASTER_KEY_ENV.key]) console.warn('no master key');
+ * ```
+ */
 export const MASTER_KEY_ENV = {
   /** Current master key: 32 bytes as 64 hex digits or base64 (standard or url-safe). */
   key: 'KEYSTORE_MASTER_KEY',

@@ -8,13 +8,27 @@ import {
 import { TOKEN_PROGRAM_ADDRESS, getMintDecoder } from '@solana-program/token';
 import { SignerError } from './errors.js';
 
-/** The SPL Token-2022 program (`@solana-program/token-2022` does not support kit 8 yet). */
+/**
+ * The SPL Token-2022 program (`@solana-program/token-2022` does not support kit 8 yet).
+ *
+ * @example
+ * ```ts
+ * const isToken2022 = (await resolveMint(rpc, mint)).programAddress === TOKEN_2022_PROGRAM_ADDRESS;
+ * ```
+ */
 export const TOKEN_2022_PROGRAM_ADDRESS = toAddress('TokenzQdBNbLqP5VEhdkAS6EPFLC1PHnBqCXEpPxuEb');
 
 /** Re-exported for symmetry with {@link TOKEN_2022_PROGRAM_ADDRESS}. */
 export { TOKEN_PROGRAM_ADDRESS };
 
-/** What a token transfer needs to know about its mint. */
+/**
+ * What a token transfer needs to know about its mint.
+ *
+ * @example
+ * ```ts
+ * const mintInfo: MintInfo = { address: mint, programAddress: TOKEN_PROGRAM_ADDRESS, decimals: 6 };
+ * ```
+ */
 export interface MintInfo {
   address: Address;
   /** Owner of the mint account: SPL Token or Token-2022. */

@@ -1,10 +1,21 @@
 import { type Address, type GetRecentPrioritizationFeesApi, type Rpc } from '@solana/kit';
+import { SignerError } from './errors.js';
+
+function invalid(reason: string): SignerError<'INVALID_TRANSFER'> {
+  return new SignerError('INVALID_TRANSFER', { reason }, `priority fee: ${reason}`);
+}
 
 /**
  * How to price compute units (micro-lamports per CU):
  * - `{ microLamports }`: a fixed price from configuration;
  * - `{ percentile, maxMicroLamports }`: the given percentile of `getRecentPrioritizationFees`
  *   on the transaction's write-locked accounts, clamped to `[minMicroLamports, maxMicroLamports]`.
+ *
+ * @example
+ * ```ts
+ * const fixed: PriorityFeeOption = { microLamports: 5_000n };
+ * const market: PriorityFeeOption = { percentile: 75, maxMicroLamports: 1_000_000n };
+ * ```
  */
 export type PriorityFeeOption =
   | { microLamports: bigint }
@@ -27,8 +38,8 @@ export async function estimatePriorityFee(
 ): Promise<bigint> {
   const { percentile, maxMicroLamports } = options;
   const min = options.minMicroLamports ?? 0n;
-  if (!(percentile >= 0 && percentile <= 100)) throw new RangeError(`percentile must be within 0..100, got ${percentile}`);
-  if (min > maxMicroLamports) throw new RangeError('minMicroLamports exceeds maxMicroLamports');
+  if (!(percentile >= 0 && percentile <= 100)) throw invalid(`percentile must be within 0..100, got ${percentile}`);
+  if (min < 0n || min > maxMicroLamports) throw invalid('need 0 ≤ minMicroLamports ≤ maxMicroLamports');
   const request = rpc.getRecentPrioritizationFees(writableAccounts);
   const samples = await (options.abortSignal ? request.send({ abortSignal: options.abortSignal }) : request.send());
   return priorityFeeFromSamples(samples.map((s) => s.prioritizationFee), { percentile, min, max: maxMicroLamports });

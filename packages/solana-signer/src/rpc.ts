@@ -10,7 +10,14 @@ import {
 } from '@solana/kit';
 import pRetry from 'p-retry';
 
-/** Options for {@link createRpc}. */
+/**
+ * Options for {@link createRpc}.
+ *
+ * @example
+ * ```ts
+ * const options: RpcOptions = { url: process.env.SOLANA_RPC_URL!, timeoutMs: 5_000, retries: 2 };
+ * ```
+ */
 export interface RpcOptions {
   /** JSON-RPC endpoint, e.g. `https://api.mainnet-beta.solana.com` or `http://127.0.0.1:8899`. */
   url: string;

@@ -50,16 +50,38 @@ import { type PriorityFeeOption, estimatePriorityFee } from './priority-fee.js';
  */
 export const DEFAULT_MEMO_PROGRAM_ADDRESS: Address = LEGACY_MEMO_PROGRAM_ADDRESS_V3;
 
-/** Largest on-chain amount (u64). */
+/**
+ * Largest on-chain amount (u64).
+ *
+ * @example
+ * ```ts
+ * if (amount > U64_MAX) throw new Error('too large');
+ * ```
+ */
 export const U64_MAX = 0xffff_ffff_ffff_ffffn;
 
-/** A recent blockhash and the last block height at which a transaction using it can land. */
+/**
+ * A recent blockhash and the last block height at which a transaction using it can land.
+ *
+ * @example
+ * ```ts
+ * const { value: lifetime } = await rpc.getLatestBlockhash().send();
+ * await buildTransfer({ kind: 'SOL', from, to, amount, lifetime });
+ * ```
+ */
 export interface BlockhashLifetime {
   blockhash: Blockhash;
   lastValidBlockHeight: bigint;
 }
 
-/** The RPC methods {@link buildTransfer} may call. `createRpc()` returns a superset. */
+/**
+ * The RPC methods {@link buildTransfer} may call. `createRpc()` returns a superset.
+ *
+ * @example
+ * ```ts
+ * const rpc: TransferRpc = createRpc({ url });
+ * ```
+ */
 export type TransferRpc = Rpc<GetLatestBlockhashApi & GetAccountInfoApi & GetRecentPrioritizationFeesApi>;
 
 interface TransferParamsBase {
@@ -79,12 +101,26 @@ interface TransferParamsBase {
   lifetime?: BlockhashLifetime;
 }
 
-/** A SOL transfer (System program). */
+/**
+ * A SOL transfer (System program).
+ *
+ * @example
+ * ```ts
+ * const params: SolTransferParams = { kind: 'SOL', from, to, amount: 1_000_000_000n };
+ * ```
+ */
 export interface SolTransferParams extends TransferParamsBase {
   kind: 'SOL';
 }
 
-/** An SPL Token or Token-2022 transfer (`transferChecked`) between associated token accounts. */
+/**
+ * An SPL Token or Token-2022 transfer (`transferChecked`) between associated token accounts.
+ *
+ * @example
+ * ```ts
+ * const params: TokenTransferParams = { kind: 'TOKEN', from, to, mint, amount: 2_500_000n, expectedDecimals: 6 };
+ * ```
+ */
 export interface TokenTransferParams extends TransferParamsBase {
   kind: 'TOKEN';
   mint: Address;
@@ -99,10 +135,25 @@ export interface TokenTransferParams extends TransferParamsBase {
   createRecipientAta?: 'auto' | 'always' | 'never';
 }
 
-/** What {@link buildTransfer} builds. */
+/**
+ * What {@link buildTransfer} builds.
+ *
+ * @example
+ * ```ts
+ * const params: TransferParams = dto.mint ? { kind: 'TOKEN', from, to, mint: dto.mint, amount } : { kind: 'SOL', from, to, amount };
+ * ```
+ */
 export type TransferParams = SolTransferParams | TokenTransferParams;
 
-/** A compiled, unsigned transfer: the exact message bytes custody signs, and its lifetime. */
+/**
+ * A compiled, unsigned transfer: the exact message bytes custody signs, and its lifetime.
+ *
+ * @example
+ * ```ts
+ * const built: BuiltTransfer = await buildTransfer(params, { rpc });
+ * built.lastValidBlockHeight; // record before signing
+ * ```
+ */
 export interface BuiltTransfer {
   kind: TransferParams['kind'];
   /** Fee payer and only signer (the sending wallet). */
@@ -125,7 +176,14 @@ export interface BuiltTransfer {
   };
 }
 
-/** A signed transfer, ready to record and send. */
+/**
+ * A signed transfer, ready to record and send.
+ *
+ * @example
+ * ```ts
+ * const { signature, wireBase64, lastValidBlockHeight }: SignedTransfer = await signTransfer(built, custody);
+ * ```
+ */
 export interface SignedTransfer {
   /** Transaction id: the fee payer's signature, base58. Known before anything is sent. */
   signature: Signature;
@@ -138,7 +196,14 @@ export interface SignedTransfer {
   lastValidBlockHeight: bigint;
 }
 
-/** Options for {@link buildTransfer}. */
+/**
+ * Options for {@link buildTransfer}.
+ *
+ * @example
+ * ```ts
+ * await buildTransfer(params, { rpc, abortSignal: AbortSignal.timeout(5_000) });
+ * ```
+ */
 export interface BuildTransferOptions {
   /** Needed unless `lifetime`, `mintInfo`, a fixed priority fee and `createRecipientAta: 'always' | 'never'` are all given. */
   rpc?: TransferRpc;
@@ -220,6 +285,9 @@ export async function buildTransfer(params: TransferParams, options: BuildTransf
         .getLatestBlockhash({ commitment: 'confirmed' })
         .send(sendOpts)
         .then(({ value }) => value);
+  // Awaited at the end; until then keep a failure from surfacing as an unhandled rejection
+  // when an earlier step (mint lookup, fee estimate) throws first.
+  lifetimePromise.catch(() => undefined);
 
   const instructions: Instruction[] = [];
   let writable: Address[];

@@ -6,7 +6,14 @@ import pRetry from 'p-retry';
 import type { CreateWalletOptions, CustodyWallet, KeyCustody } from './custody.js';
 import { SignerError } from './errors.js';
 
-/** Turnkey API credentials and call limits. */
+/**
+ * Turnkey API credentials and call limits.
+ *
+ * @example
+ * ```ts
+ * const config: TurnkeyCustodyConfig = { apiBaseUrl: 'https://api.turnkey.com', organizationId, apiPublicKey, apiPrivateKey, timeoutMs: 20_000 };
+ * ```
+ */
 export interface TurnkeyCustodyConfig {
   /** e.g. `https://api.turnkey.com`. */
   apiBaseUrl: string;
@@ -28,7 +35,14 @@ export interface TurnkeyCustodyConfig {
   pollIntervalMs?: number;
 }
 
-/** Environment variables read by {@link loadTurnkeyConfig}. */
+/**
+ * Environment variables read by {@link loadTurnkeyConfig}.
+ *
+ * @example
+ * ```ts
+ * const configured = Boolean(process.env[TURNKEY_ENV.organizationId]);
+ * ```
+ */
 export const TURNKEY_ENV = {
   apiBaseUrl: 'TURNKEY_API_BASE_URL',
   organizationId: 'TURNKEY_ORGANIZATION_ID',
