@@ -54,6 +54,12 @@ export interface RedisCacheServiceOptions extends CacheServiceOptions {
   l1?: L1Options;
   /** Longest health() waits for PING. Default 1000 ms. */
   healthTimeoutMs?: number;
+  /**
+   * Longest a cache operation waits for Redis when the client has no ioredis
+   * `commandTimeout` of its own (a client with it, like {@link resilientRedisOptions}'s, is
+   * trusted and pays for no extra timer). Default 1000 ms.
+   */
+  operationTimeoutMs?: number;
 }
 
 interface InvalidationMessage {
@@ -88,6 +94,8 @@ export class RedisCacheService extends BaseCacheService {
   private readonly channel: string;
   private readonly ownsClient: boolean;
   private readonly healthTimeoutMs: number;
+  /** Set only when the client would otherwise let a command wait without bound. */
+  private readonly operationTimeoutMs: number | undefined;
   private readonly l1: LRUCache<string, string> | undefined;
   private readonly l1Keyspaces: ReadonlySet<string>;
   private readonly l1TtlMs: number;
@@ -110,6 +118,11 @@ export class RedisCacheService extends BaseCacheService {
     this.ownsClient = options.ownsClient ?? false;
     this.channel = this.prefix + INVALIDATION_CHANNEL;
     this.healthTimeoutMs = options.healthTimeoutMs ?? 1000;
+    const commandTimeout =
+      client instanceof Cluster
+        ? client.options.redisOptions?.commandTimeout
+        : client.options.commandTimeout;
+    this.operationTimeoutMs = commandTimeout ? undefined : (options.operationTimeoutMs ?? 1000);
     this.l1Keyspaces = new Set(options.l1?.keyspaces ?? []);
     this.l1TtlMs = Math.round((options.l1?.ttlSeconds ?? 5) * 1000);
     this.l1 = options.l1
@@ -151,11 +164,11 @@ export class RedisCacheService extends BaseCacheService {
     }
     this.assertReady();
     if (!useL1) {
-      const raw = await this.client.get(fullKey);
+      const raw = await this.bounded(this.client.get(fullKey));
       return raw === null ? undefined : { raw, layer: 'store' };
     }
     // One round trip for the value and its remaining TTL, so L1 never outlives Redis.
-    const results = await this.client.multi().get(fullKey).pttl(fullKey).exec();
+    const results = await this.bounded(this.client.multi().get(fullKey).pttl(fullKey).exec());
     const raw = results?.[0]?.[1];
     const pttl = results?.[1]?.[1];
     if (typeof raw !== 'string') return undefined;
@@ -168,7 +181,7 @@ export class RedisCacheService extends BaseCacheService {
   protected async writeStore(fullKey: string, _key: string, raw: string, ttlMs: number): Promise<void> {
     this.l1?.delete(fullKey);
     this.assertReady();
-    await this.client.set(fullKey, raw, 'PX', ttlMs);
+    await this.bounded(this.client.set(fullKey, raw, 'PX', ttlMs));
   }
 
   protected async deleteStore(fullKeys: readonly string[]): Promise<void> {
@@ -176,16 +189,16 @@ export class RedisCacheService extends BaseCacheService {
     this.assertReady();
     if (this.client instanceof Cluster) {
       // Keys of one call may live in different slots: one UNLINK per key (CROSSSLOT otherwise).
-      await Promise.all(fullKeys.map((key) => this.client.unlink(key)));
+      await this.bounded(Promise.all(fullKeys.map((key) => this.client.unlink(key))));
     } else {
-      await this.client.unlink(...fullKeys);
+      await this.bounded(this.client.unlink(...fullKeys));
     }
   }
 
   protected async broadcast(keys: readonly string[]): Promise<void> {
     this.assertReady();
     const message: InvalidationMessage = { v: 1, origin: this.instanceId, keys: [...keys] };
-    await this.client.publish(this.channel, JSON.stringify(message));
+    await this.bounded(this.client.publish(this.channel, JSON.stringify(message)));
   }
 
   protected dropLocal(keys: readonly string[]): void {
@@ -272,6 +285,28 @@ export class RedisCacheService extends BaseCacheService {
     // wait (unbounded), without one it fails anyway. Fail fast and let the caller fall through.
     if (this.client.status !== 'ready') {
       throw new Error(`redis connection ${this.client.status}`);
+    }
+  }
+
+  /**
+   * Races a command against {@link operationTimeoutMs} when the client has no command
+   * timeout: a command in flight when the connection drops is otherwise re-queued by
+   * ioredis and its caller waits for the reconnection.
+   */
+  private async bounded<T>(command: Promise<T>): Promise<T> {
+    if (this.operationTimeoutMs === undefined) return command;
+    let timer: NodeJS.Timeout | undefined;
+    try {
+      return await Promise.race([
+        command,
+        new Promise<never>((_, reject) => {
+          timer = setTimeout(() => reject(new Error('redis operation timed out')), this.operationTimeoutMs);
+        }),
+      ]);
+    } finally {
+      clearTimeout(timer);
+      // The command may still settle later; its outcome no longer matters to anyone.
+      command.catch(() => undefined);
     }
   }
 

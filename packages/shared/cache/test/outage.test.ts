@@ -1,5 +1,12 @@
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
-import { type CacheBundle, type CacheEvent, createCache, isCacheError } from '../src/index.js';
+import { Redis } from 'ioredis';
+import {
+  type CacheBundle,
+  type CacheEvent,
+  createCache,
+  isCacheError,
+  RedisCacheService,
+} from '../src/index.js';
 import { type DisposableRedis, eventually, freePort, startRedis } from './support/redis-server.js';
 
 // A redis-server of our own on a free port, killed and restarted mid-test (never the shared
@@ -122,6 +129,69 @@ describe('Redis going away and coming back', () => {
     expect(results[3]).toMatchObject({ remaining: 0, limit: 3 });
     expect(results[3]!.retryAfterMs).toBeGreaterThan(0);
     expect(unhandled).toEqual([]);
+  });
+});
+
+describe('a Redis that stops answering (CLIENT PAUSE), not just one that is gone', () => {
+  const clients = [
+    { name: 'factory client (ioredis commandTimeout)', make: (url: string) => createCache({ redisUrl: url, prefix: 'pause-test:' }) },
+    {
+      name: 'client with ioredis defaults (service operation timeout)',
+      make: async (url: string) => {
+        const cache = new RedisCacheService({ client: new Redis(url), prefix: 'pause-test:', ownsClient: true });
+        await cache.waitForSubscription();
+        return { cache, close: () => cache.close() };
+      },
+    },
+  ];
+
+  it.each(clients)('$name: reads fall through instead of waiting', async ({ make }) => {
+    const server = await startRedis();
+    const admin = new Redis(server.url);
+    const { cache, close } = await make(server.url);
+    try {
+      await cache.set('policy:p', 'cached');
+      expect(await cache.get('policy:p')).toBe('cached');
+      // Redis holds every command for 3 s (and no CLIENT UNPAUSE could get through either).
+      await admin.call('CLIENT', 'PAUSE', '3000', 'ALL');
+      // The value is in Redis, but Redis does not answer: a miss, then the source.
+      expect(await cache.get('policy:p')).toBeUndefined();
+      expect(await cache.getOrSet('policy:p', () => Promise.resolve('from source'))).toBe('from source');
+      // Answering again: a hit. (The write that timed out may still have landed late.)
+      await eventually(async () => (await cache.get('policy:p')) !== undefined);
+      expect(['cached', 'from source']).toContain(await cache.get('policy:p'));
+    } finally {
+      await close();
+      admin.disconnect();
+      await server.dispose();
+    }
+  });
+
+  it('a client with ioredis defaults never queues while Redis is gone, and recovers', async () => {
+    const server = await startRedis();
+    const client = new Redis(server.url); // defaults: would queue commands while disconnected
+    const cache = new RedisCacheService({ client, prefix: 'defaults-test:', ownsClient: true });
+    try {
+      await cache.waitForSubscription();
+      await cache.set('policy:p', 'v');
+      await server.kill();
+      await eventually(async () => !(await cache.health()).ok);
+      // Each of these would wait for the reconnection if handed to the client's offline queue.
+      const results = await Promise.all([
+        cache.get('policy:p'),
+        cache.getOrSet('policy:p', () => Promise.resolve('from source')),
+        cache.set('policy:q', 1).then(() => 'set skipped'),
+        cache.delete('policy:p').then(() => 'delete skipped'),
+      ]);
+      expect(results).toEqual([undefined, 'from source', 'set skipped', 'delete skipped']);
+      await server.restart();
+      await eventually(async () => (await cache.health()).ok, 15_000);
+      await cache.set('policy:p', 'again');
+      expect(await cache.get('policy:p')).toBe('again');
+    } finally {
+      await cache.close();
+      await server.dispose();
+    }
   });
 });
 
