@@ -3,6 +3,7 @@ import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { createPrismaClient, type PrismaClient } from '@waiaas/database';
 import { type LocalLedger, startLocalLedger } from '@waiaas/local-ledger';
 import { createTestDatabase, createTestRedis, type TestDatabase, type TestRedis } from '@waiaas/testing';
+import type { KeyCustody } from '@waiaas/solana-signer';
 import { pino } from 'pino';
 import { createApp } from '../src/app.factory.js';
 import { type AppConfig, loadConfig } from '../src/config/app-config.js';
@@ -22,8 +23,13 @@ export interface Harness {
   close(): Promise<void>;
 }
 
+export interface HarnessOptions {
+  /** Wraps or replaces the configured custody (e.g. to inject custody failures). */
+  custody?: (config: AppConfig, databaseUrl: string) => KeyCustody;
+}
+
 /** Environment for one test file: its own database, Redis prefix and local ledger. */
-export async function startHarness(env: Record<string, string> = {}): Promise<Harness> {
+export async function startHarness(env: Record<string, string> = {}, options: HarnessOptions = {}): Promise<Harness> {
   const db = await createTestDatabase();
   const redis = createTestRedis();
   const ledger = await startLocalLedger({ port: 0, slotMs: 0 });
@@ -39,7 +45,10 @@ export async function startHarness(env: Record<string, string> = {}): Promise<Ha
     DATABASE_POOL_SIZE: '20',
     ...env,
   });
-  const app = await createApp(config, { logger: pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }) });
+  const app = await createApp(config, {
+    logger: pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }),
+    ...(options.custody ? { custody: options.custody(config, db.url) } : {}),
+  });
   const prisma = createPrismaClient({ url: db.url, poolSize: 2 });
   // A real port rather than inject(): light-my-request require()s an ESM-only module, which
   // Jest's CommonJS loader cannot do on Node 20; a socket also tests what clients really see.

@@ -7,7 +7,7 @@ import { buildProblem } from '../common/problem.js';
 import { PRISMA } from '../infra/tokens.js';
 import { MetricsService } from '../metrics/metrics.service.js';
 import { TransferSignerService } from '../transfers/transfer-signer.service.js';
-import { describeReasons } from '../transfers/transfer.service.js';
+import { describeReasons, retryOnSignatureCollision } from '../transfers/transfer.service.js';
 import { WalletAccessService } from '../wallets/wallet-access.service.js';
 import {
   type ListTransactionsQueryDto,
@@ -90,16 +90,20 @@ export class TransactionService {
     const mintInfo = pending.asset === null ? undefined : await this.signer.resolveMint(pending.asset);
     let result;
     try {
-      result = await this.spend.approveTransfer({ transactionId, ownerId: principal.ownerId, now: new Date() }, () =>
-        this.signer.sign({
-          from: pending.wallet.address,
-          to: pending.destination,
-          amount: BigInt(pending.amount.toFixed(0)),
-          asset: pending.asset,
-          decimals: pending.decimals,
-          memo: pending.memo,
-          ...(mintInfo === undefined ? {} : { mintInfo }),
-        }),
+      result = await retryOnSignatureCollision(
+        () =>
+          this.spend.approveTransfer({ transactionId, ownerId: principal.ownerId, now: new Date() }, () =>
+            this.signer.sign({
+              from: pending.wallet.address,
+              to: pending.destination,
+              amount: BigInt(pending.amount.toFixed(0)),
+              asset: pending.asset,
+              decimals: pending.decimals,
+              memo: pending.memo,
+              ...(mintInfo === undefined ? {} : { mintInfo }),
+            }),
+          ),
+        () => Promise.resolve(false),
       );
     } catch (e) {
       throw this.mapRepositoryError(e);

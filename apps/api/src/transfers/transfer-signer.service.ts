@@ -1,3 +1,4 @@
+import { randomInt } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
 import { type Rpc, type SolanaRpcApi, address as toAddress } from '@solana/kit';
 import type { SignedTransfer } from '@waiaas/database';
@@ -5,6 +6,7 @@ import {
   type KeyCustody,
   type MintInfo,
   buildTransfer,
+  defaultComputeUnitLimit,
   isSignerError,
   resolveMint,
   signTransfer,
@@ -67,13 +69,24 @@ export class TransferSignerService {
     return programs;
   }
 
+  /**
+   * Builds and signs. Two requests for the same amount to the same recipient from one wallet
+   * under one blockhash would otherwise compile to identical bytes, hence one signature: the
+   * cluster would land only one of them and the second row would violate the signature's
+   * unique index. A random compute-unit headroom (free without a priority fee) makes each
+   * signed transaction distinct; the rare collision left is caught by that unique index and
+   * retried by the caller ({@link isSignatureCollision}).
+   */
   async sign(transfer: TransferToSign): Promise<SignedTransfer> {
     let built;
     try {
+      const memoBytes = transfer.memo === null ? 0 : Buffer.byteLength(transfer.memo, 'utf8');
+      const baseLimit = defaultComputeUnitLimit({ kind: transfer.asset === null ? 'SOL' : 'TOKEN', memoBytes, createsAta: transfer.asset !== null });
       const common = {
         from: toAddress(transfer.from),
         to: toAddress(transfer.to),
         amount: transfer.amount,
+        computeUnitLimit: baseLimit + randomInt(0, 65_536),
         ...(transfer.memo === null ? {} : { memo: transfer.memo }),
       };
       built = await buildTransfer(

@@ -37,6 +37,21 @@ interface Intent {
   mintInfo?: MintInfo;
 }
 
+/**
+ * Runs a reservation again when it failed on a unique violation that is not `isKeyConflict`:
+ * the only other unique column written is the signature, whose rare collisions
+ * {@link TransferSignerService.sign} resolves with a new random compute-unit headroom.
+ */
+export async function retryOnSignatureCollision<T>(run: () => Promise<T>, isKeyConflict: () => Promise<boolean>): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await run();
+    } catch (e) {
+      if (!isUniqueViolation(e) || attempt >= 5 || (await isKeyConflict())) throw e;
+    }
+  }
+}
+
 /** Policy reasons as the API shows them: the engine's figures plus a human sentence. */
 export function describeReasons(decision: Decision): unknown[] {
   return decision.reasons.map((r) => ({ ...r, message: describeReason(r) }));
@@ -78,31 +93,32 @@ export class TransferService {
     if (begun.kind === 'replay') return this.replay(begun, http);
 
     const recordId = begun.recordId;
+    const request = {
+      walletId,
+      agentId: principal.agentId,
+      idempotencyKey: key,
+      asset: intent.asset,
+      amount: intent.amount,
+      decimals: intent.decimals,
+      destination: dto.to,
+      memo: dto.memo ?? null,
+      programs: this.signer.programs({ asset: intent.asset, memo: dto.memo ?? null, ...(intent.mintInfo ? { mintInfo: intent.mintInfo } : {}) }),
+    };
+    const sign = () =>
+      this.signer.sign({
+        from: wallet.address,
+        to: dto.to,
+        amount: intent.amount,
+        asset: intent.asset,
+        decimals: intent.decimals,
+        memo: dto.memo ?? null,
+        ...(intent.mintInfo ? { mintInfo: intent.mintInfo } : {}),
+      });
     let result;
     try {
-      result = await this.spend.reserveTransfer(
-        {
-          walletId,
-          agentId: principal.agentId,
-          idempotencyKey: key,
-          asset: intent.asset,
-          amount: intent.amount,
-          decimals: intent.decimals,
-          destination: dto.to,
-          memo: dto.memo ?? null,
-          programs: this.signer.programs({ asset: intent.asset, memo: dto.memo ?? null, ...(intent.mintInfo ? { mintInfo: intent.mintInfo } : {}) }),
-          now: new Date(),
-        },
-        () =>
-          this.signer.sign({
-            from: wallet.address,
-            to: dto.to,
-            amount: intent.amount,
-            asset: intent.asset,
-            decimals: intent.decimals,
-            memo: dto.memo ?? null,
-            ...(intent.mintInfo ? { mintInfo: intent.mintInfo } : {}),
-          }),
+      result = await retryOnSignatureCollision(
+        () => this.spend.reserveTransfer({ ...request, now: new Date() }, sign),
+        () => this.keyHasTransaction(principal.agentId, key),
       );
     } catch (e) {
       // Nothing was decided or stored: let a retry with the same key run again.
@@ -154,6 +170,11 @@ export class TransferService {
       amountBaseUnits: intent.amount.toString(),
       decimals: intent.decimals,
     };
+  }
+
+  private async keyHasTransaction(agentId: string, key: string): Promise<boolean> {
+    const row = await this.prisma.transaction.findUnique({ where: { agentId_idempotencyKey: { agentId, idempotencyKey: key } }, select: { id: true } });
+    return row !== null;
   }
 
   private idempotencyKey(http: HttpContext): string {
