@@ -41,8 +41,8 @@ export const STATUS_CACHE_SLOTS = 300n;
 export const LAMPORTS_PER_SIGNATURE = 5000n;
 /** Slots per epoch on mainnet-beta, without warm-up. */
 const SLOTS_PER_EPOCH = 432_000n;
-/** Recent blocks kept for blockhash lookups and prioritization fees. */
-const RECENT_BLOCKS_KEPT = 600n;
+/** Recent blocks kept for blockhash lookups and prioritization fees (at least). */
+const MIN_RECENT_BLOCKS_KEPT = 600n;
 /** Lamports the faucet behind `requestAirdrop` starts with (500M SOL). */
 const FAUCET_LAMPORTS = 500_000_000n * 1_000_000_000n;
 
@@ -126,11 +126,15 @@ export class Ledger {
   private readonly dropped = new Set<string>();
   private readonly slotPriorityFees = new Map<bigint, { price: bigint; writable: Address[] }[]>();
   private transactionCount = 0n;
+  private readonly blocksKept: bigint;
   private airdropCounter = 0;
   private faucetSigner: KeyPairSigner | undefined;
 
   constructor(options: LedgerOptions) {
     this.options = options;
+    // The finalized block must still be known, whatever the finalization depth.
+    const needed = options.finalizationDepth + MAX_PROCESSING_AGE + 1n;
+    this.blocksKept = needed > MIN_RECENT_BLOCKS_KEPT ? needed : MIN_RECENT_BLOCKS_KEPT;
     // Blockhash age is checked here against a real 150-block queue; LiteSVM only knows its
     // single latest blockhash. Its signature history stays on (AlreadyProcessed).
     this.svm = new LiteSVM().withBlockhashCheck(false).withSigverify(true).withNativeMints();
@@ -194,7 +198,7 @@ export class Ledger {
     this.blockhashes.set(block.blockhash, block);
     const epoch = slot / SLOTS_PER_EPOCH;
     this.svm.setClock(new Clock(slot, this.options.startUnixTimestamp, epoch, epoch + 1n, blockTime));
-    const stale = this.blocks.get(slot - RECENT_BLOCKS_KEPT);
+    const stale = this.blocks.get(slot - this.blocksKept);
     if (stale !== undefined) {
       this.blocks.delete(stale.slot);
       this.blockhashes.delete(stale.blockhash);

@@ -313,6 +313,30 @@ describe('JSON-RPC result and error shapes', () => {
 });
 
 describe('startLocalLedger', () => {
+  it('honours custom confirmation and finalization depths', async () => {
+    const ledger = await startLocalLedger({ port: 0, slotMs: 0, confirmationDepth: 3, finalizationDepth: 700 });
+    try {
+      const rpc = createSolanaRpc(ledger.url);
+      const wallet = await generateKeyPairSigner();
+      const signature = await ledger.airdrop(wallet.address, 1_000_000_000n);
+      const status = async () =>
+        (await rpc.getSignatureStatuses([signature], { searchTransactionHistory: true }).send()).value[0]?.confirmationStatus;
+      ledger.advanceSlots(2);
+      expect(await status()).toBe('processed');
+      ledger.advanceSlots(1);
+      expect(await status()).toBe('confirmed');
+      ledger.advanceSlots(696);
+      expect(await status()).toBe('confirmed');
+      ledger.advanceSlots(1);
+      expect(await status()).toBe('finalized');
+      ledger.advanceSlots(200);
+      const finalized = await rpc.getLatestBlockhash({ commitment: 'finalized' }).send();
+      expect(finalized.context.slot).toBe(ledger.slot - 700n);
+    } finally {
+      await ledger.close();
+    }
+  });
+
   it('reports a port already in use with a coded error', async () => {
     const first = await startLocalLedger({ port: 0, slotMs: 0 });
     try {
