@@ -69,7 +69,14 @@ export abstract class BaseCacheService implements CacheService {
 
   /** The raw stored string and where it came from, or undefined. L1 (if any) first. */
   protected abstract readStore(fullKey: string, key: string): Promise<StoreRead | undefined>;
-  protected abstract writeStore(fullKey: string, key: string, raw: string, ttlMs: number): Promise<void>;
+  /** Stores `raw`; with `onlyIfAbsent`, leaves an existing value alone (SET NX). */
+  protected abstract writeStore(
+    fullKey: string,
+    key: string,
+    raw: string,
+    ttlMs: number,
+    onlyIfAbsent: boolean,
+  ): Promise<void>;
   protected abstract deleteStore(fullKeys: readonly string[]): Promise<void>;
   /** Sends an invalidation to the other instances (keys without prefix). */
   protected abstract broadcast(keys: readonly string[]): Promise<void>;
@@ -112,7 +119,7 @@ export abstract class BaseCacheService implements CacheService {
     assertKey(key);
     const ttl = resolveTtlSeconds(key, ttlSeconds, this.ttlTable, this.defaultTtlSeconds);
     const raw = encodeCacheValue(key, value);
-    await this.writeEncoded(key, raw, ttl);
+    await this.writeEncoded(key, raw, ttl, false);
   }
 
   async delete(key: string): Promise<void> {
@@ -153,7 +160,9 @@ export abstract class BaseCacheService implements CacheService {
         this.emit({ type: 'fetch', keyspace: keyspaceOf(key) });
         const value = await fetcher();
         if (value !== undefined && !flight.invalidated) {
-          await this.writeEncoded(key, encodeCacheValue(key, value), ttl);
+          // Fill only if still absent: a value written meanwhile (a write-through of newer
+          // data, say) is at least as fresh as what this fetch read, so it wins.
+          await this.writeEncoded(key, encodeCacheValue(key, value), ttl, true);
         }
         return value;
       } finally {
@@ -232,9 +241,10 @@ export abstract class BaseCacheService implements CacheService {
     this.emit({ type: 'miss', keyspace: keyspaceOf(key) });
   }
 
-  private async writeEncoded(key: string, raw: string, ttlSeconds: number): Promise<void> {
+  private async writeEncoded(key: string, raw: string, ttlSeconds: number, onlyIfAbsent: boolean): Promise<void> {
     try {
-      await this.writeStore(this.prefix + key, key, raw, Math.max(1, Math.round(ttlSeconds * 1000)));
+      const ttlMs = Math.max(1, Math.round(ttlSeconds * 1000));
+      await this.writeStore(this.prefix + key, key, raw, ttlMs, onlyIfAbsent);
     } catch (error) {
       this.storeError('set', error);
     }

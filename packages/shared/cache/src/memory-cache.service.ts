@@ -52,8 +52,14 @@ export class MemoryCacheService extends BaseCacheService {
     return Promise.resolve(raw === undefined ? undefined : { raw, layer: 'store' });
   }
 
-  protected writeStore(fullKey: string, _key: string, raw: string, ttlMs: number): Promise<void> {
-    this.entries.set(fullKey, raw, { ttl: ttlMs });
+  protected writeStore(
+    fullKey: string,
+    _key: string,
+    raw: string,
+    ttlMs: number,
+    onlyIfAbsent: boolean,
+  ): Promise<void> {
+    if (!(onlyIfAbsent && this.entries.has(fullKey))) this.entries.set(fullKey, raw, { ttl: ttlMs });
     return Promise.resolve();
   }
 

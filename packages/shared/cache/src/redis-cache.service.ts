@@ -178,10 +178,20 @@ export class RedisCacheService extends BaseCacheService {
     return { raw, layer: 'store' };
   }
 
-  protected async writeStore(fullKey: string, _key: string, raw: string, ttlMs: number): Promise<void> {
+  protected async writeStore(
+    fullKey: string,
+    _key: string,
+    raw: string,
+    ttlMs: number,
+    onlyIfAbsent: boolean,
+  ): Promise<void> {
     this.l1?.delete(fullKey);
     this.assertReady();
-    await this.bounded(this.client.set(fullKey, raw, 'PX', ttlMs));
+    await this.bounded(
+      onlyIfAbsent
+        ? this.client.set(fullKey, raw, 'PX', ttlMs, 'NX')
+        : this.client.set(fullKey, raw, 'PX', ttlMs),
+    );
   }
 
   protected async deleteStore(fullKeys: readonly string[]): Promise<void> {

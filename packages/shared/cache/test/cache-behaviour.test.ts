@@ -148,6 +148,20 @@ describe.each(backends)('CacheService ($name)', ({ name, make }) => {
     expect(await cache.getOrSet('policy:w9', () => Promise.resolve('new policy'))).toBe('new policy');
   });
 
+  it('a getOrSet fill never overwrites a value written while it fetched', async () => {
+    const { cache } = bundle;
+    const gate = deferred<void>();
+    const filling = cache.getOrSet('policy:w5', async () => {
+      await gate.promise;
+      return { version: 1 }; // read from the source before the update below
+    });
+    await sleep(20);
+    await cache.set('policy:w5', { version: 2 }); // e.g. a write-through from the update
+    gate.resolve();
+    expect(await filling).toEqual({ version: 1 });
+    expect(await cache.get('policy:w5')).toEqual({ version: 2 });
+  });
+
   it('does not cache undefined from a fetcher', async () => {
     expect(await bundle.cache.getOrSet('agent:ghost', () => Promise.resolve(undefined))).toBeUndefined();
     let fetched = false;
