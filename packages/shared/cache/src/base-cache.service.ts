@@ -108,9 +108,11 @@ export abstract class BaseCacheService implements CacheService {
       this.emit({ type: 'hit', keyspace: keyspaceOf(key), layer: read.layer });
       return value;
     } catch (error) {
-      // Something else wrote this key; treat it as absent rather than fail the read.
+      // Something else wrote this key: treat it as absent rather than fail the read, and
+      // drop it so the next fill (SET NX) can replace it.
       this.storeError('get', error);
       this.recordMiss(key);
+      await this.deleteStore([this.prefix + key]).catch((e: unknown) => this.storeError('delete', e));
       return undefined;
     }
   }
