@@ -34,7 +34,7 @@ import {
 } from '@solana-program/token';
 import { type KeyCustody, signWithCustody } from './custody.js';
 import { SignerError } from './errors.js';
-import { type MintInfo, resolveMint } from './mint.js';
+import { type MintInfo, TOKEN_2022_PROGRAM_ADDRESS, TOKEN_PROGRAM_ADDRESS, resolveMint } from './mint.js';
 import { type PriorityFeeOption, estimatePriorityFee } from './priority-fee.js';
 
 /**
@@ -299,6 +299,9 @@ export async function buildTransfer(params: TransferParams, options: BuildTransf
     const mint = params.mintInfo ?? (await resolveMint(needRpc(rpc, 'look up the mint'), params.mint, sendOpts));
     if (mint.address !== params.mint) {
       throw new SignerError('INVALID_TRANSFER', { reason: 'mintInfo is for another mint' }, 'buildTransfer: mintInfo.address differs from mint');
+    }
+    if (mint.programAddress !== TOKEN_PROGRAM_ADDRESS && mint.programAddress !== TOKEN_2022_PROGRAM_ADDRESS) {
+      throw new SignerError('INVALID_TRANSFER', { reason: 'mintInfo.programAddress is not a token program' }, 'buildTransfer: mintInfo.programAddress is neither SPL Token nor Token-2022');
     }
     if (params.expectedDecimals !== undefined && params.expectedDecimals !== mint.decimals) {
       throw new SignerError(

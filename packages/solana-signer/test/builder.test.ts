@@ -81,6 +81,8 @@ describe('buildTransfer', () => {
     expect(await ledger.tokenBalance(to, mint, TOKEN_PROGRAM_ADDRESS)).toBe(1_234n);
 
     expect(await codeOf(buildTransfer({ kind: 'SOL', from, to, amount: 1n }))).toBe('INVALID_TRANSFER');
+    const rogue = { address: mint, programAddress: from, decimals: 3 };
+    expect(await codeOf(buildTransfer({ kind: 'TOKEN', from, to, mint, amount: 1n, lifetime, mintInfo: rogue, createRecipientAta: 'never' }))).toBe('INVALID_TRANSFER');
     expect(await codeOf(buildTransfer({ kind: 'TOKEN', from, to, mint, amount: 1n, lifetime }))).toBe('INVALID_TRANSFER');
     expect(await codeOf(buildTransfer({ kind: 'SOL', from, to, amount: 1n, lifetime, priorityFee: { percentile: 50, maxMicroLamports: 10n } }))).toBe('INVALID_TRANSFER');
   });
