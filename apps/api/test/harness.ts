@@ -50,13 +50,7 @@ export async function startHarness(env: Record<string, string> = {}, options: Ha
     ...(options.custody ? { custody: options.custody(config, db.url) } : {}),
   });
   const prisma = createPrismaClient({ url: db.url, poolSize: 2 });
-  // A real port rather than inject(): light-my-request require()s an ESM-only module, which
-  // Jest's CommonJS loader cannot do on Node 20; a socket also tests what clients really see.
-  await app.listen({ port: 0, host: '127.0.0.1' });
-  const address = app.getHttpServer().address();
-  if (address === null || typeof address === 'string') throw new Error('no port');
-  const baseUrl = `http://127.0.0.1:${address.port}`;
-  apps.set(app, baseUrl);
+  const baseUrl = await listen(app);
   return {
     app,
     baseUrl,
@@ -91,6 +85,20 @@ export interface CallResult {
 }
 
 const apps = new WeakMap<NestFastifyApplication, string>();
+
+/**
+ * Listens on a free local port. A real port rather than inject(): light-my-request require()s
+ * an ESM-only module, which Jest's CommonJS loader cannot do on Node 20; a socket also tests
+ * what clients really see.
+ */
+export async function listen(app: NestFastifyApplication): Promise<string> {
+  await app.listen({ port: 0, host: '127.0.0.1' });
+  const address = app.getHttpServer().address();
+  if (address === null || typeof address === 'string') throw new Error('no port');
+  const baseUrl = `http://127.0.0.1:${address.port}`;
+  apps.set(app, baseUrl);
+  return baseUrl;
+}
 
 /** One HTTP request over the app's socket (the whole stack: hooks, guards, pipes, filters). */
 export async function call(app: NestFastifyApplication, method: string, url: string, options: CallOptions = {}): Promise<CallResult> {

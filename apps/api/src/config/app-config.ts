@@ -1,4 +1,12 @@
-import { isSignerError, loadMasterKeys, MASTER_KEY_ENV, type MasterKeys } from '@waiaas/solana-signer';
+import {
+  isSignerError,
+  loadMasterKeys,
+  loadTurnkeyConfig,
+  MASTER_KEY_ENV,
+  type MasterKeys,
+  TURNKEY_ENV,
+  type TurnkeyCustodyConfig,
+} from '@waiaas/solana-signer';
 
 /**
  * Typed configuration, parsed once at start-up from the environment. A bad value stops the
@@ -17,14 +25,12 @@ export type CustodyConfig =
     }
   | {
       kind: 'TURNKEY';
-      /** TURNKEY_API_BASE_URL: Turnkey API base URL (default https://api.turnkey.com). */
-      baseUrl: string;
-      /** TURNKEY_ORGANIZATION_ID: the Turnkey (sub-)organisation that holds the wallets. */
-      organizationId: string;
-      /** TURNKEY_API_PUBLIC_KEY: API key pair used to stamp Turnkey requests. */
-      apiPublicKey: string;
-      /** TURNKEY_API_PRIVATE_KEY: private half of that key pair (never logged). */
-      apiPrivateKey: string;
+      /**
+       * TURNKEY_ORGANIZATION_ID, TURNKEY_API_PUBLIC_KEY, TURNKEY_API_PRIVATE_KEY (P-256 API key
+       * pair, hex; never logged) and TURNKEY_API_BASE_URL (default https://api.turnkey.com).
+       * Any of them set → Turnkey custody, and all must be valid.
+       */
+      turnkey: TurnkeyCustodyConfig;
     };
 
 export interface AppConfig {
@@ -133,6 +139,22 @@ function trustProxy(env: Env): boolean | string[] {
   return list;
 }
 
+function turnkeyConfig(env: Env): TurnkeyCustodyConfig | null {
+  const anySet = Object.values(TURNKEY_ENV).some((name) => str(env, name) !== undefined);
+  if (!anySet) return null;
+  try {
+    return loadTurnkeyConfig({
+      [TURNKEY_ENV.apiBaseUrl]: str(env, TURNKEY_ENV.apiBaseUrl) ?? 'https://api.turnkey.com',
+      [TURNKEY_ENV.organizationId]: str(env, TURNKEY_ENV.organizationId),
+      [TURNKEY_ENV.apiPublicKey]: str(env, TURNKEY_ENV.apiPublicKey),
+      [TURNKEY_ENV.apiPrivateKey]: str(env, TURNKEY_ENV.apiPrivateKey),
+    });
+  } catch (e) {
+    if (isSignerError(e, 'CUSTODY_CONFIG_INVALID')) throw new ConfigError(e.context.variable, e.context.reason);
+    throw e;
+  }
+}
+
 function masterKeys(env: Env, allowDevDefault: boolean): MasterKeys {
   const key = str(env, 'WALLET_MASTER_KEY') ?? str(env, MASTER_KEY_ENV.key);
   try {
@@ -177,19 +199,10 @@ export function loadConfig(env: Env): AppConfig {
   if (!LOG_LEVELS.includes(level)) throw new ConfigError('LOG_LEVEL', `must be one of ${LOG_LEVELS.join(', ')}`);
 
   const redisUrl = str(env, 'REDIS_URL');
-  const turnkeyOrg = str(env, 'TURNKEY_ORGANIZATION_ID');
   let custody: CustodyConfig;
-  if (turnkeyOrg !== undefined) {
-    custody = {
-      kind: 'TURNKEY',
-      baseUrl: url(env, 'TURNKEY_API_BASE_URL', ['https:', 'http:'], str(env, 'TURNKEY_API_BASE_URL') ?? 'https://api.turnkey.com'),
-      organizationId: turnkeyOrg,
-      apiPublicKey: required(env, 'TURNKEY_API_PUBLIC_KEY'),
-      apiPrivateKey: required(env, 'TURNKEY_API_PRIVATE_KEY'),
-    };
-  } else {
-    custody = { kind: 'LOCAL', masterKeys: masterKeys(env, nodeEnv === 'development') };
-  }
+  const turnkey = turnkeyConfig(env);
+  if (turnkey !== null) custody = { kind: 'TURNKEY', turnkey };
+  else custody = { kind: 'LOCAL', masterKeys: masterKeys(env, nodeEnv === 'development') };
 
   return {
     server: {

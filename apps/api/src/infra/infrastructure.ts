@@ -1,6 +1,6 @@
 import { type CacheBundle, createCache } from '@waiaas/cache';
 import { createPrismaClient, type PrismaClient } from '@waiaas/database';
-import { type KeyCustody, LocalKeystoreCustody, createRpc } from '@waiaas/solana-signer';
+import { type KeyCustody, LocalKeystoreCustody, TurnkeyCustody, createRpc } from '@waiaas/solana-signer';
 import type { Rpc, SolanaRpcApi } from '@solana/kit';
 import { type AppConfig, ConfigError } from '../config/app-config.js';
 import type { MetricsService } from '../metrics/metrics.service.js';
@@ -64,8 +64,7 @@ export async function createInfrastructure(
   } else if (config.custody.kind === 'LOCAL') {
     custody = new LocalKeystoreCustody(prisma, config.custody.masterKeys);
   } else {
-    await Promise.allSettled([cache.close(), prisma.$disconnect()]);
-    throw new ConfigError('TURNKEY_ORGANIZATION_ID', 'Turnkey custody is not available in this build yet');
+    custody = new TurnkeyCustody(config.custody.turnkey);
   }
 
   return {

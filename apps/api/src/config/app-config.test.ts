@@ -1,0 +1,60 @@
+import { describe, expect, it } from '@jest/globals';
+import { ConfigError, loadConfig } from './app-config.js';
+
+const BASE = {
+  DATABASE_URL: 'postgresql://u@127.0.0.1:5432/db',
+  SOLANA_RPC_URL: 'http://127.0.0.1:8899',
+  ADMIN_TOKEN: 'a'.repeat(32),
+  WALLET_MASTER_KEY: 'f0e1d2c3b4a5968778695a4b3c2d1e0f00112233445566778899aabbccddeeff',
+  NODE_ENV: 'production',
+};
+
+function failure(env: Record<string, string | undefined>): string {
+  try {
+    loadConfig(env);
+  } catch (e) {
+    if (e instanceof ConfigError) return e.variable;
+    throw e;
+  }
+  throw new Error('expected a ConfigError');
+}
+
+describe('loadConfig', () => {
+  it('applies the documented defaults', () => {
+    const c = loadConfig({ ...BASE, WALLET_MASTER_KEY: 'f0e1d2c3b4a5968778695a4b3c2d1e0f00112233445566778899aabbccddeeff' });
+    expect(c.server).toEqual({ port: 3000, host: '0.0.0.0', trustProxy: false, bodyLimit: 65536 });
+    expect(c.database).toEqual({ url: BASE.DATABASE_URL, poolSize: 10, statementTimeoutMs: 5000, connectionTimeoutMs: 5000 });
+    expect(c.redis).toEqual({ url: null, keyPrefix: 'waiaas:' });
+    expect(c.rateLimit.perMinute).toBe(1200);
+    expect(c.custody.kind).toBe('LOCAL');
+  });
+
+  it.each([
+    ['DATABASE_URL', { DATABASE_URL: undefined }],
+    ['DATABASE_URL', { DATABASE_URL: 'mysql://x' }],
+    ['SOLANA_RPC_URL', { SOLANA_RPC_URL: undefined }],
+    ['ADMIN_TOKEN', { ADMIN_TOKEN: 'short' }],
+    ['PORT', { PORT: 'eighty' }],
+    ['PORT', { PORT: '70000' }],
+    ['RATE_LIMIT_PER_MINUTE', { RATE_LIMIT_PER_MINUTE: '0' }],
+    ['REDIS_URL', { REDIS_URL: 'http://x' }],
+    ['LOG_LEVEL', { LOG_LEVEL: 'loud' }],
+    ['NODE_ENV', { NODE_ENV: 'staging' }],
+    ['TRUST_PROXY', { TRUST_PROXY: 'yes please' }],
+    ['WALLET_MASTER_KEY', { WALLET_MASTER_KEY: undefined }],
+    ['WALLET_MASTER_KEY', { WALLET_MASTER_KEY: 'not-a-key' }],
+    ['TURNKEY_API_PUBLIC_KEY', { TURNKEY_ORGANIZATION_ID: 'org' }],
+  ])('a bad or missing value stops start-up naming %s', (variable, over) => {
+    expect(failure({ ...BASE, ...over })).toBe(variable);
+  });
+
+  it('selects Turnkey custody when its variables are set', () => {
+    const c = loadConfig({
+      ...BASE,
+      TURNKEY_ORGANIZATION_ID: 'org-1',
+      TURNKEY_API_PUBLIC_KEY: `02${'a'.repeat(64)}`,
+      TURNKEY_API_PRIVATE_KEY: 'b'.repeat(64),
+    });
+    expect(c.custody.kind).toBe('TURNKEY');
+  });
+});
