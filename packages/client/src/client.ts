@@ -1,0 +1,384 @@
+import { randomUUID } from 'node:crypto';
+import { isWaiaasProblem, WaiaasApiError } from './errors.js';
+import { ROUTES, type RouteName } from './routes.js';
+import type {
+  Agent,
+  AgentStatus,
+  Balance,
+  Evaluation,
+  Grant,
+  ListTransactionsQuery,
+  Owner,
+  Policy,
+  PolicyInput,
+  ReadinessReport,
+  Transaction,
+  TransactionPage,
+  TransactionStatus,
+  TransferInput,
+  Wallet,
+  Webhook,
+  WebhookInput,
+} from './types.js';
+
+/** Options of {@link WaiaasClient}. */
+export interface WaiaasClientOptions {
+  /** Base URL of the API, e.g. `http://127.0.0.1:3000` (no `/v1`). */
+  baseUrl: string;
+  /** Bearer key: the operator's ADMIN_TOKEN, an owner key or an agent key. */
+  apiKey?: string;
+  /** Per-request timeout in ms (default 30 000). */
+  timeoutMs?: number;
+  /** A fetch implementation (default: the global `fetch`). */
+  fetch?: typeof fetch;
+  /** Extra headers sent with every request. */
+  headers?: Record<string, string>;
+}
+
+/** Per-call options of {@link WaiaasClient.createTransfer}. */
+export interface TransferOptions {
+  /** The `Idempotency-Key` header; a random UUID when omitted. Reuse it to retry safely. */
+  idempotencyKey?: string;
+}
+
+/** A transfer's response: the transaction and whether it was an idempotent replay. */
+export interface TransferResult {
+  transaction: Transaction;
+  /** True when the API replayed the first response for this Idempotency-Key. */
+  replayed: boolean;
+  /** The Idempotency-Key the request carried (generated when not given). */
+  idempotencyKey: string;
+}
+
+/** Options of {@link WaiaasClient.waitForTransaction}. */
+export interface WaitOptions {
+  /** Statuses that end the wait (default CONFIRMED, FAILED, REJECTED). */
+  until?: readonly TransactionStatus[];
+  /** Give up after this many ms (default 60 000). */
+  timeoutMs?: number;
+  /** Delay between polls in ms (default 500). */
+  intervalMs?: number;
+}
+
+interface RequestSpec {
+  params?: Record<string, string>;
+  query?: Record<string, string | number | undefined>;
+  body?: unknown;
+  headers?: Record<string, string>;
+}
+
+/** fetch's "fetch failed" hides the reason in `cause` (ECONNREFUSED, ENOTFOUND, ...). */
+function describeCause(e: unknown): string {
+  const message = (e as { message?: unknown } | null)?.message;
+  const cause = (e as { cause?: { code?: unknown; message?: unknown } } | null)?.cause;
+  const detail = typeof cause?.code === 'string' ? cause.code : typeof cause?.message === 'string' ? cause.message : undefined;
+  return `${typeof message === 'string' ? message : String(e)}${detail === undefined ? '' : ` (${detail})`}`;
+}
+
+const FINAL_STATUSES: readonly TransactionStatus[] = ['CONFIRMED', 'FAILED', 'REJECTED'];
+
+/**
+ * Typed client of the WAIaaS REST API (SPEC §5), over `fetch`. One instance holds one
+ * key; {@link WaiaasClient.withApiKey} derives a client for another principal. Every failed
+ * call throws a {@link WaiaasApiError} carrying the HTTP status, the problem `code` and the
+ * problem document.
+ *
+ * @example
+ * ```ts
+ * const operator = new WaiaasClient({ baseUrl: 'http://127.0.0.1:3000', apiKey: process.env.ADMIN_TOKEN });
+ * const { apiKey: ownerKey } = await operator.createOwner({ email: 'me@example.com' });
+ * const owner = operator.withApiKey(ownerKey);
+ * const { wallet } = await owner.createWallet({ label: 'treasury' });
+ * ```
+ */
+export class WaiaasClient {
+  readonly baseUrl: string;
+  private readonly options: WaiaasClientOptions;
+
+  constructor(options: WaiaasClientOptions) {
+    this.options = options;
+    this.baseUrl = options.baseUrl.replace(/\/+$/, '');
+  }
+
+  /**
+   * A client for the same API that authenticates with `apiKey`.
+   *
+   * @example
+   * ```ts
+   * const agent = operator.withApiKey(agentKey);
+   * ```
+   */
+  withApiKey(apiKey: string): WaiaasClient {
+    return new WaiaasClient({ ...this.options, apiKey });
+  }
+
+  // ---- owners (operator) ----
+
+  /** Creates an owner (operator token). The owner key is returned once. */
+  createOwner(input: { email: string; name?: string }): Promise<{ owner: Owner; apiKey: string }> {
+    return this.call('createOwner', { body: input });
+  }
+
+  // ---- agents (owner) ----
+
+  /** Creates an agent (owner key). The agent key is returned once. */
+  createAgent(input: { name: string; description?: string }): Promise<{ agent: Agent; apiKey: string }> {
+    return this.call('createAgent', { body: input });
+  }
+
+  /** Lists the owner's agents. */
+  listAgents(): Promise<{ agents: Agent[] }> {
+    return this.call('listAgents', {});
+  }
+
+  /** Reads one agent. */
+  getAgent(agentId: string): Promise<{ agent: Agent }> {
+    return this.call('getAgent', { params: { id: agentId } });
+  }
+
+  /** Renames an agent or sets its status (SUSPENDED refuses its key at once; REVOKED is final). */
+  updateAgent(agentId: string, input: { name?: string; status?: AgentStatus }): Promise<{ agent: Agent }> {
+    return this.call('updateAgent', { params: { id: agentId }, body: input });
+  }
+
+  /** Issues a new agent key; the old one stops working at once. */
+  rotateAgentKey(agentId: string): Promise<{ agent: Agent; apiKey: string }> {
+    return this.call('rotateAgentKey', { params: { id: agentId } });
+  }
+
+  // ---- wallets ----
+
+  /** Creates a wallet in custody (owner key). */
+  createWallet(input: { label?: string } = {}): Promise<{ wallet: Wallet }> {
+    return this.call('createWallet', { body: input });
+  }
+
+  /** Lists wallets (an agent sees only wallets granted to it). */
+  listWallets(): Promise<{ wallets: Wallet[] }> {
+    return this.call('listWallets', {});
+  }
+
+  /** Reads one wallet. */
+  getWallet(walletId: string): Promise<{ wallet: Wallet }> {
+    return this.call('getWallet', { params: { id: walletId } });
+  }
+
+  /** Grants an agent access to a wallet (idempotent). */
+  grantAgent(walletId: string, agentId: string): Promise<{ grant: Grant }> {
+    return this.call('grantAgent', { params: { id: walletId, agentId } });
+  }
+
+  /** Revokes an agent's access to a wallet. */
+  async revokeAgent(walletId: string, agentId: string): Promise<void> {
+    await this.call('revokeAgent', { params: { id: walletId, agentId } });
+  }
+
+  /** SOL and token balances (cached by the API up to 10 s). */
+  getBalance(walletId: string): Promise<{ balance: Balance }> {
+    return this.call('getBalance', { params: { id: walletId } });
+  }
+
+  // ---- policy ----
+
+  /** Sets the wallet's policy (owner key); versioned, takes effect at once. */
+  setPolicy(walletId: string, policy: PolicyInput): Promise<{ policy: Policy }> {
+    return this.call('setPolicy', { params: { id: walletId }, body: policy });
+  }
+
+  /** Reads the wallet's policy. */
+  getPolicy(walletId: string): Promise<{ policy: Policy }> {
+    return this.call('getPolicy', { params: { id: walletId } });
+  }
+
+  // ---- transfers ----
+
+  /**
+   * Requests a transfer (agent key). `201` with the transaction `PENDING` (signed) or
+   * `AWAITING_APPROVAL`; a policy denial throws `POLICY_DENIED` (403) with `reasons`.
+   * Sends an `Idempotency-Key` (a random UUID unless given): retrying with the same key
+   * never creates a second transfer.
+   *
+   * @example
+   * ```ts
+   * const { transaction } = await agent.createTransfer(walletId, { to, amount: '0.25' });
+   * ```
+   */
+  async createTransfer(walletId: string, input: TransferInput, options: TransferOptions = {}): Promise<TransferResult> {
+    const idempotencyKey = options.idempotencyKey ?? randomUUID();
+    const { body, headers } = await this.send<{ transaction: Transaction }>('createTransfer', {
+      params: { id: walletId },
+      body: input,
+      headers: { 'idempotency-key': idempotencyKey },
+    });
+    return { transaction: body.transaction, replayed: headers.get('idempotent-replayed') === 'true', idempotencyKey };
+  }
+
+  /** Dry run: the policy decision with every reason; nothing is signed or stored. */
+  evaluateTransfer(walletId: string, input: TransferInput): Promise<Evaluation> {
+    return this.call('evaluateTransfer', { params: { id: walletId }, body: input });
+  }
+
+  // ---- transactions ----
+
+  /** Lists a wallet's transactions, newest first, optionally by status; cursor pagination. */
+  listTransactions(walletId: string, query: ListTransactionsQuery = {}): Promise<TransactionPage> {
+    return this.call('listTransactions', { params: { id: walletId }, query: { ...query } });
+  }
+
+  /** Reads one transaction. */
+  getTransaction(transactionId: string): Promise<{ transaction: Transaction }> {
+    return this.call('getTransaction', { params: { id: transactionId } });
+  }
+
+  /** Approves an AWAITING_APPROVAL transfer (owner key): re-evaluated, then signed. */
+  approveTransaction(transactionId: string): Promise<{ transaction: Transaction }> {
+    return this.call('approveTransaction', { params: { id: transactionId } });
+  }
+
+  /** Rejects an AWAITING_APPROVAL transfer (owner key). */
+  rejectTransaction(transactionId: string): Promise<{ transaction: Transaction }> {
+    return this.call('rejectTransaction', { params: { id: transactionId } });
+  }
+
+  /**
+   * Polls a transaction until its status is one of `until` (default: a final status) and
+   * returns it; throws `WAIT_TIMEOUT` after `timeoutMs`.
+   *
+   * @example
+   * ```ts
+   * const done = await agent.waitForTransaction(transaction.id, { until: ['CONFIRMED'] });
+   * ```
+   */
+  async waitForTransaction(transactionId: string, options: WaitOptions = {}): Promise<Transaction> {
+    const until = options.until ?? FINAL_STATUSES;
+    const deadline = Date.now() + (options.timeoutMs ?? 60_000);
+    for (;;) {
+      const { transaction } = await this.getTransaction(transactionId);
+      if (until.includes(transaction.status)) return transaction;
+      if (Date.now() >= deadline) {
+        throw new WaiaasApiError({
+          code: 'WAIT_TIMEOUT',
+          status: null,
+          problem: null,
+          request: `GET /v1/transactions/${transactionId}`,
+          message: `transaction ${transactionId} is ${transaction.status}, not ${until.join('/')}, after ${options.timeoutMs ?? 60_000} ms`,
+        });
+      }
+      await new Promise((resolve) => setTimeout(resolve, options.intervalMs ?? 500));
+    }
+  }
+
+  // ---- webhook ----
+
+  /** Sets the owner's webhook; the signing secret is in the response only when just generated. */
+  setWebhook(input: WebhookInput): Promise<{ webhook: Webhook; signingSecret?: string }> {
+    return this.call('setWebhook', { body: input });
+  }
+
+  /** Reads the owner's webhook. */
+  getWebhook(): Promise<{ webhook: Webhook }> {
+    return this.call('getWebhook', {});
+  }
+
+  // ---- operations ----
+
+  /** Operator database health (PostgreSQL, Redis, worker lag). */
+  dbHealth(): Promise<Record<string, unknown>> {
+    return this.call('dbHealth', {});
+  }
+
+  /** Liveness. */
+  healthLive(): Promise<{ status: string }> {
+    return this.call('healthLive', {});
+  }
+
+  /** Readiness: PostgreSQL, Redis (when configured) and the Solana RPC. Not ready (503) throws `UNEXPECTED_RESPONSE` with status 503. */
+  healthReady(): Promise<ReadinessReport> {
+    return this.call('healthReady', {});
+  }
+
+  // ---- transport ----
+
+  private async call<T>(route: RouteName, spec: RequestSpec): Promise<T> {
+    return (await this.send<T>(route, spec)).body;
+  }
+
+  private async send<T>(route: RouteName, spec: RequestSpec): Promise<{ body: T; headers: Headers }> {
+    const { method, path } = ROUTES[route];
+    const resolved = path.replace(/\{(\w+)\}/g, (_, name: string) => {
+      const value = spec.params?.[name];
+      if (value === undefined) throw new TypeError(`${route}: missing path parameter "${name}"`);
+      return encodeURIComponent(value);
+    });
+    const search = new URLSearchParams();
+    for (const [k, v] of Object.entries(spec.query ?? {})) if (v !== undefined) search.set(k, String(v));
+    const url = `${this.baseUrl}${resolved}${search.size > 0 ? `?${search.toString()}` : ''}`;
+    const requestName = `${method} ${resolved}`;
+
+    const headers: Record<string, string> = { accept: 'application/json, application/problem+json', ...this.options.headers, ...spec.headers };
+    if (this.options.apiKey !== undefined) headers.authorization = `Bearer ${this.options.apiKey}`;
+    let payload: string | undefined;
+    if (spec.body !== undefined) {
+      payload = JSON.stringify(spec.body);
+      headers['content-type'] = 'application/json';
+    }
+
+    const timeoutMs = this.options.timeoutMs ?? 30_000;
+    const fetchImpl = this.options.fetch ?? fetch;
+    let response: Response;
+    let text: string;
+    const signal = AbortSignal.timeout(timeoutMs);
+    try {
+      response = await fetchImpl(url, { method, headers, signal, ...(payload === undefined ? {} : { body: payload }) });
+      text = await response.text();
+    } catch (e) {
+      // The signal, not the error's class: fetch's DOMException may come from another realm.
+      const timedOut = signal.aborted;
+      throw new WaiaasApiError({
+        code: timedOut ? 'TIMEOUT' : 'NETWORK_ERROR',
+        status: null,
+        problem: null,
+        request: requestName,
+        message: timedOut ? `${requestName}: no response within ${timeoutMs} ms` : `${requestName}: ${describeCause(e)}`,
+        cause: e,
+      });
+    }
+
+    let parsed: unknown = undefined;
+    if (text !== '') {
+      try {
+        parsed = JSON.parse(text);
+      } catch {
+        parsed = undefined;
+      }
+    }
+    if (!response.ok) {
+      if (isWaiaasProblem(parsed)) {
+        throw new WaiaasApiError({
+          code: parsed.code,
+          status: response.status,
+          problem: parsed,
+          request: requestName,
+          message: `${requestName}: ${response.status} ${parsed.code}: ${parsed.detail ?? parsed.title}`,
+        });
+      }
+      throw new WaiaasApiError({
+        code: 'UNEXPECTED_RESPONSE',
+        status: response.status,
+        problem: null,
+        request: requestName,
+        message: `${requestName}: HTTP ${response.status} without a problem document: ${text.slice(0, 200)}`,
+      });
+    }
+    if (parsed === undefined && text !== '') {
+      throw new WaiaasApiError({
+        code: 'INVALID_RESPONSE',
+        status: response.status,
+        problem: null,
+        request: requestName,
+        message: `${requestName}: HTTP ${response.status} with a body that is not JSON`,
+      });
+    }
+    return { body: parsed as T, headers: response.headers };
+  }
+}

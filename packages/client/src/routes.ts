@@ -1,0 +1,40 @@
+/**
+ * Every route the client calls, by method name: the single table `WaiaasClient` builds its
+ * requests from, and that `test/openapi.test.ts` checks against the API's OpenAPI document
+ * (each route must exist there with this method), so client and API cannot drift apart.
+ *
+ * @example
+ * ```ts
+ * ROUTES.createTransfer; // { method: 'POST', path: '/v1/wallets/{id}/transfers' }
+ * ```
+ */
+export const ROUTES = {
+  createOwner: { method: 'POST', path: '/v1/owners' },
+  createAgent: { method: 'POST', path: '/v1/agents' },
+  listAgents: { method: 'GET', path: '/v1/agents' },
+  getAgent: { method: 'GET', path: '/v1/agents/{id}' },
+  updateAgent: { method: 'PATCH', path: '/v1/agents/{id}' },
+  rotateAgentKey: { method: 'POST', path: '/v1/agents/{id}/rotate-key' },
+  createWallet: { method: 'POST', path: '/v1/wallets' },
+  listWallets: { method: 'GET', path: '/v1/wallets' },
+  getWallet: { method: 'GET', path: '/v1/wallets/{id}' },
+  grantAgent: { method: 'PUT', path: '/v1/wallets/{id}/agents/{agentId}' },
+  revokeAgent: { method: 'DELETE', path: '/v1/wallets/{id}/agents/{agentId}' },
+  getBalance: { method: 'GET', path: '/v1/wallets/{id}/balance' },
+  setPolicy: { method: 'PUT', path: '/v1/wallets/{id}/policy' },
+  getPolicy: { method: 'GET', path: '/v1/wallets/{id}/policy' },
+  createTransfer: { method: 'POST', path: '/v1/wallets/{id}/transfers' },
+  evaluateTransfer: { method: 'POST', path: '/v1/wallets/{id}/transfers/evaluate' },
+  listTransactions: { method: 'GET', path: '/v1/wallets/{id}/transactions' },
+  getTransaction: { method: 'GET', path: '/v1/transactions/{id}' },
+  approveTransaction: { method: 'POST', path: '/v1/transactions/{id}/approve' },
+  rejectTransaction: { method: 'POST', path: '/v1/transactions/{id}/reject' },
+  setWebhook: { method: 'PUT', path: '/v1/webhook' },
+  getWebhook: { method: 'GET', path: '/v1/webhook' },
+  dbHealth: { method: 'GET', path: '/v1/admin/db/health' },
+  healthLive: { method: 'GET', path: '/health/live' },
+  healthReady: { method: 'GET', path: '/health/ready' },
+} as const satisfies Record<string, { method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE'; path: string }>;
+
+/** Name of a client operation (a key of {@link ROUTES}). */
+export type RouteName = keyof typeof ROUTES;

@@ -1,0 +1,251 @@
+/**
+ * `pnpm start`: the whole WAIaaS system on one machine, with nothing configured.
+ *
+ * Starts, as separate child processes (each in its own process group, stopped in reverse
+ * order on Ctrl-C/SIGTERM with nothing left behind): an embedded PostgreSQL (data in
+ * `.waiaas/postgres`, kept across restarts) unless DATABASE_URL is set; the migrations;
+ * the local Solana ledger (LiteSVM, port LEDGER_PORT) unless SOLANA_RPC_URL is set; the
+ * API (PORT) and the confirmation worker. Secrets it needs and nobody gave it (ADMIN_TOKEN,
+ * WALLET_MASTER_KEY unless Turnkey is configured) are generated once into `.waiaas/`
+ * (mode 0600). On first start it creates a demo owner, agent and funded wallet through the
+ * API and prints how to use them.
+ */
+import { join, resolve } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { rm } from 'node:fs/promises';
+import { type DemoSetupResult, ensureDemo, fundDemoWallet } from './lib/demo-setup.js';
+import { createLogger } from './lib/logs.js';
+import { randomHex, StateDir } from './lib/state.js';
+import { type Child, Supervisor } from './lib/supervisor.js';
+
+const REPO = resolve(import.meta.dirname, '..');
+// Children run from their own package folder and find its tsconfig.json; the one this
+// script was started with (SWC_NODE_PROJECT) must not leak into them.
+const { SWC_NODE_PROJECT: scriptsProject, TS_NODE_PROJECT: _unused, ...env } = process.env;
+const set = (name: string): string | undefined => {
+  const v = env[name]?.trim();
+  return v === undefined || v === '' ? undefined : v;
+};
+
+const production = set('NODE_ENV') === 'production';
+const log = createLogger(production ? 'json' : 'pretty');
+const supervisor = new Supervisor(log);
+const state = new StateDir(resolve(set('WAIAAS_HOME') ?? join(REPO, '.waiaas')));
+export const RUN_FILE = 'run.json';
+
+let stopping: Promise<never> | null = null;
+function shutdown(reason: string, code: number): Promise<never> {
+  if (stopping !== null) {
+    log.warn('second stop request: killing every child now');
+    supervisor.killAll();
+    process.exit(code === 0 ? 130 : code);
+  }
+  log.info(`stopping (${reason})`);
+  stopping = (async () => {
+    try {
+      await supervisor.stopAll();
+      await rm(state.path(RUN_FILE), { force: true });
+      log.info('stopped: every child process has exited');
+    } catch (e) {
+      log.error(`shutdown failed: ${e instanceof Error ? e.message : String(e)}`);
+      supervisor.killAll();
+      code = code === 0 ? 1 : code;
+    }
+    process.exit(code);
+  })();
+  return stopping;
+}
+
+for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
+  process.on(signal, () => void shutdown(signal, 0));
+}
+supervisor.onUnexpectedExit = (child: Child, code, signal) => {
+  log.error(`${child.spec.name} exited unexpectedly (code ${code}, signal ${signal})`);
+  void shutdown(`${child.spec.name} exited`, 1);
+};
+
+function int(name: string, fallback: number): number {
+  const raw = set(name);
+  if (raw === undefined) return fallback;
+  if (!/^\d+$/.test(raw) || Number(raw) > 65_535) throw new Error(`${name} must be a port number, got "${raw}"`);
+  return Number(raw);
+}
+
+/** Polls `url` until it answers 200, failing early if `child` exits. */
+async function waitHttpOk(url: string, child: Child, timeoutMs: number): Promise<void> {
+  let exited = false;
+  void child.exited.then(() => (exited = true));
+  const deadline = Date.now() + timeoutMs;
+  let last = '';
+  while (Date.now() < deadline) {
+    if (exited) throw new Error(`${child.spec.name} exited before ${url} answered`);
+    try {
+      const response = await fetch(url, { signal: AbortSignal.timeout(5_000) });
+      if (response.ok) return;
+      last = `HTTP ${response.status}: ${(await response.text()).slice(0, 300)}`;
+    } catch (e) {
+      last = e instanceof Error ? e.message : String(e);
+    }
+    await sleep(300);
+  }
+  throw new Error(`${url} not ready after ${timeoutMs / 1000} s (last: ${last})`);
+}
+
+async function main(): Promise<void> {
+  await state.ensure();
+  const apiPort = int('PORT', 3000);
+  const ledgerPort = int('LEDGER_PORT', 8899);
+  const pgPort = int('WAIAAS_PG_PORT', 54329);
+  const workerMetricsPort = int('METRICS_PORT', 9464);
+  // Bound to loopback unless told otherwise: a zero-configuration run should not be on the network.
+  const host = set('HOST') ?? '127.0.0.1';
+  const apiHost = host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host;
+  const apiUrl = `http://${apiHost}:${apiPort}`;
+
+  const adminToken = set('ADMIN_TOKEN') ?? (await state.secret('admin-token', () => `waiaas_admin_${randomHex(24)}`)).value;
+  const turnkey = set('TURNKEY_ORGANIZATION_ID') !== undefined;
+  let masterKey = set('WALLET_MASTER_KEY') ?? set('KEYSTORE_MASTER_KEY');
+  if (masterKey === undefined && !turnkey) {
+    const generated = await state.secret('master.key', () => randomHex(32));
+    if (generated.created) log.info(`generated the local keystore master key into ${generated.file} (mode 0600): back it up, wallets are sealed with it`);
+    masterKey = generated.value;
+  }
+  log.info(`custody: ${turnkey ? 'Turnkey' : 'local encrypted keystore'}; cache and rate limits: ${set('REDIS_URL') === undefined ? 'in-process (no REDIS_URL)' : 'Redis'}`);
+
+  // PostgreSQL
+  let databaseUrl = set('DATABASE_URL');
+  if (databaseUrl === undefined) {
+    const password = (await state.secret('postgres-password', () => randomHex(16))).value;
+    const pg = supervisor.start({
+      name: 'postgres',
+      args: [join(REPO, 'scripts/postgres.ts')],
+      cwd: REPO,
+      env: {
+        ...env,
+        WAIAAS_PG_DIR: state.path('postgres'),
+        WAIAAS_PG_PORT: String(pgPort),
+        WAIAAS_PG_PASSWORD: password,
+        WAIAAS_PG_DATABASE: 'waiaas',
+        SWC_NODE_PROJECT: scriptsProject ?? join(REPO, 'scripts/tsconfig.json'),
+      },
+      readyLine: 'WAIAAS_POSTGRES_READY',
+    });
+    await pg.ready;
+    databaseUrl = `postgresql://postgres:${password}@127.0.0.1:${pgPort}/waiaas`;
+    log.info(`embedded PostgreSQL ready on 127.0.0.1:${pgPort} (data in ${state.path('postgres')})`);
+  }
+
+  await supervisor.run({
+    name: 'migrate',
+    args: ['src/cli/migrate.ts'],
+    cwd: join(REPO, 'packages/database'),
+    env: { ...env, DATABASE_URL: databaseUrl },
+  });
+
+  // Solana
+  let rpcUrl = set('SOLANA_RPC_URL');
+  const localLedger = rpcUrl === undefined;
+  if (rpcUrl === undefined) {
+    const ledger = supervisor.start({
+      name: 'ledger',
+      args: ['src/cli.ts', '--port', String(ledgerPort), '--host', '127.0.0.1'],
+      cwd: join(REPO, 'packages/local-ledger'),
+      env: { ...env },
+      readyLine: 'listening on',
+    });
+    await ledger.ready;
+    rpcUrl = `http://127.0.0.1:${ledgerPort}`;
+  }
+
+  const appEnv: Record<string, string | undefined> = {
+    ...env,
+    DATABASE_URL: databaseUrl,
+    SOLANA_RPC_URL: rpcUrl,
+    ADMIN_TOKEN: adminToken,
+    WALLET_MASTER_KEY: masterKey,
+    PORT: String(apiPort),
+    HOST: host,
+  };
+  const api = supervisor.start({ name: 'api', args: ['src/main.ts'], cwd: join(REPO, 'apps/api'), env: appEnv });
+  const worker = supervisor.start({
+    name: 'worker',
+    args: ['src/main.ts'],
+    cwd: join(REPO, 'apps/confirmation-worker'),
+    env: { ...appEnv, METRICS_PORT: String(workerMetricsPort), METRICS_HOST: set('METRICS_HOST') ?? '127.0.0.1' },
+  });
+  await Promise.all([
+    waitHttpOk(`${apiUrl}/health/ready`, api, 180_000),
+    waitHttpOk(`http://127.0.0.1:${workerMetricsPort}/health`, worker, 180_000),
+  ]);
+
+  // Demo data, through the API like any user.
+  let demo: DemoSetupResult | null = null;
+  if (set('WAIAAS_SKIP_DEMO') === undefined) {
+    demo = await ensureDemo(state, apiUrl, adminToken);
+    if (demo.replacedReason !== undefined) log.warn(`created a new demo: ${demo.replacedReason}`);
+    try {
+      const funded = await fundDemoWallet(rpcUrl, demo.credentials.wallet.address);
+      if (funded.funded) log.info(`airdropped SOL to the demo wallet: balance ${funded.lamports} lamports`);
+    } catch (e) {
+      const message = `could not airdrop to the demo wallet: ${e instanceof Error ? e.message : String(e)}`;
+      if (localLedger) throw new Error(message);
+      log.warn(`${message} (fund ${demo.credentials.wallet.address} yourself)`);
+    }
+  }
+
+  await state.writeJson(RUN_FILE, { pid: process.pid, apiUrl, rpcUrl, localLedger, startedAt: new Date().toISOString(), children: supervisor.pids });
+  printBanner({ apiUrl, rpcUrl, localLedger, adminToken, adminFromEnv: set('ADMIN_TOKEN') !== undefined, demo, embeddedPg: set('DATABASE_URL') === undefined, pgPort });
+}
+
+function printBanner(o: {
+  apiUrl: string;
+  rpcUrl: string;
+  localLedger: boolean;
+  adminToken: string;
+  adminFromEnv: boolean;
+  demo: DemoSetupResult | null;
+  embeddedPg: boolean;
+  pgPort: number;
+}): void {
+  const lines = [
+    '',
+    '  WAIaaS is running. Ctrl-C stops everything.',
+    '',
+    `  API             ${o.apiUrl}`,
+    `  API docs        ${o.apiUrl}/docs   (OpenAPI JSON: ${o.apiUrl}/docs/json)`,
+    `  Solana RPC      ${o.rpcUrl}${o.localLedger ? '   (local ledger, in memory: reset on every start)' : ''}`,
+    `  PostgreSQL      ${o.embeddedPg ? `embedded, 127.0.0.1:${o.pgPort}, data in ${state.path('postgres')}` : 'DATABASE_URL'}`,
+    `  Operator token  ${o.adminToken}${o.adminFromEnv ? '   (ADMIN_TOKEN)' : `   (saved in ${state.path('admin-token')})`}`,
+  ];
+  const d = o.demo;
+  if (d !== null) {
+    const c = d.credentials;
+    lines.push('');
+    if (d.created) {
+      lines.push(
+        '  Demo (created now; the keys are shown once and saved, mode 0600, in',
+        `        ${d.file})`,
+        `  Owner key       ${c.owner.apiKey}`,
+        `  Agent key       ${c.agent.apiKey}`,
+      );
+    } else {
+      lines.push(`  Demo            reused: owner and agent keys are in ${d.file} (mode 0600)`);
+    }
+    lines.push(
+      `  Demo wallet     ${c.wallet.address}   (id ${c.wallet.id})`,
+      `  Policy          ≤ ${c.policy.metadata?.approvalThreshold ?? '?'} SOL sent at once, up to ${c.policy.perTxLimit} SOL with owner approval, ${c.policy.dailyLimit} SOL a day`,
+      '',
+      '  Try a transfer:',
+      `  curl -sS -X POST ${o.apiUrl}/v1/wallets/${c.wallet.id}/transfers -H "Authorization: Bearer ${d.created ? c.agent.apiKey : `$(node -p "require('${d.file}').agent.apiKey")`}" -H "Idempotency-Key: $(date +%s%N)" -H "Content-Type: application/json" -d '{"to":"${c.recipient}","amount":"0.1"}'`,
+      '',
+      `  Then the whole journey: pnpm demo   (examples/agent-demo.ts)`,
+    );
+  }
+  lines.push('');
+  log.raw(lines.join('\n'));
+}
+
+main().catch((e: unknown) => {
+  log.error(`start failed: ${e instanceof Error ? e.message : String(e)}`);
+  void shutdown('start failed', 1);
+});
