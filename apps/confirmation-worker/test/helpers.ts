@@ -173,11 +173,11 @@ export async function allTerminal(prisma: PrismaClient): Promise<boolean> {
 }
 
 /** Starts `src/main.ts` as a real worker process. */
-export function spawnWorker(env: Record<string, string>): ChildProcess {
+export function spawnWorker(env: Record<string, string>, stdio: ('ignore' | 'pipe')[] = ['ignore', 'ignore', 'pipe']): ChildProcess {
   const main = fileURLToPath(new URL('../src/main.ts', import.meta.url));
   const register = new URL('../node_modules/@swc-node/register/esm/esm-register.mjs', import.meta.url).href;
   return spawn(process.execPath, ['--conditions=@waiaas/source', `--import=${register}`, main], {
     env: { PATH: process.env.PATH ?? '', NODE_OPTIONS: '', ...env },
-    stdio: ['ignore', 'ignore', 'pipe'],
+    stdio: stdio as ['ignore' | 'pipe', 'ignore' | 'pipe', 'ignore' | 'pipe'],
   });
 }

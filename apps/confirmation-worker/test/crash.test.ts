@@ -1,0 +1,153 @@
+import type { ChildProcess } from 'node:child_process';
+import { createWriteStream } from 'node:fs';
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { createPrismaClient, SpendRepository, type PrismaClient } from '@waiaas/database';
+import { startLocalLedger, type LocalLedger } from '@waiaas/local-ledger';
+import { createTestDatabase, type TestDatabase } from '@waiaas/testing';
+import {
+  allTerminal,
+  balanceOf,
+  createOwner,
+  createWallet,
+  newAddress,
+  reserveSolTransfer,
+  statusCounts,
+  spawnWorker,
+  testEnv,
+  waitFor,
+} from './helpers.js';
+
+let db: TestDatabase;
+let ledger: LocalLedger;
+let prisma: PrismaClient;
+let spend: SpendRepository;
+const children = new Set<ChildProcess>();
+
+beforeAll(async () => {
+  db = await createTestDatabase();
+  // 150 blocks of 100 ms: a blockhash lives 15 s, longer than a worker process takes to start
+  // on a loaded CI machine, so most transfers can still land after a restart (some may not).
+  ledger = await startLocalLedger({ port: 0, slotMs: 100, finalizationDepth: 8 });
+  prisma = createPrismaClient({ url: db.url, poolSize: 6 });
+  spend = new SpendRepository(prisma);
+});
+
+afterAll(async () => {
+  for (const child of children) child.kill('SIGKILL');
+  await prisma.$disconnect();
+  await ledger.close();
+  await db.drop();
+});
+
+/** Starts a worker process and resolves once it logged `worker_started`. */
+async function startWorker(env: Record<string, string>): Promise<ChildProcess> {
+  const child = spawnWorker({ ...env, LOG_LEVEL: 'info' }, ['ignore', 'pipe', 'pipe']);
+  children.add(child);
+  child.once('exit', () => children.delete(child));
+  await new Promise<void>((resolve, reject) => {
+    let out = '';
+    let err = '';
+    const onData = (d: Buffer) => {
+      out += d.toString();
+      if (out.includes('"msg":"worker_started"')) {
+        child.stdout?.off('data', onData);
+        if (process.env.CRASH_TEST_LOG_DIR) child.stdout?.pipe(createWriteStream(`${process.env.CRASH_TEST_LOG_DIR}/worker-${child.pid}.log`));
+        else child.stdout?.resume();
+        resolve();
+      }
+    };
+    child.stdout?.on('data', onData);
+    child.stderr?.on('data', (d: Buffer) => (err += d.toString()));
+    child.once('exit', (code) => reject(new Error(`worker exited early (${code}): ${err}${out}`)));
+  });
+  return child;
+}
+
+function exited(child: ChildProcess): Promise<number | null> {
+  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve(child.exitCode);
+  return new Promise((resolve) => child.once('exit', (code) => resolve(code)));
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+describe('crash safety', () => {
+  it('survives SIGKILL at random moments during 220 transfers with faults: all terminal, nothing landed twice, balances exact', async () => {
+    const owner = await createOwner(prisma);
+    const senders = await Promise.all([0, 1, 2, 3].map(() => createWallet(prisma, ledger, owner)));
+    const recipients = await Promise.all([0, 1, 2].map(() => newAddress()));
+    ledger.setFaults({ dropRate: 0.3, errorRate: 0.05, methods: ['getSignatureStatuses', 'getBlockHeight', 'sendTransaction'], seed: 11 });
+    const env = testEnv(db.url, ledger.url, { BATCH_SIZE: '20', REBROADCAST_INTERVAL_MS: '200' });
+
+    // Transfers keep arriving while the worker is killed again and again.
+    let reserving = true;
+    const reserved = (async () => {
+      let n = 0;
+      const total = 220;
+      while (n < total) {
+        const batch = Array.from({ length: Math.min(11, total - n) }, (_, j) => n + j);
+        await Promise.all(
+          batch.map((i) => reserveSolTransfer(spend, ledger.url, senders[i % 4]!, recipients[i % 3]!, 1_000_000n + BigInt(i))),
+        );
+        n += batch.length;
+        await sleep(300);
+      }
+      reserving = false;
+    })();
+
+    // The next process starts while the current one works (starting takes seconds); the current
+    // one is SIGKILLed at a random moment, half the time once its successor runs beside it
+    // (replicas taking over each other's locked rows), half the time before (no worker at all
+    // for a while).
+    let kills = 0;
+    let current = await startWorker(env);
+    while (reserving || kills < 6) {
+      const next = startWorker(env);
+      if (Math.random() < 0.5) await next;
+      await sleep(Math.floor(Math.random() * 1_500));
+      current.kill('SIGKILL');
+      await exited(current);
+      kills += 1;
+      current = await next;
+    }
+    await reserved;
+
+    // The last worker runs to the end, then must shut down gracefully on SIGTERM.
+    const last = current;
+    try {
+      await waitFor(() => allTerminal(prisma), 90_000, async () => JSON.stringify(await statusCounts(prisma)));
+    } finally {
+      last.kill('SIGTERM');
+    }
+    expect(await exited(last)).toBe(0);
+    ledger.setFaults({});
+
+    const rows = await prisma.transaction.findMany();
+    expect(rows).toHaveLength(220);
+    const expected = new Map<string, bigint>();
+    for (const row of rows) {
+      expect(['CONFIRMED', 'FAILED']).toContain(row.status);
+      // A transfer recorded as failed never moved money (its spend was released); a confirmed one moved it once.
+      expect(ledger.landingCount(row.signature!)).toBe(row.status === 'CONFIRMED' ? 1 : 0);
+      if (row.status === 'FAILED') expect(row.failureReason).toBe('EXPIRED');
+      if (row.status === 'CONFIRMED') expected.set(row.destination, (expected.get(row.destination) ?? 0n) + BigInt(row.amount.toFixed(0)));
+    }
+    for (const to of recipients) expect(await balanceOf(ledger.url, to)).toBe(expected.get(to) ?? 0n);
+    expect([...expected.values()].length).toBeGreaterThan(0);
+
+    // Whatever the kills interrupted, each transition was recorded exactly once, in order.
+    const events = await prisma.event.findMany({ orderBy: { id: 'asc' }, where: { transactionId: { not: null } } });
+    const byTx = new Map<string, string[]>();
+    for (const e of events) byTx.set(e.transactionId!, [...(byTx.get(e.transactionId!) ?? []), e.type]);
+    for (const row of rows) {
+      const terminal = row.status === 'CONFIRMED' ? 'transaction.confirmed' : 'transaction.failed';
+      expect(byTx.get(row.id)).toEqual(['transaction.created', 'transaction.submitted', terminal]);
+    }
+    expect(kills).toBeGreaterThanOrEqual(6);
+    const expired = rows.filter((r) => r.status === 'FAILED');
+    const lag = (r: (typeof rows)[number]) => (r.submittedAt ? r.submittedAt.getTime() - r.createdAt.getTime() : -1);
+    console.log(
+      `crash test: ${kills} SIGKILLs, ${JSON.stringify(await statusCounts(prisma))}; submit lag of expired (ms): ` +
+        expired.map(lag).sort((a, b) => a - b).join(',') + ` attempts: ${expired.map((r) => r.submitAttempts).join(',')}`,
+    );
+  });
+});
