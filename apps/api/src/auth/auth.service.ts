@@ -39,27 +39,29 @@ export class AuthService {
       if (owner === null || !hashesEqual(owner.apiKeyHash, hash)) throw new ApiError('INVALID_API_KEY');
       return { kind: 'owner', ownerId: owner.id };
     }
-    const agentId = await this.cache.getOrSet<string | null>(agentIdKey(hash), async () => {
+    // Unknown keys resolve to undefined, which is not cached: random guesses must not fill Redis.
+    const agentId = await this.cache.getOrSet<string | undefined>(agentIdKey(hash), async () => {
       const row = await this.prisma.agent.findUnique({ where: { apiKeyHash: hash }, select: { id: true } });
-      return row?.id ?? null;
+      return row?.id;
     });
-    if (agentId === null) throw new ApiError('INVALID_API_KEY');
+    if (agentId === undefined) throw new ApiError('INVALID_API_KEY');
     const agent = await this.loadAgent(agentId);
     // The hash check makes a rotated-away key die at once: the id mapping may be cached, but
     // the agent record (invalidated on rotate) carries the current hash.
-    if (agent === null || !hashesEqual(agent.apiKeyHash, hash)) throw new ApiError('INVALID_API_KEY');
+    if (agent === undefined || !hashesEqual(agent.apiKeyHash, hash)) throw new ApiError('INVALID_API_KEY');
     if (agent.status === 'REVOKED') throw new ApiError('AGENT_REVOKED');
     if (agent.status === 'SUSPENDED') throw new ApiError('AGENT_SUSPENDED');
     return { kind: 'agent', agentId: agent.id, ownerId: agent.ownerId };
   }
 
-  private loadAgent(agentId: string): Promise<CachedAgent | null> {
-    return this.cache.getOrSet<CachedAgent | null>(CacheKeys.agent(agentId), () =>
-      this.prisma.agent.findUnique({
+  private loadAgent(agentId: string): Promise<CachedAgent | undefined> {
+    return this.cache.getOrSet<CachedAgent | undefined>(CacheKeys.agent(agentId), async () => {
+      const row = await this.prisma.agent.findUnique({
         where: { id: agentId },
         select: { id: true, ownerId: true, status: true, apiKeyHash: true },
-      }),
-    );
+      });
+      return row ?? undefined;
+    });
   }
 
   /** Drops the agent's cached metadata on every instance; call after the database commit. */
