@@ -178,6 +178,6 @@ export function spawnWorker(env: Record<string, string>, stdio: ('ignore' | 'pip
   const register = new URL('../node_modules/@swc-node/register/esm/esm-register.mjs', import.meta.url).href;
   return spawn(process.execPath, ['--conditions=@waiaas/source', `--import=${register}`, main], {
     env: { PATH: process.env.PATH ?? '', NODE_OPTIONS: '', ...env },
-    stdio: stdio as ['ignore' | 'pipe', 'ignore' | 'pipe', 'ignore' | 'pipe'],
+    stdio: stdio,
   });
 }
