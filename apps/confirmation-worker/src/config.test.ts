@@ -1,0 +1,49 @@
+import { describe, expect, it } from '@jest/globals';
+import { loadConfig } from './config.js';
+import { isWorkerError } from './errors.js';
+
+const required = { DATABASE_URL: 'postgresql://postgres@127.0.0.1:5432/db', SOLANA_RPC_URL: 'http://127.0.0.1:8899' };
+
+function failure(env: Record<string, string>): string | undefined {
+  try {
+    loadConfig(env);
+    return undefined;
+  } catch (e) {
+    return isWorkerError(e, 'WORKER_CONFIG_INVALID') ? e.context.variable : 'OTHER';
+  }
+}
+
+describe('loadConfig', () => {
+  it('applies the documented defaults', () => {
+    const config = loadConfig(required, 'w');
+    expect(config).toMatchObject({
+      workerId: 'w',
+      commitment: 'confirmed',
+      pollIntervalMs: 1_000,
+      batchSize: 100,
+      rebroadcastIntervalMs: 2_000,
+      webhook: { maxAttempts: 8 },
+      redis: { url: undefined, prefix: 'waiaas:' },
+    });
+  });
+
+  it('parses typed values', () => {
+    const config = loadConfig({ ...required, COMMITMENT: 'finalized', BATCH_SIZE: '256', REDIS_URL: 'redis://x:6379' });
+    expect(config.commitment).toBe('finalized');
+    expect(config.batchSize).toBe(256);
+    expect(config.redis.url).toBe('redis://x:6379');
+  });
+
+  it('stops on a bad value, naming the variable', () => {
+    expect(failure({ SOLANA_RPC_URL: required.SOLANA_RPC_URL })).toBe('DATABASE_URL');
+    expect(failure({ ...required, BATCH_SIZE: '257' })).toBe('BATCH_SIZE');
+    expect(failure({ ...required, POLL_INTERVAL_MS: 'soon' })).toBe('POLL_INTERVAL_MS');
+    expect(failure({ ...required, COMMITMENT: 'processed' })).toBe('COMMITMENT');
+    expect(failure({ ...required, SOLANA_RPC_URL: 'ftp://x' })).toBe('SOLANA_RPC_URL');
+    expect(failure({ ...required, DATABASE_URL: 'mysql://x' })).toBe('DATABASE_URL');
+  });
+
+  it('treats empty values as unset', () => {
+    expect(loadConfig({ ...required, REDIS_URL: '' }).redis.url).toBeUndefined();
+  });
+});
