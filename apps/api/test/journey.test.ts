@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { address } from '@solana/kit';
+import pg from 'pg';
 import { call, createAgent, createOwner, createWallet, expectProblem, grant, type Harness, startHarness } from './harness.js';
 
 const RECIPIENT = 'Fg6PaFpoGXkYsidMpWTK6W2BeZ7FEfcYkg476zPFsLnS';
@@ -32,12 +33,22 @@ describe('the agent journey', () => {
     expect(balance.status).toBe(200);
     expect(balance.body.balance.sol).toBe('5');
 
+    // The confirmation worker LISTENs on waiaas_tx_pending; a stored PENDING transfer wakes it.
+    const listener = new pg.Client({ connectionString: h.db.url });
+    await listener.connect();
+    const woken = new Promise<string>((resolve) => listener.on('notification', (n) => resolve(n.payload ?? '')));
+    await listener.query('LISTEN waiaas_tx_pending');
     const t = await call(h.app, 'POST', `/v1/wallets/${wallet.id}/transfers`, {
       token: agent.key,
       body: { to: RECIPIENT, amount: '0.25', memo: 'hello' },
       headers: { 'idempotency-key': 'k1' },
     });
     expect(t.status).toBe(201);
+    try {
+      expect(await woken).toBe(t.body.transaction.id);
+    } finally {
+      await listener.end();
+    }
     expect(t.body.transaction).toEqual(expect.objectContaining({ status: 'PENDING', amount: '0.25', amountBaseUnits: '250000000' }));
     expect(t.body.transaction.signature).toMatch(/^[1-9A-HJ-NP-Za-km-z]{64,88}$/);
 

@@ -2,9 +2,11 @@
 // under concurrency, the approval flow, custody failures.
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { address } from '@solana/kit';
 import { createPrismaClient } from '@waiaas/database';
 import { type KeyCustody, LocalKeystoreCustody, SignerError } from '@waiaas/solana-signer';
 import { call, createAgent, createOwner, createWallet, expectProblem, grant, type Harness, startHarness } from './harness.js';
+import { mintTo } from './tokens.js';
 
 const RECIPIENT = 'Fg6PaFpoGXkYsidMpWTK6W2BeZ7FEfcYkg476zPFsLnS';
 
@@ -230,5 +232,37 @@ describe('approval flow', () => {
     expect(new Set(all.map((t) => t.id)).size).toBe(5);
     const failed = await call(h.app, 'GET', `/v1/wallets/${walletId}/transactions?status=FAILED`, { token: owner.key });
     expect((failed.body.transactions as { id: string }[]).map((t) => t.id)).toEqual([late.body.transaction.id]);
+  });
+});
+
+describe('SPL tokens', () => {
+  it('reads decimals from the mint, shows token balances, and applies token policies', async () => {
+    const wallet = await createWallet(h.app, owner.key);
+    await grant(h.app, owner.key, wallet.id, agent.id);
+    const mint = await mintTo(h.ledger, address(wallet.address), 6, 5_000_000n);
+
+    const balance = await call(h.app, 'GET', `/v1/wallets/${wallet.id}/balance`, { token: agent.key });
+    expect(balance.body.balance.tokens).toEqual([expect.objectContaining({ mint, amount: '5000000', decimals: 6, uiAmount: '5' })]);
+
+    await call(h.app, 'PUT', `/v1/wallets/${wallet.id}/policy`, { token: owner.key, body: { perTxLimit: '1', dailyLimit: '1' } });
+    const notAllowed = await transfer(wallet.id, { amount: '1', mint });
+    expectProblem(notAllowed, 403, 'POLICY_DENIED');
+    expect((notAllowed.body.reasons as { code: string }[]).map((r) => r.code)).toEqual(['ASSET_NOT_ALLOWED']);
+
+    // Seven decimals on a six-decimal mint: refused before anything else, nothing written.
+    const before = await h.prisma.transaction.count();
+    expectProblem(await transfer(wallet.id, { amount: '0.0000001', mint }), 400, 'AMOUNT_PRECISION_EXCEEDED');
+    expect(await h.prisma.transaction.count()).toBe(before);
+
+    await call(h.app, 'PUT', `/v1/wallets/${wallet.id}/policy`, {
+      token: owner.key,
+      body: { perTxLimit: '1', dailyLimit: '1', allowedAssets: [mint], metadata: { tokenLimits: { [mint]: { perTx: '2', daily: '3', decimals: 6 } } } },
+    });
+    const ok = await transfer(wallet.id, { amount: '1.5', mint });
+    expect(ok.status).toBe(201);
+    expect(ok.body.transaction).toEqual(expect.objectContaining({ status: 'PENDING', asset: mint, decimals: 6, amount: '1.5', amountBaseUnits: '1500000' }));
+    const over = await transfer(wallet.id, { amount: '2', mint });
+    expectProblem(over, 403, 'POLICY_DENIED');
+    expect((over.body.reasons as { code: string; scope?: string }[]).map((r) => `${r.code}:${r.scope}`)).toEqual(['TOKEN_LIMIT_EXCEEDED:DAILY']);
   });
 });
