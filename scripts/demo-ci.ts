@@ -123,7 +123,7 @@ async function main(): Promise<number> {
   const home = await mkdtemp(join(tmpdir(), 'waiaas-demo-ci-'));
   // The zero-configuration path: none of the variables that switch to real services.
   const env: NodeJS.ProcessEnv = { ...process.env, WAIAAS_HOME: home, SWC_NODE_PROJECT: join(REPO, 'scripts/tsconfig.json') };
-  for (const name of ['DATABASE_URL', 'REDIS_URL', 'SOLANA_RPC_URL', 'ADMIN_TOKEN', 'WALLET_MASTER_KEY', 'KEYSTORE_MASTER_KEY', 'TURNKEY_ORGANIZATION_ID', 'NODE_ENV']) {
+  for (const name of ['DATABASE_URL', 'REDIS_URL', 'SOLANA_RPC_URL', 'ADMIN_TOKEN', 'WALLET_MASTER_KEY', 'KEYSTORE_MASTER_KEY', 'TURNKEY_ORGANIZATION_ID', 'TURNKEY_API_PUBLIC_KEY', 'TURNKEY_API_PRIVATE_KEY', 'TURNKEY_API_BASE_URL', 'NODE_ENV']) {
     delete env[name];
   }
   env.PORT = String(await freePort());

@@ -103,7 +103,8 @@ async function main(): Promise<void> {
   const apiUrl = `http://${apiHost}:${apiPort}`;
 
   const adminToken = set('ADMIN_TOKEN') ?? (await state.secret('admin-token', () => `waiaas_admin_${randomHex(24)}`)).value;
-  const turnkey = set('TURNKEY_ORGANIZATION_ID') !== undefined;
+  // The API switches to Turnkey custody as soon as any TURNKEY_* variable is set.
+  const turnkey = ['TURNKEY_ORGANIZATION_ID', 'TURNKEY_API_PUBLIC_KEY', 'TURNKEY_API_PRIVATE_KEY', 'TURNKEY_API_BASE_URL'].some((n) => set(n) !== undefined);
   let masterKey = set('WALLET_MASTER_KEY') ?? set('KEYSTORE_MASTER_KEY');
   if (masterKey === undefined && !turnkey) {
     const generated = await state.secret('master.key', () => randomHex(32));

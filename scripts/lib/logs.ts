@@ -1,7 +1,7 @@
 /**
  * How `pnpm start` shows its children's output. Development: one readable line per event,
  * prefixed with the child's name (pino JSON lines through pino-pretty). Production
- * (NODE_ENV=production): JSON lines only, each tagged with `service`, so a log shipper
+ * (NODE_ENV=production): JSON lines only, each tagged with `component` (the child's name), so a log shipper
  * can parse everything the orchestrator prints.
  */
 import { createInterface } from 'node:readline';
@@ -39,7 +39,7 @@ export function createLogger(mode: LogMode, useColor = process.stdout.isTTY === 
   const LEVELS = { info: 30, warn: 40, error: 50 } as const;
   const own = (level: keyof typeof LEVELS) => (msg: string, fields: Record<string, unknown> = {}) => {
     if (mode === 'json') {
-      process.stdout.write(`${JSON.stringify({ level: LEVELS[level], time: Date.now(), service: 'start', ...fields, msg })}\n`);
+      process.stdout.write(`${JSON.stringify({ level: LEVELS[level], time: Date.now(), component: 'start', ...fields, msg })}\n`);
     } else {
       const extra = Object.keys(fields).length === 0 ? '' : ` ${Object.entries(fields).map(([k, v]) => `${k}=${typeof v === 'string' ? v : JSON.stringify(v)}`).join(' ')}`;
       process.stdout.write(`${tag('start')}${level === 'info' ? '' : `${level.toUpperCase()}: `}${msg}${extra}\n`);
@@ -50,7 +50,7 @@ export function createLogger(mode: LogMode, useColor = process.stdout.isTTY === 
     warn: own('warn'),
     error: own('error'),
     raw(text) {
-      if (mode === 'json') process.stdout.write(`${JSON.stringify({ level: 30, time: Date.now(), service: 'start', msg: text })}\n`);
+      if (mode === 'json') process.stdout.write(`${JSON.stringify({ level: 30, time: Date.now(), component: 'start', msg: text })}\n`);
       else process.stdout.write(text.endsWith('\n') ? text : `${text}\n`);
     },
     pipe(name, stream, isStderr) {
@@ -61,9 +61,9 @@ export function createLogger(mode: LogMode, useColor = process.stdout.isTTY === 
         if (mode === 'json') {
           if (isJson) {
             // Tag the child's own JSON line without re-encoding the rest of it.
-            process.stdout.write(`{"service":${JSON.stringify(name)},${line.slice(1)}\n`);
+            process.stdout.write(`{"component":${JSON.stringify(name)},${line.slice(1)}\n`);
           } else {
-            process.stdout.write(`${JSON.stringify({ level: isStderr ? 50 : 30, time: Date.now(), service: name, msg: line })}\n`);
+            process.stdout.write(`${JSON.stringify({ level: isStderr ? 50 : 30, time: Date.now(), component: name, msg: line })}\n`);
           }
           return;
         }
