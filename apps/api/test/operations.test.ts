@@ -201,6 +201,36 @@ describe('balances', () => {
   });
 });
 
+describe('logs', () => {
+  it('never contain API keys, the admin token or signing secrets', async () => {
+    const lines: string[] = [];
+    const logger = pino({ level: 'trace' }, { write: (line: string) => void lines.push(line) });
+    const config = loadConfig({
+      DATABASE_URL: h.db.url,
+      REDIS_URL: h.redis.url,
+      REDIS_KEY_PREFIX: h.redis.prefix,
+      SOLANA_RPC_URL: h.ledger.url,
+      ADMIN_TOKEN: h.config.auth.adminToken,
+      WALLET_MASTER_KEY: randomBytes(32).toString('hex'),
+      NODE_ENV: 'test',
+    });
+    const app = await createApp(config, { logger });
+    extra.push(app);
+    await listen(app);
+    const owner = await createOwner(app);
+    const agent = await createAgent(app, owner.key);
+    const hook = await call(app, 'PUT', '/v1/webhook', { token: owner.key, body: { url: 'https://example.com/h' } });
+    await call(app, 'GET', '/v1/wallets', { token: agent.key, headers: { 'x-request-id': 'log-check' } });
+    await call(app, 'GET', '/v1/wallets', { token: 'waiaas_agent_bogus' });
+    const text = lines.join('\n');
+    expect(text).toContain('log-check');
+    for (const secret of [owner.key, agent.key, h.config.auth.adminToken, hook.body.signingSecret as string]) {
+      expect(text).not.toContain(secret);
+    }
+    expect(text).not.toMatch(/waiaas_(owner|agent)_[1-9A-HJ-NP-Za-km-z]{20,}/);
+  });
+});
+
 describe('unexpected errors', () => {
   it('answer 500 with a correlation id and no internals', async () => {
     const broken: KeyCustody = {

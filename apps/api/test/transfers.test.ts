@@ -266,3 +266,36 @@ describe('SPL tokens', () => {
     expect((over.body.reasons as { code: string; scope?: string }[]).map((r) => `${r.code}:${r.scope}`)).toEqual(['TOKEN_LIMIT_EXCEEDED:DAILY']);
   });
 });
+
+describe('idempotency recovery', () => {
+  it('a record left in progress by a dead process is taken over once stale', async () => {
+    const walletId = await walletWithPolicy({ perTxLimit: '1', dailyLimit: '100' });
+    const { requestFingerprint } = await import('../src/transfers/fingerprint.js');
+    const body = { to: RECIPIENT, amount: '0.3' };
+    const fingerprint = requestFingerprint('POST', `/v1/wallets/${walletId}/transfers`, body);
+    const started = new Date();
+    await h.prisma.idempotencyRecord.create({
+      data: { agentId: agent.id, key: 'orphan-1', fingerprint, state: 'IN_PROGRESS', createdAt: started, expiresAt: new Date(started.getTime() + 86_400_000) },
+    });
+    expectProblem(await transfer(walletId, { amount: '0.3' }, 'orphan-1'), 409, 'IDEMPOTENCY_REQUEST_IN_PROGRESS');
+    await h.prisma.idempotencyRecord.updateMany({ where: { key: 'orphan-1' }, data: { createdAt: new Date(started.getTime() - 3 * 60_000) } });
+    const taken = await transfer(walletId, { amount: '0.3' }, 'orphan-1');
+    expect(taken.status).toBe(201);
+    expect(taken.headers['idempotent-replayed']).toBeUndefined();
+  });
+
+  it('a record left in progress after its transaction committed is completed from that transaction', async () => {
+    const walletId = await walletWithPolicy({ perTxLimit: '1', dailyLimit: '100' });
+    const first = await transfer(walletId, { amount: '0.2' }, 'crash-after-commit');
+    // As if the process died between the commit and storing the response.
+    await h.prisma.idempotencyRecord.updateMany({
+      where: { key: 'crash-after-commit' },
+      data: { state: 'IN_PROGRESS', responseStatus: null, completedAt: null },
+    });
+    const again = await transfer(walletId, { amount: '0.2' }, 'crash-after-commit');
+    expect(again.status).toBe(201);
+    expect(again.headers['idempotent-replayed']).toBe('true');
+    expect(again.body.transaction.id).toBe(first.body.transaction.id);
+    expect(await h.prisma.transaction.count({ where: { idempotencyKey: 'crash-after-commit' } })).toBe(1);
+  });
+});
