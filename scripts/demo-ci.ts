@@ -58,6 +58,7 @@ async function processesMentioning(needle: string): Promise<string[]> {
 
 interface RunFile {
   pid: number;
+  ready: boolean;
   apiUrl: string;
   children: Record<string, number>;
 }
@@ -84,7 +85,7 @@ class Stack {
       const text = await readFile(join(this.home, 'run.json'), 'utf8').catch(() => null);
       if (text !== null) {
         const run = JSON.parse(text) as RunFile;
-        if (run.pid === child.pid) return run;
+        if (run.pid === child.pid && run.ready) return run;
       }
       if (Date.now() > deadline) throw new Error('pnpm start not ready within 300 s');
       await sleep(500);

@@ -12,6 +12,7 @@
  */
 import { join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { readFileSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { type DemoSetupResult, ensureDemo, fundDemoWallet } from './lib/demo-setup.js';
 import { createLogger } from './lib/logs.js';
@@ -43,8 +44,10 @@ function shutdown(reason: string, code: number): Promise<never> {
   log.info(`stopping (${reason})`);
   stopping = (async () => {
     try {
-      await supervisor.stopAll();
-      await rm(state.path(RUN_FILE), { force: true });
+      // Longer than the worker's own SHUTDOWN_TIMEOUT_MS default (20 s) before SIGKILL.
+      await supervisor.stopAll(25_000);
+      await runWrites;
+      if (ownsRunFile) await rm(state.path(RUN_FILE), { force: true });
       log.info('stopped: every child process has exited');
     } catch (e) {
       log.error(`shutdown failed: ${e instanceof Error ? e.message : String(e)}`);
@@ -91,8 +94,87 @@ async function waitHttpOk(url: string, child: Child, timeoutMs: number): Promise
   throw new Error(`${url} not ready after ${timeoutMs / 1000} s (last: ${last})`);
 }
 
+interface RunFile {
+  pid: number;
+  ready: boolean;
+  apiUrl?: string;
+  rpcUrl?: string;
+  localLedger?: boolean;
+  startedAt: string;
+  children: Record<string, number>;
+}
+
+/** Our own children only: a pid can be reused by an unrelated process after a reboot. */
+function looksLikeOurChild(pid: number): boolean {
+  try {
+    const cmdline = readFileSync(`/proc/${pid}/cmdline`, 'utf8');
+    return cmdline.includes('@swc-node/register') || cmdline.includes('postgres');
+  } catch {
+    return false;
+  }
+}
+
+function pidAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/**
+ * Refuses to start twice on one state folder, and cleans up after an earlier orchestrator
+ * that died without stopping its children (SIGKILL, a crash): their process groups are
+ * still listed in run.json.
+ */
+async function checkPreviousRun(): Promise<void> {
+  const previous = await state.readJson<RunFile>(RUN_FILE);
+  if (previous === null) return;
+  if (previous.pid !== process.pid && pidAlive(previous.pid) && looksLikeOurChild(previous.pid)) {
+    throw new Error(`pnpm start is already running on ${state.root} (pid ${previous.pid}); stop it first`);
+  }
+  for (const [name, pid] of Object.entries(previous.children).reverse()) {
+    if (!pidAlive(pid) || !looksLikeOurChild(pid)) continue;
+    log.warn(`stopping ${name} (pid ${pid}) left over from an earlier run`);
+    try {
+      process.kill(-pid, 'SIGTERM');
+    } catch {
+      // gone meanwhile
+    }
+    const deadline = Date.now() + 20_000;
+    while (pidAlive(pid) && Date.now() < deadline) await sleep(100);
+    if (pidAlive(pid)) {
+      try {
+        process.kill(-pid, 'SIGKILL');
+      } catch {
+        // gone meanwhile
+      }
+    }
+  }
+  await rm(state.path(RUN_FILE), { force: true });
+}
+
+const startedAt = new Date().toISOString();
+let runWrites: Promise<void> = Promise.resolve();
+let ownsRunFile = false;
+/**
+ * Written as each child starts (so a later run can clean up if this one dies unannounced)
+ * and once everything is ready. Writes are queued so an older snapshot never lands last.
+ */
+function writeRunFile(extra: Partial<RunFile> = {}): Promise<void> {
+  const run: RunFile = { pid: process.pid, ready: false, startedAt, children: supervisor.pids, ...extra };
+  ownsRunFile = true;
+  runWrites = runWrites.then(() => state.writeJson(RUN_FILE, run).then(() => undefined)).catch((e: unknown) => {
+    log.warn(`could not write ${RUN_FILE}: ${e instanceof Error ? e.message : String(e)}`);
+  });
+  return runWrites;
+}
+
 async function main(): Promise<void> {
   await state.ensure();
+  await checkPreviousRun();
+  supervisor.onStart = () => void writeRunFile();
   const apiPort = int('PORT', 3000);
   const ledgerPort = int('LEDGER_PORT', 8899);
   const pgPort = int('WAIAAS_PG_PORT', 54329);
@@ -194,7 +276,7 @@ async function main(): Promise<void> {
     }
   }
 
-  await state.writeJson(RUN_FILE, { pid: process.pid, apiUrl, rpcUrl, localLedger, startedAt: new Date().toISOString(), children: supervisor.pids });
+  await writeRunFile({ ready: true, apiUrl, rpcUrl, localLedger });
   printBanner({ apiUrl, rpcUrl, localLedger, adminToken, adminFromEnv: set('ADMIN_TOKEN') !== undefined, demo, embeddedPg: set('DATABASE_URL') === undefined, pgPort });
 }
 

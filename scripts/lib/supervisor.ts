@@ -54,6 +54,8 @@ export class Supervisor {
   private stopping = false;
   /** Called once when a long-running child exits while the supervisor is not stopping. */
   onUnexpectedExit: (child: Child, code: number | null, signal: NodeJS.Signals | null) => void = () => undefined;
+  /** Called after each child is spawned (the orchestrator records the pids). */
+  onStart: (child: Child) => void = () => undefined;
 
   constructor(private readonly log: Logger) {}
 
@@ -91,6 +93,7 @@ export class Supervisor {
     ready.catch(() => undefined);
     const child: Child = { spec, process: proc, pid, exited, ready };
     this.children.push(child);
+    this.onStart(child);
     void exited.then(({ code, signal }) => {
       if (!this.stopping && spec.oneShot !== true) this.onUnexpectedExit(child, code, signal);
     });
