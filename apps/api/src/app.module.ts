@@ -45,6 +45,13 @@ class CoreModule {
 /**
  * The API's root module. Built by {@link createApp} from a parsed config and connected
  * infrastructure, so tests compose the same module against their own database and Redis prefix.
+ *
+ * @example
+ * ```ts
+ * const metrics = new MetricsService();
+ * const infra = await createInfrastructure(config, metrics);
+ * const app = await NestFactory.create(AppModule.forRoot(config, infra, metrics), new FastifyAdapter());
+ * ```
  */
 @Module({})
 export class AppModule {

@@ -3,6 +3,14 @@
  * codes are part of the public contract (clients switch on them) and are never renamed.
  */
 
+/**
+ * Every error code of the API with its HTTP status and title.
+ *
+ * @example
+ * ```ts
+ * API_ERRORS.POLICY_DENIED.status; // 403
+ * ```
+ */
 export const API_ERRORS = {
   VALIDATION_FAILED: { status: 400, title: 'The request is invalid' },
   INVALID_JSON: { status: 400, title: 'The request body is not valid JSON' },

@@ -82,7 +82,14 @@ export interface AppConfig {
   nodeEnv: 'development' | 'production' | 'test';
 }
 
-/** A configuration variable is missing or malformed. The message names the variable. */
+/**
+ * A configuration variable is missing or malformed. The message names the variable.
+ *
+ * @example
+ * ```ts
+ * try { loadConfig(process.env); } catch (e) { if (e instanceof ConfigError) console.error(e.variable); }
+ * ```
+ */
 export class ConfigError extends Error {
   constructor(
     readonly variable: string,
