@@ -84,6 +84,31 @@ describe('several instances', () => {
   });
 });
 
+describe('connection pool', () => {
+  it('more concurrent transfers on distinct wallets than pool connections all complete', async () => {
+    const small = await instance({ DATABASE_POOL_SIZE: '3', DATABASE_CONNECTION_TIMEOUT_MS: '3000' });
+    const owner = await createOwner(small);
+    const agent = await createAgent(small, owner.key);
+    const wallets: string[] = [];
+    for (let i = 0; i < 8; i++) {
+      const w = await createWallet(small, owner.key);
+      await grant(small, owner.key, w.id, agent.id);
+      await call(small, 'PUT', `/v1/wallets/${w.id}/policy`, { token: owner.key, body: { perTxLimit: '1', dailyLimit: '10' } });
+      wallets.push(w.id);
+    }
+    const results = await Promise.all(
+      wallets.map((id) =>
+        call(small, 'POST', `/v1/wallets/${id}/transfers`, {
+          token: agent.key,
+          body: { to: 'Fg6PaFpoGXkYsidMpWTK6W2BeZ7FEfcYkg476zPFsLnS', amount: '0.1' },
+          headers: { 'idempotency-key': `pool-${id}` },
+        }),
+      ),
+    );
+    expect(results.map((r) => r.status)).toEqual(wallets.map(() => 201));
+  });
+});
+
 describe('rate limiting', () => {
   it('sends RateLimit-* on every response and 429 with Retry-After past the limit', async () => {
     const limited = await instance({ RATE_LIMIT_PER_MINUTE: '3' });

@@ -59,10 +59,21 @@ export async function createInfrastructure(
   const rpc = createRpc({ url: config.solana.rpcUrl, timeoutMs: 10_000, retries: 2 });
 
   let custody: KeyCustody;
+  let keystorePrisma: PrismaClient | null = null;
   if (overrides.custody !== undefined) {
     custody = overrides.custody;
   } else if (config.custody.kind === 'LOCAL') {
-    custody = new LocalKeystoreCustody(prisma, config.custody.masterKeys);
+    // Signing runs inside SpendRepository's transaction, which holds a connection of the main
+    // pool; the keystore read must not need a second one from the same pool, or a burst of
+    // transfers on as many wallets as the pool has connections would wait on itself.
+    keystorePrisma = createPrismaClient({
+      url: config.database.url,
+      poolSize: Math.max(2, Math.ceil(config.database.poolSize / 2)),
+      statementTimeoutMs: config.database.statementTimeoutMs,
+      connectionTimeoutMs: config.database.connectionTimeoutMs,
+      applicationName: 'waiaas-api-keystore',
+    });
+    custody = new LocalKeystoreCustody(keystorePrisma, config.custody.masterKeys);
   } else {
     custody = new TurnkeyCustody(config.custody.turnkey);
   }
@@ -73,7 +84,7 @@ export async function createInfrastructure(
     rpc,
     custody,
     close: async () => {
-      await Promise.allSettled([cache.close(), prisma.$disconnect()]);
+      await Promise.allSettled([cache.close(), prisma.$disconnect(), keystorePrisma?.$disconnect()]);
     },
   };
 }
