@@ -190,6 +190,15 @@ describe('validation and not-found on every other endpoint', () => {
     }
   });
 
+  it('an email can own one owner only (409 EMAIL_TAKEN, case-insensitive)', async () => {
+    const first = await call(h.app, 'POST', '/v1/owners', { token: ADMIN_TOKEN, body: { email: 'Dup@Example.com' } });
+    expect(first.status).toBe(201);
+    expect(first.body.owner.email).toBe('dup@example.com');
+    const before = await counts();
+    expectProblem(await call(h.app, 'POST', '/v1/owners', { token: ADMIN_TOKEN, body: { email: 'dup@example.com' } }), 409, 'EMAIL_TAKEN');
+    expect(await counts()).toEqual(before);
+  });
+
   it('a policy is required before anything can be sent', async () => {
     const bare = await createWallet(h.app, owner.key);
     expectProblem(await call(h.app, 'GET', `/v1/wallets/${bare.id}/policy`, { token: owner.key }), 404, 'NOT_FOUND');
