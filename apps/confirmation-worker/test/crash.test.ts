@@ -149,5 +149,5 @@ describe('crash safety', () => {
       `crash test: ${kills} SIGKILLs, ${JSON.stringify(await statusCounts(prisma))}` +
         (lags.length > 0 ? `; expired ones were first sent ${Math.min(...lags)}-${Math.max(...lags)} ms after creation` : ''),
     );
-  });
+  }, 300_000);
 });

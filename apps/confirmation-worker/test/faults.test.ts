@@ -40,18 +40,17 @@ describe('unreliable RPC', () => {
     const owner = await createOwner(prisma);
     const sender = await createWallet(prisma, ledger, owner);
     const to = await newAddress();
-    // Reserve first (faults off), so the fault rate hits the worker only.
-    const transfers: Transaction[] = [];
-    for (let i = 0; i < 30; i++) transfers.push(await reserveSolTransfer(spend, ledger.url, sender, to, 1_000_000n + BigInt(i)));
+    // Injected errors hit the worker's calls only (reservations read blockhashes, not these).
     ledger.setFaults({ dropRate: 0.3, errorRate: 0.1, methods: ['getSignatureStatuses', 'getBlockHeight', 'getTransaction'], seed: 7 });
-
     const worker = await ConfirmationWorker.create({
       config: testConfig(db.url, ledger.url, { REBROADCAST_INTERVAL_MS: '100' }),
       logger: silentLogger,
       defaultMetrics: false,
     });
     await worker.start();
+    const transfers: Transaction[] = [];
     try {
+      for (let i = 0; i < 30; i++) transfers.push(await reserveSolTransfer(spend, ledger.url, sender, to, 1_000_000n + BigInt(i)));
       await waitFor(() => allTerminal(prisma), 40_000, async () => JSON.stringify(await statusCounts(prisma)));
     } finally {
       await worker.stop();

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { createCache, CacheKeys, type CacheBundle } from '@waiaas/cache';
-import { createPrismaClient, SpendRepository, type PrismaClient } from '@waiaas/database';
+import { createPrismaClient, SpendRepository, type PrismaClient, type TransactionModel as Transaction } from '@waiaas/database';
 import { startLocalLedger, type LocalLedger } from '@waiaas/local-ledger';
 import { createTestDatabase, createTestRedis, type TestDatabase, type TestRedis } from '@waiaas/testing';
 import { ConfirmationWorker } from '../src/index.js';
@@ -55,22 +55,22 @@ describe('happy path', () => {
       await cache.cache.set(CacheKeys.balance(address), { lamports: 1n });
     }
 
-    const expected = new Map<string, bigint>();
-    const transfers = [];
-    for (let i = 0; i < 24; i++) {
-      const to = recipients[i % recipients.length]!;
-      const amount = 1_000_000n + BigInt(i);
-      expected.set(to, (expected.get(to) ?? 0n) + amount);
-      transfers.push(await reserveSolTransfer(spend, ledger.url, senders[i % 2]!, to, amount));
-    }
-
+    // The worker runs while the transfers arrive (woken by NOTIFY), as in production.
     const worker = await ConfirmationWorker.create({
       config: testConfig(db.url, ledger.url, { REDIS_URL: redis.url, CACHE_PREFIX: redis.prefix }),
       logger: silentLogger,
       defaultMetrics: false,
     });
     await worker.start();
+    const expected = new Map<string, bigint>();
+    const transfers: Transaction[] = [];
     try {
+      for (let i = 0; i < 24; i++) {
+        const to = recipients[i % recipients.length]!;
+        const amount = 1_000_000n + BigInt(i);
+        expected.set(to, (expected.get(to) ?? 0n) + amount);
+        transfers.push(await reserveSolTransfer(spend, ledger.url, senders[i % 2]!, to, amount));
+      }
       await waitFor(() => allTerminal(prisma), 30_000, async () => JSON.stringify(await statusCounts(prisma)));
     } finally {
       await worker.stop();
