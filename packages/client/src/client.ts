@@ -21,7 +21,14 @@ import type {
   WebhookInput,
 } from './types.js';
 
-/** Options of {@link WaiaasClient}. */
+/**
+ * Options of {@link WaiaasClient}.
+ *
+ * @example
+ * ```ts
+ * const options: WaiaasClientOptions = { baseUrl: 'http://127.0.0.1:3000', apiKey: agentKey, timeoutMs: 10_000 };
+ * ```
+ */
 export interface WaiaasClientOptions {
   /** Base URL of the API, e.g. `http://127.0.0.1:3000` (no `/v1`). */
   baseUrl: string;
@@ -35,13 +42,27 @@ export interface WaiaasClientOptions {
   headers?: Record<string, string>;
 }
 
-/** Per-call options of {@link WaiaasClient.createTransfer}. */
+/**
+ * Per-call options of {@link WaiaasClient.createTransfer}.
+ *
+ * @example
+ * ```ts
+ * await agent.createTransfer(walletId, { to, amount: '0.1' }, { idempotencyKey: `invoice-42` });
+ * ```
+ */
 export interface TransferOptions {
   /** The `Idempotency-Key` header; a random UUID when omitted. Reuse it to retry safely. */
   idempotencyKey?: string;
 }
 
-/** A transfer's response: the transaction and whether it was an idempotent replay. */
+/**
+ * A transfer's response: the transaction and whether it was an idempotent replay.
+ *
+ * @example
+ * ```ts
+ * const { transaction, replayed, idempotencyKey } = await agent.createTransfer(walletId, { to, amount: '0.1' });
+ * ```
+ */
 export interface TransferResult {
   transaction: Transaction;
   /** True when the API replayed the first response for this Idempotency-Key. */
@@ -50,7 +71,14 @@ export interface TransferResult {
   idempotencyKey: string;
 }
 
-/** Options of {@link WaiaasClient.waitForTransaction}. */
+/**
+ * Options of {@link WaiaasClient.waitForTransaction}.
+ *
+ * @example
+ * ```ts
+ * await agent.waitForTransaction(id, { until: ['CONFIRMED', 'FAILED'], timeoutMs: 90_000, intervalMs: 300 });
+ * ```
+ */
 export interface WaitOptions {
   /** Statuses that end the wait (default CONFIRMED, FAILED, REJECTED). */
   until?: readonly TransactionStatus[];

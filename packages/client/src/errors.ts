@@ -3,6 +3,11 @@ import type { WaiaasProblem } from './types.js';
 /**
  * Codes the client raises itself, when no problem document came back. Every other code is
  * the `code` of the API's problem document (`POLICY_DENIED`, `NOT_FOUND`, ...).
+ *
+ * @example
+ * ```ts
+ * if (isWaiaasApiError(e, 'NETWORK_ERROR' satisfies WaiaasClientErrorCode)) await retryLater();
+ * ```
  */
 export type WaiaasClientErrorCode =
   /** The request never got an HTTP response (connection refused, DNS, reset). */

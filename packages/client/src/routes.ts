@@ -36,5 +36,13 @@ export const ROUTES = {
   healthReady: { method: 'GET', path: '/health/ready' },
 } as const satisfies Record<string, { method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE'; path: string }>;
 
-/** Name of a client operation (a key of {@link ROUTES}). */
+/**
+ * Name of a client operation (a key of {@link ROUTES}).
+ *
+ * @example
+ * ```ts
+ * const name: RouteName = 'approveTransaction';
+ * console.log(ROUTES[name].method); // 'POST'
+ * ```
+ */
 export type RouteName = keyof typeof ROUTES;

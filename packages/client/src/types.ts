@@ -4,7 +4,14 @@
  * `test/openapi.test.ts` checks these against the document a running API serves.
  */
 
-/** RFC 9457 problem document: the body of every error response. */
+/**
+ * RFC 9457 problem document: the body of every error response.
+ *
+ * @example
+ * ```ts
+ * if (isWaiaasApiError(e)) console.log(e.problem?.code, e.problem?.detail);
+ * ```
+ */
 export interface WaiaasProblem {
   type: string;
   title: string;
@@ -22,13 +29,26 @@ export interface WaiaasProblem {
   [extension: string]: unknown;
 }
 
-/** One reason of a policy decision, e.g. `{ code: 'PER_TX_LIMIT_EXCEEDED', limit: '1000000000', requested: ... }`. */
+/**
+ * One reason of a policy decision, e.g. `{ code: 'PER_TX_LIMIT_EXCEEDED', limit: '1000000000', requested: ... }`.
+ *
+ * @example
+ * ```ts
+ * e.reasons.filter((r: PolicyReason) => r.code === 'DAILY_LIMIT_EXCEEDED');
+ * ```
+ */
 export interface PolicyReason {
   code: string;
   message?: string;
   [detail: string]: unknown;
 }
 
+/**
+ * @example
+ * ```ts
+ * const { owner }: { owner: Owner } = await operator.createOwner({ email: 'ops@example.com' });
+ * ```
+ */
 export interface Owner {
   id: string;
   email: string;
@@ -36,8 +56,20 @@ export interface Owner {
   createdAt: string;
 }
 
+/**
+ * @example
+ * ```ts
+ * await owner.updateAgent(agentId, { status: 'SUSPENDED' satisfies AgentStatus });
+ * ```
+ */
 export type AgentStatus = 'ACTIVE' | 'SUSPENDED' | 'REVOKED';
 
+/**
+ * @example
+ * ```ts
+ * const { agent }: { agent: Agent } = await owner.getAgent(agentId);
+ * ```
+ */
 export interface Agent {
   id: string;
   ownerId: string;
@@ -48,6 +80,12 @@ export interface Agent {
   updatedAt: string;
 }
 
+/**
+ * @example
+ * ```ts
+ * const { wallet }: { wallet: Wallet } = await owner.createWallet({ label: 'treasury' });
+ * ```
+ */
 export interface Wallet {
   id: string;
   /** Solana address (base58). */
@@ -60,12 +98,24 @@ export interface Wallet {
   createdAt: string;
 }
 
+/**
+ * @example
+ * ```ts
+ * const { grant }: { grant: Grant } = await owner.grantAgent(walletId, agentId);
+ * ```
+ */
 export interface Grant {
   walletId: string;
   agentId: string;
   grantedAt: string;
 }
 
+/**
+ * @example
+ * ```ts
+ * const usdc = balance.tokens.find((t: TokenBalance) => t.mint === USDC_MINT)?.uiAmount;
+ * ```
+ */
 export interface TokenBalance {
   mint: string;
   programId: string;
@@ -77,6 +127,12 @@ export interface TokenBalance {
   uiAmount: string;
 }
 
+/**
+ * @example
+ * ```ts
+ * const { balance }: { balance: Balance } = await agent.getBalance(walletId); // balance.sol === '1.5'
+ * ```
+ */
 export interface Balance {
   address: string;
   /** Lamports, decimal string. */
@@ -87,12 +143,24 @@ export interface Balance {
   fetchedAt: string;
 }
 
+/**
+ * @example
+ * ```ts
+ * const limit: TokenLimit = { perTx: '100', daily: '1000', decimals: 6 };
+ * ```
+ */
 export interface TokenLimit {
   perTx?: string;
   daily?: string;
   decimals: number;
 }
 
+/**
+ * @example
+ * ```ts
+ * const metadata: PolicyMetadata = { approvalThreshold: '0.5', maxTxPerHour: 60 };
+ * ```
+ */
 export interface PolicyMetadata {
   tokenLimits?: Record<string, TokenLimit>;
   allowedPrograms?: string[];
@@ -102,7 +170,14 @@ export interface PolicyMetadata {
   dailyWindow?: 'ROLLING_24H' | 'UTC_DAY';
 }
 
-/** Body of `PUT /v1/wallets/:id/policy`. Limits are SOL decimal strings. */
+/**
+ * Body of `PUT /v1/wallets/:id/policy`. Limits are SOL decimal strings.
+ *
+ * @example
+ * ```ts
+ * await owner.setPolicy(walletId, { perTxLimit: '1', dailyLimit: '5' } satisfies PolicyInput);
+ * ```
+ */
 export interface PolicyInput {
   perTxLimit: string;
   dailyLimit: string;
@@ -112,13 +187,26 @@ export interface PolicyInput {
   metadata?: PolicyMetadata;
 }
 
+/**
+ * @example
+ * ```ts
+ * const { policy }: { policy: Policy } = await agent.getPolicy(walletId); // policy.version
+ * ```
+ */
 export interface Policy extends PolicyInput {
   walletId: string;
   version: number;
   updatedAt: string;
 }
 
-/** Body of `POST /v1/wallets/:id/transfers` (and `.../evaluate`). */
+/**
+ * Body of `POST /v1/wallets/:id/transfers` (and `.../evaluate`).
+ *
+ * @example
+ * ```ts
+ * const input: TransferInput = { to: recipient, amount: '0.25', memo: 'invoice 42' };
+ * ```
+ */
 export interface TransferInput {
   /** Recipient address (for tokens: the owner of the destination token account). */
   to: string;
@@ -129,13 +217,31 @@ export interface TransferInput {
   memo?: string;
 }
 
+/**
+ * @example
+ * ```ts
+ * const ok = (await agent.evaluateTransfer(walletId, input)).decision.outcome === ('ALLOW' satisfies PolicyOutcome);
+ * ```
+ */
 export type PolicyOutcome = 'ALLOW' | 'DENY' | 'REQUIRE_APPROVAL';
 
+/**
+ * @example
+ * ```ts
+ * const decision: PolicyDecision = (await agent.evaluateTransfer(walletId, input)).decision;
+ * ```
+ */
 export interface PolicyDecision {
   outcome: PolicyOutcome;
   reasons: PolicyReason[];
 }
 
+/**
+ * @example
+ * ```ts
+ * const evaluation: Evaluation = await agent.evaluateTransfer(walletId, { to, amount: '2' });
+ * ```
+ */
 export interface Evaluation {
   decision: PolicyDecision;
   asset: string | null;
@@ -143,8 +249,20 @@ export interface Evaluation {
   decimals: number;
 }
 
+/**
+ * @example
+ * ```ts
+ * await agent.listTransactions(walletId, { status: 'AWAITING_APPROVAL' satisfies TransactionStatus });
+ * ```
+ */
 export type TransactionStatus = 'AWAITING_APPROVAL' | 'PENDING' | 'SUBMITTED' | 'CONFIRMED' | 'FAILED' | 'REJECTED';
 
+/**
+ * @example
+ * ```ts
+ * const { transaction }: { transaction: Transaction } = await agent.getTransaction(id);
+ * ```
+ */
 export interface Transaction {
   id: string;
   walletId: string;
@@ -174,12 +292,24 @@ export interface Transaction {
   decidedAt: string | null;
 }
 
+/**
+ * @example
+ * ```ts
+ * const page: TransactionPage = await owner.listTransactions(walletId, { limit: 20 });
+ * ```
+ */
 export interface TransactionPage {
   transactions: Transaction[];
   /** Pass as `cursor` for the next page; null on the last page. */
   nextCursor: string | null;
 }
 
+/**
+ * @example
+ * ```ts
+ * const next = await owner.listTransactions(walletId, { cursor: page.nextCursor ?? undefined } satisfies ListTransactionsQuery);
+ * ```
+ */
 export interface ListTransactionsQuery {
   status?: TransactionStatus;
   /** 1..100, default 50. */
@@ -187,6 +317,12 @@ export interface ListTransactionsQuery {
   cursor?: string;
 }
 
+/**
+ * @example
+ * ```ts
+ * const { signingSecret } = await owner.setWebhook({ url: 'https://example.com/hooks' } satisfies WebhookInput);
+ * ```
+ */
 export interface WebhookInput {
   url: string;
   enabled?: boolean;
@@ -194,6 +330,12 @@ export interface WebhookInput {
   rotateSecret?: boolean;
 }
 
+/**
+ * @example
+ * ```ts
+ * const { webhook }: { webhook: Webhook } = await owner.getWebhook();
+ * ```
+ */
 export interface Webhook {
   id: string;
   url: string;
@@ -202,6 +344,12 @@ export interface Webhook {
   updatedAt: string;
 }
 
+/**
+ * @example
+ * ```ts
+ * const report: ReadinessReport = await client.healthReady(); // report.checks.database.ok
+ * ```
+ */
 export interface ReadinessReport {
   status: string;
   checks: Record<string, { ok: boolean; [detail: string]: unknown }>;
