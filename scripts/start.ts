@@ -37,8 +37,10 @@ export const RUN_FILE = 'run.json';
 let pgDir = '';
 
 let stopping: Promise<never> | null = null;
-function shutdown(reason: string, code: number): Promise<never> {
+function shutdown(reason: string, code: number, bySignal = false): Promise<never> {
   if (stopping !== null) {
+    // A second Ctrl-C means "now"; a second internal failure just joins the stop under way.
+    if (!bySignal) return stopping;
     log.warn('second stop request: killing every child now');
     supervisor.killAll();
     process.exit(code === 0 ? 130 : code);
@@ -62,7 +64,7 @@ function shutdown(reason: string, code: number): Promise<never> {
 }
 
 for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
-  process.on(signal, () => void shutdown(signal, 0));
+  process.on(signal, () => void shutdown(signal, 0, true));
 }
 supervisor.onUnexpectedExit = (child: Child, code, signal) => {
   log.error(`${child.spec.name} exited unexpectedly (code ${code}, signal ${signal})`);
