@@ -15,6 +15,20 @@ export interface DatabaseConfig {
   idleTimeoutMs?: number;
   /** `application_name` shown in pg_stat_activity (default "waiaas"). */
   applicationName?: string;
+  /**
+   * Called for every query that took at least `slowQueryMs` (default 200 ms), with the SQL
+   * (placeholders, never parameter values) and its duration: log it as a `db_query_slow` event.
+   */
+  onSlowQuery?: (event: SlowQueryEvent) => void;
+  slowQueryMs?: number;
+}
+
+/** A query slower than the configured threshold. */
+export interface SlowQueryEvent {
+  event: 'db_query_slow';
+  /** SQL text with `$n` placeholders; parameter values are deliberately left out. */
+  query: string;
+  durationMs: number;
 }
 
 export type { PrismaClient };
@@ -39,5 +53,15 @@ export function createPrismaClient(config: DatabaseConfig): PrismaClient {
     statement_timeout: config.statementTimeoutMs ?? 5_000,
     application_name: config.applicationName ?? 'waiaas',
   });
-  return new PrismaClient({ adapter });
+  if (!config.onSlowQuery) return new PrismaClient({ adapter });
+
+  const threshold = config.slowQueryMs ?? 200;
+  const onSlowQuery = config.onSlowQuery;
+  const client = new PrismaClient({ adapter, log: [{ emit: 'event', level: 'query' }] });
+  client.$on('query', (e) => {
+    const durationMs = Number(e.duration);
+    if (durationMs >= threshold) onSlowQuery({ event: 'db_query_slow', query: e.query, durationMs });
+  });
+  // The log option only changes which $on events type-check; the client is otherwise the same.
+  return client as unknown as PrismaClient;
 }

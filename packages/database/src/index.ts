@@ -5,7 +5,7 @@
  * repositories that own every query more than a one-liner (locking, spend accounting,
  * claiming work).
  */
-export { createPrismaClient, type DatabaseConfig, type PrismaClient } from './client.js';
+export { createPrismaClient, type DatabaseConfig, type PrismaClient, type SlowQueryEvent } from './client.js';
 export { isUniqueViolation, isCheckViolation, isForeignKeyViolation, isRetriableError, sqlState } from './errors.js';
 export { migrate, readMigrations, MigrationError, type MigrateOptions, type MigrateResult } from './migrator.js';
 export { Prisma } from './generated/prisma/client.js';

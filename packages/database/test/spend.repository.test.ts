@@ -126,6 +126,36 @@ describe('reserveTransfer under concurrency', () => {
   });
 });
 
+describe('connection use', () => {
+  it('lets a burst on one wallet hold one pooled connection, so other wallets are not starved', async () => {
+    const small = createPrismaClient({ url: db.url, poolSize: 2, connectionTimeoutMs: 60_000, statementTimeoutMs: 60_000 });
+    const repo = new SpendRepository(small, { maxWaitMs: 60_000, transactionTimeoutMs: 60_000 });
+    try {
+      const busy = await ownerWithWallet(prisma);
+      const quiet = await ownerWithWallet(prisma);
+      await setPolicy(prisma, busy.wallet.id, { perTxLimit: '1', dailyLimit: '100' });
+      await setPolicy(prisma, quiet.wallet.id, { perTxLimit: '1', dailyLimit: '100' });
+      const finished: string[] = [];
+      // A slow custody (think Turnkey): each signature takes 50 ms while the wallet lock is held.
+      const slowSign = () => new Promise<Awaited<ReturnType<typeof fakeSign>>>((r) => setTimeout(() => r(fakeSign()), 50));
+
+      const burst = Array.from({ length: 12 }, (_, i) =>
+        repo.reserveTransfer(request(busy.wallet.id), slowSign).then(() => finished.push(`busy-${i}`)),
+      );
+      await new Promise((r) => setTimeout(r, 20));
+      const other = repo.reserveTransfer(request(quiet.wallet.id), fakeSign).then(() => finished.push('quiet'));
+      await Promise.all([...burst, other]);
+
+      // Without the per-wallet queue, the burst's waiters hold both connections and the quiet
+      // wallet's request queues behind all of them.
+      expect(finished.indexOf('quiet')).toBeLessThan(finished.length - 4);
+      expect(await small.transaction.count({ where: { walletId: busy.wallet.id } })).toBe(12);
+    } finally {
+      await small.$disconnect();
+    }
+  });
+});
+
 describe('what counts against the limits', () => {
   it('stops counting spend from 24 h + 1 s ago in a rolling window, and counts exactly 24 h ago', async () => {
     const { wallet } = await ownerWithWallet(prisma);

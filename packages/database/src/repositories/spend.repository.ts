@@ -75,6 +75,29 @@ export interface SpendRepositoryOptions {
   maxWaitMs?: number;
 }
 
+/**
+ * Runs this process's work one at a time per key. Written here rather than taken from a
+ * library: async-mutex and p-limit give one lock or one queue, not a set keyed by wallet that
+ * drops each key when its queue drains; over a Map of promise tails it is a dozen lines.
+ */
+class KeyedSerializer {
+  private readonly tails = new Map<string, Promise<unknown>>();
+
+  run<T>(key: string, work: () => Promise<T>): Promise<T> {
+    const previous = this.tails.get(key) ?? Promise.resolve();
+    const result = previous.then(work, work);
+    const tail = result.then(
+      () => undefined,
+      () => undefined,
+    );
+    this.tails.set(key, tail);
+    void tail.then(() => {
+      if (this.tails.get(key) === tail) this.tails.delete(key);
+    });
+    return result;
+  }
+}
+
 /** Channel the confirmation worker LISTENs on; the payload is a transaction id. */
 export const PENDING_TRANSACTION_CHANNEL = 'waiaas_tx_pending';
 
@@ -114,6 +137,13 @@ interface SpendRow {
  */
 export class SpendRepository {
   private readonly txOptions: { timeout: number; maxWait: number };
+  /**
+   * Reservations for one wallet queue here before they take a pooled connection: waiting for a
+   * wallet's row lock then costs this process one connection, not one per request, so a burst
+   * on one wallet cannot starve every other wallet of connections. The row lock still does the
+   * real work across processes.
+   */
+  private readonly perWallet = new KeyedSerializer();
 
   constructor(
     private readonly prisma: PrismaClient,
@@ -131,8 +161,16 @@ export class SpendRepository {
    * unsigned `AWAITING_APPROVAL` row (which counts as spend until rejected); ALLOW → `sign` is
    * called and a `PENDING` row stored with the signed bytes, and the worker is notified on
    * commit. Throws `WALLET_NOT_FOUND` for an unknown wallet.
+   *
+   * `sign` runs while this transaction holds one of the client's pooled connections: it must
+   * not need another connection from the same pool (give custody its own pool), or a burst of
+   * reservations can exhaust the pool and wait on itself.
    */
   async reserveTransfer(request: TransferRequest, sign: SignTransfer): Promise<ReserveResult> {
+    return this.perWallet.run(request.walletId, () => this.reserveLocked(request, sign));
+  }
+
+  private async reserveLocked(request: TransferRequest, sign: SignTransfer): Promise<ReserveResult> {
     return this.prisma.$transaction(async (tx) => {
       const wallet = await lockWallet(tx, request.walletId);
       const { policy, version } = await loadPolicy(tx, request.walletId);
