@@ -62,6 +62,5 @@ export function createPrismaClient(config: DatabaseConfig): PrismaClient {
     const durationMs = Number(e.duration);
     if (durationMs >= threshold) onSlowQuery({ event: 'db_query_slow', query: e.query, durationMs });
   });
-  // The log option only changes which $on events type-check; the client is otherwise the same.
-  return client as unknown as PrismaClient;
+  return client;
 }
