@@ -29,7 +29,10 @@ export interface CreateAppOptions extends InfrastructureOverrides {
 export async function createApp(config: AppConfig, options: CreateAppOptions = {}): Promise<NestFastifyApplication> {
   const logger = options.logger ?? createLogger(config.log.level);
   const metrics = new MetricsService();
-  const infra = await createInfrastructure(config, metrics, options);
+  const infra = await createInfrastructure(config, metrics, {
+    ...options,
+    onSlowQuery: (event) => logger.warn(event, 'db_query_slow'),
+  });
   try {
     const adapter = new FastifyAdapter({
       loggerInstance: logger,

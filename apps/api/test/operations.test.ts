@@ -237,6 +237,8 @@ describe('logs', () => {
       SOLANA_RPC_URL: h.ledger.url,
       ADMIN_TOKEN: h.config.auth.adminToken,
       WALLET_MASTER_KEY: randomBytes(32).toString('hex'),
+      // Every query counts as slow here, so the slow-query log is checked for secrets too.
+      DATABASE_SLOW_QUERY_MS: '1',
       NODE_ENV: 'test',
     });
     const app = await createApp(config, { logger });
@@ -249,6 +251,7 @@ describe('logs', () => {
     await call(app, 'GET', '/v1/wallets', { token: 'waiaas_agent_bogus' });
     const text = lines.join('\n');
     expect(text).toContain('log-check');
+    expect(text).toContain('"event":"db_query_slow"');
     for (const secret of [owner.key, agent.key, h.config.auth.adminToken, hook.body.signingSecret as string]) {
       expect(text).not.toContain(secret);
     }

@@ -53,6 +53,8 @@ export interface AppConfig {
     statementTimeoutMs: number;
     /** DATABASE_CONNECTION_TIMEOUT_MS: wait for a pool connection (default 5000). */
     connectionTimeoutMs: number;
+    /** DATABASE_SLOW_QUERY_MS: queries at least this slow are logged as db_query_slow (default 200). */
+    slowQueryMs: number;
   };
   redis: {
     /** REDIS_URL: Redis connection string; unset → in-process cache (single instance only). */
@@ -223,6 +225,7 @@ export function loadConfig(env: Env): AppConfig {
       poolSize: int(env, 'DATABASE_POOL_SIZE', 10, 1, 500),
       statementTimeoutMs: int(env, 'DATABASE_STATEMENT_TIMEOUT_MS', 5_000, 100, 600_000),
       connectionTimeoutMs: int(env, 'DATABASE_CONNECTION_TIMEOUT_MS', 5_000, 100, 600_000),
+      slowQueryMs: int(env, 'DATABASE_SLOW_QUERY_MS', 200, 1, 600_000),
     },
     redis: {
       url: redisUrl === undefined ? null : url(env, 'REDIS_URL', ['redis:', 'rediss:'], redisUrl),

@@ -1,5 +1,5 @@
 import { type CacheBundle, createCache } from '@waiaas/cache';
-import { createPrismaClient, type PrismaClient } from '@waiaas/database';
+import { createPrismaClient, type PrismaClient, type SlowQueryEvent } from '@waiaas/database';
 import { type KeyCustody, LocalKeystoreCustody, TurnkeyCustody, createRpc } from '@waiaas/solana-signer';
 import type { Rpc, SolanaRpcApi } from '@solana/kit';
 import { type AppConfig, ConfigError } from '../config/app-config.js';
@@ -17,6 +17,8 @@ export interface Infrastructure {
 /** Parts a caller (a test, the zero-config launcher) may supply instead of the defaults. */
 export interface InfrastructureOverrides {
   custody?: KeyCustody;
+  /** Receives queries slower than DATABASE_SLOW_QUERY_MS (the app logs them as db_query_slow). */
+  onSlowQuery?: (event: SlowQueryEvent) => void;
 }
 
 /**
@@ -34,6 +36,8 @@ export async function createInfrastructure(
     statementTimeoutMs: config.database.statementTimeoutMs,
     connectionTimeoutMs: config.database.connectionTimeoutMs,
     applicationName: 'waiaas-api',
+    slowQueryMs: config.database.slowQueryMs,
+    ...(overrides.onSlowQuery ? { onSlowQuery: overrides.onSlowQuery } : {}),
   });
   try {
     await prisma.$queryRaw`SELECT 1`;
