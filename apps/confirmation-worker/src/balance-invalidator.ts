@@ -2,7 +2,15 @@ import { type Logger } from 'pino';
 import { CacheKeys } from '@waiaas/cache';
 import { type WorkerRepository } from '@waiaas/database';
 
-/** The part of `CacheService` the worker needs. */
+/**
+ * The part of `CacheService` the worker needs.
+ *
+ * @example
+ * ```ts
+ * const { cache } = await createCache({ redisUrl, prefix: 'waiaas:' });
+ * const balances: BalanceCache = cache;
+ * ```
+ */
 export interface BalanceCache {
   deleteMany(keys: readonly string[]): Promise<void>;
 }

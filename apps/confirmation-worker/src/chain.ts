@@ -7,10 +7,25 @@ import {
 } from '@solana/kit';
 import type { WorkerMetrics } from './metrics.js';
 
-/** `getSignatureStatuses` accepts at most this many signatures per call. */
+/**
+ * `getSignatureStatuses` accepts at most this many signatures per call.
+ *
+ * @example
+ * ```ts
+ * const calls = Math.ceil(signatures.length / MAX_SIGNATURES_PER_STATUS_CALL);
+ * ```
+ */
 export const MAX_SIGNATURES_PER_STATUS_CALL = 256;
 
-/** What the cluster knows about one signature. */
+/**
+ * What the cluster knows about one signature.
+ *
+ * @example
+ * ```ts
+ * const [status] = await chain.signatureStatuses([signature], true);
+ * if (status?.confirmationStatus === 'finalized' && status.err === null) done();
+ * ```
+ */
 export interface SignatureStatus {
   slot: bigint;
   /** The on-chain error, or null for success. */
@@ -18,7 +33,15 @@ export interface SignatureStatus {
   confirmationStatus: 'processed' | 'confirmed' | 'finalized' | null;
 }
 
-/** The slice of the Solana RPC the worker uses; the seam for its domain classes. */
+/**
+ * The slice of the Solana RPC the worker uses; the seam for its domain classes.
+ *
+ * @example
+ * ```ts
+ * const chain: Chain = new KitChain(createRpc({ url }), metrics);
+ * await chain.send(row.wireTransaction); // the stored bytes, as they are
+ * ```
+ */
 export interface Chain {
   /**
    * Sends signed wire bytes as they are (`skipPreflight`, `maxRetries: 0`: the worker is the

@@ -1,6 +1,14 @@
 import type { SignatureStatus } from './chain.js';
 
-/** What to do with one SUBMITTED transaction after a status check. */
+/**
+ * What to do with one SUBMITTED transaction after a status check.
+ *
+ * @example
+ * ```ts
+ * const verdict: Verdict = classify(input);
+ * if (verdict.kind === 'confirm') confirmAt(verdict.slot);
+ * ```
+ */
 export type Verdict =
   /** Landed without error and reached the commitment. */
   | { kind: 'confirm'; slot: bigint }
@@ -15,6 +23,15 @@ export type Verdict =
   /** Not seen, and every block it could land in is already finalized: confirm absence, then EXPIRED. */
   | { kind: 'expired' };
 
+/**
+ * Everything {@link classify} decides on.
+ *
+ * @example
+ * ```ts
+ * const input: ClassifyInput = { status, lastValidBlockHeight, lastSubmittedAt, finalizedBlockHeight,
+ *   commitment: 'confirmed', now: new Date(), rebroadcastIntervalMs: 2_000 };
+ * ```
+ */
 export interface ClassifyInput {
   status: SignatureStatus | null;
   lastValidBlockHeight: bigint;

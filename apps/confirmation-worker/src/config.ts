@@ -50,7 +50,15 @@ const schema = z.object({
   WORKER_ID: z.string().min(1).max(60).optional(),
 });
 
-/** The worker's configuration, grouped. */
+/**
+ * The worker's configuration, grouped.
+ *
+ * @example
+ * ```ts
+ * const config: WorkerConfig = loadConfig(process.env);
+ * const worker = await ConfirmationWorker.create({ config, logger });
+ * ```
+ */
 export interface WorkerConfig {
   workerId: string;
   database: { url: string; poolSize: number };

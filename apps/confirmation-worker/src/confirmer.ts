@@ -6,6 +6,12 @@ import type { ClaimObserver } from './claim-observer.js';
 import { classify } from './classify.js';
 import type { WorkerMetrics } from './metrics.js';
 
+/**
+ * @example
+ * ```ts
+ * const options: ConfirmerOptions = { batchSize: 256, commitment: 'confirmed', rebroadcastIntervalMs: 2_000 };
+ * ```
+ */
 export interface ConfirmerOptions {
   /** Rows per claim (getSignatureStatuses takes at most 256 signatures). */
   batchSize: number;
@@ -13,6 +19,14 @@ export interface ConfirmerOptions {
   rebroadcastIntervalMs: number;
 }
 
+/**
+ * What a {@link Confirmer} works with, given explicitly.
+ *
+ * @example
+ * ```ts
+ * const deps: ConfirmerDeps = { repository, chain, metrics, logger, balances: new BalanceInvalidator(cache, repository, logger) };
+ * ```
+ */
 export interface ConfirmerDeps {
   repository: WorkerRepository;
   chain: Chain;
@@ -23,7 +37,15 @@ export interface ConfirmerDeps {
   onOutbox?: () => void;
 }
 
-/** What one pass over the SUBMITTED transactions did. */
+/**
+ * What one pass over the SUBMITTED transactions did.
+ *
+ * @example
+ * ```ts
+ * const pass: ConfirmPass = await confirmer.runOnce();
+ * logger.info(pass, 'confirm_pass');
+ * ```
+ */
 export interface ConfirmPass {
   checked: number;
   confirmed: number;

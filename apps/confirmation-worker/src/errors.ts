@@ -1,6 +1,11 @@
 /**
  * The one coded error class of `@waiaas/confirmation-worker` (STYLE.md, Errors). Codes are
  * stable: operators alert on them and they are never renamed once shipped.
+ *
+ * @example
+ * ```ts
+ * const context: WorkerErrorContext['WORKER_CONFIG_INVALID'] = { variable: 'BATCH_SIZE', reason: 'too big' };
+ * ```
  */
 export interface WorkerErrorContext {
   /** An environment variable is missing or malformed; start-up stops. */
@@ -11,6 +16,14 @@ export interface WorkerErrorContext {
   WORKER_WEBHOOK_SIGNATURE_INVALID: { reason: 'MALFORMED' | 'TIMESTAMP_OUT_OF_TOLERANCE' | 'MISMATCH' };
 }
 
+/**
+ * The stable error codes.
+ *
+ * @example
+ * ```ts
+ * const code: WorkerErrorCode = 'WORKER_DATABASE_UNREACHABLE';
+ * ```
+ */
 export type WorkerErrorCode = keyof WorkerErrorContext;
 
 const MESSAGES: { [C in WorkerErrorCode]: (context: WorkerErrorContext[C]) => string } = {

@@ -1,6 +1,13 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 
-/** Transitions the worker makes; `reason` is the failure reason or `none`. */
+/**
+ * Transitions the worker makes; `reason` is the failure reason or `none`.
+ *
+ * @example
+ * ```ts
+ * metrics.transition({ from: 'SUBMITTED', to: 'FAILED', reason: 'EXPIRED' });
+ * ```
+ */
 export type Transition = { from: 'PENDING' | 'SUBMITTED'; to: 'SUBMITTED' | 'CONFIRMED' | 'FAILED'; reason?: string };
 
 /**

@@ -4,12 +4,26 @@ import type { Chain } from './chain.js';
 import type { ClaimObserver } from './claim-observer.js';
 import type { WorkerMetrics } from './metrics.js';
 
+/**
+ * @example
+ * ```ts
+ * const options: SubmitterOptions = { batchSize: 100, retryAfterMs: 2_000 };
+ * ```
+ */
 export interface SubmitterOptions {
   batchSize: number;
   /** A PENDING row whose send failed is not claimed again before this (ms). */
   retryAfterMs: number;
 }
 
+/**
+ * What a {@link Submitter} works with, given explicitly.
+ *
+ * @example
+ * ```ts
+ * const deps: SubmitterDeps = { repository: new WorkerRepository(prisma), chain, metrics, logger };
+ * ```
+ */
 export interface SubmitterDeps {
   repository: WorkerRepository;
   chain: Chain;

@@ -4,6 +4,14 @@ import { backoffDelayMs } from './backoff.js';
 import type { WorkerMetrics } from './metrics.js';
 import { WEBHOOK_SIGNATURE_HEADER, signWebhook } from './webhook-signature.js';
 
+/**
+ * Delivery settings (from WEBHOOK_* configuration).
+ *
+ * @example
+ * ```ts
+ * const options: WebhookDispatcherOptions = { batchSize: 20, maxAttempts: 8, backoffBaseMs: 1_000, backoffMaxMs: 3_600_000, timeoutMs: 5_000 };
+ * ```
+ */
 export interface WebhookDispatcherOptions {
   batchSize: number;
   maxAttempts: number;
@@ -12,7 +20,15 @@ export interface WebhookDispatcherOptions {
   timeoutMs: number;
 }
 
-/** The JSON body POSTed to an owner's endpoint. */
+/**
+ * The JSON body POSTed to an owner's endpoint.
+ *
+ * @example
+ * ```ts
+ * const event = JSON.parse(rawBody) as WebhookBody;
+ * if (event.type === 'transaction.confirmed') markPaid(event.data.transactionId);
+ * ```
+ */
 export interface WebhookBody {
   /** Event id (decimal string): the idempotency key for receivers (delivery is at-least-once). */
   id: string;

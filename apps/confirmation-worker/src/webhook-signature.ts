@@ -1,7 +1,14 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import { WorkerError } from './errors.js';
 
-/** Header carrying the signature: `t=<unix seconds>,v1=<hex HMAC-SHA256>`. */
+/**
+ * Header carrying the signature: `t=<unix seconds>,v1=<hex HMAC-SHA256>`.
+ *
+ * @example
+ * ```ts
+ * const header = req.headers[WEBHOOK_SIGNATURE_HEADER.toLowerCase()];
+ * ```
+ */
 export const WEBHOOK_SIGNATURE_HEADER = 'WAIaaS-Signature';
 
 /**

@@ -14,6 +14,12 @@ import { PendingListener } from './pending-listener.js';
 import { Submitter } from './submitter.js';
 import { WebhookDispatcher } from './webhook-dispatcher.js';
 
+/**
+ * @example
+ * ```ts
+ * const options: ConfirmationWorkerOptions = { config: loadConfig(process.env), logger: createLogger({ level: 'info', workerId: 'w1' }) };
+ * ```
+ */
 export interface ConfirmationWorkerOptions {
   config: WorkerConfig;
   logger: Logger;

@@ -10,7 +10,14 @@
 import type { PrismaClient } from '../generated/prisma/client.js';
 import type { TransactionClient } from '../transaction-client.js';
 
-/** A due delivery with its event and endpoint. The signing secret never leaves the worker. */
+/**
+ * A due delivery with its event and endpoint. The signing secret never leaves the worker.
+ *
+ * @example
+ * ```ts
+ * await deliveries.withClaimedDue(20, async (rows: ClaimedDelivery[]) => { for (const r of rows) await post(r.url, r.payload); });
+ * ```
+ */
 export interface ClaimedDelivery {
   id: string;
   /** Attempts made before this one. */
@@ -27,7 +34,16 @@ export interface ClaimedDelivery {
   signingSecret: string;
 }
 
-/** Recording attempts while a claim is held; all in the claim's transaction. */
+/**
+ * Recording attempts while a claim is held; all in the claim's transaction.
+ *
+ * @example
+ * ```ts
+ * await deliveries.withClaimedDue(20, async (rows, unit: DeliveryUnit) => {
+ *   for (const r of rows) await unit.recordFailure(r.id, { statusCode: 503, error: 'HTTP 503', nextAttemptAt: new Date(Date.now() + 1_000) });
+ * });
+ * ```
+ */
 export interface DeliveryUnit {
   /** PENDING → DELIVERED, counting the attempt. False when the row was not PENDING. */
   markDelivered(id: string, statusCode: number): Promise<boolean>;

@@ -16,7 +16,16 @@
 import { Prisma, type PrismaClient } from '../generated/prisma/client.js';
 import type { TransactionClient } from '../transaction-client.js';
 
-/** A signed transaction claimed by the worker, with what it needs to send, track and expire it. */
+/**
+ * A signed transaction claimed by the worker, with what it needs to send, track and expire it.
+ *
+ * @example
+ * ```ts
+ * await worker.withClaimedPending({ limit: 10, retryAfterMs: 2_000 }, async (rows: ClaimedTransaction[]) => {
+ *   for (const row of rows) await send(row.wireTransaction);
+ * });
+ * ```
+ */
 export interface ClaimedTransaction {
   id: string;
   status: 'PENDING' | 'SUBMITTED';
@@ -33,7 +42,14 @@ export interface ClaimedTransaction {
   createdAt: Date;
 }
 
-/** A row that reached the configured commitment. */
+/**
+ * A row that reached the configured commitment.
+ *
+ * @example
+ * ```ts
+ * await unit.markConfirmed([{ id, slot: 1234n, fee: 5000n } satisfies ConfirmedUpdate]);
+ * ```
+ */
 export interface ConfirmedUpdate {
   id: string;
   slot: bigint;
@@ -41,7 +57,14 @@ export interface ConfirmedUpdate {
   fee: bigint | null;
 }
 
-/** A row that ended FAILED; `reason` is a `FailureReason` the worker may set. */
+/**
+ * A row that ended FAILED; `reason` is a `FailureReason` the worker may set.
+ *
+ * @example
+ * ```ts
+ * await unit.markFailed([{ id, reason: 'EXPIRED', errorMsg: '{"lastValidBlockHeight":"150"}' } satisfies FailedUpdate]);
+ * ```
+ */
 export interface FailedUpdate {
   id: string;
   reason: 'EXPIRED' | 'ON_CHAIN_ERROR' | 'RPC_REJECTED';
@@ -52,7 +75,15 @@ export interface FailedUpdate {
   fee?: bigint | null;
 }
 
-/** What a transition statement did. */
+/**
+ * What a transition statement did.
+ *
+ * @example
+ * ```ts
+ * const result: TransitionResult = await unit.markSubmitted(ids);
+ * if (result.deliveries > 0) wakeWebhookLoop();
+ * ```
+ */
 export interface TransitionResult {
   /** Ids that actually moved (rows already moved by someone else are absent). */
   moved: { id: string; walletAddress: string; destination: string }[];
@@ -60,7 +91,14 @@ export interface TransitionResult {
   deliveries: number;
 }
 
-/** The transitions available while a claim is held; all run in the claim's transaction. */
+/**
+ * The transitions available while a claim is held; all run in the claim's transaction.
+ *
+ * @example
+ * ```ts
+ * await worker.withClaimedSubmitted({ limit: 256, afterId: null }, (rows, unit: ClaimUnit) => unit.recordAttempts(rows.map((r) => r.id)));
+ * ```
+ */
 export interface ClaimUnit {
   /** PENDING → SUBMITTED after a send attempt the RPC accepted; counts the attempt; emits `transaction.submitted`. */
   markSubmitted(ids: readonly string[]): Promise<TransitionResult>;
@@ -72,6 +110,12 @@ export interface ClaimUnit {
   markFailed(updates: readonly FailedUpdate[]): Promise<TransitionResult>;
 }
 
+/**
+ * @example
+ * ```ts
+ * const worker = new WorkerRepository(prisma, { transactionTimeoutMs: 60_000 } satisfies WorkerRepositoryOptions);
+ * ```
+ */
 export interface WorkerRepositoryOptions {
   /** Longest a claim may stay open, RPC calls included (default 60 s). */
   transactionTimeoutMs?: number;
