@@ -1,7 +1,9 @@
 import { type Logger } from 'pino';
 import { createCache, type CacheBundle } from '@waiaas/cache';
 import { WebhookDeliveryRepository, WorkerRepository, createPrismaClient, type PrismaClient } from '@waiaas/database';
-import { createRpc } from '@waiaas/solana-signer';
+// The RPC subpath only: the package root also loads the Turnkey SDK, seconds of start-up a
+// worker that never signs does not need (it matters when a crashed worker restarts).
+import { createRpc } from '@waiaas/solana-signer/rpc';
 import { BalanceInvalidator, type BalanceCache } from './balance-invalidator.js';
 import { KitChain, type Chain } from './chain.js';
 import type { ClaimObserver } from './claim-observer.js';
