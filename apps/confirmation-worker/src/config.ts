@@ -36,6 +36,10 @@ const schema = z.object({
   WEBHOOK_BACKOFF_MAX_MS: int(1, 86_400_000).default(3_600_000),
   /** Per-request webhook timeout (ms). */
   WEBHOOK_TIMEOUT_MS: int(100, 60_000).default(5_000),
+  /** How often retention runs (ms): expired idempotency records, old delivered webhooks. */
+  RETENTION_INTERVAL_MS: int(1_000, 86_400_000).default(3_600_000),
+  /** Delivered webhook deliveries are kept this many days. */
+  DELIVERY_RETENTION_DAYS: int(1, 3_650).default(30),
   /** Port of /metrics and /health; 0 picks a free one. */
   METRICS_PORT: int(0, 65_535).default(9464),
   /** Interface the metrics server listens on. */
@@ -69,6 +73,8 @@ export interface WorkerConfig {
   batchSize: number;
   rebroadcastIntervalMs: number;
   webhook: { maxAttempts: number; backoffBaseMs: number; backoffMaxMs: number; timeoutMs: number };
+  /** Retention of expired idempotency records and delivered webhook deliveries. */
+  retention: { intervalMs: number; deliveryDays: number };
   metrics: { port: number; host: string };
   shutdownTimeoutMs: number;
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
@@ -109,6 +115,7 @@ export function loadConfig(env: Record<string, string | undefined>, defaultWorke
       backoffMaxMs: e.WEBHOOK_BACKOFF_MAX_MS,
       timeoutMs: e.WEBHOOK_TIMEOUT_MS,
     },
+    retention: { intervalMs: e.RETENTION_INTERVAL_MS, deliveryDays: e.DELIVERY_RETENTION_DAYS },
     metrics: { port: e.METRICS_PORT, host: e.METRICS_HOST },
     shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
     logLevel: e.LOG_LEVEL,

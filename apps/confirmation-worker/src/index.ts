@@ -22,5 +22,6 @@ export { WorkerMetrics, type Transition } from './metrics.js';
 export { startMetricsServer } from './metrics-server.js';
 export { PendingListener } from './pending-listener.js';
 export { Loop } from './loop.js';
+export { Retention } from './retention.js';
 export { createLogger } from './logger.js';
 export type { ClaimObserver } from './claim-observer.js';

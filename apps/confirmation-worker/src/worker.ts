@@ -1,6 +1,6 @@
 import { type Logger } from 'pino';
 import { createCache, type CacheBundle } from '@waiaas/cache';
-import { WebhookDeliveryRepository, WorkerRepository, createPrismaClient, type PrismaClient } from '@waiaas/database';
+import { IdempotencyRepository, WebhookDeliveryRepository, WorkerRepository, createPrismaClient, type PrismaClient } from '@waiaas/database';
 // The RPC subpath only: the package root also loads the Turnkey SDK, seconds of start-up a
 // worker that never signs does not need (it matters when a crashed worker restarts).
 import { createRpc } from '@waiaas/solana-signer/rpc';
@@ -11,6 +11,7 @@ import type { WorkerConfig } from './config.js';
 import { Confirmer } from './confirmer.js';
 import { WorkerError } from './errors.js';
 import { Loop } from './loop.js';
+import { Retention } from './retention.js';
 import { WorkerMetrics } from './metrics.js';
 import { PendingListener } from './pending-listener.js';
 import { Submitter } from './submitter.js';
@@ -108,7 +109,20 @@ export class ConfirmationWorker {
       },
       logger,
     );
-    this.loops = [submitLoop, confirmLoop, webhookLoop];
+    const retention = new Retention(
+      { idempotency: new IdempotencyRepository(prisma), deliveries, logger },
+      { deliveryDays: config.retention.deliveryDays },
+    );
+    const retentionLoop = new Loop(
+      'retention',
+      config.retention.intervalMs,
+      async () => {
+        await retention.runOnce(new Date());
+        return false;
+      },
+      logger,
+    );
+    this.loops = [submitLoop, confirmLoop, webhookLoop, retentionLoop];
     this.listener = new PendingListener(config.database.url, () => submitLoop.wake(), logger, `waiaas-worker-listen:${config.workerId}`);
   }
 

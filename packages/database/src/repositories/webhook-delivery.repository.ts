@@ -113,6 +113,17 @@ export class WebhookDeliveryRepository {
     }, this.txOptions);
   }
 
+  /**
+   * Retention: deletes DELIVERED deliveries delivered before `before` (the events themselves
+   * stay: the audit log is append-only). Returns how many.
+   */
+  async deleteDeliveredBefore(before: Date, limit = 10_000): Promise<number> {
+    return this.prisma.$executeRaw`
+      DELETE FROM webhook_deliveries WHERE id IN (
+        SELECT id FROM webhook_deliveries
+        WHERE status = 'DELIVERED' AND delivered_at < ${before} LIMIT ${limit})`;
+  }
+
   /** The earliest `next_attempt_at` of a PENDING delivery, for scheduling the next wake-up. */
   async nextDueAt(): Promise<Date | null> {
     const rows = await this.prisma.$queryRaw<{ due: Date | null }[]>`
