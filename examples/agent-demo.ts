@@ -20,11 +20,19 @@ import { isWaiaasApiError, type Transaction, WaiaasClient } from '@waiaas/client
 
 const home = resolve(process.env.WAIAAS_HOME ?? join(import.meta.dirname, '..', '.waiaas'));
 
-async function fromStartState(): Promise<{ apiUrl?: string; rpcUrl?: string; adminToken?: string }> {
+async function fromStartState(): Promise<{
+  apiUrl?: string;
+  rpcUrl?: string;
+  adminToken?: string;
+}> {
   const read = (name: string) => readFile(join(home, name), 'utf8').catch(() => undefined);
   const run = await read('run.json');
   const parsed = run === undefined ? {} : (JSON.parse(run) as { apiUrl?: string; rpcUrl?: string });
-  return { apiUrl: parsed.apiUrl, rpcUrl: parsed.rpcUrl, adminToken: (await read('admin-token'))?.trim() };
+  return {
+    apiUrl: parsed.apiUrl,
+    rpcUrl: parsed.rpcUrl,
+    adminToken: (await read('admin-token'))?.trim(),
+  };
 }
 
 let stepNo = 0;
@@ -44,7 +52,10 @@ async function main(): Promise<void> {
   const apiUrl = process.env.WAIAAS_API_URL ?? saved.apiUrl ?? 'http://127.0.0.1:3000';
   const rpcUrl = process.env.SOLANA_RPC_URL ?? saved.rpcUrl ?? 'http://127.0.0.1:8899';
   const adminToken = process.env.ADMIN_TOKEN ?? saved.adminToken;
-  if (adminToken === undefined) throw new Error(`no ADMIN_TOKEN: set it, or start the stack with pnpm start (it saves one in ${home})`);
+  if (adminToken === undefined)
+    throw new Error(
+      `no ADMIN_TOKEN: set it, or start the stack with pnpm start (it saves one in ${home})`,
+    );
 
   const operator = new WaiaasClient({ baseUrl: apiUrl, apiKey: adminToken });
 
@@ -53,12 +64,18 @@ async function main(): Promise<void> {
   show(`ready: ${JSON.stringify(ready.checks)}`);
 
   step('Operator creates an owner');
-  const { owner, apiKey: ownerKey } = await operator.createOwner({ email: `demo-${Date.now().toString(36)}@example.com`, name: 'Agent demo' });
+  const { owner, apiKey: ownerKey } = await operator.createOwner({
+    email: `demo-${Date.now().toString(36)}@example.com`,
+    name: 'Agent demo',
+  });
   const asOwner = operator.withApiKey(ownerKey);
   show(`owner ${owner.id} (${owner.email}); owner key shown once: ${ownerKey.slice(0, 16)}…`);
 
   step('Owner creates an agent and a wallet, sets a policy and grants the agent');
-  const { agent, apiKey: agentKey } = await asOwner.createAgent({ name: 'demo-trader', description: 'examples/agent-demo.ts' });
+  const { agent, apiKey: agentKey } = await asOwner.createAgent({
+    name: 'demo-trader',
+    description: 'examples/agent-demo.ts',
+  });
   const asAgent = operator.withApiKey(agentKey);
   const { wallet } = await asOwner.createWallet({ label: 'agent-demo' });
   const { policy } = await asOwner.setPolicy(wallet.id, {
@@ -70,11 +87,15 @@ async function main(): Promise<void> {
   await asOwner.grantAgent(wallet.id, agent.id);
   show(`agent ${agent.id} (${agent.status})`);
   show(`wallet ${wallet.address} (${wallet.custody} custody)`);
-  show(`policy v${policy.version}: ≤ ${policy.perTxLimit} SOL a transfer, ${policy.dailyLimit} SOL a day, owner approval above ${policy.metadata?.approvalThreshold} SOL`);
+  show(
+    `policy v${policy.version}: ≤ ${policy.perTxLimit} SOL a transfer, ${policy.dailyLimit} SOL a day, owner approval above ${policy.metadata?.approvalThreshold} SOL`,
+  );
 
   step(`Fund the wallet: airdrop 5 SOL on ${rpcUrl}`);
   const rpc = createSolanaRpc(rpcUrl);
-  const airdrop = await rpc.requestAirdrop(address(wallet.address), lamports(5_000_000_000n), { commitment: 'confirmed' }).send();
+  const airdrop = await rpc
+    .requestAirdrop(address(wallet.address), lamports(5_000_000_000n), { commitment: 'confirmed' })
+    .send();
   const deadline = Date.now() + 60_000;
   for (;;) {
     const { value } = await rpc.getSignatureStatuses([airdrop]).send();
@@ -86,23 +107,46 @@ async function main(): Promise<void> {
   }
   const { balance } = await asAgent.getBalance(wallet.id);
   show(`balance seen by the agent: ${balance.sol} SOL`);
-  check(balance.lamports === '5000000000', `balance ${balance.lamports} lamports after a 5 SOL airdrop`);
+  check(
+    balance.lamports === '5000000000',
+    `balance ${balance.lamports} lamports after a 5 SOL airdrop`,
+  );
 
   const recipient = (await generateKeyPairSigner()).address;
 
   step(`Agent sends 0.1 SOL to ${recipient}`);
-  const first = await asAgent.createTransfer(wallet.id, { to: recipient, amount: '0.1', memo: 'agent-demo' });
-  show(`201 ${first.transaction.status}, signature ${first.transaction.signature}, Idempotency-Key ${first.idempotencyKey}`);
-  check(first.transaction.status === 'PENDING', `expected PENDING, got ${first.transaction.status}`);
-  const retry = await asAgent.createTransfer(wallet.id, { to: recipient, amount: '0.1', memo: 'agent-demo' }, { idempotencyKey: first.idempotencyKey });
-  show(`retried with the same Idempotency-Key: replayed=${retry.replayed}, same transaction=${retry.transaction.id === first.transaction.id}`);
-  check(retry.replayed && retry.transaction.id === first.transaction.id, 'an idempotent retry created a second transfer');
+  const first = await asAgent.createTransfer(wallet.id, {
+    to: recipient,
+    amount: '0.1',
+    memo: 'agent-demo',
+  });
+  show(
+    `201 ${first.transaction.status}, signature ${first.transaction.signature}, Idempotency-Key ${first.idempotencyKey}`,
+  );
+  check(
+    first.transaction.status === 'PENDING',
+    `expected PENDING, got ${first.transaction.status}`,
+  );
+  const retry = await asAgent.createTransfer(
+    wallet.id,
+    { to: recipient, amount: '0.1', memo: 'agent-demo' },
+    { idempotencyKey: first.idempotencyKey },
+  );
+  show(
+    `retried with the same Idempotency-Key: replayed=${retry.replayed}, same transaction=${retry.transaction.id === first.transaction.id}`,
+  );
+  check(
+    retry.replayed && retry.transaction.id === first.transaction.id,
+    'an idempotent retry created a second transfer',
+  );
   const confirmed = await waitConfirmed(asAgent, first.transaction);
   show(`CONFIRMED in slot ${confirmed.slot}, fee ${confirmed.fee} lamports`);
 
   step('Agent asks for 2 SOL: over the 1 SOL per-transfer limit');
   const dryRun = await asAgent.evaluateTransfer(wallet.id, { to: recipient, amount: '2' });
-  show(`dry run: ${dryRun.decision.outcome} ${dryRun.decision.reasons.map((r) => r.code).join(', ')}`);
+  show(
+    `dry run: ${dryRun.decision.outcome} ${dryRun.decision.reasons.map((r) => r.code).join(', ')}`,
+  );
   check(dryRun.decision.outcome === 'DENY', `dry run said ${dryRun.decision.outcome}`);
   try {
     await asAgent.createTransfer(wallet.id, { to: recipient, amount: '2' });
@@ -119,11 +163,19 @@ async function main(): Promise<void> {
 
   step('Agent sends 0.75 SOL: above the 0.5 SOL approval threshold');
   const big = await asAgent.createTransfer(wallet.id, { to: recipient, amount: '0.75' });
-  show(`201 ${big.transaction.status} (nothing signed yet: signature ${big.transaction.signature})`);
-  check(big.transaction.status === 'AWAITING_APPROVAL', `expected AWAITING_APPROVAL, got ${big.transaction.status}`);
+  show(
+    `201 ${big.transaction.status} (nothing signed yet: signature ${big.transaction.signature})`,
+  );
+  check(
+    big.transaction.status === 'AWAITING_APPROVAL',
+    `expected AWAITING_APPROVAL, got ${big.transaction.status}`,
+  );
   const waiting = await asOwner.listTransactions(wallet.id, { status: 'AWAITING_APPROVAL' });
   show(`owner sees ${waiting.transactions.length} transfer(s) awaiting approval`);
-  check(waiting.transactions.some((t) => t.id === big.transaction.id), 'the owner does not see the transfer awaiting approval');
+  check(
+    waiting.transactions.some((t) => t.id === big.transaction.id),
+    'the owner does not see the transfer awaiting approval',
+  );
   const { transaction: approved } = await asOwner.approveTransaction(big.transaction.id);
   show(`owner approves: ${approved.status}, signature ${approved.signature}`);
   check(approved.status === 'PENDING', `expected PENDING after approval, got ${approved.status}`);
@@ -132,9 +184,15 @@ async function main(): Promise<void> {
 
   step('Where things stand');
   const history = await asAgent.listTransactions(wallet.id);
-  for (const t of history.transactions) show(`${t.createdAt}  ${t.amount.padStart(5)} SOL → ${t.destination.slice(0, 8)}…  ${t.status}`);
+  for (const t of history.transactions)
+    show(
+      `${t.createdAt}  ${t.amount.padStart(5)} SOL → ${t.destination.slice(0, 8)}…  ${t.status}`,
+    );
   const statuses = history.transactions.map((t) => t.status).sort();
-  check(JSON.stringify(statuses) === JSON.stringify(['CONFIRMED', 'CONFIRMED']), `history ${statuses.join(', ')}`);
+  check(
+    JSON.stringify(statuses) === JSON.stringify(['CONFIRMED', 'CONFIRMED']),
+    `history ${statuses.join(', ')}`,
+  );
   const { value: received } = await rpc.getBalance(recipient, { commitment: 'confirmed' }).send();
   show(`recipient holds ${received} lamports on chain`);
   check(received === 850_000_000n, `recipient holds ${received} lamports, expected 850000000`);
@@ -142,8 +200,14 @@ async function main(): Promise<void> {
 }
 
 async function waitConfirmed(client: WaiaasClient, transaction: Transaction): Promise<Transaction> {
-  const done = await client.waitForTransaction(transaction.id, { timeoutMs: 90_000, intervalMs: 300 });
-  check(done.status === 'CONFIRMED', `transaction ${done.id} ended ${done.status} (${done.failureReason ?? ''} ${done.error ?? ''})`);
+  const done = await client.waitForTransaction(transaction.id, {
+    timeoutMs: 90_000,
+    intervalMs: 300,
+  });
+  check(
+    done.status === 'CONFIRMED',
+    `transaction ${done.id} ended ${done.status} (${done.failureReason ?? ''} ${done.error ?? ''})`,
+  );
   return done;
 }
 

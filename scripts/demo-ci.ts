@@ -20,7 +20,11 @@ import { WaiaasClient } from '@waiaas/client';
 import type { DemoCredentials } from './lib/demo-setup.js';
 
 const REPO = resolve(import.meta.dirname, '..');
-const NODE = [process.execPath, '--conditions=@waiaas/source', '--import=@swc-node/register/esm-register'];
+const NODE = [
+  process.execPath,
+  '--conditions=@waiaas/source',
+  '--import=@swc-node/register/esm-register',
+];
 
 function log(message: string): void {
   process.stdout.write(`\n[demo:ci] ${message}\n`);
@@ -74,7 +78,12 @@ class Stack {
 
   async start(): Promise<RunFile> {
     await rm(join(this.home, 'run.json'), { force: true });
-    const child = spawn(NODE[0]!, [...NODE.slice(1), join(REPO, 'scripts/start.ts')], { cwd: REPO, env: this.env, stdio: 'inherit', detached: true });
+    const child = spawn(NODE[0]!, [...NODE.slice(1), join(REPO, 'scripts/start.ts')], {
+      cwd: REPO,
+      env: this.env,
+      stdio: 'inherit',
+      detached: true,
+    });
     this.child = child;
     this.exit = once(child, 'exit') as Promise<[number | null, NodeJS.Signals | null]>;
     let exited = false;
@@ -101,9 +110,13 @@ class Stack {
     if (result === null) throw new Error('pnpm start did not exit within 90 s of SIGINT');
     this.child = null;
     const [code, signal] = result;
-    if (code !== 0) throw new Error(`pnpm start exited with code ${code} (signal ${signal}) after SIGINT`);
+    if (code !== 0)
+      throw new Error(`pnpm start exited with code ${code} (signal ${signal}) after SIGINT`);
     const left = Object.entries(run.children).filter(([, pid]) => alive(pid));
-    if (left.length > 0) throw new Error(`still running after stop: ${left.map(([n, p]) => `${n} (${p})`).join(', ')}`);
+    if (left.length > 0)
+      throw new Error(
+        `still running after stop: ${left.map(([n, p]) => `${n} (${p})`).join(', ')}`,
+      );
     const strays = await processesMentioning(this.home);
     if (strays.length > 0) throw new Error(`processes left behind:\n${strays.join('\n')}`);
   }
@@ -123,8 +136,24 @@ class Stack {
 async function main(): Promise<number> {
   const home = await mkdtemp(join(tmpdir(), 'waiaas-demo-ci-'));
   // The zero-configuration path: none of the variables that switch to real services.
-  const env: NodeJS.ProcessEnv = { ...process.env, WAIAAS_HOME: home, SWC_NODE_PROJECT: join(REPO, 'scripts/tsconfig.json') };
-  for (const name of ['DATABASE_URL', 'REDIS_URL', 'SOLANA_RPC_URL', 'ADMIN_TOKEN', 'WALLET_MASTER_KEY', 'KEYSTORE_MASTER_KEY', 'TURNKEY_ORGANIZATION_ID', 'TURNKEY_API_PUBLIC_KEY', 'TURNKEY_API_PRIVATE_KEY', 'TURNKEY_API_BASE_URL', 'NODE_ENV']) {
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    WAIAAS_HOME: home,
+    SWC_NODE_PROJECT: join(REPO, 'scripts/tsconfig.json'),
+  };
+  for (const name of [
+    'DATABASE_URL',
+    'REDIS_URL',
+    'SOLANA_RPC_URL',
+    'ADMIN_TOKEN',
+    'WALLET_MASTER_KEY',
+    'KEYSTORE_MASTER_KEY',
+    'TURNKEY_ORGANIZATION_ID',
+    'TURNKEY_API_PUBLIC_KEY',
+    'TURNKEY_API_PRIVATE_KEY',
+    'TURNKEY_API_BASE_URL',
+    'NODE_ENV',
+  ]) {
     delete env[name];
   }
   env.PORT = String(await freePort());
@@ -135,23 +164,34 @@ async function main(): Promise<number> {
   try {
     log(`first start (state in ${home})`);
     let run = await stack.start();
-    const credentials = JSON.parse(await readFile(join(home, 'demo-credentials.json'), 'utf8')) as DemoCredentials;
+    const credentials = JSON.parse(
+      await readFile(join(home, 'demo-credentials.json'), 'utf8'),
+    ) as DemoCredentials;
 
     log('the transfer the banner suggests, with the saved demo agent key');
     const response = await fetch(`${run.apiUrl}/v1/wallets/${credentials.wallet.id}/transfers`, {
       method: 'POST',
-      headers: { authorization: `Bearer ${credentials.agent.apiKey}`, 'idempotency-key': `ci-${Date.now()}`, 'content-type': 'application/json' },
+      headers: {
+        authorization: `Bearer ${credentials.agent.apiKey}`,
+        'idempotency-key': `ci-${Date.now()}`,
+        'content-type': 'application/json',
+      },
       body: JSON.stringify({ to: credentials.recipient, amount: '0.1' }),
     });
     const body = (await response.json()) as { transaction?: { id: string; status: string } };
-    if (response.status !== 201 || body.transaction?.status !== 'PENDING') throw new Error(`banner transfer: ${response.status} ${JSON.stringify(body)}`);
+    if (response.status !== 201 || body.transaction?.status !== 'PENDING')
+      throw new Error(`banner transfer: ${response.status} ${JSON.stringify(body)}`);
     const agent = new WaiaasClient({ baseUrl: run.apiUrl, apiKey: credentials.agent.apiKey });
     const done = await agent.waitForTransaction(body.transaction.id, { timeoutMs: 90_000 });
     if (done.status !== 'CONFIRMED') throw new Error(`banner transfer ended ${done.status}`);
     log('banner transfer CONFIRMED');
 
     log('examples/agent-demo.ts');
-    const demo = spawn(NODE[0]!, [...NODE.slice(1), join(REPO, 'examples/agent-demo.ts')], { cwd: REPO, env, stdio: 'inherit' });
+    const demo = spawn(NODE[0]!, [...NODE.slice(1), join(REPO, 'examples/agent-demo.ts')], {
+      cwd: REPO,
+      env,
+      stdio: 'inherit',
+    });
     const [demoCode] = (await once(demo, 'exit')) as [number | null];
     if (demoCode !== 0) throw new Error(`agent demo exited with code ${demoCode}`);
 
@@ -161,13 +201,23 @@ async function main(): Promise<number> {
 
     log('second start on the same state: the demo must be reused, not re-created');
     run = await stack.start();
-    const again = JSON.parse(await readFile(join(home, 'demo-credentials.json'), 'utf8')) as DemoCredentials;
-    if (again.agent.apiKey !== credentials.agent.apiKey || again.wallet.id !== credentials.wallet.id) throw new Error('the demo credentials were replaced on restart');
+    const again = JSON.parse(
+      await readFile(join(home, 'demo-credentials.json'), 'utf8'),
+    ) as DemoCredentials;
+    if (
+      again.agent.apiKey !== credentials.agent.apiKey ||
+      again.wallet.id !== credentials.wallet.id
+    )
+      throw new Error('the demo credentials were replaced on restart');
     const { wallet } = await agent.getWallet(credentials.wallet.id);
     const { balance } = await agent.getBalance(wallet.id);
-    if (BigInt(balance.lamports) < 2_000_000_000n) throw new Error(`demo wallet not re-funded on restart: ${balance.lamports} lamports`);
+    if (BigInt(balance.lamports) < 2_000_000_000n)
+      throw new Error(`demo wallet not re-funded on restart: ${balance.lamports} lamports`);
     const history = await agent.listTransactions(wallet.id, { status: 'CONFIRMED' });
-    if (!history.transactions.some((t) => t.id === done.id)) throw new Error('the first run’s transaction is gone: PostgreSQL data did not survive the restart');
+    if (!history.transactions.some((t) => t.id === done.id))
+      throw new Error(
+        'the first run’s transaction is gone: PostgreSQL data did not survive the restart',
+      );
     await stack.stop(run);
     log('smoke test passed');
     return 0;

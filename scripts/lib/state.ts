@@ -22,7 +22,10 @@ export class StateDir {
   }
 
   /** Reads a secret file, or creates it with `generate()` (mode 0600). `created` says which. */
-  async secret(name: string, generate: () => string): Promise<{ value: string; created: boolean; file: string }> {
+  async secret(
+    name: string,
+    generate: () => string,
+  ): Promise<{ value: string; created: boolean; file: string }> {
     const file = this.path(name);
     try {
       const value = (await readFile(file, 'utf8')).trim();

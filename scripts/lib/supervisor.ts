@@ -53,7 +53,8 @@ export class Supervisor {
   private readonly children: Child[] = [];
   private stopping = false;
   /** Called once when a long-running child exits while the supervisor is not stopping. */
-  onUnexpectedExit: (child: Child, code: number | null, signal: NodeJS.Signals | null) => void = () => undefined;
+  onUnexpectedExit: (child: Child, code: number | null, signal: NodeJS.Signals | null) => void =
+    () => undefined;
   /** Called after each child is spawned (the orchestrator records the pids). */
   onStart: (child: Child) => void = () => undefined;
 
@@ -66,7 +67,9 @@ export class Supervisor {
   start(spec: ChildSpec): Child {
     const proc = spawn(process.execPath, [...NODE_FLAGS, ...spec.args], {
       cwd: spec.cwd,
-      env: Object.fromEntries(Object.entries(spec.env).filter(([, v]) => v !== undefined)) as NodeJS.ProcessEnv,
+      env: Object.fromEntries(
+        Object.entries(spec.env).filter(([, v]) => v !== undefined),
+      ) as NodeJS.ProcessEnv,
       // A new process group (and session): terminal Ctrl-C reaches only the orchestrator,
       // which stops the children in order; kill(-pid) reaches the child's whole tree.
       detached: true,
@@ -76,7 +79,10 @@ export class Supervisor {
     const pid = proc.pid;
     this.log.pipe(spec.name, proc.stdout!, false);
     this.log.pipe(spec.name, proc.stderr!, true);
-    const exited = once(proc, 'exit').then(([code, signal]) => ({ code: code as number | null, signal: signal as NodeJS.Signals | null }));
+    const exited = once(proc, 'exit').then(([code, signal]) => ({
+      code: code as number | null,
+      signal: signal as NodeJS.Signals | null,
+    }));
     const ready = new Promise<void>((resolve, reject) => {
       if (spec.readyLine === undefined) {
         resolve();
@@ -88,7 +94,11 @@ export class Supervisor {
       };
       proc.stdout!.on('data', watch);
       proc.stderr!.on('data', watch);
-      void exited.then(({ code, signal }) => reject(new Error(`${spec.name} exited (code ${code}, signal ${signal}) before it was ready`)));
+      void exited.then(({ code, signal }) =>
+        reject(
+          new Error(`${spec.name} exited (code ${code}, signal ${signal}) before it was ready`),
+        ),
+      );
     });
     ready.catch(() => undefined);
     const child: Child = { spec, process: proc, pid, exited, ready };
@@ -130,7 +140,9 @@ export class Supervisor {
     const deadline = Date.now() + graceMs;
     while (groupAlive(child.pid)) {
       if (Date.now() >= deadline) {
-        this.log.warn(`${child.spec.name} did not stop within ${graceMs} ms: SIGKILL`, { pid: child.pid });
+        this.log.warn(`${child.spec.name} did not stop within ${graceMs} ms: SIGKILL`, {
+          pid: child.pid,
+        });
         signalGroup(child.pid, 'SIGKILL');
         await Promise.race([child.exited, sleep(2_000)]);
         // The kernel reaps the group's orphans itself once they are killed.

@@ -32,9 +32,20 @@ const prefix = `waiaas-bench:${randomBytes(4).toString('hex')}:`;
 const ADMIN = randomBytes(24).toString('hex');
 const RECIPIENT = 'Fg6PaFpoGXkYsidMpWTK6W2BeZ7FEfcYkg476zPFsLnS';
 
-type Row = { scenario: string; 'req/s': number; 'p50 ms': string; 'p99 ms': string; 'vs bare route': string };
+type Row = {
+  scenario: string;
+  'req/s': number;
+  'p50 ms': string;
+  'p99 ms': string;
+  'vs bare route': string;
+};
 
-async function run(label: string, total: number, concurrency: number, op: (i: number, worker: number) => Promise<Response>): Promise<Omit<Row, 'vs bare route'>> {
+async function run(
+  label: string,
+  total: number,
+  concurrency: number,
+  op: (i: number, worker: number) => Promise<Response>,
+): Promise<Omit<Row, 'vs bare route'>> {
   const latencies: number[] = [];
   let next = 0;
   const started = performance.now();
@@ -52,8 +63,14 @@ async function run(label: string, total: number, concurrency: number, op: (i: nu
   );
   const elapsed = (performance.now() - started) / 1000;
   latencies.sort((a, b) => a - b);
-  const pct = (p: number) => latencies[Math.min(latencies.length - 1, Math.floor((p / 100) * latencies.length))]!.toFixed(2);
-  return { scenario: label, 'req/s': Math.round(total / elapsed), 'p50 ms': pct(50), 'p99 ms': pct(99) };
+  const pct = (p: number) =>
+    latencies[Math.min(latencies.length - 1, Math.floor((p / 100) * latencies.length))]!.toFixed(2);
+  return {
+    scenario: label,
+    'req/s': Math.round(total / elapsed),
+    'p50 ms': pct(50),
+    'p99 ms': pct(99),
+  };
 }
 
 const admin = new pg.Client({ connectionString: base });
@@ -67,7 +84,9 @@ try {
   const config = loadConfig({
     DATABASE_URL: url,
     DATABASE_POOL_SIZE: String(CONCURRENCY + 4),
-    ...(process.env.REDIS_URL ? { REDIS_URL: process.env.REDIS_URL, REDIS_KEY_PREFIX: prefix } : {}),
+    ...(process.env.REDIS_URL
+      ? { REDIS_URL: process.env.REDIS_URL, REDIS_KEY_PREFIX: prefix }
+      : {}),
     SOLANA_RPC_URL: ledger.url,
     ADMIN_TOKEN: ADMIN,
     WALLET_MASTER_KEY: randomBytes(32).toString('hex'),
@@ -80,42 +99,103 @@ try {
   const bareUrl = await bare.listen({ port: 0, host: '127.0.0.1' });
 
   const post = (path: string, token: string, body: unknown, headers: Record<string, string> = {}) =>
-    fetch(apiUrl + path, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json', ...headers }, body: JSON.stringify(body) });
+    fetch(apiUrl + path, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json', ...headers },
+      body: JSON.stringify(body),
+    });
   const put = (path: string, token: string, body?: unknown) =>
-    fetch(apiUrl + path, { method: 'PUT', headers: { authorization: `Bearer ${token}`, ...(body ? { 'content-type': 'application/json' } : {}) }, ...(body ? { body: JSON.stringify(body) } : {}) });
-  const get = (path: string, token: string) => fetch(apiUrl + path, { headers: { authorization: `Bearer ${token}` } });
+    fetch(apiUrl + path, {
+      method: 'PUT',
+      headers: {
+        authorization: `Bearer ${token}`,
+        ...(body ? { 'content-type': 'application/json' } : {}),
+      },
+      ...(body ? { body: JSON.stringify(body) } : {}),
+    });
+  const get = (path: string, token: string) =>
+    fetch(apiUrl + path, { headers: { authorization: `Bearer ${token}` } });
 
-  const ownerKey = ((await (await post('/v1/owners', ADMIN, { email: 'bench@example.com' })).json()) as { apiKey: string }).apiKey;
-  const agent = (await (await post('/v1/agents', ownerKey, { name: 'bench' })).json()) as { agent: { id: string }; apiKey: string };
+  const ownerKey = (
+    (await (await post('/v1/owners', ADMIN, { email: 'bench@example.com' })).json()) as {
+      apiKey: string;
+    }
+  ).apiKey;
+  const agent = (await (await post('/v1/agents', ownerKey, { name: 'bench' })).json()) as {
+    agent: { id: string };
+    apiKey: string;
+  };
   const wallets: string[] = [];
   for (let i = 0; i < CONCURRENCY; i++) {
-    const w = (await (await post('/v1/wallets', ownerKey, {})).json()) as { wallet: { id: string; address: string } };
+    const w = (await (await post('/v1/wallets', ownerKey, {})).json()) as {
+      wallet: { id: string; address: string };
+    };
     await put(`/v1/wallets/${w.wallet.id}/agents/${agent.agent.id}`, ownerKey);
-    await put(`/v1/wallets/${w.wallet.id}/policy`, ownerKey, { perTxLimit: '1', dailyLimit: '1000000' });
+    await put(`/v1/wallets/${w.wallet.id}/policy`, ownerKey, {
+      perTxLimit: '1',
+      dailyLimit: '1000000',
+    });
     await ledger.airdrop(address(w.wallet.address), 10_000_000_000n);
     wallets.push(w.wallet.id);
   }
 
   const rows: Omit<Row, 'vs bare route'>[] = [];
   // Warm-up, then measure.
-  await run('warm-up', 200, CONCURRENCY, (i) => get(`/v1/wallets/${wallets[i % wallets.length]}/policy`, agent.apiKey));
-  rows.push(await run('bare Fastify route (ceiling)', N, CONCURRENCY, () => fetch(`${bareUrl}/ping`)));
-  rows.push(await run('GET /health/live', N, CONCURRENCY, () => fetch(`${apiUrl}/health/live`)));
-  rows.push(await run('GET /v1/wallets/:id/policy (agent, cache hit)', N, CONCURRENCY, (i) => get(`/v1/wallets/${wallets[i % wallets.length]}/policy`, agent.apiKey)));
-  rows.push(await run('GET /v1/wallets/:id/balance (agent, cache hit)', N, CONCURRENCY, (i) => get(`/v1/wallets/${wallets[i % wallets.length]}/balance`, agent.apiKey)));
+  await run('warm-up', 200, CONCURRENCY, (i) =>
+    get(`/v1/wallets/${wallets[i % wallets.length]}/policy`, agent.apiKey),
+  );
   rows.push(
-    await run(`POST /v1/wallets/:id/transfers (signed, ${CONCURRENCY} wallets)`, TRANSFERS, CONCURRENCY, (_i, worker) =>
-      post(`/v1/wallets/${wallets[worker]}/transfers`, agent.apiKey, { to: RECIPIENT, amount: '0.000001' }, { 'idempotency-key': randomUUID() }),
+    await run('bare Fastify route (ceiling)', N, CONCURRENCY, () => fetch(`${bareUrl}/ping`)),
+  );
+  rows.push(await run('GET /health/live', N, CONCURRENCY, () => fetch(`${apiUrl}/health/live`)));
+  rows.push(
+    await run('GET /v1/wallets/:id/policy (agent, cache hit)', N, CONCURRENCY, (i) =>
+      get(`/v1/wallets/${wallets[i % wallets.length]}/policy`, agent.apiKey),
     ),
   );
   rows.push(
-    await run('POST /v1/wallets/:id/transfers (one wallet: per-wallet lock)', Math.min(TRANSFERS, 200), CONCURRENCY, () =>
-      post(`/v1/wallets/${wallets[0]}/transfers`, agent.apiKey, { to: RECIPIENT, amount: '0.000001' }, { 'idempotency-key': randomUUID() }),
+    await run('GET /v1/wallets/:id/balance (agent, cache hit)', N, CONCURRENCY, (i) =>
+      get(`/v1/wallets/${wallets[i % wallets.length]}/balance`, agent.apiKey),
+    ),
+  );
+  rows.push(
+    await run(
+      `POST /v1/wallets/:id/transfers (signed, ${CONCURRENCY} wallets)`,
+      TRANSFERS,
+      CONCURRENCY,
+      (_i, worker) =>
+        post(
+          `/v1/wallets/${wallets[worker]}/transfers`,
+          agent.apiKey,
+          { to: RECIPIENT, amount: '0.000001' },
+          { 'idempotency-key': randomUUID() },
+        ),
+    ),
+  );
+  rows.push(
+    await run(
+      'POST /v1/wallets/:id/transfers (one wallet: per-wallet lock)',
+      Math.min(TRANSFERS, 200),
+      CONCURRENCY,
+      () =>
+        post(
+          `/v1/wallets/${wallets[0]}/transfers`,
+          agent.apiKey,
+          { to: RECIPIENT, amount: '0.000001' },
+          { 'idempotency-key': randomUUID() },
+        ),
     ),
   );
   const ceiling = rows[0]!['req/s'];
-  console.log(`\nWAIaaS API benchmark: concurrency ${CONCURRENCY}, cache ${process.env.REDIS_URL ? 'Redis' : 'in-process'}, local ledger, local keystore`);
-  console.table(rows.map((r): Row => ({ ...r, 'vs bare route': `${((r['req/s'] / ceiling) * 100).toFixed(1)}%` })));
+  console.log(
+    `\nWAIaaS API benchmark: concurrency ${CONCURRENCY}, cache ${process.env.REDIS_URL ? 'Redis' : 'in-process'}, local ledger, local keystore`,
+  );
+  console.table(
+    rows.map((r): Row => ({
+      ...r,
+      'vs bare route': `${((r['req/s'] / ceiling) * 100).toFixed(1)}%`,
+    })),
+  );
   await app.close();
 } finally {
   await bare.close();

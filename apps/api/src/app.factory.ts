@@ -26,7 +26,10 @@ export interface CreateAppOptions extends InfrastructureOverrides {
  * await app.listen({ port: 3000, host: '0.0.0.0' });
  * ```
  */
-export async function createApp(config: AppConfig, options: CreateAppOptions = {}): Promise<NestFastifyApplication> {
+export async function createApp(
+  config: AppConfig,
+  options: CreateAppOptions = {},
+): Promise<NestFastifyApplication> {
   const logger = options.logger ?? createLogger(config.log.level);
   const metrics = new MetricsService();
   const infra = await createInfrastructure(config, metrics, {
@@ -41,10 +44,14 @@ export async function createApp(config: AppConfig, options: CreateAppOptions = {
       genReqId,
       requestIdHeader: false,
     });
-    const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(config, infra, metrics), adapter, {
-      logger: new PinoNestLogger(logger),
-      abortOnError: false,
-    });
+    const app = await NestFactory.create<NestFastifyApplication>(
+      AppModule.forRoot(config, infra, metrics),
+      adapter,
+      {
+        logger: new PinoNestLogger(logger),
+        abortOnError: false,
+      },
+    );
     const fastify = app.getHttpAdapter().getInstance();
     registerHttpHooks(fastify, metrics);
     fastify.addHook('onClose', async () => {
@@ -59,7 +66,11 @@ export async function createApp(config: AppConfig, options: CreateAppOptions = {
           'Wallet-as-a-Service for AI agents on Solana. Errors are RFC 9457 application/problem+json with a stable `code`.',
         )
         .setVersion('1')
-        .addBearerAuth({ type: 'http', scheme: 'bearer', description: 'ADMIN_TOKEN, an owner key or an agent key' })
+        .addBearerAuth({
+          type: 'http',
+          scheme: 'bearer',
+          description: 'ADMIN_TOKEN, an owner key or an agent key',
+        })
         .build(),
     );
     SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs/json' });

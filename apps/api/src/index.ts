@@ -7,5 +7,10 @@
  */
 export { createApp, type CreateAppOptions } from './app.factory.js';
 export { AppModule } from './app.module.js';
-export { loadConfig, ConfigError, type AppConfig, type CustodyConfig } from './config/app-config.js';
+export {
+  loadConfig,
+  ConfigError,
+  type AppConfig,
+  type CustodyConfig,
+} from './config/app-config.js';
 export { ApiError, isApiError, API_ERRORS, type ApiErrorCode } from './common/api-error.js';

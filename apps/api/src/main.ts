@@ -18,6 +18,8 @@ async function main(): Promise<void> {
 }
 
 main().catch((e: unknown) => {
-  process.stderr.write(`waiaas-api failed to start: ${e instanceof Error ? e.message : String(e)}\n`);
+  process.stderr.write(
+    `waiaas-api failed to start: ${e instanceof Error ? e.message : String(e)}\n`,
+  );
   process.exit(1);
 });

@@ -3,7 +3,17 @@
 // 403 that would leak existence). Dead or suspended keys are refused everywhere.
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { ADMIN_TOKEN, call, createAgent, createOwner, createWallet, expectProblem, grant, type Harness, startHarness } from './harness.js';
+import {
+  ADMIN_TOKEN,
+  call,
+  createAgent,
+  createOwner,
+  createWallet,
+  expectProblem,
+  grant,
+  type Harness,
+  startHarness,
+} from './harness.js';
 
 const RECIPIENT = 'Fg6PaFpoGXkYsidMpWTK6W2BeZ7FEfcYkg476zPFsLnS';
 
@@ -39,7 +49,8 @@ async function awaitingApproval(): Promise<string> {
     body: { to: RECIPIENT, amount: '0.01' },
     headers: { 'idempotency-key': randomBytes(8).toString('hex') },
   });
-  if (r.status !== 201 || r.body.transaction.status !== 'AWAITING_APPROVAL') throw new Error(JSON.stringify(r.body));
+  if (r.status !== 201 || r.body.transaction.status !== 'AWAITING_APPROVAL')
+    throw new Error(JSON.stringify(r.body));
   return r.body.transaction.id as string;
 }
 
@@ -59,16 +70,47 @@ beforeAll(async () => {
     await grant(h.app, owner.key, wallet.id, a.id);
     await grant(h.app, owner.key, approvalWallet.id, a.id);
   }
-  await call(h.app, 'PUT', `/v1/wallets/${wallet.id}/policy`, { token: owner.key, body: { perTxLimit: '1', dailyLimit: '1000' } });
-  await call(h.app, 'PUT', `/v1/wallets/${approvalWallet.id}/policy`, { token: owner.key, body: { perTxLimit: '1', dailyLimit: '1000', requiresApproval: true } });
-  await call(h.app, 'PUT', '/v1/webhook', { token: other.key, body: { url: 'https://other.example.com/hook' } });
-  await call(h.app, 'PUT', '/v1/webhook', { token: owner.key, body: { url: 'https://owner.example.com/hook' } });
+  await call(h.app, 'PUT', `/v1/wallets/${wallet.id}/policy`, {
+    token: owner.key,
+    body: { perTxLimit: '1', dailyLimit: '1000' },
+  });
+  await call(h.app, 'PUT', `/v1/wallets/${approvalWallet.id}/policy`, {
+    token: owner.key,
+    body: { perTxLimit: '1', dailyLimit: '1000', requiresApproval: true },
+  });
+  await call(h.app, 'PUT', '/v1/webhook', {
+    token: other.key,
+    body: { url: 'https://other.example.com/hook' },
+  });
+  await call(h.app, 'PUT', '/v1/webhook', {
+    token: owner.key,
+    body: { url: 'https://owner.example.com/hook' },
+  });
   // Each refused agent makes one successful call first, so its metadata is cached: the
   // refusal must come from invalidation, not from a cold cache.
-  for (const a of [suspended, revoked, rotated]) expect((await call(h.app, 'GET', `/v1/wallets/${wallet.id}`, { token: a.key })).status).toBe(200);
-  expect((await call(h.app, 'PATCH', `/v1/agents/${suspended.id}`, { token: owner.key, body: { status: 'SUSPENDED' } })).status).toBe(200);
-  expect((await call(h.app, 'PATCH', `/v1/agents/${revoked.id}`, { token: owner.key, body: { status: 'REVOKED' } })).status).toBe(200);
-  expect((await call(h.app, 'POST', `/v1/agents/${rotated.id}/rotate-key`, { token: owner.key })).status).toBe(200);
+  for (const a of [suspended, revoked, rotated])
+    expect((await call(h.app, 'GET', `/v1/wallets/${wallet.id}`, { token: a.key })).status).toBe(
+      200,
+    );
+  expect(
+    (
+      await call(h.app, 'PATCH', `/v1/agents/${suspended.id}`, {
+        token: owner.key,
+        body: { status: 'SUSPENDED' },
+      })
+    ).status,
+  ).toBe(200);
+  expect(
+    (
+      await call(h.app, 'PATCH', `/v1/agents/${revoked.id}`, {
+        token: owner.key,
+        body: { status: 'REVOKED' },
+      })
+    ).status,
+  ).toBe(200);
+  expect(
+    (await call(h.app, 'POST', `/v1/agents/${rotated.id}/rotate-key`, { token: owner.key })).status,
+  ).toBe(200);
 
   w = {
     keys: {
@@ -98,57 +140,156 @@ afterAll(async () => {
 });
 
 const ENDPOINTS: Endpoint[] = [
-  { name: 'create owner', method: 'POST', path: () => '/v1/owners', body: () => ({ email: `${randomBytes(4).toString('hex')}@example.com` }),
-    expect: { operator: 201, owner: 403, otherOwner: 403, grantedAgent: 403, ungrantedAgent: 403 } },
-  { name: 'create agent', method: 'POST', path: () => '/v1/agents', body: () => ({ name: 'x' }),
-    expect: { operator: 403, owner: 201, otherOwner: 201, grantedAgent: 403, ungrantedAgent: 403 } },
-  { name: 'list agents', method: 'GET', path: () => '/v1/agents',
-    expect: { operator: 403, owner: 200, otherOwner: 200, grantedAgent: 403, ungrantedAgent: 403 } },
-  { name: 'read agent', method: 'GET', path: (x) => `/v1/agents/${x.spareAgentId}`,
-    expect: { operator: 403, owner: 200, otherOwner: 404, grantedAgent: 403, ungrantedAgent: 403 } },
-  { name: 'rename agent', method: 'PATCH', path: (x) => `/v1/agents/${x.spareAgentId}`, body: () => ({ name: 'renamed' }),
-    expect: { operator: 403, owner: 200, otherOwner: 404, grantedAgent: 403, ungrantedAgent: 403 } },
-  { name: 'rotate agent key', method: 'POST', path: (x) => `/v1/agents/${x.spareAgentId}/rotate-key`,
-    expect: { operator: 403, owner: 200, otherOwner: 404, grantedAgent: 403, ungrantedAgent: 403 } },
-  { name: 'create wallet', method: 'POST', path: () => '/v1/wallets', body: () => ({}),
-    expect: { operator: 403, owner: 201, otherOwner: 201, grantedAgent: 403, ungrantedAgent: 403 } },
-  { name: 'grant agent', method: 'PUT', path: (x) => `/v1/wallets/${x.walletId}/agents/${x.spareAgentId}`,
-    expect: { operator: 403, owner: 200, otherOwner: 404, grantedAgent: 403, ungrantedAgent: 403 } },
-  { name: 'revoke agent', method: 'DELETE',
+  {
+    name: 'create owner',
+    method: 'POST',
+    path: () => '/v1/owners',
+    body: () => ({ email: `${randomBytes(4).toString('hex')}@example.com` }),
+    expect: { operator: 201, owner: 403, otherOwner: 403, grantedAgent: 403, ungrantedAgent: 403 },
+  },
+  {
+    name: 'create agent',
+    method: 'POST',
+    path: () => '/v1/agents',
+    body: () => ({ name: 'x' }),
+    expect: { operator: 403, owner: 201, otherOwner: 201, grantedAgent: 403, ungrantedAgent: 403 },
+  },
+  {
+    name: 'list agents',
+    method: 'GET',
+    path: () => '/v1/agents',
+    expect: { operator: 403, owner: 200, otherOwner: 200, grantedAgent: 403, ungrantedAgent: 403 },
+  },
+  {
+    name: 'read agent',
+    method: 'GET',
+    path: (x) => `/v1/agents/${x.spareAgentId}`,
+    expect: { operator: 403, owner: 200, otherOwner: 404, grantedAgent: 403, ungrantedAgent: 403 },
+  },
+  {
+    name: 'rename agent',
+    method: 'PATCH',
+    path: (x) => `/v1/agents/${x.spareAgentId}`,
+    body: () => ({ name: 'renamed' }),
+    expect: { operator: 403, owner: 200, otherOwner: 404, grantedAgent: 403, ungrantedAgent: 403 },
+  },
+  {
+    name: 'rotate agent key',
+    method: 'POST',
+    path: (x) => `/v1/agents/${x.spareAgentId}/rotate-key`,
+    expect: { operator: 403, owner: 200, otherOwner: 404, grantedAgent: 403, ungrantedAgent: 403 },
+  },
+  {
+    name: 'create wallet',
+    method: 'POST',
+    path: () => '/v1/wallets',
+    body: () => ({}),
+    expect: { operator: 403, owner: 201, otherOwner: 201, grantedAgent: 403, ungrantedAgent: 403 },
+  },
+  {
+    name: 'grant agent',
+    method: 'PUT',
+    path: (x) => `/v1/wallets/${x.walletId}/agents/${x.spareAgentId}`,
+    expect: { operator: 403, owner: 200, otherOwner: 404, grantedAgent: 403, ungrantedAgent: 403 },
+  },
+  {
+    name: 'revoke agent',
+    method: 'DELETE',
     path: async (x) => {
       await grant(h.app, x.ownerKey, x.walletId, x.spareAgentId);
       return `/v1/wallets/${x.walletId}/agents/${x.spareAgentId}`;
     },
-    expect: { operator: 403, owner: 204, otherOwner: 404, grantedAgent: 403, ungrantedAgent: 403 } },
-  { name: 'list wallets', method: 'GET', path: () => '/v1/wallets',
-    expect: { operator: 403, owner: 200, otherOwner: 200, grantedAgent: 200, ungrantedAgent: 200 } },
-  { name: 'read wallet', method: 'GET', path: (x) => `/v1/wallets/${x.walletId}`,
-    expect: { operator: 403, owner: 200, otherOwner: 404, grantedAgent: 200, ungrantedAgent: 404 } },
-  { name: 'set policy', method: 'PUT', path: (x) => `/v1/wallets/${x.walletId}/policy`, body: () => ({ perTxLimit: '1', dailyLimit: '1000' }),
-    expect: { operator: 403, owner: 200, otherOwner: 404, grantedAgent: 403, ungrantedAgent: 403 } },
-  { name: 'read policy', method: 'GET', path: (x) => `/v1/wallets/${x.walletId}/policy`,
-    expect: { operator: 403, owner: 200, otherOwner: 404, grantedAgent: 200, ungrantedAgent: 404 } },
-  { name: 'balance', method: 'GET', path: (x) => `/v1/wallets/${x.walletId}/balance`,
-    expect: { operator: 403, owner: 200, otherOwner: 404, grantedAgent: 200, ungrantedAgent: 404 } },
-  { name: 'transfer', method: 'POST', path: (x) => `/v1/wallets/${x.walletId}/transfers`, body: () => ({ to: RECIPIENT, amount: '0.001' }),
+    expect: { operator: 403, owner: 204, otherOwner: 404, grantedAgent: 403, ungrantedAgent: 403 },
+  },
+  {
+    name: 'list wallets',
+    method: 'GET',
+    path: () => '/v1/wallets',
+    expect: { operator: 403, owner: 200, otherOwner: 200, grantedAgent: 200, ungrantedAgent: 200 },
+  },
+  {
+    name: 'read wallet',
+    method: 'GET',
+    path: (x) => `/v1/wallets/${x.walletId}`,
+    expect: { operator: 403, owner: 200, otherOwner: 404, grantedAgent: 200, ungrantedAgent: 404 },
+  },
+  {
+    name: 'set policy',
+    method: 'PUT',
+    path: (x) => `/v1/wallets/${x.walletId}/policy`,
+    body: () => ({ perTxLimit: '1', dailyLimit: '1000' }),
+    expect: { operator: 403, owner: 200, otherOwner: 404, grantedAgent: 403, ungrantedAgent: 403 },
+  },
+  {
+    name: 'read policy',
+    method: 'GET',
+    path: (x) => `/v1/wallets/${x.walletId}/policy`,
+    expect: { operator: 403, owner: 200, otherOwner: 404, grantedAgent: 200, ungrantedAgent: 404 },
+  },
+  {
+    name: 'balance',
+    method: 'GET',
+    path: (x) => `/v1/wallets/${x.walletId}/balance`,
+    expect: { operator: 403, owner: 200, otherOwner: 404, grantedAgent: 200, ungrantedAgent: 404 },
+  },
+  {
+    name: 'transfer',
+    method: 'POST',
+    path: (x) => `/v1/wallets/${x.walletId}/transfers`,
+    body: () => ({ to: RECIPIENT, amount: '0.001' }),
     headers: () => ({ 'idempotency-key': randomBytes(8).toString('hex') }),
-    expect: { operator: 403, owner: 403, otherOwner: 403, grantedAgent: 201, ungrantedAgent: 404 } },
-  { name: 'evaluate', method: 'POST', path: (x) => `/v1/wallets/${x.walletId}/transfers/evaluate`, body: () => ({ to: RECIPIENT, amount: '0.001' }),
-    expect: { operator: 403, owner: 200, otherOwner: 404, grantedAgent: 200, ungrantedAgent: 404 } },
-  { name: 'read transaction', method: 'GET', path: (x) => `/v1/transactions/${x.transactionId}`,
-    expect: { operator: 403, owner: 200, otherOwner: 404, grantedAgent: 200, ungrantedAgent: 404 } },
-  { name: 'list transactions', method: 'GET', path: (x) => `/v1/wallets/${x.walletId}/transactions`,
-    expect: { operator: 403, owner: 200, otherOwner: 404, grantedAgent: 200, ungrantedAgent: 404 } },
-  { name: 'approve', method: 'POST', path: async () => `/v1/transactions/${await awaitingApproval()}/approve`,
-    expect: { operator: 403, owner: 200, otherOwner: 404, grantedAgent: 403, ungrantedAgent: 403 } },
-  { name: 'reject', method: 'POST', path: async () => `/v1/transactions/${await awaitingApproval()}/reject`,
-    expect: { operator: 403, owner: 200, otherOwner: 404, grantedAgent: 403, ungrantedAgent: 403 } },
-  { name: 'set webhook', method: 'PUT', path: () => '/v1/webhook', body: () => ({ url: 'https://example.com/h' }),
-    expect: { operator: 403, owner: 200, otherOwner: 200, grantedAgent: 403, ungrantedAgent: 403 } },
-  { name: 'read webhook', method: 'GET', path: () => '/v1/webhook',
-    expect: { operator: 403, owner: 200, otherOwner: 200, grantedAgent: 403, ungrantedAgent: 403 } },
-  { name: 'database health', method: 'GET', path: () => '/v1/admin/db/health',
-    expect: { operator: 200, owner: 403, otherOwner: 403, grantedAgent: 403, ungrantedAgent: 403 } },
+    expect: { operator: 403, owner: 403, otherOwner: 403, grantedAgent: 201, ungrantedAgent: 404 },
+  },
+  {
+    name: 'evaluate',
+    method: 'POST',
+    path: (x) => `/v1/wallets/${x.walletId}/transfers/evaluate`,
+    body: () => ({ to: RECIPIENT, amount: '0.001' }),
+    expect: { operator: 403, owner: 200, otherOwner: 404, grantedAgent: 200, ungrantedAgent: 404 },
+  },
+  {
+    name: 'read transaction',
+    method: 'GET',
+    path: (x) => `/v1/transactions/${x.transactionId}`,
+    expect: { operator: 403, owner: 200, otherOwner: 404, grantedAgent: 200, ungrantedAgent: 404 },
+  },
+  {
+    name: 'list transactions',
+    method: 'GET',
+    path: (x) => `/v1/wallets/${x.walletId}/transactions`,
+    expect: { operator: 403, owner: 200, otherOwner: 404, grantedAgent: 200, ungrantedAgent: 404 },
+  },
+  {
+    name: 'approve',
+    method: 'POST',
+    path: async () => `/v1/transactions/${await awaitingApproval()}/approve`,
+    expect: { operator: 403, owner: 200, otherOwner: 404, grantedAgent: 403, ungrantedAgent: 403 },
+  },
+  {
+    name: 'reject',
+    method: 'POST',
+    path: async () => `/v1/transactions/${await awaitingApproval()}/reject`,
+    expect: { operator: 403, owner: 200, otherOwner: 404, grantedAgent: 403, ungrantedAgent: 403 },
+  },
+  {
+    name: 'set webhook',
+    method: 'PUT',
+    path: () => '/v1/webhook',
+    body: () => ({ url: 'https://example.com/h' }),
+    expect: { operator: 403, owner: 200, otherOwner: 200, grantedAgent: 403, ungrantedAgent: 403 },
+  },
+  {
+    name: 'read webhook',
+    method: 'GET',
+    path: () => '/v1/webhook',
+    expect: { operator: 403, owner: 200, otherOwner: 200, grantedAgent: 403, ungrantedAgent: 403 },
+  },
+  {
+    name: 'database health',
+    method: 'GET',
+    path: () => '/v1/admin/db/health',
+    expect: { operator: 200, owner: 403, otherOwner: 403, grantedAgent: 403, ungrantedAgent: 403 },
+  },
 ];
 
 const REFUSED: Record<Refused, [number, string]> = {
@@ -172,7 +313,11 @@ describe.each(ENDPOINTS)('$method $name', (endpoint) => {
     });
     const expected = endpoint.expect[caller];
     if (expected >= 400) expectProblem(r, expected, CODE_FOR[expected]!);
-    else expect({ status: r.status, body: r.body }).toEqual({ status: expected, body: expect.anything() });
+    else
+      expect({ status: r.status, body: r.body }).toEqual({
+        status: expected,
+        body: expect.anything(),
+      });
   });
 
   it.each(Object.keys(REFUSED) as Refused[])('refuses %s', async (caller) => {
@@ -190,19 +335,31 @@ describe.each(ENDPOINTS)('$method $name', (endpoint) => {
 describe('what the callers see', () => {
   it('an agent lists only wallets granted to it; an owner only its own', async () => {
     const agentList = await call(h.app, 'GET', '/v1/wallets', { token: w.keys.grantedAgent });
-    expect((agentList.body.wallets as { id: string }[]).map((x) => x.id).sort()).toEqual([w.walletId, w.approvalWalletId].sort());
-    expect((await call(h.app, 'GET', '/v1/wallets', { token: w.keys.ungrantedAgent })).body.wallets).toEqual([]);
+    expect((agentList.body.wallets as { id: string }[]).map((x) => x.id).sort()).toEqual(
+      [w.walletId, w.approvalWalletId].sort(),
+    );
+    expect(
+      (await call(h.app, 'GET', '/v1/wallets', { token: w.keys.ungrantedAgent })).body.wallets,
+    ).toEqual([]);
     const otherList = await call(h.app, 'GET', '/v1/wallets', { token: w.keys.otherOwner });
     expect((otherList.body.wallets as { id: string }[]).map((x) => x.id)).not.toContain(w.walletId);
   });
 
   it('the webhook secret is shown once and never read back', async () => {
-    const first = await call(h.app, 'PUT', '/v1/webhook', { token: w.keys.otherOwner, body: { url: 'https://x.example.com/h', rotateSecret: true } });
+    const first = await call(h.app, 'PUT', '/v1/webhook', {
+      token: w.keys.otherOwner,
+      body: { url: 'https://x.example.com/h', rotateSecret: true },
+    });
     expect(first.body.signingSecret).toMatch(/^whsec_/);
-    const again = await call(h.app, 'PUT', '/v1/webhook', { token: w.keys.otherOwner, body: { url: 'https://y.example.com/h' } });
+    const again = await call(h.app, 'PUT', '/v1/webhook', {
+      token: w.keys.otherOwner,
+      body: { url: 'https://y.example.com/h' },
+    });
     expect(again.body.signingSecret).toBeUndefined();
     const read = await call(h.app, 'GET', '/v1/webhook', { token: w.keys.otherOwner });
-    expect(read.body).toEqual({ webhook: expect.objectContaining({ url: 'https://y.example.com/h', enabled: true }) });
+    expect(read.body).toEqual({
+      webhook: expect.objectContaining({ url: 'https://y.example.com/h', enabled: true }),
+    });
     expect(JSON.stringify(read.body)).not.toContain('whsec_');
   });
 });

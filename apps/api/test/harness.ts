@@ -2,7 +2,12 @@ import { randomBytes } from 'node:crypto';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { createPrismaClient, type PrismaClient } from '@waiaas/database';
 import { type LocalLedger, startLocalLedger } from '@waiaas/local-ledger';
-import { createTestDatabase, createTestRedis, type TestDatabase, type TestRedis } from '@waiaas/testing';
+import {
+  createTestDatabase,
+  createTestRedis,
+  type TestDatabase,
+  type TestRedis,
+} from '@waiaas/testing';
 import type { KeyCustody } from '@waiaas/solana-signer';
 import { pino } from 'pino';
 import { createApp } from '../src/app.factory.js';
@@ -29,7 +34,10 @@ export interface HarnessOptions {
 }
 
 /** Environment for one test file: its own database, Redis prefix and local ledger. */
-export async function startHarness(env: Record<string, string> = {}, options: HarnessOptions = {}): Promise<Harness> {
+export async function startHarness(
+  env: Record<string, string> = {},
+  options: HarnessOptions = {},
+): Promise<Harness> {
   const db = await createTestDatabase();
   const redis = createTestRedis();
   const ledger = await startLocalLedger({ port: 0, slotMs: 0 });
@@ -101,7 +109,12 @@ export async function listen(app: NestFastifyApplication): Promise<string> {
 }
 
 /** One HTTP request over the app's socket (the whole stack: hooks, guards, pipes, filters). */
-export async function call(app: NestFastifyApplication, method: string, url: string, options: CallOptions = {}): Promise<CallResult> {
+export async function call(
+  app: NestFastifyApplication,
+  method: string,
+  url: string,
+  options: CallOptions = {},
+): Promise<CallResult> {
   const headers: Record<string, string> = { ...options.headers };
   if (options.token !== undefined) headers.authorization = `Bearer ${options.token}`;
   let payload: string | undefined;
@@ -112,7 +125,11 @@ export async function call(app: NestFastifyApplication, method: string, url: str
   }
   const baseUrl = apps.get(app);
   if (baseUrl === undefined) throw new Error('app is not listening');
-  const response = await fetch(baseUrl + url, { method, headers, ...(payload === undefined ? {} : { body: payload }) });
+  const response = await fetch(baseUrl + url, {
+    method,
+    headers,
+    ...(payload === undefined ? {} : { body: payload }),
+  });
   const text = await response.text();
   let body: unknown = text;
   const type = response.headers.get('content-type') ?? '';
@@ -125,26 +142,43 @@ export async function call(app: NestFastifyApplication, method: string, url: str
 }
 
 /** Creates an owner through the API; returns its id and key. */
-export async function createOwner(app: NestFastifyApplication, email = `o-${randomBytes(4).toString('hex')}@example.com`): Promise<{ id: string; key: string }> {
+export async function createOwner(
+  app: NestFastifyApplication,
+  email = `o-${randomBytes(4).toString('hex')}@example.com`,
+): Promise<{ id: string; key: string }> {
   const r = await call(app, 'POST', '/v1/owners', { token: ADMIN_TOKEN, body: { email } });
   if (r.status !== 201) throw new Error(`createOwner: ${r.status} ${JSON.stringify(r.body)}`);
   return { id: r.body.owner.id, key: r.body.apiKey };
 }
 
-export async function createAgent(app: NestFastifyApplication, ownerKey: string, name = 'bot'): Promise<{ id: string; key: string }> {
+export async function createAgent(
+  app: NestFastifyApplication,
+  ownerKey: string,
+  name = 'bot',
+): Promise<{ id: string; key: string }> {
   const r = await call(app, 'POST', '/v1/agents', { token: ownerKey, body: { name } });
   if (r.status !== 201) throw new Error(`createAgent: ${r.status} ${JSON.stringify(r.body)}`);
   return { id: r.body.agent.id, key: r.body.apiKey };
 }
 
-export async function createWallet(app: NestFastifyApplication, ownerKey: string): Promise<{ id: string; address: string }> {
+export async function createWallet(
+  app: NestFastifyApplication,
+  ownerKey: string,
+): Promise<{ id: string; address: string }> {
   const r = await call(app, 'POST', '/v1/wallets', { token: ownerKey, body: { label: 'w' } });
   if (r.status !== 201) throw new Error(`createWallet: ${r.status} ${JSON.stringify(r.body)}`);
   return { id: r.body.wallet.id, address: r.body.wallet.address };
 }
 
-export async function grant(app: NestFastifyApplication, ownerKey: string, walletId: string, agentId: string): Promise<void> {
-  const r = await call(app, 'PUT', `/v1/wallets/${walletId}/agents/${agentId}`, { token: ownerKey });
+export async function grant(
+  app: NestFastifyApplication,
+  ownerKey: string,
+  walletId: string,
+  agentId: string,
+): Promise<void> {
+  const r = await call(app, 'PUT', `/v1/wallets/${walletId}/agents/${agentId}`, {
+    token: ownerKey,
+  });
   if (r.status !== 200) throw new Error(`grant: ${r.status} ${JSON.stringify(r.body)}`);
 }
 
@@ -156,5 +190,8 @@ export function expectProblem(r: CallResult, status: number, code: string): void
     r.body?.code === code &&
     typeof r.body?.requestId === 'string' &&
     r.body?.status === status;
-  if (!ok) throw new Error(`expected ${status} ${code}, got ${r.status} ${String(r.headers["content-type"])} ${JSON.stringify(r.body)}`);
+  if (!ok)
+    throw new Error(
+      `expected ${status} ${code}, got ${r.status} ${String(r.headers['content-type'])} ${JSON.stringify(r.body)}`,
+    );
 }

@@ -1,7 +1,16 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { address } from '@solana/kit';
 import pg from 'pg';
-import { call, createAgent, createOwner, createWallet, expectProblem, grant, type Harness, startHarness } from './harness.js';
+import {
+  call,
+  createAgent,
+  createOwner,
+  createWallet,
+  expectProblem,
+  grant,
+  type Harness,
+  startHarness,
+} from './harness.js';
 
 const RECIPIENT = 'Fg6PaFpoGXkYsidMpWTK6W2BeZ7FEfcYkg476zPFsLnS';
 
@@ -27,16 +36,22 @@ describe('the agent journey', () => {
       body: { perTxLimit: '1', dailyLimit: '2' },
     });
     expect(policy.status).toBe(200);
-    expect(policy.body.policy).toEqual(expect.objectContaining({ version: 1, perTxLimit: '1', dailyLimit: '2' }));
+    expect(policy.body.policy).toEqual(
+      expect.objectContaining({ version: 1, perTxLimit: '1', dailyLimit: '2' }),
+    );
 
-    const balance = await call(h.app, 'GET', `/v1/wallets/${wallet.id}/balance`, { token: agent.key });
+    const balance = await call(h.app, 'GET', `/v1/wallets/${wallet.id}/balance`, {
+      token: agent.key,
+    });
     expect(balance.status).toBe(200);
     expect(balance.body.balance.sol).toBe('5');
 
     // The confirmation worker LISTENs on waiaas_tx_pending; a stored PENDING transfer wakes it.
     const listener = new pg.Client({ connectionString: h.db.url });
     await listener.connect();
-    const woken = new Promise<string>((resolve) => listener.on('notification', (n) => resolve(n.payload ?? '')));
+    const woken = new Promise<string>((resolve) =>
+      listener.on('notification', (n) => resolve(n.payload ?? '')),
+    );
     await listener.query('LISTEN waiaas_tx_pending');
     const t = await call(h.app, 'POST', `/v1/wallets/${wallet.id}/transfers`, {
       token: agent.key,
@@ -49,7 +64,9 @@ describe('the agent journey', () => {
     } finally {
       await listener.end();
     }
-    expect(t.body.transaction).toEqual(expect.objectContaining({ status: 'PENDING', amount: '0.25', amountBaseUnits: '250000000' }));
+    expect(t.body.transaction).toEqual(
+      expect.objectContaining({ status: 'PENDING', amount: '0.25', amountBaseUnits: '250000000' }),
+    );
     expect(t.body.transaction.signature).toMatch(/^[1-9A-HJ-NP-Za-km-z]{64,88}$/);
 
     const again = await call(h.app, 'POST', `/v1/wallets/${wallet.id}/transfers`, {
@@ -67,11 +84,17 @@ describe('the agent journey', () => {
       headers: { 'idempotency-key': 'k2' },
     });
     expectProblem(denied, 403, 'POLICY_DENIED');
-    expect((denied.body.reasons as { code: string }[]).map((r) => r.code)).toContain('PER_TX_LIMIT_EXCEEDED');
+    expect((denied.body.reasons as { code: string }[]).map((r) => r.code)).toContain(
+      'PER_TX_LIMIT_EXCEEDED',
+    );
 
-    const read = await call(h.app, 'GET', `/v1/transactions/${t.body.transaction.id}`, { token: owner.key });
+    const read = await call(h.app, 'GET', `/v1/transactions/${t.body.transaction.id}`, {
+      token: owner.key,
+    });
     expect(read.body.transaction.id).toBe(t.body.transaction.id);
-    const list = await call(h.app, 'GET', `/v1/wallets/${wallet.id}/transactions?status=PENDING`, { token: agent.key });
+    const list = await call(h.app, 'GET', `/v1/wallets/${wallet.id}/transactions?status=PENDING`, {
+      token: agent.key,
+    });
     expect(list.body.transactions).toHaveLength(1);
   });
 });

@@ -10,13 +10,26 @@ import { Redis } from 'ioredis';
 import { pino } from 'pino';
 import { createApp } from '../src/app.factory.js';
 import { ConfigError, loadConfig } from '../src/config/app-config.js';
-import { call, createAgent, createOwner, createWallet, expectProblem, grant, type Harness, listen, startHarness } from './harness.js';
+import {
+  call,
+  createAgent,
+  createOwner,
+  createWallet,
+  expectProblem,
+  grant,
+  type Harness,
+  listen,
+  startHarness,
+} from './harness.js';
 
 let h: Harness;
 const extra: NestFastifyApplication[] = [];
 
 /** Another instance of the API on the same database and Redis prefix as `h`. */
-async function instance(env: Record<string, string> = {}, custody?: KeyCustody): Promise<NestFastifyApplication> {
+async function instance(
+  env: Record<string, string> = {},
+  custody?: KeyCustody,
+): Promise<NestFastifyApplication> {
   const config = loadConfig({
     DATABASE_URL: h.db.url,
     REDIS_URL: h.redis.url,
@@ -28,7 +41,10 @@ async function instance(env: Record<string, string> = {}, custody?: KeyCustody):
     LOG_LEVEL: 'silent',
     ...env,
   });
-  const app = await createApp(config, { logger: pino({ level: 'silent' }), ...(custody ? { custody } : {}) });
+  const app = await createApp(config, {
+    logger: pino({ level: 'silent' }),
+    ...(custody ? { custody } : {}),
+  });
   extra.push(app);
   await listen(app);
   return app;
@@ -50,50 +66,112 @@ describe('several instances', () => {
     const wallet = await createWallet(h.app, owner.key);
     const agents = await Promise.all(['s', 'r', 'k'].map((n) => createAgent(h.app, owner.key, n)));
     for (const a of agents) await grant(h.app, owner.key, wallet.id, a.id);
-    const [suspended, revoked, rotated] = agents as [{ id: string; key: string }, { id: string; key: string }, { id: string; key: string }];
+    const [suspended, revoked, rotated] = agents as [
+      { id: string; key: string },
+      { id: string; key: string },
+      { id: string; key: string },
+    ];
     // Warm instance B's cache for each agent.
-    for (const a of agents) expect((await call(b, 'GET', `/v1/wallets/${wallet.id}`, { token: a.key })).status).toBe(200);
+    for (const a of agents)
+      expect((await call(b, 'GET', `/v1/wallets/${wallet.id}`, { token: a.key })).status).toBe(200);
 
-    await call(h.app, 'PATCH', `/v1/agents/${suspended.id}`, { token: owner.key, body: { status: 'SUSPENDED' } });
-    await call(h.app, 'PATCH', `/v1/agents/${revoked.id}`, { token: owner.key, body: { status: 'REVOKED' } });
-    const rotatedKey = (await call(h.app, 'POST', `/v1/agents/${rotated.id}/rotate-key`, { token: owner.key })).body.apiKey as string;
+    await call(h.app, 'PATCH', `/v1/agents/${suspended.id}`, {
+      token: owner.key,
+      body: { status: 'SUSPENDED' },
+    });
+    await call(h.app, 'PATCH', `/v1/agents/${revoked.id}`, {
+      token: owner.key,
+      body: { status: 'REVOKED' },
+    });
+    const rotatedKey = (
+      await call(h.app, 'POST', `/v1/agents/${rotated.id}/rotate-key`, { token: owner.key })
+    ).body.apiKey as string;
 
-    expectProblem(await call(b, 'GET', `/v1/wallets/${wallet.id}`, { token: suspended.key }), 403, 'AGENT_SUSPENDED');
-    expectProblem(await call(b, 'GET', `/v1/wallets/${wallet.id}`, { token: revoked.key }), 401, 'AGENT_REVOKED');
-    expectProblem(await call(b, 'GET', `/v1/wallets/${wallet.id}`, { token: rotated.key }), 401, 'INVALID_API_KEY');
-    expect((await call(b, 'GET', `/v1/wallets/${wallet.id}`, { token: rotatedKey })).status).toBe(200);
+    expectProblem(
+      await call(b, 'GET', `/v1/wallets/${wallet.id}`, { token: suspended.key }),
+      403,
+      'AGENT_SUSPENDED',
+    );
+    expectProblem(
+      await call(b, 'GET', `/v1/wallets/${wallet.id}`, { token: revoked.key }),
+      401,
+      'AGENT_REVOKED',
+    );
+    expectProblem(
+      await call(b, 'GET', `/v1/wallets/${wallet.id}`, { token: rotated.key }),
+      401,
+      'INVALID_API_KEY',
+    );
+    expect((await call(b, 'GET', `/v1/wallets/${wallet.id}`, { token: rotatedKey })).status).toBe(
+      200,
+    );
 
     // Reactivation works too; a revoked agent stays revoked.
-    await call(h.app, 'PATCH', `/v1/agents/${suspended.id}`, { token: owner.key, body: { status: 'ACTIVE' } });
-    expect((await call(b, 'GET', `/v1/wallets/${wallet.id}`, { token: suspended.key })).status).toBe(200);
-    expectProblem(await call(h.app, 'PATCH', `/v1/agents/${revoked.id}`, { token: owner.key, body: { status: 'ACTIVE' } }), 409, 'AGENT_REVOKED_FINAL');
-    expectProblem(await call(h.app, 'POST', `/v1/agents/${revoked.id}/rotate-key`, { token: owner.key }), 409, 'AGENT_REVOKED_FINAL');
+    await call(h.app, 'PATCH', `/v1/agents/${suspended.id}`, {
+      token: owner.key,
+      body: { status: 'ACTIVE' },
+    });
+    expect(
+      (await call(b, 'GET', `/v1/wallets/${wallet.id}`, { token: suspended.key })).status,
+    ).toBe(200);
+    expectProblem(
+      await call(h.app, 'PATCH', `/v1/agents/${revoked.id}`, {
+        token: owner.key,
+        body: { status: 'ACTIVE' },
+      }),
+      409,
+      'AGENT_REVOKED_FINAL',
+    );
+    expectProblem(
+      await call(h.app, 'POST', `/v1/agents/${revoked.id}/rotate-key`, { token: owner.key }),
+      409,
+      'AGENT_REVOKED_FINAL',
+    );
   });
 
   it('a policy written on one instance is what every instance reads next', async () => {
     const b = extra[0]!;
     const owner = await createOwner(h.app);
     const wallet = await createWallet(h.app, owner.key);
-    await call(h.app, 'PUT', `/v1/wallets/${wallet.id}/policy`, { token: owner.key, body: { perTxLimit: '1', dailyLimit: '2' } });
-    expect((await call(b, 'GET', `/v1/wallets/${wallet.id}/policy`, { token: owner.key })).body.policy.version).toBe(1);
-    await call(h.app, 'PUT', `/v1/wallets/${wallet.id}/policy`, { token: owner.key, body: { perTxLimit: '3', dailyLimit: '4' } });
+    await call(h.app, 'PUT', `/v1/wallets/${wallet.id}/policy`, {
+      token: owner.key,
+      body: { perTxLimit: '1', dailyLimit: '2' },
+    });
+    expect(
+      (await call(b, 'GET', `/v1/wallets/${wallet.id}/policy`, { token: owner.key })).body.policy
+        .version,
+    ).toBe(1);
+    await call(h.app, 'PUT', `/v1/wallets/${wallet.id}/policy`, {
+      token: owner.key,
+      body: { perTxLimit: '3', dailyLimit: '4' },
+    });
     const read = await call(b, 'GET', `/v1/wallets/${wallet.id}/policy`, { token: owner.key });
-    expect(read.body.policy).toEqual(expect.objectContaining({ version: 2, perTxLimit: '3', dailyLimit: '4' }));
+    expect(read.body.policy).toEqual(
+      expect.objectContaining({ version: 2, perTxLimit: '3', dailyLimit: '4' }),
+    );
     expect(await h.prisma.walletPolicyVersion.count({ where: { walletId: wallet.id } })).toBe(2);
-    expect(await h.prisma.event.count({ where: { walletId: wallet.id, type: 'policy.updated' } })).toBe(2);
+    expect(
+      await h.prisma.event.count({ where: { walletId: wallet.id, type: 'policy.updated' } }),
+    ).toBe(2);
   });
 });
 
 describe('connection pool', () => {
   it('more concurrent transfers on distinct wallets than pool connections all complete', async () => {
-    const small = await instance({ DATABASE_POOL_SIZE: '3', DATABASE_CONNECTION_TIMEOUT_MS: '3000' });
+    const small = await instance({
+      DATABASE_POOL_SIZE: '3',
+      DATABASE_CONNECTION_TIMEOUT_MS: '3000',
+    });
     const owner = await createOwner(small);
     const agent = await createAgent(small, owner.key);
     const wallets: string[] = [];
     for (let i = 0; i < 8; i++) {
       const w = await createWallet(small, owner.key);
       await grant(small, owner.key, w.id, agent.id);
-      await call(small, 'PUT', `/v1/wallets/${w.id}/policy`, { token: owner.key, body: { perTxLimit: '1', dailyLimit: '10' } });
+      await call(small, 'PUT', `/v1/wallets/${w.id}/policy`, {
+        token: owner.key,
+        body: { perTxLimit: '1', dailyLimit: '10' },
+      });
       wallets.push(w.id);
     }
     const results = await Promise.all(
@@ -150,11 +228,29 @@ describe('health and start-up', () => {
   });
 
   it('fails fast, naming the variable, when PostgreSQL or Redis is unreachable', async () => {
-    const base = { SOLANA_RPC_URL: h.ledger.url, ADMIN_TOKEN: h.config.auth.adminToken, WALLET_MASTER_KEY: randomBytes(32).toString('hex'), NODE_ENV: 'test' };
-    const noDb = loadConfig({ ...base, DATABASE_URL: 'postgresql://postgres@127.0.0.1:1/none', DATABASE_CONNECTION_TIMEOUT_MS: '500' });
-    await expect(createApp(noDb, { logger: pino({ level: 'silent' }) })).rejects.toMatchObject({ name: 'ConfigError', variable: 'DATABASE_URL' });
-    const noRedis = loadConfig({ ...base, DATABASE_URL: h.db.url, REDIS_URL: 'redis://127.0.0.1:1' });
-    await expect(createApp(noRedis, { logger: pino({ level: 'silent' }) })).rejects.toBeInstanceOf(ConfigError);
+    const base = {
+      SOLANA_RPC_URL: h.ledger.url,
+      ADMIN_TOKEN: h.config.auth.adminToken,
+      WALLET_MASTER_KEY: randomBytes(32).toString('hex'),
+      NODE_ENV: 'test',
+    };
+    const noDb = loadConfig({
+      ...base,
+      DATABASE_URL: 'postgresql://postgres@127.0.0.1:1/none',
+      DATABASE_CONNECTION_TIMEOUT_MS: '500',
+    });
+    await expect(createApp(noDb, { logger: pino({ level: 'silent' }) })).rejects.toMatchObject({
+      name: 'ConfigError',
+      variable: 'DATABASE_URL',
+    });
+    const noRedis = loadConfig({
+      ...base,
+      DATABASE_URL: h.db.url,
+      REDIS_URL: 'redis://127.0.0.1:1',
+    });
+    await expect(createApp(noRedis, { logger: pino({ level: 'silent' }) })).rejects.toBeInstanceOf(
+      ConfigError,
+    );
   });
 });
 
@@ -166,11 +262,16 @@ describe('observability and documentation', () => {
     await grant(h.app, owner.key, wallet.id, agent.id);
     await call(h.app, 'GET', `/v1/wallets/${wallet.id}`, { token: agent.key });
     await call(h.app, 'GET', `/v1/wallets/${wallet.id}`, { token: agent.key });
-    await call(h.app, 'POST', `/v1/wallets/${wallet.id}/transfers/evaluate`, { token: agent.key, body: { to: wallet.address, amount: '1' } });
+    await call(h.app, 'POST', `/v1/wallets/${wallet.id}/transfers/evaluate`, {
+      token: agent.key,
+      body: { to: wallet.address, amount: '1' },
+    });
     const r = await call(h.app, 'GET', '/metrics');
     expect(r.status).toBe(200);
     const text = r.body as string;
-    expect(text).toMatch(/waiaas_http_request_duration_seconds_bucket\{[^}]*route="\/v1\/wallets\/:id"[^}]*\}/);
+    expect(text).toMatch(
+      /waiaas_http_request_duration_seconds_bucket\{[^}]*route="\/v1\/wallets\/:id"[^}]*\}/,
+    );
     expect(text).toMatch(/waiaas_cache_events_total\{keyspace="agent",result="hit"\} [1-9]/);
     expect(text).toMatch(/waiaas_cache_events_total\{keyspace="agent",result="miss"\} [1-9]/);
     expect(text).toMatch(/waiaas_policy_decisions_total\{outcome="DENY",source="evaluate"\} [1-9]/);
@@ -179,25 +280,63 @@ describe('observability and documentation', () => {
   it('documents every endpoint with its error responses', async () => {
     const r = await call(h.app, 'GET', '/docs/json');
     expect(r.status).toBe(200);
-    const paths = r.body.paths as Record<string, Record<string, { responses: Record<string, unknown> }>>;
+    const paths = r.body.paths as Record<
+      string,
+      Record<string, { responses: Record<string, unknown> }>
+    >;
     const expected: [string, string][] = [
-      ['/v1/owners', 'post'], ['/v1/agents', 'post'], ['/v1/agents/{id}', 'patch'], ['/v1/agents/{id}/rotate-key', 'post'],
-      ['/v1/wallets', 'post'], ['/v1/wallets', 'get'], ['/v1/wallets/{id}', 'get'],
-      ['/v1/wallets/{id}/agents/{agentId}', 'put'], ['/v1/wallets/{id}/agents/{agentId}', 'delete'],
-      ['/v1/wallets/{id}/policy', 'put'], ['/v1/wallets/{id}/policy', 'get'], ['/v1/wallets/{id}/balance', 'get'],
-      ['/v1/wallets/{id}/transfers', 'post'], ['/v1/wallets/{id}/transfers/evaluate', 'post'],
-      ['/v1/transactions/{id}', 'get'], ['/v1/wallets/{id}/transactions', 'get'],
-      ['/v1/transactions/{id}/approve', 'post'], ['/v1/transactions/{id}/reject', 'post'],
-      ['/v1/webhook', 'put'], ['/v1/webhook', 'get'], ['/health/live', 'get'], ['/health/ready', 'get'], ['/metrics', 'get'],
+      ['/v1/owners', 'post'],
+      ['/v1/agents', 'post'],
+      ['/v1/agents/{id}', 'patch'],
+      ['/v1/agents/{id}/rotate-key', 'post'],
+      ['/v1/wallets', 'post'],
+      ['/v1/wallets', 'get'],
+      ['/v1/wallets/{id}', 'get'],
+      ['/v1/wallets/{id}/agents/{agentId}', 'put'],
+      ['/v1/wallets/{id}/agents/{agentId}', 'delete'],
+      ['/v1/wallets/{id}/policy', 'put'],
+      ['/v1/wallets/{id}/policy', 'get'],
+      ['/v1/wallets/{id}/balance', 'get'],
+      ['/v1/wallets/{id}/transfers', 'post'],
+      ['/v1/wallets/{id}/transfers/evaluate', 'post'],
+      ['/v1/transactions/{id}', 'get'],
+      ['/v1/wallets/{id}/transactions', 'get'],
+      ['/v1/transactions/{id}/approve', 'post'],
+      ['/v1/transactions/{id}/reject', 'post'],
+      ['/v1/webhook', 'put'],
+      ['/v1/webhook', 'get'],
+      ['/health/live', 'get'],
+      ['/health/ready', 'get'],
+      ['/metrics', 'get'],
       ['/v1/admin/db/health', 'get'],
     ];
     for (const [path, method] of expected) {
       const op = paths[path]?.[method];
-      expect({ path, method, documented: op !== undefined }).toEqual({ path, method, documented: true });
-      if (path.startsWith('/v1/')) expect({ path, method, has401: '401' in op!.responses }).toEqual({ path, method, has401: true });
+      expect({ path, method, documented: op !== undefined }).toEqual({
+        path,
+        method,
+        documented: true,
+      });
+      if (path.startsWith('/v1/'))
+        expect({ path, method, has401: '401' in op!.responses }).toEqual({
+          path,
+          method,
+          has401: true,
+        });
     }
     expect(Object.keys(paths['/v1/wallets/{id}/transfers']!.post!.responses).sort()).toEqual(
-      expect.arrayContaining(['201', '400', '401', '403', '404', '409', '422', '429', '502', '503']),
+      expect.arrayContaining([
+        '201',
+        '400',
+        '401',
+        '403',
+        '404',
+        '409',
+        '422',
+        '429',
+        '502',
+        '503',
+      ]),
     );
     expect((await call(h.app, 'GET', '/docs')).status).toBe(200);
   });
@@ -209,11 +348,22 @@ describe('balances', () => {
     const wallet = await createWallet(h.app, owner.key);
     await h.ledger.airdrop(address(wallet.address), 1_500_000_000n);
     h.ledger.advanceSlots(2);
-    const first = await call(h.app, 'GET', `/v1/wallets/${wallet.id}/balance`, { token: owner.key });
-    expect(first.body.balance).toEqual(expect.objectContaining({ address: wallet.address, lamports: '1500000000', sol: '1.5', tokens: [] }));
+    const first = await call(h.app, 'GET', `/v1/wallets/${wallet.id}/balance`, {
+      token: owner.key,
+    });
+    expect(first.body.balance).toEqual(
+      expect.objectContaining({
+        address: wallet.address,
+        lamports: '1500000000',
+        sol: '1.5',
+        tokens: [],
+      }),
+    );
     await h.ledger.airdrop(address(wallet.address), 1_000_000_000n);
     h.ledger.advanceSlots(2);
-    const cached = await call(h.app, 'GET', `/v1/wallets/${wallet.id}/balance`, { token: owner.key });
+    const cached = await call(h.app, 'GET', `/v1/wallets/${wallet.id}/balance`, {
+      token: owner.key,
+    });
     expect(cached.body.balance.sol).toBe('1.5');
     const redis = new Redis(h.redis.url);
     try {
@@ -246,13 +396,24 @@ describe('logs', () => {
     await listen(app);
     const owner = await createOwner(app);
     const agent = await createAgent(app, owner.key);
-    const hook = await call(app, 'PUT', '/v1/webhook', { token: owner.key, body: { url: 'https://example.com/h' } });
-    await call(app, 'GET', '/v1/wallets', { token: agent.key, headers: { 'x-request-id': 'log-check' } });
+    const hook = await call(app, 'PUT', '/v1/webhook', {
+      token: owner.key,
+      body: { url: 'https://example.com/h' },
+    });
+    await call(app, 'GET', '/v1/wallets', {
+      token: agent.key,
+      headers: { 'x-request-id': 'log-check' },
+    });
     await call(app, 'GET', '/v1/wallets', { token: 'waiaas_agent_bogus' });
     const text = lines.join('\n');
     expect(text).toContain('log-check');
     expect(text).toContain('"event":"db_query_slow"');
-    for (const secret of [owner.key, agent.key, h.config.auth.adminToken, hook.body.signingSecret as string]) {
+    for (const secret of [
+      owner.key,
+      agent.key,
+      h.config.auth.adminToken,
+      hook.body.signingSecret as string,
+    ]) {
       expect(text).not.toContain(secret);
     }
     expect(text).not.toMatch(/waiaas_(owner|agent)_[1-9A-HJ-NP-Za-km-z]{20,}/);
@@ -268,7 +429,11 @@ describe('unexpected errors', () => {
     };
     const app = await instance({}, broken);
     const owner = await createOwner(h.app);
-    const r = await call(app, 'POST', '/v1/wallets', { token: owner.key, body: {}, headers: { 'x-request-id': 'corr-500' } });
+    const r = await call(app, 'POST', '/v1/wallets', {
+      token: owner.key,
+      body: {},
+      headers: { 'x-request-id': 'corr-500' },
+    });
     expectProblem(r, 500, 'INTERNAL');
     expect(r.body.requestId).toBe('corr-500');
     expect(JSON.stringify(r.body)).not.toMatch(/secret internal|app\.js|TypeError|stack/);

@@ -23,7 +23,11 @@ import {
 } from '@solana-program/token';
 import type { LocalLedger } from '@waiaas/local-ledger';
 
-async function send(ledger: LocalLedger, payer: KeyPairSigner, instructions: Instruction[]): Promise<void> {
+async function send(
+  ledger: LocalLedger,
+  payer: KeyPairSigner,
+  instructions: Instruction[],
+): Promise<void> {
   const rpc = createSolanaRpc(ledger.url);
   const { value: lifetime } = await rpc.getLatestBlockhash({ commitment: 'processed' }).send();
   const message = pipe(
@@ -38,7 +42,12 @@ async function send(ledger: LocalLedger, payer: KeyPairSigner, instructions: Ins
 }
 
 /** Creates an SPL Token mint on the ledger and mints `amount` base units to `owner`'s ATA. */
-export async function mintTo(ledger: LocalLedger, owner: Address, decimals: number, amount: bigint): Promise<Address> {
+export async function mintTo(
+  ledger: LocalLedger,
+  owner: Address,
+  decimals: number,
+  amount: bigint,
+): Promise<Address> {
   const [payer, mint] = await Promise.all([generateKeyPairSigner(), generateKeyPairSigner()]);
   await ledger.airdrop(payer.address, 10_000_000_000n);
   ledger.advanceSlots(1);
@@ -46,10 +55,20 @@ export async function mintTo(ledger: LocalLedger, owner: Address, decimals: numb
   const space = BigInt(getMintSize());
   const rent = await rpc.getMinimumBalanceForRentExemption(space).send();
   await send(ledger, payer, [
-    getCreateAccountInstruction({ payer, newAccount: mint, lamports: rent, space, programAddress: TOKEN_PROGRAM_ADDRESS }),
+    getCreateAccountInstruction({
+      payer,
+      newAccount: mint,
+      lamports: rent,
+      space,
+      programAddress: TOKEN_PROGRAM_ADDRESS,
+    }),
     getInitializeMint2Instruction({ mint: mint.address, decimals, mintAuthority: payer.address }),
   ]);
-  const [ata] = await findAssociatedTokenPda({ owner, mint: mint.address, tokenProgram: TOKEN_PROGRAM_ADDRESS });
+  const [ata] = await findAssociatedTokenPda({
+    owner,
+    mint: mint.address,
+    tokenProgram: TOKEN_PROGRAM_ADDRESS,
+  });
   await send(ledger, payer, [
     await getCreateAssociatedTokenIdempotentInstructionAsync({ payer, owner, mint: mint.address }),
     getMintToInstruction({ mint: mint.address, token: ata, mintAuthority: payer, amount }),

@@ -5,7 +5,16 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { address } from '@solana/kit';
 import { createPrismaClient } from '@waiaas/database';
 import { type KeyCustody, LocalKeystoreCustody, SignerError } from '@waiaas/solana-signer';
-import { call, createAgent, createOwner, createWallet, expectProblem, grant, type Harness, startHarness } from './harness.js';
+import {
+  call,
+  createAgent,
+  createOwner,
+  createWallet,
+  expectProblem,
+  grant,
+  type Harness,
+  startHarness,
+} from './harness.js';
 import { mintTo } from './tokens.js';
 
 const RECIPIENT = 'Fg6PaFpoGXkYsidMpWTK6W2BeZ7FEfcYkg476zPFsLnS';
@@ -19,7 +28,10 @@ class SwitchableCustody implements KeyCustody {
     return this.inner.createWallet(...args);
   }
   signMessage(...args: Parameters<KeyCustody['signMessage']>) {
-    if (this.failing) return Promise.reject(new SignerError('CUSTODY_UNAVAILABLE', { operation: 'sign', attempts: 3 }, 'custody down'));
+    if (this.failing)
+      return Promise.reject(
+        new SignerError('CUSTODY_UNAVAILABLE', { operation: 'sign', attempts: 3 }, 'custody down'),
+      );
     return this.inner.signMessage(...args);
   }
 }
@@ -30,13 +42,21 @@ let owner: { id: string; key: string };
 let agent: { id: string; key: string };
 
 beforeAll(async () => {
-  h = await startHarness({}, {
-    custody: (config, url) => {
-      if (config.custody.kind !== 'LOCAL') throw new Error('local custody expected');
-      custody = new SwitchableCustody(new LocalKeystoreCustody(createPrismaClient({ url, poolSize: 2 }), config.custody.masterKeys));
-      return custody;
+  h = await startHarness(
+    {},
+    {
+      custody: (config, url) => {
+        if (config.custody.kind !== 'LOCAL') throw new Error('local custody expected');
+        custody = new SwitchableCustody(
+          new LocalKeystoreCustody(
+            createPrismaClient({ url, poolSize: 2 }),
+            config.custody.masterKeys,
+          ),
+        );
+        return custody;
+      },
     },
-  });
+  );
   owner = await createOwner(h.app);
   agent = await createAgent(h.app, owner.key);
 });
@@ -48,12 +68,20 @@ afterAll(async () => {
 async function walletWithPolicy(policy: Record<string, unknown>): Promise<string> {
   const wallet = await createWallet(h.app, owner.key);
   await grant(h.app, owner.key, wallet.id, agent.id);
-  const r = await call(h.app, 'PUT', `/v1/wallets/${wallet.id}/policy`, { token: owner.key, body: policy });
+  const r = await call(h.app, 'PUT', `/v1/wallets/${wallet.id}/policy`, {
+    token: owner.key,
+    body: policy,
+  });
   expect(r.status).toBe(200);
   return wallet.id;
 }
 
-function transfer(walletId: string, body: Record<string, unknown>, key: string | null = randomUUID(), token = agent.key) {
+function transfer(
+  walletId: string,
+  body: Record<string, unknown>,
+  key: string | null = randomUUID(),
+  token = agent.key,
+) {
   return call(h.app, 'POST', `/v1/wallets/${walletId}/transfers`, {
     token,
     body: { to: RECIPIENT, ...body },
@@ -81,15 +109,29 @@ describe('idempotency', () => {
   it('refuses the same key with a different body (422), writing nothing', async () => {
     await transfer(walletId, { amount: '0.1' }, 'reuse-1');
     const before = await h.prisma.transaction.count();
-    expectProblem(await transfer(walletId, { amount: '0.2' }, 'reuse-1'), 422, 'IDEMPOTENCY_KEY_REUSED');
-    expectProblem(await transfer(walletId, { amount: '0.1', memo: 'other' }, 'reuse-1'), 422, 'IDEMPOTENCY_KEY_REUSED');
+    expectProblem(
+      await transfer(walletId, { amount: '0.2' }, 'reuse-1'),
+      422,
+      'IDEMPOTENCY_KEY_REUSED',
+    );
+    expectProblem(
+      await transfer(walletId, { amount: '0.1', memo: 'other' }, 'reuse-1'),
+      422,
+      'IDEMPOTENCY_KEY_REUSED',
+    );
     expect(await h.prisma.transaction.count()).toBe(before);
   });
 
   it('stores a policy denial as the idempotent response', async () => {
     const first = await transfer(walletId, { amount: '5' }, 'deny-1');
     expectProblem(first, 403, 'POLICY_DENIED');
-    expect(first.body.reasons).toEqual([expect.objectContaining({ code: 'PER_TX_LIMIT_EXCEEDED', limit: '1000000000', requested: '5000000000' })]);
+    expect(first.body.reasons).toEqual([
+      expect.objectContaining({
+        code: 'PER_TX_LIMIT_EXCEEDED',
+        limit: '1000000000',
+        requested: '5000000000',
+      }),
+    ]);
     const again = await transfer(walletId, { amount: '5' }, 'deny-1');
     expectProblem(again, 403, 'POLICY_DENIED');
     expect(again.headers['idempotent-replayed']).toBe('true');
@@ -98,13 +140,20 @@ describe('idempotency', () => {
   });
 
   it('20 concurrent duplicates create exactly one transaction', async () => {
-    const results = await Promise.all(Array.from({ length: 20 }, () => transfer(walletId, { amount: '0.01' }, 'burst-1')));
+    const results = await Promise.all(
+      Array.from({ length: 20 }, () => transfer(walletId, { amount: '0.01' }, 'burst-1')),
+    );
     const statuses = results.map((r) => r.status);
     expect(statuses.every((s) => s === 201 || s === 409)).toBe(true);
-    const fresh = results.filter((r) => r.status === 201 && r.headers['idempotent-replayed'] === undefined);
+    const fresh = results.filter(
+      (r) => r.status === 201 && r.headers['idempotent-replayed'] === undefined,
+    );
     expect(fresh).toHaveLength(1);
-    for (const r of results.filter((x) => x.status === 409)) expectProblem(r, 409, 'IDEMPOTENCY_REQUEST_IN_PROGRESS');
-    const ids = new Set(results.filter((r) => r.status === 201).map((r) => r.body.transaction.id as string));
+    for (const r of results.filter((x) => x.status === 409))
+      expectProblem(r, 409, 'IDEMPOTENCY_REQUEST_IN_PROGRESS');
+    const ids = new Set(
+      results.filter((r) => r.status === 201).map((r) => r.body.transaction.id as string),
+    );
     expect(ids.size).toBe(1);
     expect(await h.prisma.transaction.count({ where: { idempotencyKey: 'burst-1' } })).toBe(1);
     const later = await transfer(walletId, { amount: '0.01' }, 'burst-1');
@@ -120,15 +169,23 @@ describe('idempotency', () => {
     expect(theirs.status).toBe(201);
     expect(theirs.headers['idempotent-replayed']).toBeUndefined();
     expect(theirs.body.transaction.id).not.toBe(mine.body.transaction.id);
-    const record = await h.prisma.idempotencyRecord.findFirstOrThrow({ where: { agentId: agent.id, key: 'shared-key' } });
-    expect(record.expiresAt.getTime() - record.createdAt.getTime()).toBeGreaterThanOrEqual(24 * 3600 * 1000);
+    const record = await h.prisma.idempotencyRecord.findFirstOrThrow({
+      where: { agentId: agent.id, key: 'shared-key' },
+    });
+    expect(record.expiresAt.getTime() - record.createdAt.getTime()).toBeGreaterThanOrEqual(
+      24 * 3600 * 1000,
+    );
   });
 
   it('a custody failure stores nothing, answers 503, and the key can be retried', async () => {
     const before = await h.prisma.transaction.count();
     custody.failing = true;
     try {
-      expectProblem(await transfer(walletId, { amount: '0.1' }, 'custody-1'), 503, 'CUSTODY_UNAVAILABLE');
+      expectProblem(
+        await transfer(walletId, { amount: '0.1' }, 'custody-1'),
+        503,
+        'CUSTODY_UNAVAILABLE',
+      );
     } finally {
       custody.failing = false;
     }
@@ -143,16 +200,22 @@ describe('idempotency', () => {
 describe('limits under concurrency', () => {
   it('30 concurrent transfers never exceed the daily limit', async () => {
     const walletId = await walletWithPolicy({ perTxLimit: '1', dailyLimit: '10' });
-    const results = await Promise.all(Array.from({ length: 30 }, () => transfer(walletId, { amount: '1' })));
+    const results = await Promise.all(
+      Array.from({ length: 30 }, () => transfer(walletId, { amount: '1' })),
+    );
     const created = results.filter((r) => r.status === 201);
     const denied = results.filter((r) => r.status === 403);
     expect(created).toHaveLength(10);
     expect(denied).toHaveLength(20);
     for (const r of denied) {
       expectProblem(r, 403, 'POLICY_DENIED');
-      expect((r.body.reasons as { code: string }[]).map((x) => x.code)).toEqual(['DAILY_LIMIT_EXCEEDED']);
+      expect((r.body.reasons as { code: string }[]).map((x) => x.code)).toEqual([
+        'DAILY_LIMIT_EXCEEDED',
+      ]);
     }
-    const rows = await h.prisma.transaction.findMany({ where: { walletId, status: { notIn: ['FAILED', 'REJECTED'] } } });
+    const rows = await h.prisma.transaction.findMany({
+      where: { walletId, status: { notIn: ['FAILED', 'REJECTED'] } },
+    });
     const total = rows.reduce((sum, row) => sum + BigInt(row.amount.toFixed(0)), 0n);
     expect(total).toBe(10_000_000_000n);
     expect(new Set(rows.map((row) => row.signature)).size).toBe(10);
@@ -161,47 +224,102 @@ describe('limits under concurrency', () => {
 
 describe('evaluate', () => {
   it('returns the decision and writes nothing', async () => {
-    const walletId = await walletWithPolicy({ perTxLimit: '1', dailyLimit: '2', allowedAddresses: [RECIPIENT] });
-    const count = () => Promise.all([h.prisma.transaction.count(), h.prisma.event.count(), h.prisma.idempotencyRecord.count()]);
+    const walletId = await walletWithPolicy({
+      perTxLimit: '1',
+      dailyLimit: '2',
+      allowedAddresses: [RECIPIENT],
+    });
+    const count = () =>
+      Promise.all([
+        h.prisma.transaction.count(),
+        h.prisma.event.count(),
+        h.prisma.idempotencyRecord.count(),
+      ]);
     const before = await count();
-    const ok = await call(h.app, 'POST', `/v1/wallets/${walletId}/transfers/evaluate`, { token: agent.key, body: { to: RECIPIENT, amount: '0.5' } });
-    expect(ok.body).toEqual({ decision: { outcome: 'ALLOW', reasons: [] }, asset: null, amountBaseUnits: '500000000', decimals: 9 });
+    const ok = await call(h.app, 'POST', `/v1/wallets/${walletId}/transfers/evaluate`, {
+      token: agent.key,
+      body: { to: RECIPIENT, amount: '0.5' },
+    });
+    expect(ok.body).toEqual({
+      decision: { outcome: 'ALLOW', reasons: [] },
+      asset: null,
+      amountBaseUnits: '500000000',
+      decimals: 9,
+    });
     const no = await call(h.app, 'POST', `/v1/wallets/${walletId}/transfers/evaluate`, {
       token: owner.key,
       body: { to: '9xQeWvG816bUx9EPjHmaT23yvVM2ZWbrrpZb9PusVFin', amount: '1.5' },
     });
     expect(no.body.decision.outcome).toBe('DENY');
-    expect((no.body.decision.reasons as { code: string }[]).map((r) => r.code).sort()).toEqual(['PER_TX_LIMIT_EXCEEDED', 'RECIPIENT_NOT_ALLOWED']);
+    expect((no.body.decision.reasons as { code: string }[]).map((r) => r.code).sort()).toEqual([
+      'PER_TX_LIMIT_EXCEEDED',
+      'RECIPIENT_NOT_ALLOWED',
+    ]);
     expect(await count()).toEqual(before);
   });
 });
 
 describe('approval flow', () => {
   it('approve, reject, and a denial at approval time', async () => {
-    const walletId = await walletWithPolicy({ perTxLimit: '5', dailyLimit: '5', requiresApproval: true, metadata: { approvalThreshold: '1' } });
+    const walletId = await walletWithPolicy({
+      perTxLimit: '5',
+      dailyLimit: '5',
+      requiresApproval: true,
+      metadata: { approvalThreshold: '1' },
+    });
 
     const small = await transfer(walletId, { amount: '0.5' });
     expect(small.body.transaction.status).toBe('PENDING');
 
     const big = await transfer(walletId, { amount: '2' });
     expect(big.status).toBe(201);
-    expect(big.body.transaction).toEqual(expect.objectContaining({ status: 'AWAITING_APPROVAL', signature: null }));
-    expect((big.body.transaction.policy.reasons as { code: string }[]).map((r) => r.code)).toEqual(['APPROVAL_REQUIRED']);
-    const row = await h.prisma.transaction.findUniqueOrThrow({ where: { id: big.body.transaction.id } });
+    expect(big.body.transaction).toEqual(
+      expect.objectContaining({ status: 'AWAITING_APPROVAL', signature: null }),
+    );
+    expect((big.body.transaction.policy.reasons as { code: string }[]).map((r) => r.code)).toEqual([
+      'APPROVAL_REQUIRED',
+    ]);
+    const row = await h.prisma.transaction.findUniqueOrThrow({
+      where: { id: big.body.transaction.id },
+    });
     expect(row.wireTransaction).toBeNull();
 
-    const approved = await call(h.app, 'POST', `/v1/transactions/${big.body.transaction.id}/approve`, { token: owner.key });
+    const approved = await call(
+      h.app,
+      'POST',
+      `/v1/transactions/${big.body.transaction.id}/approve`,
+      { token: owner.key },
+    );
     expect(approved.status).toBe(200);
-    expect(approved.body.transaction).toEqual(expect.objectContaining({ status: 'PENDING', decidedAt: expect.any(String) }));
+    expect(approved.body.transaction).toEqual(
+      expect.objectContaining({ status: 'PENDING', decidedAt: expect.any(String) }),
+    );
     expect(approved.body.transaction.signature).toMatch(/^[1-9A-HJ-NP-Za-km-z]{64,88}$/);
-    expectProblem(await call(h.app, 'POST', `/v1/transactions/${big.body.transaction.id}/approve`, { token: owner.key }), 409, 'TRANSACTION_NOT_AWAITING_APPROVAL');
-    expectProblem(await call(h.app, 'POST', `/v1/transactions/${big.body.transaction.id}/reject`, { token: owner.key }), 409, 'TRANSACTION_NOT_AWAITING_APPROVAL');
+    expectProblem(
+      await call(h.app, 'POST', `/v1/transactions/${big.body.transaction.id}/approve`, {
+        token: owner.key,
+      }),
+      409,
+      'TRANSACTION_NOT_AWAITING_APPROVAL',
+    );
+    expectProblem(
+      await call(h.app, 'POST', `/v1/transactions/${big.body.transaction.id}/reject`, {
+        token: owner.key,
+      }),
+      409,
+      'TRANSACTION_NOT_AWAITING_APPROVAL',
+    );
 
     // 2.5 SOL spent. A waiting 2 SOL reservation counts: 1 more would exceed 5.
     const waiting = await transfer(walletId, { amount: '2' });
     expect(waiting.body.transaction.status).toBe('AWAITING_APPROVAL');
     expectProblem(await transfer(walletId, { amount: '1' }), 403, 'POLICY_DENIED');
-    const rejected = await call(h.app, 'POST', `/v1/transactions/${waiting.body.transaction.id}/reject`, { token: owner.key });
+    const rejected = await call(
+      h.app,
+      'POST',
+      `/v1/transactions/${waiting.body.transaction.id}/reject`,
+      { token: owner.key },
+    );
     expect(rejected.body.transaction.status).toBe('REJECTED');
     // Rejecting freed the reservation.
     expect((await transfer(walletId, { amount: '1' })).body.transaction.status).toBe('PENDING');
@@ -211,27 +329,67 @@ describe('approval flow', () => {
     expect(late.body.transaction.status).toBe('AWAITING_APPROVAL');
     const lowered = await call(h.app, 'PUT', `/v1/wallets/${walletId}/policy`, {
       token: owner.key,
-      body: { perTxLimit: '5', dailyLimit: '4', requiresApproval: true, metadata: { approvalThreshold: '1' } },
+      body: {
+        perTxLimit: '5',
+        dailyLimit: '4',
+        requiresApproval: true,
+        metadata: { approvalThreshold: '1' },
+      },
     });
     expect(lowered.body.policy.version).toBe(2);
-    const denied = await call(h.app, 'POST', `/v1/transactions/${late.body.transaction.id}/approve`, { token: owner.key });
+    const denied = await call(
+      h.app,
+      'POST',
+      `/v1/transactions/${late.body.transaction.id}/approve`,
+      { token: owner.key },
+    );
     expectProblem(denied, 403, 'POLICY_DENIED');
-    expect((denied.body.reasons as { code: string }[]).map((r) => r.code)).toContain('DAILY_LIMIT_EXCEEDED');
-    expect(denied.body.transaction).toEqual(expect.objectContaining({ id: late.body.transaction.id, status: 'FAILED', failureReason: 'POLICY' }));
-    const stored = await h.prisma.transaction.findUniqueOrThrow({ where: { id: late.body.transaction.id } });
+    expect((denied.body.reasons as { code: string }[]).map((r) => r.code)).toContain(
+      'DAILY_LIMIT_EXCEEDED',
+    );
+    expect(denied.body.transaction).toEqual(
+      expect.objectContaining({
+        id: late.body.transaction.id,
+        status: 'FAILED',
+        failureReason: 'POLICY',
+      }),
+    );
+    const stored = await h.prisma.transaction.findUniqueOrThrow({
+      where: { id: late.body.transaction.id },
+    });
     expect(stored.status).toBe('FAILED');
     expect(stored.signature).toBeNull();
 
-    const list = await call(h.app, 'GET', `/v1/wallets/${walletId}/transactions?limit=2`, { token: agent.key });
+    const list = await call(h.app, 'GET', `/v1/wallets/${walletId}/transactions?limit=2`, {
+      token: agent.key,
+    });
     expect(list.body.transactions).toHaveLength(2);
-    const page2 = await call(h.app, 'GET', `/v1/wallets/${walletId}/transactions?limit=2&cursor=${list.body.nextCursor}`, { token: agent.key });
-    const page3 = await call(h.app, 'GET', `/v1/wallets/${walletId}/transactions?limit=2&cursor=${page2.body.nextCursor}`, { token: agent.key });
+    const page2 = await call(
+      h.app,
+      'GET',
+      `/v1/wallets/${walletId}/transactions?limit=2&cursor=${list.body.nextCursor}`,
+      { token: agent.key },
+    );
+    const page3 = await call(
+      h.app,
+      'GET',
+      `/v1/wallets/${walletId}/transactions?limit=2&cursor=${page2.body.nextCursor}`,
+      { token: agent.key },
+    );
     expect(page3.body.nextCursor).toBeNull();
-    const all = [...list.body.transactions, ...page2.body.transactions, ...page3.body.transactions] as { id: string }[];
+    const all = [
+      ...list.body.transactions,
+      ...page2.body.transactions,
+      ...page3.body.transactions,
+    ] as { id: string }[];
     expect(all).toHaveLength(5);
     expect(new Set(all.map((t) => t.id)).size).toBe(5);
-    const failed = await call(h.app, 'GET', `/v1/wallets/${walletId}/transactions?status=FAILED`, { token: owner.key });
-    expect((failed.body.transactions as { id: string }[]).map((t) => t.id)).toEqual([late.body.transaction.id]);
+    const failed = await call(h.app, 'GET', `/v1/wallets/${walletId}/transactions?status=FAILED`, {
+      token: owner.key,
+    });
+    expect((failed.body.transactions as { id: string }[]).map((t) => t.id)).toEqual([
+      late.body.transaction.id,
+    ]);
   });
 });
 
@@ -241,29 +399,57 @@ describe('SPL tokens', () => {
     await grant(h.app, owner.key, wallet.id, agent.id);
     const mint = await mintTo(h.ledger, address(wallet.address), 6, 5_000_000n);
 
-    const balance = await call(h.app, 'GET', `/v1/wallets/${wallet.id}/balance`, { token: agent.key });
-    expect(balance.body.balance.tokens).toEqual([expect.objectContaining({ mint, amount: '5000000', decimals: 6, uiAmount: '5' })]);
+    const balance = await call(h.app, 'GET', `/v1/wallets/${wallet.id}/balance`, {
+      token: agent.key,
+    });
+    expect(balance.body.balance.tokens).toEqual([
+      expect.objectContaining({ mint, amount: '5000000', decimals: 6, uiAmount: '5' }),
+    ]);
 
-    await call(h.app, 'PUT', `/v1/wallets/${wallet.id}/policy`, { token: owner.key, body: { perTxLimit: '1', dailyLimit: '1' } });
+    await call(h.app, 'PUT', `/v1/wallets/${wallet.id}/policy`, {
+      token: owner.key,
+      body: { perTxLimit: '1', dailyLimit: '1' },
+    });
     const notAllowed = await transfer(wallet.id, { amount: '1', mint });
     expectProblem(notAllowed, 403, 'POLICY_DENIED');
-    expect((notAllowed.body.reasons as { code: string }[]).map((r) => r.code)).toEqual(['ASSET_NOT_ALLOWED']);
+    expect((notAllowed.body.reasons as { code: string }[]).map((r) => r.code)).toEqual([
+      'ASSET_NOT_ALLOWED',
+    ]);
 
     // Seven decimals on a six-decimal mint: refused before anything else, nothing written.
     const before = await h.prisma.transaction.count();
-    expectProblem(await transfer(wallet.id, { amount: '0.0000001', mint }), 400, 'AMOUNT_PRECISION_EXCEEDED');
+    expectProblem(
+      await transfer(wallet.id, { amount: '0.0000001', mint }),
+      400,
+      'AMOUNT_PRECISION_EXCEEDED',
+    );
     expect(await h.prisma.transaction.count()).toBe(before);
 
     await call(h.app, 'PUT', `/v1/wallets/${wallet.id}/policy`, {
       token: owner.key,
-      body: { perTxLimit: '1', dailyLimit: '1', allowedAssets: [mint], metadata: { tokenLimits: { [mint]: { perTx: '2', daily: '3', decimals: 6 } } } },
+      body: {
+        perTxLimit: '1',
+        dailyLimit: '1',
+        allowedAssets: [mint],
+        metadata: { tokenLimits: { [mint]: { perTx: '2', daily: '3', decimals: 6 } } },
+      },
     });
     const ok = await transfer(wallet.id, { amount: '1.5', mint });
     expect(ok.status).toBe(201);
-    expect(ok.body.transaction).toEqual(expect.objectContaining({ status: 'PENDING', asset: mint, decimals: 6, amount: '1.5', amountBaseUnits: '1500000' }));
+    expect(ok.body.transaction).toEqual(
+      expect.objectContaining({
+        status: 'PENDING',
+        asset: mint,
+        decimals: 6,
+        amount: '1.5',
+        amountBaseUnits: '1500000',
+      }),
+    );
     const over = await transfer(wallet.id, { amount: '2', mint });
     expectProblem(over, 403, 'POLICY_DENIED');
-    expect((over.body.reasons as { code: string; scope?: string }[]).map((r) => `${r.code}:${r.scope}`)).toEqual(['TOKEN_LIMIT_EXCEEDED:DAILY']);
+    expect(
+      (over.body.reasons as { code: string; scope?: string }[]).map((r) => `${r.code}:${r.scope}`),
+    ).toEqual(['TOKEN_LIMIT_EXCEEDED:DAILY']);
   });
 });
 
@@ -275,10 +461,24 @@ describe('idempotency recovery', () => {
     const fingerprint = requestFingerprint('POST', `/v1/wallets/${walletId}/transfers`, body);
     const started = new Date();
     await h.prisma.idempotencyRecord.create({
-      data: { agentId: agent.id, key: 'orphan-1', fingerprint, state: 'IN_PROGRESS', createdAt: started, expiresAt: new Date(started.getTime() + 86_400_000) },
+      data: {
+        agentId: agent.id,
+        key: 'orphan-1',
+        fingerprint,
+        state: 'IN_PROGRESS',
+        createdAt: started,
+        expiresAt: new Date(started.getTime() + 86_400_000),
+      },
     });
-    expectProblem(await transfer(walletId, { amount: '0.3' }, 'orphan-1'), 409, 'IDEMPOTENCY_REQUEST_IN_PROGRESS');
-    await h.prisma.idempotencyRecord.updateMany({ where: { key: 'orphan-1' }, data: { createdAt: new Date(started.getTime() - 3 * 60_000) } });
+    expectProblem(
+      await transfer(walletId, { amount: '0.3' }, 'orphan-1'),
+      409,
+      'IDEMPOTENCY_REQUEST_IN_PROGRESS',
+    );
+    await h.prisma.idempotencyRecord.updateMany({
+      where: { key: 'orphan-1' },
+      data: { createdAt: new Date(started.getTime() - 3 * 60_000) },
+    });
     const taken = await transfer(walletId, { amount: '0.3' }, 'orphan-1');
     expect(taken.status).toBe(201);
     expect(taken.headers['idempotent-replayed']).toBeUndefined();
@@ -296,6 +496,8 @@ describe('idempotency recovery', () => {
     expect(again.status).toBe(201);
     expect(again.headers['idempotent-replayed']).toBe('true');
     expect(again.body.transaction.id).toBe(first.body.transaction.id);
-    expect(await h.prisma.transaction.count({ where: { idempotencyKey: 'crash-after-commit' } })).toBe(1);
+    expect(
+      await h.prisma.transaction.count({ where: { idempotencyKey: 'crash-after-commit' } }),
+    ).toBe(1);
   });
 });

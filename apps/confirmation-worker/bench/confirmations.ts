@@ -14,16 +14,34 @@ import { spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { ConfirmationWorker } from '../src/index.js';
-import { createOwner, latestBlockhash, newAddress, signSolTransfer, silentLogger, testConfig } from '../test/helpers.js';
+import {
+  createOwner,
+  latestBlockhash,
+  newAddress,
+  signSolTransfer,
+  silentLogger,
+  testConfig,
+} from '../test/helpers.js';
 import { generateKeyPairSigner } from '@solana/kit';
 import { Prisma } from '@waiaas/database';
 
 /** The ledger child process (see ledger-process.ts): its URL and a command channel. */
 async function startLedgerProcess() {
-  const register = new URL('../node_modules/@swc-node/register/esm/esm-register.mjs', import.meta.url).href;
-  const child = spawn(process.execPath, ['--conditions=@waiaas/source', `--import=${register}`, fileURLToPath(new URL('./ledger-process.ts', import.meta.url))], {
-    stdio: ['pipe', 'pipe', 'inherit'],
-  });
+  const register = new URL(
+    '../node_modules/@swc-node/register/esm/esm-register.mjs',
+    import.meta.url,
+  ).href;
+  const child = spawn(
+    process.execPath,
+    [
+      '--conditions=@waiaas/source',
+      `--import=${register}`,
+      fileURLToPath(new URL('./ledger-process.ts', import.meta.url)),
+    ],
+    {
+      stdio: ['pipe', 'pipe', 'inherit'],
+    },
+  );
   const lines = createInterface({ input: child.stdout })[Symbol.asyncIterator]();
   const next = async () => JSON.parse(String((await lines.next()).value)) as { url?: string };
   const { url } = await next();
@@ -74,8 +92,16 @@ async function run(scenario: { workers: number; batch: number; slotMs: number })
     const senders = [];
     for (let i = 0; i < 8; i++) {
       const signer = await generateKeyPairSigner();
-      const wallet = await prisma.wallet.create({ data: { ownerId: owner.ownerId, address: signer.address, custody: 'LOCAL' } });
-      await prisma.walletPolicy.create({ data: { walletId: wallet.id, perTxLimit: new Prisma.Decimal('100'), dailyLimit: new Prisma.Decimal('100000') } });
+      const wallet = await prisma.wallet.create({
+        data: { ownerId: owner.ownerId, address: signer.address, custody: 'LOCAL' },
+      });
+      await prisma.walletPolicy.create({
+        data: {
+          walletId: wallet.id,
+          perTxLimit: new Prisma.Decimal('100'),
+          dailyLimit: new Prisma.Decimal('100000'),
+        },
+      });
       await ledger.command(`airdrop ${signer.address}`);
       senders.push({ id: wallet.id, signer });
     }
@@ -86,8 +112,17 @@ async function run(scenario: { workers: number; batch: number; slotMs: number })
       await Promise.all(
         senders.map((sender, s) =>
           spend.reserveTransfer(
-            { walletId: sender.id, agentId: owner.agentId, idempotencyKey: `${i}-${s}`, asset: null, amount: 1_000_000n + BigInt(i + s),
-              decimals: 9, destination: to, memo: null, now: new Date() },
+            {
+              walletId: sender.id,
+              agentId: owner.agentId,
+              idempotencyKey: `${i}-${s}`,
+              asset: null,
+              amount: 1_000_000n + BigInt(i + s),
+              decimals: 9,
+              destination: to,
+              memo: null,
+              now: new Date(),
+            },
             () => signSolTransfer(sender.signer, to, 1_000_000n + BigInt(i + s), lifetime),
           ),
         ),
@@ -96,7 +131,11 @@ async function run(scenario: { workers: number; batch: number; slotMs: number })
     const workers = await Promise.all(
       Array.from({ length: scenario.workers }, (_, w) =>
         ConfirmationWorker.create({
-          config: testConfig(url, ledger.url, { BATCH_SIZE: String(scenario.batch), POLL_INTERVAL_MS: '50', WORKER_ID: `bench-${w}` }),
+          config: testConfig(url, ledger.url, {
+            BATCH_SIZE: String(scenario.batch),
+            POLL_INTERVAL_MS: '50',
+            WORKER_ID: `bench-${w}`,
+          }),
           logger: silentLogger,
           defaultMetrics: false,
         }),
@@ -117,7 +156,12 @@ async function run(scenario: { workers: number; batch: number; slotMs: number })
     const seconds = (performance.now() - started) / 1000;
     if (process.env.BENCH_DEBUG) {
       const text = await workers[0]!.metrics.registry.metrics();
-      console.log(text.split('\n').filter((l) => /_(sum|count)\{|sends_total\{|transitions_total\{/.test(l)).join('\n'));
+      console.log(
+        text
+          .split('\n')
+          .filter((l) => /_(sum|count)\{|sends_total\{|transitions_total\{/.test(l))
+          .join('\n'),
+      );
     }
     await Promise.all(workers.map((w) => w.stop()));
     return { ...scenario, transfers, seconds, perSecond: transfers / seconds, firstMs: firstAt };
@@ -142,13 +186,25 @@ async function ceiling(): Promise<number> {
     const signed = [];
     for (let i = 0; i < transfers; i++) {
       if (i % 8 === 0) await ledger.command('advance');
-      signed.push(await signSolTransfer(signer, to, 1_000_000n + BigInt(i), await latestBlockhash(ledger.url)));
+      signed.push(
+        await signSolTransfer(
+          signer,
+          to,
+          1_000_000n + BigInt(i),
+          await latestBlockhash(ledger.url),
+        ),
+      );
     }
     const started = performance.now();
     for (let i = 0; i < signed.length; i += 100) {
       await Promise.all(
         signed.slice(i, i + 100).map((t) =>
-          rpc.sendTransaction(Buffer.from(t.wireTransaction).toString('base64') as never, { encoding: 'base64', skipPreflight: true }).send(),
+          rpc
+            .sendTransaction(Buffer.from(t.wireTransaction).toString('base64') as never, {
+              encoding: 'base64',
+              skipPreflight: true,
+            })
+            .send(),
         ),
       );
     }
@@ -161,10 +217,18 @@ async function ceiling(): Promise<number> {
 const ceilingPerSecond = await ceiling();
 const results = [];
 for (const scenario of scenarios) results.push(await run(scenario));
-console.log(`\nconfirmation worker: ${transfers} SOL transfers each, local ledger, commitment confirmed (1 slot)\n`);
-console.log(`ceiling: the ledger process alone accepts ${ceilingPerSecond.toFixed(0)} sendTransaction/s (no DB, no confirmation)\n`);
-console.log('| workers | batch | slot ms | seconds | confirmations/s | % of ceiling | first confirmed after (ms) |');
-console.log('|--------:|------:|--------:|--------:|----------------:|-------------:|---------------------------:|');
+console.log(
+  `\nconfirmation worker: ${transfers} SOL transfers each, local ledger, commitment confirmed (1 slot)\n`,
+);
+console.log(
+  `ceiling: the ledger process alone accepts ${ceilingPerSecond.toFixed(0)} sendTransaction/s (no DB, no confirmation)\n`,
+);
+console.log(
+  '| workers | batch | slot ms | seconds | confirmations/s | % of ceiling | first confirmed after (ms) |',
+);
+console.log(
+  '|--------:|------:|--------:|--------:|----------------:|-------------:|---------------------------:|',
+);
 for (const r of results) {
   console.log(
     `| ${r.workers} | ${r.batch} | ${r.slotMs} | ${r.seconds.toFixed(2)} | ${r.perSecond.toFixed(0)} | ${((100 * r.perSecond) / ceilingPerSecond).toFixed(0)} % | ${r.firstMs.toFixed(0)} |`,

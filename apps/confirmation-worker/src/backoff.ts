@@ -10,7 +10,11 @@
  * backoffDelayMs(3, { baseMs: 1_000, maxMs: 60_000 }); // between 2 000 and 4 000
  * ```
  */
-export function backoffDelayMs(attempt: number, options: { baseMs: number; maxMs: number }, random: () => number = Math.random): number {
+export function backoffDelayMs(
+  attempt: number,
+  options: { baseMs: number; maxMs: number },
+  random: () => number = Math.random,
+): number {
   const exp = Math.min(options.maxMs, options.baseMs * 2 ** Math.min(Math.max(attempt - 1, 0), 40));
   return Math.round(exp / 2 + random() * (exp / 2));
 }

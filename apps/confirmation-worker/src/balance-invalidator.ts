@@ -34,7 +34,9 @@ export class BalanceInvalidator {
     private readonly logger: Logger,
   ) {}
 
-  async dropAfterLanding(moved: readonly { walletAddress: string; destination: string }[]): Promise<void> {
+  async dropAfterLanding(
+    moved: readonly { walletAddress: string; destination: string }[],
+  ): Promise<void> {
     if (this.cache === null || moved.length === 0) return;
     try {
       const ours = await this.repository.ourWallets([...new Set(moved.map((m) => m.destination))]);

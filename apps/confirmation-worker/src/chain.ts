@@ -49,7 +49,10 @@ export interface Chain {
    */
   send(wire: Uint8Array): Promise<void>;
   /** Statuses in input order (null: never seen), in calls of at most 256. */
-  signatureStatuses(signatures: readonly string[], searchTransactionHistory: boolean): Promise<(SignatureStatus | null)[]>;
+  signatureStatuses(
+    signatures: readonly string[],
+    searchTransactionHistory: boolean,
+  ): Promise<(SignatureStatus | null)[]>;
   /** The chain's block height at `commitment`. */
   blockHeight(commitment: 'confirmed' | 'finalized'): Promise<bigint>;
   /**
@@ -85,11 +88,16 @@ export class KitChain implements Chain {
     // needed. The chain's verdict (status `err`) is the one the worker records. The policy
     // engine and the signer validate the transfer before it is signed.
     await this.metrics.rpc('sendTransaction', () =>
-      this.rpc.sendTransaction(encoded, { encoding: 'base64', skipPreflight: true, maxRetries: 0n }).send(),
+      this.rpc
+        .sendTransaction(encoded, { encoding: 'base64', skipPreflight: true, maxRetries: 0n })
+        .send(),
     );
   }
 
-  async signatureStatuses(signatures: readonly string[], searchTransactionHistory: boolean): Promise<(SignatureStatus | null)[]> {
+  async signatureStatuses(
+    signatures: readonly string[],
+    searchTransactionHistory: boolean,
+  ): Promise<(SignatureStatus | null)[]> {
     const out: (SignatureStatus | null)[] = [];
     for (let i = 0; i < signatures.length; i += MAX_SIGNATURES_PER_STATUS_CALL) {
       const chunk = signatures.slice(i, i + MAX_SIGNATURES_PER_STATUS_CALL) as Signature[];
@@ -97,7 +105,11 @@ export class KitChain implements Chain {
         this.rpc.getSignatureStatuses(chunk, { searchTransactionHistory }).send(),
       );
       for (const status of value) {
-        out.push(status === null ? null : { slot: status.slot, err: status.err, confirmationStatus: status.confirmationStatus });
+        out.push(
+          status === null
+            ? null
+            : { slot: status.slot, err: status.err, confirmationStatus: status.confirmationStatus },
+        );
       }
     }
     return out;
@@ -107,10 +119,17 @@ export class KitChain implements Chain {
     return this.metrics.rpc('getBlockHeight', () => this.rpc.getBlockHeight({ commitment }).send());
   }
 
-  async fee(signature: string, commitment: 'confirmed' | 'finalized'): Promise<bigint | null | undefined> {
+  async fee(
+    signature: string,
+    commitment: 'confirmed' | 'finalized',
+  ): Promise<bigint | null | undefined> {
     const tx = await this.metrics.rpc('getTransaction', () =>
       this.rpc
-        .getTransaction(signature as Signature, { commitment, encoding: 'json', maxSupportedTransactionVersion: 0 })
+        .getTransaction(signature as Signature, {
+          commitment,
+          encoding: 'json',
+          maxSupportedTransactionVersion: 0,
+        })
         .send(),
     );
     if (tx === null) return undefined;

@@ -13,12 +13,18 @@ const base: ClassifyInput = {
 
 describe('classify', () => {
   it('confirms a successful transaction once it reached the commitment', () => {
-    expect(classify({ ...base, status: { slot: 42n, err: null, confirmationStatus: 'confirmed' } })).toEqual({ kind: 'confirm', slot: 42n });
-    expect(classify({ ...base, status: { slot: 42n, err: null, confirmationStatus: 'finalized' } })).toEqual({ kind: 'confirm', slot: 42n });
+    expect(
+      classify({ ...base, status: { slot: 42n, err: null, confirmationStatus: 'confirmed' } }),
+    ).toEqual({ kind: 'confirm', slot: 42n });
+    expect(
+      classify({ ...base, status: { slot: 42n, err: null, confirmationStatus: 'finalized' } }),
+    ).toEqual({ kind: 'confirm', slot: 42n });
   });
 
   it('waits while a landed transaction is only processed, without rebroadcasting', () => {
-    expect(classify({ ...base, status: { slot: 42n, err: null, confirmationStatus: 'processed' } })).toEqual({ kind: 'wait' });
+    expect(
+      classify({ ...base, status: { slot: 42n, err: null, confirmationStatus: 'processed' } }),
+    ).toEqual({ kind: 'wait' });
   });
 
   it('waits for finalized when the commitment is finalized', () => {
@@ -28,13 +34,19 @@ describe('classify', () => {
 
   it('fails a transaction that landed with an error, only at the commitment', () => {
     const err = { InstructionError: [0, 'Custom'] };
-    expect(classify({ ...base, status: { slot: 7n, err, confirmationStatus: 'confirmed' } })).toEqual({ kind: 'fail', slot: 7n, err });
-    expect(classify({ ...base, status: { slot: 7n, err, confirmationStatus: 'processed' } })).toEqual({ kind: 'wait' });
+    expect(
+      classify({ ...base, status: { slot: 7n, err, confirmationStatus: 'confirmed' } }),
+    ).toEqual({ kind: 'fail', slot: 7n, err });
+    expect(
+      classify({ ...base, status: { slot: 7n, err, confirmationStatus: 'processed' } }),
+    ).toEqual({ kind: 'wait' });
   });
 
   it('rebroadcasts an unseen, still valid transaction only when its last send is old enough', () => {
     expect(classify(base)).toEqual({ kind: 'rebroadcast' });
-    expect(classify({ ...base, now: new Date('2026-01-01T00:00:01.999Z') })).toEqual({ kind: 'idle' });
+    expect(classify({ ...base, now: new Date('2026-01-01T00:00:01.999Z') })).toEqual({
+      kind: 'idle',
+    });
     expect(classify({ ...base, lastSubmittedAt: null })).toEqual({ kind: 'rebroadcast' });
   });
 

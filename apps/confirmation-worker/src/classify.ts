@@ -70,5 +70,7 @@ export function classify(input: ClassifyInput): Verdict {
   }
   if (input.finalizedBlockHeight > input.lastValidBlockHeight) return { kind: 'expired' };
   const last = input.lastSubmittedAt?.getTime() ?? 0;
-  return input.now.getTime() - last >= input.rebroadcastIntervalMs ? { kind: 'rebroadcast' } : { kind: 'idle' };
+  return input.now.getTime() - last >= input.rebroadcastIntervalMs
+    ? { kind: 'rebroadcast' }
+    : { kind: 'idle' };
 }

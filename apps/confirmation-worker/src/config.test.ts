@@ -2,7 +2,10 @@ import { describe, expect, it } from '@jest/globals';
 import { loadConfig } from './config.js';
 import { isWorkerError } from './errors.js';
 
-const required = { DATABASE_URL: 'postgresql://postgres@127.0.0.1:5432/db', SOLANA_RPC_URL: 'http://127.0.0.1:8899' };
+const required = {
+  DATABASE_URL: 'postgresql://postgres@127.0.0.1:5432/db',
+  SOLANA_RPC_URL: 'http://127.0.0.1:8899',
+};
 
 function failure(env: Record<string, string>): string | undefined {
   try {
@@ -28,7 +31,12 @@ describe('loadConfig', () => {
   });
 
   it('parses typed values', () => {
-    const config = loadConfig({ ...required, COMMITMENT: 'finalized', BATCH_SIZE: '256', REDIS_URL: 'redis://x:6379' });
+    const config = loadConfig({
+      ...required,
+      COMMITMENT: 'finalized',
+      BATCH_SIZE: '256',
+      REDIS_URL: 'redis://x:6379',
+    });
     expect(config.commitment).toBe('finalized');
     expect(config.batchSize).toBe(256);
     expect(config.redis.url).toBe('redis://x:6379');

@@ -9,7 +9,10 @@ const int = (min: number, max: number) => z.coerce.number().int().min(min).max(m
 
 const schema = z.object({
   /** PostgreSQL connection string (required). */
-  DATABASE_URL: z.string().min(1).refine((v) => /^postgres(ql)?:\/\//.test(v), 'must be a postgresql:// URL'),
+  DATABASE_URL: z
+    .string()
+    .min(1)
+    .refine((v) => /^postgres(ql)?:\/\//.test(v), 'must be a postgresql:// URL'),
   /** Solana JSON-RPC endpoint (required). */
   SOLANA_RPC_URL: z.url({ protocol: /^https?$/ }),
   /** Redis for balance-cache invalidation; without it the worker has no cache to invalidate. */
@@ -90,14 +93,22 @@ export interface WorkerConfig {
  * console.log(config.commitment); // 'confirmed'
  * ```
  */
-export function loadConfig(env: Record<string, string | undefined>, defaultWorkerId = 'worker'): WorkerConfig {
+export function loadConfig(
+  env: Record<string, string | undefined>,
+  defaultWorkerId = 'worker',
+): WorkerConfig {
   // Empty strings mean "unset", as in most process managers' env files.
-  const cleaned = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
+  const cleaned = Object.fromEntries(
+    Object.entries(env).filter(([, v]) => v !== undefined && v !== ''),
+  );
   const parsed = schema.safeParse(cleaned);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
     const variable = String(issue?.path[0] ?? 'environment');
-    throw new WorkerError('WORKER_CONFIG_INVALID', { variable, reason: issue?.message ?? 'is invalid' });
+    throw new WorkerError('WORKER_CONFIG_INVALID', {
+      variable,
+      reason: issue?.message ?? 'is invalid',
+    });
   }
   const e = parsed.data;
   return {

@@ -1,5 +1,11 @@
 import { type Logger } from 'pino';
-import { type ClaimedTransaction, type ClaimUnit, type ConfirmedUpdate, type FailedUpdate, type WorkerRepository } from '@waiaas/database';
+import {
+  type ClaimedTransaction,
+  type ClaimUnit,
+  type ConfirmedUpdate,
+  type FailedUpdate,
+  type WorkerRepository,
+} from '@waiaas/database';
 import type { BalanceInvalidator } from './balance-invalidator.js';
 import type { Chain } from './chain.js';
 import type { ClaimObserver } from './claim-observer.js';
@@ -100,10 +106,11 @@ export class Confirmer {
     const pass: ConfirmPass = { checked: 0, confirmed: 0, failed: 0, expired: 0, rebroadcast: 0 };
     let afterId: string | null = null;
     while (shouldContinue()) {
-      const page: { lastId: string; count: number; result: PageResult } | undefined = await this.deps.repository.withClaimedSubmitted(
-        { limit: this.options.batchSize, afterId },
-        (rows, unit) => this.processPage(rows, unit),
-      );
+      const page: { lastId: string; count: number; result: PageResult } | undefined =
+        await this.deps.repository.withClaimedSubmitted(
+          { limit: this.options.batchSize, afterId },
+          (rows, unit) => this.processPage(rows, unit),
+        );
       if (page === undefined) break;
       const r = page.result;
       pass.checked += page.count;
@@ -138,7 +145,10 @@ export class Confirmer {
       const statuses = new Map<string, Awaited<ReturnType<Chain['signatureStatuses']>>[number]>();
       const lookup = async (list: ClaimedTransaction[], history: boolean) => {
         if (list.length === 0) return;
-        const found = await chain.signatureStatuses(list.map((r) => r.signature), history);
+        const found = await chain.signatureStatuses(
+          list.map((r) => r.signature),
+          history,
+        );
         list.forEach((r, i) => statuses.set(r.id, found[i] ?? null));
       };
       await Promise.all([lookup(fresh, true), lookup(known, false)]);
@@ -161,21 +171,37 @@ export class Confirmer {
         });
         if (verdict.kind === 'confirm') confirm.push({ row, slot: verdict.slot });
         else if (verdict.kind === 'fail') {
-          failed.push({ id: row.id, reason: 'ON_CHAIN_ERROR', errorMsg: stringifyError(verdict.err), slot: verdict.slot });
+          failed.push({
+            id: row.id,
+            reason: 'ON_CHAIN_ERROR',
+            errorMsg: stringifyError(verdict.err),
+            slot: verdict.slot,
+          });
         } else if (verdict.kind === 'expired') expiryCandidates.push(row);
         else if (verdict.kind === 'rebroadcast') rebroadcast.push(row);
       }
 
       // Absence is only trusted from a history search made after the height was read.
       const knownCandidates = expiryCandidates.filter((r) => !fresh.includes(r));
-      const recheck = knownCandidates.length === 0 ? [] : await chain.signatureStatuses(knownCandidates.map((r) => r.signature), true);
-      const stillAbsent = new Set(knownCandidates.filter((_, i) => (recheck[i] ?? null) === null).map((r) => r.id));
+      const recheck =
+        knownCandidates.length === 0
+          ? []
+          : await chain.signatureStatuses(
+              knownCandidates.map((r) => r.signature),
+              true,
+            );
+      const stillAbsent = new Set(
+        knownCandidates.filter((_, i) => (recheck[i] ?? null) === null).map((r) => r.id),
+      );
       const expired: FailedUpdate[] = expiryCandidates
         .filter((r) => fresh.includes(r) || stillAbsent.has(r.id))
         .map((r) => ({
           id: r.id,
           reason: 'EXPIRED',
-          errorMsg: JSON.stringify({ lastValidBlockHeight: r.lastValidBlockHeight.toString(), finalizedBlockHeight: finalizedHeight.toString() }),
+          errorMsg: JSON.stringify({
+            lastValidBlockHeight: r.lastValidBlockHeight.toString(),
+            finalizedBlockHeight: finalizedHeight.toString(),
+          }),
         }));
 
       const [fees, sends] = await Promise.all([
@@ -186,24 +212,34 @@ export class Confirmer {
       confirm.forEach((c, i) => {
         const fee = fees[i];
         // Not visible through getTransaction yet (or the call failed): confirm on a later pass.
-        if (fee?.status === 'fulfilled' && fee.value !== undefined) confirmed.push({ id: c.row.id, slot: c.slot, fee: fee.value });
+        if (fee?.status === 'fulfilled' && fee.value !== undefined)
+          confirmed.push({ id: c.row.id, slot: c.slot, fee: fee.value });
       });
-      const failedFees = await Promise.allSettled(failed.map((f) => chain.fee(rows.find((r) => r.id === f.id)?.signature ?? '', this.options.commitment)));
+      const failedFees = await Promise.allSettled(
+        failed.map((f) =>
+          chain.fee(rows.find((r) => r.id === f.id)?.signature ?? '', this.options.commitment),
+        ),
+      );
       failed.forEach((f, i) => {
         const fee = failedFees[i];
         if (fee?.status === 'fulfilled' && fee.value !== undefined) f.fee = fee.value;
       });
       const sendFailures = sends.filter((s) => s.status === 'rejected').length;
-      if (sendFailures > 0) logger.warn({ failed: sendFailures, of: rebroadcast.length }, 'rebroadcast_send_failed');
+      if (sendFailures > 0)
+        logger.warn({ failed: sendFailures, of: rebroadcast.length }, 'rebroadcast_send_failed');
       this.deps.metrics.send('rebroadcast', rebroadcast.length - sendFailures);
 
       await unit.recordAttempts(rebroadcast.map((r) => r.id));
       const c = await unit.markConfirmed(confirmed);
       const f = await unit.markFailed([...failed, ...expired]);
       const failedIds = new Set(failed.map((x) => x.id));
-      const landedIds = new Set([...c.moved.map((m) => m.id), ...f.moved.filter((m) => failedIds.has(m.id)).map((m) => m.id)]);
+      const landedIds = new Set([
+        ...c.moved.map((m) => m.id),
+        ...f.moved.filter((m) => failedIds.has(m.id)).map((m) => m.id),
+      ]);
       for (const m of [...c.moved, ...f.moved]) this.seen.delete(m.id);
-      if (expired.length > 0) logger.info({ expired: expired.map((e) => e.id) }, 'transactions_expired');
+      if (expired.length > 0)
+        logger.info({ expired: expired.map((e) => e.id) }, 'transactions_expired');
       return {
         confirmed: c.moved.length,
         failed: f.moved.filter((m) => failedIds.has(m.id)).length,
@@ -225,6 +261,8 @@ export class Confirmer {
 function stringifyError(err: unknown): string {
   return JSON.stringify(err, (_key, value: unknown) => {
     if (typeof value !== 'bigint') return value;
-    return value <= BigInt(Number.MAX_SAFE_INTEGER) && value >= BigInt(Number.MIN_SAFE_INTEGER) ? Number(value) : value.toString();
+    return value <= BigInt(Number.MAX_SAFE_INTEGER) && value >= BigInt(Number.MIN_SAFE_INTEGER)
+      ? Number(value)
+      : value.toString();
   });
 }

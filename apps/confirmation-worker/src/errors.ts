@@ -13,7 +13,9 @@ export interface WorkerErrorContext {
   /** PostgreSQL did not answer at start-up. */
   WORKER_DATABASE_UNREACHABLE: { cause: string };
   /** A webhook signature header is malformed, too old, or does not match the body. */
-  WORKER_WEBHOOK_SIGNATURE_INVALID: { reason: 'MALFORMED' | 'TIMESTAMP_OUT_OF_TOLERANCE' | 'MISMATCH' };
+  WORKER_WEBHOOK_SIGNATURE_INVALID: {
+    reason: 'MALFORMED' | 'TIMESTAMP_OUT_OF_TOLERANCE' | 'MISMATCH';
+  };
 }
 
 /**
@@ -57,6 +59,9 @@ export class WorkerError<C extends WorkerErrorCode = WorkerErrorCode> extends Er
  * if (isWorkerError(e, 'WORKER_WEBHOOK_SIGNATURE_INVALID')) return res.writeHead(400).end();
  * ```
  */
-export function isWorkerError<C extends WorkerErrorCode>(error: unknown, code?: C): error is WorkerError<C> {
+export function isWorkerError<C extends WorkerErrorCode>(
+  error: unknown,
+  code?: C,
+): error is WorkerError<C> {
   return error instanceof WorkerError && (code === undefined || error.code === code);
 }

@@ -9,15 +9,38 @@
  */
 export { ConfirmationWorker, type ConfirmationWorkerOptions } from './worker.js';
 export { loadConfig, type WorkerConfig } from './config.js';
-export { WorkerError, isWorkerError, type WorkerErrorCode, type WorkerErrorContext } from './errors.js';
+export {
+  WorkerError,
+  isWorkerError,
+  type WorkerErrorCode,
+  type WorkerErrorContext,
+} from './errors.js';
 export { Submitter, type SubmitterDeps, type SubmitterOptions } from './submitter.js';
-export { Confirmer, type ConfirmerDeps, type ConfirmerOptions, type ConfirmPass } from './confirmer.js';
+export {
+  Confirmer,
+  type ConfirmerDeps,
+  type ConfirmerOptions,
+  type ConfirmPass,
+} from './confirmer.js';
 export { classify, type ClassifyInput, type Verdict } from './classify.js';
-export { WebhookDispatcher, type WebhookBody, type WebhookDispatcherOptions } from './webhook-dispatcher.js';
-export { signWebhook, verifyWebhookSignature, WEBHOOK_SIGNATURE_HEADER } from './webhook-signature.js';
+export {
+  WebhookDispatcher,
+  type WebhookBody,
+  type WebhookDispatcherOptions,
+} from './webhook-dispatcher.js';
+export {
+  signWebhook,
+  verifyWebhookSignature,
+  WEBHOOK_SIGNATURE_HEADER,
+} from './webhook-signature.js';
 export { backoffDelayMs } from './backoff.js';
 export { BalanceInvalidator, type BalanceCache } from './balance-invalidator.js';
-export { KitChain, MAX_SIGNATURES_PER_STATUS_CALL, type Chain, type SignatureStatus } from './chain.js';
+export {
+  KitChain,
+  MAX_SIGNATURES_PER_STATUS_CALL,
+  type Chain,
+  type SignatureStatus,
+} from './chain.js';
 export { WorkerMetrics, type Transition } from './metrics.js';
 export { startMetricsServer } from './metrics-server.js';
 export { PendingListener } from './pending-listener.js';

@@ -15,7 +15,15 @@ export function createLogger(options: { level: string; workerId: string }): Logg
     level: options.level,
     base: { service: 'confirmation-worker', workerId: options.workerId },
     redact: {
-      paths: ['signingSecret', '*.signingSecret', 'url', '*.url', 'databaseUrl', 'redisUrl', 'headers.authorization'],
+      paths: [
+        'signingSecret',
+        '*.signingSecret',
+        'url',
+        '*.url',
+        'databaseUrl',
+        'redisUrl',
+        'headers.authorization',
+      ],
       censor: '[redacted]',
     },
   });

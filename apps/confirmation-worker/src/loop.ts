@@ -61,7 +61,10 @@ export class Loop {
       }
       if (!this.running) break;
       // After a failure, back off (doubling, capped) instead of hammering a sick dependency.
-      const delay = failures > 0 ? Math.min(this.intervalMs * 2 ** Math.min(failures, 6), 30_000) : this.intervalMs;
+      const delay =
+        failures > 0
+          ? Math.min(this.intervalMs * 2 ** Math.min(failures, 6), 30_000)
+          : this.intervalMs;
       if (!more || failures > 0) await this.sleep(delay);
     }
   }

@@ -21,13 +21,17 @@ export async function startMetricsServer(
     if (req.method === 'GET' && req.url === '/metrics') {
       metrics.registry
         .metrics()
-        .then((text) => res.writeHead(200, { 'content-type': metrics.registry.contentType }).end(text))
+        .then((text) =>
+          res.writeHead(200, { 'content-type': metrics.registry.contentType }).end(text),
+        )
         .catch(() => res.writeHead(500).end());
       return;
     }
     if (req.method === 'GET' && req.url === '/health') {
       const ok = healthy();
-      res.writeHead(ok ? 200 : 503, { 'content-type': 'application/json' }).end(JSON.stringify({ status: ok ? 'ok' : 'stopping' }));
+      res
+        .writeHead(ok ? 200 : 503, { 'content-type': 'application/json' })
+        .end(JSON.stringify({ status: ok ? 'ok' : 'stopping' }));
       return;
     }
     res.writeHead(404).end();

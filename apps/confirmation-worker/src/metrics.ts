@@ -8,7 +8,11 @@ import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom
  * metrics.transition({ from: 'SUBMITTED', to: 'FAILED', reason: 'EXPIRED' });
  * ```
  */
-export type Transition = { from: 'PENDING' | 'SUBMITTED'; to: 'SUBMITTED' | 'CONFIRMED' | 'FAILED'; reason?: string };
+export type Transition = {
+  from: 'PENDING' | 'SUBMITTED';
+  to: 'SUBMITTED' | 'CONFIRMED' | 'FAILED';
+  reason?: string;
+};
 
 /**
  * The worker's Prometheus metrics on their own registry (so several workers in one process,
@@ -29,7 +33,10 @@ export class WorkerMetrics {
   private readonly sends: Counter<'kind'>;
   private readonly webhooks: Counter<'outcome'>;
 
-  constructor(sources: { oldestAges: () => Promise<{ PENDING: number; SUBMITTED: number }> }, options: { defaultMetrics?: boolean } = {}) {
+  constructor(
+    sources: { oldestAges: () => Promise<{ PENDING: number; SUBMITTED: number }> },
+    options: { defaultMetrics?: boolean } = {},
+  ) {
     if (options.defaultMetrics ?? true) collectDefaultMetrics({ register: this.registry });
     this.transitions = new Counter({
       name: 'waiaas_worker_transitions_total',
@@ -76,7 +83,8 @@ export class WorkerMetrics {
   }
 
   transition(t: Transition, count = 1): void {
-    if (count > 0) this.transitions.inc({ from: t.from, to: t.to, reason: t.reason ?? 'none' }, count);
+    if (count > 0)
+      this.transitions.inc({ from: t.from, to: t.to, reason: t.reason ?? 'none' }, count);
   }
 
   send(kind: 'first' | 'rebroadcast', count = 1): void {

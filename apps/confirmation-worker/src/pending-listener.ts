@@ -52,7 +52,11 @@ export class PendingListener {
 
   private async connect(): Promise<void> {
     if (this.stopped) return;
-    const client = new pg.Client({ connectionString: this.url, application_name: this.applicationName, keepAlive: true });
+    const client = new pg.Client({
+      connectionString: this.url,
+      application_name: this.applicationName,
+      keepAlive: true,
+    });
     const lost = (error?: Error) => {
       if (this.client !== client) return;
       this.client = undefined;

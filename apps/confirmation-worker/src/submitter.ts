@@ -71,11 +71,18 @@ export class Submitter {
           const sends = await Promise.allSettled(rows.map((r) => chain.send(r.wireTransaction)));
           const rejected = sends.filter((s): s is PromiseRejectedResult => s.status === 'rejected');
           if (rejected.length > 0) {
-            logger.warn({ failed: rejected.length, of: rows.length, err: rejected[0]?.reason as unknown }, 'submit_send_failed');
+            logger.warn(
+              { failed: rejected.length, of: rows.length, err: rejected[0]?.reason as unknown },
+              'submit_send_failed',
+            );
           }
           metrics.send('first', rows.length - rejected.length);
           const result = await unit.markSubmitted(ids);
-          return { claimed: rows.length, moved: result.moved.length, deliveries: result.deliveries };
+          return {
+            claimed: rows.length,
+            moved: result.moved.length,
+            deliveries: result.deliveries,
+          };
         } finally {
           observer?.released('submit', ids);
         }

@@ -54,7 +54,12 @@ export interface WebhookBody {
  */
 export class WebhookDispatcher {
   constructor(
-    private readonly deps: { repository: WebhookDeliveryRepository; metrics: WorkerMetrics; logger: Logger; fetch?: typeof fetch },
+    private readonly deps: {
+      repository: WebhookDeliveryRepository;
+      metrics: WorkerMetrics;
+      logger: Logger;
+      fetch?: typeof fetch;
+    },
     private readonly options: WebhookDispatcherOptions,
   ) {}
 
@@ -75,19 +80,40 @@ export class WebhookDispatcher {
         const giveUp = attempt >= this.options.maxAttempts;
         const nextAttemptAt = giveUp
           ? null
-          : new Date(Date.now() + backoffDelayMs(attempt, { baseMs: this.options.backoffBaseMs, maxMs: this.options.backoffMaxMs }));
-        await unit.recordFailure(row.id, { statusCode: result.statusCode, error: result.error, nextAttemptAt });
+          : new Date(
+              Date.now() +
+                backoffDelayMs(attempt, {
+                  baseMs: this.options.backoffBaseMs,
+                  maxMs: this.options.backoffMaxMs,
+                }),
+            );
+        await unit.recordFailure(row.id, {
+          statusCode: result.statusCode,
+          error: result.error,
+          nextAttemptAt,
+        });
         metrics.webhook(giveUp ? 'gave_up' : 'retry');
         // The endpoint URL may embed credentials; log its id, not the URL.
         logger[giveUp ? 'warn' : 'debug'](
-          { deliveryId: row.id, endpointId: row.endpointId, eventId: row.eventId.toString(), attempt, statusCode: result.statusCode, error: result.error },
+          {
+            deliveryId: row.id,
+            endpointId: row.endpointId,
+            eventId: row.eventId.toString(),
+            attempt,
+            statusCode: result.statusCode,
+            error: result.error,
+          },
           giveUp ? 'webhook_gave_up' : 'webhook_retry_scheduled',
         );
       }
     });
   }
 
-  private async attempt(row: ClaimedDelivery): Promise<{ ok: true; statusCode: number } | { ok: false; statusCode: number | null; error: string }> {
+  private async attempt(
+    row: ClaimedDelivery,
+  ): Promise<
+    { ok: true; statusCode: number } | { ok: false; statusCode: number | null; error: string }
+  > {
     const body: WebhookBody = {
       id: row.eventId.toString(),
       type: row.eventType,
@@ -112,7 +138,8 @@ export class WebhookDispatcher {
         body: text,
       });
       await response.body?.cancel().catch(() => undefined);
-      if (response.status >= 200 && response.status < 300) return { ok: true, statusCode: response.status };
+      if (response.status >= 200 && response.status < 300)
+        return { ok: true, statusCode: response.status };
       return { ok: false, statusCode: response.status, error: `HTTP ${response.status}` };
     } catch (error) {
       const name = error instanceof Error ? error.name : 'Error';

@@ -22,18 +22,30 @@ describe('webhook signatures', () => {
 
   it('verifies its own signatures', () => {
     const header = signWebhook('secret', body, 1_700_000_000);
-    expect(reason(() => verifyWebhookSignature('secret', header, body, { nowSeconds: 1_700_000_100 }))).toBeUndefined();
+    expect(
+      reason(() => verifyWebhookSignature('secret', header, body, { nowSeconds: 1_700_000_100 })),
+    ).toBeUndefined();
   });
 
   it('rejects another secret, a changed body, an old timestamp and malformed headers', () => {
     const header = signWebhook('secret', body, 1_700_000_000);
     const now = { nowSeconds: 1_700_000_000 };
     expect(reason(() => verifyWebhookSignature('other', header, body, now))).toBe('MISMATCH');
-    expect(reason(() => verifyWebhookSignature('secret', header, `${body} `, now))).toBe('MISMATCH');
-    expect(reason(() => verifyWebhookSignature('secret', header, body, { nowSeconds: 1_700_000_301 }))).toBe('TIMESTAMP_OUT_OF_TOLERANCE');
+    expect(reason(() => verifyWebhookSignature('secret', header, `${body} `, now))).toBe(
+      'MISMATCH',
+    );
+    expect(
+      reason(() => verifyWebhookSignature('secret', header, body, { nowSeconds: 1_700_000_301 })),
+    ).toBe('TIMESTAMP_OUT_OF_TOLERANCE');
     expect(reason(() => verifyWebhookSignature('secret', undefined, body, now))).toBe('MALFORMED');
-    expect(reason(() => verifyWebhookSignature('secret', 't=abc,v1=00', body, now))).toBe('MALFORMED');
+    expect(reason(() => verifyWebhookSignature('secret', 't=abc,v1=00', body, now))).toBe(
+      'MALFORMED',
+    );
     // A re-timestamped header with the old MAC is a mismatch (the timestamp is signed).
-    expect(reason(() => verifyWebhookSignature('secret', header.replace('t=1700000000', 't=1700000001'), body, now))).toBe('MISMATCH');
+    expect(
+      reason(() =>
+        verifyWebhookSignature('secret', header.replace('t=1700000000', 't=1700000001'), body, now),
+      ),
+    ).toBe('MISMATCH');
   });
 });

@@ -43,7 +43,9 @@ export function verifyWebhookSignature(
   body: string,
   options: { toleranceSeconds?: number; nowSeconds?: number } = {},
 ): void {
-  const parts = new Map((header ?? '').split(',').map((kv) => kv.split('=', 2) as [string, string | undefined]));
+  const parts = new Map(
+    (header ?? '').split(',').map((kv) => kv.split('=', 2) as [string, string | undefined]),
+  );
   const t = parts.get('t');
   const v1 = parts.get('v1');
   if (t === undefined || v1 === undefined || !/^\d{1,12}$/.test(t) || !/^[0-9a-f]{64}$/.test(v1)) {
@@ -51,7 +53,9 @@ export function verifyWebhookSignature(
   }
   const now = options.nowSeconds ?? Math.floor(Date.now() / 1000);
   if (Math.abs(now - Number(t)) > (options.toleranceSeconds ?? 300)) {
-    throw new WorkerError('WORKER_WEBHOOK_SIGNATURE_INVALID', { reason: 'TIMESTAMP_OUT_OF_TOLERANCE' });
+    throw new WorkerError('WORKER_WEBHOOK_SIGNATURE_INVALID', {
+      reason: 'TIMESTAMP_OUT_OF_TOLERANCE',
+    });
   }
   const expected = createHmac('sha256', secret).update(`${t}.${body}`).digest();
   if (!timingSafeEqual(expected, Buffer.from(v1, 'hex'))) {

@@ -1,6 +1,12 @@
 import { type Logger } from 'pino';
 import { createCache, type CacheBundle } from '@waiaas/cache';
-import { IdempotencyRepository, WebhookDeliveryRepository, WorkerRepository, createPrismaClient, type PrismaClient } from '@waiaas/database';
+import {
+  IdempotencyRepository,
+  WebhookDeliveryRepository,
+  WorkerRepository,
+  createPrismaClient,
+  type PrismaClient,
+} from '@waiaas/database';
 // The RPC subpath only: the package root also loads the Turnkey SDK, seconds of start-up a
 // worker that never signs does not need (it matters when a crashed worker restarts).
 import { createRpc } from '@waiaas/solana-signer/rpc';
@@ -71,15 +77,41 @@ export class ConfirmationWorker {
     options: ConfirmationWorkerOptions,
     cache: BalanceCache | null,
   ) {
-    const repository = new WorkerRepository(prisma, { transactionTimeoutMs: Math.max(60_000, config.rpc.timeoutMs * (config.rpc.retries + 1) * 4) });
+    const repository = new WorkerRepository(prisma, {
+      transactionTimeoutMs: Math.max(60_000, config.rpc.timeoutMs * (config.rpc.retries + 1) * 4),
+    });
     const deliveries = new WebhookDeliveryRepository(prisma);
-    this.metrics = new WorkerMetrics({ oldestAges: () => repository.oldestAges() }, { defaultMetrics: options.defaultMetrics ?? true });
-    const chain = options.chain ?? new KitChain(createRpc({ url: config.rpc.url, timeoutMs: config.rpc.timeoutMs, retries: config.rpc.retries }), this.metrics);
+    this.metrics = new WorkerMetrics(
+      { oldestAges: () => repository.oldestAges() },
+      { defaultMetrics: options.defaultMetrics ?? true },
+    );
+    const chain =
+      options.chain ??
+      new KitChain(
+        createRpc({
+          url: config.rpc.url,
+          timeoutMs: config.rpc.timeoutMs,
+          retries: config.rpc.retries,
+        }),
+        this.metrics,
+      );
 
-    const webhookLoop = new Loop('webhooks', config.pollIntervalMs, async () => (await dispatcher.runOnce()) === dispatcherBatch, logger);
+    const webhookLoop = new Loop(
+      'webhooks',
+      config.pollIntervalMs,
+      async () => (await dispatcher.runOnce()) === dispatcherBatch,
+      logger,
+    );
     const onOutbox = () => webhookLoop.wake();
     const submitter = new Submitter(
-      { repository, chain, metrics: this.metrics, logger, onOutbox, ...(options.observer ? { observer: options.observer } : {}) },
+      {
+        repository,
+        chain,
+        metrics: this.metrics,
+        logger,
+        onOutbox,
+        ...(options.observer ? { observer: options.observer } : {}),
+      },
       { batchSize: config.batchSize, retryAfterMs: config.rebroadcastIntervalMs },
     );
     const confirmer = new Confirmer(
@@ -92,14 +124,23 @@ export class ConfirmationWorker {
         onOutbox,
         ...(options.observer ? { observer: options.observer } : {}),
       },
-      { batchSize: config.batchSize, commitment: config.commitment, rebroadcastIntervalMs: config.rebroadcastIntervalMs },
+      {
+        batchSize: config.batchSize,
+        commitment: config.commitment,
+        rebroadcastIntervalMs: config.rebroadcastIntervalMs,
+      },
     );
     const dispatcherBatch = Math.min(config.batchSize, 50);
     const dispatcher = new WebhookDispatcher(
       { repository: deliveries, metrics: this.metrics, logger },
       { batchSize: dispatcherBatch, ...config.webhook },
     );
-    const submitLoop = new Loop('submit', config.pollIntervalMs, async () => (await submitter.runOnce()) === config.batchSize, logger);
+    const submitLoop = new Loop(
+      'submit',
+      config.pollIntervalMs,
+      async () => (await submitter.runOnce()) === config.batchSize,
+      logger,
+    );
     const confirmLoop = new Loop(
       'confirm',
       config.pollIntervalMs,
@@ -123,7 +164,12 @@ export class ConfirmationWorker {
       logger,
     );
     this.loops = [submitLoop, confirmLoop, webhookLoop, retentionLoop];
-    this.listener = new PendingListener(config.database.url, () => submitLoop.wake(), logger, `waiaas-worker-listen:${config.workerId}`);
+    this.listener = new PendingListener(
+      config.database.url,
+      () => submitLoop.wake(),
+      logger,
+      `waiaas-worker-listen:${config.workerId}`,
+    );
   }
 
   /**
@@ -143,7 +189,10 @@ export class ConfirmationWorker {
       await prisma.$queryRaw`SELECT 1`;
     } catch (error) {
       await prisma.$disconnect().catch(() => undefined);
-      throw new WorkerError('WORKER_DATABASE_UNREACHABLE', { cause: error instanceof Error ? error.message.split('\n')[0] ?? error.name : String(error) });
+      throw new WorkerError('WORKER_DATABASE_UNREACHABLE', {
+        cause:
+          error instanceof Error ? (error.message.split('\n')[0] ?? error.name) : String(error),
+      });
     }
     let bundle: CacheBundle | undefined;
     let cache: BalanceCache | null = options.cache ?? null;
@@ -166,7 +215,11 @@ export class ConfirmationWorker {
     for (const loop of this.loops) loop.start();
     await this.listener.start();
     this.logger.info(
-      { commitment: this.config.commitment, batchSize: this.config.batchSize, pollIntervalMs: this.config.pollIntervalMs },
+      {
+        commitment: this.config.commitment,
+        batchSize: this.config.batchSize,
+        pollIntervalMs: this.config.pollIntervalMs,
+      },
       'worker_started',
     );
   }
@@ -193,7 +246,10 @@ export class ConfirmationWorker {
     const timedOut = new Promise<'timeout'>((resolve) => {
       timer = setTimeout(() => resolve('timeout'), this.config.shutdownTimeoutMs);
     });
-    const outcome = await Promise.race([Promise.all(this.loops.map((l) => l.stop())).then(() => 'done' as const), timedOut]);
+    const outcome = await Promise.race([
+      Promise.all(this.loops.map((l) => l.stop())).then(() => 'done' as const),
+      timedOut,
+    ]);
     clearTimeout(timer);
     if (outcome === 'timeout') this.logger.warn('worker_shutdown_timeout_releasing_in_flight');
     await this.prisma.$disconnect().catch(() => undefined);

@@ -52,7 +52,8 @@ describe('three workers at once', () => {
         claimsBy.set(name, (claimsBy.get(name) ?? 0) + ids.length);
         for (const id of ids) {
           const holder = holders.get(id);
-          if (holder !== undefined) violations.push(`${id} claimed by ${name} (${kind}) while held by ${holder}`);
+          if (holder !== undefined)
+            violations.push(`${id} claimed by ${name} (${kind}) while held by ${holder}`);
           holders.set(id, name);
         }
       },
@@ -63,7 +64,11 @@ describe('three workers at once', () => {
     const workers = await Promise.all(
       ['w1', 'w2', 'w3'].map((name) =>
         ConfirmationWorker.create({
-          config: testConfig(db.url, ledger.url, { BATCH_SIZE: '10', WORKER_ID: name, REBROADCAST_INTERVAL_MS: '150' }),
+          config: testConfig(db.url, ledger.url, {
+            BATCH_SIZE: '10',
+            WORKER_ID: name,
+            REBROADCAST_INTERVAL_MS: '150',
+          }),
           logger: silentLogger,
           observer: observer(name),
           defaultMetrics: false,
@@ -85,7 +90,11 @@ describe('three workers at once', () => {
           }
         }),
       );
-      await waitFor(() => allTerminal(prisma), 60_000, async () => JSON.stringify(await statusCounts(prisma)));
+      await waitFor(
+        () => allTerminal(prisma),
+        60_000,
+        async () => JSON.stringify(await statusCounts(prisma)),
+      );
     } finally {
       await Promise.all(workers.map((w) => w.stop()));
       ledger.setFaults({});
@@ -104,9 +113,13 @@ describe('three workers at once', () => {
     expect(await balanceOf(ledger.url, to)).toBe(sum);
 
     // The event log per transaction: created, submitted, then exactly one terminal event.
-    const events = await prisma.event.findMany({ orderBy: { id: 'asc' }, where: { transactionId: { not: null } } });
+    const events = await prisma.event.findMany({
+      orderBy: { id: 'asc' },
+      where: { transactionId: { not: null } },
+    });
     const byTx = new Map<string, string[]>();
-    for (const e of events) byTx.set(e.transactionId!, [...(byTx.get(e.transactionId!) ?? []), e.type]);
+    for (const e of events)
+      byTx.set(e.transactionId!, [...(byTx.get(e.transactionId!) ?? []), e.type]);
     for (const row of rows) {
       const types = byTx.get(row.id) ?? [];
       const terminal = row.status === 'CONFIRMED' ? 'transaction.confirmed' : 'transaction.failed';

@@ -51,7 +51,10 @@ async function startWorker(env: Record<string, string>): Promise<ChildProcess> {
       out += d.toString();
       if (out.includes('"msg":"worker_started"')) {
         child.stdout?.off('data', onData);
-        if (process.env.CRASH_TEST_LOG_DIR) child.stdout?.pipe(createWriteStream(`${process.env.CRASH_TEST_LOG_DIR}/worker-${child.pid}.log`));
+        if (process.env.CRASH_TEST_LOG_DIR)
+          child.stdout?.pipe(
+            createWriteStream(`${process.env.CRASH_TEST_LOG_DIR}/worker-${child.pid}.log`),
+          );
         else child.stdout?.resume();
         resolve();
       }
@@ -75,7 +78,12 @@ describe('crash safety', () => {
     const owner = await createOwner(prisma);
     const senders = await Promise.all([0, 1, 2, 3].map(() => createWallet(prisma, ledger, owner)));
     const recipients = await Promise.all([0, 1, 2].map(() => newAddress()));
-    ledger.setFaults({ dropRate: 0.3, errorRate: 0.05, methods: ['getSignatureStatuses', 'getBlockHeight', 'sendTransaction'], seed: 11 });
+    ledger.setFaults({
+      dropRate: 0.3,
+      errorRate: 0.05,
+      methods: ['getSignatureStatuses', 'getBlockHeight', 'sendTransaction'],
+      seed: 11,
+    });
     const env = testEnv(db.url, ledger.url, { BATCH_SIZE: '20', REBROADCAST_INTERVAL_MS: '200' });
 
     // Transfers keep arriving while the worker is killed again and again.
@@ -86,7 +94,15 @@ describe('crash safety', () => {
       while (n < total) {
         const batch = Array.from({ length: Math.min(11, total - n) }, (_, j) => n + j);
         await Promise.all(
-          batch.map((i) => reserveSolTransfer(spend, ledger.url, senders[i % 4]!, recipients[i % 3]!, 1_000_000n + BigInt(i))),
+          batch.map((i) =>
+            reserveSolTransfer(
+              spend,
+              ledger.url,
+              senders[i % 4]!,
+              recipients[i % 3]!,
+              1_000_000n + BigInt(i),
+            ),
+          ),
         );
         n += batch.length;
         await sleep(300);
@@ -114,7 +130,11 @@ describe('crash safety', () => {
     // The last worker runs to the end, then must shut down gracefully on SIGTERM.
     const last = current;
     try {
-      await waitFor(() => allTerminal(prisma), 90_000, async () => JSON.stringify(await statusCounts(prisma)));
+      await waitFor(
+        () => allTerminal(prisma),
+        90_000,
+        async () => JSON.stringify(await statusCounts(prisma)),
+      );
     } finally {
       last.kill('SIGTERM');
     }
@@ -129,25 +149,38 @@ describe('crash safety', () => {
       // A transfer recorded as failed never moved money (its spend was released); a confirmed one moved it once.
       expect(ledger.landingCount(row.signature!)).toBe(row.status === 'CONFIRMED' ? 1 : 0);
       if (row.status === 'FAILED') expect(row.failureReason).toBe('EXPIRED');
-      if (row.status === 'CONFIRMED') expected.set(row.destination, (expected.get(row.destination) ?? 0n) + BigInt(row.amount.toFixed(0)));
+      if (row.status === 'CONFIRMED')
+        expected.set(
+          row.destination,
+          (expected.get(row.destination) ?? 0n) + BigInt(row.amount.toFixed(0)),
+        );
     }
-    for (const to of recipients) expect(await balanceOf(ledger.url, to)).toBe(expected.get(to) ?? 0n);
+    for (const to of recipients)
+      expect(await balanceOf(ledger.url, to)).toBe(expected.get(to) ?? 0n);
     expect([...expected.values()].length).toBeGreaterThan(0);
 
     // Whatever the kills interrupted, each transition was recorded exactly once, in order.
-    const events = await prisma.event.findMany({ orderBy: { id: 'asc' }, where: { transactionId: { not: null } } });
+    const events = await prisma.event.findMany({
+      orderBy: { id: 'asc' },
+      where: { transactionId: { not: null } },
+    });
     const byTx = new Map<string, string[]>();
-    for (const e of events) byTx.set(e.transactionId!, [...(byTx.get(e.transactionId!) ?? []), e.type]);
+    for (const e of events)
+      byTx.set(e.transactionId!, [...(byTx.get(e.transactionId!) ?? []), e.type]);
     for (const row of rows) {
       const terminal = row.status === 'CONFIRMED' ? 'transaction.confirmed' : 'transaction.failed';
       expect(byTx.get(row.id)).toEqual(['transaction.created', 'transaction.submitted', terminal]);
     }
     expect(kills).toBeGreaterThanOrEqual(6);
     // Transfers that waited longer than their blockhash lived (no worker running) expired: never landed, spend released.
-    const lags = rows.filter((r) => r.status === 'FAILED').map((r) => (r.submittedAt?.getTime() ?? 0) - r.createdAt.getTime());
+    const lags = rows
+      .filter((r) => r.status === 'FAILED')
+      .map((r) => (r.submittedAt?.getTime() ?? 0) - r.createdAt.getTime());
     console.log(
       `crash test: ${kills} SIGKILLs, ${JSON.stringify(await statusCounts(prisma))}` +
-        (lags.length > 0 ? `; expired ones were first sent ${Math.min(...lags)}-${Math.max(...lags)} ms after creation` : ''),
+        (lags.length > 0
+          ? `; expired ones were first sent ${Math.min(...lags)}-${Math.max(...lags)} ms after creation`
+          : ''),
     );
   }, 300_000);
 });

@@ -1,5 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { createPrismaClient, SpendRepository, type PrismaClient, type TransactionModel as Transaction } from '@waiaas/database';
+import {
+  createPrismaClient,
+  SpendRepository,
+  type PrismaClient,
+  type TransactionModel as Transaction,
+} from '@waiaas/database';
 import { startLocalLedger, type LocalLedger } from '@waiaas/local-ledger';
 import { createTestDatabase, type TestDatabase } from '@waiaas/testing';
 import { ConfirmationWorker } from '../src/index.js';
@@ -41,7 +46,12 @@ describe('unreliable RPC', () => {
     const sender = await createWallet(prisma, ledger, owner);
     const to = await newAddress();
     // Injected errors hit the worker's calls only (reservations read blockhashes, not these).
-    ledger.setFaults({ dropRate: 0.3, errorRate: 0.1, methods: ['getSignatureStatuses', 'getBlockHeight', 'getTransaction'], seed: 7 });
+    ledger.setFaults({
+      dropRate: 0.3,
+      errorRate: 0.1,
+      methods: ['getSignatureStatuses', 'getBlockHeight', 'getTransaction'],
+      seed: 7,
+    });
     const worker = await ConfirmationWorker.create({
       config: testConfig(db.url, ledger.url, { REBROADCAST_INTERVAL_MS: '100' }),
       logger: silentLogger,
@@ -50,14 +60,23 @@ describe('unreliable RPC', () => {
     await worker.start();
     const transfers: Transaction[] = [];
     try {
-      for (let i = 0; i < 30; i++) transfers.push(await reserveSolTransfer(spend, ledger.url, sender, to, 1_000_000n + BigInt(i)));
-      await waitFor(() => allTerminal(prisma), 40_000, async () => JSON.stringify(await statusCounts(prisma)));
+      for (let i = 0; i < 30; i++)
+        transfers.push(
+          await reserveSolTransfer(spend, ledger.url, sender, to, 1_000_000n + BigInt(i)),
+        );
+      await waitFor(
+        () => allTerminal(prisma),
+        40_000,
+        async () => JSON.stringify(await statusCounts(prisma)),
+      );
     } finally {
       await worker.stop();
       ledger.setFaults({});
     }
 
-    const rows = await prisma.transaction.findMany({ where: { id: { in: transfers.map((t) => t.id) } } });
+    const rows = await prisma.transaction.findMany({
+      where: { id: { in: transfers.map((t) => t.id) } },
+    });
     const dropped = rows.filter((r) => ledger.wasDropped(r.signature!));
     expect(dropped.length).toBeGreaterThan(0); // the faults really happened
     let confirmedSum = 0n;
@@ -72,7 +91,11 @@ describe('unreliable RPC', () => {
       }
     }
     // Rebroadcasting recovered the dropped ones (attempts > 1), and the money moved once.
-    expect(rows.filter((r) => ledger.wasDropped(r.signature!) && r.status === 'CONFIRMED').every((r) => r.submitAttempts > 1)).toBe(true);
+    expect(
+      rows
+        .filter((r) => ledger.wasDropped(r.signature!) && r.status === 'CONFIRMED')
+        .every((r) => r.submitAttempts > 1),
+    ).toBe(true);
     expect(await balanceOf(ledger.url, to)).toBe(confirmedSum);
     expect(rows.filter((r) => r.status === 'CONFIRMED').length).toBeGreaterThanOrEqual(25);
   });
@@ -84,10 +107,19 @@ describe('on-chain errors', () => {
     const sender = await createWallet(prisma, ledger, owner);
     // Below the rent-exempt minimum for a new account: the runtime refuses it, the fee is paid.
     const broke = await reserveSolTransfer(spend, ledger.url, sender, await newAddress(), 1_000n);
-    const worker = await ConfirmationWorker.create({ config: testConfig(db.url, ledger.url), logger: silentLogger, defaultMetrics: false });
+    const worker = await ConfirmationWorker.create({
+      config: testConfig(db.url, ledger.url),
+      logger: silentLogger,
+      defaultMetrics: false,
+    });
     await worker.start();
     try {
-      await waitFor(async () => (await prisma.transaction.findUniqueOrThrow({ where: { id: broke.id } })).status === 'FAILED', 20_000);
+      await waitFor(
+        async () =>
+          (await prisma.transaction.findUniqueOrThrow({ where: { id: broke.id } })).status ===
+          'FAILED',
+        20_000,
+      );
     } finally {
       await worker.stop();
     }
@@ -104,16 +136,30 @@ describe('expiry', () => {
   it('expires a transfer that can never land and frees its spend', async () => {
     const owner = await createOwner(prisma);
     // The whole daily budget fits exactly one 0.5 SOL transfer.
-    const sender = await createWallet(prisma, ledger, owner, { perTxLimit: '0.5', dailyLimit: '0.5' });
+    const sender = await createWallet(prisma, ledger, owner, {
+      perTxLimit: '0.5',
+      dailyLimit: '0.5',
+    });
     const to = await newAddress();
     const doomed = await reserveSolTransfer(spend, ledger.url, sender, to, 500_000_000n);
-    await expect(reserveSolTransfer(spend, ledger.url, sender, to, 500_000_000n)).rejects.toThrow(/DAILY_LIMIT_EXCEEDED/);
+    await expect(reserveSolTransfer(spend, ledger.url, sender, to, 500_000_000n)).rejects.toThrow(
+      /DAILY_LIMIT_EXCEEDED/,
+    );
 
     ledger.setFaults({ dropRate: 1 }); // every send is acknowledged and never lands
-    const worker = await ConfirmationWorker.create({ config: testConfig(db.url, ledger.url), logger: silentLogger, defaultMetrics: false });
+    const worker = await ConfirmationWorker.create({
+      config: testConfig(db.url, ledger.url),
+      logger: silentLogger,
+      defaultMetrics: false,
+    });
     await worker.start();
     try {
-      await waitFor(async () => (await prisma.transaction.findUniqueOrThrow({ where: { id: doomed.id } })).status === 'FAILED', 30_000);
+      await waitFor(
+        async () =>
+          (await prisma.transaction.findUniqueOrThrow({ where: { id: doomed.id } })).status ===
+          'FAILED',
+        30_000,
+      );
     } finally {
       await worker.stop();
       ledger.setFaults({});
@@ -124,14 +170,24 @@ describe('expiry', () => {
     expect(row.submitAttempts).toBeGreaterThan(1); // it was rebroadcast while valid
     expect(ledger.blockHeight).toBeGreaterThan(row.lastValidBlockHeight!);
     expect(ledger.landingCount(row.signature!)).toBe(0);
-    const events = await prisma.event.findMany({ where: { transactionId: doomed.id }, orderBy: { id: 'asc' } });
-    expect(events.map((e) => e.type)).toEqual(['transaction.created', 'transaction.submitted', 'transaction.failed']);
+    const events = await prisma.event.findMany({
+      where: { transactionId: doomed.id },
+      orderBy: { id: 'asc' },
+    });
+    expect(events.map((e) => e.type)).toEqual([
+      'transaction.created',
+      'transaction.submitted',
+      'transaction.failed',
+    ]);
     expect(events[2]!.payload).toMatchObject({ failureReason: 'EXPIRED' });
 
     // Provably dead: the same bytes, sent again with faults off, never land.
     const rpc = (await import('@solana/kit')).createSolanaRpc(ledger.url);
     await rpc
-      .sendTransaction(Buffer.from(row.wireTransaction!).toString('base64') as never, { encoding: 'base64', skipPreflight: true })
+      .sendTransaction(Buffer.from(row.wireTransaction!).toString('base64') as never, {
+        encoding: 'base64',
+        skipPreflight: true,
+      })
       .send();
     ledger.advanceSlots(2);
     expect(ledger.landingCount(row.signature!)).toBe(0);

@@ -1,8 +1,18 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { createCache, CacheKeys, type CacheBundle } from '@waiaas/cache';
-import { createPrismaClient, SpendRepository, type PrismaClient, type TransactionModel as Transaction } from '@waiaas/database';
+import {
+  createPrismaClient,
+  SpendRepository,
+  type PrismaClient,
+  type TransactionModel as Transaction,
+} from '@waiaas/database';
 import { startLocalLedger, type LocalLedger } from '@waiaas/local-ledger';
-import { createTestDatabase, createTestRedis, type TestDatabase, type TestRedis } from '@waiaas/testing';
+import {
+  createTestDatabase,
+  createTestRedis,
+  type TestDatabase,
+  type TestRedis,
+} from '@waiaas/testing';
 import { ConfirmationWorker } from '../src/index.js';
 import {
   allTerminal,
@@ -44,7 +54,10 @@ afterAll(async () => {
 describe('happy path', () => {
   it('confirms every transfer once, with slot and fee, pays the recipients exactly, emits ordered events, and drops cached balances', async () => {
     const owner = await createOwner(prisma);
-    const senders = [await createWallet(prisma, ledger, owner), await createWallet(prisma, ledger, owner)];
+    const senders = [
+      await createWallet(prisma, ledger, owner),
+      await createWallet(prisma, ledger, owner),
+    ];
     const ourRecipient = await createWallet(prisma, ledger, owner, { fundLamports: 0n });
     const external = [await newAddress(), await newAddress()];
     const recipients = [ourRecipient.address, ...external];
@@ -71,7 +84,11 @@ describe('happy path', () => {
         expected.set(to, (expected.get(to) ?? 0n) + amount);
         transfers.push(await reserveSolTransfer(spend, ledger.url, senders[i % 2]!, to, amount));
       }
-      await waitFor(() => allTerminal(prisma), 30_000, async () => JSON.stringify(await statusCounts(prisma)));
+      await waitFor(
+        () => allTerminal(prisma),
+        30_000,
+        async () => JSON.stringify(await statusCounts(prisma)),
+      );
     } finally {
       await worker.stop();
     }
@@ -89,7 +106,10 @@ describe('happy path', () => {
     for (const [to, sum] of expected) expect(await balanceOf(ledger.url, to as never)).toBe(sum);
 
     // Each transaction: created → submitted → confirmed, in that order, each exactly once.
-    const events = await prisma.event.findMany({ orderBy: { id: 'asc' }, where: { transactionId: { not: null } } });
+    const events = await prisma.event.findMany({
+      orderBy: { id: 'asc' },
+      where: { transactionId: { not: null } },
+    });
     for (const t of transfers) {
       expect(events.filter((e) => e.transactionId === t.id).map((e) => e.type)).toEqual([
         'transaction.created',
@@ -101,13 +121,18 @@ describe('happy path', () => {
     expect(confirmed.actorType).toBe('SYSTEM');
     expect(confirmed.payload).toMatchObject({ status: 'CONFIRMED', fee: '5000' });
 
-    for (const s of senders) expect(await cache.cache.get(CacheKeys.balance(s.address))).toBeUndefined();
+    for (const s of senders)
+      expect(await cache.cache.get(CacheKeys.balance(s.address))).toBeUndefined();
     expect(await cache.cache.get(CacheKeys.balance(ourRecipient.address))).toBeUndefined();
     // Not touched by any transfer: still cached.
     expect(await cache.cache.get(CacheKeys.balance(outsider))).toEqual({ lamports: 1n });
 
     const metrics = await worker.metrics.registry.metrics();
-    expect(metrics).toMatch(/waiaas_worker_transitions_total\{from="SUBMITTED",to="CONFIRMED",reason="none"\} 24/);
-    expect(metrics).toMatch(/waiaas_worker_transitions_total\{from="PENDING",to="SUBMITTED",reason="none"\} 24/);
+    expect(metrics).toMatch(
+      /waiaas_worker_transitions_total\{from="SUBMITTED",to="CONFIRMED",reason="none"\} 24/,
+    );
+    expect(metrics).toMatch(
+      /waiaas_worker_transitions_total\{from="PENDING",to="SUBMITTED",reason="none"\} 24/,
+    );
   });
 });

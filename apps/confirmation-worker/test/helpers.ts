@@ -18,7 +18,12 @@ import {
 } from '@solana/kit';
 import { getTransferSolInstruction } from '@solana-program/system';
 import { pino } from 'pino';
-import { Prisma, type PrismaClient, type SpendRepository, type TransactionModel as Transaction } from '@waiaas/database';
+import {
+  Prisma,
+  type PrismaClient,
+  type SpendRepository,
+  type TransactionModel as Transaction,
+} from '@waiaas/database';
 import type { LocalLedger } from '@waiaas/local-ledger';
 import { loadConfig, type WorkerConfig } from '../src/index.js';
 
@@ -33,11 +38,15 @@ export interface TestWallet {
   address: Address;
 }
 
-export async function createOwner(prisma: PrismaClient): Promise<{ ownerId: string; agentId: string }> {
+export async function createOwner(
+  prisma: PrismaClient,
+): Promise<{ ownerId: string; agentId: string }> {
   const owner = await prisma.owner.create({
     data: { email: `${randomUUID()}@example.com`, apiKeyHash: randomBytes(32).toString('hex') },
   });
-  const agent = await prisma.agent.create({ data: { ownerId: owner.id, name: 'agent', apiKeyHash: randomBytes(32).toString('hex') } });
+  const agent = await prisma.agent.create({
+    data: { ownerId: owner.id, name: 'agent', apiKeyHash: randomBytes(32).toString('hex') },
+  });
   return { ownerId: owner.id, agentId: agent.id };
 }
 
@@ -49,7 +58,9 @@ export async function createWallet(
   options: { fundLamports?: bigint; perTxLimit?: string; dailyLimit?: string } = {},
 ): Promise<TestWallet> {
   const signer = await generateKeyPairSigner();
-  const wallet = await prisma.wallet.create({ data: { ownerId: owner.ownerId, address: signer.address, custody: 'LOCAL' } });
+  const wallet = await prisma.wallet.create({
+    data: { ownerId: owner.ownerId, address: signer.address, custody: 'LOCAL' },
+  });
   await prisma.walletAgent.create({ data: { walletId: wallet.id, agentId: owner.agentId } });
   await prisma.walletPolicy.create({
     data: {
@@ -58,8 +69,15 @@ export async function createWallet(
       dailyLimit: new Prisma.Decimal(options.dailyLimit ?? '100000'),
     },
   });
-  if ((options.fundLamports ?? 100_000_000_000n) > 0n) await ledger.airdrop(signer.address, options.fundLamports ?? 100_000_000_000n);
-  return { id: wallet.id, ownerId: owner.ownerId, agentId: owner.agentId, signer, address: signer.address };
+  if ((options.fundLamports ?? 100_000_000_000n) > 0n)
+    await ledger.airdrop(signer.address, options.fundLamports ?? 100_000_000_000n);
+  return {
+    id: wallet.id,
+    ownerId: owner.ownerId,
+    agentId: owner.agentId,
+    signer,
+    address: signer.address,
+  };
 }
 
 export async function newAddress(): Promise<Address> {
@@ -92,12 +110,17 @@ export async function reserveSolTransfer(
       return signSolTransfer(wallet.signer, to, lamports, life);
     },
   );
-  if (result.outcome !== 'ALLOW') throw new Error(`transfer not allowed: ${JSON.stringify(result.decision.reasons)}`);
+  if (result.outcome !== 'ALLOW')
+    throw new Error(`transfer not allowed: ${JSON.stringify(result.decision.reasons)}`);
   return result.transaction;
 }
 
-export async function latestBlockhash(ledgerUrl: string): Promise<{ blockhash: Blockhash; lastValidBlockHeight: bigint }> {
-  const { value } = await createSolanaRpc(ledgerUrl).getLatestBlockhash({ commitment: 'confirmed' }).send();
+export async function latestBlockhash(
+  ledgerUrl: string,
+): Promise<{ blockhash: Blockhash; lastValidBlockHeight: bigint }> {
+  const { value } = await createSolanaRpc(ledgerUrl)
+    .getLatestBlockhash({ commitment: 'confirmed' })
+    .send();
   return value;
 }
 
@@ -111,7 +134,11 @@ export async function signSolTransfer(
     createTransactionMessage({ version: 0 }),
     (m) => setTransactionMessageFeePayerSigner(signer, m),
     (m) => setTransactionMessageLifetimeUsingBlockhash(lifetime, m),
-    (m) => appendTransactionMessageInstruction(getTransferSolInstruction({ source: signer, destination: to, amount: lamports }), m),
+    (m) =>
+      appendTransactionMessageInstruction(
+        getTransferSolInstruction({ source: signer, destination: to, amount: lamports }),
+        m,
+      ),
   );
   const signed = await signTransactionMessageWithSigners(message);
   return {
@@ -123,12 +150,18 @@ export async function signSolTransfer(
 }
 
 export async function balanceOf(ledgerUrl: string, address: Address): Promise<bigint> {
-  const { value } = await createSolanaRpc(ledgerUrl).getBalance(address, { commitment: 'processed' }).send();
+  const { value } = await createSolanaRpc(ledgerUrl)
+    .getBalance(address, { commitment: 'processed' })
+    .send();
   return value;
 }
 
 /** Environment for a worker under test: short intervals everywhere. */
-export function testEnv(databaseUrl: string, rpcUrl: string, overrides: Record<string, string> = {}): Record<string, string> {
+export function testEnv(
+  databaseUrl: string,
+  rpcUrl: string,
+  overrides: Record<string, string> = {},
+): Record<string, string> {
   return {
     DATABASE_URL: databaseUrl,
     SOLANA_RPC_URL: rpcUrl,
@@ -149,12 +182,20 @@ export function testEnv(databaseUrl: string, rpcUrl: string, overrides: Record<s
   };
 }
 
-export function testConfig(databaseUrl: string, rpcUrl: string, overrides: Record<string, string> = {}): WorkerConfig {
+export function testConfig(
+  databaseUrl: string,
+  rpcUrl: string,
+  overrides: Record<string, string> = {},
+): WorkerConfig {
   return loadConfig(testEnv(databaseUrl, rpcUrl, overrides), 'test-worker');
 }
 
 /** Polls `check` until it returns true (or throws after `timeoutMs`, with `describe()` in the message). */
-export async function waitFor(check: () => Promise<boolean>, timeoutMs: number, describe: () => Promise<string> = () => Promise.resolve('')): Promise<void> {
+export async function waitFor(
+  check: () => Promise<boolean>,
+  timeoutMs: number,
+  describe: () => Promise<string> = () => Promise.resolve(''),
+): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
     if (await check()) return;
@@ -169,13 +210,21 @@ export async function statusCounts(prisma: PrismaClient): Promise<Record<string,
 }
 
 export async function allTerminal(prisma: PrismaClient): Promise<boolean> {
-  return (await prisma.transaction.count({ where: { status: { in: ['PENDING', 'SUBMITTED'] } } })) === 0;
+  return (
+    (await prisma.transaction.count({ where: { status: { in: ['PENDING', 'SUBMITTED'] } } })) === 0
+  );
 }
 
 /** Starts `src/main.ts` as a real worker process. */
-export function spawnWorker(env: Record<string, string>, stdio: ('ignore' | 'pipe')[] = ['ignore', 'ignore', 'pipe']): ChildProcess {
+export function spawnWorker(
+  env: Record<string, string>,
+  stdio: ('ignore' | 'pipe')[] = ['ignore', 'ignore', 'pipe'],
+): ChildProcess {
   const main = fileURLToPath(new URL('../src/main.ts', import.meta.url));
-  const register = new URL('../node_modules/@swc-node/register/esm/esm-register.mjs', import.meta.url).href;
+  const register = new URL(
+    '../node_modules/@swc-node/register/esm/esm-register.mjs',
+    import.meta.url,
+  ).href;
   return spawn(process.execPath, ['--conditions=@waiaas/source', `--import=${register}`, main], {
     env: { PATH: process.env.PATH ?? '', NODE_OPTIONS: '', ...env },
     stdio: stdio,

@@ -4,7 +4,15 @@ import { createPrismaClient, SpendRepository, type PrismaClient } from '@waiaas/
 import { startLocalLedger, type LocalLedger } from '@waiaas/local-ledger';
 import { createTestDatabase, type TestDatabase } from '@waiaas/testing';
 import { ConfirmationWorker, isWorkerError, startMetricsServer } from '../src/index.js';
-import { createOwner, createWallet, newAddress, reserveSolTransfer, silentLogger, testConfig, waitFor } from './helpers.js';
+import {
+  createOwner,
+  createWallet,
+  newAddress,
+  reserveSolTransfer,
+  silentLogger,
+  testConfig,
+  waitFor,
+} from './helpers.js';
 
 let db: TestDatabase;
 let ledger: LocalLedger;
@@ -24,20 +32,30 @@ afterAll(async () => {
   await db.drop();
 });
 
-const statusOf = async (id: string) => (await prisma.transaction.findUniqueOrThrow({ where: { id } })).status;
+const statusOf = async (id: string) =>
+  (await prisma.transaction.findUniqueOrThrow({ where: { id } })).status;
 
 describe('wake-up by NOTIFY', () => {
   it('submits a new transfer at once although polling is a minute away, and again after the LISTEN connection was killed', async () => {
     const owner = await createOwner(prisma);
     const sender = await createWallet(prisma, ledger, owner);
     const worker = await ConfirmationWorker.create({
-      config: testConfig(db.url, ledger.url, { POLL_INTERVAL_MS: '60000', WORKER_ID: 'listen-test' }),
+      config: testConfig(db.url, ledger.url, {
+        POLL_INTERVAL_MS: '60000',
+        WORKER_ID: 'listen-test',
+      }),
       logger: silentLogger,
       defaultMetrics: false,
     });
     await worker.start();
     try {
-      const first = await reserveSolTransfer(spend, ledger.url, sender, await newAddress(), 1_000_000n);
+      const first = await reserveSolTransfer(
+        spend,
+        ledger.url,
+        sender,
+        await newAddress(),
+        1_000_000n,
+      );
       await waitFor(async () => (await statusOf(first.id)) !== 'PENDING', 10_000);
 
       // Kill the LISTEN backend as a failover or an idle-connection reaper would.
@@ -52,12 +70,20 @@ describe('wake-up by NOTIFY', () => {
       const reconnected = async () => {
         const c = new pg.Client({ connectionString: db.url });
         await c.connect();
-        const r = await c.query(`SELECT 1 FROM pg_stat_activity WHERE application_name = 'waiaas-worker-listen:listen-test'`);
+        const r = await c.query(
+          `SELECT 1 FROM pg_stat_activity WHERE application_name = 'waiaas-worker-listen:listen-test'`,
+        );
         await c.end();
         return r.rowCount === 1;
       };
       await waitFor(reconnected, 10_000);
-      const second = await reserveSolTransfer(spend, ledger.url, sender, await newAddress(), 1_000_000n);
+      const second = await reserveSolTransfer(
+        spend,
+        ledger.url,
+        sender,
+        await newAddress(),
+        1_000_000n,
+      );
       await waitFor(async () => (await statusOf(second.id)) !== 'PENDING', 10_000);
     } finally {
       await worker.stop();
@@ -84,8 +110,15 @@ describe('start-up and operations', () => {
     const owner = await createOwner(prisma);
     const sender = await createWallet(prisma, ledger, owner);
     await reserveSolTransfer(spend, ledger.url, sender, await newAddress(), 1_000_000n); // PENDING: no worker runs
-    const worker = await ConfirmationWorker.create({ config: testConfig(db.url, ledger.url), logger: silentLogger, defaultMetrics: false });
-    const server = await startMetricsServer(worker.metrics, () => worker.healthy, { port: 0, host: '127.0.0.1' });
+    const worker = await ConfirmationWorker.create({
+      config: testConfig(db.url, ledger.url),
+      logger: silentLogger,
+      defaultMetrics: false,
+    });
+    const server = await startMetricsServer(worker.metrics, () => worker.healthy, {
+      port: 0,
+      host: '127.0.0.1',
+    });
     try {
       const metrics = await (await fetch(`http://127.0.0.1:${server.port}/metrics`)).text();
       const lag = /waiaas_worker_oldest_age_seconds\{status="PENDING"\} ([0-9.e-]+)/.exec(metrics);

@@ -4,8 +4,22 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { createPrismaClient, SpendRepository, type PrismaClient } from '@waiaas/database';
 import { startLocalLedger, type LocalLedger } from '@waiaas/local-ledger';
 import { createTestDatabase, type TestDatabase } from '@waiaas/testing';
-import { ConfirmationWorker, isWorkerError, verifyWebhookSignature, type WebhookBody } from '../src/index.js';
-import { allTerminal, createOwner, createWallet, newAddress, reserveSolTransfer, silentLogger, testConfig, waitFor } from './helpers.js';
+import {
+  ConfirmationWorker,
+  isWorkerError,
+  verifyWebhookSignature,
+  type WebhookBody,
+} from '../src/index.js';
+import {
+  allTerminal,
+  createOwner,
+  createWallet,
+  newAddress,
+  reserveSolTransfer,
+  silentLogger,
+  testConfig,
+  waitFor,
+} from './helpers.js';
 
 let db: TestDatabase;
 let ledger: LocalLedger;
@@ -32,7 +46,9 @@ interface Received {
 }
 
 /** A receiver on 127.0.0.1 that answers `respond(body, attemptForThisEvent)`. */
-async function receiver(respond: (event: WebhookBody, attempt: number) => number): Promise<{ url: string; received: Received[]; close: () => Promise<void> }> {
+async function receiver(
+  respond: (event: WebhookBody, attempt: number) => number,
+): Promise<{ url: string; received: Received[]; close: () => Promise<void> }> {
   const received: Received[] = [];
   const attempts = new Map<string, number>();
   const server: Server = createServer((req, res) => {
@@ -44,7 +60,11 @@ async function receiver(respond: (event: WebhookBody, attempt: number) => number
       const attempt = (attempts.get(event.id) ?? 0) + 1;
       attempts.set(event.id, attempt);
       const status = respond(event, attempt);
-      received.push({ body, signature: req.headers['waiaas-signature'] as string | undefined, status });
+      received.push({
+        body,
+        signature: req.headers['waiaas-signature'] as string | undefined,
+        status,
+      });
       res.writeHead(status).end();
     });
   });
@@ -61,22 +81,34 @@ describe('webhooks', () => {
     const secret = 'whsec_test_3f9a';
     const hook = await receiver((_event, attempt) => (attempt <= 2 ? 500 : 204));
     const owner = await createOwner(prisma);
-    await prisma.webhookEndpoint.create({ data: { ownerId: owner.ownerId, url: hook.url, signingSecret: secret } });
+    await prisma.webhookEndpoint.create({
+      data: { ownerId: owner.ownerId, url: hook.url, signingSecret: secret },
+    });
     const sender = await createWallet(prisma, ledger, owner);
     const tx = await reserveSolTransfer(spend, ledger.url, sender, await newAddress(), 2_000_000n);
 
-    const worker = await ConfirmationWorker.create({ config: testConfig(db.url, ledger.url), logger: silentLogger, defaultMetrics: false });
+    const worker = await ConfirmationWorker.create({
+      config: testConfig(db.url, ledger.url),
+      logger: silentLogger,
+      defaultMetrics: false,
+    });
     await worker.start();
     try {
       await waitFor(() => allTerminal(prisma), 20_000);
-      await waitFor(async () => (await prisma.webhookDelivery.count({ where: { status: 'PENDING' } })) === 0, 20_000);
+      await waitFor(
+        async () => (await prisma.webhookDelivery.count({ where: { status: 'PENDING' } })) === 0,
+        20_000,
+      );
     } finally {
       await worker.stop();
       await hook.close();
     }
 
     const deliveries = await prisma.webhookDelivery.findMany({ include: { event: true } });
-    expect(deliveries.map((d) => d.event.type).sort()).toEqual(['transaction.confirmed', 'transaction.submitted']);
+    expect(deliveries.map((d) => d.event.type).sort()).toEqual([
+      'transaction.confirmed',
+      'transaction.submitted',
+    ]);
     for (const d of deliveries) {
       expect(d.status).toBe('DELIVERED');
       expect(d.attempts).toBe(3);
@@ -95,18 +127,34 @@ describe('webhooks', () => {
       } catch (e) {
         error = e;
       }
-      expect(isWorkerError(error, 'WORKER_WEBHOOK_SIGNATURE_INVALID') && error.context.reason === 'MISMATCH').toBe(true);
+      expect(
+        isWorkerError(error, 'WORKER_WEBHOOK_SIGNATURE_INVALID') &&
+          error.context.reason === 'MISMATCH',
+      ).toBe(true);
     }
-    const accepted = hook.received.filter((r) => r.status === 204).map((r) => JSON.parse(r.body) as WebhookBody);
-    expect(accepted.map((e) => e.type).sort()).toEqual(['transaction.confirmed', 'transaction.submitted']);
+    const accepted = hook.received
+      .filter((r) => r.status === 204)
+      .map((r) => JSON.parse(r.body) as WebhookBody);
+    expect(accepted.map((e) => e.type).sort()).toEqual([
+      'transaction.confirmed',
+      'transaction.submitted',
+    ]);
     const confirmed = accepted.find((e) => e.type === 'transaction.confirmed')!;
-    expect(confirmed.data).toMatchObject({ transactionId: tx.id, walletId: sender.id, status: 'CONFIRMED', amount: '2000000', signature: tx.signature });
+    expect(confirmed.data).toMatchObject({
+      transactionId: tx.id,
+      walletId: sender.id,
+      status: 'CONFIRMED',
+      amount: '2000000',
+      signature: tx.signature,
+    });
   });
 
   it('gives up after WEBHOOK_MAX_ATTEMPTS and records every attempt', async () => {
     const hook = await receiver(() => 503);
     const owner = await createOwner(prisma);
-    await prisma.webhookEndpoint.create({ data: { ownerId: owner.ownerId, url: hook.url, signingSecret: 's' } });
+    await prisma.webhookEndpoint.create({
+      data: { ownerId: owner.ownerId, url: hook.url, signingSecret: 's' },
+    });
     const sender = await createWallet(prisma, ledger, owner);
     const tx = await reserveSolTransfer(spend, ledger.url, sender, await newAddress(), 2_000_000n);
 
@@ -118,7 +166,11 @@ describe('webhooks', () => {
     await worker.start();
     const mine = { event: { transactionId: tx.id } };
     try {
-      await waitFor(async () => (await prisma.webhookDelivery.count({ where: { ...mine, status: 'FAILED' } })) === 2, 20_000);
+      await waitFor(
+        async () =>
+          (await prisma.webhookDelivery.count({ where: { ...mine, status: 'FAILED' } })) === 2,
+        20_000,
+      );
     } finally {
       await worker.stop();
       await hook.close();
@@ -136,17 +188,32 @@ describe('webhooks', () => {
 
   it('creates no delivery for an owner without an enabled endpoint (the event is still logged)', async () => {
     const owner = await createOwner(prisma);
-    await prisma.webhookEndpoint.create({ data: { ownerId: owner.ownerId, url: 'http://127.0.0.1:9/never', signingSecret: 's', enabled: false } });
+    await prisma.webhookEndpoint.create({
+      data: {
+        ownerId: owner.ownerId,
+        url: 'http://127.0.0.1:9/never',
+        signingSecret: 's',
+        enabled: false,
+      },
+    });
     const sender = await createWallet(prisma, ledger, owner);
     const tx = await reserveSolTransfer(spend, ledger.url, sender, await newAddress(), 2_000_000n);
-    const worker = await ConfirmationWorker.create({ config: testConfig(db.url, ledger.url), logger: silentLogger, defaultMetrics: false });
+    const worker = await ConfirmationWorker.create({
+      config: testConfig(db.url, ledger.url),
+      logger: silentLogger,
+      defaultMetrics: false,
+    });
     await worker.start();
     try {
       await waitFor(() => allTerminal(prisma), 20_000);
     } finally {
       await worker.stop();
     }
-    expect(await prisma.event.count({ where: { transactionId: tx.id, type: 'transaction.confirmed' } })).toBe(1);
-    expect(await prisma.webhookDelivery.count({ where: { event: { transactionId: tx.id } } })).toBe(0);
+    expect(
+      await prisma.event.count({ where: { transactionId: tx.id, type: 'transaction.confirmed' } }),
+    ).toBe(1);
+    expect(await prisma.webhookDelivery.count({ where: { event: { transactionId: tx.id } } })).toBe(
+      0,
+    );
   });
 });

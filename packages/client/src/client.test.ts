@@ -25,7 +25,12 @@ beforeAll(async () => {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
-      const recorded = { method: req.method ?? '', url: req.url ?? '', headers: req.headers, body: Buffer.concat(chunks).toString('utf8') };
+      const recorded = {
+        method: req.method ?? '',
+        url: req.url ?? '',
+        headers: req.headers,
+        body: Buffer.concat(chunks).toString('utf8'),
+      };
       requests.push(recorded);
       respond(recorded, res);
     });
@@ -44,7 +49,9 @@ beforeEach(() => {
 
 function json(status: number, body: unknown, headers: Record<string, string> = {}): Responder {
   return (_req, res) => {
-    res.writeHead(status, { 'content-type': 'application/json', ...headers }).end(JSON.stringify(body));
+    res
+      .writeHead(status, { 'content-type': 'application/json', ...headers })
+      .end(JSON.stringify(body));
   };
 }
 
@@ -81,7 +88,9 @@ describe('requests', () => {
     await client.grantAgent(WALLET, 'a/b');
     expect(requests[0]?.method).toBe('PUT');
     expect(requests[0]?.url).toBe(`/v1/wallets/${WALLET}/agents/a%2Fb`);
-    respond = json(200, { balance: { lamports: '18446744073709551615', sol: '18446744073.709551615' } });
+    respond = json(200, {
+      balance: { lamports: '18446744073709551615', sol: '18446744073.709551615' },
+    });
     const { balance } = await client.getBalance(WALLET);
     // Amounts stay strings: no precision lost beyond 2^53.
     expect(balance.lamports).toBe('18446744073709551615');
@@ -101,8 +110,16 @@ describe('requests', () => {
     expect(first.replayed).toBe(false);
     expect(JSON.parse(requests[0]?.body ?? '')).toEqual({ to: 'Dest', amount: '0.25' });
 
-    respond = json(201, { transaction: { id: 't1', status: 'PENDING' } }, { 'idempotent-replayed': 'true' });
-    const again = await agent.createTransfer(WALLET, { to: 'Dest', amount: '0.25' }, { idempotencyKey: 'my-key-1' });
+    respond = json(
+      201,
+      { transaction: { id: 't1', status: 'PENDING' } },
+      { 'idempotent-replayed': 'true' },
+    );
+    const again = await agent.createTransfer(
+      WALLET,
+      { to: 'Dest', amount: '0.25' },
+      { idempotencyKey: 'my-key-1' },
+    );
     expect(requests[1]?.headers['idempotency-key']).toBe('my-key-1');
     expect(again.replayed).toBe(true);
     // Two calls without a key get two different keys.
@@ -153,12 +170,18 @@ describe('requests', () => {
 
 describe('errors', () => {
   it('turns a policy denial into a WaiaasApiError with status, code, problem and reasons', async () => {
-    const reasons = [{ code: 'PER_TX_LIMIT_EXCEEDED', limit: '1000000000', requested: '2000000000' }];
+    const reasons = [
+      { code: 'PER_TX_LIMIT_EXCEEDED', limit: '1000000000', requested: '2000000000' },
+    ];
     respond = (_req, res) => {
-      res.writeHead(403, { 'content-type': 'application/problem+json' }).end(JSON.stringify(problem(403, 'POLICY_DENIED', { reasons })));
+      res
+        .writeHead(403, { 'content-type': 'application/problem+json' })
+        .end(JSON.stringify(problem(403, 'POLICY_DENIED', { reasons })));
     };
     const agent = new WaiaasClient({ baseUrl, apiKey: 'agent' });
-    const error = await agent.createTransfer(WALLET, { to: 'D', amount: '2' }).catch((e: unknown) => e);
+    const error = await agent
+      .createTransfer(WALLET, { to: 'D', amount: '2' })
+      .catch((e: unknown) => e);
     expect(error).toBeInstanceOf(WaiaasApiError);
     expect(isWaiaasApiError(error, 'POLICY_DENIED')).toBe(true);
     expect(isWaiaasApiError(error, 'NOT_FOUND')).toBe(false);
@@ -175,14 +198,17 @@ describe('errors', () => {
     const errors = [{ path: 'amount', code: 'isString', message: 'amount must be a string' }];
     respond = json(400, problem(400, 'VALIDATION_FAILED', { errors }));
     const client = new WaiaasClient({ baseUrl, apiKey: 'k' });
-    const e = (await client.evaluateTransfer(WALLET, { to: 'x', amount: '1' }).catch((x: unknown) => x)) as WaiaasApiError;
+    const e = (await client
+      .evaluateTransfer(WALLET, { to: 'x', amount: '1' })
+      .catch((x: unknown) => x)) as WaiaasApiError;
     expect(e.code).toBe('VALIDATION_FAILED');
     expect(e.problem?.errors).toEqual(errors);
     expect(e.reasons).toEqual([]);
   });
 
   it('reports an error status without a problem document as UNEXPECTED_RESPONSE', async () => {
-    respond = (_req, res) => res.writeHead(502, { 'content-type': 'text/html' }).end('<html>bad gateway</html>');
+    respond = (_req, res) =>
+      res.writeHead(502, { 'content-type': 'text/html' }).end('<html>bad gateway</html>');
     const client = new WaiaasClient({ baseUrl });
     const e = (await client.healthLive().catch((x: unknown) => x)) as WaiaasApiError;
     expect(e.code).toBe('UNEXPECTED_RESPONSE');
@@ -192,7 +218,9 @@ describe('errors', () => {
 
   it('reports a 200 that is not JSON as INVALID_RESPONSE', async () => {
     respond = (_req, res) => res.writeHead(200, { 'content-type': 'text/plain' }).end('ok');
-    const e = (await new WaiaasClient({ baseUrl }).healthLive().catch((x: unknown) => x)) as WaiaasApiError;
+    const e = (await new WaiaasClient({ baseUrl })
+      .healthLive()
+      .catch((x: unknown) => x)) as WaiaasApiError;
     expect(e.code).toBe('INVALID_RESPONSE');
   });
 
@@ -201,7 +229,9 @@ describe('errors', () => {
     await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve));
     const port = (closed.address() as AddressInfo).port;
     await new Promise<void>((resolve) => closed.close(() => resolve()));
-    const e = (await new WaiaasClient({ baseUrl: `http://127.0.0.1:${port}` }).healthLive().catch((x: unknown) => x)) as WaiaasApiError;
+    const e = (await new WaiaasClient({ baseUrl: `http://127.0.0.1:${port}` })
+      .healthLive()
+      .catch((x: unknown) => x)) as WaiaasApiError;
     expect(e.code).toBe('NETWORK_ERROR');
     expect(e.status).toBeNull();
   });
@@ -212,7 +242,9 @@ describe('errors', () => {
     await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
     try {
       const url = `http://127.0.0.1:${(silent.address() as AddressInfo).port}`;
-      const e = (await new WaiaasClient({ baseUrl: url, timeoutMs: 200 }).healthLive().catch((x: unknown) => x)) as WaiaasApiError;
+      const e = (await new WaiaasClient({ baseUrl: url, timeoutMs: 200 })
+        .healthLive()
+        .catch((x: unknown) => x)) as WaiaasApiError;
       expect(e.code).toBe('TIMEOUT');
       expect(e.status).toBeNull();
     } finally {
@@ -228,9 +260,13 @@ describe('waitForTransaction', () => {
     let i = 0;
     respond = (_req, res) => {
       const status = statuses[Math.min(i++, statuses.length - 1)];
-      res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ transaction: { id: 't', status } }));
+      res
+        .writeHead(200, { 'content-type': 'application/json' })
+        .end(JSON.stringify({ transaction: { id: 't', status } }));
     };
-    const tx = await new WaiaasClient({ baseUrl, apiKey: 'k' }).waitForTransaction('t', { intervalMs: 1 });
+    const tx = await new WaiaasClient({ baseUrl, apiKey: 'k' }).waitForTransaction('t', {
+      intervalMs: 1,
+    });
     expect(tx.status).toBe('CONFIRMED');
     expect(requests).toHaveLength(3);
     expect(requests.every((r) => r.url === '/v1/transactions/t')).toBe(true);

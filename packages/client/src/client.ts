@@ -99,7 +99,12 @@ interface RequestSpec {
 function describeCause(e: unknown): string {
   const message = (e as { message?: unknown } | null)?.message;
   const cause = (e as { cause?: { code?: unknown; message?: unknown } } | null)?.cause;
-  const detail = typeof cause?.code === 'string' ? cause.code : typeof cause?.message === 'string' ? cause.message : undefined;
+  const detail =
+    typeof cause?.code === 'string'
+      ? cause.code
+      : typeof cause?.message === 'string'
+        ? cause.message
+        : undefined;
   return `${typeof message === 'string' ? message : String(e)}${detail === undefined ? '' : ` (${detail})`}`;
 }
 
@@ -150,7 +155,10 @@ export class WaiaasClient {
   // ---- agents (owner) ----
 
   /** Creates an agent (owner key). The agent key is returned once. */
-  createAgent(input: { name: string; description?: string }): Promise<{ agent: Agent; apiKey: string }> {
+  createAgent(input: {
+    name: string;
+    description?: string;
+  }): Promise<{ agent: Agent; apiKey: string }> {
     return this.call('createAgent', { body: input });
   }
 
@@ -165,7 +173,10 @@ export class WaiaasClient {
   }
 
   /** Renames an agent or sets its status (SUSPENDED refuses its key at once; REVOKED is final). */
-  updateAgent(agentId: string, input: { name?: string; status?: AgentStatus }): Promise<{ agent: Agent }> {
+  updateAgent(
+    agentId: string,
+    input: { name?: string; status?: AgentStatus },
+  ): Promise<{ agent: Agent }> {
     return this.call('updateAgent', { params: { id: agentId }, body: input });
   }
 
@@ -231,14 +242,22 @@ export class WaiaasClient {
    * const { transaction } = await agent.createTransfer(walletId, { to, amount: '0.25' });
    * ```
    */
-  async createTransfer(walletId: string, input: TransferInput, options: TransferOptions = {}): Promise<TransferResult> {
+  async createTransfer(
+    walletId: string,
+    input: TransferInput,
+    options: TransferOptions = {},
+  ): Promise<TransferResult> {
     const idempotencyKey = options.idempotencyKey ?? randomUUID();
     const { body, headers } = await this.send<{ transaction: Transaction }>('createTransfer', {
       params: { id: walletId },
       body: input,
       headers: { 'idempotency-key': idempotencyKey },
     });
-    return { transaction: body.transaction, replayed: headers.get('idempotent-replayed') === 'true', idempotencyKey };
+    return {
+      transaction: body.transaction,
+      replayed: headers.get('idempotent-replayed') === 'true',
+      idempotencyKey,
+    };
   }
 
   /** Dry run: the policy decision with every reason; nothing is signed or stored. */
@@ -331,7 +350,10 @@ export class WaiaasClient {
     return (await this.send<T>(route, spec)).body;
   }
 
-  private async send<T>(route: RouteName, spec: RequestSpec): Promise<{ body: T; headers: Headers }> {
+  private async send<T>(
+    route: RouteName,
+    spec: RequestSpec,
+  ): Promise<{ body: T; headers: Headers }> {
     const { method, path } = ROUTES[route];
     const resolved = path.replace(/\{(\w+)\}/g, (_, name: string) => {
       const value = spec.params?.[name];
@@ -339,11 +361,16 @@ export class WaiaasClient {
       return encodeURIComponent(value);
     });
     const search = new URLSearchParams();
-    for (const [k, v] of Object.entries(spec.query ?? {})) if (v !== undefined) search.set(k, String(v));
+    for (const [k, v] of Object.entries(spec.query ?? {}))
+      if (v !== undefined) search.set(k, String(v));
     const url = `${this.baseUrl}${resolved}${search.size > 0 ? `?${search.toString()}` : ''}`;
     const requestName = `${method} ${resolved}`;
 
-    const headers: Record<string, string> = { accept: 'application/json, application/problem+json', ...this.options.headers, ...spec.headers };
+    const headers: Record<string, string> = {
+      accept: 'application/json, application/problem+json',
+      ...this.options.headers,
+      ...spec.headers,
+    };
     if (this.options.apiKey !== undefined) headers.authorization = `Bearer ${this.options.apiKey}`;
     let payload: string | undefined;
     if (spec.body !== undefined) {
@@ -357,7 +384,12 @@ export class WaiaasClient {
     let text: string;
     const signal = AbortSignal.timeout(timeoutMs);
     try {
-      response = await fetchImpl(url, { method, headers, signal, ...(payload === undefined ? {} : { body: payload }) });
+      response = await fetchImpl(url, {
+        method,
+        headers,
+        signal,
+        ...(payload === undefined ? {} : { body: payload }),
+      });
       text = await response.text();
     } catch (e) {
       // The signal, not the error's class: fetch's DOMException may come from another realm.
@@ -367,7 +399,9 @@ export class WaiaasClient {
         status: null,
         problem: null,
         request: requestName,
-        message: timedOut ? `${requestName}: no response within ${timeoutMs} ms` : `${requestName}: ${describeCause(e)}`,
+        message: timedOut
+          ? `${requestName}: no response within ${timeoutMs} ms`
+          : `${requestName}: ${describeCause(e)}`,
         cause: e,
       });
     }

@@ -7,7 +7,18 @@
  * (with the policy `reasons` of a denial). Its route table is checked against the API's
  * OpenAPI document in the tests.
  */
-export { WaiaasClient, type WaiaasClientOptions, type TransferOptions, type TransferResult, type WaitOptions } from './client.js';
-export { WaiaasApiError, isWaiaasApiError, isWaiaasProblem, type WaiaasClientErrorCode } from './errors.js';
+export {
+  WaiaasClient,
+  type WaiaasClientOptions,
+  type TransferOptions,
+  type TransferResult,
+  type WaitOptions,
+} from './client.js';
+export {
+  WaiaasApiError,
+  isWaiaasApiError,
+  isWaiaasProblem,
+  type WaiaasClientErrorCode,
+} from './errors.js';
 export { ROUTES, type RouteName } from './routes.js';
 export type * from './types.js';

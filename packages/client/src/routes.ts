@@ -34,7 +34,10 @@ export const ROUTES = {
   dbHealth: { method: 'GET', path: '/v1/admin/db/health' },
   healthLive: { method: 'GET', path: '/health/live' },
   healthReady: { method: 'GET', path: '/health/ready' },
-} as const satisfies Record<string, { method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE'; path: string }>;
+} as const satisfies Record<
+  string,
+  { method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE'; path: string }
+>;
 
 /**
  * Name of a client operation (a key of {@link ROUTES}).

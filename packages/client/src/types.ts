@@ -255,7 +255,8 @@ export interface Evaluation {
  * await agent.listTransactions(walletId, { status: 'AWAITING_APPROVAL' satisfies TransactionStatus });
  * ```
  */
-export type TransactionStatus = 'AWAITING_APPROVAL' | 'PENDING' | 'SUBMITTED' | 'CONFIRMED' | 'FAILED' | 'REJECTED';
+export type TransactionStatus =
+  'AWAITING_APPROVAL' | 'PENDING' | 'SUBMITTED' | 'CONFIRMED' | 'FAILED' | 'REJECTED';
 
 /**
  * @example

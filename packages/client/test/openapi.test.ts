@@ -12,11 +12,32 @@ import { type LocalLedger, startLocalLedger } from '@waiaas/local-ledger';
 import { createTestDatabase, type TestDatabase } from '@waiaas/testing';
 import { pino } from 'pino';
 import { ROUTES, WaiaasClient } from '../src/index.js';
-import type { Agent, Balance, Grant, Owner, Policy, Transaction, WaiaasProblem, Wallet, Webhook } from '../src/index.js';
+import type {
+  Agent,
+  Balance,
+  Grant,
+  Owner,
+  Policy,
+  Transaction,
+  WaiaasProblem,
+  Wallet,
+  Webhook,
+} from '../src/index.js';
 
 interface OpenApiDocument {
-  paths: Record<string, Record<string, { parameters?: { name: string; in: string; required?: boolean }[] }>>;
-  components: { schemas: Record<string, { properties?: Record<string, unknown>; allOf?: { $ref?: string; properties?: Record<string, unknown> }[] }> };
+  paths: Record<
+    string,
+    Record<string, { parameters?: { name: string; in: string; required?: boolean }[] }>
+  >;
+  components: {
+    schemas: Record<
+      string,
+      {
+        properties?: Record<string, unknown>;
+        allOf?: { $ref?: string; properties?: Record<string, unknown> }[];
+      }
+    >;
+  };
 }
 
 let db: TestDatabase;
@@ -53,16 +74,21 @@ afterAll(async () => {
 });
 
 describe('routes', () => {
-  it.each(Object.entries(ROUTES))('%s exists in the OpenAPI document with its method', (_name, route) => {
-    const operations = doc.paths[route.path];
-    expect(operations).toBeDefined();
-    expect(Object.keys(operations ?? {})).toContain(route.method.toLowerCase());
-  });
+  it.each(Object.entries(ROUTES))(
+    '%s exists in the OpenAPI document with its method',
+    (_name, route) => {
+      const operations = doc.paths[route.path];
+      expect(operations).toBeDefined();
+      expect(Object.keys(operations ?? {})).toContain(route.method.toLowerCase());
+    },
+  );
 
   it('covers every /v1 and /health operation of the document', () => {
     const documented = Object.entries(doc.paths)
       .filter(([path]) => path.startsWith('/v1/') || path.startsWith('/health/'))
-      .flatMap(([path, ops]) => Object.keys(ops).map((method) => `${method.toUpperCase()} ${path}`));
+      .flatMap(([path, ops]) =>
+        Object.keys(ops).map((method) => `${method.toUpperCase()} ${path}`),
+      );
     const covered = new Set(Object.values(ROUTES).map((r) => `${r.method} ${r.path}`));
     // listAgents/getAgent go beyond SPEC §5; anything the API adds must be added here too.
     expect(documented.filter((op) => !covered.has(op))).toEqual([]);
@@ -70,7 +96,11 @@ describe('routes', () => {
 
   it('declares the Idempotency-Key header the client sends on transfers', () => {
     const params = doc.paths[ROUTES.createTransfer.path]?.post?.parameters ?? [];
-    expect(params).toEqual(expect.arrayContaining([expect.objectContaining({ name: 'Idempotency-Key', in: 'header', required: true })]));
+    expect(params).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({ name: 'Idempotency-Key', in: 'header', required: true }),
+      ]),
+    );
   });
 });
 
@@ -80,7 +110,9 @@ function propertiesOf(name: string): string[] {
   if (schema === undefined) throw new Error(`schema ${name} is not in the document`);
   const own = Object.keys(schema.properties ?? {});
   const inherited = (schema.allOf ?? []).flatMap((part) =>
-    part.$ref !== undefined ? propertiesOf(part.$ref.replace('#/components/schemas/', '')) : Object.keys(part.properties ?? {}),
+    part.$ref !== undefined
+      ? propertiesOf(part.$ref.replace('#/components/schemas/', ''))
+      : Object.keys(part.properties ?? {}),
   );
   return [...new Set([...own, ...inherited])].sort();
 }
@@ -88,11 +120,36 @@ function propertiesOf(name: string): string[] {
 // `Record<keyof T, true>` must list every field of T and nothing else (the compiler checks
 // both), so these objects are the client's types' field lists at run time.
 const fields = {
-  OwnerDto: { id: true, email: true, name: true, createdAt: true } satisfies Record<keyof Owner, true>,
-  AgentDto: { id: true, ownerId: true, name: true, description: true, status: true, createdAt: true, updatedAt: true } satisfies Record<keyof Agent, true>,
-  WalletDto: { id: true, address: true, ownerId: true, custody: true, label: true, agentIds: true, createdAt: true } satisfies Record<keyof Wallet, true>,
+  OwnerDto: { id: true, email: true, name: true, createdAt: true } satisfies Record<
+    keyof Owner,
+    true
+  >,
+  AgentDto: {
+    id: true,
+    ownerId: true,
+    name: true,
+    description: true,
+    status: true,
+    createdAt: true,
+    updatedAt: true,
+  } satisfies Record<keyof Agent, true>,
+  WalletDto: {
+    id: true,
+    address: true,
+    ownerId: true,
+    custody: true,
+    label: true,
+    agentIds: true,
+    createdAt: true,
+  } satisfies Record<keyof Wallet, true>,
   GrantDto: { walletId: true, agentId: true, grantedAt: true } satisfies Record<keyof Grant, true>,
-  BalanceDto: { address: true, lamports: true, sol: true, tokens: true, fetchedAt: true } satisfies Record<keyof Balance, true>,
+  BalanceDto: {
+    address: true,
+    lamports: true,
+    sol: true,
+    tokens: true,
+    fetchedAt: true,
+  } satisfies Record<keyof Balance, true>,
   PolicyDto: {
     walletId: true,
     version: true,
@@ -130,7 +187,13 @@ const fields = {
     confirmedAt: true,
     decidedAt: true,
   } satisfies Record<keyof Transaction, true>,
-  WebhookDto: { id: true, url: true, enabled: true, createdAt: true, updatedAt: true } satisfies Record<keyof Webhook, true>,
+  WebhookDto: {
+    id: true,
+    url: true,
+    enabled: true,
+    createdAt: true,
+    updatedAt: true,
+  } satisfies Record<keyof Webhook, true>,
   ProblemDto: {
     type: true,
     title: true,
@@ -146,15 +209,22 @@ const fields = {
 };
 
 describe('schemas', () => {
-  it.each(Object.entries(fields))('%s has exactly the fields of the client type', (schema, declared) => {
-    expect(propertiesOf(schema)).toEqual(Object.keys(declared).sort());
-  });
+  it.each(Object.entries(fields))(
+    '%s has exactly the fields of the client type',
+    (schema, declared) => {
+      expect(propertiesOf(schema)).toEqual(Object.keys(declared).sort());
+    },
+  );
 });
 
 describe('a live call through the client', () => {
   it('parses a real problem document', async () => {
     const client = new WaiaasClient({ baseUrl, apiKey: 'not-a-key' });
     const error = await client.listWallets().catch((e: unknown) => e);
-    expect(error).toMatchObject({ status: 401, code: 'INVALID_API_KEY', problem: expect.objectContaining({ status: 401, code: 'INVALID_API_KEY' }) });
+    expect(error).toMatchObject({
+      status: 401,
+      code: 'INVALID_API_KEY',
+      problem: expect.objectContaining({ status: 401, code: 'INVALID_API_KEY' }),
+    });
   });
 });

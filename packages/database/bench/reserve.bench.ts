@@ -9,7 +9,13 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import pg from 'pg';
 import { getAddressDecoder } from '@solana/addresses';
-import { createPrismaClient, migrate, Prisma, SpendRepository, type SignedTransfer } from '../src/index.js';
+import {
+  createPrismaClient,
+  migrate,
+  Prisma,
+  SpendRepository,
+  type SignedTransfer,
+} from '../src/index.js';
 
 const base = process.env.DATABASE_URL ?? 'postgresql://postgres@127.0.0.1:5432/postgres';
 const dbName = `waiaas_bench_${randomBytes(4).toString('hex')}`;
@@ -23,9 +29,19 @@ const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 8);
 const addresses = getAddressDecoder();
 const addr = () => addresses.decode(randomBytes(32));
 const sign = (): Promise<SignedTransfer> =>
-  Promise.resolve({ signature: addr() + addr(), wireTransaction: new Uint8Array(200), blockhash: addr(), lastValidBlockHeight: 1n });
+  Promise.resolve({
+    signature: addr() + addr(),
+    wireTransaction: new Uint8Array(200),
+    blockhash: addr(),
+    lastValidBlockHeight: 1n,
+  });
 
-async function timed(label: string, total: number, concurrency: number, op: (i: number) => Promise<unknown>) {
+async function timed(
+  label: string,
+  total: number,
+  concurrency: number,
+  op: (i: number) => Promise<unknown>,
+) {
   const latencies: number[] = [];
   let next = 0;
   const started = performance.now();
@@ -41,8 +57,14 @@ async function timed(label: string, total: number, concurrency: number, op: (i: 
   );
   const elapsed = (performance.now() - started) / 1000;
   latencies.sort((a, b) => a - b);
-  const pct = (p: number) => latencies[Math.min(latencies.length - 1, Math.floor((p / 100) * latencies.length))]!.toFixed(2);
-  return { scenario: label, 'ops/s': Math.round(total / elapsed), 'p50 ms': pct(50), 'p99 ms': pct(99) };
+  const pct = (p: number) =>
+    latencies[Math.min(latencies.length - 1, Math.floor((p / 100) * latencies.length))]!.toFixed(2);
+  return {
+    scenario: label,
+    'ops/s': Math.round(total / elapsed),
+    'p50 ms': pct(50),
+    'p99 ms': pct(99),
+  };
 }
 
 const admin = new pg.Client({ connectionString: base });
@@ -52,19 +74,34 @@ try {
   await migrate({ connectionString: url });
   const prisma = createPrismaClient({ url, poolSize: CONCURRENCY + 2 });
   const spend = new SpendRepository(prisma);
-  const owner = await prisma.owner.create({ data: { email: `${randomUUID()}@bench`, apiKeyHash: randomUUID() } });
+  const owner = await prisma.owner.create({
+    data: { email: `${randomUUID()}@bench`, apiKeyHash: randomUUID() },
+  });
   const wallets = await Promise.all(
     Array.from({ length: CONCURRENCY }, async () => {
-      const w = await prisma.wallet.create({ data: { ownerId: owner.id, address: addr(), custody: 'LOCAL' } });
+      const w = await prisma.wallet.create({
+        data: { ownerId: owner.id, address: addr(), custody: 'LOCAL' },
+      });
       await prisma.walletPolicy.create({
-        data: { walletId: w.id, perTxLimit: new Prisma.Decimal(1), dailyLimit: new Prisma.Decimal('1000000') },
+        data: {
+          walletId: w.id,
+          perTxLimit: new Prisma.Decimal(1),
+          dailyLimit: new Prisma.Decimal('1000000'),
+        },
       });
       return w.id;
     }),
   );
   const request = (walletId: string) => ({
-    walletId, agentId: null, idempotencyKey: null, asset: null, amount: 1000n, decimals: 9,
-    destination: addr(), memo: null, now: new Date(),
+    walletId,
+    agentId: null,
+    idempotencyKey: null,
+    asset: null,
+    amount: 1000n,
+    decimals: 9,
+    destination: addr(),
+    memo: null,
+    now: new Date(),
   });
 
   const pool = new pg.Pool({ connectionString: url, max: CONCURRENCY + 2 });
@@ -72,7 +109,9 @@ try {
     const c = await pool.connect();
     try {
       await c.query('BEGIN');
-      await c.query('SELECT owner_id FROM wallets WHERE id = $1 FOR UPDATE', [wallets[i % wallets.length]]);
+      await c.query('SELECT owner_id FROM wallets WHERE id = $1 FOR UPDATE', [
+        wallets[i % wallets.length],
+      ]);
       await c.query(
         `INSERT INTO events (type, actor_type, payload) VALUES ('bench', 'SYSTEM', '{}')`,
       );
@@ -84,12 +123,29 @@ try {
 
   const rows = [];
   rows.push(await timed('ceiling: bare pg lock + insert, 8 wallets', N, CONCURRENCY, bare));
-  rows.push(await timed('reserveTransfer, 1 wallet, sequential', Math.min(N, 200), 1, () => spend.reserveTransfer(request(wallets[0]!), sign)));
-  rows.push(await timed(`reserveTransfer, ${CONCURRENCY} wallets, ${CONCURRENCY} concurrent`, N, CONCURRENCY, (i) => spend.reserveTransfer(request(wallets[i % wallets.length]!), sign)));
-  rows.push(await timed('evaluateTransfer (dry run), 1 wallet', Math.min(N, 200), 1, () => spend.evaluateTransfer(request(wallets[1]!))));
+  rows.push(
+    await timed('reserveTransfer, 1 wallet, sequential', Math.min(N, 200), 1, () =>
+      spend.reserveTransfer(request(wallets[0]!), sign),
+    ),
+  );
+  rows.push(
+    await timed(
+      `reserveTransfer, ${CONCURRENCY} wallets, ${CONCURRENCY} concurrent`,
+      N,
+      CONCURRENCY,
+      (i) => spend.reserveTransfer(request(wallets[i % wallets.length]!), sign),
+    ),
+  );
+  rows.push(
+    await timed('evaluateTransfer (dry run), 1 wallet', Math.min(N, 200), 1, () =>
+      spend.evaluateTransfer(request(wallets[1]!)),
+    ),
+  );
   console.table(rows);
   const ceiling = rows[0]!['ops/s'];
-  console.log(`reserveTransfer (${CONCURRENCY} wallets) reaches ${((rows[2]!['ops/s'] / ceiling) * 100).toFixed(0)} % of the bare-pg ceiling`);
+  console.log(
+    `reserveTransfer (${CONCURRENCY} wallets) reaches ${((rows[2]!['ops/s'] / ceiling) * 100).toFixed(0)} % of the bare-pg ceiling`,
+  );
   await pool.end();
   await prisma.$disconnect();
 } finally {

@@ -22,9 +22,12 @@ if (!name || !/^[a-z0-9_]+$/.test(name)) {
   process.stderr.write('usage: db:migration:new <snake_case_name> [--from <git-ref>]\n');
   process.exit(2);
 }
-const connectionString = process.env.DATABASE_URL ?? 'postgresql://postgres@127.0.0.1:5432/postgres';
+const connectionString =
+  process.env.DATABASE_URL ?? 'postgresql://postgres@127.0.0.1:5432/postgres';
 
-const previous = execFileSync('git', ['show', `${ref}:./prisma/schema.prisma`], { encoding: 'utf8' });
+const previous = execFileSync('git', ['show', `${ref}:./prisma/schema.prisma`], {
+  encoding: 'utf8',
+});
 const sql = await diffSchemas({ connectionString, from: previous, to: await readSchema() });
 if (sql.trim() === '' || /^-- This is an empty migration\.?\s*$/.test(sql.trim())) {
   process.stdout.write('schema.prisma has no changes since ' + ref + '; nothing written.\n');

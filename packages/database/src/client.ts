@@ -60,7 +60,8 @@ export function createPrismaClient(config: DatabaseConfig): PrismaClient {
   const client = new PrismaClient({ adapter, log: [{ emit: 'event', level: 'query' }] });
   client.$on('query', (e) => {
     const durationMs = Number(e.duration);
-    if (durationMs >= threshold) onSlowQuery({ event: 'db_query_slow', query: e.query, durationMs });
+    if (durationMs >= threshold)
+      onSlowQuery({ event: 'db_query_slow', query: e.query, durationMs });
   });
   return client;
 }

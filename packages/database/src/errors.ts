@@ -16,14 +16,14 @@ export function sqlState(error: unknown): string | undefined {
   if (typeof error !== 'object' || error === null) return undefined;
   if (error instanceof Prisma.PrismaClientKnownRequestError) {
     const meta = error.meta as
-      | { driverAdapterError?: { cause?: { originalCode?: unknown } } }
-      | undefined;
+      { driverAdapterError?: { cause?: { originalCode?: unknown } } } | undefined;
     const code = meta?.driverAdapterError?.cause?.originalCode;
     return typeof code === 'string' ? code : undefined;
   }
   const e = error as { code?: unknown; severity?: unknown; cause?: unknown };
   // pg's DatabaseError carries both a severity and a five-character SQLSTATE.
-  if (typeof e.code === 'string' && typeof e.severity === 'string' && e.code.length === 5) return e.code;
+  if (typeof e.code === 'string' && typeof e.severity === 'string' && e.code.length === 5)
+    return e.code;
   const cause = (e as { cause?: { originalCode?: unknown } }).cause;
   if (typeof cause?.originalCode === 'string') return cause.originalCode;
   if (e.cause !== undefined && e.cause !== error) return sqlState(e.cause);

@@ -5,14 +5,36 @@
  * repositories that own every query more than a one-liner (locking, spend accounting,
  * claiming work).
  */
-export { createPrismaClient, type DatabaseConfig, type PrismaClient, type SlowQueryEvent } from './client.js';
-export { isUniqueViolation, isCheckViolation, isForeignKeyViolation, isRetriableError, sqlState } from './errors.js';
-export { migrate, readMigrations, MigrationError, type MigrateOptions, type MigrateResult } from './migrator.js';
+export {
+  createPrismaClient,
+  type DatabaseConfig,
+  type PrismaClient,
+  type SlowQueryEvent,
+} from './client.js';
+export {
+  isUniqueViolation,
+  isCheckViolation,
+  isForeignKeyViolation,
+  isRetriableError,
+  sqlState,
+} from './errors.js';
+export {
+  migrate,
+  readMigrations,
+  MigrationError,
+  type MigrateOptions,
+  type MigrateResult,
+} from './migrator.js';
 export { Prisma } from './generated/prisma/client.js';
 export * from './generated/prisma/enums.js';
 export type * from './generated/prisma/models.js';
 export type { TransactionClient } from './transaction-client.js';
-export { RepositoryError, isRepositoryError, type RepositoryErrorCode, type RepositoryErrorContext } from './repository-error.js';
+export {
+  RepositoryError,
+  isRepositoryError,
+  type RepositoryErrorCode,
+  type RepositoryErrorContext,
+} from './repository-error.js';
 export {
   SpendRepository,
   PENDING_TRANSACTION_CHANNEL,

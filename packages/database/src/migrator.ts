@@ -42,9 +42,7 @@ CREATE TABLE IF NOT EXISTS "_prisma_migrations" (
 )`;
 
 export type MigrationErrorCode =
-  | 'MIGRATION_CHECKSUM_MISMATCH'
-  | 'MIGRATION_FAILED'
-  | 'MIGRATION_PREVIOUSLY_FAILED';
+  'MIGRATION_CHECKSUM_MISMATCH' | 'MIGRATION_FAILED' | 'MIGRATION_PREVIOUSLY_FAILED';
 
 /** A migration problem that names the migration at fault. */
 export class MigrationError extends Error {

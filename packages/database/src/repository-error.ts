@@ -15,8 +15,10 @@ export type RepositoryErrorCode = keyof RepositoryErrorContext;
 const MESSAGES: { [C in RepositoryErrorCode]: (context: RepositoryErrorContext[C]) => string } = {
   WALLET_NOT_FOUND: (c) => `Wallet ${c.walletId} does not exist.`,
   TRANSACTION_NOT_FOUND: (c) => `Transaction ${c.transactionId} does not exist.`,
-  TRANSACTION_NOT_AWAITING_APPROVAL: (c) => `Transaction ${c.transactionId} is ${c.status}, not AWAITING_APPROVAL.`,
-  POLICY_CORRUPT: (c) => `The stored policy of wallet ${c.walletId} is invalid: ${c.issues.join('; ')}.`,
+  TRANSACTION_NOT_AWAITING_APPROVAL: (c) =>
+    `Transaction ${c.transactionId} is ${c.status}, not AWAITING_APPROVAL.`,
+  POLICY_CORRUPT: (c) =>
+    `The stored policy of wallet ${c.walletId} is invalid: ${c.issues.join('; ')}.`,
 };
 
 /**

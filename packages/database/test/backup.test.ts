@@ -11,7 +11,8 @@ import { createPrismaClient, SpendRepository } from '../src/index.js';
 import { fakeSign, newAddress, ownerWithWallet, setPolicy } from './support/fixtures.js';
 
 const run = promisify(execFile);
-const script = (name: string) => fileURLToPath(new URL(`../../../infra/backup/${name}`, import.meta.url));
+const script = (name: string) =>
+  fileURLToPath(new URL(`../../../infra/backup/${name}`, import.meta.url));
 
 async function rowCounts(url: string): Promise<Record<string, number>> {
   const client = new pg.Client({ connectionString: url });
@@ -44,10 +45,23 @@ describe('infra/backup', () => {
     const spend = new SpendRepository(prisma);
     for (let i = 0; i < 3; i++) {
       const { wallet } = await ownerWithWallet(prisma);
-      await setPolicy(prisma, wallet.id, { perTxLimit: '1', dailyLimit: '1', requiresApproval: i === 2 });
+      await setPolicy(prisma, wallet.id, {
+        perTxLimit: '1',
+        dailyLimit: '1',
+        requiresApproval: i === 2,
+      });
       await spend.reserveTransfer(
-        { walletId: wallet.id, agentId: null, idempotencyKey: null, asset: null, amount: 5n, decimals: 9,
-          destination: newAddress(), memo: null, now: new Date() },
+        {
+          walletId: wallet.id,
+          agentId: null,
+          idempotencyKey: null,
+          asset: null,
+          amount: 5n,
+          decimals: 9,
+          destination: newAddress(),
+          memo: null,
+          now: new Date(),
+        },
         fakeSign,
       );
     }
@@ -74,7 +88,9 @@ describe('infra/backup', () => {
     const dump = join(dir, 'again.dump');
     await run(script('backup.sh'), [dump], { env: { ...process.env, DATABASE_URL: source.url } });
 
-    const attempt = run(script('restore.sh'), [dump], { env: { ...process.env, DATABASE_URL: source.url } });
+    const attempt = run(script('restore.sh'), [dump], {
+      env: { ...process.env, DATABASE_URL: source.url },
+    });
 
     await expect(attempt).rejects.toMatchObject({ code: 3 });
   });

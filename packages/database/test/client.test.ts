@@ -13,7 +13,11 @@ afterAll(async () => {
 describe('createPrismaClient', () => {
   it('reports queries slower than the threshold as db_query_slow, without parameter values', async () => {
     const slow: SlowQueryEvent[] = [];
-    const prisma = createPrismaClient({ url: db.url, slowQueryMs: 150, onSlowQuery: (e) => slow.push(e) });
+    const prisma = createPrismaClient({
+      url: db.url,
+      slowQueryMs: 150,
+      onSlowQuery: (e) => slow.push(e),
+    });
     try {
       await prisma.$queryRaw`SELECT 1`;
       await prisma.$queryRaw`SELECT pg_sleep(0.3)::text AS slept, ${'secret-value'}::text AS v`;

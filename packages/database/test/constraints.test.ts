@@ -28,7 +28,9 @@ const address = () => randomBytes(22).toString('hex'); // unique string; format 
 const signature = () => randomBytes(40).toString('hex');
 
 async function owner() {
-  return prisma.owner.create({ data: { email: `${randomUUID()}@example.com`, apiKeyHash: hash() } });
+  return prisma.owner.create({
+    data: { email: `${randomUUID()}@example.com`, apiKeyHash: hash() },
+  });
 }
 async function agent(ownerId: string) {
   return prisma.agent.create({ data: { ownerId, name: 'agent', apiKeyHash: hash() } });
@@ -36,7 +38,11 @@ async function agent(ownerId: string) {
 async function wallet(ownerId: string) {
   return prisma.wallet.create({ data: { ownerId, address: address(), custody: 'LOCAL' } });
 }
-function pendingTx(walletId: string, agentId: string | null, extra: Partial<Prisma.TransactionUncheckedCreateInput> = {}) {
+function pendingTx(
+  walletId: string,
+  agentId: string | null,
+  extra: Partial<Prisma.TransactionUncheckedCreateInput> = {},
+) {
   return {
     walletId,
     agentId,
@@ -70,10 +76,16 @@ describe('relations', () => {
     const w = await wallet(o.id);
     await prisma.walletAgent.create({ data: { walletId: w.id, agentId: a.id } });
     await prisma.walletPolicy.create({
-      data: { walletId: w.id, dailyLimit: new Prisma.Decimal(1), perTxLimit: new Prisma.Decimal(1) },
+      data: {
+        walletId: w.id,
+        dailyLimit: new Prisma.Decimal(1),
+        perTxLimit: new Prisma.Decimal(1),
+      },
     });
     await prisma.transaction.create({ data: pendingTx(w.id, a.id) });
-    await prisma.event.create({ data: { type: 'owner.created', actorType: 'OPERATOR', ownerId: o.id } });
+    await prisma.event.create({
+      data: { type: 'owner.created', actorType: 'OPERATOR', ownerId: o.id },
+    });
 
     await prisma.owner.delete({ where: { id: o.id } });
 
@@ -106,7 +118,9 @@ describe('unique constraints', () => {
     const sig = signature();
     await prisma.transaction.create({ data: pendingTx(w.id, null, { signature: sig }) });
 
-    const error = await prisma.transaction.create({ data: pendingTx(w.id, null, { signature: sig }) }).catch((e: unknown) => e);
+    const error = await prisma.transaction
+      .create({ data: pendingTx(w.id, null, { signature: sig }) })
+      .catch((e: unknown) => e);
 
     expect(isUniqueViolation(error)).toBe(true);
   });
@@ -134,7 +148,9 @@ describe('unique constraints', () => {
     const addr = address();
     await prisma.wallet.create({ data: { ownerId: o.id, address: addr, custody: 'LOCAL' } });
 
-    const error = await prisma.wallet.create({ data: { ownerId: o.id, address: addr, custody: 'LOCAL' } }).catch((e: unknown) => e);
+    const error = await prisma.wallet
+      .create({ data: { ownerId: o.id, address: addr, custody: 'LOCAL' } })
+      .catch((e: unknown) => e);
 
     expect(isUniqueViolation(error)).toBe(true);
   });
@@ -151,12 +167,16 @@ describe('unique constraints', () => {
     await prisma.idempotencyRecord.create({ data: record(a1.id) });
     await prisma.idempotencyRecord.create({ data: record(a2.id) });
 
-    const error = await prisma.idempotencyRecord.create({ data: record(a1.id) }).catch((e: unknown) => e);
+    const error = await prisma.idempotencyRecord
+      .create({ data: record(a1.id) })
+      .catch((e: unknown) => e);
 
     expect(isUniqueViolation(error)).toBe(true);
     const w = await wallet(o.id);
     await prisma.transaction.create({ data: pendingTx(w.id, a1.id, { idempotencyKey: 'k' }) });
-    const txError = await prisma.transaction.create({ data: pendingTx(w.id, a1.id, { idempotencyKey: 'k' }) }).catch((e: unknown) => e);
+    const txError = await prisma.transaction
+      .create({ data: pendingTx(w.id, a1.id, { idempotencyKey: 'k' }) })
+      .catch((e: unknown) => e);
     expect(isUniqueViolation(txError)).toBe(true);
   });
 });
@@ -167,7 +187,12 @@ describe('CHECK constraints', () => {
     const w = await wallet(o.id);
     await expectCheckViolation(
       prisma.walletPolicy.create({
-        data: { walletId: w.id, dailyLimit: new Prisma.Decimal(1), perTxLimit: new Prisma.Decimal(1), metadata: ['not', 'an', 'object'] },
+        data: {
+          walletId: w.id,
+          dailyLimit: new Prisma.Decimal(1),
+          perTxLimit: new Prisma.Decimal(1),
+          metadata: ['not', 'an', 'object'],
+        },
       }),
     );
   });
@@ -177,12 +202,20 @@ describe('CHECK constraints', () => {
     const w = await wallet(o.id);
     await expectCheckViolation(
       prisma.walletPolicy.create({
-        data: { walletId: w.id, dailyLimit: new Prisma.Decimal('-0.000000001'), perTxLimit: new Prisma.Decimal(1) },
+        data: {
+          walletId: w.id,
+          dailyLimit: new Prisma.Decimal('-0.000000001'),
+          perTxLimit: new Prisma.Decimal(1),
+        },
       }),
     );
     await expectCheckViolation(
       prisma.walletPolicy.create({
-        data: { walletId: w.id, dailyLimit: new Prisma.Decimal(1), perTxLimit: new Prisma.Decimal(-1) },
+        data: {
+          walletId: w.id,
+          dailyLimit: new Prisma.Decimal(1),
+          perTxLimit: new Prisma.Decimal(-1),
+        },
       }),
     );
   });
@@ -192,7 +225,9 @@ describe('CHECK constraints', () => {
     const w = await wallet(o.id);
     for (const amount of ['0', '-1', '18446744073709551616']) {
       await expectCheckViolation(
-        prisma.transaction.create({ data: pendingTx(w.id, null, { amount: new Prisma.Decimal(amount) }) }),
+        prisma.transaction.create({
+          data: pendingTx(w.id, null, { amount: new Prisma.Decimal(amount) }),
+        }),
       );
     }
   });
@@ -200,9 +235,15 @@ describe('CHECK constraints', () => {
   it('rejects a signed status without the bytes the worker needs, and FAILED without a reason', async () => {
     const o = await owner();
     const w = await wallet(o.id);
-    await expectCheckViolation(prisma.transaction.create({ data: pendingTx(w.id, null, { signature: null }) }));
-    await expectCheckViolation(prisma.transaction.create({ data: pendingTx(w.id, null, { wireTransaction: null }) }));
-    await expectCheckViolation(prisma.transaction.create({ data: pendingTx(w.id, null, { status: 'FAILED' }) }));
+    await expectCheckViolation(
+      prisma.transaction.create({ data: pendingTx(w.id, null, { signature: null }) }),
+    );
+    await expectCheckViolation(
+      prisma.transaction.create({ data: pendingTx(w.id, null, { wireTransaction: null }) }),
+    );
+    await expectCheckViolation(
+      prisma.transaction.create({ data: pendingTx(w.id, null, { status: 'FAILED' }) }),
+    );
     await expectCheckViolation(
       prisma.transaction.create({ data: pendingTx(w.id, null, { failureReason: 'EXPIRED' }) }),
     );
@@ -214,19 +255,29 @@ describe('CHECK constraints', () => {
       prisma.wallet.create({ data: { ownerId: o.id, address: address(), custody: 'TURNKEY' } }),
     );
     await expectCheckViolation(
-      prisma.wallet.create({ data: { ownerId: o.id, address: address(), custody: 'LOCAL', turnkeyWalletId: 'tk-1' } }),
+      prisma.wallet.create({
+        data: { ownerId: o.id, address: address(), custody: 'LOCAL', turnkeyWalletId: 'tk-1' },
+      }),
     );
   });
 });
 
 describe('the audit log', () => {
   it('is append-only', async () => {
-    const event = await prisma.event.create({ data: { type: 'test.event', actorType: 'SYSTEM', payload: { a: 1 } } });
+    const event = await prisma.event.create({
+      data: { type: 'test.event', actorType: 'SYSTEM', payload: { a: 1 } },
+    });
 
-    await expect(prisma.event.update({ where: { id: event.id }, data: { type: 'rewritten' } })).rejects.toThrow(/append-only/);
+    await expect(
+      prisma.event.update({ where: { id: event.id }, data: { type: 'rewritten' } }),
+    ).rejects.toThrow(/append-only/);
     await expect(prisma.event.delete({ where: { id: event.id } })).rejects.toThrow(/append-only/);
-    await expect(prisma.$executeRawUnsafe('TRUNCATE events CASCADE')).rejects.toThrow(/append-only/);
-    expect((await prisma.event.findUniqueOrThrow({ where: { id: event.id } })).type).toBe('test.event');
+    await expect(prisma.$executeRawUnsafe('TRUNCATE events CASCADE')).rejects.toThrow(
+      /append-only/,
+    );
+    expect((await prisma.event.findUniqueOrThrow({ where: { id: event.id } })).type).toBe(
+      'test.event',
+    );
   });
 });
 
@@ -251,7 +302,9 @@ describe('exact amounts', () => {
   it('round-trips u64 base-unit amounts up to 18446744073709551615', async () => {
     const o = await owner();
     const w = await wallet(o.id);
-    const tx = await prisma.transaction.create({ data: pendingTx(w.id, null, { amount: new Prisma.Decimal(U64_MAX) }) });
+    const tx = await prisma.transaction.create({
+      data: pendingTx(w.id, null, { amount: new Prisma.Decimal(U64_MAX) }),
+    });
 
     const read = await prisma.transaction.findUniqueOrThrow({ where: { id: tx.id } });
 

@@ -57,7 +57,10 @@ describe('migrate', () => {
     }>(db.url, 'SELECT * FROM "_prisma_migrations" ORDER BY migration_name');
     expect(rows.map((r) => r.migration_name)).toEqual(local.map((m) => m.name));
     for (const [i, row] of rows.entries()) {
-      const file = await readFile(join(DEFAULT_MIGRATIONS_DIR, row.migration_name, 'migration.sql'), 'utf8');
+      const file = await readFile(
+        join(DEFAULT_MIGRATIONS_DIR, row.migration_name, 'migration.sql'),
+        'utf8',
+      );
       expect(row.checksum).toBe(migrationChecksum(file));
       expect(row.checksum).toBe(local[i]!.checksum);
       expect(row.finished_at).toBeInstanceOf(Date);
@@ -79,7 +82,10 @@ describe('migrate', () => {
 
     expect(second.applied).toEqual([]);
     expect(second.alreadyApplied).toHaveLength((await readMigrations()).length);
-    const rows = await query<{ n: number }>(db.url, 'SELECT count(*)::int AS n FROM "_prisma_migrations"');
+    const rows = await query<{ n: number }>(
+      db.url,
+      'SELECT count(*)::int AS n FROM "_prisma_migrations"',
+    );
     expect(rows[0]!.n).toBe((await readMigrations()).length);
   });
 
@@ -141,7 +147,10 @@ describe('migrate', () => {
       "SELECT count(*)::int AS n FROM information_schema.tables WHERE table_name = 'half_done'",
     );
     expect(leftovers[0]!.n).toBe(0);
-    const recorded = await query<{ migration_name: string }>(db.url, 'SELECT migration_name FROM "_prisma_migrations"');
+    const recorded = await query<{ migration_name: string }>(
+      db.url,
+      'SELECT migration_name FROM "_prisma_migrations"',
+    );
     expect(recorded.map((r) => r.migration_name)).not.toContain(name);
     // The migrations before it are applied and stay applied.
     expect(recorded).toHaveLength((await readMigrations()).length);

@@ -35,8 +35,16 @@ async function catalog(url: string): Promise<Catalog> {
     for (const c of columns.rows) {
       out.set(
         `column ${c.table_name}.${c.column_name}`,
-        [c.data_type, c.udt_name, c.is_nullable === 'YES' ? 'NULL' : 'NOT NULL', `default=${c.column_default ?? ''}`,
-          c.len, c.prec, c.scale, c.dt_prec].join(' '),
+        [
+          c.data_type,
+          c.udt_name,
+          c.is_nullable === 'YES' ? 'NULL' : 'NOT NULL',
+          `default=${c.column_default ?? ''}`,
+          c.len,
+          c.prec,
+          c.scale,
+          c.dt_prec,
+        ].join(' '),
       );
     }
     const tables = await client.query<{ table_name: string }>(`
@@ -74,16 +82,24 @@ async function catalog(url: string): Promise<Catalog> {
   return out;
 }
 
-function describeDrift(fromMigrations: Catalog, fromSchema: Catalog, allowed: Set<string>): string[] {
+function describeDrift(
+  fromMigrations: Catalog,
+  fromSchema: Catalog,
+  allowed: Set<string>,
+): string[] {
   const problems: string[] = [];
   for (const [key, def] of fromSchema) {
     const actual = fromMigrations.get(key);
-    if (actual === undefined) problems.push(`missing from migrations: ${key}\n    schema.prisma: ${def}`);
-    else if (actual !== def) problems.push(`differs: ${key}\n    migrations:    ${actual}\n    schema.prisma: ${def}`);
+    if (actual === undefined)
+      problems.push(`missing from migrations: ${key}\n    schema.prisma: ${def}`);
+    else if (actual !== def)
+      problems.push(`differs: ${key}\n    migrations:    ${actual}\n    schema.prisma: ${def}`);
   }
   for (const [key, def] of fromMigrations) {
     if (!fromSchema.has(key) && !allowed.has(key)) {
-      problems.push(`only in migrations (add to schema.prisma or prisma/migration-only.json): ${key}\n    ${def}`);
+      problems.push(
+        `only in migrations (add to schema.prisma or prisma/migration-only.json): ${key}\n    ${def}`,
+      );
     }
   }
   return problems;
@@ -145,7 +161,11 @@ describe('schema.prisma and migrations', () => {
       await client.connect();
       await client.query(sql).finally(() => client.end());
 
-      const problems = describeDrift(await catalog(migrated.url), await catalog(scratch.url), allowed);
+      const problems = describeDrift(
+        await catalog(migrated.url),
+        await catalog(scratch.url),
+        allowed,
+      );
 
       expect(problems.join('\n')).toContain('missing from migrations: column wallets.nickname');
     } finally {

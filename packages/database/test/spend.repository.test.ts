@@ -10,7 +10,13 @@ import {
   type PrismaClient,
   type TransferRequest,
 } from '../src/index.js';
-import { fakeSign, LAMPORTS_PER_SOL, newAddress, ownerWithWallet, setPolicy } from './support/fixtures.js';
+import {
+  fakeSign,
+  LAMPORTS_PER_SOL,
+  newAddress,
+  ownerWithWallet,
+  setPolicy,
+} from './support/fixtures.js';
 
 let db: TestDatabase;
 let prisma: PrismaClient;
@@ -19,7 +25,12 @@ let spend: SpendRepository;
 beforeAll(async () => {
   db = await createTestDatabase();
   // Requests queue for the wallet lock and for pool connections; give them room on a loaded CI machine.
-  prisma = createPrismaClient({ url: db.url, poolSize: 12, connectionTimeoutMs: 60_000, statementTimeoutMs: 60_000 });
+  prisma = createPrismaClient({
+    url: db.url,
+    poolSize: 12,
+    connectionTimeoutMs: 60_000,
+    statementTimeoutMs: 60_000,
+  });
   spend = new SpendRepository(prisma, { maxWaitMs: 60_000, transactionTimeoutMs: 60_000 });
 });
 
@@ -65,7 +76,11 @@ describe('reserveTransfer under concurrency', () => {
     expect(results.filter((r) => r.outcome === 'ALLOW')).toHaveLength(10);
     const denied = results.filter((r) => r.outcome === 'DENY');
     expect(denied).toHaveLength(40);
-    expect(denied.every((r) => r.decision.reasons.some((reason) => reason.code === 'DAILY_LIMIT_EXCEEDED'))).toBe(true);
+    expect(
+      denied.every((r) =>
+        r.decision.reasons.some((reason) => reason.code === 'DAILY_LIMIT_EXCEEDED'),
+      ),
+    ).toBe(true);
     expect(await prisma.transaction.count({ where: { walletId: wallet.id } })).toBe(10);
     expect(await countedSpend(wallet.id)).toBe(LAMPORTS_PER_SOL);
   });
@@ -75,19 +90,35 @@ describe('reserveTransfer under concurrency', () => {
     await setPolicy(prisma, wallet.id, { perTxLimit: '1', dailyLimit: '1' });
     const script = fileURLToPath(new URL('./support/reserve-many.ts', import.meta.url));
     // The package exports its ESM hook for `import` only; address the file directly.
-    const register = new URL('../node_modules/@swc-node/register/esm/esm-register.mjs', import.meta.url).href;
+    const register = new URL(
+      '../node_modules/@swc-node/register/esm/esm-register.mjs',
+      import.meta.url,
+    ).href;
     const run = () =>
       new Promise<{ allowed: number }>((resolve, reject) => {
-        const child = spawn(process.execPath, ['--conditions=@waiaas/source', `--import=${register}`, script], {
-          env: { ...process.env, NODE_OPTIONS: '', DATABASE_URL: db.url, WALLET_ID: wallet.id, COUNT: '25', AMOUNT: SOL('0.1').toString() },
-          stdio: ['ignore', 'pipe', 'pipe'],
-        });
+        const child = spawn(
+          process.execPath,
+          ['--conditions=@waiaas/source', `--import=${register}`, script],
+          {
+            env: {
+              ...process.env,
+              NODE_OPTIONS: '',
+              DATABASE_URL: db.url,
+              WALLET_ID: wallet.id,
+              COUNT: '25',
+              AMOUNT: SOL('0.1').toString(),
+            },
+            stdio: ['ignore', 'pipe', 'pipe'],
+          },
+        );
         let out = '';
         let err = '';
         child.stdout.on('data', (d: Buffer) => (out += d.toString()));
         child.stderr.on('data', (d: Buffer) => (err += d.toString()));
         child.on('error', reject);
-        child.on('exit', (code) => (code === 0 ? resolve(JSON.parse(out) as { allowed: number }) : reject(new Error(err))));
+        child.on('exit', (code) =>
+          code === 0 ? resolve(JSON.parse(out) as { allowed: number }) : reject(new Error(err)),
+        );
       });
 
     const [a, b] = await Promise.all([run(), run()]);
@@ -110,9 +141,14 @@ describe('reserveTransfer under concurrency', () => {
 
     const results = await Promise.all([
       ...Array.from({ length: 20 }, () =>
-        spend.reserveTransfer(request(wallet.id, { asset: mint, amount: oneToken, decimals: 6 }), fakeSign),
+        spend.reserveTransfer(
+          request(wallet.id, { asset: mint, amount: oneToken, decimals: 6 }),
+          fakeSign,
+        ),
       ),
-      ...Array.from({ length: 4 }, () => spend.reserveTransfer(request(wallet.id, { amount: SOL('0.25') }), fakeSign)),
+      ...Array.from({ length: 4 }, () =>
+        spend.reserveTransfer(request(wallet.id, { amount: SOL('0.25') }), fakeSign),
+      ),
     ]);
 
     const allowed = results.filter((r) => r.outcome === 'ALLOW');
@@ -120,7 +156,9 @@ describe('reserveTransfer under concurrency', () => {
     expect(allowed.filter((r) => r.transaction?.asset === null)).toHaveLength(4);
     expect(await countedSpend(wallet.id, mint)).toBe(5n * oneToken);
     const tokenDenials = results.filter(
-      (r) => r.outcome === 'DENY' && r.decision.reasons.some((reason) => reason.code === 'TOKEN_LIMIT_EXCEEDED'),
+      (r) =>
+        r.outcome === 'DENY' &&
+        r.decision.reasons.some((reason) => reason.code === 'TOKEN_LIMIT_EXCEEDED'),
     );
     expect(tokenDenials).toHaveLength(15);
   });
@@ -128,7 +166,12 @@ describe('reserveTransfer under concurrency', () => {
 
 describe('connection use', () => {
   it('lets a burst on one wallet hold one pooled connection, so other wallets are not starved', async () => {
-    const small = createPrismaClient({ url: db.url, poolSize: 2, connectionTimeoutMs: 60_000, statementTimeoutMs: 60_000 });
+    const small = createPrismaClient({
+      url: db.url,
+      poolSize: 2,
+      connectionTimeoutMs: 60_000,
+      statementTimeoutMs: 60_000,
+    });
     const repo = new SpendRepository(small, { maxWaitMs: 60_000, transactionTimeoutMs: 60_000 });
     try {
       const busy = await ownerWithWallet(prisma);
@@ -137,13 +180,20 @@ describe('connection use', () => {
       await setPolicy(prisma, quiet.wallet.id, { perTxLimit: '1', dailyLimit: '100' });
       const finished: string[] = [];
       // A slow custody (think Turnkey): each signature takes 50 ms while the wallet lock is held.
-      const slowSign = () => new Promise<Awaited<ReturnType<typeof fakeSign>>>((r) => setTimeout(() => r(fakeSign()), 50));
+      const slowSign = () =>
+        new Promise<Awaited<ReturnType<typeof fakeSign>>>((r) =>
+          setTimeout(() => r(fakeSign()), 50),
+        );
 
       const burst = Array.from({ length: 12 }, (_, i) =>
-        repo.reserveTransfer(request(busy.wallet.id), slowSign).then(() => finished.push(`busy-${i}`)),
+        repo
+          .reserveTransfer(request(busy.wallet.id), slowSign)
+          .then(() => finished.push(`busy-${i}`)),
       );
       await new Promise((r) => setTimeout(r, 20));
-      const other = repo.reserveTransfer(request(quiet.wallet.id), fakeSign).then(() => finished.push('quiet'));
+      const other = repo
+        .reserveTransfer(request(quiet.wallet.id), fakeSign)
+        .then(() => finished.push('quiet'));
       await Promise.all([...burst, other]);
 
       // Without the per-wallet queue, the burst's waiters hold both connections and the quiet
@@ -167,7 +217,10 @@ describe('what counts against the limits', () => {
     );
     expect(old.outcome).toBe('ALLOW');
 
-    const afterWindow = await spend.reserveTransfer(request(wallet.id, { amount: SOL('1'), now }), fakeSign);
+    const afterWindow = await spend.reserveTransfer(
+      request(wallet.id, { amount: SOL('1'), now }),
+      fakeSign,
+    );
 
     expect(afterWindow.outcome).toBe('ALLOW');
 
@@ -178,7 +231,10 @@ describe('what counts against the limits', () => {
       request(other.wallet.id, { amount: SOL('1'), now: new Date(now.getTime() - 86_400_000) }),
       fakeSign,
     );
-    const atBoundary = await spend.reserveTransfer(request(other.wallet.id, { amount: SOL('0.000000001'), now }), fakeSign);
+    const atBoundary = await spend.reserveTransfer(
+      request(other.wallet.id, { amount: SOL('0.000000001'), now }),
+      fakeSign,
+    );
     expect(atBoundary.outcome).toBe('DENY');
   });
 
@@ -186,9 +242,15 @@ describe('what counts against the limits', () => {
     const { wallet } = await ownerWithWallet(prisma);
     await setPolicy(prisma, wallet.id, { perTxLimit: '1', dailyLimit: '1' });
     const now = new Date();
-    await spend.reserveTransfer(request(wallet.id, { amount: SOL('1'), now: new Date(now.getTime() + 50) }), fakeSign);
+    await spend.reserveTransfer(
+      request(wallet.id, { amount: SOL('1'), now: new Date(now.getTime() + 50) }),
+      fakeSign,
+    );
 
-    const late = await spend.reserveTransfer(request(wallet.id, { amount: SOL('0.1'), now }), fakeSign);
+    const late = await spend.reserveTransfer(
+      request(wallet.id, { amount: SOL('0.1'), now }),
+      fakeSign,
+    );
 
     expect(late.outcome).toBe('DENY');
   });
@@ -197,7 +259,9 @@ describe('what counts against the limits', () => {
     const { wallet } = await ownerWithWallet(prisma);
     await setPolicy(prisma, wallet.id, { perTxLimit: '1', dailyLimit: '1' });
     const first = await spend.reserveTransfer(request(wallet.id, { amount: SOL('1') }), fakeSign);
-    expect((await spend.reserveTransfer(request(wallet.id, { amount: SOL('0.5') }), fakeSign)).outcome).toBe('DENY');
+    expect(
+      (await spend.reserveTransfer(request(wallet.id, { amount: SOL('0.5') }), fakeSign)).outcome,
+    ).toBe('DENY');
     if (first.outcome === 'DENY') throw new Error('first transfer should have been allowed');
 
     await prisma.transaction.update({
@@ -205,23 +269,38 @@ describe('what counts against the limits', () => {
       data: { status: 'FAILED', failureReason: 'EXPIRED' },
     });
 
-    expect((await spend.reserveTransfer(request(wallet.id, { amount: SOL('1') }), fakeSign)).outcome).toBe('ALLOW');
+    expect(
+      (await spend.reserveTransfer(request(wallet.id, { amount: SOL('1') }), fakeSign)).outcome,
+    ).toBe('ALLOW');
   });
 
   it('counts transfers awaiting approval until they are rejected', async () => {
     const { owner, wallet } = await ownerWithWallet(prisma);
-    await setPolicy(prisma, wallet.id, { perTxLimit: '1', dailyLimit: '1', requiresApproval: true });
-    const waiting = await spend.reserveTransfer(request(wallet.id, { amount: SOL('0.8') }), fakeSign);
+    await setPolicy(prisma, wallet.id, {
+      perTxLimit: '1',
+      dailyLimit: '1',
+      requiresApproval: true,
+    });
+    const waiting = await spend.reserveTransfer(
+      request(wallet.id, { amount: SOL('0.8') }),
+      fakeSign,
+    );
     expect(waiting.outcome).toBe('REQUIRE_APPROVAL');
     expect(waiting.transaction?.status).toBe('AWAITING_APPROVAL');
     expect(waiting.transaction?.signature).toBeNull();
-    expect((await spend.reserveTransfer(request(wallet.id, { amount: SOL('0.5') }), fakeSign)).outcome).toBe('DENY');
+    expect(
+      (await spend.reserveTransfer(request(wallet.id, { amount: SOL('0.5') }), fakeSign)).outcome,
+    ).toBe('DENY');
 
-    await spend.rejectTransfer({ transactionId: waiting.transaction!.id, ownerId: owner.id, now: new Date() });
+    await spend.rejectTransfer({
+      transactionId: waiting.transaction!.id,
+      ownerId: owner.id,
+      now: new Date(),
+    });
 
-    expect((await spend.reserveTransfer(request(wallet.id, { amount: SOL('0.5') }), fakeSign)).outcome).toBe(
-      'REQUIRE_APPROVAL',
-    );
+    expect(
+      (await spend.reserveTransfer(request(wallet.id, { amount: SOL('0.5') }), fakeSign)).outcome,
+    ).toBe('REQUIRE_APPROVAL');
   });
 });
 
@@ -245,17 +324,32 @@ describe('decisions and their side effects', () => {
     await setPolicy(prisma, wallet.id, { perTxLimit: '1', dailyLimit: '1' });
     const sign = jest.fn(fakeSign);
 
-    const result = await spend.reserveTransfer(request(wallet.id, { agentId: agent.id, idempotencyKey: 'k-1' }), sign);
+    const result = await spend.reserveTransfer(
+      request(wallet.id, { agentId: agent.id, idempotencyKey: 'k-1' }),
+      sign,
+    );
 
     expect(sign).toHaveBeenCalledTimes(1);
     expect(result.outcome).toBe('ALLOW');
-    const row = await prisma.transaction.findUniqueOrThrow({ where: { id: result.transaction!.id } });
-    expect(row).toMatchObject({ status: 'PENDING', agentId: agent.id, idempotencyKey: 'k-1', policyOutcome: 'ALLOW', policyVersion: 1 });
+    const row = await prisma.transaction.findUniqueOrThrow({
+      where: { id: result.transaction!.id },
+    });
+    expect(row).toMatchObject({
+      status: 'PENDING',
+      agentId: agent.id,
+      idempotencyKey: 'k-1',
+      policyOutcome: 'ALLOW',
+      policyVersion: 1,
+    });
     expect(row.signature).not.toBeNull();
     expect(row.wireTransaction?.length).toBe(200);
     const events = await prisma.event.findMany({ where: { transactionId: row.id } });
     expect(events).toHaveLength(1);
-    expect(events[0]).toMatchObject({ type: 'transaction.created', actorType: 'AGENT', actorId: agent.id });
+    expect(events[0]).toMatchObject({
+      type: 'transaction.created',
+      actorType: 'AGENT',
+      actorId: agent.id,
+    });
   });
 
   it('stores nothing when signing fails', async () => {
@@ -263,7 +357,9 @@ describe('decisions and their side effects', () => {
     await setPolicy(prisma, wallet.id, { perTxLimit: '1', dailyLimit: '1' });
 
     await expect(
-      spend.reserveTransfer(request(wallet.id), () => Promise.reject(new Error('custody unavailable'))),
+      spend.reserveTransfer(request(wallet.id), () =>
+        Promise.reject(new Error('custody unavailable')),
+      ),
     ).rejects.toThrow('custody unavailable');
 
     expect(await prisma.transaction.count({ where: { walletId: wallet.id } })).toBe(0);
@@ -280,11 +376,17 @@ describe('decisions and their side effects', () => {
     });
     const big = await spend.reserveTransfer(request(wallet.id, { amount: SOL('0.6') }), fakeSign);
     expect(big.outcome).toBe('REQUIRE_APPROVAL');
-    const approved = await spend.approveTransfer({ transactionId: big.transaction!.id, ownerId: owner.id, now: new Date() }, fakeSign);
+    const approved = await spend.approveTransfer(
+      { transactionId: big.transaction!.id, ownerId: owner.id, now: new Date() },
+      fakeSign,
+    );
     expect(approved.outcome).toBe('ALLOW');
     expect(approved.transaction.status).toBe('PENDING');
 
-    const second = await spend.reserveTransfer(request(wallet.id, { amount: SOL('0.4') }), fakeSign);
+    const second = await spend.reserveTransfer(
+      request(wallet.id, { amount: SOL('0.4') }),
+      fakeSign,
+    );
     expect(second.outcome).toBe('ALLOW'); // below the threshold: no approval needed
     const third = await spend.reserveTransfer(request(wallet.id, { amount: SOL('0.6') }), fakeSign);
     expect(third.outcome).toBe('DENY'); // 0.6 + 0.4 + 0.6 > 1
@@ -298,30 +400,51 @@ describe('decisions and their side effects', () => {
       requiresApproval: true,
       metadata: { approvalThreshold: '0.5' },
     });
-    const waiting = await spend.reserveTransfer(request(wallet.id, { amount: SOL('0.6') }), fakeSign);
+    const waiting = await spend.reserveTransfer(
+      request(wallet.id, { amount: SOL('0.6') }),
+      fakeSign,
+    );
     // The policy is tightened while the transfer waits.
-    await prisma.walletPolicy.update({ where: { walletId: wallet.id }, data: { dailyLimit: new Prisma.Decimal('0.5'), version: 2 } });
+    await prisma.walletPolicy.update({
+      where: { walletId: wallet.id },
+      data: { dailyLimit: new Prisma.Decimal('0.5'), version: 2 },
+    });
     const sign = jest.fn(fakeSign);
 
-    const result = await spend.approveTransfer({ transactionId: waiting.transaction!.id, ownerId: owner.id, now: new Date() }, sign);
+    const result = await spend.approveTransfer(
+      { transactionId: waiting.transaction!.id, ownerId: owner.id, now: new Date() },
+      sign,
+    );
 
     expect(result.outcome).toBe('DENY');
     expect(sign).not.toHaveBeenCalled();
-    expect(result.transaction).toMatchObject({ status: 'FAILED', failureReason: 'POLICY', policyVersion: 2 });
+    expect(result.transaction).toMatchObject({
+      status: 'FAILED',
+      failureReason: 'POLICY',
+      policyVersion: 2,
+    });
     expect(result.decision.reasons.map((r) => r.code)).toContain('DAILY_LIMIT_EXCEEDED');
   });
 
-  it('refuses to decide twice, and hides other owners\' transactions', async () => {
+  it("refuses to decide twice, and hides other owners' transactions", async () => {
     const { owner, wallet } = await ownerWithWallet(prisma);
     const stranger = await ownerWithWallet(prisma);
-    await setPolicy(prisma, wallet.id, { perTxLimit: '1', dailyLimit: '1', requiresApproval: true });
+    await setPolicy(prisma, wallet.id, {
+      perTxLimit: '1',
+      dailyLimit: '1',
+      requiresApproval: true,
+    });
     const waiting = await spend.reserveTransfer(request(wallet.id), fakeSign);
     const id = waiting.transaction!.id;
 
-    const foreign = await spend.rejectTransfer({ transactionId: id, ownerId: stranger.owner.id, now: new Date() }).catch((e: unknown) => e);
+    const foreign = await spend
+      .rejectTransfer({ transactionId: id, ownerId: stranger.owner.id, now: new Date() })
+      .catch((e: unknown) => e);
     expect(isRepositoryError(foreign, 'TRANSACTION_NOT_FOUND')).toBe(true);
     await spend.rejectTransfer({ transactionId: id, ownerId: owner.id, now: new Date() });
-    const again = await spend.approveTransfer({ transactionId: id, ownerId: owner.id, now: new Date() }, fakeSign).catch((e: unknown) => e);
+    const again = await spend
+      .approveTransfer({ transactionId: id, ownerId: owner.id, now: new Date() }, fakeSign)
+      .catch((e: unknown) => e);
     expect(isRepositoryError(again, 'TRANSACTION_NOT_AWAITING_APPROVAL')).toBe(true);
   });
 
@@ -338,7 +461,9 @@ describe('decisions and their side effects', () => {
   });
 
   it('rejects an unknown wallet with a coded error', async () => {
-    const error = await spend.reserveTransfer(request('00000000-0000-4000-8000-000000000000'), fakeSign).catch((e: unknown) => e);
+    const error = await spend
+      .reserveTransfer(request('00000000-0000-4000-8000-000000000000'), fakeSign)
+      .catch((e: unknown) => e);
 
     expect(isRepositoryError(error, 'WALLET_NOT_FOUND')).toBe(true);
   });

@@ -10,7 +10,9 @@ const concurrency = Number(process.argv[3] ?? 32);
 
 const ledger = await startLocalLedger({ port: 0, slotMs: 0 });
 const rpc = createSolanaRpc(ledger.url);
-const payers = await Promise.all(Array.from({ length: concurrency }, () => generateKeyPairSigner()));
+const payers = await Promise.all(
+  Array.from({ length: concurrency }, () => generateKeyPairSigner()),
+);
 for (const payer of payers) await ledger.airdrop(payer.address, 1_000_000_000_000n);
 const destination = await generateKeyPairSigner();
 const { value: lifetime } = await rpc.getLatestBlockhash({ commitment: 'processed' }).send();
@@ -20,7 +22,13 @@ const wires = await Promise.all(
   Array.from({ length: total }, (_, i) =>
     buildTransaction(
       payers[i % concurrency]!,
-      [getTransferSolInstruction({ source: payers[i % concurrency]!, destination: destination.address, amount: 1_000_000n + BigInt(i) })],
+      [
+        getTransferSolInstruction({
+          source: payers[i % concurrency]!,
+          destination: destination.address,
+          amount: 1_000_000n + BigInt(i),
+        }),
+      ],
       lifetime,
     ),
   ),
@@ -30,15 +38,24 @@ function row(name: string, count: number, ms: number): string {
   return `| ${name.padEnd(34)} | ${String(count).padStart(6)} | ${ms.toFixed(0).padStart(8)} | ${((count / ms) * 1000).toFixed(0).padStart(8)} |`;
 }
 
-const lines = ['| phase                              |  count |  time ms |    per s |', '| --- | ---: | ---: | ---: |'];
+const lines = [
+  '| phase                              |  count |  time ms |    per s |',
+  '| --- | ---: | ---: | ---: |',
+];
 
 let started = performance.now();
 const signatures: Signature[] = [];
 for (let i = 0; i < wires.length; i += concurrency) {
   const batch = wires.slice(i, i + concurrency);
-  signatures.push(...(await Promise.all(batch.map((w) => rpc.sendTransaction(w.wire, { encoding: 'base64' }).send()))));
+  signatures.push(
+    ...(await Promise.all(
+      batch.map((w) => rpc.sendTransaction(w.wire, { encoding: 'base64' }).send()),
+    )),
+  );
 }
-lines.push(row(`sendTransaction (preflight, ${concurrency} in flight)`, total, performance.now() - started));
+lines.push(
+  row(`sendTransaction (preflight, ${concurrency} in flight)`, total, performance.now() - started),
+);
 
 started = performance.now();
 ledger.advanceSlots(32);

@@ -26,15 +26,23 @@ const message = pipe(
   createTransactionMessage({ version: 0 }),
   (m) => setTransactionMessageFeePayerSigner(alice, m),
   (m) => setTransactionMessageLifetimeUsingBlockhash(latestBlockhash, m),
-  (m) => appendTransactionMessageInstruction(getTransferSolInstruction({ source: alice, destination: bob.address, amount: 250_000_000n }), m),
+  (m) =>
+    appendTransactionMessageInstruction(
+      getTransferSolInstruction({ source: alice, destination: bob.address, amount: 250_000_000n }),
+      m,
+    ),
 );
 const signed = await signTransactionMessageWithSigners(message);
-const signature = await rpc.sendTransaction(getBase64EncodedWireTransaction(signed), { encoding: 'base64' }).send();
+const signature = await rpc
+  .sendTransaction(getBase64EncodedWireTransaction(signed), { encoding: 'base64' })
+  .send();
 
 for (const slots of [0, 1, 31]) {
   ledger.advanceSlots(slots);
   const { value } = await rpc.getSignatureStatuses([signature]).send();
-  console.log(`after ${String(slots).padStart(2)} more slots: ${value[0]?.confirmationStatus ?? 'not found'}`);
+  console.log(
+    `after ${String(slots).padStart(2)} more slots: ${value[0]?.confirmationStatus ?? 'not found'}`,
+  );
 }
 const { value: balance } = await rpc.getBalance(bob.address).send();
 console.log(`bob has ${balance} lamports`);

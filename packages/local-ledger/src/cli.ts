@@ -49,7 +49,8 @@ async function main(): Promise<void> {
   const num = (name: string, value: string | undefined): number | undefined => {
     if (value === undefined) return undefined;
     const n = Number(value);
-    if (value.trim() === '' || !Number.isFinite(n)) throw new Error(`--${name} must be a number, got "${value}"`);
+    if (value.trim() === '' || !Number.isFinite(n))
+      throw new Error(`--${name} must be a number, got "${value}"`);
     return n;
   };
   const errorMode = values['error-mode'];
@@ -80,7 +81,11 @@ async function main(): Promise<void> {
 }
 
 main().catch((e: unknown) => {
-  const message = isLocalLedgerError(e) ? `${e.code}: ${e.message}` : e instanceof Error ? e.message : String(e);
+  const message = isLocalLedgerError(e)
+    ? `${e.code}: ${e.message}`
+    : e instanceof Error
+      ? e.message
+      : String(e);
   process.stderr.write(`waiaas-ledger: ${message}\n\n${USAGE}`);
   process.exit(1);
 });

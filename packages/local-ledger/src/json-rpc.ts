@@ -98,7 +98,8 @@ export class Params {
   u64(index: number, name: string): bigint {
     const value = this.list[index];
     const n = toBigInt(value);
-    if (n === undefined || n < 0n || n > 0xffff_ffff_ffff_ffffn) throw invalidParams(`${name} must be a u64`);
+    if (n === undefined || n < 0n || n > 0xffff_ffff_ffff_ffffn)
+      throw invalidParams(`${name} must be a u64`);
     return n;
   }
 
@@ -112,7 +113,8 @@ export class Params {
   config(index: number): Config {
     const value = this.list[index];
     if (value === undefined || value === null) return new Config({});
-    if (typeof value !== 'object' || Array.isArray(value)) throw invalidParams('config must be an object');
+    if (typeof value !== 'object' || Array.isArray(value))
+      throw invalidParams('config must be an object');
     return new Config(value as Record<string, unknown>);
   }
 }
@@ -150,7 +152,8 @@ export class Config {
   object(key: string): Config | undefined {
     const value = this.values[key];
     if (value === undefined || value === null) return undefined;
-    if (typeof value !== 'object' || Array.isArray(value)) throw invalidParams(`${key} must be an object`);
+    if (typeof value !== 'object' || Array.isArray(value))
+      throw invalidParams(`${key} must be an object`);
     return new Config(value as Record<string, unknown>);
   }
 
@@ -159,7 +162,9 @@ export class Config {
     if (value === undefined) return fallback;
     const commitment = COMMITMENT_ALIASES[value];
     if (commitment === undefined) {
-      throw invalidParams(`unknown variant \`${value}\`, expected one of \`processed\`, \`confirmed\`, \`finalized\``);
+      throw invalidParams(
+        `unknown variant \`${value}\`, expected one of \`processed\`, \`confirmed\`, \`finalized\``,
+      );
     }
     return commitment;
   }
@@ -168,7 +173,9 @@ export class Config {
     const value = this.string('encoding');
     if (value === undefined) return fallback;
     if (!(allowed as readonly string[]).includes(value)) {
-      throw invalidParams(`unknown variant \`${value}\`, expected one of ${allowed.map((a) => `\`${a}\``).join(', ')}`);
+      throw invalidParams(
+        `unknown variant \`${value}\`, expected one of ${allowed.map((a) => `\`${a}\``).join(', ')}`,
+      );
     }
     return value as E;
   }

@@ -17,9 +17,21 @@ import {
   type Signature,
 } from '@solana/kit';
 import { getTransferSolInstruction, SYSTEM_PROGRAM_ADDRESS } from '@solana-program/system';
-import { Clock, EpochSchedule, FailedTransactionMetadata, LiteSVM, type TransactionMetadata } from 'litesvm';
+import {
+  Clock,
+  EpochSchedule,
+  FailedTransactionMetadata,
+  LiteSVM,
+  type TransactionMetadata,
+} from 'litesvm';
 import { type Commitment } from './json-rpc.js';
-import { isTokenProgram, parseMint, parseTokenAccount, uiTokenAmount, type UiTokenAmount } from './token.js';
+import {
+  isTokenProgram,
+  parseMint,
+  parseTokenAccount,
+  uiTokenAmount,
+  type UiTokenAmount,
+} from './token.js';
 import { transactionErrorToJson, type TransactionErrorJson } from './transaction-error.js';
 import {
   allAccountKeys,
@@ -79,7 +91,15 @@ export interface LandedTransaction {
   postTokenBalances: TokenBalance[];
   logMessages: string[];
   computeUnitsConsumed: bigint;
-  innerInstructions: { index: number; instructions: { programIdIndex: number; accounts: number[]; data: Uint8Array; stackHeight: number }[] }[];
+  innerInstructions: {
+    index: number;
+    instructions: {
+      programIdIndex: number;
+      accounts: number[];
+      data: Uint8Array;
+      stackHeight: number;
+    }[];
+  }[];
   returnData: { programId: Address; data: Uint8Array } | null;
 }
 
@@ -95,7 +115,10 @@ export interface SimulationResult {
   err: TransactionErrorJson | null;
   logs: string[];
   unitsConsumed: bigint;
-  postAccounts: Map<Address, { lamports: bigint; data: ReadonlyUint8Array; owner: Address; executable: boolean }>;
+  postAccounts: Map<
+    Address,
+    { lamports: bigint; data: ReadonlyUint8Array; owner: Address; executable: boolean }
+  >;
   returnData: { programId: Address; data: Uint8Array } | null;
 }
 
@@ -192,12 +215,20 @@ export class Ledger {
   private produceBlock(): void {
     const slot = this.currentSlot;
     const blockTime =
-      this.options.startUnixTimestamp + ((slot - this.options.startSlot) * BigInt(this.options.slotMs)) / 1000n;
-    const block: Block = { slot, blockHeight: this.currentBlockHeight, blockhash: this.svm.latestBlockhash(), blockTime };
+      this.options.startUnixTimestamp +
+      ((slot - this.options.startSlot) * BigInt(this.options.slotMs)) / 1000n;
+    const block: Block = {
+      slot,
+      blockHeight: this.currentBlockHeight,
+      blockhash: this.svm.latestBlockhash(),
+      blockTime,
+    };
     this.blocks.set(slot, block);
     this.blockhashes.set(block.blockhash, block);
     const epoch = slot / SLOTS_PER_EPOCH;
-    this.svm.setClock(new Clock(slot, this.options.startUnixTimestamp, epoch, epoch + 1n, blockTime));
+    this.svm.setClock(
+      new Clock(slot, this.options.startUnixTimestamp, epoch, epoch + 1n, blockTime),
+    );
     const stale = this.blocks.get(slot - this.blocksKept);
     if (stale !== undefined) {
       this.blocks.delete(stale.slot);
@@ -209,7 +240,11 @@ export class Ledger {
   /** The slot a read at `commitment` observes (never before the first slot). */
   commitmentSlot(commitment: Commitment): bigint {
     const depth =
-      commitment === 'processed' ? 0n : commitment === 'confirmed' ? this.options.confirmationDepth : this.options.finalizationDepth;
+      commitment === 'processed'
+        ? 0n
+        : commitment === 'confirmed'
+          ? this.options.confirmationDepth
+          : this.options.finalizationDepth;
     const slot = this.currentSlot - depth;
     return slot < this.options.startSlot ? this.options.startSlot : slot;
   }
@@ -235,8 +270,12 @@ export class Ledger {
   /** Confirmation status of a landed transaction now. */
   confirmationStatus(tx: LandedTransaction): { status: Commitment; confirmations: bigint | null } {
     const depth = this.currentSlot - tx.slot;
-    if (depth >= this.options.finalizationDepth) return { status: 'finalized', confirmations: null };
-    return { status: depth >= this.options.confirmationDepth ? 'confirmed' : 'processed', confirmations: depth };
+    if (depth >= this.options.finalizationDepth)
+      return { status: 'finalized', confirmations: null };
+    return {
+      status: depth >= this.options.confirmationDepth ? 'confirmed' : 'processed',
+      confirmations: depth,
+    };
   }
 
   /** True once a landed transaction is visible at `commitment`. */
@@ -279,7 +318,8 @@ export class Ledger {
     const { signature } = tx;
     const existing = this.transactions.get(signature);
     if (existing !== undefined) return { kind: 'duplicate', signature, transaction: existing };
-    if (!this.isBlockhashValid(tx.recentBlockhash)) return { kind: 'rejected', signature, err: 'BlockhashNotFound' };
+    if (!this.isBlockhashValid(tx.recentBlockhash))
+      return { kind: 'rejected', signature, err: 'BlockhashNotFound' };
 
     const loaded = this.loadedAddresses(tx);
     const keys = allAccountKeys(tx, loaded);
@@ -340,14 +380,20 @@ export class Ledger {
     this.transactionCount += 1n;
     if (landed.err === null && budget.microLamportsPerComputeUnit > 0n) {
       const fees = this.slotPriorityFees.get(this.currentSlot) ?? [];
-      fees.push({ price: budget.microLamportsPerComputeUnit, writable: writableAccountKeys(tx, loaded) });
+      fees.push({
+        price: budget.microLamportsPerComputeUnit,
+        writable: writableAccountKeys(tx, loaded),
+      });
       this.slotPriorityFees.set(this.currentSlot, fees);
     }
     return { kind: 'landed', signature, transaction: landed };
   }
 
   /** Runs a transaction against current state without committing anything. */
-  simulate(tx: DecodedTransaction, options: { sigVerify: boolean; checkBlockhash: boolean }): SimulationResult {
+  simulate(
+    tx: DecodedTransaction,
+    options: { sigVerify: boolean; checkBlockhash: boolean },
+  ): SimulationResult {
     const empty = (err: TransactionErrorJson): SimulationResult => ({
       err,
       logs: [],
@@ -355,7 +401,8 @@ export class Ledger {
       postAccounts: new Map(),
       returnData: null,
     });
-    if (options.checkBlockhash && !this.isBlockhashValid(tx.recentBlockhash)) return empty('BlockhashNotFound');
+    if (options.checkBlockhash && !this.isBlockhashValid(tx.recentBlockhash))
+      return empty('BlockhashNotFound');
     if (this.transactions.has(tx.signature)) return empty('AlreadyProcessed');
     this.svm.withSigverify(options.sigVerify);
     try {
@@ -378,7 +425,12 @@ export class Ledger {
         postAccounts: new Map(
           result.postAccounts().map((a) => [
             a.address,
-            { lamports: a.lamports, data: a.data, owner: a.programAddress, executable: a.executable },
+            {
+              lamports: a.lamports,
+              data: a.data,
+              owner: a.programAddress,
+              executable: a.executable,
+            },
           ]),
         ),
         returnData: returnDataOf(meta),
@@ -407,7 +459,14 @@ export class Ledger {
     const message = pipe(
       createTransactionMessage({ version: 0 }),
       (m) => setTransactionMessageFeePayerSigner(faucet, m),
-      (m) => setTransactionMessageLifetimeUsingBlockhash({ blockhash: block.blockhash, lastValidBlockHeight: block.blockHeight + MAX_PROCESSING_AGE }, m),
+      (m) =>
+        setTransactionMessageLifetimeUsingBlockhash(
+          {
+            blockhash: block.blockhash,
+            lastValidBlockHeight: block.blockHeight + MAX_PROCESSING_AGE,
+          },
+          m,
+        ),
       (m) =>
         appendTransactionMessageInstructions(
           [
@@ -418,19 +477,30 @@ export class Ledger {
         ),
     );
     const signed = await signTransactionMessageWithSigners(message);
-    const decoded = decodeTransactionBytes(getBase64Encoder().encode(getBase64EncodedWireTransaction(signed)) as Uint8Array);
+    const decoded = decodeTransactionBytes(
+      getBase64Encoder().encode(getBase64EncodedWireTransaction(signed)) as Uint8Array,
+    );
     return this.submit(decoded);
   }
 
   /** Prioritization fees of recent slots: the lowest price paid by a landed transaction locking one of `accounts`. */
-  recentPrioritizationFees(accounts: readonly Address[]): { slot: bigint; prioritizationFee: bigint }[] {
+  recentPrioritizationFees(
+    accounts: readonly Address[],
+  ): { slot: bigint; prioritizationFee: bigint }[] {
     const out: { slot: bigint; prioritizationFee: bigint }[] = [];
     const from = this.currentSlot - MAX_PROCESSING_AGE + 1n;
-    for (let slot = from < this.options.startSlot ? this.options.startSlot : from; slot <= this.currentSlot; slot++) {
+    for (
+      let slot = from < this.options.startSlot ? this.options.startSlot : from;
+      slot <= this.currentSlot;
+      slot++
+    ) {
       const fees = (this.slotPriorityFees.get(slot) ?? []).filter(
         (f) => accounts.length === 0 || f.writable.some((w) => accounts.includes(w)),
       );
-      const min = fees.reduce<bigint | undefined>((m, f) => (m === undefined || f.price < m ? f.price : m), undefined);
+      const min = fees.reduce<bigint | undefined>(
+        (m, f) => (m === undefined || f.price < m ? f.price : m),
+        undefined,
+      );
       out.push({ slot, prioritizationFee: min ?? 0n });
     }
     return out;
@@ -438,7 +508,10 @@ export class Ledger {
 
   /** The fee a message would pay now: signatures plus prioritization fee. */
   feeFor(tx: DecodedTransaction): bigint {
-    return LAMPORTS_PER_SIGNATURE * BigInt(tx.header.numRequiredSignatures) + prioritizationFee(computeBudgetOf(tx));
+    return (
+      LAMPORTS_PER_SIGNATURE * BigInt(tx.header.numRequiredSignatures) +
+      prioritizationFee(computeBudgetOf(tx))
+    );
   }
 
   /** Resolves lookup-table addresses of a v0 message against current state. */
@@ -450,7 +523,10 @@ export class Ledger {
   }
 
   /** Balances and token balances of `keys`, one account read per key. */
-  private snapshot(keys: readonly Address[]): { balances: bigint[]; tokenBalances: TokenBalance[] } {
+  private snapshot(keys: readonly Address[]): {
+    balances: bigint[];
+    tokenBalances: TokenBalance[];
+  } {
     const balances: bigint[] = [];
     const tokenBalances: TokenBalance[] = [];
     keys.forEach((key, accountIndex) => {
@@ -471,7 +547,6 @@ export class Ledger {
     });
     return { balances, tokenBalances };
   }
-
 }
 
 function returnDataOf(meta: TransactionMetadata): { programId: Address; data: Uint8Array } | null {

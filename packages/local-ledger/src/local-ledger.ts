@@ -138,12 +138,26 @@ export async function startLocalLedger(options: LocalLedgerOptions = {}): Promis
   const port = integerOption('port', options.port ?? 8899, 0, 65_535);
   const host = options.host ?? '127.0.0.1';
   const slotMs = integerOption('slotMs', options.slotMs ?? 400, 0, 3_600_000);
-  const confirmationDepth = integerOption('confirmationDepth', options.confirmationDepth ?? 1, 0, 10_000);
-  const finalizationDepth = integerOption('finalizationDepth', options.finalizationDepth ?? 32, 0, 10_000);
+  const confirmationDepth = integerOption(
+    'confirmationDepth',
+    options.confirmationDepth ?? 1,
+    0,
+    10_000,
+  );
+  const finalizationDepth = integerOption(
+    'finalizationDepth',
+    options.finalizationDepth ?? 32,
+    0,
+    10_000,
+  );
   if (finalizationDepth < confirmationDepth) {
     throw new LocalLedgerError(
       'LOCAL_LEDGER_INVALID_OPTION',
-      { option: 'finalizationDepth', value: finalizationDepth, reason: 'must be >= confirmationDepth' },
+      {
+        option: 'finalizationDepth',
+        value: finalizationDepth,
+        reason: 'must be >= confirmationDepth',
+      },
       'finalizationDepth must be at least confirmationDepth',
     );
   }
@@ -167,7 +181,10 @@ export async function startLocalLedger(options: LocalLedgerOptions = {}): Promis
 
   let faults = validateFaults(options.faults ?? {});
   let random = createPrng(faults.seed ?? 1);
-  const methods = createMethods({ ledger, shouldDrop: () => (faults.dropRate ?? 0) > 0 && random() < (faults.dropRate ?? 0) });
+  const methods = createMethods({
+    ledger,
+    shouldDrop: () => (faults.dropRate ?? 0) > 0 && random() < (faults.dropRate ?? 0),
+  });
 
   const server = createServer((req, res) => {
     handleHttp(req, res, methods, () => ({ faults, random })).catch(() => {
@@ -210,7 +227,12 @@ export async function startLocalLedger(options: LocalLedgerOptions = {}): Promis
       ledger.advanceSlots(n);
     },
     async airdrop(address: Address, amount: bigint) {
-      if (closed) throw new LocalLedgerError('LOCAL_LEDGER_CLOSED', { operation: 'airdrop' }, 'the local ledger is closed');
+      if (closed)
+        throw new LocalLedgerError(
+          'LOCAL_LEDGER_CLOSED',
+          { operation: 'airdrop' },
+          'the local ledger is closed',
+        );
       const outcome = await ledger.airdrop(address, amount);
       return outcome.signature;
     },
@@ -267,11 +289,16 @@ async function handleHttp(
   const { faults, random } = state();
   const affected = requests.some((r) => {
     const method = (r as JsonRpcRequest | null)?.method;
-    return faults.methods === undefined || (typeof method === 'string' && faults.methods.includes(method));
+    return (
+      faults.methods === undefined ||
+      (typeof method === 'string' && faults.methods.includes(method))
+    );
   });
   if (affected && (faults.latencyMs ?? 0) > 0) await sleep(faults.latencyMs);
   if (affected && (faults.errorRate ?? 0) > 0 && random() < (faults.errorRate ?? 0)) {
-    const unhealthy = new RpcError(RPC_ERROR.NODE_UNHEALTHY, 'Node is unhealthy', { numSlotsBehind: null });
+    const unhealthy = new RpcError(RPC_ERROR.NODE_UNHEALTHY, 'Node is unhealthy', {
+      numSlotsBehind: null,
+    });
     const id = Array.isArray(body) ? null : ((body as JsonRpcRequest | null)?.id ?? null);
     send(res, faults.errorMode === 'rpc' ? 200 : 503, errorResponse(id, unhealthy));
     return;
@@ -279,7 +306,11 @@ async function handleHttp(
 
   if (Array.isArray(body)) {
     if (body.length === 0) {
-      send(res, 200, errorResponse(null, new RpcError(RPC_ERROR.INVALID_REQUEST, 'Invalid request')));
+      send(
+        res,
+        200,
+        errorResponse(null, new RpcError(RPC_ERROR.INVALID_REQUEST, 'Invalid request')),
+      );
       return;
     }
     const responses: unknown[] = [];
@@ -290,7 +321,10 @@ async function handleHttp(
   send(res, 200, await dispatch(body, methods));
 }
 
-async function dispatch(request: unknown, methods: Record<string, MethodHandler>): Promise<unknown> {
+async function dispatch(
+  request: unknown,
+  methods: Record<string, MethodHandler>,
+): Promise<unknown> {
   if (typeof request !== 'object' || request === null || Array.isArray(request)) {
     return errorResponse(null, new RpcError(RPC_ERROR.INVALID_REQUEST, 'Invalid request'));
   }
@@ -299,7 +333,8 @@ async function dispatch(request: unknown, methods: Record<string, MethodHandler>
     return errorResponse(id, new RpcError(RPC_ERROR.INVALID_REQUEST, 'Invalid request'));
   }
   const handler = Object.hasOwn(methods, method) ? methods[method] : undefined;
-  if (handler === undefined) return errorResponse(id, new RpcError(RPC_ERROR.METHOD_NOT_FOUND, 'Method not found'));
+  if (handler === undefined)
+    return errorResponse(id, new RpcError(RPC_ERROR.METHOD_NOT_FOUND, 'Method not found'));
   try {
     const result: unknown = await handler(new Params(params));
     return { jsonrpc: '2.0', result, id };
@@ -307,7 +342,10 @@ async function dispatch(request: unknown, methods: Record<string, MethodHandler>
     if (e instanceof RpcError) return errorResponse(id, e);
     return errorResponse(
       id,
-      new RpcError(RPC_ERROR.INTERNAL_ERROR, `Internal error: ${e instanceof Error ? e.message : String(e)}`),
+      new RpcError(
+        RPC_ERROR.INTERNAL_ERROR,
+        `Internal error: ${e instanceof Error ? e.message : String(e)}`,
+      ),
     );
   }
 }
@@ -315,7 +353,11 @@ async function dispatch(request: unknown, methods: Record<string, MethodHandler>
 function errorResponse(id: unknown, error: RpcError): unknown {
   return {
     jsonrpc: '2.0',
-    error: { code: error.code, message: error.message, ...(error.data === undefined ? {} : { data: error.data }) },
+    error: {
+      code: error.code,
+      message: error.message,
+      ...(error.data === undefined ? {} : { data: error.data }),
+    },
     id,
   };
 }
@@ -323,7 +365,12 @@ function errorResponse(id: unknown, error: RpcError): unknown {
 function send(res: ServerResponse, status: number, body: unknown): void {
   // bigints (u64 lamports, slots, rentEpoch = u64::MAX) are written as exact JSON integers.
   const json = stringifyJsonWithBigInts(body);
-  res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(json) }).end(json);
+  res
+    .writeHead(status, {
+      'content-type': 'application/json',
+      'content-length': Buffer.byteLength(json),
+    })
+    .end(json);
 }
 
 function closeServer(server: Server): Promise<void> {
@@ -355,6 +402,7 @@ function validateFaults(faults: FaultOptions): FaultOptions {
       );
     }
   }
-  if (faults.latencyMs !== undefined) integerOption('faults.latencyMs', faults.latencyMs, 0, 600_000);
+  if (faults.latencyMs !== undefined)
+    integerOption('faults.latencyMs', faults.latencyMs, 0, 600_000);
   return { ...faults };
 }

@@ -6,11 +6,31 @@ import {
   type Address,
   type ReadonlyUint8Array,
 } from '@solana/kit';
-import { Config, invalidParam, invalidParams, Params, RpcError, RPC_ERROR, type Commitment } from './json-rpc.js';
+import {
+  Config,
+  invalidParam,
+  invalidParams,
+  Params,
+  RpcError,
+  RPC_ERROR,
+  type Commitment,
+} from './json-rpc.js';
 import { type Ledger, type LandedTransaction, type SimulationResult } from './ledger.js';
-import { isTokenProgram, parseMint, parseTokenAccount, TOKEN_2022_PROGRAM_ADDRESS, TOKEN_PROGRAMS, uiTokenAmount } from './token.js';
+import {
+  isTokenProgram,
+  parseMint,
+  parseTokenAccount,
+  TOKEN_2022_PROGRAM_ADDRESS,
+  TOKEN_PROGRAMS,
+  uiTokenAmount,
+} from './token.js';
 import { transactionErrorMessage, type TransactionErrorJson } from './transaction-error.js';
-import { decodeTransactionBytes, decodeWireTransaction, type DecodedTransaction, type WireEncoding } from './wire.js';
+import {
+  decodeTransactionBytes,
+  decodeWireTransaction,
+  type DecodedTransaction,
+  type WireEncoding,
+} from './wire.js';
 
 /** The agave release whose RPC shapes this server follows. */
 export const SOLANA_CORE_VERSION = '2.2.7';
@@ -42,17 +62,27 @@ interface AccountView {
 }
 
 /** Builds the method table served over JSON-RPC. */
-export function createMethods({ ledger, shouldDrop }: MethodContext): Record<string, MethodHandler> {
+export function createMethods({
+  ledger,
+  shouldDrop,
+}: MethodContext): Record<string, MethodHandler> {
   const base58 = getBase58Decoder();
   const base64 = getBase64Decoder();
 
-  const contextAt = (config: Config, fallback: Commitment = 'finalized'): { slot: bigint; apiVersion: string } => {
+  const contextAt = (
+    config: Config,
+    fallback: Commitment = 'finalized',
+  ): { slot: bigint; apiVersion: string } => {
     const slot = ledger.commitmentSlot(config.commitment(fallback));
     const minContextSlot = config.u64('minContextSlot');
     if (minContextSlot !== undefined && slot < minContextSlot) {
-      throw new RpcError(RPC_ERROR.MIN_CONTEXT_SLOT_NOT_REACHED, 'Minimum context slot has not been reached', {
-        contextSlot: slot,
-      });
+      throw new RpcError(
+        RPC_ERROR.MIN_CONTEXT_SLOT_NOT_REACHED,
+        'Minimum context slot has not been reached',
+        {
+          contextSlot: slot,
+        },
+      );
     }
     return { slot, apiVersion: SOLANA_CORE_VERSION };
   };
@@ -60,10 +90,19 @@ export function createMethods({ ledger, shouldDrop }: MethodContext): Record<str
   const readAccount = (address: Address): AccountView | null => {
     const account = ledger.svm.getAccount(address);
     if (!account.exists) return null;
-    return { lamports: account.lamports, data: account.data, owner: account.programAddress, executable: account.executable };
+    return {
+      lamports: account.lamports,
+      data: account.data,
+      owner: account.programAddress,
+      executable: account.executable,
+    };
   };
 
-  const encodeAccount = (account: AccountView, encoding: AccountEncoding, config: Config): unknown => {
+  const encodeAccount = (
+    account: AccountView,
+    encoding: AccountEncoding,
+    config: Config,
+  ): unknown => {
     const slice = config.object('dataSlice');
     let data = account.data;
     if (slice !== undefined) {
@@ -74,7 +113,8 @@ export function createMethods({ ledger, shouldDrop }: MethodContext): Record<str
     let encoded: unknown;
     if (encoding === 'binary') encoded = base58.decode(data);
     else if (encoding === 'base58') encoded = [base58.decode(data), 'base58'];
-    else if (encoding === 'jsonParsed' && slice === undefined) encoded = parseAccountJson(account) ?? [base64.decode(data), 'base64'];
+    else if (encoding === 'jsonParsed' && slice === undefined)
+      encoded = parseAccountJson(account) ?? [base64.decode(data), 'base64'];
     else encoded = [base64.decode(data), 'base64'];
     return {
       data: encoded,
@@ -128,7 +168,8 @@ export function createMethods({ ledger, shouldDrop }: MethodContext): Record<str
     return undefined;
   };
 
-  const wireEncoding = (config: Config): WireEncoding => config.encoding<WireEncoding>(['base58', 'base64'], 'base58');
+  const wireEncoding = (config: Config): WireEncoding =>
+    config.encoding<WireEncoding>(['base58', 'base64'], 'base58');
 
   const simulationValue = (
     result: SimulationResult,
@@ -141,7 +182,10 @@ export function createMethods({ ledger, shouldDrop }: MethodContext): Record<str
     returnData:
       result.returnData === null
         ? null
-        : { programId: result.returnData.programId, data: [base64.decode(result.returnData.data), 'base64'] },
+        : {
+            programId: result.returnData.programId,
+            data: [base64.decode(result.returnData.data), 'base64'],
+          },
     replacementBlockhash: extra.replacementBlockhash,
     innerInstructions: null,
     loadedAccountsDataSize: 0,
@@ -157,7 +201,10 @@ export function createMethods({ ledger, shouldDrop }: MethodContext): Record<str
   };
 
   const signatureVerificationFailure = (): RpcError =>
-    new RpcError(RPC_ERROR.TRANSACTION_SIGNATURE_VERIFICATION_FAILURE, 'Transaction signature verification failure');
+    new RpcError(
+      RPC_ERROR.TRANSACTION_SIGNATURE_VERIFICATION_FAILURE,
+      'Transaction signature verification failure',
+    );
 
   const transactionStatus = (tx: LandedTransaction): Record<string, unknown> => {
     const { status, confirmations } = ledger.confirmationStatus(tx);
@@ -283,13 +330,18 @@ export function createMethods({ ledger, shouldDrop }: MethodContext): Record<str
       if (filter.has('mint')) {
         mint = new Params([filter.values.mint]).address(0);
         const mintAccount = readAccount(mint);
-        if (mintAccount === null || !isTokenProgram(mintAccount.owner) || parseMint(mintAccount.data) === undefined) {
+        if (
+          mintAccount === null ||
+          !isTokenProgram(mintAccount.owner) ||
+          parseMint(mintAccount.data) === undefined
+        ) {
           throw invalidParam('could not find mint');
         }
         programs = [mintAccount.owner];
       } else if (filter.has('programId')) {
         const programId = new Params([filter.values.programId]).address(0);
-        if (!TOKEN_PROGRAMS.includes(programId)) throw invalidParam('unrecognized Token program id');
+        if (!TOKEN_PROGRAMS.includes(programId))
+          throw invalidParam('unrecognized Token program id');
         programs = [programId];
       } else {
         throw invalidParams('expected `mint` or `programId`');
@@ -298,8 +350,18 @@ export function createMethods({ ledger, shouldDrop }: MethodContext): Record<str
       for (const program of programs) {
         for (const account of ledger.svm.getProgramAccounts(program)) {
           const state = parseTokenAccount(account.data);
-          if (state === undefined || state.owner !== owner || (mint !== undefined && state.mint !== mint)) continue;
-          const view = { lamports: account.lamports, data: account.data, owner: account.programAddress, executable: account.executable };
+          if (
+            state === undefined ||
+            state.owner !== owner ||
+            (mint !== undefined && state.mint !== mint)
+          )
+            continue;
+          const view = {
+            lamports: account.lamports,
+            data: account.data,
+            owner: account.programAddress,
+            executable: account.executable,
+          };
           value.push({ pubkey: account.address, account: encodeAccount(view, encoding, config) });
         }
       }
@@ -320,7 +382,8 @@ export function createMethods({ ledger, shouldDrop }: MethodContext): Record<str
       let numSigners: number;
       try {
         messageBytes = getBase64Encoder().encode(encoded) as Uint8Array;
-        numSigners = getCompiledTransactionMessageDecoder().decode(messageBytes).header.numSignerAccounts;
+        numSigners =
+          getCompiledTransactionMessageDecoder().decode(messageBytes).header.numSignerAccounts;
       } catch {
         throw invalidParams('invalid message');
       }
@@ -329,7 +392,10 @@ export function createMethods({ ledger, shouldDrop }: MethodContext): Record<str
       wire[0] = numSigners;
       wire.set(messageBytes, 1 + 64 * numSigners);
       const tx = decodeTransactionBytes(wire);
-      return { context, value: ledger.isBlockhashValid(tx.recentBlockhash) ? ledger.feeFor(tx) : null };
+      return {
+        context,
+        value: ledger.isBlockhashValid(tx.recentBlockhash) ? ledger.feeFor(tx) : null,
+      };
     },
 
     getRecentPrioritizationFees: (p) => {
@@ -347,7 +413,10 @@ export function createMethods({ ledger, shouldDrop }: MethodContext): Record<str
       contextAt(p.config(2));
       const outcome = await ledger.airdrop(address, amount);
       if (outcome.kind !== 'landed') {
-        throw new RpcError(RPC_ERROR.INTERNAL_ERROR, 'airdrop request failed. This can happen when the rate limit is reached.');
+        throw new RpcError(
+          RPC_ERROR.INTERNAL_ERROR,
+          'airdrop request failed. This can happen when the rate limit is reached.',
+        );
       }
       return outcome.signature;
     },
@@ -358,13 +427,19 @@ export function createMethods({ ledger, shouldDrop }: MethodContext): Record<str
       const tx = decodeWireTransaction(encoded, wireEncoding(config));
       const skipPreflight = config.boolean('skipPreflight') ?? false;
       config.u64('maxRetries'); // accepted; a local leader never needs to rebroadcast
-      contextAt(new Config({ commitment: config.string('preflightCommitment'), minContextSlot: config.values.minContextSlot }));
+      contextAt(
+        new Config({
+          commitment: config.string('preflightCommitment'),
+          minContextSlot: config.values.minContextSlot,
+        }),
+      );
       if (!skipPreflight) {
         const preflight = ledger.simulate(tx, { sigVerify: true, checkBlockhash: true });
         if (preflight.err === 'SignatureFailure') throw signatureVerificationFailure();
         if (preflight.err !== null) throw preflightFailure(preflight);
       }
-      if (ledger.transaction(tx.signature) === undefined && shouldDrop()) return ledger.drop(tx.signature).signature;
+      if (ledger.transaction(tx.signature) === undefined && shouldDrop())
+        return ledger.drop(tx.signature).signature;
       // Like a validator, a transaction that cannot land (or already landed) is still
       // acknowledged with its signature when preflight is skipped; it just never lands again.
       return ledger.submit(tx).signature;
@@ -394,7 +469,9 @@ export function createMethods({ ledger, shouldDrop }: MethodContext): Record<str
           return post === null ? null : encodeAccount(post, encoding, accountsConfig);
         });
       }
-      const replacement = replaceRecentBlockhash ? ledger.latestBlockhash(config.commitment()) : undefined;
+      const replacement = replaceRecentBlockhash
+        ? ledger.latestBlockhash(config.commitment())
+        : undefined;
       return {
         context,
         value: simulationValue(result, {
@@ -402,7 +479,10 @@ export function createMethods({ ledger, shouldDrop }: MethodContext): Record<str
           replacementBlockhash:
             replacement === undefined
               ? null
-              : { blockhash: replacement.block.blockhash, lastValidBlockHeight: replacement.lastValidBlockHeight },
+              : {
+                  blockhash: replacement.block.blockhash,
+                  lastValidBlockHeight: replacement.lastValidBlockHeight,
+                },
         }),
       };
     },
@@ -428,7 +508,8 @@ export function createMethods({ ledger, shouldDrop }: MethodContext): Record<str
       const signature = p.signature(p.raw(0));
       const config = p.config(1);
       const commitment = config.commitment();
-      if (commitment === 'processed') throw invalidParams('Method does not support commitment below `confirmed`');
+      if (commitment === 'processed')
+        throw invalidParams('Method does not support commitment below `confirmed`');
       const encoding = config.encoding(['json', 'base64', 'base58'], 'json');
       const maxVersion = config.u64('maxSupportedTransactionVersion');
       const tx = ledger.transaction(signature);
@@ -462,7 +543,12 @@ export function createMethods({ ledger, shouldDrop }: MethodContext): Record<str
           preTokenBalances: tx.preTokenBalances,
           ...(tx.returnData === null
             ? {}
-            : { returnData: { programId: tx.returnData.programId, data: [base64.decode(tx.returnData.data), 'base64'] } }),
+            : {
+                returnData: {
+                  programId: tx.returnData.programId,
+                  data: [base64.decode(tx.returnData.data), 'base64'],
+                },
+              }),
           rewards: [],
           status: tx.err === null ? { Ok: null } : { Err: tx.err },
         },
@@ -484,9 +570,24 @@ export function createMethods({ ledger, shouldDrop }: MethodContext): Record<str
  * ```
  */
 export const SUPPORTED_METHODS = [
-  'getHealth', 'getVersion', 'getSlot', 'getBlockHeight', 'getEpochInfo', 'getLatestBlockhash',
-  'isBlockhashValid', 'getBalance', 'getAccountInfo', 'getMultipleAccounts', 'getTokenAccountBalance',
-  'getTokenAccountsByOwner', 'getMinimumBalanceForRentExemption', 'getFeeForMessage',
-  'getRecentPrioritizationFees', 'requestAirdrop', 'sendTransaction', 'simulateTransaction',
-  'getSignatureStatuses', 'getTransaction',
+  'getHealth',
+  'getVersion',
+  'getSlot',
+  'getBlockHeight',
+  'getEpochInfo',
+  'getLatestBlockhash',
+  'isBlockhashValid',
+  'getBalance',
+  'getAccountInfo',
+  'getMultipleAccounts',
+  'getTokenAccountBalance',
+  'getTokenAccountsByOwner',
+  'getMinimumBalanceForRentExemption',
+  'getFeeForMessage',
+  'getRecentPrioritizationFees',
+  'requestAirdrop',
+  'sendTransaction',
+  'simulateTransaction',
+  'getSignatureStatuses',
+  'getTransaction',
 ] as const;

@@ -3,7 +3,12 @@ import { parseMint, parseTokenAccount, uiTokenAmount } from './token.js';
 
 describe('uiTokenAmount', () => {
   it('formats exactly, trimming trailing zeros like a validator', () => {
-    expect(uiTokenAmount(1_500_000n, 6)).toEqual({ amount: '1500000', decimals: 6, uiAmount: 1.5, uiAmountString: '1.5' });
+    expect(uiTokenAmount(1_500_000n, 6)).toEqual({
+      amount: '1500000',
+      decimals: 6,
+      uiAmount: 1.5,
+      uiAmountString: '1.5',
+    });
     expect(uiTokenAmount(1_000_000n, 6).uiAmountString).toBe('1');
     expect(uiTokenAmount(0n, 9).uiAmountString).toBe('0');
     expect(uiTokenAmount(7n, 9).uiAmountString).toBe('0.000000007');
@@ -30,7 +35,12 @@ describe('token layouts', () => {
     const data = new Uint8Array(165);
     new DataView(data.buffer).setBigUint64(64, 123_456_789n, true);
     data[108] = 2; // frozen
-    expect(parseTokenAccount(data)).toMatchObject({ amount: 123_456_789n, state: 'frozen', delegate: null, isNative: false });
+    expect(parseTokenAccount(data)).toMatchObject({
+      amount: 123_456_789n,
+      state: 'frozen',
+      delegate: null,
+      isNative: false,
+    });
   });
 
   it('reads a Token-2022 mint padded to the account size with its account type', () => {
@@ -38,7 +48,12 @@ describe('token layouts', () => {
     data[44] = 6;
     data[45] = 1;
     data[165] = 1; // AccountType::Mint
-    expect(parseMint(data)).toMatchObject({ decimals: 6, isInitialized: true, mintAuthority: null, supply: 0n });
+    expect(parseMint(data)).toMatchObject({
+      decimals: 6,
+      isInitialized: true,
+      mintAuthority: null,
+      supply: 0n,
+    });
     data[165] = 2; // AccountType::Account: not a mint
     expect(parseMint(data)).toBeUndefined();
   });

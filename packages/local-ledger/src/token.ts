@@ -8,7 +8,10 @@ import { TOKEN_PROGRAM_ADDRESS } from '@solana-program/token';
 export const TOKEN_2022_PROGRAM_ADDRESS = 'TokenzQdBNbLqP5VEhdkAS6EPFLC1PHnBqCXEpPxuEb' as Address;
 
 /** The two token programs whose accounts the ledger understands. */
-export const TOKEN_PROGRAMS: readonly Address[] = [TOKEN_PROGRAM_ADDRESS, TOKEN_2022_PROGRAM_ADDRESS];
+export const TOKEN_PROGRAMS: readonly Address[] = [
+  TOKEN_PROGRAM_ADDRESS,
+  TOKEN_2022_PROGRAM_ADDRESS,
+];
 
 // SPL Token account and mint layouts (shared by Token-2022 for the base state). Fixed
 // offsets are read directly: only a handful of fields are needed, for accounts of either
@@ -67,7 +70,8 @@ export function parseTokenAccount(data: ReadonlyUint8Array): TokenAccountState |
 export function parseMint(data: ReadonlyUint8Array): MintState | undefined {
   if (data.length < MINT_SIZE) return undefined;
   // A Token-2022 mint with extensions is padded to the account size, then typed 1.
-  if (data.length > MINT_SIZE && (data.length <= ACCOUNT_SIZE || data[ACCOUNT_TYPE_OFFSET] !== 1)) return undefined;
+  if (data.length > MINT_SIZE && (data.length <= ACCOUNT_SIZE || data[ACCOUNT_TYPE_OFFSET] !== 1))
+    return undefined;
   const view = new DataView(data.buffer, data.byteOffset, data.byteLength);
   return {
     mintAuthority: view.getUint32(0, true) === 1 ? address(data, 4) : null,

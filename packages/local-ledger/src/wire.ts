@@ -49,10 +49,18 @@ export interface DecodedTransaction {
   signatures: string[];
   version: 'legacy' | 0;
   recentBlockhash: string;
-  header: { numRequiredSignatures: number; numReadonlySignedAccounts: number; numReadonlyUnsignedAccounts: number };
+  header: {
+    numRequiredSignatures: number;
+    numReadonlySignedAccounts: number;
+    numReadonlyUnsignedAccounts: number;
+  };
   staticAccounts: Address[];
   instructions: DecodedInstruction[];
-  addressTableLookups: { accountKey: Address; writableIndexes: number[]; readonlyIndexes: number[] }[];
+  addressTableLookups: {
+    accountKey: Address;
+    writableIndexes: number[];
+    readonlyIndexes: number[];
+  }[];
 }
 
 /**
@@ -62,9 +70,15 @@ export interface DecodedTransaction {
 export function decodeWireTransaction(encoded: string, encoding: WireEncoding): DecodedTransaction {
   let wire: Uint8Array;
   try {
-    wire = encoding === 'base58' ? toBytes(base58Encoder.encode(encoded)) : toBytes(base64Encoder.encode(encoded));
+    wire =
+      encoding === 'base58'
+        ? toBytes(base58Encoder.encode(encoded))
+        : toBytes(base64Encoder.encode(encoded));
   } catch {
-    throw new RpcError(RPC_ERROR.INVALID_PARAMS, `invalid transaction: invalid ${encoding} encoding`);
+    throw new RpcError(
+      RPC_ERROR.INVALID_PARAMS,
+      `invalid transaction: invalid ${encoding} encoding`,
+    );
   }
   return decodeTransactionBytes(wire);
 }
@@ -83,15 +97,24 @@ export function decodeTransactionBytes(wire: Uint8Array): DecodedTransaction {
     );
   }
   if (message.version !== 'legacy' && message.version !== 0) {
-    throw new RpcError(RPC_ERROR.INVALID_PARAMS, `invalid transaction: unsupported transaction version ${String(message.version)}`);
+    throw new RpcError(
+      RPC_ERROR.INVALID_PARAMS,
+      `invalid transaction: unsupported transaction version ${String(message.version)}`,
+    );
   }
   const base58 = base58Decoder;
-  const signatures = Object.values(transaction.signatures).map((s) => base58.decode(s ?? new Uint8Array(64)));
+  const signatures = Object.values(transaction.signatures).map((s) =>
+    base58.decode(s ?? new Uint8Array(64)),
+  );
   const legacyOrV0 = message as typeof message & {
     version: 'legacy' | 0;
     staticAccounts: Address[];
     instructions: { programAddressIndex: number; accountIndices?: number[]; data?: Uint8Array }[];
-    addressTableLookups?: { lookupTableAddress: Address; writableIndexes: readonly number[]; readonlyIndexes: readonly number[] }[];
+    addressTableLookups?: {
+      lookupTableAddress: Address;
+      writableIndexes: readonly number[];
+      readonlyIndexes: readonly number[];
+    }[];
   };
   return {
     transaction,
@@ -140,7 +163,9 @@ export function resolveLoadedAddresses(
     if (data === undefined) continue;
     const at = (i: number): Address | undefined => {
       const start = LOOKUP_TABLE_META_SIZE + i * 32;
-      return start + 32 <= data.length ? decoder.decode(data.subarray(start, start + 32)) : undefined;
+      return start + 32 <= data.length
+        ? decoder.decode(data.subarray(start, start + 32))
+        : undefined;
     };
     for (const i of lookup.writableIndexes) {
       const a = at(i);
@@ -161,7 +186,8 @@ export function allAccountKeys(tx: DecodedTransaction, loaded: LoadedAddresses):
 
 /** Which of the keys from {@link allAccountKeys} the message write-locks. */
 export function writableAccountKeys(tx: DecodedTransaction, loaded: LoadedAddresses): Address[] {
-  const { numRequiredSignatures, numReadonlySignedAccounts, numReadonlyUnsignedAccounts } = tx.header;
+  const { numRequiredSignatures, numReadonlySignedAccounts, numReadonlyUnsignedAccounts } =
+    tx.header;
   const writable: Address[] = [];
   tx.staticAccounts.forEach((key, i) => {
     const isWritable =
@@ -196,7 +222,8 @@ export function computeBudgetOf(tx: DecodedTransaction): ComputeBudgetRequest {
   const computeUnitLimit = limit ?? otherInstructions * DEFAULT_INSTRUCTION_COMPUTE_UNIT_LIMIT;
   return {
     microLamportsPerComputeUnit: price,
-    computeUnitLimit: computeUnitLimit > MAX_COMPUTE_UNIT_LIMIT ? MAX_COMPUTE_UNIT_LIMIT : computeUnitLimit,
+    computeUnitLimit:
+      computeUnitLimit > MAX_COMPUTE_UNIT_LIMIT ? MAX_COMPUTE_UNIT_LIMIT : computeUnitLimit,
   };
 }
 

@@ -9,8 +9,20 @@ describe('waiaas-ledger bin', () => {
   it('starts from source, serves JSON-RPC on the printed URL and exits cleanly on SIGTERM', async () => {
     const child = spawn(
       process.execPath,
-      ['--conditions=@waiaas/source', '--import=@swc-node/register/esm-register', 'src/cli.ts', '--port', '0', '--slot-ms', '0'],
-      { cwd: packageDir, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, NODE_OPTIONS: '' } },
+      [
+        '--conditions=@waiaas/source',
+        '--import=@swc-node/register/esm-register',
+        'src/cli.ts',
+        '--port',
+        '0',
+        '--slot-ms',
+        '0',
+      ],
+      {
+        cwd: packageDir,
+        stdio: ['ignore', 'pipe', 'pipe'],
+        env: { ...process.env, NODE_OPTIONS: '' },
+      },
     );
     try {
       let output = '';

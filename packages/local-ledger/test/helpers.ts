@@ -32,7 +32,10 @@ export async function buildTransaction(
     (m) => appendTransactionMessageInstructions(instructions, m),
   );
   const signed = await signTransactionMessageWithSigners(message);
-  return { wire: getBase64EncodedWireTransaction(signed), signature: getSignatureFromTransaction(signed) };
+  return {
+    wire: getBase64EncodedWireTransaction(signed),
+    signature: getSignatureFromTransaction(signed),
+  };
 }
 
 /** Sends a transaction through the RPC with the latest processed blockhash. */
@@ -44,5 +47,7 @@ export async function send(
 ): Promise<Signature> {
   const { value: lifetime } = await rpc.getLatestBlockhash({ commitment: 'processed' }).send();
   const { wire } = await buildTransaction(payer, instructions, lifetime);
-  return rpc.sendTransaction(wire, { encoding: 'base64', skipPreflight: options.skipPreflight ?? false }).send();
+  return rpc
+    .sendTransaction(wire, { encoding: 'base64', skipPreflight: options.skipPreflight ?? false })
+    .send();
 }

@@ -45,7 +45,15 @@ describe('SOL transfers through kit createSolanaRpc', () => {
       confirmationStatus: 'processed',
     });
     // Not yet visible at confirmed commitment.
-    expect(await rpc.getTransaction(signature, { commitment: 'confirmed', maxSupportedTransactionVersion: 0, encoding: 'json' }).send()).toBeNull();
+    expect(
+      await rpc
+        .getTransaction(signature, {
+          commitment: 'confirmed',
+          maxSupportedTransactionVersion: 0,
+          encoding: 'json',
+        })
+        .send(),
+    ).toBeNull();
 
     ledger.advanceSlots(1);
     ({ value } = await rpc.getSignatureStatuses([signature]).send());
@@ -62,13 +70,22 @@ describe('SOL transfers through kit createSolanaRpc', () => {
     const aliceBalance = await rpc.getBalance(alice.address).send();
     expect(aliceBalance.value).toBe(2_000_000_000n - 123_456_789n - 5000n);
 
-    const tx = await rpc.getTransaction(signature, { commitment: 'finalized', maxSupportedTransactionVersion: 0, encoding: 'json' }).send();
+    const tx = await rpc
+      .getTransaction(signature, {
+        commitment: 'finalized',
+        maxSupportedTransactionVersion: 0,
+        encoding: 'json',
+      })
+      .send();
     expect(tx).not.toBeNull();
     expect(tx?.slot).toBe(landedAt);
     expect(tx?.meta?.fee).toBe(5000n);
     expect(tx?.meta?.err).toBeNull();
     expect(tx?.meta?.preBalances.slice(0, 2)).toEqual([2_000_000_000n, 0n]);
-    expect(tx?.meta?.postBalances.slice(0, 2)).toEqual([2_000_000_000n - 123_456_789n - 5000n, 123_456_789n]);
+    expect(tx?.meta?.postBalances.slice(0, 2)).toEqual([
+      2_000_000_000n - 123_456_789n - 5000n,
+      123_456_789n,
+    ]);
     expect(tx?.meta?.logMessages).toContain('Program 11111111111111111111111111111111 success');
     expect(tx?.transaction.signatures[0]).toBe(signature);
     expect(typeof tx?.blockTime).toBe('bigint');
@@ -88,7 +105,9 @@ describe('SOL transfers through kit createSolanaRpc', () => {
     await expect(rpc.sendTransaction(wire, { encoding: 'base64' }).send()).rejects.toMatchObject({
       context: { __code: -32002 },
     });
-    expect(await rpc.sendTransaction(wire, { encoding: 'base64', skipPreflight: true }).send()).toBe(signature);
+    expect(
+      await rpc.sendTransaction(wire, { encoding: 'base64', skipPreflight: true }).send(),
+    ).toBe(signature);
     const after = (await rpc.getBalance(bob.address, { commitment: 'processed' }).send()).value;
     expect(after - before).toBe(1_000n);
     expect(ledger.landingCount(signature)).toBe(1);
@@ -104,11 +123,23 @@ describe('SOL transfers through kit createSolanaRpc', () => {
     );
     expect(await rpc.sendTransaction(wire, { encoding: 'base64' }).send()).toBe(signature);
     ledger.advanceSlots(1);
-    const tx = await rpc.getTransaction(signature, { commitment: 'confirmed', encoding: 'json' }).send();
+    const tx = await rpc
+      .getTransaction(signature, { commitment: 'confirmed', encoding: 'json' })
+      .send();
     expect(tx?.version).toBeUndefined();
-    const declared = await rpc.getTransaction(signature, { commitment: 'confirmed', encoding: 'json', maxSupportedTransactionVersion: 0 }).send();
+    const declared = await rpc
+      .getTransaction(signature, {
+        commitment: 'confirmed',
+        encoding: 'json',
+        maxSupportedTransactionVersion: 0,
+      })
+      .send();
     expect(declared?.version).toBe('legacy');
     expect(tx?.meta?.err).toBeNull();
-    expect(tx?.transaction.message.accountKeys).toEqual([alice.address, bob.address, '11111111111111111111111111111111']);
+    expect(tx?.transaction.message.accountKeys).toEqual([
+      alice.address,
+      bob.address,
+      '11111111111111111111111111111111',
+    ]);
   });
 });

@@ -5,7 +5,13 @@
 
 import { Bench } from 'tinybench';
 
-import { assertPolicy, type Decision, evaluate, type EvaluationContext, type TransferIntent } from '../src/index.js';
+import {
+  assertPolicy,
+  type Decision,
+  evaluate,
+  type EvaluationContext,
+  type TransferIntent,
+} from '../src/index.js';
 
 const BATCH = 1_000;
 
@@ -39,9 +45,24 @@ const context: EvaluationContext = {
   txCountLastHour: 3,
 };
 
-const allowSol: TransferIntent = { asset: null, amount: 250_000_000n, to: RECIPIENT, programs: [SYSTEM_PROGRAM] };
-const allowToken: TransferIntent = { asset: USDC, amount: 10_000_000n, to: RECIPIENT, programs: [TOKEN_PROGRAM] };
-const denySeveral: TransferIntent = { asset: null, amount: 9_000_000_000n, to: OTHER, programs: [SYSTEM_PROGRAM, ROGUE_PROGRAM] };
+const allowSol: TransferIntent = {
+  asset: null,
+  amount: 250_000_000n,
+  to: RECIPIENT,
+  programs: [SYSTEM_PROGRAM],
+};
+const allowToken: TransferIntent = {
+  asset: USDC,
+  amount: 10_000_000n,
+  to: RECIPIENT,
+  programs: [TOKEN_PROGRAM],
+};
+const denySeveral: TransferIntent = {
+  asset: null,
+  amount: 9_000_000_000n,
+  to: OTHER,
+  programs: [SYSTEM_PROGRAM, ROGUE_PROGRAM],
+};
 const denyContext: EvaluationContext = { ...context, txCountLastHour: 60 };
 
 // Check the scenarios are what their names say before timing them.
@@ -50,7 +71,14 @@ function expectOutcome(decision: Decision, outcome: Decision['outcome'], reasons
     throw new Error(`benchmark scenario is wrong: ${JSON.stringify(decision)}`);
   }
 }
-const policyNoApproval = assertPolicy({ ...{ perTxLimit: '1', dailyLimit: '10', allowedAssets: [USDC], allowedAddresses: [RECIPIENT] }, metadata: { tokenLimits: { [USDC]: { perTx: '100', daily: '1000', decimals: 6 } }, allowedPrograms: [SYSTEM_PROGRAM, TOKEN_PROGRAM], maxTxPerHour: 60 } });
+const policyNoApproval = assertPolicy({
+  ...{ perTxLimit: '1', dailyLimit: '10', allowedAssets: [USDC], allowedAddresses: [RECIPIENT] },
+  metadata: {
+    tokenLimits: { [USDC]: { perTx: '100', daily: '1000', decimals: 6 } },
+    allowedPrograms: [SYSTEM_PROGRAM, TOKEN_PROGRAM],
+    maxTxPerHour: 60,
+  },
+});
 expectOutcome(evaluate(policyNoApproval, allowSol, context), 'ALLOW', 0);
 expectOutcome(evaluate(policyNoApproval, allowToken, context), 'ALLOW', 0);
 expectOutcome(evaluate(policy, allowSol, context), 'ALLOW', 0);
@@ -63,10 +91,12 @@ bench
     for (let i = 0; i < BATCH; i++) sink += evaluate(policy, allowSol, context).reasons.length;
   })
   .add('ALLOW: token transfer, no approval', () => {
-    for (let i = 0; i < BATCH; i++) sink += evaluate(policyNoApproval, allowToken, context).reasons.length;
+    for (let i = 0; i < BATCH; i++)
+      sink += evaluate(policyNoApproval, allowToken, context).reasons.length;
   })
   .add('DENY: 6 reasons (per-tx, daily, recipient, program, rate, approval)', () => {
-    for (let i = 0; i < BATCH; i++) sink += evaluate(policy, denySeveral, denyContext).reasons.length;
+    for (let i = 0; i < BATCH; i++)
+      sink += evaluate(policy, denySeveral, denyContext).reasons.length;
   })
   .add('DENY: NO_POLICY', () => {
     for (let i = 0; i < BATCH; i++) sink += evaluate(null, allowSol, context).reasons.length;
@@ -86,5 +116,7 @@ const rows = bench.tasks.map((task) => {
     samples: result.latency.samplesCount,
   };
 });
-console.log(`evaluate() on ${process.version}, batches of ${BATCH}, pid ${process.pid} (sink ${sink > 0 ? 'ok' : 'empty'})`);
+console.log(
+  `evaluate() on ${process.version}, batches of ${BATCH}, pid ${process.pid} (sink ${sink > 0 ? 'ok' : 'empty'})`,
+);
 console.table(rows);

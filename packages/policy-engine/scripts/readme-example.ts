@@ -1,5 +1,11 @@
 // The README's example, kept runnable: `pnpm --filter @waiaas/policy-engine example`.
-import { describeReason, evaluate, parsePolicy, parseUiAmount, windowStart } from '@waiaas/policy-engine';
+import {
+  describeReason,
+  evaluate,
+  parsePolicy,
+  parseUiAmount,
+  windowStart,
+} from '@waiaas/policy-engine';
 
 const USDC = 'EPjFWdd5AufqSSqeM2qN1xzybapC8G4wEGGkZwyTDt1v';
 const ALICE = 'Fg6PaFpoGXkYsidMpWTK6W2BeZ7FEfcYkg476zPFsLnS';
@@ -27,13 +33,26 @@ console.log(parsePolicy({ perTxLimit: '1', dailyLimit: '5', metadata: { maxTxPer
 // 2. The caller sums the spend that counts from windowStart(policy, now) (inclusive) ...
 const now = new Date('2026-11-22T04:00:00Z');
 const since = windowStart(policy, now); // 2026-11-21T04:00:00.000Z
-const context = { now, spentSince: since, spentInWindow: { sol: parseUiAmount('4.8', 9), tokens: {} }, txCountLastHour: 3 };
+const context = {
+  now,
+  spentSince: since,
+  spentInWindow: { sol: parseUiAmount('4.8', 9), tokens: {} },
+  txCountLastHour: 3,
+};
 
 // 3. ... and asks for a decision.
-const small = evaluate(policy, { asset: null, amount: parseUiAmount('0.1', 9), to: ALICE }, context);
+const small = evaluate(
+  policy,
+  { asset: null, amount: parseUiAmount('0.1', 9), to: ALICE },
+  context,
+);
 console.log(small.outcome); // ALLOW
 
-const large = evaluate(policy, { asset: null, amount: parseUiAmount('0.75', 9), to: ALICE }, context);
+const large = evaluate(
+  policy,
+  { asset: null, amount: parseUiAmount('0.75', 9), to: ALICE },
+  context,
+);
 console.log(large.outcome); // DENY: 0.75 SOL > 0.2 SOL left today (and it would need approval)
 for (const reason of large.reasons) console.log(reason.code, '-', describeReason(reason));
 console.log(JSON.stringify(large)); // amounts are decimal strings in base units: safe to store and return

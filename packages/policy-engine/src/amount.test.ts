@@ -91,7 +91,9 @@ describe('parseUiAmount: hostile strings are refused with a stable code', () => 
 
   it('refuses a 100,000-digit string as out of range without building the number', () => {
     expect(codeOf(() => parseUiAmount('9'.repeat(100_000), 9))).toBe('AMOUNT_ABOVE_U64_MAX');
-    expect(codeOf(() => parseUiAmount(`1.${'0'.repeat(100_000)}`, 9))).toBe('AMOUNT_TOO_MANY_DECIMALS');
+    expect(codeOf(() => parseUiAmount(`1.${'0'.repeat(100_000)}`, 9))).toBe(
+      'AMOUNT_TOO_MANY_DECIMALS',
+    );
   });
 
   it('refuses non-strings', () => {
@@ -113,7 +115,8 @@ describe('parseUiAmount: hostile strings are refused with a stable code', () => 
       throw new Error('unreachable');
     } catch (e) {
       expect(isPolicyEngineError(e, 'AMOUNT_EXPONENT')).toBe(true);
-      if (isPolicyEngineError(e, 'AMOUNT_EXPONENT')) expect(e.context).toEqual({ text: '1e9', decimals: 9 });
+      if (isPolicyEngineError(e, 'AMOUNT_EXPONENT'))
+        expect(e.context).toEqual({ text: '1e9', decimals: 9 });
     }
   });
 });
@@ -149,23 +152,34 @@ describe('formatUiAmount', () => {
 
   it('round-trips with parseLimit for every u64 and decimals 0..30', () => {
     fc.assert(
-      fc.property(fc.bigInt({ min: 0n, max: U64_MAX }), fc.integer({ min: 0, max: 30 }), (base, decimals) => {
-        const text = formatUiAmount(base, decimals);
-        expect(parseLimit(text, decimals)).toBe(base);
-        if (base > 0n) expect(parseUiAmount(text, decimals)).toBe(base);
-      }),
+      fc.property(
+        fc.bigInt({ min: 0n, max: U64_MAX }),
+        fc.integer({ min: 0, max: 30 }),
+        (base, decimals) => {
+          const text = formatUiAmount(base, decimals);
+          expect(parseLimit(text, decimals)).toBe(base);
+          if (base > 0n) expect(parseUiAmount(text, decimals)).toBe(base);
+        },
+      ),
       { numRuns: 2000 },
     );
   });
 
   it('format(parse(text)) is the canonical form of text', () => {
-    const digits = fc.string({ unit: fc.constantFrom(...'0123456789'), minLength: 1, maxLength: 6 });
+    const digits = fc.string({
+      unit: fc.constantFrom(...'0123456789'),
+      minLength: 1,
+      maxLength: 6,
+    });
     fc.assert(
       fc.property(digits, fc.option(digits, { nil: undefined }), (integer, fraction) => {
         const canonicalInteger = integer.replace(/^0+(?=.)/, '');
         const text = fraction === undefined ? canonicalInteger : `${canonicalInteger}.${fraction}`;
         const parsed = parseLimit(text, 9);
-        const expected = fraction === undefined || /^0*$/.test(fraction) ? canonicalInteger : `${canonicalInteger}.${fraction.replace(/0+$/, '')}`;
+        const expected =
+          fraction === undefined || /^0*$/.test(fraction)
+            ? canonicalInteger
+            : `${canonicalInteger}.${fraction.replace(/0+$/, '')}`;
         expect(formatUiAmount(parsed, 9)).toBe(expected);
       }),
     );

@@ -58,12 +58,18 @@ const WHITESPACE = /\s/;
 const MAX_INTEGER_DIGITS = 20;
 
 function isValidDecimals(decimals: unknown): decimals is number {
-  return typeof decimals === 'number' && Number.isInteger(decimals) && decimals >= 0 && decimals <= 255;
+  return (
+    typeof decimals === 'number' && Number.isInteger(decimals) && decimals >= 0 && decimals <= 255
+  );
 }
 
 function assertDecimals(decimals: unknown): asserts decimals is number {
   if (!isValidDecimals(decimals)) {
-    throw new PolicyEngineError('INVALID_DECIMALS', { decimals }, `decimals must be an integer in 0..255, got ${String(decimals)}`);
+    throw new PolicyEngineError(
+      'INVALID_DECIMALS',
+      { decimals },
+      `decimals must be an integer in 0..255, got ${String(decimals)}`,
+    );
   }
 }
 
@@ -73,7 +79,11 @@ function assertDecimals(decimals: unknown): asserts decimals is number {
  * `decimals` must already be valid.
  * @internal
  */
-export function checkUiAmount(text: unknown, decimals: number, allowZero: boolean): bigint | Exclude<AmountErrorCode, 'AMOUNT_NEGATIVE'> {
+export function checkUiAmount(
+  text: unknown,
+  decimals: number,
+  allowZero: boolean,
+): bigint | Exclude<AmountErrorCode, 'AMOUNT_NEGATIVE'> {
   if (typeof text !== 'string') return 'AMOUNT_NOT_A_STRING';
   if (text.length === 0) return 'AMOUNT_EMPTY';
   if (WHITESPACE.test(text)) return 'AMOUNT_WHITESPACE';
@@ -97,22 +107,32 @@ const AMOUNT_MESSAGES: Record<Exclude<AmountErrorCode, 'AMOUNT_NEGATIVE'>, strin
   AMOUNT_WHITESPACE: 'amount contains whitespace',
   AMOUNT_SIGN: 'amount must not carry a sign',
   AMOUNT_EXPONENT: 'amount must not use exponent notation',
-  AMOUNT_MALFORMED: 'amount must be plain decimal digits with an optional fraction (e.g. "0.25"), no leading zeros',
+  AMOUNT_MALFORMED:
+    'amount must be plain decimal digits with an optional fraction (e.g. "0.25"), no leading zeros',
   AMOUNT_TOO_MANY_DECIMALS: 'amount has more fraction digits than the asset has decimals',
   AMOUNT_ZERO: 'amount must be greater than zero',
   AMOUNT_ABOVE_U64_MAX: 'amount exceeds u64::MAX base units',
 };
 
 /** @internal Message for an amount refusal code. */
-export function amountMessage(code: Exclude<AmountErrorCode, 'AMOUNT_NEGATIVE'>, decimals: number): string {
-  return code === 'AMOUNT_TOO_MANY_DECIMALS' ? `amount has more than ${decimals} fraction digits` : AMOUNT_MESSAGES[code];
+export function amountMessage(
+  code: Exclude<AmountErrorCode, 'AMOUNT_NEGATIVE'>,
+  decimals: number,
+): string {
+  return code === 'AMOUNT_TOO_MANY_DECIMALS'
+    ? `amount has more than ${decimals} fraction digits`
+    : AMOUNT_MESSAGES[code];
 }
 
 function parseOrThrow(text: string, decimals: number, allowZero: boolean): bigint {
   assertDecimals(decimals);
   const result = checkUiAmount(text, decimals, allowZero);
   if (typeof result === 'bigint') return result;
-  throw new PolicyEngineError(result, { text: String(text), decimals }, `${amountMessage(result, decimals)}: ${JSON.stringify(String(text))}`);
+  throw new PolicyEngineError(
+    result,
+    { text: String(text), decimals },
+    `${amountMessage(result, decimals)}: ${JSON.stringify(String(text))}`,
+  );
 }
 
 /**
@@ -174,7 +194,11 @@ export function isUiAmount(text: unknown, decimals: number): text is string {
 export function formatUiAmount(base: bigint, decimals: number): string {
   assertDecimals(decimals);
   if (typeof base !== 'bigint' || base < 0n) {
-    throw new PolicyEngineError('AMOUNT_NEGATIVE', { text: String(base), decimals }, `cannot format ${String(base)}: amounts are non-negative bigints`);
+    throw new PolicyEngineError(
+      'AMOUNT_NEGATIVE',
+      { text: String(base), decimals },
+      `cannot format ${String(base)}: amounts are non-negative bigints`,
+    );
   }
   const digits = base.toString();
   if (decimals === 0) return digits;
@@ -195,10 +219,18 @@ export function formatUiAmount(base: bigint, decimals: number): string {
  */
 export function lamports(value: bigint): Lamports {
   if (typeof value !== 'bigint' || value < 0n) {
-    throw new PolicyEngineError('AMOUNT_NEGATIVE', { text: String(value), decimals: SOL_DECIMALS }, 'lamports must be a non-negative bigint');
+    throw new PolicyEngineError(
+      'AMOUNT_NEGATIVE',
+      { text: String(value), decimals: SOL_DECIMALS },
+      'lamports must be a non-negative bigint',
+    );
   }
   if (value > U64_MAX) {
-    throw new PolicyEngineError('AMOUNT_ABOVE_U64_MAX', { text: value.toString(), decimals: SOL_DECIMALS }, 'lamports exceed u64::MAX');
+    throw new PolicyEngineError(
+      'AMOUNT_ABOVE_U64_MAX',
+      { text: value.toString(), decimals: SOL_DECIMALS },
+      'lamports exceed u64::MAX',
+    );
   }
   return value as Lamports;
 }

@@ -33,7 +33,10 @@ export type AmountErrorCode =
  * const ctx: PolicyEngineErrorContext['INVALID_DECIMALS'] = { decimals: 256 };
  * ```
  */
-export interface PolicyEngineErrorContext extends Record<AmountErrorCode, { text: string; decimals: number }> {
+export interface PolicyEngineErrorContext extends Record<
+  AmountErrorCode,
+  { text: string; decimals: number }
+> {
   /** `decimals` is not an integer in 0..255. */
   INVALID_DECIMALS: { decimals: unknown };
   /** `assertPolicy` refused its input; `issues` lists every problem found. */
@@ -65,7 +68,9 @@ export type PolicyEngineErrorCode = keyof PolicyEngineErrorContext;
  * }
  * ```
  */
-export class PolicyEngineError<TCode extends PolicyEngineErrorCode = PolicyEngineErrorCode> extends Error {
+export class PolicyEngineError<
+  TCode extends PolicyEngineErrorCode = PolicyEngineErrorCode,
+> extends Error {
   override readonly name = 'PolicyEngineError';
   readonly code: TCode;
   readonly context: PolicyEngineErrorContext[TCode];

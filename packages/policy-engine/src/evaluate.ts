@@ -234,7 +234,8 @@ export interface InvalidIntentReason {
  */
 export interface InvalidContextReason {
   readonly code: 'INVALID_CONTEXT';
-  readonly field: 'now' | 'spentInWindow.sol' | 'spentInWindow.tokens' | 'txCountLastHour' | 'spentSince';
+  readonly field:
+    'now' | 'spentInWindow.sol' | 'spentInWindow.tokens' | 'txCountLastHour' | 'spentSince';
 }
 
 /**
@@ -309,7 +310,10 @@ export interface Decision {
 }
 
 const ALLOW: Decision = Object.freeze({ outcome: 'ALLOW', reasons: Object.freeze([]) });
-const NO_POLICY: Decision = Object.freeze({ outcome: 'DENY', reasons: Object.freeze([Object.freeze({ code: 'NO_POLICY' })]) });
+const NO_POLICY: Decision = Object.freeze({
+  outcome: 'DENY',
+  reasons: Object.freeze([Object.freeze({ code: 'NO_POLICY' })]),
+});
 
 function add(reasons: Reason[] | undefined, reason: Reason): Reason[] {
   if (reasons === undefined) return [reason];
@@ -339,7 +343,11 @@ function isStringArray(value: unknown): value is readonly string[] {
  * decision.outcome; // 'DENY': PER_TX_LIMIT_EXCEEDED and DAILY_LIMIT_EXCEEDED
  * ```
  */
-export function evaluate(policy: Policy | null, intent: TransferIntent, context: EvaluationContext): Decision {
+export function evaluate(
+  policy: Policy | null,
+  intent: TransferIntent,
+  context: EvaluationContext,
+): Decision {
   if (policy === null) return NO_POLICY;
 
   // Every reason but APPROVAL_REQUIRED denies, and that one is added last: so "denied" is
@@ -361,17 +369,25 @@ export function evaluate(policy: Policy | null, intent: TransferIntent, context:
   if (Number.isNaN(nowMs)) reasons = add(reasons, { code: 'INVALID_CONTEXT', field: 'now' });
   else if (context.spentSince !== undefined) {
     const sinceMs = epochMs(context.spentSince);
-    if (Number.isNaN(sinceMs) || sinceMs > windowStartMs(policy.dailyWindow, nowMs)) reasons = add(reasons, { code: 'INVALID_CONTEXT', field: 'spentSince' });
+    if (Number.isNaN(sinceMs) || sinceMs > windowStartMs(policy.dailyWindow, nowMs))
+      reasons = add(reasons, { code: 'INVALID_CONTEXT', field: 'spentSince' });
   }
 
   if (asset === null) {
     const spent = context.spentInWindow.sol;
     const spentValid = typeof spent === 'bigint' && spent >= 0n;
-    if (!spentValid) reasons = add(reasons, { code: 'INVALID_CONTEXT', field: 'spentInWindow.sol' });
+    if (!spentValid)
+      reasons = add(reasons, { code: 'INVALID_CONTEXT', field: 'spentInWindow.sol' });
     if (amountValid) {
       const perTx = policy.perTxLimit;
       if (amount > perTx) {
-        reasons = add(reasons, { code: 'PER_TX_LIMIT_EXCEEDED', asset: null, decimals: SOL_DECIMALS, limit: perTx.toString(), requested: (requested ??= amount.toString()) });
+        reasons = add(reasons, {
+          code: 'PER_TX_LIMIT_EXCEEDED',
+          asset: null,
+          decimals: SOL_DECIMALS,
+          limit: perTx.toString(),
+          requested: (requested ??= amount.toString()),
+        });
       }
       const daily = policy.dailyLimit;
       if (spentValid && spent + amount > daily) {
@@ -388,16 +404,28 @@ export function evaluate(policy: Policy | null, intent: TransferIntent, context:
       }
     }
   } else if (assetValid) {
-    if (!policy.allowedAssets.has(asset)) reasons = add(reasons, { code: 'ASSET_NOT_ALLOWED', asset });
+    if (!policy.allowedAssets.has(asset))
+      reasons = add(reasons, { code: 'ASSET_NOT_ALLOWED', asset });
     const limit = policy.tokenLimits.get(asset);
     if (limit !== undefined && amountValid) {
       if (limit.perTx !== null && amount > limit.perTx) {
-        reasons = add(reasons, { code: 'TOKEN_LIMIT_EXCEEDED', scope: 'PER_TX', asset, decimals: limit.decimals, limit: limit.perTx.toString(), requested: (requested ??= amount.toString()) });
+        reasons = add(reasons, {
+          code: 'TOKEN_LIMIT_EXCEEDED',
+          scope: 'PER_TX',
+          asset,
+          decimals: limit.decimals,
+          limit: limit.perTx.toString(),
+          requested: (requested ??= amount.toString()),
+        });
       }
       if (limit.daily !== null) {
         const tokens: unknown = context.spentInWindow.tokens;
-        const raw: unknown = typeof tokens === 'object' && tokens !== null && Object.hasOwn(tokens, asset) ? (tokens as Record<string, unknown>)[asset] : 0n;
-        if (typeof raw !== 'bigint' || raw < 0n) reasons = add(reasons, { code: 'INVALID_CONTEXT', field: 'spentInWindow.tokens' });
+        const raw: unknown =
+          typeof tokens === 'object' && tokens !== null && Object.hasOwn(tokens, asset)
+            ? (tokens as Record<string, unknown>)[asset]
+            : 0n;
+        if (typeof raw !== 'bigint' || raw < 0n)
+          reasons = add(reasons, { code: 'INVALID_CONTEXT', field: 'spentInWindow.tokens' });
         else if (raw + amount > limit.daily) {
           reasons = add(reasons, {
             code: 'TOKEN_LIMIT_EXCEEDED',
@@ -421,12 +449,14 @@ export function evaluate(policy: Policy | null, intent: TransferIntent, context:
 
   const allowedPrograms = policy.allowedPrograms;
   if (allowedPrograms !== null && programsValid) {
-    if (programs === undefined) reasons = add(reasons, { code: 'PROGRAM_NOT_ALLOWED', program: null });
+    if (programs === undefined)
+      reasons = add(reasons, { code: 'PROGRAM_NOT_ALLOWED', program: null });
     else {
       for (let i = 0; i < programs.length; i++) {
         const program = programs[i]!;
         // Report each offending program once, however often the transaction invokes it.
-        if (!allowedPrograms.has(program) && programs.indexOf(program) === i) reasons = add(reasons, { code: 'PROGRAM_NOT_ALLOWED', program });
+        if (!allowedPrograms.has(program) && programs.indexOf(program) === i)
+          reasons = add(reasons, { code: 'PROGRAM_NOT_ALLOWED', program });
       }
     }
   }
@@ -434,7 +464,8 @@ export function evaluate(policy: Policy | null, intent: TransferIntent, context:
   const maxTxPerHour = policy.maxTxPerHour;
   if (maxTxPerHour !== null) {
     const count = context.txCountLastHour;
-    if (typeof count !== 'number' || !Number.isSafeInteger(count) || count < 0) reasons = add(reasons, { code: 'INVALID_CONTEXT', field: 'txCountLastHour' });
+    if (typeof count !== 'number' || !Number.isSafeInteger(count) || count < 0)
+      reasons = add(reasons, { code: 'INVALID_CONTEXT', field: 'txCountLastHour' });
     else if (count >= maxTxPerHour) {
       reasons = add(reasons, {
         code: 'RATE_LIMITED',

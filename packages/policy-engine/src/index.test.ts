@@ -35,29 +35,51 @@ describe('public API', () => {
 describe('every rule parsePolicy accepts changes some decision of evaluate', () => {
   const NOW = Date.parse('2026-11-22T04:00:00Z');
   const base: api.PolicyInput = { perTxLimit: '100', dailyLimit: '100', allowedAssets: [USDC] };
-  const intent: api.TransferIntent = { asset: null, amount: 2_000_000_000n, to: ALICE, programs: [SYSTEM_PROGRAM] };
-  const context: api.EvaluationContext = { now: NOW, spentInWindow: { sol: 0n, tokens: {} }, txCountLastHour: 10 };
+  const intent: api.TransferIntent = {
+    asset: null,
+    amount: 2_000_000_000n,
+    to: ALICE,
+    programs: [SYSTEM_PROGRAM],
+  };
+  const context: api.EvaluationContext = {
+    now: NOW,
+    spentInWindow: { sol: 0n, tokens: {} },
+    txCountLastHour: 10,
+  };
   const utcStart = Date.parse('2026-11-22T00:00:00Z');
 
   // For each field of Policy: a policy that sets the rule, and the intent/context it should judge differently.
-  const rules: Record<keyof api.Policy, { with: api.PolicyInput; intent?: api.TransferIntent; context?: api.EvaluationContext }> = {
+  const rules: Record<
+    keyof api.Policy,
+    { with: api.PolicyInput; intent?: api.TransferIntent; context?: api.EvaluationContext }
+  > = {
     perTxLimit: { with: { ...base, perTxLimit: '1' } },
     dailyLimit: { with: { ...base, dailyLimit: '1' } },
     allowedAssets: { with: { ...base, allowedAssets: [] }, intent: { ...intent, asset: USDC } },
     allowedAddresses: { with: { ...base, allowedAddresses: [TOKEN_PROGRAM] } },
     requiresApproval: { with: { ...base, requiresApproval: true } },
-    approvalThreshold: { with: { ...base, requiresApproval: true, metadata: { approvalThreshold: '5' } }, intent },
-    tokenLimits: { with: { ...base, metadata: { tokenLimits: { [USDC]: { perTx: '1', decimals: 6 } } } }, intent: { ...intent, asset: USDC } },
+    approvalThreshold: {
+      with: { ...base, requiresApproval: true, metadata: { approvalThreshold: '5' } },
+      intent,
+    },
+    tokenLimits: {
+      with: { ...base, metadata: { tokenLimits: { [USDC]: { perTx: '1', decimals: 6 } } } },
+      intent: { ...intent, asset: USDC },
+    },
     allowedPrograms: { with: { ...base, metadata: { allowedPrograms: [TOKEN_PROGRAM] } } },
     maxTxPerHour: { with: { ...base, metadata: { maxTxPerHour: 10 } } },
-    dailyWindow: { with: { ...base, metadata: { dailyWindow: 'UTC_DAY' } }, context: { ...context, spentSince: utcStart } },
+    dailyWindow: {
+      with: { ...base, metadata: { dailyWindow: 'UTC_DAY' } },
+      context: { ...context, spentSince: utcStart },
+    },
   };
 
   it.each(Object.entries(rules))('%s', (field, rule) => {
     const policy = api.assertPolicy(rule.with);
     expect(Object.keys(policy).sort()).toEqual(Object.keys(rules).sort());
     // The baseline differs from rule.with only in this field (approvalThreshold compares against requiresApproval alone).
-    const baselineInput: api.PolicyInput = field === 'approvalThreshold' ? { ...base, requiresApproval: true } : base;
+    const baselineInput: api.PolicyInput =
+      field === 'approvalThreshold' ? { ...base, requiresApproval: true } : base;
     const baseline = api.assertPolicy(baselineInput);
     const i = rule.intent ?? intent;
     const c = rule.context ?? context;

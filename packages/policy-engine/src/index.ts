@@ -11,7 +11,13 @@
  * @packageDocumentation
  */
 
-export { type AmountErrorCode, isPolicyEngineError, PolicyEngineError, type PolicyEngineErrorCode, type PolicyEngineErrorContext } from './errors.js';
+export {
+  type AmountErrorCode,
+  isPolicyEngineError,
+  PolicyEngineError,
+  type PolicyEngineErrorCode,
+  type PolicyEngineErrorContext,
+} from './errors.js';
 export type { PolicyIssue, PolicyIssueCode } from './issues.js';
 export {
   formatSol,

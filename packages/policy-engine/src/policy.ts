@@ -6,7 +6,13 @@
 
 import { isAddress } from '@solana/addresses';
 
-import { amountMessage, checkUiAmount, formatUiAmount, type Lamports, SOL_DECIMALS } from './amount.js';
+import {
+  amountMessage,
+  checkUiAmount,
+  formatUiAmount,
+  type Lamports,
+  SOL_DECIMALS,
+} from './amount.js';
 import { PolicyEngineError } from './errors.js';
 import type { PolicyIssue, PolicyIssueCode } from './issues.js';
 
@@ -128,10 +134,25 @@ export interface Policy {
  * if (!result.ok) console.log(result.issues);
  * ```
  */
-export type ParseResult = { readonly ok: true; readonly policy: Policy } | { readonly ok: false; readonly issues: readonly PolicyIssue[] };
+export type ParseResult =
+  | { readonly ok: true; readonly policy: Policy }
+  | { readonly ok: false; readonly issues: readonly PolicyIssue[] };
 
-const TOP_LEVEL_KEYS = new Set(['perTxLimit', 'dailyLimit', 'allowedAssets', 'allowedAddresses', 'requiresApproval', 'metadata']);
-const METADATA_KEYS = new Set(['tokenLimits', 'allowedPrograms', 'approvalThreshold', 'maxTxPerHour', 'dailyWindow']);
+const TOP_LEVEL_KEYS = new Set([
+  'perTxLimit',
+  'dailyLimit',
+  'allowedAssets',
+  'allowedAddresses',
+  'requiresApproval',
+  'metadata',
+]);
+const METADATA_KEYS = new Set([
+  'tokenLimits',
+  'allowedPrograms',
+  'approvalThreshold',
+  'maxTxPerHour',
+  'dailyWindow',
+]);
 const TOKEN_LIMIT_KEYS = new Set(['perTx', 'daily', 'decimals']);
 const DAILY_WINDOWS: readonly string[] = ['ROLLING_24H', 'UTC_DAY'];
 
@@ -156,7 +177,8 @@ class IssueCollector {
   }
   unknownKeys(obj: Record<string, unknown>, allowed: ReadonlySet<string>, prefix: string): void {
     for (const key of Object.keys(obj)) {
-      if (!allowed.has(key)) this.add(join(prefix, key), 'UNKNOWN_KEY', `unknown key ${JSON.stringify(key)}`);
+      if (!allowed.has(key))
+        this.add(join(prefix, key), 'UNKNOWN_KEY', `unknown key ${JSON.stringify(key)}`);
     }
   }
 }
@@ -165,7 +187,12 @@ function join(prefix: string, key: string): string {
   return prefix === '' ? key : `${prefix}.${key}`;
 }
 
-function readAmount(c: IssueCollector, value: unknown, path: string, decimals: number): bigint | null {
+function readAmount(
+  c: IssueCollector,
+  value: unknown,
+  path: string,
+  decimals: number,
+): bigint | null {
   if (typeof value !== 'string') {
     c.add(path, 'INVALID_TYPE', `expected a decimal string, got ${typeName(value)}`);
     return null;
@@ -201,7 +228,11 @@ function readAddressList(c: IssueCollector, value: unknown, path: string): strin
   return valid ? [...seen] : null;
 }
 
-function readTokenLimits(c: IssueCollector, value: unknown, path: string): Map<string, TokenLimit> | null {
+function readTokenLimits(
+  c: IssueCollector,
+  value: unknown,
+  path: string,
+): Map<string, TokenLimit> | null {
   if (!isPlainObject(value)) {
     c.add(path, 'INVALID_TYPE', `expected an object keyed by mint address, got ${typeName(value)}`);
     return null;
@@ -216,7 +247,11 @@ function readTokenLimits(c: IssueCollector, value: unknown, path: string): Map<s
       continue;
     }
     if (!isPlainObject(entry)) {
-      c.add(entryPath, 'INVALID_TYPE', `expected { perTx?, daily?, decimals }, got ${typeName(entry)}`);
+      c.add(
+        entryPath,
+        'INVALID_TYPE',
+        `expected { perTx?, daily?, decimals }, got ${typeName(entry)}`,
+      );
       valid = false;
       continue;
     }
@@ -224,9 +259,22 @@ function readTokenLimits(c: IssueCollector, value: unknown, path: string): Map<s
     c.unknownKeys(entry, TOKEN_LIMIT_KEYS, entryPath);
     const decimals = entry.decimals;
     if (decimals === undefined) {
-      c.add(join(entryPath, 'decimals'), 'REQUIRED', "the mint's decimals are required to convert UI-unit limits to base units");
-    } else if (typeof decimals !== 'number' || !Number.isInteger(decimals) || decimals < 0 || decimals > 255) {
-      c.add(join(entryPath, 'decimals'), 'INVALID_DECIMALS', `decimals must be an integer in 0..255, got ${JSON.stringify(decimals) ?? typeName(decimals)}`);
+      c.add(
+        join(entryPath, 'decimals'),
+        'REQUIRED',
+        "the mint's decimals are required to convert UI-unit limits to base units",
+      );
+    } else if (
+      typeof decimals !== 'number' ||
+      !Number.isInteger(decimals) ||
+      decimals < 0 ||
+      decimals > 255
+    ) {
+      c.add(
+        join(entryPath, 'decimals'),
+        'INVALID_DECIMALS',
+        `decimals must be an integer in 0..255, got ${JSON.stringify(decimals) ?? typeName(decimals)}`,
+      );
     }
     if (entry.perTx === undefined && entry.daily === undefined) {
       c.add(entryPath, 'TOKEN_LIMIT_EMPTY', 'a token limit needs perTx, daily or both');
@@ -235,8 +283,14 @@ function readTokenLimits(c: IssueCollector, value: unknown, path: string): Map<s
       valid = false;
       continue;
     }
-    const perTx = entry.perTx === undefined ? null : readAmount(c, entry.perTx, join(entryPath, 'perTx'), decimals);
-    const daily = entry.daily === undefined ? null : readAmount(c, entry.daily, join(entryPath, 'daily'), decimals);
+    const perTx =
+      entry.perTx === undefined
+        ? null
+        : readAmount(c, entry.perTx, join(entryPath, 'perTx'), decimals);
+    const daily =
+      entry.daily === undefined
+        ? null
+        : readAmount(c, entry.daily, join(entryPath, 'daily'), decimals);
     if (c.issues.length > before) {
       valid = false;
       continue;
@@ -279,13 +333,24 @@ export function parsePolicy(input: unknown): ParseResult {
   const perTxLimit = sol('perTxLimit');
   const dailyLimit = sol('dailyLimit');
 
-  const allowedAssets = input.allowedAssets === undefined ? [] : readAddressList(c, input.allowedAssets, 'allowedAssets');
-  const allowedAddresses = input.allowedAddresses === undefined ? [] : readAddressList(c, input.allowedAddresses, 'allowedAddresses');
+  const allowedAssets =
+    input.allowedAssets === undefined
+      ? []
+      : readAddressList(c, input.allowedAssets, 'allowedAssets');
+  const allowedAddresses =
+    input.allowedAddresses === undefined
+      ? []
+      : readAddressList(c, input.allowedAddresses, 'allowedAddresses');
 
   let requiresApproval = false;
   if (input.requiresApproval !== undefined) {
     if (typeof input.requiresApproval === 'boolean') requiresApproval = input.requiresApproval;
-    else c.add('requiresApproval', 'INVALID_TYPE', `expected a boolean, got ${typeName(input.requiresApproval)}`);
+    else
+      c.add(
+        'requiresApproval',
+        'INVALID_TYPE',
+        `expected a boolean, got ${typeName(input.requiresApproval)}`,
+      );
   }
 
   let tokenLimits: Map<string, TokenLimit> | null = new Map();
@@ -307,7 +372,11 @@ export function parsePolicy(input: unknown): ParseResult {
           const assets = new Set(allowedAssets);
           for (const mint of tokenLimits.keys()) {
             if (!assets.has(mint)) {
-              c.add(`metadata.tokenLimits.${mint}`, 'TOKEN_LIMIT_ASSET_NOT_ALLOWED', `mint ${mint} has limits but is not in allowedAssets`);
+              c.add(
+                `metadata.tokenLimits.${mint}`,
+                'TOKEN_LIMIT_ASSET_NOT_ALLOWED',
+                `mint ${mint} has limits but is not in allowedAssets`,
+              );
             }
           }
         }
@@ -316,28 +385,57 @@ export function parsePolicy(input: unknown): ParseResult {
       if (metadata.allowedPrograms !== undefined) {
         allowedPrograms = readAddressList(c, metadata.allowedPrograms, 'metadata.allowedPrograms');
         if (allowedPrograms !== null && allowedPrograms.length === 0) {
-          c.add('metadata.allowedPrograms', 'EMPTY_ALLOWLIST', 'an empty program allowlist is ambiguous: omit the key for "no restriction"');
+          c.add(
+            'metadata.allowedPrograms',
+            'EMPTY_ALLOWLIST',
+            'an empty program allowlist is ambiguous: omit the key for "no restriction"',
+          );
         }
       }
 
       if (metadata.approvalThreshold !== undefined) {
-        approvalThreshold = readAmount(c, metadata.approvalThreshold, 'metadata.approvalThreshold', SOL_DECIMALS);
+        approvalThreshold = readAmount(
+          c,
+          metadata.approvalThreshold,
+          'metadata.approvalThreshold',
+          SOL_DECIMALS,
+        );
         if (input.requiresApproval !== true) {
-          c.add('metadata.approvalThreshold', 'APPROVAL_THRESHOLD_WITHOUT_APPROVAL', 'approvalThreshold only applies with requiresApproval: true');
+          c.add(
+            'metadata.approvalThreshold',
+            'APPROVAL_THRESHOLD_WITHOUT_APPROVAL',
+            'approvalThreshold only applies with requiresApproval: true',
+          );
         }
       }
 
       const max = metadata.maxTxPerHour;
       if (max !== undefined) {
-        if (typeof max !== 'number') c.add('metadata.maxTxPerHour', 'INVALID_TYPE', `expected an integer, got ${typeName(max)}`);
-        else if (!Number.isSafeInteger(max) || max < 0) c.add('metadata.maxTxPerHour', 'INVALID_INTEGER', `expected an integer >= 0, got ${max}`);
+        if (typeof max !== 'number')
+          c.add(
+            'metadata.maxTxPerHour',
+            'INVALID_TYPE',
+            `expected an integer, got ${typeName(max)}`,
+          );
+        else if (!Number.isSafeInteger(max) || max < 0)
+          c.add('metadata.maxTxPerHour', 'INVALID_INTEGER', `expected an integer >= 0, got ${max}`);
         else maxTxPerHour = max;
       }
 
       const window = metadata.dailyWindow;
       if (window !== undefined) {
-        if (typeof window !== 'string') c.add('metadata.dailyWindow', 'INVALID_TYPE', `expected a string, got ${typeName(window)}`);
-        else if (!DAILY_WINDOWS.includes(window)) c.add('metadata.dailyWindow', 'INVALID_ENUM', `expected one of ${DAILY_WINDOWS.join(', ')}, got ${JSON.stringify(window)}`);
+        if (typeof window !== 'string')
+          c.add(
+            'metadata.dailyWindow',
+            'INVALID_TYPE',
+            `expected a string, got ${typeName(window)}`,
+          );
+        else if (!DAILY_WINDOWS.includes(window))
+          c.add(
+            'metadata.dailyWindow',
+            'INVALID_ENUM',
+            `expected one of ${DAILY_WINDOWS.join(', ')}, got ${JSON.stringify(window)}`,
+          );
         else dailyWindow = window as DailyWindow;
       }
     }
@@ -383,7 +481,11 @@ export function assertPolicy(input: unknown): Policy {
   const result = parsePolicy(input);
   if (result.ok) return result.policy;
   const summary = result.issues.map((i) => `${i.path || '(root)'}: ${i.code}`).join('; ');
-  throw new PolicyEngineError('INVALID_POLICY', { issues: result.issues }, `invalid policy: ${summary}`);
+  throw new PolicyEngineError(
+    'INVALID_POLICY',
+    { issues: result.issues },
+    `invalid policy: ${summary}`,
+  );
 }
 
 /**
@@ -398,7 +500,9 @@ export function assertPolicy(input: unknown): Policy {
  * //   requiresApproval: false, metadata: { dailyWindow: 'ROLLING_24H' } }
  * ```
  */
-export function serializePolicy(policy: Policy): Required<Omit<PolicyInput, 'metadata'>> & { metadata: PolicyMetadataInput } {
+export function serializePolicy(
+  policy: Policy,
+): Required<Omit<PolicyInput, 'metadata'>> & { metadata: PolicyMetadataInput } {
   const metadata: PolicyMetadataInput = {};
   if (policy.tokenLimits.size > 0) {
     const tokenLimits: Record<string, TokenLimitInput> = {};
@@ -411,7 +515,8 @@ export function serializePolicy(policy: Policy): Required<Omit<PolicyInput, 'met
     metadata.tokenLimits = tokenLimits;
   }
   if (policy.allowedPrograms !== null) metadata.allowedPrograms = [...policy.allowedPrograms];
-  if (policy.approvalThreshold !== null) metadata.approvalThreshold = formatUiAmount(policy.approvalThreshold, SOL_DECIMALS);
+  if (policy.approvalThreshold !== null)
+    metadata.approvalThreshold = formatUiAmount(policy.approvalThreshold, SOL_DECIMALS);
   if (policy.maxTxPerHour !== null) metadata.maxTxPerHour = policy.maxTxPerHour;
   metadata.dailyWindow = policy.dailyWindow;
   return {

@@ -9,14 +9,24 @@ const utcDay = { dailyWindow: 'UTC_DAY' } as const;
 
 describe('windowStart', () => {
   it('ROLLING_24H starts exactly 24 h before now', () => {
-    expect(windowStart(rolling, new Date('2026-11-22T04:30:15.123Z')).toISOString()).toBe('2026-11-21T04:30:15.123Z');
+    expect(windowStart(rolling, new Date('2026-11-22T04:30:15.123Z')).toISOString()).toBe(
+      '2026-11-21T04:30:15.123Z',
+    );
   });
 
   it('UTC_DAY starts at 00:00:00.000 UTC of now’s day, including at the boundaries', () => {
-    expect(windowStart(utcDay, new Date('2026-11-22T04:30:00Z')).toISOString()).toBe('2026-11-22T00:00:00.000Z');
-    expect(windowStart(utcDay, new Date('2026-11-22T00:00:00.000Z')).toISOString()).toBe('2026-11-22T00:00:00.000Z');
-    expect(windowStart(utcDay, new Date('2026-11-21T23:59:59.999Z')).toISOString()).toBe('2026-11-21T00:00:00.000Z');
-    expect(windowStart(utcDay, new Date('1969-12-31T12:00:00Z')).toISOString()).toBe('1969-12-31T00:00:00.000Z');
+    expect(windowStart(utcDay, new Date('2026-11-22T04:30:00Z')).toISOString()).toBe(
+      '2026-11-22T00:00:00.000Z',
+    );
+    expect(windowStart(utcDay, new Date('2026-11-22T00:00:00.000Z')).toISOString()).toBe(
+      '2026-11-22T00:00:00.000Z',
+    );
+    expect(windowStart(utcDay, new Date('2026-11-21T23:59:59.999Z')).toISOString()).toBe(
+      '2026-11-21T00:00:00.000Z',
+    );
+    expect(windowStart(utcDay, new Date('1969-12-31T12:00:00Z')).toISOString()).toBe(
+      '1969-12-31T00:00:00.000Z',
+    );
   });
 
   it('accepts epoch milliseconds like a Date', () => {
@@ -51,7 +61,11 @@ describe('windowStart', () => {
 
 describe('rateWindowStart', () => {
   it('starts exactly one hour before now', () => {
-    expect(rateWindowStart(new Date('2026-11-22T04:30:00Z')).toISOString()).toBe('2026-11-22T03:30:00.000Z');
-    expect(rateWindowStart(Date.parse('2026-11-22T00:10:00Z')).toISOString()).toBe('2026-11-21T23:10:00.000Z');
+    expect(rateWindowStart(new Date('2026-11-22T04:30:00Z')).toISOString()).toBe(
+      '2026-11-22T03:30:00.000Z',
+    );
+    expect(rateWindowStart(Date.parse('2026-11-22T00:10:00Z')).toISOString()).toBe(
+      '2026-11-21T23:10:00.000Z',
+    );
   });
 });

@@ -27,7 +27,11 @@ export function epochMs(instant: unknown): number {
 function toMs(instant: Instant): number {
   const ms = epochMs(instant);
   if (Number.isNaN(ms)) {
-    throw new PolicyEngineError('INVALID_TIME', { value: String(instant) }, `not a valid Date or epoch milliseconds: ${String(instant)}`);
+    throw new PolicyEngineError(
+      'INVALID_TIME',
+      { value: String(instant) },
+      `not a valid Date or epoch milliseconds: ${String(instant)}`,
+    );
   }
   return ms;
 }

@@ -2,7 +2,16 @@
 import fc from 'fast-check';
 
 import type { EvaluationContext, TransferIntent } from '../src/index.js';
-import { ALICE, BOB, BONK, CAROL, ROGUE_PROGRAM, SYSTEM_PROGRAM, TOKEN_PROGRAM, USDC } from './fixtures.js';
+import {
+  ALICE,
+  BOB,
+  BONK,
+  CAROL,
+  ROGUE_PROGRAM,
+  SYSTEM_PROGRAM,
+  TOKEN_PROGRAM,
+  USDC,
+} from './fixtures.js';
 
 /** Valid policy inputs covering every rule (used by the round-trip property). */
 export function arbitraryPolicyInput(): fc.Arbitrary<Record<string, unknown>> {
@@ -23,7 +32,9 @@ export function arbitraryPolicyInput(): fc.Arbitrary<Record<string, unknown>> {
       perTx: fc.option(fc.bigInt({ min: 0n, max: 10n ** 12n }), { nil: undefined }),
       daily: fc.bigInt({ min: 0n, max: 10n ** 12n }),
       decimals: fc.integer({ min: 0, max: 9 }),
-      programs: fc.option(fc.subarray([SYSTEM_PROGRAM, TOKEN_PROGRAM], { minLength: 1 }), { nil: undefined }),
+      programs: fc.option(fc.subarray([SYSTEM_PROGRAM, TOKEN_PROGRAM], { minLength: 1 }), {
+        nil: undefined,
+      }),
       maxTxPerHour: fc.option(fc.nat({ max: 1000 }), { nil: undefined }),
       dailyWindow: fc.option(fc.constantFrom('ROLLING_24H', 'UTC_DAY'), { nil: undefined }),
     })
@@ -33,8 +44,15 @@ export function arbitraryPolicyInput(): fc.Arbitrary<Record<string, unknown>> {
       for (const i of r.limitedMints) {
         const mint = r.allowedAssets[i];
         if (mint === undefined) continue;
-        const fmt = (v: bigint): string => (r.decimals === 0 ? v.toString() : `${v / 10n ** BigInt(r.decimals)}.${(v % 10n ** BigInt(r.decimals)).toString().padStart(r.decimals, '0')}`);
-        tokenLimits[mint] = { ...(r.perTx === undefined ? {} : { perTx: fmt(r.perTx) }), daily: fmt(r.daily), decimals: r.decimals };
+        const fmt = (v: bigint): string =>
+          r.decimals === 0
+            ? v.toString()
+            : `${v / 10n ** BigInt(r.decimals)}.${(v % 10n ** BigInt(r.decimals)).toString().padStart(r.decimals, '0')}`;
+        tokenLimits[mint] = {
+          ...(r.perTx === undefined ? {} : { perTx: fmt(r.perTx) }),
+          daily: fmt(r.daily),
+          decimals: r.decimals,
+        };
       }
       if (Object.keys(tokenLimits).length > 0) metadata.tokenLimits = tokenLimits;
       if (r.requiresApproval && r.threshold !== undefined) metadata.approvalThreshold = r.threshold;
@@ -54,7 +72,11 @@ export function arbitraryPolicyInput(): fc.Arbitrary<Record<string, unknown>> {
 
 /** Amounts that straddle the generated limits, plus the u64 edges. */
 export function arbitraryAmount(): fc.Arbitrary<bigint> {
-  return fc.oneof(fc.bigInt({ min: 1n, max: 60_000_000_000n }), fc.bigInt({ min: 1n, max: 18_446_744_073_709_551_615n }), fc.constant(18_446_744_073_709_551_615n));
+  return fc.oneof(
+    fc.bigInt({ min: 1n, max: 60_000_000_000n }),
+    fc.bigInt({ min: 1n, max: 18_446_744_073_709_551_615n }),
+    fc.constant(18_446_744_073_709_551_615n),
+  );
 }
 
 /** Transfer intents over the fixtures' assets, recipients and programs. */
@@ -76,7 +98,13 @@ export function arbitraryContext(): fc.Arbitrary<EvaluationContext> {
     now: fc.integer({ min: 0, max: 4_102_444_800_000 }),
     spentInWindow: fc.record({
       sol: fc.bigInt({ min: 0n, max: 60_000_000_000n }),
-      tokens: fc.record({ [USDC]: fc.bigInt({ min: 0n, max: 10n ** 13n }), [BONK]: fc.bigInt({ min: 0n, max: 10n ** 13n }) }, { requiredKeys: [] }),
+      tokens: fc.record(
+        {
+          [USDC]: fc.bigInt({ min: 0n, max: 10n ** 13n }),
+          [BONK]: fc.bigInt({ min: 0n, max: 10n ** 13n }),
+        },
+        { requiredKeys: [] },
+      ),
     }),
     txCountLastHour: fc.nat({ max: 1100 }),
   });

@@ -3,13 +3,7 @@
 // the sealed key. Run with `pnpm --filter @waiaas/solana-signer bench` and DATABASE_URL set
 // to a PostgreSQL server (a scratch database is created, migrated and dropped).
 import { randomBytes } from 'node:crypto';
-import {
-  address,
-  blockhash,
-  generateKeyPair,
-  generateKeyPairSigner,
-  signBytes,
-} from '@solana/kit';
+import { address, blockhash, generateKeyPair, generateKeyPairSigner, signBytes } from '@solana/kit';
 import { createPrismaClient, migrate } from '@waiaas/database';
 import { Bench } from 'tinybench';
 import {
@@ -31,31 +25,66 @@ const prisma = createPrismaClient({ url: url.toString(), poolSize: 4 });
 
 try {
   await migrate({ connectionString: url.toString() });
-  const custody = new LocalKeystoreCustody(prisma, loadMasterKeys({ KEYSTORE_MASTER_KEY: randomBytes(32).toString('base64') }));
+  const custody = new LocalKeystoreCustody(
+    prisma,
+    loadMasterKeys({ KEYSTORE_MASTER_KEY: randomBytes(32).toString('base64') }),
+  );
   const wallet = await custody.createWallet();
   const held = await generateKeyPair();
   const to = (await generateKeyPairSigner()).address;
   const mint = address('EPjFWdd5AufqSSqeM2qN1xzybapC8G4wEGGkZwyTDt1v');
-  const lifetime = { blockhash: blockhash('4uhcVJyU9pJkvQyS88uRDiswHXSCkY3zQawwpjk2NsNY'), lastValidBlockHeight: 150n };
+  const lifetime = {
+    blockhash: blockhash('4uhcVJyU9pJkvQyS88uRDiswHXSCkY3zQawwpjk2NsNY'),
+    lastValidBlockHeight: 150n,
+  };
   const message = randomBytes(200);
-  const sol = { kind: 'SOL' as const, from: wallet.address, to, amount: 1_000_000n, lifetime, priorityFee: { microLamports: 1_000n } };
+  const sol = {
+    kind: 'SOL' as const,
+    from: wallet.address,
+    to,
+    amount: 1_000_000n,
+    lifetime,
+    priorityFee: { microLamports: 1_000n },
+  };
   const token = {
-    kind: 'TOKEN' as const, from: wallet.address, to, mint, amount: 1_000_000n, lifetime,
-    mintInfo: { address: mint, programAddress: TOKEN_PROGRAM_ADDRESS, decimals: 6 }, createRecipientAta: 'always' as const,
+    kind: 'TOKEN' as const,
+    from: wallet.address,
+    to,
+    mint,
+    amount: 1_000_000n,
+    lifetime,
+    mintInfo: { address: mint, programAddress: TOKEN_PROGRAM_ADDRESS, decimals: 6 },
+    createRecipientAta: 'always' as const,
   };
 
   let sink = 0;
   const bench = new Bench({ name: 'signer', time: 2_000, warmupTime: 300 });
   bench
-    .add('ceiling: Ed25519 sign, key in memory', async () => { sink += (await signBytes(held.privateKey, message)).length; })
-    .add('ceiling: local_keys primary-key lookup', async () => { sink += (await prisma.localKey.findUnique({ where: { address: wallet.address } }))!.nonce.length; })
-    .add('LocalKeystoreCustody.signMessage', async () => { sink += (await custody.signMessage(wallet.address, message)).length; })
-    .add('buildTransfer SOL (offline)', async () => { sink += (await buildTransfer(sol)).messageBytes.length; })
-    .add('buildTransfer token + ATA (offline)', async () => { sink += (await buildTransfer(token)).messageBytes.length; })
-    .add('buildTransfer SOL + signTransfer (local keystore)', async () => { sink += (await signTransfer(await buildTransfer(sol), custody)).wireBytes.length; });
+    .add('ceiling: Ed25519 sign, key in memory', async () => {
+      sink += (await signBytes(held.privateKey, message)).length;
+    })
+    .add('ceiling: local_keys primary-key lookup', async () => {
+      sink += (await prisma.localKey.findUnique({ where: { address: wallet.address } }))!.nonce
+        .length;
+    })
+    .add('LocalKeystoreCustody.signMessage', async () => {
+      sink += (await custody.signMessage(wallet.address, message)).length;
+    })
+    .add('buildTransfer SOL (offline)', async () => {
+      sink += (await buildTransfer(sol)).messageBytes.length;
+    })
+    .add('buildTransfer token + ATA (offline)', async () => {
+      sink += (await buildTransfer(token)).messageBytes.length;
+    })
+    .add('buildTransfer SOL + signTransfer (local keystore)', async () => {
+      sink += (await signTransfer(await buildTransfer(sol), custody)).wireBytes.length;
+    });
   await bench.run();
 
-  const mean = (i: number) => bench.tasks[i]!.result.state === 'completed' ? (bench.tasks[i]!.result as { latency: { mean: number } }).latency.mean : NaN;
+  const mean = (i: number) =>
+    bench.tasks[i]!.result.state === 'completed'
+      ? (bench.tasks[i]!.result as { latency: { mean: number } }).latency.mean
+      : NaN;
   const ceiling = mean(0) + mean(1);
   const rows = bench.tasks.map((task, i) => {
     const result = task.result;
@@ -69,7 +98,9 @@ try {
       samples: result.latency.samplesCount,
     };
   });
-  console.log(`@waiaas/solana-signer on ${process.version}, pid ${process.pid} (sink ${sink > 0 ? 'ok' : 'empty'})`);
+  console.log(
+    `@waiaas/solana-signer on ${process.version}, pid ${process.pid} (sink ${sink > 0 ? 'ok' : 'empty'})`,
+  );
   console.table(rows);
 } finally {
   await prisma.$disconnect();

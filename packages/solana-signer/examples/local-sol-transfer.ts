@@ -6,7 +6,13 @@
 //   pnpm --filter @waiaas/solana-signer example
 import { address, blockhash } from '@solana/kit';
 import { createPrismaClient } from '@waiaas/database';
-import { LocalKeystoreCustody, buildTransfer, createRpc, loadMasterKeys, signTransfer } from '@waiaas/solana-signer';
+import {
+  LocalKeystoreCustody,
+  buildTransfer,
+  createRpc,
+  loadMasterKeys,
+  signTransfer,
+} from '@waiaas/solana-signer';
 
 const prisma = createPrismaClient({ url: process.env.DATABASE_URL! });
 try {
@@ -15,7 +21,9 @@ try {
   const custody = new LocalKeystoreCustody(prisma, masterKeys);
 
   const wallet = await custody.createWallet(); // key sealed with AES-256-GCM in local_keys
-  const rpc = process.env.SOLANA_RPC_URL ? createRpc({ url: process.env.SOLANA_RPC_URL, timeoutMs: 5_000, retries: 2 }) : undefined;
+  const rpc = process.env.SOLANA_RPC_URL
+    ? createRpc({ url: process.env.SOLANA_RPC_URL, timeoutMs: 5_000, retries: 2 })
+    : undefined;
   const built = await buildTransfer(
     {
       kind: 'SOL',
@@ -25,7 +33,14 @@ try {
       memo: 'WAIaaS example',
       priorityFee: { microLamports: 1_000n },
       // Offline: a caller-supplied lifetime instead of getLatestBlockhash.
-      ...(rpc ? {} : { lifetime: { blockhash: blockhash('4uhcVJyU9pJkvQyS88uRDiswHXSCkY3zQawwpjk2NsNY'), lastValidBlockHeight: 150n } }),
+      ...(rpc
+        ? {}
+        : {
+            lifetime: {
+              blockhash: blockhash('4uhcVJyU9pJkvQyS88uRDiswHXSCkY3zQawwpjk2NsNY'),
+              lastValidBlockHeight: 150n,
+            },
+          }),
     },
     rpc ? { rpc } : {},
   );

@@ -68,7 +68,12 @@ export class SignerError<C extends SignerErrorCode = SignerErrorCode> extends Er
   readonly code: C;
   readonly context: SignerErrorContext[C];
 
-  constructor(code: C, context: SignerErrorContext[C], message?: string, options?: { cause?: unknown }) {
+  constructor(
+    code: C,
+    context: SignerErrorContext[C],
+    message?: string,
+    options?: { cause?: unknown },
+  ) {
     super(message ?? code, options);
     this.code = code;
     this.context = context;
@@ -84,6 +89,9 @@ export class SignerError<C extends SignerErrorCode = SignerErrorCode> extends Er
  * catch (e) { if (isSignerError(e, 'CUSTODY_RATE_LIMITED')) retryLater(e.context.attempts); }
  * ```
  */
-export function isSignerError<C extends SignerErrorCode>(e: unknown, code?: C): e is SignerError<C> {
+export function isSignerError<C extends SignerErrorCode>(
+  e: unknown,
+  code?: C,
+): e is SignerError<C> {
   return e instanceof SignerError && (code === undefined || e.code === code);
 }

@@ -6,7 +6,12 @@
  * `signTransfer` with a `KeyCustody` → `{ signature, wireBase64, blockhash,
  * lastValidBlockHeight }`, the signature known before anything is sent.
  */
-export { SignerError, isSignerError, type SignerErrorCode, type SignerErrorContext } from './errors.js';
+export {
+  SignerError,
+  isSignerError,
+  type SignerErrorCode,
+  type SignerErrorContext,
+} from './errors.js';
 export {
   type KeyCustody,
   type CustodyKind,
@@ -17,10 +22,23 @@ export {
   signWithCustody,
 } from './custody.js';
 export { type MasterKeys, MASTER_KEY_ENV, loadMasterKeys, parseMasterKey } from './master-key.js';
-export { LocalKeystoreCustody, type LocalKeyRecord, type LocalKeyStore } from './local-keystore.custody.js';
+export {
+  LocalKeystoreCustody,
+  type LocalKeyRecord,
+  type LocalKeyStore,
+} from './local-keystore.custody.js';
 export { type RpcOptions, createRpc, isTransientRpcError } from './rpc.js';
-export { type MintInfo, TOKEN_2022_PROGRAM_ADDRESS, TOKEN_PROGRAM_ADDRESS, resolveMint } from './mint.js';
-export { type PriorityFeeOption, estimatePriorityFee, priorityFeeFromSamples } from './priority-fee.js';
+export {
+  type MintInfo,
+  TOKEN_2022_PROGRAM_ADDRESS,
+  TOKEN_PROGRAM_ADDRESS,
+  resolveMint,
+} from './mint.js';
+export {
+  type PriorityFeeOption,
+  estimatePriorityFee,
+  priorityFeeFromSamples,
+} from './priority-fee.js';
 export {
   type BlockhashLifetime,
   type BuildTransferOptions,
@@ -37,4 +55,9 @@ export {
   defaultComputeUnitLimit,
   signTransfer,
 } from './transfer.js';
-export { TurnkeyCustody, type TurnkeyCustodyConfig, TURNKEY_ENV, loadTurnkeyConfig } from './turnkey.custody.js';
+export {
+  TurnkeyCustody,
+  type TurnkeyCustodyConfig,
+  TURNKEY_ENV,
+  loadTurnkeyConfig,
+} from './turnkey.custody.js';

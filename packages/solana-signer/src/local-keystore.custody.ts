@@ -41,7 +41,10 @@ export interface LocalKeyStore {
   localKey: {
     create(args: { data: LocalKeyRecord }): Promise<unknown>;
     findUnique(args: { where: { address: string } }): Promise<LocalKeyRecord | null>;
-    update(args: { where: { address: string }; data: Omit<LocalKeyRecord, 'address'> }): Promise<unknown>;
+    update(args: {
+      where: { address: string };
+      data: Omit<LocalKeyRecord, 'address'>;
+    }): Promise<unknown>;
   };
 }
 
@@ -75,7 +78,10 @@ export class LocalKeystoreCustody implements KeyCustody {
     if (!current || current.length !== 32) {
       throw new SignerError(
         'MASTER_KEY_INVALID',
-        { variable: 'masterKeys', reason: `no 32-byte key for current version ${masterKeys.currentVersion}` },
+        {
+          variable: 'masterKeys',
+          reason: `no 32-byte key for current version ${masterKeys.currentVersion}`,
+        },
         `master keys hold no 32-byte key for the current version ${masterKeys.currentVersion}`,
       );
     }
@@ -83,7 +89,7 @@ export class LocalKeystoreCustody implements KeyCustody {
 
   /** Generates a key pair, seals the private key and stores it. */
   async createWallet(_opts?: CreateWalletOptions): Promise<CustodyWallet> {
-    const pair = (await crypto.subtle.generateKey({ name: 'Ed25519' }, true, ['sign', 'verify']));
+    const pair = await crypto.subtle.generateKey({ name: 'Ed25519' }, true, ['sign', 'verify']);
     const address = await getAddressFromPublicKey(pair.publicKey);
     const pkcs8 = new Uint8Array(await crypto.subtle.exportKey('pkcs8', pair.privateKey));
     const seed = pkcs8.subarray(PKCS8_ED25519_SEED_OFFSET, PKCS8_ED25519_SEED_OFFSET + SEED_BYTES);
@@ -167,8 +173,11 @@ export class LocalKeystoreCustody implements KeyCustody {
         `the key of ${address} cannot be opened: tampered ciphertext or wrong master key (version ${keyVersion})`,
         { cause },
       );
-    if (row.nonce.length !== NONCE_BYTES || row.ciphertext.length !== SEED_BYTES + TAG_BYTES) throw fail();
-    const decipher = createDecipheriv('aes-256-gcm', masterKey, row.nonce, { authTagLength: TAG_BYTES });
+    if (row.nonce.length !== NONCE_BYTES || row.ciphertext.length !== SEED_BYTES + TAG_BYTES)
+      throw fail();
+    const decipher = createDecipheriv('aes-256-gcm', masterKey, row.nonce, {
+      authTagLength: TAG_BYTES,
+    });
     decipher.setAAD(Buffer.from(address, 'utf8'));
     decipher.setAuthTag(row.ciphertext.subarray(SEED_BYTES));
     // GCM hands out plaintext before the tag is checked (in final()): zero it on failure.

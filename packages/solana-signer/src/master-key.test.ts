@@ -16,21 +16,39 @@ describe('parseMasterKey', () => {
   const bytes = randomBytes(32);
 
   it('accepts 32 random bytes as hex, base64 and base64url', () => {
-    for (const text of [bytes.toString('hex'), bytes.toString('hex').toUpperCase(), bytes.toString('base64'), bytes.toString('base64url'), ` ${bytes.toString('base64')}\n`]) {
+    for (const text of [
+      bytes.toString('hex'),
+      bytes.toString('hex').toUpperCase(),
+      bytes.toString('base64'),
+      bytes.toString('base64url'),
+      ` ${bytes.toString('base64')}\n`,
+    ]) {
       expect(Buffer.from(parseMasterKey(text)).equals(bytes)).toBe(true);
     }
   });
 
   it('refuses wrong lengths and junk', () => {
-    for (const text of ['', randomBytes(16).toString('base64'), randomBytes(33).toString('hex'), 'not a key!', randomBytes(31).toString('hex') + 'zz']) {
+    for (const text of [
+      '',
+      randomBytes(16).toString('base64'),
+      randomBytes(33).toString('hex'),
+      'not a key!',
+      randomBytes(31).toString('hex') + 'zz',
+    ]) {
       expect(code(() => parseMasterKey(text))).toBe('MASTER_KEY_INVALID:KEYSTORE_MASTER_KEY');
     }
   });
 
   it('refuses weak keys unless allowed', () => {
-    const weak = [Buffer.alloc(32), Buffer.alloc(32, 0xab), Buffer.from('0123456789abcdef0123456789abcdef')];
+    const weak = [
+      Buffer.alloc(32),
+      Buffer.alloc(32, 0xab),
+      Buffer.from('0123456789abcdef0123456789abcdef'),
+    ];
     for (const key of weak) {
-      expect(code(() => parseMasterKey(key.toString('base64')))).toBe('MASTER_KEY_INVALID:KEYSTORE_MASTER_KEY');
+      expect(code(() => parseMasterKey(key.toString('base64')))).toBe(
+        'MASTER_KEY_INVALID:KEYSTORE_MASTER_KEY',
+      );
       expect(parseMasterKey(key.toString('base64'), { allowWeak: true })).toHaveLength(32);
     }
   });
@@ -42,7 +60,9 @@ describe('loadMasterKeys', () => {
 
   it('stops start-up without a key outside local development', () => {
     expect(code(() => loadMasterKeys({}))).toBe('MASTER_KEY_INVALID:KEYSTORE_MASTER_KEY');
-    expect(code(() => loadMasterKeys({ KEYSTORE_MASTER_KEY: '  ' }))).toBe('MASTER_KEY_INVALID:KEYSTORE_MASTER_KEY');
+    expect(code(() => loadMasterKeys({ KEYSTORE_MASTER_KEY: '  ' }))).toBe(
+      'MASTER_KEY_INVALID:KEYSTORE_MASTER_KEY',
+    );
   });
 
   it('falls back to the development key only when allowed, with a warning', () => {
@@ -52,11 +72,17 @@ describe('loadMasterKeys', () => {
     expect(keys.keys.get(1)).toHaveLength(32);
     // The development key is refused as a configured key outside development.
     const devKey = Buffer.from(keys.keys.get(1)!).toString('base64');
-    expect(code(() => loadMasterKeys({ KEYSTORE_MASTER_KEY: devKey }))).toBe('MASTER_KEY_INVALID:KEYSTORE_MASTER_KEY');
+    expect(code(() => loadMasterKeys({ KEYSTORE_MASTER_KEY: devKey }))).toBe(
+      'MASTER_KEY_INVALID:KEYSTORE_MASTER_KEY',
+    );
   });
 
   it('reads the current version and previous keys', () => {
-    const keys = loadMasterKeys({ KEYSTORE_MASTER_KEY: k2, KEYSTORE_MASTER_KEY_VERSION: '2', KEYSTORE_PREVIOUS_MASTER_KEYS: `1:${k1}` });
+    const keys = loadMasterKeys({
+      KEYSTORE_MASTER_KEY: k2,
+      KEYSTORE_MASTER_KEY_VERSION: '2',
+      KEYSTORE_PREVIOUS_MASTER_KEYS: `1:${k1}`,
+    });
     expect(keys.currentVersion).toBe(2);
     expect([...keys.keys.keys()].sort()).toEqual([1, 2]);
     expect(Buffer.from(keys.keys.get(1)!).toString('base64')).toBe(k1);
@@ -64,11 +90,28 @@ describe('loadMasterKeys', () => {
   });
 
   it('refuses bad versions and malformed previous keys, naming the variable', () => {
-    expect(code(() => loadMasterKeys({ KEYSTORE_MASTER_KEY: k1, KEYSTORE_MASTER_KEY_VERSION: '0' }))).toBe('MASTER_KEY_INVALID:KEYSTORE_MASTER_KEY_VERSION');
-    expect(code(() => loadMasterKeys({ KEYSTORE_MASTER_KEY: k1, KEYSTORE_MASTER_KEY_VERSION: '1.5' }))).toBe('MASTER_KEY_INVALID:KEYSTORE_MASTER_KEY_VERSION');
-    expect(code(() => loadMasterKeys({ KEYSTORE_MASTER_KEY: k1, KEYSTORE_PREVIOUS_MASTER_KEYS: k2 }))).toBe('MASTER_KEY_INVALID:KEYSTORE_PREVIOUS_MASTER_KEYS');
-    expect(code(() => loadMasterKeys({ KEYSTORE_MASTER_KEY: k1, KEYSTORE_PREVIOUS_MASTER_KEYS: `1:${k2}` }))).toBe('MASTER_KEY_INVALID:KEYSTORE_PREVIOUS_MASTER_KEYS');
-    expect(code(() => loadMasterKeys({ KEYSTORE_MASTER_KEY: k1, KEYSTORE_PREVIOUS_MASTER_KEYS: `2:${Buffer.alloc(32).toString('hex')}` }))).toBe('MASTER_KEY_INVALID:KEYSTORE_PREVIOUS_MASTER_KEYS');
+    expect(
+      code(() => loadMasterKeys({ KEYSTORE_MASTER_KEY: k1, KEYSTORE_MASTER_KEY_VERSION: '0' })),
+    ).toBe('MASTER_KEY_INVALID:KEYSTORE_MASTER_KEY_VERSION');
+    expect(
+      code(() => loadMasterKeys({ KEYSTORE_MASTER_KEY: k1, KEYSTORE_MASTER_KEY_VERSION: '1.5' })),
+    ).toBe('MASTER_KEY_INVALID:KEYSTORE_MASTER_KEY_VERSION');
+    expect(
+      code(() => loadMasterKeys({ KEYSTORE_MASTER_KEY: k1, KEYSTORE_PREVIOUS_MASTER_KEYS: k2 })),
+    ).toBe('MASTER_KEY_INVALID:KEYSTORE_PREVIOUS_MASTER_KEYS');
+    expect(
+      code(() =>
+        loadMasterKeys({ KEYSTORE_MASTER_KEY: k1, KEYSTORE_PREVIOUS_MASTER_KEYS: `1:${k2}` }),
+      ),
+    ).toBe('MASTER_KEY_INVALID:KEYSTORE_PREVIOUS_MASTER_KEYS');
+    expect(
+      code(() =>
+        loadMasterKeys({
+          KEYSTORE_MASTER_KEY: k1,
+          KEYSTORE_PREVIOUS_MASTER_KEYS: `2:${Buffer.alloc(32).toString('hex')}`,
+        }),
+      ),
+    ).toBe('MASTER_KEY_INVALID:KEYSTORE_PREVIOUS_MASTER_KEYS');
   });
 
   it('never puts the key in an error message', () => {

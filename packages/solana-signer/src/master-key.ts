@@ -42,7 +42,9 @@ export const MASTER_KEY_ENV = {
  * Well-known development key (public by construction: anyone can derive it). Only ever used
  * when the caller explicitly allows it for local development.
  */
-const DEV_MASTER_KEY = new Uint8Array(createHash('sha256').update('waiaas local development master key v1').digest());
+const DEV_MASTER_KEY = new Uint8Array(
+  createHash('sha256').update('waiaas local development master key v1').digest(),
+);
 
 /** Fewer distinct byte values than this in 32 bytes means the key was not drawn at random. */
 const MIN_DISTINCT_BYTES = 16;
@@ -77,12 +79,16 @@ export function parseMasterKey(
   if (bytes.length !== 32) throw invalid(`must be 32 bytes, got ${bytes.length}`);
   if (!options.allowWeak) {
     if (new Set(bytes).size < MIN_DISTINCT_BYTES) {
-      throw invalid('looks weak (too few distinct bytes); generate one with `openssl rand -base64 32`');
+      throw invalid(
+        'looks weak (too few distinct bytes); generate one with `openssl rand -base64 32`',
+      );
     }
     // 32 random bytes are all printable ASCII with probability (95/256)^32 ≈ 1e-14: this is a
     // password or a hex/base64 string encoded twice, not a key.
     if (bytes.every((b) => b >= 0x20 && b < 0x7f)) {
-      throw invalid('looks like text, not 32 random bytes; generate one with `openssl rand -base64 32`');
+      throw invalid(
+        'looks like text, not 32 random bytes; generate one with `openssl rand -base64 32`',
+      );
     }
     if (bytes.equals(DEV_MASTER_KEY)) throw invalid('is the public development key');
   }
@@ -91,7 +97,11 @@ export function parseMasterKey(
 
 function parseVersion(text: string, variable: string): number {
   if (!/^[1-9][0-9]{0,8}$/.test(text.trim())) {
-    throw new SignerError('MASTER_KEY_INVALID', { variable, reason: 'version must be an integer ≥ 1' }, `${variable}: version must be an integer ≥ 1`);
+    throw new SignerError(
+      'MASTER_KEY_INVALID',
+      { variable, reason: 'version must be an integer ≥ 1' },
+      `${variable}: version must be an integer ≥ 1`,
+    );
   }
   return Number(text.trim());
 }
@@ -130,7 +140,9 @@ export function loadMasterKeys(
     }
     devDefault = true;
     keys.set(currentVersion, new Uint8Array(DEV_MASTER_KEY));
-    warnings.push(`${MASTER_KEY_ENV.key} is not set: using the public development key. Never use this keystore for real funds.`);
+    warnings.push(
+      `${MASTER_KEY_ENV.key} is not set: using the public development key. Never use this keystore for real funds.`,
+    );
   } else {
     keys.set(currentVersion, parseMasterKey(raw, { variable: MASTER_KEY_ENV.key, allowWeak }));
   }
@@ -139,13 +151,24 @@ export function loadMasterKeys(
     for (const entry of previous.split(',')) {
       const sep = entry.indexOf(':');
       if (sep < 0) {
-        throw new SignerError('MASTER_KEY_INVALID', { variable: MASTER_KEY_ENV.previous, reason: 'entries must be version:key' }, `${MASTER_KEY_ENV.previous}: entries must be version:key`);
+        throw new SignerError(
+          'MASTER_KEY_INVALID',
+          { variable: MASTER_KEY_ENV.previous, reason: 'entries must be version:key' },
+          `${MASTER_KEY_ENV.previous}: entries must be version:key`,
+        );
       }
       const version = parseVersion(entry.slice(0, sep), MASTER_KEY_ENV.previous);
       if (keys.has(version)) {
-        throw new SignerError('MASTER_KEY_INVALID', { variable: MASTER_KEY_ENV.previous, reason: `version ${version} given twice` }, `${MASTER_KEY_ENV.previous}: version ${version} given twice`);
+        throw new SignerError(
+          'MASTER_KEY_INVALID',
+          { variable: MASTER_KEY_ENV.previous, reason: `version ${version} given twice` },
+          `${MASTER_KEY_ENV.previous}: version ${version} given twice`,
+        );
       }
-      keys.set(version, parseMasterKey(entry.slice(sep + 1), { variable: MASTER_KEY_ENV.previous, allowWeak }));
+      keys.set(
+        version,
+        parseMasterKey(entry.slice(sep + 1), { variable: MASTER_KEY_ENV.previous, allowWeak }),
+      );
     }
   }
   return { currentVersion, keys, devDefault, warnings };

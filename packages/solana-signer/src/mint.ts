@@ -54,11 +54,20 @@ export async function resolveMint(
   mint: Address,
   options: { abortSignal?: AbortSignal } = {},
 ): Promise<MintInfo> {
-  const account = await fetchEncodedAccount(rpc, mint, options.abortSignal ? { abortSignal: options.abortSignal } : {});
-  if (!account.exists) throw new SignerError('MINT_NOT_FOUND', { mint }, `mint ${mint} does not exist`);
+  const account = await fetchEncodedAccount(
+    rpc,
+    mint,
+    options.abortSignal ? { abortSignal: options.abortSignal } : {},
+  );
+  if (!account.exists)
+    throw new SignerError('MINT_NOT_FOUND', { mint }, `mint ${mint} does not exist`);
   const owner = account.programAddress;
   const invalid = (reason: string) =>
-    new SignerError('MINT_INVALID', { mint, owner, reason }, `${mint} is not a usable mint: ${reason}`);
+    new SignerError(
+      'MINT_INVALID',
+      { mint, owner, reason },
+      `${mint} is not a usable mint: ${reason}`,
+    );
   if (owner !== TOKEN_PROGRAM_ADDRESS && owner !== TOKEN_2022_PROGRAM_ADDRESS) {
     throw invalid('not owned by SPL Token or Token-2022');
   }
@@ -68,7 +77,11 @@ export async function resolveMint(
   if (size < MINT_BASE_SIZE || (owner === TOKEN_PROGRAM_ADDRESS && size !== MINT_BASE_SIZE)) {
     throw invalid(`account data is ${size} bytes`);
   }
-  if (owner === TOKEN_2022_PROGRAM_ADDRESS && size > MINT_BASE_SIZE && (size <= 165 || account.data[165] !== 1)) {
+  if (
+    owner === TOKEN_2022_PROGRAM_ADDRESS &&
+    size > MINT_BASE_SIZE &&
+    (size <= 165 || account.data[165] !== 1)
+  ) {
     throw invalid('Token-2022 account is not a mint');
   }
   const decoded = getMintDecoder().decode(account.data.subarray(0, MINT_BASE_SIZE));

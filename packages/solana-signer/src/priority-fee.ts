@@ -34,15 +34,27 @@ export type PriorityFeeOption =
 export async function estimatePriorityFee(
   rpc: Rpc<GetRecentPrioritizationFeesApi>,
   writableAccounts: readonly Address[],
-  options: { percentile: number; maxMicroLamports: bigint; minMicroLamports?: bigint; abortSignal?: AbortSignal },
+  options: {
+    percentile: number;
+    maxMicroLamports: bigint;
+    minMicroLamports?: bigint;
+    abortSignal?: AbortSignal;
+  },
 ): Promise<bigint> {
   const { percentile, maxMicroLamports } = options;
   const min = options.minMicroLamports ?? 0n;
-  if (!(percentile >= 0 && percentile <= 100)) throw invalid(`percentile must be within 0..100, got ${percentile}`);
-  if (min < 0n || min > maxMicroLamports) throw invalid('need 0 ≤ minMicroLamports ≤ maxMicroLamports');
+  if (!(percentile >= 0 && percentile <= 100))
+    throw invalid(`percentile must be within 0..100, got ${percentile}`);
+  if (min < 0n || min > maxMicroLamports)
+    throw invalid('need 0 ≤ minMicroLamports ≤ maxMicroLamports');
   const request = rpc.getRecentPrioritizationFees(writableAccounts);
-  const samples = await (options.abortSignal ? request.send({ abortSignal: options.abortSignal }) : request.send());
-  return priorityFeeFromSamples(samples.map((s) => s.prioritizationFee), { percentile, min, max: maxMicroLamports });
+  const samples = await (options.abortSignal
+    ? request.send({ abortSignal: options.abortSignal })
+    : request.send());
+  return priorityFeeFromSamples(
+    samples.map((s) => s.prioritizationFee),
+    { percentile, min, max: maxMicroLamports },
+  );
 }
 
 /**

@@ -5,7 +5,8 @@ import { SOLANA_ERROR__RPC__TRANSPORT_HTTP_ERROR, address, isSolanaError } from 
 import { createRpc, isTransientRpcError } from './rpc.js';
 
 // A JSON-RPC endpoint whose next answers are scripted: an HTTP status, a delay, or a result.
-type Step = { status: number } | { delayMs: number } | { error: { code: number; message: string } } | 'ok';
+type Step =
+  { status: number } | { delayMs: number } | { error: { code: number; message: string } } | 'ok';
 let server: Server;
 let url: string;
 let script: Step[] = [];
@@ -21,11 +22,20 @@ beforeAll(async () => {
       bodies.push(body);
       const { id } = JSON.parse(body) as { id: string };
       const step = script.shift() ?? 'ok';
-      const ok = () => res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ jsonrpc: '2.0', id, result: { context: { slot: 7 }, value: 42 } }));
+      const ok = () =>
+        res
+          .writeHead(200, { 'content-type': 'application/json' })
+          .end(JSON.stringify({ jsonrpc: '2.0', id, result: { context: { slot: 7 }, value: 42 } }));
       if (step === 'ok') return ok();
       if ('status' in step) return res.writeHead(step.status).end('busy');
-      if ('error' in step) return res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ jsonrpc: '2.0', id, error: step.error }));
-      const t = setTimeout(() => { timers.delete(t); if (!res.destroyed) ok(); }, step.delayMs);
+      if ('error' in step)
+        return res
+          .writeHead(200, { 'content-type': 'application/json' })
+          .end(JSON.stringify({ jsonrpc: '2.0', id, error: step.error }));
+      const t = setTimeout(() => {
+        timers.delete(t);
+        if (!res.destroyed) ok();
+      }, step.delayMs);
       timers.add(t);
     });
   });
@@ -58,7 +68,10 @@ describe('createRpc', () => {
   it('gives up after the configured retries with kit’s HTTP error', async () => {
     run([{ status: 500 }, { status: 502 }, { status: 503 }]);
     const rpc = createRpc({ url, retries: 2, minBackoffMs: 1 });
-    const error = await rpc.getBalance(who).send().catch((e: unknown) => e);
+    const error = await rpc
+      .getBalance(who)
+      .send()
+      .catch((e: unknown) => e);
     expect(isSolanaError(error, SOLANA_ERROR__RPC__TRANSPORT_HTTP_ERROR)).toBe(true);
     expect(bodies).toHaveLength(3);
   });
@@ -83,8 +96,13 @@ describe('createRpc', () => {
   it('re-sends sendTransaction with identical bytes', async () => {
     run([{ status: 503 }, 'ok']);
     const rpc = createRpc({ url, retries: 1, minBackoffMs: 1 });
-    const wire = Buffer.from('AQ==', 'base64').toString('base64') as Parameters<typeof rpc.sendTransaction>[0];
-    await rpc.sendTransaction(wire, { encoding: 'base64' }).send().catch(() => undefined);
+    const wire = Buffer.from('AQ==', 'base64').toString('base64') as Parameters<
+      typeof rpc.sendTransaction
+    >[0];
+    await rpc
+      .sendTransaction(wire, { encoding: 'base64' })
+      .send()
+      .catch(() => undefined);
     expect(bodies).toHaveLength(2);
     const params = bodies.map((b) => JSON.stringify((JSON.parse(b) as { params: unknown }).params));
     expect(params[0]).toBe(params[1]);

@@ -48,8 +48,15 @@ export function isTransientRpcError(e: unknown): boolean {
   }
   // Duck-typed: fetch's errors may come from another realm (test sandboxes), where
   // `instanceof Error` is false. undici reports every network failure as `fetch failed`.
-  const { name, message } = (typeof e === 'object' && e !== null ? e : {}) as { name?: unknown; message?: unknown };
-  return name === 'TimeoutError' || name === 'AbortError' || (name === 'TypeError' && message === 'fetch failed');
+  const { name, message } = (typeof e === 'object' && e !== null ? e : {}) as {
+    name?: unknown;
+    message?: unknown;
+  };
+  return (
+    name === 'TimeoutError' ||
+    name === 'AbortError' ||
+    (name === 'TypeError' && message === 'fetch failed')
+  );
 }
 
 /** Carries any failure through p-retry (which only retries `Error`s of its own realm) and back out unchanged. */
@@ -77,7 +84,10 @@ class AttemptFailure extends Error {
 export function createRpc(options: RpcOptions): Rpc<SolanaRpcApi> {
   const timeoutMs = options.timeoutMs ?? 10_000;
   const retries = options.retries ?? 3;
-  const base = createDefaultRpcTransport({ url: options.url, ...(options.headers ? { headers: options.headers } : {}) });
+  const base = createDefaultRpcTransport({
+    url: options.url,
+    ...(options.headers ? { headers: options.headers } : {}),
+  });
   const transport: RpcTransport = <TResponse>(config: Parameters<RpcTransport>[0]) =>
     pRetry<RpcResponse<TResponse>>(
       async () => {
@@ -96,7 +106,9 @@ export function createRpc(options: RpcOptions): Rpc<SolanaRpcApi> {
         maxTimeout: 5_000,
         ...(config.signal ? { signal: config.signal } : {}),
         shouldRetry: ({ error }) =>
-          !config.signal?.aborted && error instanceof AttemptFailure && isTransientRpcError(error.original),
+          !config.signal?.aborted &&
+          error instanceof AttemptFailure &&
+          isTransientRpcError(error.original),
       },
     ).catch((e: unknown) => {
       throw e instanceof AttemptFailure ? e.original : e;

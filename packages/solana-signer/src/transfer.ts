@@ -24,7 +24,10 @@ import {
   setTransactionMessageFeePayerSigner,
   setTransactionMessageLifetimeUsingBlockhash,
 } from '@solana/kit';
-import { getSetComputeUnitLimitInstruction, getSetComputeUnitPriceInstruction } from '@solana-program/compute-budget';
+import {
+  getSetComputeUnitLimitInstruction,
+  getSetComputeUnitPriceInstruction,
+} from '@solana-program/compute-budget';
 import { LEGACY_MEMO_PROGRAM_ADDRESS_V3, getAddMemoInstruction } from '@solana-program/memo';
 import { getTransferSolInstruction } from '@solana-program/system';
 import {
@@ -34,7 +37,12 @@ import {
 } from '@solana-program/token';
 import { type KeyCustody, signWithCustody } from './custody.js';
 import { SignerError } from './errors.js';
-import { type MintInfo, TOKEN_2022_PROGRAM_ADDRESS, TOKEN_PROGRAM_ADDRESS, resolveMint } from './mint.js';
+import {
+  type MintInfo,
+  TOKEN_2022_PROGRAM_ADDRESS,
+  TOKEN_PROGRAM_ADDRESS,
+  resolveMint,
+} from './mint.js';
 import { type PriorityFeeOption, estimatePriorityFee } from './priority-fee.js';
 
 /**
@@ -82,7 +90,9 @@ export interface BlockhashLifetime {
  * const rpc: TransferRpc = createRpc({ url });
  * ```
  */
-export type TransferRpc = Rpc<GetLatestBlockhashApi & GetAccountInfoApi & GetRecentPrioritizationFeesApi>;
+export type TransferRpc = Rpc<
+  GetLatestBlockhashApi & GetAccountInfoApi & GetRecentPrioritizationFeesApi
+>;
 
 interface TransferParamsBase {
   /** The sending wallet; it also pays the fee and signs. */
@@ -232,8 +242,13 @@ const CU = {
  * defaultComputeUnitLimit({ kind: 'SOL', memoBytes: 0, createsAta: false }); // ≈ 600
  * ```
  */
-export function defaultComputeUnitLimit(shape: { kind: 'SOL' | 'TOKEN'; memoBytes: number; createsAta: boolean }): number {
-  let units = 2 * CU.computeBudgetIx + (shape.kind === 'SOL' ? CU.solTransfer : CU.tokenTransferChecked);
+export function defaultComputeUnitLimit(shape: {
+  kind: 'SOL' | 'TOKEN';
+  memoBytes: number;
+  createsAta: boolean;
+}): number {
+  let units =
+    2 * CU.computeBudgetIx + (shape.kind === 'SOL' ? CU.solTransfer : CU.tokenTransferChecked);
   if (shape.createsAta) units += CU.createAtaIdempotent;
   if (shape.memoBytes > 0) units += CU.memoBase + CU.memoPerByte * shape.memoBytes;
   return Math.ceil((units * (100 + CU.headroomPercent)) / 100);
@@ -249,12 +264,21 @@ export function defaultComputeUnitLimit(shape: { kind: 'SOL' | 'TOKEN'; memoByte
  */
 export function assertIsTransferAmount(amount: bigint): void {
   if (typeof amount !== 'bigint' || amount < 1n || amount > U64_MAX) {
-    throw new SignerError('AMOUNT_OUT_OF_RANGE', { amount: String(amount) }, `amount must be within 1..${U64_MAX} base units`);
+    throw new SignerError(
+      'AMOUNT_OUT_OF_RANGE',
+      { amount: String(amount) },
+      `amount must be within 1..${U64_MAX} base units`,
+    );
   }
 }
 
 function needRpc(rpc: TransferRpc | undefined, what: string): TransferRpc {
-  if (!rpc) throw new SignerError('INVALID_TRANSFER', { reason: `an rpc is needed to ${what}` }, `buildTransfer: an rpc is needed to ${what}`);
+  if (!rpc)
+    throw new SignerError(
+      'INVALID_TRANSFER',
+      { reason: `an rpc is needed to ${what}` },
+      `buildTransfer: an rpc is needed to ${what}`,
+    );
   return rpc;
 }
 
@@ -272,7 +296,10 @@ function needRpc(rpc: TransferRpc | undefined, what: string): TransferRpc {
  * // persist signed.signature, signed.wireBase64, signed.lastValidBlockHeight, then send
  * ```
  */
-export async function buildTransfer(params: TransferParams, options: BuildTransferOptions = {}): Promise<BuiltTransfer> {
+export async function buildTransfer(
+  params: TransferParams,
+  options: BuildTransferOptions = {},
+): Promise<BuiltTransfer> {
   assertIsTransferAmount(params.amount);
   const { rpc, abortSignal } = options;
   const sendOpts = abortSignal ? { abortSignal } : {};
@@ -293,15 +320,30 @@ export async function buildTransfer(params: TransferParams, options: BuildTransf
   let writable: Address[];
   let token: BuiltTransfer['token'];
   if (params.kind === 'SOL') {
-    instructions.push(getTransferSolInstruction({ source: payer, destination: params.to, amount: params.amount }));
+    instructions.push(
+      getTransferSolInstruction({ source: payer, destination: params.to, amount: params.amount }),
+    );
     writable = [params.from, params.to];
   } else {
-    const mint = params.mintInfo ?? (await resolveMint(needRpc(rpc, 'look up the mint'), params.mint, sendOpts));
+    const mint =
+      params.mintInfo ??
+      (await resolveMint(needRpc(rpc, 'look up the mint'), params.mint, sendOpts));
     if (mint.address !== params.mint) {
-      throw new SignerError('INVALID_TRANSFER', { reason: 'mintInfo is for another mint' }, 'buildTransfer: mintInfo.address differs from mint');
+      throw new SignerError(
+        'INVALID_TRANSFER',
+        { reason: 'mintInfo is for another mint' },
+        'buildTransfer: mintInfo.address differs from mint',
+      );
     }
-    if (mint.programAddress !== TOKEN_PROGRAM_ADDRESS && mint.programAddress !== TOKEN_2022_PROGRAM_ADDRESS) {
-      throw new SignerError('INVALID_TRANSFER', { reason: 'mintInfo.programAddress is not a token program' }, 'buildTransfer: mintInfo.programAddress is neither SPL Token nor Token-2022');
+    if (
+      mint.programAddress !== TOKEN_PROGRAM_ADDRESS &&
+      mint.programAddress !== TOKEN_2022_PROGRAM_ADDRESS
+    ) {
+      throw new SignerError(
+        'INVALID_TRANSFER',
+        { reason: 'mintInfo.programAddress is not a token program' },
+        'buildTransfer: mintInfo.programAddress is neither SPL Token nor Token-2022',
+      );
     }
     if (params.expectedDecimals !== undefined && params.expectedDecimals !== mint.decimals) {
       throw new SignerError(
@@ -319,15 +361,34 @@ export async function buildTransfer(params: TransferParams, options: BuildTransf
     const createsDestinationAta =
       mode === 'always' ||
       (mode === 'auto' &&
-        !(await fetchEncodedAccount(needRpc(rpc, 'check the recipient token account'), destinationAta, sendOpts)).exists);
+        !(
+          await fetchEncodedAccount(
+            needRpc(rpc, 'check the recipient token account'),
+            destinationAta,
+            sendOpts,
+          )
+        ).exists);
     if (createsDestinationAta) {
       instructions.push(
-        getCreateAssociatedTokenIdempotentInstruction({ payer, ata: destinationAta, owner: params.to, mint: mint.address, tokenProgram }),
+        getCreateAssociatedTokenIdempotentInstruction({
+          payer,
+          ata: destinationAta,
+          owner: params.to,
+          mint: mint.address,
+          tokenProgram,
+        }),
       );
     }
     instructions.push(
       getTransferCheckedInstruction(
-        { source: sourceAta, mint: mint.address, destination: destinationAta, authority: payer, amount: params.amount, decimals: mint.decimals },
+        {
+          source: sourceAta,
+          mint: mint.address,
+          destination: destinationAta,
+          authority: payer,
+          amount: params.amount,
+          decimals: mint.decimals,
+        },
         // SPL Token and Token-2022 share transferChecked's layout; only the program differs.
         { programAddress: tokenProgram },
       ),
@@ -336,7 +397,12 @@ export async function buildTransfer(params: TransferParams, options: BuildTransf
     token = { mint, sourceAta, destinationAta, createsDestinationAta };
   }
   if (params.memo !== undefined) {
-    instructions.push(getAddMemoInstruction({ memo: params.memo }, { programAddress: options.memoProgram ?? DEFAULT_MEMO_PROGRAM_ADDRESS }));
+    instructions.push(
+      getAddMemoInstruction(
+        { memo: params.memo },
+        { programAddress: options.memoProgram ?? DEFAULT_MEMO_PROGRAM_ADDRESS },
+      ),
+    );
   }
 
   let priorityFeeMicroLamports = 0n;
@@ -345,25 +411,42 @@ export async function buildTransfer(params: TransferParams, options: BuildTransf
     if ('microLamports' in fee) {
       priorityFeeMicroLamports = fee.microLamports;
     } else {
-      priorityFeeMicroLamports = await estimatePriorityFee(needRpc(rpc, 'estimate the priority fee'), writable, {
-        percentile: fee.percentile,
-        maxMicroLamports: fee.maxMicroLamports,
-        ...(fee.minMicroLamports !== undefined ? { minMicroLamports: fee.minMicroLamports } : {}),
-        ...sendOpts,
-      });
+      priorityFeeMicroLamports = await estimatePriorityFee(
+        needRpc(rpc, 'estimate the priority fee'),
+        writable,
+        {
+          percentile: fee.percentile,
+          maxMicroLamports: fee.maxMicroLamports,
+          ...(fee.minMicroLamports !== undefined ? { minMicroLamports: fee.minMicroLamports } : {}),
+          ...sendOpts,
+        },
+      );
     }
     if (priorityFeeMicroLamports < 0n || priorityFeeMicroLamports > U64_MAX) {
-      throw new SignerError('INVALID_TRANSFER', { reason: 'priority fee out of u64 range' }, 'buildTransfer: priority fee out of u64 range');
+      throw new SignerError(
+        'INVALID_TRANSFER',
+        { reason: 'priority fee out of u64 range' },
+        'buildTransfer: priority fee out of u64 range',
+      );
     }
   }
   const computeUnitLimit =
     params.computeUnitLimit ??
-    defaultComputeUnitLimit({ kind: params.kind, memoBytes, createsAta: token?.createsDestinationAta ?? false });
+    defaultComputeUnitLimit({
+      kind: params.kind,
+      memoBytes,
+      createsAta: token?.createsDestinationAta ?? false,
+    });
   if (!Number.isInteger(computeUnitLimit) || computeUnitLimit < 1 || computeUnitLimit > 1_400_000) {
-    throw new SignerError('INVALID_TRANSFER', { reason: 'computeUnitLimit must be within 1..1400000' }, 'buildTransfer: computeUnitLimit must be within 1..1400000');
+    throw new SignerError(
+      'INVALID_TRANSFER',
+      { reason: 'computeUnitLimit must be within 1..1400000' },
+      'buildTransfer: computeUnitLimit must be within 1..1400000',
+    );
   }
   const budget: Instruction[] = [getSetComputeUnitLimitInstruction({ units: computeUnitLimit })];
-  if (priorityFeeMicroLamports > 0n) budget.push(getSetComputeUnitPriceInstruction({ microLamports: priorityFeeMicroLamports }));
+  if (priorityFeeMicroLamports > 0n)
+    budget.push(getSetComputeUnitPriceInstruction({ microLamports: priorityFeeMicroLamports }));
 
   const lifetime = await lifetimePromise;
   const message = pipe(
@@ -395,7 +478,10 @@ export async function buildTransfer(params: TransferParams, options: BuildTransf
  * const { signature, wireBase64, lastValidBlockHeight } = await signTransfer(built, custody);
  * ```
  */
-export async function signTransfer(built: BuiltTransfer, custody: KeyCustody): Promise<SignedTransfer> {
+export async function signTransfer(
+  built: BuiltTransfer,
+  custody: KeyCustody,
+): Promise<SignedTransfer> {
   const sig = await signWithCustody(custody, built.feePayer, built.transaction.messageBytes);
   const transaction = Object.freeze({
     ...built.transaction,

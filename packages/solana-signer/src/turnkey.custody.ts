@@ -102,7 +102,10 @@ class HttpFailure extends Error {
  */
 class NetworkFailure extends Error {
   constructor(cause: unknown) {
-    super(`network failure: ${(cause as { message?: unknown } | null)?.message as string | undefined ?? String(cause)}`, { cause });
+    super(
+      `network failure: ${((cause as { message?: unknown } | null)?.message as string | undefined) ?? String(cause)}`,
+      { cause },
+    );
   }
 }
 
@@ -124,7 +127,10 @@ function validateConfig(config: TurnkeyCustodyConfig): void {
   }
   if (!config.organizationId.trim()) throw configError(TURNKEY_ENV.organizationId, 'is empty');
   if (!/^0[23][0-9a-fA-F]{64}$/.test(config.apiPublicKey)) {
-    throw configError(TURNKEY_ENV.apiPublicKey, 'must be a compressed P-256 public key (66 hex digits, 02/03 prefix)');
+    throw configError(
+      TURNKEY_ENV.apiPublicKey,
+      'must be a compressed P-256 public key (66 hex digits, 02/03 prefix)',
+    );
   }
   if (!/^[0-9a-fA-F]{64}$/.test(config.apiPrivateKey)) {
     throw configError(TURNKEY_ENV.apiPrivateKey, 'must be a P-256 private key (64 hex digits)');
@@ -142,17 +148,27 @@ function validateConfig(config: TurnkeyCustodyConfig): void {
  * const custody = turnkey ? new TurnkeyCustody(turnkey) : new LocalKeystoreCustody(prisma, masterKeys);
  * ```
  */
-export function loadTurnkeyConfig(env: Record<string, string | undefined>): TurnkeyCustodyConfig | null {
-  const values = Object.fromEntries(Object.entries(TURNKEY_ENV).map(([field, variable]) => [field, env[variable]?.trim() || undefined]));
+export function loadTurnkeyConfig(
+  env: Record<string, string | undefined>,
+): TurnkeyCustodyConfig | null {
+  const values = Object.fromEntries(
+    Object.entries(TURNKEY_ENV).map(([field, variable]) => [
+      field,
+      env[variable]?.trim() || undefined,
+    ]),
+  );
   const missing = Object.entries(TURNKEY_ENV).filter(([field]) => values[field] === undefined);
   if (missing.length === Object.keys(TURNKEY_ENV).length) return null;
   const [firstMissing] = missing;
-  if (firstMissing) throw configError(firstMissing[1], 'is not set (Turnkey needs all of TURNKEY_API_BASE_URL, TURNKEY_ORGANIZATION_ID, TURNKEY_API_PUBLIC_KEY, TURNKEY_API_PRIVATE_KEY)');
+  if (firstMissing)
+    throw configError(
+      firstMissing[1],
+      'is not set (Turnkey needs all of TURNKEY_API_BASE_URL, TURNKEY_ORGANIZATION_ID, TURNKEY_API_PUBLIC_KEY, TURNKEY_API_PRIVATE_KEY)',
+    );
   const config = values as unknown as TurnkeyCustodyConfig;
   validateConfig(config);
   return config;
 }
-
 
 /**
  * Key custody in Turnkey through `@turnkey/sdk-server`: one Turnkey wallet per WAIaaS wallet
@@ -200,14 +216,26 @@ export class TurnkeyCustody implements KeyCustody {
   async createWallet(opts: CreateWalletOptions = {}): Promise<CustodyWallet> {
     const operation = 'createWallet';
     const activity = await this.run(operation, () =>
-      this.client.stampCreateWallet({ walletName: opts.name ?? `waiaas-${randomUUID()}`, accounts: [{ ...SOLANA_ACCOUNT }] }),
+      this.client.stampCreateWallet({
+        walletName: opts.name ?? `waiaas-${randomUUID()}`,
+        accounts: [{ ...SOLANA_ACCOUNT }],
+      }),
     );
     const result = activity.result?.createWalletResult;
     const walletId = result?.walletId;
     const addresses = result?.addresses;
     const address: unknown = Array.isArray(addresses) ? addresses[0] : undefined;
-    if (typeof walletId !== 'string' || !walletId || typeof address !== 'string' || !isAddress(address)) {
-      throw new SignerError('CUSTODY_BAD_RESPONSE', { operation, reason: 'createWalletResult lacks a walletId or a Solana address' }, 'Turnkey createWallet returned no wallet id or Solana address');
+    if (
+      typeof walletId !== 'string' ||
+      !walletId ||
+      typeof address !== 'string' ||
+      !isAddress(address)
+    ) {
+      throw new SignerError(
+        'CUSTODY_BAD_RESPONSE',
+        { operation, reason: 'createWalletResult lacks a walletId or a Solana address' },
+        'Turnkey createWallet returned no wallet id or Solana address',
+      );
     }
     return { address, custodyRef: walletId, kind: 'TURNKEY' };
   }
@@ -227,29 +255,53 @@ export class TurnkeyCustody implements KeyCustody {
       address,
     );
     const { r, s } = activity.result?.signRawPayloadResult ?? {};
-    if (typeof r !== 'string' || typeof s !== 'string' || !/^[0-9a-fA-F]{64}$/.test(r) || !/^[0-9a-fA-F]{64}$/.test(s)) {
-      throw new SignerError('CUSTODY_SIGNING_FAILED', { address, reason: 'signRawPayloadResult lacks 32-byte r and s' }, `Turnkey returned no usable signature for ${address}`);
+    if (
+      typeof r !== 'string' ||
+      typeof s !== 'string' ||
+      !/^[0-9a-fA-F]{64}$/.test(r) ||
+      !/^[0-9a-fA-F]{64}$/.test(s)
+    ) {
+      throw new SignerError(
+        'CUSTODY_SIGNING_FAILED',
+        { address, reason: 'signRawPayloadResult lacks 32-byte r and s' },
+        `Turnkey returned no usable signature for ${address}`,
+      );
     }
     return new Uint8Array(Buffer.from(r + s, 'hex'));
   }
 
   /** Submits a stamped activity request and waits for it to finish, within the deadline. */
-  private async run(operation: string, stamp: () => Promise<SignedRequest | undefined>, address?: Address): Promise<Activity> {
+  private async run(
+    operation: string,
+    stamp: () => Promise<SignedRequest | undefined>,
+    address?: Address,
+  ): Promise<Activity> {
     const deadline = AbortSignal.timeout(this.timeoutMs);
     try {
       const request = await stamp();
       if (!request) throw new Error('the Turnkey SDK has no API key stamper');
       let activity = await this.send(operation, request, deadline);
-      while (activity.status === 'ACTIVITY_STATUS_CREATED' || activity.status === 'ACTIVITY_STATUS_PENDING') {
+      while (
+        activity.status === 'ACTIVITY_STATUS_CREATED' ||
+        activity.status === 'ACTIVITY_STATUS_PENDING'
+      ) {
         await sleep(this.pollIntervalMs, undefined, { signal: deadline });
-        const poll = await this.client.stampGetActivity({ organizationId: activity.organizationId, activityId: activity.id });
+        const poll = await this.client.stampGetActivity({
+          organizationId: activity.organizationId,
+          activityId: activity.id,
+        });
         if (!poll) throw new Error('the Turnkey SDK has no API key stamper');
         activity = await this.send(operation, poll, deadline);
       }
       if (activity.status !== 'ACTIVITY_STATUS_COMPLETED') {
         throw new SignerError(
           'CUSTODY_REJECTED',
-          { operation, ...(activity.failure?.code !== undefined ? { providerCode: activity.failure.code } : { providerCode: activity.status }) },
+          {
+            operation,
+            ...(activity.failure?.code !== undefined
+              ? { providerCode: activity.failure.code }
+              : { providerCode: activity.status }),
+          },
           `Turnkey ${operation} ended ${activity.status}${activity.failure?.message ? `: ${activity.failure.message}` : ''}`,
         );
       }
@@ -260,7 +312,11 @@ export class TurnkeyCustody implements KeyCustody {
   }
 
   /** One HTTP exchange with retries on transient failures; returns the activity in the answer. */
-  private async send(operation: string, request: SignedRequest, deadline: AbortSignal): Promise<Activity> {
+  private async send(
+    operation: string,
+    request: SignedRequest,
+    deadline: AbortSignal,
+  ): Promise<Activity> {
     let attempts = 0;
     const json = await pRetry(
       async () => {
@@ -270,7 +326,10 @@ export class TurnkeyCustody implements KeyCustody {
         try {
           response = await fetch(request.url, {
             method: 'POST',
-            headers: { [request.stamp.stampHeaderName]: request.stamp.stampHeaderValue, 'Content-Type': 'application/json' },
+            headers: {
+              [request.stamp.stampHeaderName]: request.stamp.stampHeaderValue,
+              'Content-Type': 'application/json',
+            },
             body: request.body,
             signal: AbortSignal.any([deadline, AbortSignal.timeout(this.attemptTimeoutMs)]),
           });
@@ -308,38 +367,81 @@ export class TurnkeyCustody implements KeyCustody {
     });
     const activity = (json as { activity?: Activity } | undefined)?.activity;
     if (!activity || typeof activity.id !== 'string' || typeof activity.status !== 'string') {
-      throw new SignerError('CUSTODY_BAD_RESPONSE', { operation, reason: 'answer has no activity' }, `Turnkey ${operation}: answer has no activity`);
+      throw new SignerError(
+        'CUSTODY_BAD_RESPONSE',
+        { operation, reason: 'answer has no activity' },
+        `Turnkey ${operation}: answer has no activity`,
+      );
     }
     return activity;
   }
 
-  private toSignerError(e: unknown, operation: string, deadline: AbortSignal, address: Address | undefined): SignerError {
+  private toSignerError(
+    e: unknown,
+    operation: string,
+    deadline: AbortSignal,
+    address: Address | undefined,
+  ): SignerError {
     if (e instanceof SignerError) return e as SignerError;
     const attempts = (e as { attempts?: number }).attempts ?? 1;
     if (deadline.aborted) {
-      return new SignerError('CUSTODY_TIMEOUT', { operation, timeoutMs: this.timeoutMs }, `Turnkey ${operation} did not finish within ${this.timeoutMs} ms`, { cause: e });
+      return new SignerError(
+        'CUSTODY_TIMEOUT',
+        { operation, timeoutMs: this.timeoutMs },
+        `Turnkey ${operation} did not finish within ${this.timeoutMs} ms`,
+        { cause: e },
+      );
     }
     if (e instanceof HttpFailure) {
       if (e.status === 429) {
-        return new SignerError('CUSTODY_RATE_LIMITED', { operation, attempts }, `Turnkey ${operation} rate limited after ${attempts} attempts`, { cause: e });
+        return new SignerError(
+          'CUSTODY_RATE_LIMITED',
+          { operation, attempts },
+          `Turnkey ${operation} rate limited after ${attempts} attempts`,
+          { cause: e },
+        );
       }
       if (e.status >= 500) {
-        return new SignerError('CUSTODY_UNAVAILABLE', { operation, attempts, status: e.status }, `Turnkey ${operation} failed with HTTP ${e.status} after ${attempts} attempts`, { cause: e });
+        return new SignerError(
+          'CUSTODY_UNAVAILABLE',
+          { operation, attempts, status: e.status },
+          `Turnkey ${operation} failed with HTTP ${e.status} after ${attempts} attempts`,
+          { cause: e },
+        );
       }
       // gRPC NOT_FOUND (5) on signing: Turnkey has no account for this address in the organisation.
       if (address && (e.status === 404 || e.providerCode === 5)) {
-        return new SignerError('CUSTODY_KEY_NOT_FOUND', { address }, `Turnkey has no account ${address}`, { cause: e });
+        return new SignerError(
+          'CUSTODY_KEY_NOT_FOUND',
+          { address },
+          `Turnkey has no account ${address}`,
+          { cause: e },
+        );
       }
       return new SignerError(
         'CUSTODY_REJECTED',
-        { operation, status: e.status, ...(e.providerCode !== undefined ? { providerCode: e.providerCode } : {}) },
+        {
+          operation,
+          status: e.status,
+          ...(e.providerCode !== undefined ? { providerCode: e.providerCode } : {}),
+        },
         `Turnkey refused ${operation}: ${e.message}`,
         { cause: e },
       );
     }
     if (isTransient(e)) {
-      return new SignerError('CUSTODY_UNAVAILABLE', { operation, attempts }, `Turnkey ${operation} unreachable after ${attempts} attempts`, { cause: e });
+      return new SignerError(
+        'CUSTODY_UNAVAILABLE',
+        { operation, attempts },
+        `Turnkey ${operation} unreachable after ${attempts} attempts`,
+        { cause: e },
+      );
     }
-    return new SignerError('CUSTODY_BAD_RESPONSE', { operation, reason: e instanceof Error ? e.message : String(e) }, `Turnkey ${operation} failed: ${e instanceof Error ? e.message : String(e)}`, { cause: e });
+    return new SignerError(
+      'CUSTODY_BAD_RESPONSE',
+      { operation, reason: e instanceof Error ? e.message : String(e) },
+      `Turnkey ${operation} failed: ${e instanceof Error ? e.message : String(e)}`,
+      { cause: e },
+    );
   }
 }

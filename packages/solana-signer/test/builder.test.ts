@@ -59,7 +59,9 @@ describe('buildTransfer', () => {
     const ledger = new TestLedger();
     const from = (await generateKeyPairSigner()).address;
     for (const amount of [0n, -1n, U64_MAX + 1n]) {
-      expect(await codeOf(buildTransfer({ kind: 'SOL', from, to: from, amount }, { rpc: ledger.rpc }))).toBe('AMOUNT_OUT_OF_RANGE');
+      expect(
+        await codeOf(buildTransfer({ kind: 'SOL', from, to: from, amount }, { rpc: ledger.rpc })),
+      ).toBe('AMOUNT_OUT_OF_RANGE');
     }
   });
 
@@ -72,41 +74,89 @@ describe('buildTransfer', () => {
     const mint = await ledger.createMint(TOKEN_PROGRAM_ADDRESS, 3, from, 9_000n);
     const lifetime = { blockhash: ledger.svm.latestBlockhash(), lastValidBlockHeight: 1_000n };
     const built = await buildTransfer({
-      kind: 'TOKEN', from, to, mint, amount: 1_234n,
+      kind: 'TOKEN',
+      from,
+      to,
+      mint,
+      amount: 1_234n,
       mintInfo: { address: mint, programAddress: TOKEN_PROGRAM_ADDRESS, decimals: 3 },
-      createRecipientAta: 'always', priorityFee: { microLamports: 1n }, lifetime,
+      createRecipientAta: 'always',
+      priorityFee: { microLamports: 1n },
+      lifetime,
     });
     expect(built.lastValidBlockHeight).toBe(1_000n);
     expectSuccess(ledger.sendWire((await signTransfer(built, custody)).wireBytes));
     expect(await ledger.tokenBalance(to, mint, TOKEN_PROGRAM_ADDRESS)).toBe(1_234n);
 
-    expect(await codeOf(buildTransfer({ kind: 'SOL', from, to, amount: 1n }))).toBe('INVALID_TRANSFER');
+    expect(await codeOf(buildTransfer({ kind: 'SOL', from, to, amount: 1n }))).toBe(
+      'INVALID_TRANSFER',
+    );
     const rogue = { address: mint, programAddress: from, decimals: 3 };
-    expect(await codeOf(buildTransfer({ kind: 'TOKEN', from, to, mint, amount: 1n, lifetime, mintInfo: rogue, createRecipientAta: 'never' }))).toBe('INVALID_TRANSFER');
-    expect(await codeOf(buildTransfer({ kind: 'TOKEN', from, to, mint, amount: 1n, lifetime }))).toBe('INVALID_TRANSFER');
-    expect(await codeOf(buildTransfer({ kind: 'SOL', from, to, amount: 1n, lifetime, priorityFee: { percentile: 50, maxMicroLamports: 10n } }))).toBe('INVALID_TRANSFER');
+    expect(
+      await codeOf(
+        buildTransfer({
+          kind: 'TOKEN',
+          from,
+          to,
+          mint,
+          amount: 1n,
+          lifetime,
+          mintInfo: rogue,
+          createRecipientAta: 'never',
+        }),
+      ),
+    ).toBe('INVALID_TRANSFER');
+    expect(
+      await codeOf(buildTransfer({ kind: 'TOKEN', from, to, mint, amount: 1n, lifetime })),
+    ).toBe('INVALID_TRANSFER');
+    expect(
+      await codeOf(
+        buildTransfer({
+          kind: 'SOL',
+          from,
+          to,
+          amount: 1n,
+          lifetime,
+          priorityFee: { percentile: 50, maxMicroLamports: 10n },
+        }),
+      ),
+    ).toBe('INVALID_TRANSFER');
   });
 
   it('checks decimals the caller expects against the mint', async () => {
     const ledger = new TestLedger();
     const from = (await generateKeyPairSigner()).address;
     const mint = await ledger.createMint(TOKEN_2022_PROGRAM_ADDRESS, 6, from, 1n);
-    expect(await codeOf(buildTransfer({ kind: 'TOKEN', from, to: from, mint, amount: 1n, expectedDecimals: 9 }, { rpc: ledger.rpc }))).toBe('INVALID_TRANSFER');
+    expect(
+      await codeOf(
+        buildTransfer(
+          { kind: 'TOKEN', from, to: from, mint, amount: 1n, expectedDecimals: 9 },
+          { rpc: ledger.rpc },
+        ),
+      ),
+    ).toBe('INVALID_TRANSFER');
   });
 
   it('uses the SPL Memo deployed everywhere by default, another memo program on request', async () => {
     const ledger = new TestLedger();
     const from = (await generateKeyPairSigner()).address;
     const programs = async (memoProgram?: Address) => {
-      const built = await buildTransfer({ kind: 'SOL', from, to: from, amount: 1n, memo: 'm' }, { rpc: ledger.rpc, ...(memoProgram ? { memoProgram } : {}) });
-      const compiled = getCompiledTransactionMessageDecoder().decode(built.messageBytes) as unknown as {
+      const built = await buildTransfer(
+        { kind: 'SOL', from, to: from, amount: 1n, memo: 'm' },
+        { rpc: ledger.rpc, ...(memoProgram ? { memoProgram } : {}) },
+      );
+      const compiled = getCompiledTransactionMessageDecoder().decode(
+        built.messageBytes,
+      ) as unknown as {
         instructions: { programAddressIndex: number }[];
         staticAccounts: Address[];
       };
       return compiled.instructions.map((i) => compiled.staticAccounts[i.programAddressIndex]);
     };
     expect(await programs()).toContain('MemoSq4gqABAXKb96qnH8TysNcWxMyWCqXgDLGmfcHr');
-    expect(await programs('Memo1UhkJRfHyvLMcVucJwxXeuD728EqVDDwQDxFMNo' as Address)).toContain('Memo1UhkJRfHyvLMcVucJwxXeuD728EqVDDwQDxFMNo');
+    expect(await programs('Memo1UhkJRfHyvLMcVucJwxXeuD728EqVDDwQDxFMNo' as Address)).toContain(
+      'Memo1UhkJRfHyvLMcVucJwxXeuD728EqVDDwQDxFMNo',
+    );
   });
 });
 
@@ -116,8 +166,16 @@ describe('resolveMint', () => {
     const holder = (await generateKeyPairSigner()).address;
     const classic = await ledger.createMint(TOKEN_PROGRAM_ADDRESS, 0, holder, 1n);
     const t22 = await ledger.createMint(TOKEN_2022_PROGRAM_ADDRESS, 9, holder, 1n);
-    expect(await resolveMint(ledger.rpc, classic)).toEqual({ address: classic, programAddress: TOKEN_PROGRAM_ADDRESS, decimals: 0 });
-    expect(await resolveMint(ledger.rpc, t22)).toEqual({ address: t22, programAddress: TOKEN_2022_PROGRAM_ADDRESS, decimals: 9 });
+    expect(await resolveMint(ledger.rpc, classic)).toEqual({
+      address: classic,
+      programAddress: TOKEN_PROGRAM_ADDRESS,
+      decimals: 0,
+    });
+    expect(await resolveMint(ledger.rpc, t22)).toEqual({
+      address: t22,
+      programAddress: TOKEN_2022_PROGRAM_ADDRESS,
+      decimals: 9,
+    });
   });
 
   it('MINT_NOT_FOUND for a missing account, MINT_INVALID for a wallet or a token account', async () => {
@@ -127,7 +185,10 @@ describe('resolveMint', () => {
     ledger.fund(wallet, 1_000_000_000n);
     expect(await codeOf(resolveMint(ledger.rpc, wallet))).toBe('MINT_INVALID');
     const mint = await ledger.createMint(TOKEN_PROGRAM_ADDRESS, 2, wallet, 5n);
-    const built = await buildTransfer({ kind: 'TOKEN', from: wallet, to: wallet, mint, amount: 1n }, { rpc: ledger.rpc });
+    const built = await buildTransfer(
+      { kind: 'TOKEN', from: wallet, to: wallet, mint, amount: 1n },
+      { rpc: ledger.rpc },
+    );
     expect(await codeOf(resolveMint(ledger.rpc, built.token!.sourceAta))).toBe('MINT_INVALID');
   });
 });
@@ -143,13 +204,29 @@ describe('createCustodySigner', () => {
     const message = pipe(
       createTransactionMessage({ version: 0 }),
       (m) => setTransactionMessageFeePayerSigner(signer, m),
-      (m) => setTransactionMessageLifetimeUsingBlockhash({ blockhash: ledger.svm.latestBlockhash(), lastValidBlockHeight: 0n }, m),
-      (m) => appendTransactionMessageInstructions([getTransferSolInstruction({ source: signer, destination: to, amount: 1_500_000_000n }), getAddMemoInstruction({ memo: 'kit', signers: [signer] }, { programAddress: DEFAULT_MEMO_PROGRAM_ADDRESS })], m),
+      (m) =>
+        setTransactionMessageLifetimeUsingBlockhash(
+          { blockhash: ledger.svm.latestBlockhash(), lastValidBlockHeight: 0n },
+          m,
+        ),
+      (m) =>
+        appendTransactionMessageInstructions(
+          [
+            getTransferSolInstruction({ source: signer, destination: to, amount: 1_500_000_000n }),
+            getAddMemoInstruction(
+              { memo: 'kit', signers: [signer] },
+              { programAddress: DEFAULT_MEMO_PROGRAM_ADDRESS },
+            ),
+          ],
+          m,
+        ),
     );
     const tx = await signTransactionMessageWithSigners(message);
     expectSuccess(ledger.svm.sendTransaction(tx));
     expect(ledger.balance(to)).toBe(1_500_000_000n);
-    const [dict] = await signer.signMessages([{ content: new Uint8Array([1, 2, 3]), signatures: {} }]);
+    const [dict] = await signer.signMessages([
+      { content: new Uint8Array([1, 2, 3]), signatures: {} },
+    ]);
     expect(dict![address]).toHaveLength(64);
   });
 });

@@ -1,9 +1,19 @@
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { type Address, getPublicKeyFromAddress, verifySignature, signatureBytes } from '@solana/kit';
+import {
+  type Address,
+  getPublicKeyFromAddress,
+  verifySignature,
+  signatureBytes,
+} from '@solana/kit';
 import { type PrismaClient, createPrismaClient, isCheckViolation } from '@waiaas/database';
 import { type TestDatabase, createTestDatabase } from '@waiaas/testing';
-import { LocalKeystoreCustody, type MasterKeys, isSignerError, loadMasterKeys } from '../src/index.js';
+import {
+  LocalKeystoreCustody,
+  type MasterKeys,
+  isSignerError,
+  loadMasterKeys,
+} from '../src/index.js';
 import { transferScenarios } from './support/transfer-scenarios.js';
 
 let db: TestDatabase;
@@ -24,8 +34,16 @@ afterAll(async () => {
   await db?.drop();
 });
 
-async function verifies(address: Address, message: Uint8Array, signature: Uint8Array): Promise<boolean> {
-  return verifySignature(await getPublicKeyFromAddress(address), signatureBytes(signature), message);
+async function verifies(
+  address: Address,
+  message: Uint8Array,
+  signature: Uint8Array,
+): Promise<boolean> {
+  return verifySignature(
+    await getPublicKeyFromAddress(address),
+    signatureBytes(signature),
+    message,
+  );
 }
 
 describe('LocalKeystoreCustody transfers on LiteSVM', () => {
@@ -41,20 +59,27 @@ describe('LocalKeystoreCustody keystore', () => {
     expect(row.ciphertext.length).toBe(48);
     expect(row.keyVersion).toBe(1);
     const message = randomBytes(100);
-    expect(await verifies(address, message, await custody.signMessage(address, message))).toBe(true);
+    expect(await verifies(address, message, await custody.signMessage(address, message))).toBe(
+      true,
+    );
   });
 
   it('uses a fresh nonce per key', async () => {
     const a = await custody.createWallet();
     const b = await custody.createWallet();
-    const rows = await prisma.localKey.findMany({ where: { address: { in: [a.address, b.address] } } });
+    const rows = await prisma.localKey.findMany({
+      where: { address: { in: [a.address, b.address] } },
+    });
     expect(Buffer.from(rows[0]!.nonce).equals(Buffer.from(rows[1]!.nonce))).toBe(false);
   });
 
   it('unknown address is CUSTODY_KEY_NOT_FOUND', async () => {
     const { address } = await new LocalKeystoreCustody(prisma, masterKeys).createWallet();
     await prisma.localKey.delete({ where: { address } });
-    await expect(custody.signMessage(address, new Uint8Array([1]))).rejects.toMatchObject({ code: 'CUSTODY_KEY_NOT_FOUND', context: { address } });
+    await expect(custody.signMessage(address, new Uint8Array([1]))).rejects.toMatchObject({
+      code: 'CUSTODY_KEY_NOT_FOUND',
+      context: { address },
+    });
   });
 
   it('a flipped ciphertext or tag byte is CUSTODY_KEY_DECRYPT_FAILED', async () => {
@@ -64,7 +89,9 @@ describe('LocalKeystoreCustody keystore', () => {
       const tampered = new Uint8Array(row.ciphertext);
       tampered[index]! ^= 0x01;
       await prisma.localKey.update({ where: { address }, data: { ciphertext: tampered } });
-      const error = await custody.signMessage(address, new Uint8Array([1])).catch((e: unknown) => e);
+      const error = await custody
+        .signMessage(address, new Uint8Array([1]))
+        .catch((e: unknown) => e);
       expect(isSignerError(error, 'CUSTODY_KEY_DECRYPT_FAILED')).toBe(true);
       expect(error).toMatchObject({ context: { address, keyVersion: 1 } });
     }
@@ -76,7 +103,9 @@ describe('LocalKeystoreCustody keystore', () => {
     const nonce = new Uint8Array(row.nonce);
     nonce[5]! ^= 0x80;
     await prisma.localKey.update({ where: { address }, data: { nonce } });
-    await expect(custody.signMessage(address, new Uint8Array([1]))).rejects.toMatchObject({ code: 'CUSTODY_KEY_DECRYPT_FAILED' });
+    await expect(custody.signMessage(address, new Uint8Array([1]))).rejects.toMatchObject({
+      code: 'CUSTODY_KEY_DECRYPT_FAILED',
+    });
   });
 
   it('a sealed key moved to another address fails (the address is the AAD)', async () => {
@@ -88,21 +117,29 @@ describe('LocalKeystoreCustody keystore', () => {
       where: { address: attacker.address },
       data: { ciphertext: row.ciphertext, nonce: row.nonce, keyVersion: row.keyVersion },
     });
-    await expect(custody.signMessage(attacker.address, new Uint8Array([1]))).rejects.toMatchObject({ code: 'CUSTODY_KEY_DECRYPT_FAILED' });
+    await expect(custody.signMessage(attacker.address, new Uint8Array([1]))).rejects.toMatchObject({
+      code: 'CUSTODY_KEY_DECRYPT_FAILED',
+    });
     // The victim's own row is untouched and still signs.
     const message = new Uint8Array([9, 9]);
-    expect(await verifies(victim.address, message, await custody.signMessage(victim.address, message))).toBe(true);
+    expect(
+      await verifies(victim.address, message, await custody.signMessage(victim.address, message)),
+    ).toBe(true);
   });
 
   it('the wrong master key is CUSTODY_KEY_DECRYPT_FAILED', async () => {
     const { address } = await custody.createWallet();
     const wrong = new LocalKeystoreCustody(prisma, loadMasterKeys({ KEYSTORE_MASTER_KEY: key() }));
-    await expect(wrong.signMessage(address, new Uint8Array([1]))).rejects.toMatchObject({ code: 'CUSTODY_KEY_DECRYPT_FAILED' });
+    await expect(wrong.signMessage(address, new Uint8Array([1]))).rejects.toMatchObject({
+      code: 'CUSTODY_KEY_DECRYPT_FAILED',
+    });
   });
 
   it('the database refuses a nonce that is not 12 bytes', async () => {
     const { address } = await custody.createWallet();
-    const error = await prisma.localKey.update({ where: { address }, data: { nonce: new Uint8Array(16) } }).catch((e: unknown) => e);
+    const error = await prisma.localKey
+      .update({ where: { address }, data: { nonce: new Uint8Array(16) } })
+      .catch((e: unknown) => e);
     expect(isCheckViolation(error)).toBe(true);
   });
 
@@ -118,15 +155,29 @@ describe('LocalKeystoreCustody keystore', () => {
     });
     const after = new LocalKeystoreCustody(prisma, rotated);
     const message = randomBytes(64);
-    expect(await verifies(old.address, message, await after.signMessage(old.address, message))).toBe(true);
+    expect(
+      await verifies(old.address, message, await after.signMessage(old.address, message)),
+    ).toBe(true);
     const fresh = await after.createWallet();
-    expect((await prisma.localKey.findUniqueOrThrow({ where: { address: fresh.address } })).keyVersion).toBe(2);
+    expect(
+      (await prisma.localKey.findUniqueOrThrow({ where: { address: fresh.address } })).keyVersion,
+    ).toBe(2);
     // Without version 1 configured, the old row is a clear error, not a decrypt failure.
-    const onlyV2 = new LocalKeystoreCustody(prisma, loadMasterKeys({ KEYSTORE_MASTER_KEY: v2, KEYSTORE_MASTER_KEY_VERSION: '2' }));
-    await expect(onlyV2.signMessage(old.address, message)).rejects.toMatchObject({ code: 'CUSTODY_KEY_VERSION_UNKNOWN', context: { keyVersion: 1 } });
+    const onlyV2 = new LocalKeystoreCustody(
+      prisma,
+      loadMasterKeys({ KEYSTORE_MASTER_KEY: v2, KEYSTORE_MASTER_KEY_VERSION: '2' }),
+    );
+    await expect(onlyV2.signMessage(old.address, message)).rejects.toMatchObject({
+      code: 'CUSTODY_KEY_VERSION_UNKNOWN',
+      context: { keyVersion: 1 },
+    });
     // Re-sealing moves the old row to version 2; then version 1 is no longer needed.
     expect(await after.resealKey(old.address)).toBe(1);
-    expect((await prisma.localKey.findUniqueOrThrow({ where: { address: old.address } })).keyVersion).toBe(2);
-    expect(await verifies(old.address, message, await onlyV2.signMessage(old.address, message))).toBe(true);
+    expect(
+      (await prisma.localKey.findUniqueOrThrow({ where: { address: old.address } })).keyVersion,
+    ).toBe(2);
+    expect(
+      await verifies(old.address, message, await onlyV2.signMessage(old.address, message)),
+    ).toBe(true);
   });
 });

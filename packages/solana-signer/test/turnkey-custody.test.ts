@@ -1,9 +1,25 @@
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { type Address, getPublicKeyFromAddress, signatureBytes, verifySignature } from '@solana/kit';
-import { TurnkeyCustody, type TurnkeyCustodyConfig, isSignerError, loadTurnkeyConfig } from '../src/index.js';
+import {
+  type Address,
+  getPublicKeyFromAddress,
+  signatureBytes,
+  verifySignature,
+} from '@solana/kit';
+import {
+  TurnkeyCustody,
+  type TurnkeyCustodyConfig,
+  isSignerError,
+  loadTurnkeyConfig,
+} from '../src/index.js';
 import { transferScenarios } from './support/transfer-scenarios.js';
-import { CREATE_WALLET, GET_ACTIVITY, SIGN_RAW_PAYLOAD, TurnkeyStandIn, generateApiKeyPair } from './support/turnkey-stand-in.js';
+import {
+  CREATE_WALLET,
+  GET_ACTIVITY,
+  SIGN_RAW_PAYLOAD,
+  TurnkeyStandIn,
+  generateApiKeyPair,
+} from './support/turnkey-stand-in.js';
 
 const apiKey = generateApiKeyPair();
 const standIn = new TurnkeyStandIn(apiKey.apiPublicKey);
@@ -12,7 +28,13 @@ let custody: TurnkeyCustody;
 
 beforeAll(async () => {
   const apiBaseUrl = await standIn.start();
-  baseConfig = { apiBaseUrl, organizationId: standIn.organizationId, ...apiKey, minBackoffMs: 5, pollIntervalMs: 5 };
+  baseConfig = {
+    apiBaseUrl,
+    organizationId: standIn.organizationId,
+    ...apiKey,
+    minBackoffMs: 5,
+    pollIntervalMs: 5,
+  };
   custody = new TurnkeyCustody(baseConfig);
 });
 
@@ -20,13 +42,23 @@ afterAll(async () => {
   await standIn.stop();
 });
 
-async function verifies(address: Address, message: Uint8Array, signature: Uint8Array): Promise<boolean> {
-  return verifySignature(await getPublicKeyFromAddress(address), signatureBytes(signature), message);
+async function verifies(
+  address: Address,
+  message: Uint8Array,
+  signature: Uint8Array,
+): Promise<boolean> {
+  return verifySignature(
+    await getPublicKeyFromAddress(address),
+    signatureBytes(signature),
+    message,
+  );
 }
 
 async function caught(p: Promise<unknown>): Promise<unknown> {
   return p.then(
-    () => { throw new Error('expected a rejection'); },
+    () => {
+      throw new Error('expected a rejection');
+    },
     (e: unknown) => e,
   );
 }
@@ -48,7 +80,14 @@ describe('TurnkeyCustody against the Turnkey stand-in', () => {
       organizationId: standIn.organizationId,
       parameters: {
         walletName: 'agent wallet 1',
-        accounts: [{ curve: 'CURVE_ED25519', pathFormat: 'PATH_FORMAT_BIP32', path: "m/44'/501'/0'/0'", addressFormat: 'ADDRESS_FORMAT_SOLANA' }],
+        accounts: [
+          {
+            curve: 'CURVE_ED25519',
+            pathFormat: 'PATH_FORMAT_BIP32',
+            path: "m/44'/501'/0'/0'",
+            addressFormat: 'ADDRESS_FORMAT_SOLANA',
+          },
+        ],
       },
     });
   });
@@ -63,16 +102,26 @@ describe('TurnkeyCustody against the Turnkey stand-in', () => {
     const [request] = standIn.requestsTo(SIGN_RAW_PAYLOAD).slice(before);
     expect(JSON.parse(request!.body)).toMatchObject({
       type: 'ACTIVITY_TYPE_SIGN_RAW_PAYLOAD_V2',
-      parameters: { signWith: address, payload: message.toString('hex'), encoding: 'PAYLOAD_ENCODING_HEXADECIMAL', hashFunction: 'HASH_FUNCTION_NOT_APPLICABLE' },
+      parameters: {
+        signWith: address,
+        payload: message.toString('hex'),
+        encoding: 'PAYLOAD_ENCODING_HEXADECIMAL',
+        hashFunction: 'HASH_FUNCTION_NOT_APPLICABLE',
+      },
     });
   });
 
   it('a stamp made with another API key is refused (401) and not retried', async () => {
-    const impostor = new TurnkeyCustody({ ...baseConfig, apiPrivateKey: generateApiKeyPair().apiPrivateKey });
+    const impostor = new TurnkeyCustody({
+      ...baseConfig,
+      apiPrivateKey: generateApiKeyPair().apiPrivateKey,
+    });
     const before = standIn.requestsTo(CREATE_WALLET).length;
     const error = await caught(impostor.createWallet());
     expect(isSignerError(error, 'CUSTODY_REJECTED')).toBe(true);
-    expect(error).toMatchObject({ context: { operation: 'createWallet', status: 401, providerCode: 16 } });
+    expect(error).toMatchObject({
+      context: { operation: 'createWallet', status: 401, providerCode: 16 },
+    });
     const attempts = standIn.requestsTo(CREATE_WALLET).slice(before);
     expect(attempts.map((r) => r.stampValid)).toEqual([false]);
   });
@@ -82,7 +131,9 @@ describe('TurnkeyCustody against the Turnkey stand-in', () => {
     standIn.inject(SIGN_RAW_PAYLOAD, { status: 429 }, { status: 503 });
     const before = standIn.requestsTo(SIGN_RAW_PAYLOAD).length;
     const message = randomBytes(32);
-    expect(await verifies(address, message, await custody.signMessage(address, message))).toBe(true);
+    expect(await verifies(address, message, await custody.signMessage(address, message))).toBe(
+      true,
+    );
     const attempts = standIn.requestsTo(SIGN_RAW_PAYLOAD).slice(before);
     expect(attempts).toHaveLength(3);
     expect(new Set(attempts.map((r) => r.body)).size).toBe(1);
@@ -105,7 +156,10 @@ describe('TurnkeyCustody against the Turnkey stand-in', () => {
 
   it('does not retry a 400 and reports it as CUSTODY_REJECTED', async () => {
     const { address } = await custody.createWallet();
-    standIn.inject(SIGN_RAW_PAYLOAD, { status: 400, body: JSON.stringify({ code: 3, message: 'bad request', details: [] }) });
+    standIn.inject(SIGN_RAW_PAYLOAD, {
+      status: 400,
+      body: JSON.stringify({ code: 3, message: 'bad request', details: [] }),
+    });
     const before = standIn.requestsTo(SIGN_RAW_PAYLOAD).length;
     expect(await caught(custody.signMessage(address, new Uint8Array([1])))).toMatchObject({
       code: 'CUSTODY_REJECTED',
@@ -139,7 +193,9 @@ describe('TurnkeyCustody against the Turnkey stand-in', () => {
     const patient = new TurnkeyCustody({ ...baseConfig, timeoutMs: 30_000, attemptTimeoutMs: 200 });
     standIn.inject(SIGN_RAW_PAYLOAD, { delayMs: 30_000 });
     const message = randomBytes(10);
-    expect(await verifies(address, message, await patient.signMessage(address, message))).toBe(true);
+    expect(await verifies(address, message, await patient.signMessage(address, message))).toBe(
+      true,
+    );
   });
 
   it('polls get_activity while the activity is pending', async () => {
@@ -147,7 +203,9 @@ describe('TurnkeyCustody against the Turnkey stand-in', () => {
     standIn.inject(SIGN_RAW_PAYLOAD, { pendingPolls: 2 });
     const polls = standIn.requestsTo(GET_ACTIVITY).length;
     const message = randomBytes(10);
-    expect(await verifies(address, message, await custody.signMessage(address, message))).toBe(true);
+    expect(await verifies(address, message, await custody.signMessage(address, message))).toBe(
+      true,
+    );
     const pollRequests = standIn.requestsTo(GET_ACTIVITY).slice(polls);
     expect(pollRequests).toHaveLength(2);
     expect(pollRequests.every((r) => r.stampValid)).toBe(true);
@@ -156,7 +214,10 @@ describe('TurnkeyCustody against the Turnkey stand-in', () => {
   it('a failed or rejected activity is CUSTODY_REJECTED', async () => {
     const { address } = await custody.createWallet();
     standIn.inject(SIGN_RAW_PAYLOAD, { activityStatus: 'ACTIVITY_STATUS_FAILED' });
-    expect(await caught(custody.signMessage(address, new Uint8Array([1])))).toMatchObject({ code: 'CUSTODY_REJECTED', context: { providerCode: 9 } });
+    expect(await caught(custody.signMessage(address, new Uint8Array([1])))).toMatchObject({
+      code: 'CUSTODY_REJECTED',
+      context: { providerCode: 9 },
+    });
     standIn.inject(SIGN_RAW_PAYLOAD, { activityStatus: 'ACTIVITY_STATUS_CONSENSUS_NEEDED' });
     expect(await caught(custody.signMessage(address, new Uint8Array([1])))).toMatchObject({
       code: 'CUSTODY_REJECTED',
@@ -167,7 +228,9 @@ describe('TurnkeyCustody against the Turnkey stand-in', () => {
   it('a non-JSON 200 answer is CUSTODY_BAD_RESPONSE', async () => {
     const { address } = await custody.createWallet();
     standIn.inject(SIGN_RAW_PAYLOAD, { status: 200, body: '<html>proxy</html>' });
-    expect(await caught(custody.signMessage(address, new Uint8Array([1])))).toMatchObject({ code: 'CUSTODY_BAD_RESPONSE' });
+    expect(await caught(custody.signMessage(address, new Uint8Array([1])))).toMatchObject({
+      code: 'CUSTODY_BAD_RESPONSE',
+    });
   });
 
   it('an unreachable API is CUSTODY_UNAVAILABLE after retries', async () => {
@@ -175,7 +238,10 @@ describe('TurnkeyCustody against the Turnkey stand-in', () => {
     const url = await closed.start();
     await closed.stop();
     const offline = new TurnkeyCustody({ ...baseConfig, apiBaseUrl: url, retries: 1 });
-    expect(await caught(offline.createWallet())).toMatchObject({ code: 'CUSTODY_UNAVAILABLE', context: { operation: 'createWallet', attempts: 2 } });
+    expect(await caught(offline.createWallet())).toMatchObject({
+      code: 'CUSTODY_UNAVAILABLE',
+      context: { operation: 'createWallet', attempts: 2 },
+    });
   });
 });
 
@@ -189,14 +255,30 @@ describe('loadTurnkeyConfig', () => {
 
   it('is null without any Turnkey variable, a config with all of them', () => {
     expect(loadTurnkeyConfig({})).toBeNull();
-    expect(loadTurnkeyConfig(env)).toEqual({ apiBaseUrl: 'https://api.turnkey.com', organizationId: 'org', ...apiKey });
+    expect(loadTurnkeyConfig(env)).toEqual({
+      apiBaseUrl: 'https://api.turnkey.com',
+      organizationId: 'org',
+      ...apiKey,
+    });
   });
 
   it('refuses a partial or malformed configuration, naming the variable', () => {
-    expect(() => loadTurnkeyConfig({ ...env, TURNKEY_API_PRIVATE_KEY: '' })).toThrow(/TURNKEY_API_PRIVATE_KEY/);
-    expect(() => loadTurnkeyConfig({ ...env, TURNKEY_API_PUBLIC_KEY: 'abcd' })).toThrow(/TURNKEY_API_PUBLIC_KEY/);
-    expect(() => loadTurnkeyConfig({ ...env, TURNKEY_API_BASE_URL: 'ftp://x' })).toThrow(/TURNKEY_API_BASE_URL/);
-    const error = (() => { try { loadTurnkeyConfig({ ...env, TURNKEY_API_PRIVATE_KEY: 'zz' }); } catch (e) { return e; } })();
+    expect(() => loadTurnkeyConfig({ ...env, TURNKEY_API_PRIVATE_KEY: '' })).toThrow(
+      /TURNKEY_API_PRIVATE_KEY/,
+    );
+    expect(() => loadTurnkeyConfig({ ...env, TURNKEY_API_PUBLIC_KEY: 'abcd' })).toThrow(
+      /TURNKEY_API_PUBLIC_KEY/,
+    );
+    expect(() => loadTurnkeyConfig({ ...env, TURNKEY_API_BASE_URL: 'ftp://x' })).toThrow(
+      /TURNKEY_API_BASE_URL/,
+    );
+    const error = (() => {
+      try {
+        loadTurnkeyConfig({ ...env, TURNKEY_API_PRIVATE_KEY: 'zz' });
+      } catch (e) {
+        return e;
+      }
+    })();
     expect(isSignerError(error, 'CUSTODY_CONFIG_INVALID')).toBe(true);
     // The secret itself never appears in the message.
     expect(String((error as Error).message)).not.toContain(apiKey.apiPrivateKey);

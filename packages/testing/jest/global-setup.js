@@ -10,7 +10,10 @@ import pg from 'pg';
 
 function dockerAnswers() {
   try {
-    execFileSync('docker', ['info', '--format', '{{.ServerVersion}}'], { stdio: 'ignore', timeout: 5000 });
+    execFileSync('docker', ['info', '--format', '{{.ServerVersion}}'], {
+      stdio: 'ignore',
+      timeout: 5000,
+    });
     return true;
   } catch {
     return false;
@@ -72,7 +75,14 @@ export default async function globalSetup() {
   const result = spawnSync(
     process.execPath,
     ['--conditions=@waiaas/source', `--import=${register}`, migrateCli],
-    { env: { ...process.env, DATABASE_URL: withDatabase(services.databaseUrl, template), NODE_OPTIONS: '' }, encoding: 'utf8' },
+    {
+      env: {
+        ...process.env,
+        DATABASE_URL: withDatabase(services.databaseUrl, template),
+        NODE_OPTIONS: '',
+      },
+      encoding: 'utf8',
+    },
   );
   if (result.status !== 0) {
     throw new Error(`Migrating the template database failed:\n${result.stderr || result.stdout}`);

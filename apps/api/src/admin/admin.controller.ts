@@ -10,13 +10,27 @@ export class AdminController {
   constructor(@Inject(AdminService) private readonly admin: AdminService) {}
 
   @Get('db/health')
-  @ApiOperation({ summary: 'Operator: PostgreSQL version, connections, size, top statements; cache hit rate; worker lag.' })
+  @ApiOperation({
+    summary:
+      'Operator: PostgreSQL version, connections, size, top statements; cache hit rate; worker lag.',
+  })
   @ApiOkResponse({
     schema: {
       example: {
-        postgres: { version: '15.8', databaseSizeBytes: '8421376', connections: { total: 12, active: 1, idle: 11, idleInTransaction: 0, max: 100 }, topStatements: null },
+        postgres: {
+          version: '15.8',
+          databaseSizeBytes: '8421376',
+          connections: { total: 12, active: 1, idle: 11, idleInTransaction: 0, max: 100 },
+          topStatements: null,
+        },
         redis: { backend: 'redis', ok: true, latencyMs: 0, hits: 980, misses: 20, hitRate: 0.98 },
-        worker: { pending: 0, submitted: 2, oldestPendingAt: null, oldestSubmittedAt: '2026-11-22T03:00:00.000Z', lagSeconds: 3 },
+        worker: {
+          pending: 0,
+          submitted: 2,
+          oldestPendingAt: null,
+          oldestSubmittedAt: '2026-11-22T03:00:00.000Z',
+          lagSeconds: 3,
+        },
       },
     },
   })

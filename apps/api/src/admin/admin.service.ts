@@ -7,11 +7,31 @@ export interface AdminDbHealth {
   postgres: {
     version: string;
     databaseSizeBytes: string;
-    connections: { total: number; active: number; idle: number; idleInTransaction: number; max: number };
+    connections: {
+      total: number;
+      active: number;
+      idle: number;
+      idleInTransaction: number;
+      max: number;
+    };
     topStatements: { query: string; calls: string; meanMs: number; totalMs: number }[] | null;
   };
-  redis: { backend: string; ok: boolean; latencyMs?: number; error?: string; hits: number; misses: number; hitRate: number | null };
-  worker: { pending: number; submitted: number; oldestPendingAt: string | null; oldestSubmittedAt: string | null; lagSeconds: number };
+  redis: {
+    backend: string;
+    ok: boolean;
+    latencyMs?: number;
+    error?: string;
+    hits: number;
+    misses: number;
+    hitRate: number | null;
+  };
+  worker: {
+    pending: number;
+    submitted: number;
+    oldestPendingAt: string | null;
+    oldestSubmittedAt: string | null;
+    lagSeconds: number;
+  };
 }
 
 @Injectable()
@@ -25,8 +45,11 @@ export class AdminService {
     const [report, health] = await Promise.all([this.dbHealth.report(10), this.cache.health()]);
     const stats = this.cache.cache.stats();
     const reads = stats.hits + stats.misses;
-    const oldest = [report.worker.oldestPendingAt, report.worker.oldestSubmittedAt].filter((d): d is Date => d !== null);
-    const lagMs = oldest.length === 0 ? 0 : Date.now() - Math.min(...oldest.map((d) => d.getTime()));
+    const oldest = [report.worker.oldestPendingAt, report.worker.oldestSubmittedAt].filter(
+      (d): d is Date => d !== null,
+    );
+    const lagMs =
+      oldest.length === 0 ? 0 : Date.now() - Math.min(...oldest.map((d) => d.getTime()));
     return {
       postgres: {
         version: report.version,

@@ -26,13 +26,18 @@ export class AgentController {
   @HttpCode(201)
   @ApiOperation({ summary: 'Create an agent. The API key is returned once.' })
   @ApiCreatedResponse({ type: AgentWithKeyDto })
-  create(@CurrentPrincipal() principal: OwnerPrincipal, @Body() dto: CreateAgentDto): Promise<AgentWithKeyDto> {
+  create(
+    @CurrentPrincipal() principal: OwnerPrincipal,
+    @Body() dto: CreateAgentDto,
+  ): Promise<AgentWithKeyDto> {
     return this.agents.create(principal, dto);
   }
 
   @Get()
   @ApiOperation({ summary: "List the owner's agents." })
-  list(@CurrentPrincipal() principal: OwnerPrincipal): Promise<{ agents: AgentResponseDto['agent'][] }> {
+  list(
+    @CurrentPrincipal() principal: OwnerPrincipal,
+  ): Promise<{ agents: AgentResponseDto['agent'][] }> {
     return this.agents.list(principal);
   }
 
@@ -40,16 +45,26 @@ export class AgentController {
   @ApiOperation({ summary: 'Read an agent.' })
   @ApiOkResponse({ type: AgentResponseDto })
   @ApiNotFoundResponse({ type: ProblemDto })
-  get(@CurrentPrincipal() principal: OwnerPrincipal, @UuidParam('id') id: string): Promise<AgentResponseDto> {
+  get(
+    @CurrentPrincipal() principal: OwnerPrincipal,
+    @UuidParam('id') id: string,
+  ): Promise<AgentResponseDto> {
     return this.agents.get(principal, id);
   }
 
   @Patch(':id')
-  @ApiOperation({ summary: 'Rename an agent or change its status (ACTIVE, SUSPENDED, REVOKED). Takes effect on the next request.' })
+  @ApiOperation({
+    summary:
+      'Rename an agent or change its status (ACTIVE, SUSPENDED, REVOKED). Takes effect on the next request.',
+  })
   @ApiOkResponse({ type: AgentResponseDto })
   @ApiNotFoundResponse({ type: ProblemDto })
   @ApiConflictResponse({ type: ProblemDto, description: 'AGENT_REVOKED_FINAL' })
-  update(@CurrentPrincipal() principal: OwnerPrincipal, @UuidParam('id') id: string, @Body() dto: UpdateAgentDto): Promise<AgentResponseDto> {
+  update(
+    @CurrentPrincipal() principal: OwnerPrincipal,
+    @UuidParam('id') id: string,
+    @Body() dto: UpdateAgentDto,
+  ): Promise<AgentResponseDto> {
     return this.agents.update(principal, id, dto);
   }
 
@@ -59,7 +74,10 @@ export class AgentController {
   @ApiOkResponse({ type: AgentWithKeyDto })
   @ApiNotFoundResponse({ type: ProblemDto })
   @ApiConflictResponse({ type: ProblemDto, description: 'AGENT_REVOKED_FINAL' })
-  rotateKey(@CurrentPrincipal() principal: OwnerPrincipal, @UuidParam('id') id: string): Promise<AgentWithKeyDto> {
+  rotateKey(
+    @CurrentPrincipal() principal: OwnerPrincipal,
+    @UuidParam('id') id: string,
+  ): Promise<AgentWithKeyDto> {
     return this.agents.rotateKey(principal, id);
   }
 }

@@ -49,7 +49,10 @@ export class AgentResponseDto {
 
 export class AgentWithKeyDto {
   @ApiProperty({ type: AgentDto }) agent!: AgentDto;
-  @ApiProperty({ example: 'waiaas_agent_3Fq9…', description: 'The agent API key. Shown once: only its SHA-256 is stored.' })
+  @ApiProperty({
+    example: 'waiaas_agent_3Fq9…',
+    description: 'The agent API key. Shown once: only its SHA-256 is stored.',
+  })
   apiKey!: string;
 }
 

@@ -40,7 +40,9 @@ export class AuditService {
         walletId: event.walletId ?? null,
         transactionId: event.transactionId ?? null,
         payload: (event.payload ?? {}) as Prisma.InputJsonObject,
-        ...(event.policyDecision === undefined || event.policyDecision === null ? {} : { policyDecision: event.policyDecision }),
+        ...(event.policyDecision === undefined || event.policyDecision === null
+          ? {}
+          : { policyDecision: event.policyDecision }),
       },
     });
   }

@@ -1,5 +1,15 @@
-import { applyDecorators, createParamDecorator, type ExecutionContext, SetMetadata } from '@nestjs/common';
-import { ApiBearerAuth, ApiForbiddenResponse, ApiTooManyRequestsResponse, ApiUnauthorizedResponse } from '@nestjs/swagger';
+import {
+  applyDecorators,
+  createParamDecorator,
+  type ExecutionContext,
+  SetMetadata,
+} from '@nestjs/common';
+import {
+  ApiBearerAuth,
+  ApiForbiddenResponse,
+  ApiTooManyRequestsResponse,
+  ApiUnauthorizedResponse,
+} from '@nestjs/swagger';
 import type { FastifyRequest } from 'fastify';
 import { ProblemDto } from '../common/problem.dto.js';
 import type { Principal, PrincipalKind } from './principal.js';
@@ -15,9 +25,18 @@ export function Principals(...kinds: PrincipalKind[]): MethodDecorator & ClassDe
   return applyDecorators(
     SetMetadata(PRINCIPALS_KEY, kinds),
     ApiBearerAuth(),
-    ApiUnauthorizedResponse({ type: ProblemDto, description: 'Missing, unknown or revoked API key' }),
-    ApiForbiddenResponse({ type: ProblemDto, description: 'This principal may not call this endpoint' }),
-    ApiTooManyRequestsResponse({ type: ProblemDto, description: 'Rate limit exceeded (see Retry-After)' }),
+    ApiUnauthorizedResponse({
+      type: ProblemDto,
+      description: 'Missing, unknown or revoked API key',
+    }),
+    ApiForbiddenResponse({
+      type: ProblemDto,
+      description: 'This principal may not call this endpoint',
+    }),
+    ApiTooManyRequestsResponse({
+      type: ProblemDto,
+      description: 'Rate limit exceeded (see Retry-After)',
+    }),
   );
 }
 
@@ -32,8 +51,11 @@ export const Agent = (): MethodDecorator & ClassDecorator => Principals('agent')
 export const Public = (): MethodDecorator & ClassDecorator => SetMetadata(PUBLIC_KEY, true);
 
 /** The authenticated principal (set by the guard). */
-export const CurrentPrincipal = createParamDecorator((_data: unknown, ctx: ExecutionContext): Principal => {
-  const request = ctx.switchToHttp().getRequest<FastifyRequest>();
-  if (request.principal === undefined) throw new Error('CurrentPrincipal used on a route without authentication');
-  return request.principal;
-});
+export const CurrentPrincipal = createParamDecorator(
+  (_data: unknown, ctx: ExecutionContext): Principal => {
+    const request = ctx.switchToHttp().getRequest<FastifyRequest>();
+    if (request.principal === undefined)
+      throw new Error('CurrentPrincipal used on a route without authentication');
+    return request.principal;
+  },
+);

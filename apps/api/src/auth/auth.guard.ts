@@ -24,10 +24,17 @@ export class AuthGuard implements CanActivate {
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
     const targets = [context.getHandler(), context.getClass()];
-    if (this.reflector.getAllAndOverride<boolean | undefined>(PUBLIC_KEY, targets) === true) return true;
-    const allowed = this.reflector.getAllAndOverride<PrincipalKind[] | undefined>(PRINCIPALS_KEY, targets);
+    if (this.reflector.getAllAndOverride<boolean | undefined>(PUBLIC_KEY, targets) === true)
+      return true;
+    const allowed = this.reflector.getAllAndOverride<PrincipalKind[] | undefined>(
+      PRINCIPALS_KEY,
+      targets,
+    );
     if (allowed === undefined || allowed.length === 0) {
-      throw new ApiError('FORBIDDEN', 'This endpoint declares no principals and is refused by default');
+      throw new ApiError(
+        'FORBIDDEN',
+        'This endpoint declares no principals and is refused by default',
+      );
     }
     const http = context.switchToHttp();
     const request = http.getRequest<FastifyRequest>();

@@ -35,20 +35,28 @@ export class AuthService {
     }
     const hash = hashApiKey(token);
     if (kind === 'owner') {
-      const owner = await this.prisma.owner.findUnique({ where: { apiKeyHash: hash }, select: { id: true, apiKeyHash: true } });
-      if (owner === null || !hashesEqual(owner.apiKeyHash, hash)) throw new ApiError('INVALID_API_KEY');
+      const owner = await this.prisma.owner.findUnique({
+        where: { apiKeyHash: hash },
+        select: { id: true, apiKeyHash: true },
+      });
+      if (owner === null || !hashesEqual(owner.apiKeyHash, hash))
+        throw new ApiError('INVALID_API_KEY');
       return { kind: 'owner', ownerId: owner.id };
     }
     // Unknown keys resolve to undefined, which is not cached: random guesses must not fill Redis.
     const agentId = await this.cache.getOrSet<string | undefined>(agentIdKey(hash), async () => {
-      const row = await this.prisma.agent.findUnique({ where: { apiKeyHash: hash }, select: { id: true } });
+      const row = await this.prisma.agent.findUnique({
+        where: { apiKeyHash: hash },
+        select: { id: true },
+      });
       return row?.id;
     });
     if (agentId === undefined) throw new ApiError('INVALID_API_KEY');
     const agent = await this.loadAgent(agentId);
     // The hash check makes a rotated-away key die at once: the id mapping may be cached, but
     // the agent record (invalidated on rotate) carries the current hash.
-    if (agent === undefined || !hashesEqual(agent.apiKeyHash, hash)) throw new ApiError('INVALID_API_KEY');
+    if (agent === undefined || !hashesEqual(agent.apiKeyHash, hash))
+      throw new ApiError('INVALID_API_KEY');
     if (agent.status === 'REVOKED') throw new ApiError('AGENT_REVOKED');
     if (agent.status === 'SUSPENDED') throw new ApiError('AGENT_SUSPENDED');
     return { kind: 'agent', agentId: agent.id, ownerId: agent.ownerId };

@@ -32,11 +32,20 @@ export const API_ERRORS = {
   CONFLICT: { status: 409, title: 'The request conflicts with the current state' },
   EMAIL_TAKEN: { status: 409, title: 'An owner with this email exists' },
   AGENT_REVOKED_FINAL: { status: 409, title: 'A revoked agent cannot be changed' },
-  TRANSACTION_NOT_AWAITING_APPROVAL: { status: 409, title: 'The transaction is not awaiting approval' },
-  IDEMPOTENCY_REQUEST_IN_PROGRESS: { status: 409, title: 'A request with this Idempotency-Key is in progress' },
+  TRANSACTION_NOT_AWAITING_APPROVAL: {
+    status: 409,
+    title: 'The transaction is not awaiting approval',
+  },
+  IDEMPOTENCY_REQUEST_IN_PROGRESS: {
+    status: 409,
+    title: 'A request with this Idempotency-Key is in progress',
+  },
   PAYLOAD_TOO_LARGE: { status: 413, title: 'The request body is too large' },
   UNSUPPORTED_MEDIA_TYPE: { status: 415, title: 'The request body must be application/json' },
-  IDEMPOTENCY_KEY_REUSED: { status: 422, title: 'The Idempotency-Key was used with a different request' },
+  IDEMPOTENCY_KEY_REUSED: {
+    status: 422,
+    title: 'The Idempotency-Key was used with a different request',
+  },
   RATE_LIMITED: { status: 429, title: 'Too many requests' },
   INTERNAL: { status: 500, title: 'Internal server error' },
   CUSTODY_SIGNING_FAILED: { status: 502, title: 'Key custody could not sign' },
@@ -86,7 +95,10 @@ export class ApiError extends Error {
     readonly detail?: string,
     readonly extras: ApiErrorExtras = {},
   ) {
-    super(detail ?? API_ERRORS[code].title, extras.cause === undefined ? undefined : { cause: extras.cause });
+    super(
+      detail ?? API_ERRORS[code].title,
+      extras.cause === undefined ? undefined : { cause: extras.cause },
+    );
     this.name = 'ApiError';
     this.status = API_ERRORS[code].status;
     this.title = API_ERRORS[code].title;

@@ -25,7 +25,11 @@ export const REDACT_PATHS = [
  * a value was there).
  */
 export function createLogger(level: string): Logger {
-  return pino({ level, redact: { paths: REDACT_PATHS, censor: '[redacted]' }, base: { service: 'waiaas-api' } });
+  return pino({
+    level,
+    redact: { paths: REDACT_PATHS, censor: '[redacted]' },
+    base: { service: 'waiaas-api' },
+  });
 }
 
 /** Nest's own messages (bootstrap, route mapping) through the same pino logger. */

@@ -37,12 +37,16 @@ export function toApiError(exception: unknown): ApiError | null {
   if (exception instanceof HttpException) {
     const fst = fastifyCode(exception);
     if (fst !== undefined && FASTIFY_CODES[fst] !== undefined) {
-      return new ApiError(FASTIFY_CODES[fst], FASTIFY_CODES[fst] === 'INVALID_JSON' ? 'The request body is not valid JSON' : undefined);
+      return new ApiError(
+        FASTIFY_CODES[fst],
+        FASTIFY_CODES[fst] === 'INVALID_JSON' ? 'The request body is not valid JSON' : undefined,
+      );
     }
     if (exception.cause instanceof SyntaxError) return new ApiError('INVALID_JSON');
     const status = exception.getStatus();
     const code = STATUS_CODES[status];
-    if (code === 'NOT_FOUND' && exception.message.startsWith('Cannot ')) return new ApiError('ROUTE_NOT_FOUND', exception.message);
+    if (code === 'NOT_FOUND' && exception.message.startsWith('Cannot '))
+      return new ApiError('ROUTE_NOT_FOUND', exception.message);
     if (code !== undefined) return new ApiError(code);
   }
   return null;
@@ -62,21 +66,33 @@ export class ProblemExceptionFilter implements ExceptionFilter {
     let error = toApiError(exception);
     if (error === null) {
       request.log.error({ err: exception, requestId: request.id }, 'unhandled error');
-      error = new ApiError('INTERNAL', `An unexpected error occurred; quote request id ${request.id}`);
+      error = new ApiError(
+        'INTERNAL',
+        `An unexpected error occurred; quote request id ${request.id}`,
+      );
     } else if (error.status >= 500) {
-      request.log.warn({ err: error.extras.cause ?? error, code: error.code }, 'dependency failure');
+      request.log.warn(
+        { err: error.extras.cause ?? error, code: error.code },
+        'dependency failure',
+      );
     }
-    const problem = error.extras.document ?? buildProblem({
-      code: error.code,
-      ...(error.detail === undefined ? {} : { detail: error.detail }),
-      instance: request.url.split('?')[0] ?? request.url,
-      requestId: request.id,
-      ...(error.extras.errors === undefined ? {} : { errors: error.extras.errors }),
-      ...(error.extras.reasons === undefined ? {} : { reasons: error.extras.reasons }),
-      ...(error.extras.extensions === undefined ? {} : { extensions: error.extras.extensions }),
-    });
+    const problem =
+      error.extras.document ??
+      buildProblem({
+        code: error.code,
+        ...(error.detail === undefined ? {} : { detail: error.detail }),
+        instance: request.url.split('?')[0] ?? request.url,
+        requestId: request.id,
+        ...(error.extras.errors === undefined ? {} : { errors: error.extras.errors }),
+        ...(error.extras.reasons === undefined ? {} : { reasons: error.extras.reasons }),
+        ...(error.extras.extensions === undefined ? {} : { extensions: error.extras.extensions }),
+      });
     if (reply.sent) return;
-    for (const [name, value] of Object.entries(error.extras.headers ?? {})) void reply.header(name, value);
-    void reply.status(problem.status).header('content-type', PROBLEM_CONTENT_TYPE).send(JSON.stringify(problem));
+    for (const [name, value] of Object.entries(error.extras.headers ?? {}))
+      void reply.header(name, value);
+    void reply
+      .status(problem.status)
+      .header('content-type', PROBLEM_CONTENT_TYPE)
+      .send(JSON.stringify(problem));
   }
 }

@@ -11,10 +11,18 @@ export class ProblemDto {
   @ApiProperty({ example: 'https://waiaas.dev/problems/not-found' }) type!: string;
   @ApiProperty({ example: 'Not found' }) title!: string;
   @ApiProperty({ example: 404 }) status!: number;
-  @ApiProperty({ example: 'NOT_FOUND', description: 'Stable machine-readable code; never renamed.' }) code!: string;
+  @ApiProperty({
+    example: 'NOT_FOUND',
+    description: 'Stable machine-readable code; never renamed.',
+  })
+  code!: string;
   @ApiProperty({ example: 'Wallet not found' }) detail!: string;
   @ApiProperty({ example: '/v1/wallets/6c1f…' }) instance!: string;
-  @ApiProperty({ example: 'req-8f3a', description: 'Correlation id (also the x-request-id header).' }) requestId!: string;
+  @ApiProperty({
+    example: 'req-8f3a',
+    description: 'Correlation id (also the x-request-id header).',
+  })
+  requestId!: string;
   @ApiPropertyOptional({ type: [FieldIssueDto] }) errors?: FieldIssueDto[];
   @ApiPropertyOptional({
     description: 'Policy reasons (POLICY_DENIED)',

@@ -5,8 +5,10 @@ function flatten(errors: ValidationError[], parent = ''): FieldIssue[] {
   const issues: FieldIssue[] = [];
   for (const error of errors) {
     const path = parent === '' ? error.property : `${parent}.${error.property}`;
-    for (const [code, message] of Object.entries(error.constraints ?? {})) issues.push({ path, code, message });
-    if (error.children !== undefined && error.children.length > 0) issues.push(...flatten(error.children, path));
+    for (const [code, message] of Object.entries(error.constraints ?? {}))
+      issues.push({ path, code, message });
+    if (error.children !== undefined && error.children.length > 0)
+      issues.push(...flatten(error.children, path));
   }
   return issues;
 }

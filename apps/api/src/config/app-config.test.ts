@@ -21,9 +21,17 @@ function failure(env: Record<string, string | undefined>): string {
 
 describe('loadConfig', () => {
   it('applies the documented defaults', () => {
-    const c = loadConfig({ ...BASE, WALLET_MASTER_KEY: 'f0e1d2c3b4a5968778695a4b3c2d1e0f00112233445566778899aabbccddeeff' });
+    const c = loadConfig({
+      ...BASE,
+      WALLET_MASTER_KEY: 'f0e1d2c3b4a5968778695a4b3c2d1e0f00112233445566778899aabbccddeeff',
+    });
     expect(c.server).toEqual({ port: 3000, host: '0.0.0.0', trustProxy: false, bodyLimit: 65536 });
-    expect(c.database).toEqual({ url: BASE.DATABASE_URL, poolSize: 10, statementTimeoutMs: 5000, connectionTimeoutMs: 5000 });
+    expect(c.database).toEqual({
+      url: BASE.DATABASE_URL,
+      poolSize: 10,
+      statementTimeoutMs: 5000,
+      connectionTimeoutMs: 5000,
+    });
     expect(c.redis).toEqual({ url: null, keyPrefix: 'waiaas:' });
     expect(c.rateLimit.perMinute).toBe(1200);
     expect(c.custody.kind).toBe('LOCAL');

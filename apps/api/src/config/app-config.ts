@@ -120,7 +120,8 @@ function int(env: Env, name: string, fallback: number, min: number, max: number)
   if (raw === undefined) return fallback;
   if (!/^\d+$/.test(raw)) throw new ConfigError(name, `must be an integer, got "${raw}"`);
   const value = Number(raw);
-  if (value < min || value > max) throw new ConfigError(name, `must be between ${min} and ${max}, got ${value}`);
+  if (value < min || value > max)
+    throw new ConfigError(name, `must be between ${min} and ${max}, got ${value}`);
   return value;
 }
 
@@ -141,9 +142,15 @@ function trustProxy(env: Env): boolean | string[] {
   const raw = str(env, 'TRUST_PROXY');
   if (raw === undefined || raw === 'false') return false;
   if (raw === 'true') return true;
-  const list = raw.split(',').map((s) => s.trim()).filter((s) => s !== '');
+  const list = raw
+    .split(',')
+    .map((s) => s.trim())
+    .filter((s) => s !== '');
   if (list.length === 0 || list.some((s) => !/^[0-9a-fA-F:.]+(\/\d{1,3})?$/.test(s))) {
-    throw new ConfigError('TRUST_PROXY', 'must be true, false or a comma-separated list of IPs/CIDRs');
+    throw new ConfigError(
+      'TRUST_PROXY',
+      'must be true, false or a comma-separated list of IPs/CIDRs',
+    );
   }
   return list;
 }
@@ -159,7 +166,8 @@ function turnkeyConfig(env: Env): TurnkeyCustodyConfig | null {
       [TURNKEY_ENV.apiPrivateKey]: str(env, TURNKEY_ENV.apiPrivateKey),
     });
   } catch (e) {
-    if (isSignerError(e, 'CUSTODY_CONFIG_INVALID')) throw new ConfigError(e.context.variable, e.context.reason);
+    if (isSignerError(e, 'CUSTODY_CONFIG_INVALID'))
+      throw new ConfigError(e.context.variable, e.context.reason);
     throw e;
   }
 }
@@ -177,7 +185,8 @@ function masterKeys(env: Env, allowDevDefault: boolean): MasterKeys {
     );
   } catch (e) {
     if (isSignerError(e, 'MASTER_KEY_INVALID')) {
-      const variable = e.context.variable === MASTER_KEY_ENV.key ? 'WALLET_MASTER_KEY' : e.context.variable;
+      const variable =
+        e.context.variable === MASTER_KEY_ENV.key ? 'WALLET_MASTER_KEY' : e.context.variable;
       throw new ConfigError(variable, e.context.reason);
     }
     throw e;
@@ -198,14 +207,16 @@ const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'
  */
 export function loadConfig(env: Env): AppConfig {
   const adminToken = required(env, 'ADMIN_TOKEN');
-  if (adminToken.length < 32) throw new ConfigError('ADMIN_TOKEN', 'must be at least 32 characters');
+  if (adminToken.length < 32)
+    throw new ConfigError('ADMIN_TOKEN', 'must be at least 32 characters');
 
   const nodeEnv = str(env, 'NODE_ENV') ?? 'development';
   if (nodeEnv !== 'development' && nodeEnv !== 'production' && nodeEnv !== 'test') {
     throw new ConfigError('NODE_ENV', `must be development, production or test, got "${nodeEnv}"`);
   }
   const level = str(env, 'LOG_LEVEL') ?? 'info';
-  if (!LOG_LEVELS.includes(level)) throw new ConfigError('LOG_LEVEL', `must be one of ${LOG_LEVELS.join(', ')}`);
+  if (!LOG_LEVELS.includes(level))
+    throw new ConfigError('LOG_LEVEL', `must be one of ${LOG_LEVELS.join(', ')}`);
 
   const redisUrl = str(env, 'REDIS_URL');
   let custody: CustodyConfig;
@@ -231,7 +242,9 @@ export function loadConfig(env: Env): AppConfig {
       url: redisUrl === undefined ? null : url(env, 'REDIS_URL', ['redis:', 'rediss:'], redisUrl),
       keyPrefix: str(env, 'REDIS_KEY_PREFIX') ?? 'waiaas:',
     },
-    solana: { rpcUrl: url(env, 'SOLANA_RPC_URL', ['http:', 'https:'], required(env, 'SOLANA_RPC_URL')) },
+    solana: {
+      rpcUrl: url(env, 'SOLANA_RPC_URL', ['http:', 'https:'], required(env, 'SOLANA_RPC_URL')),
+    },
     auth: { adminToken },
     custody,
     rateLimit: { perMinute: int(env, 'RATE_LIMIT_PER_MINUTE', 1200, 1, 10_000_000) },

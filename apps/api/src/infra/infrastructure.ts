@@ -1,6 +1,11 @@
 import { type CacheBundle, createCache } from '@waiaas/cache';
 import { createPrismaClient, type PrismaClient, type SlowQueryEvent } from '@waiaas/database';
-import { type KeyCustody, LocalKeystoreCustody, TurnkeyCustody, createRpc } from '@waiaas/solana-signer';
+import {
+  type KeyCustody,
+  LocalKeystoreCustody,
+  TurnkeyCustody,
+  createRpc,
+} from '@waiaas/solana-signer';
 import type { Rpc, SolanaRpcApi } from '@solana/kit';
 import { type AppConfig, ConfigError } from '../config/app-config.js';
 import type { MetricsService } from '../metrics/metrics.service.js';
@@ -43,7 +48,10 @@ export async function createInfrastructure(
     await prisma.$queryRaw`SELECT 1`;
   } catch (cause) {
     await prisma.$disconnect().catch(() => undefined);
-    throw new ConfigError('DATABASE_URL', `PostgreSQL is unreachable (${(cause as Error).message})`);
+    throw new ConfigError(
+      'DATABASE_URL',
+      `PostgreSQL is unreachable (${(cause as Error).message})`,
+    );
   }
 
   let cache: CacheBundle;
@@ -88,7 +96,11 @@ export async function createInfrastructure(
     rpc,
     custody,
     close: async () => {
-      await Promise.allSettled([cache.close(), prisma.$disconnect(), keystorePrisma?.$disconnect()]);
+      await Promise.allSettled([
+        cache.close(),
+        prisma.$disconnect(),
+        keystorePrisma?.$disconnect(),
+      ]);
     },
   };
 }

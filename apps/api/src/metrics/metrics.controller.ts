@@ -11,7 +11,9 @@ export class MetricsController {
 
   @Get()
   @Header('content-type', 'text/plain; version=0.0.4; charset=utf-8')
-  @ApiOperation({ summary: 'Prometheus metrics (HTTP latency by route, cache hits/misses, policy decisions).' })
+  @ApiOperation({
+    summary: 'Prometheus metrics (HTTP latency by route, cache hits/misses, policy decisions).',
+  })
   @ApiProduces('text/plain')
   @ApiOkResponse({ description: 'Prometheus text exposition format' })
   scrape(): Promise<string> {

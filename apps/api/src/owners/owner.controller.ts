@@ -1,5 +1,11 @@
 import { Body, Controller, HttpCode, Inject, Post } from '@nestjs/common';
-import { ApiBadRequestResponse, ApiConflictResponse, ApiCreatedResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import {
+  ApiBadRequestResponse,
+  ApiConflictResponse,
+  ApiCreatedResponse,
+  ApiOperation,
+  ApiTags,
+} from '@nestjs/swagger';
 import { CurrentPrincipal, Operator } from '../auth/auth.decorators.js';
 import type { Principal } from '../auth/principal.js';
 import { ProblemDto } from '../common/problem.dto.js';
@@ -18,7 +24,10 @@ export class OwnerController {
   @ApiCreatedResponse({ type: CreatedOwnerDto })
   @ApiBadRequestResponse({ type: ProblemDto })
   @ApiConflictResponse({ type: ProblemDto, description: 'EMAIL_TAKEN' })
-  create(@CurrentPrincipal() principal: Principal, @Body() dto: CreateOwnerDto): Promise<CreatedOwnerDto> {
+  create(
+    @CurrentPrincipal() principal: Principal,
+    @Body() dto: CreateOwnerDto,
+  ): Promise<CreatedOwnerDto> {
     return this.owners.create(principal, dto);
   }
 }

@@ -30,6 +30,11 @@ export class CreatedOwnerDto {
   apiKey!: string;
 }
 
-export function toOwnerDto(row: { id: string; email: string; name: string | null; createdAt: Date }): OwnerDto {
+export function toOwnerDto(row: {
+  id: string;
+  email: string;
+  name: string | null;
+  createdAt: Date;
+}): OwnerDto {
   return { id: row.id, email: row.email, name: row.name, createdAt: row.createdAt.toISOString() };
 }

@@ -19,14 +19,23 @@ export class OwnerService {
     try {
       const owner = await this.prisma.$transaction(async (tx) => {
         const row = await tx.owner.create({
-          data: { email: dto.email.toLowerCase(), name: dto.name ?? null, apiKeyHash: hashApiKey(apiKey) },
+          data: {
+            email: dto.email.toLowerCase(),
+            name: dto.name ?? null,
+            apiKeyHash: hashApiKey(apiKey),
+          },
         });
-        await this.audit.record(principal, { type: 'owner.created', ownerId: row.id, payload: { email: row.email } }, tx);
+        await this.audit.record(
+          principal,
+          { type: 'owner.created', ownerId: row.id, payload: { email: row.email } },
+          tx,
+        );
         return row;
       });
       return { owner: toOwnerDto(owner), apiKey };
     } catch (e) {
-      if (isUniqueViolation(e)) throw new ApiError('EMAIL_TAKEN', `An owner with email ${dto.email} exists`);
+      if (isUniqueViolation(e))
+        throw new ApiError('EMAIL_TAKEN', `An owner with email ${dto.email} exists`);
       throw e;
     }
   }

@@ -1,8 +1,13 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 
 export class TokenLimitDto {
-  @ApiPropertyOptional({ example: '100', description: 'Per-transfer limit in UI units of the token' }) perTx?: string;
-  @ApiPropertyOptional({ example: '1000', description: 'Daily limit in UI units of the token' }) daily?: string;
+  @ApiPropertyOptional({
+    example: '100',
+    description: 'Per-transfer limit in UI units of the token',
+  })
+  perTx?: string;
+  @ApiPropertyOptional({ example: '1000', description: 'Daily limit in UI units of the token' })
+  daily?: string;
   @ApiProperty({ example: 6, description: "The mint's decimals" }) decimals!: number;
 }
 
@@ -11,14 +16,21 @@ export class PolicyMetadataDto {
     description: 'Per-mint limits, by mint address',
     type: 'object',
     additionalProperties: { $ref: '#/components/schemas/TokenLimitDto' },
-    example: { EPjFWdd5AufqSSqeM2qN1xzybapC8G4wEGGkZwyTDt1v: { perTx: '100', daily: '1000', decimals: 6 } },
+    example: {
+      EPjFWdd5AufqSSqeM2qN1xzybapC8G4wEGGkZwyTDt1v: { perTx: '100', daily: '1000', decimals: 6 },
+    },
   })
   tokenLimits?: Record<string, TokenLimitDto>;
-  @ApiPropertyOptional({ type: [String], description: 'Programs a transfer may invoke' }) allowedPrograms?: string[];
-  @ApiPropertyOptional({ example: '0.5', description: 'With requiresApproval: only SOL transfers above this need approval' })
+  @ApiPropertyOptional({ type: [String], description: 'Programs a transfer may invoke' })
+  allowedPrograms?: string[];
+  @ApiPropertyOptional({
+    example: '0.5',
+    description: 'With requiresApproval: only SOL transfers above this need approval',
+  })
   approvalThreshold?: string;
   @ApiPropertyOptional({ example: 60 }) maxTxPerHour?: number;
-  @ApiPropertyOptional({ enum: ['ROLLING_24H', 'UTC_DAY'] }) dailyWindow?: 'ROLLING_24H' | 'UTC_DAY';
+  @ApiPropertyOptional({ enum: ['ROLLING_24H', 'UTC_DAY'] }) dailyWindow?:
+    'ROLLING_24H' | 'UTC_DAY';
 }
 
 /**
@@ -27,10 +39,17 @@ export class PolicyMetadataDto {
  * policy is; unknown keys are rejected at every level.
  */
 export class PolicyInputDto {
-  @ApiProperty({ example: '0.5', description: 'Largest SOL transfer, SOL (decimal string)' }) perTxLimit!: string;
-  @ApiProperty({ example: '2', description: 'SOL per daily window (decimal string)' }) dailyLimit!: string;
-  @ApiPropertyOptional({ type: [String], description: 'SPL mints allowed (empty: SOL only)' }) allowedAssets?: string[];
-  @ApiPropertyOptional({ type: [String], description: 'Recipient allowlist (empty: any recipient)' }) allowedAddresses?: string[];
+  @ApiProperty({ example: '0.5', description: 'Largest SOL transfer, SOL (decimal string)' })
+  perTxLimit!: string;
+  @ApiProperty({ example: '2', description: 'SOL per daily window (decimal string)' })
+  dailyLimit!: string;
+  @ApiPropertyOptional({ type: [String], description: 'SPL mints allowed (empty: SOL only)' })
+  allowedAssets?: string[];
+  @ApiPropertyOptional({
+    type: [String],
+    description: 'Recipient allowlist (empty: any recipient)',
+  })
+  allowedAddresses?: string[];
   @ApiPropertyOptional({ example: false }) requiresApproval?: boolean;
   @ApiPropertyOptional({ type: PolicyMetadataDto }) metadata?: PolicyMetadataDto;
 }

@@ -23,7 +23,11 @@ export class PolicyService {
    * event in one database transaction; afterwards the cache is written through and every
    * instance drops its copy.
    */
-  async put(principal: OwnerPrincipal, walletId: string, body: unknown): Promise<PolicyResponseDto> {
+  async put(
+    principal: OwnerPrincipal,
+    walletId: string,
+    body: unknown,
+  ): Promise<PolicyResponseDto> {
     await this.access.require(principal, walletId);
     const parsed = parsePolicy(body);
     if (!parsed.ok) {
@@ -48,11 +52,22 @@ export class PolicyService {
           update: { ...data, version: { increment: 1 } },
         });
         await tx.walletPolicyVersion.create({
-          data: { walletId, version: row.version, policy: canonical as unknown as Prisma.InputJsonObject, actorType: 'OWNER', actorId: principal.ownerId },
+          data: {
+            walletId,
+            version: row.version,
+            policy: canonical as unknown as Prisma.InputJsonObject,
+            actorType: 'OWNER',
+            actorId: principal.ownerId,
+          },
         });
         await this.audit.record(
           principal,
-          { type: 'policy.updated', ownerId: principal.ownerId, walletId, payload: { version: row.version, policy: canonical } },
+          {
+            type: 'policy.updated',
+            ownerId: principal.ownerId,
+            walletId,
+            payload: { version: row.version, policy: canonical },
+          },
           tx,
         );
         return row;
@@ -65,15 +80,23 @@ export class PolicyService {
       if (!isUniqueViolation(e)) throw e;
       row = await write();
     }
-    const policy: PolicyDto = { walletId, version: row.version, ...canonical, updatedAt: row.updatedAt.toISOString() };
+    const policy: PolicyDto = {
+      walletId,
+      version: row.version,
+      ...canonical,
+      updatedAt: row.updatedAt.toISOString(),
+    };
     await this.cache.writeThrough(CacheKeys.policy(walletId), policy);
     return { policy };
   }
 
   async get(principal: OwnerOrAgent, walletId: string): Promise<PolicyResponseDto> {
     await this.access.require(principal, walletId);
-    const policy = await this.cache.getOrSet<PolicyDto | null>(CacheKeys.policy(walletId), () => this.load(walletId));
-    if (policy === null) throw new ApiError('NOT_FOUND', 'This wallet has no policy (it cannot send anything)');
+    const policy = await this.cache.getOrSet<PolicyDto | null>(CacheKeys.policy(walletId), () =>
+      this.load(walletId),
+    );
+    if (policy === null)
+      throw new ApiError('NOT_FOUND', 'This wallet has no policy (it cannot send anything)');
     return { policy };
   }
 
@@ -89,6 +112,11 @@ export class PolicyService {
       metadata: row.metadata,
     });
     if (!parsed.ok) throw new Error(`stored policy of wallet ${walletId} does not parse`);
-    return { walletId, version: row.version, ...serializePolicy(parsed.policy), updatedAt: row.updatedAt.toISOString() };
+    return {
+      walletId,
+      version: row.version,
+      ...serializePolicy(parsed.policy),
+      updatedAt: row.updatedAt.toISOString(),
+    };
   }
 }

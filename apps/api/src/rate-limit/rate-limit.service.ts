@@ -20,9 +20,13 @@ export class RateLimitService {
     const headers = rateLimitHeaders(result);
     for (const [name, value] of Object.entries(headers)) void reply.header(name, value);
     if (!result.allowed) {
-      throw new ApiError('RATE_LIMITED', `At most ${result.limit} requests per ${this.limiter.windowSeconds} s per API key`, {
-        headers,
-      });
+      throw new ApiError(
+        'RATE_LIMITED',
+        `At most ${result.limit} requests per ${this.limiter.windowSeconds} s per API key`,
+        {
+          headers,
+        },
+      );
     }
   }
 }

@@ -5,11 +5,23 @@ import { Type } from 'class-transformer';
 import { IsIn, IsInt, IsOptional, IsString, Max, MaxLength, Min } from 'class-validator';
 import { DecisionDto } from '../transfers/transfer.dto.js';
 
-export const TX_STATUSES = ['AWAITING_APPROVAL', 'PENDING', 'SUBMITTED', 'CONFIRMED', 'FAILED', 'REJECTED'] as const;
+export const TX_STATUSES = [
+  'AWAITING_APPROVAL',
+  'PENDING',
+  'SUBMITTED',
+  'CONFIRMED',
+  'FAILED',
+  'REJECTED',
+] as const;
 export type TxStatusValue = (typeof TX_STATUSES)[number];
 
 export class TransactionPolicyDto extends DecisionDto {
-  @ApiProperty({ nullable: true, type: Number, description: 'Policy version the decision was made under' }) version!: number | null;
+  @ApiProperty({
+    nullable: true,
+    type: Number,
+    description: 'Policy version the decision was made under',
+  })
+  version!: number | null;
 }
 
 export class TransactionDto {
@@ -18,21 +30,43 @@ export class TransactionDto {
   @ApiProperty({ format: 'uuid', nullable: true, type: String }) agentId!: string | null;
   @ApiProperty({ enum: TX_STATUSES }) status!: TxStatusValue;
   @ApiProperty({ example: 'TRANSFER' }) type!: string;
-  @ApiProperty({ nullable: true, type: String, description: 'Mint; null for SOL' }) asset!: string | null;
+  @ApiProperty({ nullable: true, type: String, description: 'Mint; null for SOL' }) asset!:
+    string | null;
   @ApiProperty({ example: '0.25', description: 'UI units' }) amount!: string;
   @ApiProperty({ example: '250000000', description: 'Base units' }) amountBaseUnits!: string;
   @ApiProperty({ example: 9 }) decimals!: number;
   @ApiProperty() destination!: string;
   @ApiProperty({ nullable: true, type: String }) memo!: string | null;
-  @ApiProperty({ nullable: true, type: String, description: 'Solana signature (null until signed)' }) signature!: string | null;
-  @ApiProperty({ nullable: true, type: String, enum: ['EXPIRED', 'ON_CHAIN_ERROR', 'POLICY', 'CUSTODY', 'RPC_REJECTED'] }) failureReason!: string | null;
+  @ApiProperty({
+    nullable: true,
+    type: String,
+    description: 'Solana signature (null until signed)',
+  })
+  signature!: string | null;
+  @ApiProperty({
+    nullable: true,
+    type: String,
+    enum: ['EXPIRED', 'ON_CHAIN_ERROR', 'POLICY', 'CUSTODY', 'RPC_REJECTED'],
+  })
+  failureReason!: string | null;
   @ApiProperty({ nullable: true, type: String }) error!: string | null;
-  @ApiProperty({ nullable: true, type: String, description: 'Last block height at which the signed transaction can land' }) lastValidBlockHeight!: string | null;
+  @ApiProperty({
+    nullable: true,
+    type: String,
+    description: 'Last block height at which the signed transaction can land',
+  })
+  lastValidBlockHeight!: string | null;
   @ApiProperty() submitAttempts!: number;
   @ApiProperty({ nullable: true, type: String }) slot!: string | null;
-  @ApiProperty({ nullable: true, type: String, description: 'Fee paid, lamports' }) fee!: string | null;
+  @ApiProperty({ nullable: true, type: String, description: 'Fee paid, lamports' }) fee!:
+    string | null;
   @ApiProperty({ type: TransactionPolicyDto }) policy!: TransactionPolicyDto;
-  @ApiProperty({ nullable: true, type: String, description: 'The Idempotency-Key it was created with' }) idempotencyKey!: string | null;
+  @ApiProperty({
+    nullable: true,
+    type: String,
+    description: 'The Idempotency-Key it was created with',
+  })
+  idempotencyKey!: string | null;
   @ApiProperty({ format: 'date-time' }) createdAt!: string;
   @ApiProperty({ format: 'date-time', nullable: true, type: String }) submittedAt!: string | null;
   @ApiProperty({ format: 'date-time', nullable: true, type: String }) confirmedAt!: string | null;
@@ -45,7 +79,11 @@ export class TransactionResponseDto {
 
 export class TransactionListDto {
   @ApiProperty({ type: [TransactionDto] }) transactions!: TransactionDto[];
-  @ApiProperty({ nullable: true, type: String, description: 'Pass as `cursor` for the next page; null on the last page' })
+  @ApiProperty({
+    nullable: true,
+    type: String,
+    description: 'Pass as `cursor` for the next page; null on the last page',
+  })
   nextCursor!: string | null;
 }
 
@@ -76,7 +114,10 @@ function iso(d: Date | null): string | null {
 
 export function toTransactionDto(row: TransactionModel): TransactionDto {
   const base = BigInt(row.amount.toFixed(0));
-  const decision = row.policyDecision as { outcome?: DecisionDto['outcome']; reasons?: unknown[] } | null;
+  const decision = row.policyDecision as {
+    outcome?: DecisionDto['outcome'];
+    reasons?: unknown[];
+  } | null;
   return {
     id: row.id,
     walletId: row.walletId,
@@ -92,11 +133,16 @@ export function toTransactionDto(row: TransactionModel): TransactionDto {
     signature: row.signature,
     failureReason: row.failureReason,
     error: row.errorMsg,
-    lastValidBlockHeight: row.lastValidBlockHeight === null ? null : row.lastValidBlockHeight.toString(),
+    lastValidBlockHeight:
+      row.lastValidBlockHeight === null ? null : row.lastValidBlockHeight.toString(),
     submitAttempts: row.submitAttempts,
     slot: row.slot === null ? null : row.slot.toString(),
     fee: row.fee === null ? null : row.fee.toString(),
-    policy: { outcome: row.policyOutcome, reasons: decision?.reasons ?? [], version: row.policyVersion },
+    policy: {
+      outcome: row.policyOutcome,
+      reasons: decision?.reasons ?? [],
+      version: row.policyVersion,
+    },
     idempotencyKey: row.idempotencyKey,
     createdAt: row.createdAt.toISOString(),
     submittedAt: iso(row.submittedAt),

@@ -4,5 +4,9 @@ import { WalletModule } from '../wallets/wallet.module.js';
 import { TransactionController } from './transaction.controller.js';
 import { TransactionService } from './transaction.service.js';
 
-@Module({ imports: [WalletModule, TransferModule], controllers: [TransactionController], providers: [TransactionService] })
+@Module({
+  imports: [WalletModule, TransferModule],
+  controllers: [TransactionController],
+  providers: [TransactionService],
+})
 export class TransactionModule {}

@@ -22,17 +22,26 @@ interface Cursor {
 }
 
 function encodeCursor(createdAt: Date, id: string): string {
-  return Buffer.from(JSON.stringify({ c: createdAt.toISOString(), i: id } satisfies Cursor)).toString('base64url');
+  return Buffer.from(
+    JSON.stringify({ c: createdAt.toISOString(), i: id } satisfies Cursor),
+  ).toString('base64url');
 }
 
 function decodeCursor(text: string): { createdAt: Date; id: string } {
   try {
     const raw = JSON.parse(Buffer.from(text, 'base64url').toString('utf8')) as Partial<Cursor>;
     const createdAt = new Date(String(raw.c));
-    if (typeof raw.i !== 'string' || !/^[0-9a-f-]{36}$/i.test(raw.i) || Number.isNaN(createdAt.getTime())) throw new Error('bad');
+    if (
+      typeof raw.i !== 'string' ||
+      !/^[0-9a-f-]{36}$/i.test(raw.i) ||
+      Number.isNaN(createdAt.getTime())
+    )
+      throw new Error('bad');
     return { createdAt, id: raw.i };
   } catch {
-    throw new ApiError('VALIDATION_FAILED', 'The cursor is not valid', { errors: [{ path: 'cursor', code: 'isCursor', message: 'cursor is not valid' }] });
+    throw new ApiError('VALIDATION_FAILED', 'The cursor is not valid', {
+      errors: [{ path: 'cursor', code: 'isCursor', message: 'cursor is not valid' }],
+    });
   }
 }
 
@@ -47,13 +56,19 @@ export class TransactionService {
   ) {}
 
   async get(principal: OwnerOrAgent, transactionId: string): Promise<TransactionResponseDto> {
-    const row = await this.prisma.transaction.findFirst({ where: { id: transactionId, wallet: this.access.visibleWhere(principal) } });
+    const row = await this.prisma.transaction.findFirst({
+      where: { id: transactionId, wallet: this.access.visibleWhere(principal) },
+    });
     if (row === null) throw new ApiError('NOT_FOUND', 'Transaction not found');
     return { transaction: toTransactionDto(row) };
   }
 
   /** Newest first; keyset pagination on (created_at, id) behind an opaque cursor. */
-  async list(principal: OwnerOrAgent, walletId: string, query: ListTransactionsQueryDto): Promise<TransactionListDto> {
+  async list(
+    principal: OwnerOrAgent,
+    walletId: string,
+    query: ListTransactionsQueryDto,
+  ): Promise<TransactionListDto> {
     await this.access.require(principal, walletId);
     const limit = query.limit ?? 50;
     const after = query.cursor === undefined ? null : decodeCursor(query.cursor);
@@ -63,7 +78,12 @@ export class TransactionService {
         ...(query.status === undefined ? {} : { status: query.status }),
         ...(after === null
           ? {}
-          : { OR: [{ createdAt: { lt: after.createdAt } }, { createdAt: after.createdAt, id: { lt: after.id } }] }),
+          : {
+              OR: [
+                { createdAt: { lt: after.createdAt } },
+                { createdAt: after.createdAt, id: { lt: after.id } },
+              ],
+            }),
       },
       orderBy: [{ createdAt: 'desc' }, { id: 'desc' }],
       take: limit + 1,
@@ -72,7 +92,8 @@ export class TransactionService {
     const last = page[page.length - 1];
     return {
       transactions: page.map(toTransactionDto),
-      nextCursor: rows.length > limit && last !== undefined ? encodeCursor(last.createdAt, last.id) : null,
+      nextCursor:
+        rows.length > limit && last !== undefined ? encodeCursor(last.createdAt, last.id) : null,
     };
   }
 
@@ -81,27 +102,34 @@ export class TransactionService {
    * excluded). Allowed → signed with a fresh blockhash, PENDING. No longer allowed → the
    * transfer becomes FAILED/POLICY and the answer is 403 POLICY_DENIED (with the transaction).
    */
-  async approve(principal: OwnerPrincipal, transactionId: string, http: HttpContext): Promise<TransactionResponseDto> {
+  async approve(
+    principal: OwnerPrincipal,
+    transactionId: string,
+    http: HttpContext,
+  ): Promise<TransactionResponseDto> {
     const pending = await this.prisma.transaction.findFirst({
       where: { id: transactionId, wallet: { ownerId: principal.ownerId } },
       include: { wallet: { select: { address: true } } },
     });
     if (pending === null) throw new ApiError('NOT_FOUND', 'Transaction not found');
-    const mintInfo = pending.asset === null ? undefined : await this.signer.resolveMint(pending.asset);
+    const mintInfo =
+      pending.asset === null ? undefined : await this.signer.resolveMint(pending.asset);
     let result;
     try {
       result = await retryOnSignatureCollision(
         () =>
-          this.spend.approveTransfer({ transactionId, ownerId: principal.ownerId, now: new Date() }, () =>
-            this.signer.sign({
-              from: pending.wallet.address,
-              to: pending.destination,
-              amount: BigInt(pending.amount.toFixed(0)),
-              asset: pending.asset,
-              decimals: pending.decimals,
-              memo: pending.memo,
-              ...(mintInfo === undefined ? {} : { mintInfo }),
-            }),
+          this.spend.approveTransfer(
+            { transactionId, ownerId: principal.ownerId, now: new Date() },
+            () =>
+              this.signer.sign({
+                from: pending.wallet.address,
+                to: pending.destination,
+                amount: BigInt(pending.amount.toFixed(0)),
+                asset: pending.asset,
+                decimals: pending.decimals,
+                memo: pending.memo,
+                ...(mintInfo === undefined ? {} : { mintInfo }),
+              }),
           ),
         () => Promise.resolve(false),
       );
@@ -111,23 +139,31 @@ export class TransactionService {
     this.metrics.policyDecision(result.outcome, 'approve');
     const transaction = toTransactionDto(result.transaction);
     if (result.outcome === 'DENY') {
-      throw new ApiError('POLICY_DENIED', 'The policy no longer allows this transfer; it is now FAILED (POLICY)', {
-        document: buildProblem({
-          code: 'POLICY_DENIED',
-          detail: `The policy no longer allows this transfer: ${result.decision.reasons.map((r) => r.code).join(', ')}; it is now FAILED`,
-          instance: http.path,
-          requestId: http.requestId,
-          reasons: describeReasons(result.decision),
-          extensions: { transaction },
-        }),
-      });
+      throw new ApiError(
+        'POLICY_DENIED',
+        'The policy no longer allows this transfer; it is now FAILED (POLICY)',
+        {
+          document: buildProblem({
+            code: 'POLICY_DENIED',
+            detail: `The policy no longer allows this transfer: ${result.decision.reasons.map((r) => r.code).join(', ')}; it is now FAILED`,
+            instance: http.path,
+            requestId: http.requestId,
+            reasons: describeReasons(result.decision),
+            extensions: { transaction },
+          }),
+        },
+      );
     }
     return { transaction };
   }
 
   async reject(principal: OwnerPrincipal, transactionId: string): Promise<TransactionResponseDto> {
     try {
-      const row = await this.spend.rejectTransfer({ transactionId, ownerId: principal.ownerId, now: new Date() });
+      const row = await this.spend.rejectTransfer({
+        transactionId,
+        ownerId: principal.ownerId,
+        now: new Date(),
+      });
       return { transaction: toTransactionDto(row) };
     } catch (e) {
       throw this.mapRepositoryError(e);
@@ -135,9 +171,13 @@ export class TransactionService {
   }
 
   private mapRepositoryError(e: unknown): unknown {
-    if (isRepositoryError(e, 'TRANSACTION_NOT_FOUND')) return new ApiError('NOT_FOUND', 'Transaction not found');
+    if (isRepositoryError(e, 'TRANSACTION_NOT_FOUND'))
+      return new ApiError('NOT_FOUND', 'Transaction not found');
     if (isRepositoryError(e, 'TRANSACTION_NOT_AWAITING_APPROVAL')) {
-      return new ApiError('TRANSACTION_NOT_AWAITING_APPROVAL', `The transaction is ${e.context.status}, not AWAITING_APPROVAL`);
+      return new ApiError(
+        'TRANSACTION_NOT_AWAITING_APPROVAL',
+        `The transaction is ${e.context.status}, not AWAITING_APPROVAL`,
+      );
     }
     return e;
   }

@@ -12,5 +12,7 @@ export function canonicalJson(value: unknown): string {
 
 /** SHA-256 over method, path and canonical body: what makes "the same request". */
 export function requestFingerprint(method: string, path: string, body: unknown): string {
-  return createHash('sha256').update(`${method.toUpperCase()}\n${path}\n${canonicalJson(body)}`, 'utf8').digest('hex');
+  return createHash('sha256')
+    .update(`${method.toUpperCase()}\n${path}\n${canonicalJson(body)}`, 'utf8')
+    .digest('hex');
 }

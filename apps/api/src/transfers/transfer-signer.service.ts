@@ -52,7 +52,9 @@ export class TransferSignerService {
           errors: [{ path: 'mint', code: e.code, message: e.message }],
         });
       }
-      throw new ApiError('RPC_UNAVAILABLE', 'Could not read the mint from the Solana RPC', { cause: e });
+      throw new ApiError('RPC_UNAVAILABLE', 'Could not read the mint from the Solana RPC', {
+        cause: e,
+      });
     }
   }
 
@@ -81,7 +83,11 @@ export class TransferSignerService {
     let built;
     try {
       const memoBytes = transfer.memo === null ? 0 : Buffer.byteLength(transfer.memo, 'utf8');
-      const baseLimit = defaultComputeUnitLimit({ kind: transfer.asset === null ? 'SOL' : 'TOKEN', memoBytes, createsAta: transfer.asset !== null });
+      const baseLimit = defaultComputeUnitLimit({
+        kind: transfer.asset === null ? 'SOL' : 'TOKEN',
+        memoBytes,
+        createsAta: transfer.asset !== null,
+      });
       const common = {
         from: toAddress(transfer.from),
         to: toAddress(transfer.to),
@@ -102,10 +108,18 @@ export class TransferSignerService {
         { rpc: this.rpc },
       );
     } catch (e) {
-      if (isSignerError(e, 'INVALID_TRANSFER') || isSignerError(e, 'MINT_INVALID') || isSignerError(e, 'MINT_NOT_FOUND')) {
+      if (
+        isSignerError(e, 'INVALID_TRANSFER') ||
+        isSignerError(e, 'MINT_INVALID') ||
+        isSignerError(e, 'MINT_NOT_FOUND')
+      ) {
         throw new ApiError('VALIDATION_FAILED', e.message, { cause: e });
       }
-      throw new ApiError('RPC_UNAVAILABLE', 'Could not build the transaction (Solana RPC unavailable)', { cause: e });
+      throw new ApiError(
+        'RPC_UNAVAILABLE',
+        'Could not build the transaction (Solana RPC unavailable)',
+        { cause: e },
+      );
     }
     try {
       const signed = await signTransfer(built, this.custody);
@@ -116,10 +130,22 @@ export class TransferSignerService {
         lastValidBlockHeight: signed.lastValidBlockHeight,
       };
     } catch (e) {
-      if (isSignerError(e, 'CUSTODY_UNAVAILABLE') || isSignerError(e, 'CUSTODY_RATE_LIMITED') || isSignerError(e, 'CUSTODY_TIMEOUT')) {
-        throw new ApiError('CUSTODY_UNAVAILABLE', 'Key custody is unavailable; nothing was signed or stored', { cause: e });
+      if (
+        isSignerError(e, 'CUSTODY_UNAVAILABLE') ||
+        isSignerError(e, 'CUSTODY_RATE_LIMITED') ||
+        isSignerError(e, 'CUSTODY_TIMEOUT')
+      ) {
+        throw new ApiError(
+          'CUSTODY_UNAVAILABLE',
+          'Key custody is unavailable; nothing was signed or stored',
+          { cause: e },
+        );
       }
-      throw new ApiError('CUSTODY_SIGNING_FAILED', 'Key custody could not sign; nothing was stored', { cause: e });
+      throw new ApiError(
+        'CUSTODY_SIGNING_FAILED',
+        'Key custody could not sign; nothing was stored',
+        { cause: e },
+      );
     }
   }
 }

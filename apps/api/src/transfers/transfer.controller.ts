@@ -24,8 +24,15 @@ import { TransferService } from './transfer.service.js';
 
 @ApiTags('transfers')
 @Controller('v1/wallets/:id/transfers')
-@ApiBadRequestResponse({ type: ProblemDto, description: 'VALIDATION_FAILED, AMOUNT_INVALID, AMOUNT_PRECISION_EXCEEDED, MINT_NOT_FOUND, IDEMPOTENCY_KEY_REQUIRED' })
-@ApiNotFoundResponse({ type: ProblemDto, description: 'No such wallet, or not visible to this key' })
+@ApiBadRequestResponse({
+  type: ProblemDto,
+  description:
+    'VALIDATION_FAILED, AMOUNT_INVALID, AMOUNT_PRECISION_EXCEEDED, MINT_NOT_FOUND, IDEMPOTENCY_KEY_REQUIRED',
+})
+@ApiNotFoundResponse({
+  type: ProblemDto,
+  description: 'No such wallet, or not visible to this key',
+})
 export class TransferController {
   constructor(@Inject(TransferService) private readonly transfers: TransferService) {}
 
@@ -38,13 +45,26 @@ export class TransferController {
       'ALLOW → signed and stored PENDING (the worker submits it); REQUIRE_APPROVAL → stored AWAITING_APPROVAL unsigned; DENY → 403 POLICY_DENIED with reasons. ' +
       'The same Idempotency-Key with the same body replays the first response (header Idempotent-Replayed: true).',
   })
-  @ApiHeader({ name: 'Idempotency-Key', required: true, description: 'Unique per transfer, ≤ 255 characters; kept 24 h' })
+  @ApiHeader({
+    name: 'Idempotency-Key',
+    required: true,
+    description: 'Unique per transfer, ≤ 255 characters; kept 24 h',
+  })
   @ApiCreatedResponse({ type: TransactionResponseDto })
-  @ApiForbiddenResponse({ type: ProblemDto, description: 'POLICY_DENIED (with `reasons`), AGENT_SUSPENDED, FORBIDDEN' })
+  @ApiForbiddenResponse({
+    type: ProblemDto,
+    description: 'POLICY_DENIED (with `reasons`), AGENT_SUSPENDED, FORBIDDEN',
+  })
   @ApiConflictResponse({ type: ProblemDto, description: 'IDEMPOTENCY_REQUEST_IN_PROGRESS' })
   @ApiUnprocessableEntityResponse({ type: ProblemDto, description: 'IDEMPOTENCY_KEY_REUSED' })
-  @ApiBadGatewayResponse({ type: ProblemDto, description: 'CUSTODY_SIGNING_FAILED (nothing stored)' })
-  @ApiServiceUnavailableResponse({ type: ProblemDto, description: 'CUSTODY_UNAVAILABLE, RPC_UNAVAILABLE (nothing stored)' })
+  @ApiBadGatewayResponse({
+    type: ProblemDto,
+    description: 'CUSTODY_SIGNING_FAILED (nothing stored)',
+  })
+  @ApiServiceUnavailableResponse({
+    type: ProblemDto,
+    description: 'CUSTODY_UNAVAILABLE, RPC_UNAVAILABLE (nothing stored)',
+  })
   create(
     @CurrentPrincipal() principal: AgentPrincipal,
     @UuidParam('id') id: string,
@@ -57,9 +77,15 @@ export class TransferController {
   @Post('evaluate')
   @HttpCode(200)
   @Principals('owner', 'agent')
-  @ApiOperation({ summary: 'Dry run: the policy decision with every reason. Nothing is signed or stored.' })
+  @ApiOperation({
+    summary: 'Dry run: the policy decision with every reason. Nothing is signed or stored.',
+  })
   @ApiOkResponse({ type: EvaluationDto })
-  evaluate(@CurrentPrincipal() principal: OwnerOrAgent, @UuidParam('id') id: string, @Body() dto: TransferRequestDto): Promise<EvaluationDto> {
+  evaluate(
+    @CurrentPrincipal() principal: OwnerOrAgent,
+    @UuidParam('id') id: string,
+    @Body() dto: TransferRequestDto,
+  ): Promise<EvaluationDto> {
     return this.transfers.evaluate(principal, id, dto);
   }
 }

@@ -3,24 +3,35 @@ import { IsOptional, IsString, MaxLength } from 'class-validator';
 import { IsSolanaAddress } from '../common/solana-address.validator.js';
 
 export class TransferRequestDto {
-  @ApiProperty({ example: 'Fg6PaFpoGXkYsidMpWTK6W2BeZ7FEfcYkg476zPFsLnS', description: 'Recipient address (for tokens: the owner of the destination token account)' })
+  @ApiProperty({
+    example: 'Fg6PaFpoGXkYsidMpWTK6W2BeZ7FEfcYkg476zPFsLnS',
+    description: 'Recipient address (for tokens: the owner of the destination token account)',
+  })
   @IsSolanaAddress()
   to!: string;
 
   @ApiProperty({
     example: '0.25',
-    description: 'Amount in UI units as a decimal string (SOL: up to 9 decimals; a token: up to its mint decimals). No exponent, no sign.',
+    description:
+      'Amount in UI units as a decimal string (SOL: up to 9 decimals; a token: up to its mint decimals). No exponent, no sign.',
   })
   @IsString()
   @MaxLength(80)
   amount!: string;
 
-  @ApiPropertyOptional({ example: 'EPjFWdd5AufqSSqeM2qN1xzybapC8G4wEGGkZwyTDt1v', description: 'SPL mint (SPL Token or Token-2022); omitted for SOL' })
+  @ApiPropertyOptional({
+    example: 'EPjFWdd5AufqSSqeM2qN1xzybapC8G4wEGGkZwyTDt1v',
+    description: 'SPL mint (SPL Token or Token-2022); omitted for SOL',
+  })
   @IsOptional()
   @IsSolanaAddress()
   mint?: string;
 
-  @ApiPropertyOptional({ example: 'invoice 42', maxLength: 256, description: 'SPL Memo attached to the transaction' })
+  @ApiPropertyOptional({
+    example: 'invoice 42',
+    maxLength: 256,
+    description: 'SPL Memo attached to the transaction',
+  })
   @IsOptional()
   @IsString()
   @MaxLength(256)
@@ -29,15 +40,28 @@ export class TransferRequestDto {
 
 export class ReasonDto {
   @ApiProperty({ example: 'DAILY_LIMIT_EXCEEDED' }) code!: string;
-  @ApiPropertyOptional({ example: 'daily limit exceeded: 1.8 of 2 SOL spent, 0.5 requested' }) message?: string;
+  @ApiPropertyOptional({ example: 'daily limit exceeded: 1.8 of 2 SOL spent, 0.5 requested' })
+  message?: string;
 }
 
 export class DecisionDto {
-  @ApiProperty({ enum: ['ALLOW', 'DENY', 'REQUIRE_APPROVAL'] }) outcome!: 'ALLOW' | 'DENY' | 'REQUIRE_APPROVAL';
+  @ApiProperty({ enum: ['ALLOW', 'DENY', 'REQUIRE_APPROVAL'] }) outcome!:
+    'ALLOW' | 'DENY' | 'REQUIRE_APPROVAL';
   @ApiProperty({
     type: 'array',
     items: { type: 'object' },
-    example: [{ code: 'DAILY_LIMIT_EXCEEDED', asset: null, decimals: 9, window: 'ROLLING_24H', limit: '2000000000', spent: '1800000000', requested: '500000000', remaining: '200000000' }],
+    example: [
+      {
+        code: 'DAILY_LIMIT_EXCEEDED',
+        asset: null,
+        decimals: 9,
+        window: 'ROLLING_24H',
+        limit: '2000000000',
+        spent: '1800000000',
+        requested: '500000000',
+        remaining: '200000000',
+      },
+    ],
     description: 'Every reason, with the figures behind it (amounts in base units)',
   })
   reasons!: unknown[];
@@ -45,7 +69,8 @@ export class DecisionDto {
 
 export class EvaluationDto {
   @ApiProperty({ type: DecisionDto }) decision!: DecisionDto;
-  @ApiProperty({ nullable: true, type: String, description: 'Mint, or null for SOL' }) asset!: string | null;
+  @ApiProperty({ nullable: true, type: String, description: 'Mint, or null for SOL' }) asset!:
+    string | null;
   @ApiProperty({ example: '250000000', description: 'Base units' }) amountBaseUnits!: string;
   @ApiProperty({ example: 9 }) decimals!: number;
 }

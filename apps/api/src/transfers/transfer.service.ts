@@ -7,7 +7,13 @@ import {
   type PrismaClient,
   SpendRepository,
 } from '@waiaas/database';
-import { type Decision, describeReason, isPolicyEngineError, parseUiAmount, SOL_DECIMALS } from '@waiaas/policy-engine';
+import {
+  type Decision,
+  describeReason,
+  isPolicyEngineError,
+  parseUiAmount,
+  SOL_DECIMALS,
+} from '@waiaas/policy-engine';
 import type { MintInfo } from '@waiaas/solana-signer';
 import type { AgentPrincipal, OwnerOrAgent } from '../auth/principal.js';
 import { ApiError } from '../common/api-error.js';
@@ -42,7 +48,10 @@ interface Intent {
  * the only other unique column written is the signature, whose rare collisions
  * {@link TransferSignerService.sign} resolves with a new random compute-unit headroom.
  */
-export async function retryOnSignatureCollision<T>(run: () => Promise<T>, isKeyConflict: () => Promise<boolean>): Promise<T> {
+export async function retryOnSignatureCollision<T>(
+  run: () => Promise<T>,
+  isKeyConflict: () => Promise<boolean>,
+): Promise<T> {
   for (let attempt = 1; ; attempt++) {
     try {
       return await run();
@@ -74,21 +83,45 @@ export class TransferService {
    * the PENDING row happen in one database transaction under the wallet's lock. The response
    * (201, or the 403 denial) is stored so a retry with the same key gets the same answer.
    */
-  async create(principal: AgentPrincipal, walletId: string, dto: TransferRequestDto, http: HttpContext): Promise<TransactionResponseDto> {
+  async create(
+    principal: AgentPrincipal,
+    walletId: string,
+    dto: TransferRequestDto,
+    http: HttpContext,
+  ): Promise<TransactionResponseDto> {
     const wallet = await this.access.require(principal, walletId);
     const key = this.idempotencyKey(http);
     const intent = await this.intent(dto);
-    const fingerprint = requestFingerprint('POST', http.path, { to: dto.to, amount: dto.amount, mint: dto.mint, memo: dto.memo });
+    const fingerprint = requestFingerprint('POST', http.path, {
+      to: dto.to,
+      amount: dto.amount,
+      mint: dto.mint,
+      memo: dto.memo,
+    });
 
-    let begun = await this.idempotency.begin({ agentId: principal.agentId, key, fingerprint, now: new Date(), ttlMs: IDEMPOTENCY_TTL_MS });
-    if (begun.kind === 'in_progress') begun = await this.recoverInProgress(principal, key, fingerprint, begun);
+    let begun = await this.idempotency.begin({
+      agentId: principal.agentId,
+      key,
+      fingerprint,
+      now: new Date(),
+      ttlMs: IDEMPOTENCY_TTL_MS,
+    });
+    if (begun.kind === 'in_progress')
+      begun = await this.recoverInProgress(principal, key, fingerprint, begun);
     if (begun.kind === 'mismatch') {
-      throw new ApiError('IDEMPOTENCY_KEY_REUSED', 'This Idempotency-Key was used with a different request body');
+      throw new ApiError(
+        'IDEMPOTENCY_KEY_REUSED',
+        'This Idempotency-Key was used with a different request body',
+      );
     }
     if (begun.kind === 'in_progress') {
-      throw new ApiError('IDEMPOTENCY_REQUEST_IN_PROGRESS', 'A request with this Idempotency-Key is still being processed; retry shortly', {
-        headers: { 'retry-after': '1' },
-      });
+      throw new ApiError(
+        'IDEMPOTENCY_REQUEST_IN_PROGRESS',
+        'A request with this Idempotency-Key is still being processed; retry shortly',
+        {
+          headers: { 'retry-after': '1' },
+        },
+      );
     }
     if (begun.kind === 'replay') return this.replay(begun, http);
 
@@ -102,7 +135,11 @@ export class TransferService {
       decimals: intent.decimals,
       destination: dto.to,
       memo: dto.memo ?? null,
-      programs: this.signer.programs({ asset: intent.asset, memo: dto.memo ?? null, ...(intent.mintInfo ? { mintInfo: intent.mintInfo } : {}) }),
+      programs: this.signer.programs({
+        asset: intent.asset,
+        memo: dto.memo ?? null,
+        ...(intent.mintInfo ? { mintInfo: intent.mintInfo } : {}),
+      }),
     };
     const sign = () =>
       this.signer.sign({
@@ -124,9 +161,13 @@ export class TransferService {
       // Nothing was decided or stored: let a retry with the same key run again.
       await this.idempotency.release(recordId);
       if (isUniqueViolation(e)) {
-        throw new ApiError('IDEMPOTENCY_KEY_REUSED', 'This Idempotency-Key was already used for an earlier transfer');
+        throw new ApiError(
+          'IDEMPOTENCY_KEY_REUSED',
+          'This Idempotency-Key was already used for an earlier transfer',
+        );
       }
-      if (isRepositoryError(e, 'WALLET_NOT_FOUND')) throw new ApiError('NOT_FOUND', 'Wallet not found');
+      if (isRepositoryError(e, 'WALLET_NOT_FOUND'))
+        throw new ApiError('NOT_FOUND', 'Wallet not found');
       throw e;
     }
     this.metrics.policyDecision(result.outcome, 'transfer');
@@ -139,16 +180,30 @@ export class TransferService {
         requestId: http.requestId,
         reasons: describeReasons(result.decision),
       });
-      await this.idempotency.complete(recordId, { status: 403, body: document, transactionId: null, now: new Date() });
+      await this.idempotency.complete(recordId, {
+        status: 403,
+        body: document,
+        transactionId: null,
+        now: new Date(),
+      });
       throw new ApiError('POLICY_DENIED', document.detail, { document });
     }
     const body: TransactionResponseDto = { transaction: toTransactionDto(result.transaction) };
-    await this.idempotency.complete(recordId, { status: 201, body, transactionId: result.transaction.id, now: new Date() });
+    await this.idempotency.complete(recordId, {
+      status: 201,
+      body,
+      transactionId: result.transaction.id,
+      now: new Date(),
+    });
     return body;
   }
 
   /** POST /v1/wallets/:id/transfers/evaluate: the decision right now; nothing signed or stored. */
-  async evaluate(principal: OwnerOrAgent, walletId: string, dto: TransferRequestDto): Promise<EvaluationDto> {
+  async evaluate(
+    principal: OwnerOrAgent,
+    walletId: string,
+    dto: TransferRequestDto,
+  ): Promise<EvaluationDto> {
     await this.access.require(principal, walletId);
     const intent = await this.intent(dto);
     const decision = await this.spend.evaluateTransfer({
@@ -160,7 +215,11 @@ export class TransferService {
       decimals: intent.decimals,
       destination: dto.to,
       memo: dto.memo ?? null,
-      programs: this.signer.programs({ asset: intent.asset, memo: dto.memo ?? null, ...(intent.mintInfo ? { mintInfo: intent.mintInfo } : {}) }),
+      programs: this.signer.programs({
+        asset: intent.asset,
+        memo: dto.memo ?? null,
+        ...(intent.mintInfo ? { mintInfo: intent.mintInfo } : {}),
+      }),
       now: new Date(),
     });
     this.metrics.policyDecision(decision.outcome, 'evaluate');
@@ -173,17 +232,26 @@ export class TransferService {
   }
 
   private async keyHasTransaction(agentId: string, key: string): Promise<boolean> {
-    const row = await this.prisma.transaction.findUnique({ where: { agentId_idempotencyKey: { agentId, idempotencyKey: key } }, select: { id: true } });
+    const row = await this.prisma.transaction.findUnique({
+      where: { agentId_idempotencyKey: { agentId, idempotencyKey: key } },
+      select: { id: true },
+    });
     return row !== null;
   }
 
   private idempotencyKey(http: HttpContext): string {
     const key = http.header('idempotency-key');
     if (key === undefined || key === '') {
-      throw new ApiError('IDEMPOTENCY_KEY_REQUIRED', 'Send an Idempotency-Key header (a unique string per transfer, ≤ 255 characters)');
+      throw new ApiError(
+        'IDEMPOTENCY_KEY_REQUIRED',
+        'Send an Idempotency-Key header (a unique string per transfer, ≤ 255 characters)',
+      );
     }
     if (!IDEMPOTENCY_KEY.test(key)) {
-      throw new ApiError('IDEMPOTENCY_KEY_INVALID', 'The Idempotency-Key must be 1 to 255 printable ASCII characters');
+      throw new ApiError(
+        'IDEMPOTENCY_KEY_INVALID',
+        'The Idempotency-Key must be 1 to 255 printable ASCII characters',
+      );
     }
     return key;
   }
@@ -197,18 +265,28 @@ export class TransferService {
       return { asset: dto.mint ?? null, decimals, amount, ...(mintInfo ? { mintInfo } : {}) };
     } catch (e) {
       if (isPolicyEngineError(e)) {
-        const code = e.code === 'AMOUNT_TOO_MANY_DECIMALS' ? 'AMOUNT_PRECISION_EXCEEDED' : 'AMOUNT_INVALID';
-        throw new ApiError(code, e.message, { errors: [{ path: 'amount', code: e.code, message: e.message }] });
+        const code =
+          e.code === 'AMOUNT_TOO_MANY_DECIMALS' ? 'AMOUNT_PRECISION_EXCEEDED' : 'AMOUNT_INVALID';
+        throw new ApiError(code, e.message, {
+          errors: [{ path: 'amount', code: e.code, message: e.message }],
+        });
       }
       throw e;
     }
   }
 
-  private replay(begun: Extract<IdempotencyBegin, { kind: 'replay' }>, http: HttpContext): TransactionResponseDto {
+  private replay(
+    begun: Extract<IdempotencyBegin, { kind: 'replay' }>,
+    http: HttpContext,
+  ): TransactionResponseDto {
     http.setHeader('idempotent-replayed', 'true');
     if (begun.status === 201) return begun.body as TransactionResponseDto;
     const document = begun.body as Record<string, unknown> & { status: number };
-    throw new ApiError('POLICY_DENIED', typeof document.detail === 'string' ? document.detail : undefined, { document, headers: { 'idempotent-replayed': 'true' } });
+    throw new ApiError(
+      'POLICY_DENIED',
+      typeof document.detail === 'string' ? document.detail : undefined,
+      { document, headers: { 'idempotent-replayed': 'true' } },
+    );
   }
 
   /**
@@ -222,14 +300,33 @@ export class TransferService {
     fingerprint: string,
     begun: Extract<IdempotencyBegin, { kind: 'in_progress' }>,
   ): Promise<IdempotencyBegin> {
-    const existing = await this.prisma.transaction.findUnique({ where: { agentId_idempotencyKey: { agentId: principal.agentId, idempotencyKey: key } } });
+    const existing = await this.prisma.transaction.findUnique({
+      where: { agentId_idempotencyKey: { agentId: principal.agentId, idempotencyKey: key } },
+    });
     if (existing !== null) {
       const body: TransactionResponseDto = { transaction: toTransactionDto(existing) };
-      await this.idempotency.complete(begun.recordId, { status: 201, body, transactionId: existing.id, now: new Date() });
-      return { kind: 'replay', recordId: begun.recordId, status: 201, body, transactionId: existing.id };
+      await this.idempotency.complete(begun.recordId, {
+        status: 201,
+        body,
+        transactionId: existing.id,
+        now: new Date(),
+      });
+      return {
+        kind: 'replay',
+        recordId: begun.recordId,
+        status: 201,
+        body,
+        transactionId: existing.id,
+      };
     }
     if (Date.now() - begun.startedAt.getTime() < STALE_IN_PROGRESS_MS) return begun;
     await this.idempotency.release(begun.recordId);
-    return this.idempotency.begin({ agentId: principal.agentId, key, fingerprint, now: new Date(), ttlMs: IDEMPOTENCY_TTL_MS });
+    return this.idempotency.begin({
+      agentId: principal.agentId,
+      key,
+      fingerprint,
+      now: new Date(),
+      ttlMs: IDEMPOTENCY_TTL_MS,
+    });
   }
 }

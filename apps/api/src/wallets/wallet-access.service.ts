@@ -14,14 +14,20 @@ export class WalletAccessService {
   constructor(@Inject(PRISMA) private readonly prisma: PrismaClient) {}
 
   /** Prisma `where` for the wallets `principal` may see. */
-  visibleWhere(principal: OwnerOrAgent): { ownerId: string } | { grants: { some: { agentId: string } } } {
-    return principal.kind === 'owner' ? { ownerId: principal.ownerId } : { grants: { some: { agentId: principal.agentId } } };
+  visibleWhere(
+    principal: OwnerOrAgent,
+  ): { ownerId: string } | { grants: { some: { agentId: string } } } {
+    return principal.kind === 'owner'
+      ? { ownerId: principal.ownerId }
+      : { grants: { some: { agentId: principal.agentId } } };
   }
 
   /** The wallet, if `principal` may see it; NOT_FOUND otherwise. */
   async require(principal: Principal, walletId: string): Promise<Wallet> {
     if (principal.kind === 'operator') throw new ApiError('NOT_FOUND', 'Wallet not found');
-    const wallet = await this.prisma.wallet.findFirst({ where: { id: walletId, ...this.visibleWhere(principal) } });
+    const wallet = await this.prisma.wallet.findFirst({
+      where: { id: walletId, ...this.visibleWhere(principal) },
+    });
     if (wallet === null) throw new ApiError('NOT_FOUND', 'Wallet not found');
     return wallet;
   }

@@ -1,10 +1,25 @@
 import { Body, Controller, Delete, Get, HttpCode, Inject, Post, Put } from '@nestjs/common';
-import { ApiCreatedResponse, ApiNoContentResponse, ApiNotFoundResponse, ApiOkResponse, ApiOperation, ApiServiceUnavailableResponse, ApiTags, ApiBadRequestResponse } from '@nestjs/swagger';
+import {
+  ApiCreatedResponse,
+  ApiNoContentResponse,
+  ApiNotFoundResponse,
+  ApiOkResponse,
+  ApiOperation,
+  ApiServiceUnavailableResponse,
+  ApiTags,
+  ApiBadRequestResponse,
+} from '@nestjs/swagger';
 import { CurrentPrincipal, Owner, Principals } from '../auth/auth.decorators.js';
 import type { OwnerOrAgent, OwnerPrincipal } from '../auth/principal.js';
 import { ProblemDto } from '../common/problem.dto.js';
 import { UuidParam } from '../common/uuid.pipe.js';
-import { BalanceResponseDto, CreateWalletDto, GrantResponseDto, WalletListDto, WalletResponseDto } from './wallet.dto.js';
+import {
+  BalanceResponseDto,
+  CreateWalletDto,
+  GrantResponseDto,
+  WalletListDto,
+  WalletResponseDto,
+} from './wallet.dto.js';
 import { WalletService } from './wallet.service.js';
 
 @ApiTags('wallets')
@@ -16,10 +31,16 @@ export class WalletController {
   @Post()
   @HttpCode(201)
   @Owner()
-  @ApiOperation({ summary: 'Create a wallet in key custody (Turnkey or the local keystore, per server configuration).' })
+  @ApiOperation({
+    summary:
+      'Create a wallet in key custody (Turnkey or the local keystore, per server configuration).',
+  })
   @ApiCreatedResponse({ type: WalletResponseDto })
   @ApiServiceUnavailableResponse({ type: ProblemDto, description: 'CUSTODY_UNAVAILABLE' })
-  create(@CurrentPrincipal() principal: OwnerPrincipal, @Body() dto: CreateWalletDto): Promise<WalletResponseDto> {
+  create(
+    @CurrentPrincipal() principal: OwnerPrincipal,
+    @Body() dto: CreateWalletDto,
+  ): Promise<WalletResponseDto> {
     return this.wallets.create(principal, dto);
   }
 
@@ -36,7 +57,10 @@ export class WalletController {
   @ApiOperation({ summary: 'Read a wallet.' })
   @ApiOkResponse({ type: WalletResponseDto })
   @ApiNotFoundResponse({ type: ProblemDto })
-  get(@CurrentPrincipal() principal: OwnerOrAgent, @UuidParam('id') id: string): Promise<WalletResponseDto> {
+  get(
+    @CurrentPrincipal() principal: OwnerOrAgent,
+    @UuidParam('id') id: string,
+  ): Promise<WalletResponseDto> {
     return this.wallets.get(principal, id);
   }
 
@@ -45,7 +69,11 @@ export class WalletController {
   @ApiOperation({ summary: 'Grant an agent access to the wallet (idempotent).' })
   @ApiOkResponse({ type: GrantResponseDto })
   @ApiNotFoundResponse({ type: ProblemDto })
-  grant(@CurrentPrincipal() principal: OwnerPrincipal, @UuidParam('id') id: string, @UuidParam('agentId') agentId: string): Promise<GrantResponseDto> {
+  grant(
+    @CurrentPrincipal() principal: OwnerPrincipal,
+    @UuidParam('id') id: string,
+    @UuidParam('agentId') agentId: string,
+  ): Promise<GrantResponseDto> {
     return this.wallets.grant(principal, id, agentId);
   }
 
@@ -55,7 +83,11 @@ export class WalletController {
   @ApiOperation({ summary: "Revoke an agent's access to the wallet." })
   @ApiNoContentResponse()
   @ApiNotFoundResponse({ type: ProblemDto })
-  revoke(@CurrentPrincipal() principal: OwnerPrincipal, @UuidParam('id') id: string, @UuidParam('agentId') agentId: string): Promise<void> {
+  revoke(
+    @CurrentPrincipal() principal: OwnerPrincipal,
+    @UuidParam('id') id: string,
+    @UuidParam('agentId') agentId: string,
+  ): Promise<void> {
     return this.wallets.revokeGrant(principal, id, agentId);
   }
 
@@ -65,7 +97,10 @@ export class WalletController {
   @ApiOkResponse({ type: BalanceResponseDto })
   @ApiNotFoundResponse({ type: ProblemDto })
   @ApiServiceUnavailableResponse({ type: ProblemDto, description: 'RPC_UNAVAILABLE' })
-  balance(@CurrentPrincipal() principal: OwnerOrAgent, @UuidParam('id') id: string): Promise<BalanceResponseDto> {
+  balance(
+    @CurrentPrincipal() principal: OwnerOrAgent,
+    @UuidParam('id') id: string,
+  ): Promise<BalanceResponseDto> {
     return this.wallets.balance(principal, id);
   }
 }

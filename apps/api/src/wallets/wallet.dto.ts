@@ -11,11 +11,16 @@ export class CreateWalletDto {
 
 export class WalletDto {
   @ApiProperty({ format: 'uuid' }) id!: string;
-  @ApiProperty({ example: '9xQeWvG816bUx9EPjHmaT23yvVM2ZWbrrpZb9PusVFin', description: 'Solana address (base58)' }) address!: string;
+  @ApiProperty({
+    example: '9xQeWvG816bUx9EPjHmaT23yvVM2ZWbrrpZb9PusVFin',
+    description: 'Solana address (base58)',
+  })
+  address!: string;
   @ApiProperty({ format: 'uuid' }) ownerId!: string;
   @ApiProperty({ enum: ['TURNKEY', 'LOCAL'] }) custody!: 'TURNKEY' | 'LOCAL';
   @ApiProperty({ nullable: true, type: String, example: 'treasury' }) label!: string | null;
-  @ApiPropertyOptional({ type: [String], description: 'Agents granted access (owners only)' }) agentIds?: string[];
+  @ApiPropertyOptional({ type: [String], description: 'Agents granted access (owners only)' })
+  agentIds?: string[];
   @ApiProperty({ format: 'date-time' }) createdAt!: string;
 }
 
@@ -48,10 +53,15 @@ export class TokenBalanceDto {
 
 export class BalanceDto {
   @ApiProperty() address!: string;
-  @ApiProperty({ example: '1500000000', description: 'Lamports, decimal string' }) lamports!: string;
+  @ApiProperty({ example: '1500000000', description: 'Lamports, decimal string' })
+  lamports!: string;
   @ApiProperty({ example: '1.5', description: 'SOL, decimal string' }) sol!: string;
   @ApiProperty({ type: [TokenBalanceDto] }) tokens!: TokenBalanceDto[];
-  @ApiProperty({ format: 'date-time', description: 'When the balance was read from the chain (cached up to 10 s)' }) fetchedAt!: string;
+  @ApiProperty({
+    format: 'date-time',
+    description: 'When the balance was read from the chain (cached up to 10 s)',
+  })
+  fetchedAt!: string;
 }
 
 export class BalanceResponseDto {
@@ -59,7 +69,14 @@ export class BalanceResponseDto {
 }
 
 export function toWalletDto(
-  row: { id: string; address: string; ownerId: string; custody: 'TURNKEY' | 'LOCAL'; label: string | null; createdAt: Date },
+  row: {
+    id: string;
+    address: string;
+    ownerId: string;
+    custody: 'TURNKEY' | 'LOCAL';
+    label: string | null;
+    createdAt: Date;
+  },
   agentIds?: string[],
 ): WalletDto {
   return {

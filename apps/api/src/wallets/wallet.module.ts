@@ -3,5 +3,9 @@ import { WalletAccessService } from './wallet-access.service.js';
 import { WalletController } from './wallet.controller.js';
 import { WalletService } from './wallet.service.js';
 
-@Module({ controllers: [WalletController], providers: [WalletService, WalletAccessService], exports: [WalletAccessService] })
+@Module({
+  controllers: [WalletController],
+  providers: [WalletService, WalletAccessService],
+  exports: [WalletAccessService],
+})
 export class WalletModule {}

@@ -3,7 +3,12 @@ import { type Address, type Rpc, type SolanaRpcApi, address as toAddress } from 
 import { CacheKeys, type CacheService } from '@waiaas/cache';
 import type { PrismaClient } from '@waiaas/database';
 import { formatUiAmount, SOL_DECIMALS } from '@waiaas/policy-engine';
-import { isSignerError, type KeyCustody, TOKEN_2022_PROGRAM_ADDRESS, TOKEN_PROGRAM_ADDRESS } from '@waiaas/solana-signer';
+import {
+  isSignerError,
+  type KeyCustody,
+  TOKEN_2022_PROGRAM_ADDRESS,
+  TOKEN_PROGRAM_ADDRESS,
+} from '@waiaas/solana-signer';
 import { AuditService } from '../audit/audit.service.js';
 import type { OwnerOrAgent, OwnerPrincipal } from '../auth/principal.js';
 import { ApiError } from '../common/api-error.js';
@@ -22,7 +27,9 @@ import {
 
 interface ParsedTokenAccount {
   pubkey: Address;
-  account: { data: { parsed: { info: { mint: string; tokenAmount: { amount: string; decimals: number } } } } };
+  account: {
+    data: { parsed: { info: { mint: string; tokenAmount: { amount: string; decimals: number } } } };
+  };
 }
 
 @Injectable()
@@ -41,7 +48,10 @@ export class WalletService {
     try {
       created = await this.custody.createWallet(dto.label === undefined ? {} : { name: dto.label });
     } catch (e) {
-      if (isSignerError(e)) throw new ApiError('CUSTODY_UNAVAILABLE', 'Key custody could not create the wallet', { cause: e });
+      if (isSignerError(e))
+        throw new ApiError('CUSTODY_UNAVAILABLE', 'Key custody could not create the wallet', {
+          cause: e,
+        });
       throw e;
     }
     const wallet = await this.prisma.$transaction(async (tx) => {
@@ -54,7 +64,16 @@ export class WalletService {
           label: dto.label ?? null,
         },
       });
-      await this.audit.record(principal, { type: 'wallet.created', ownerId: principal.ownerId, walletId: row.id, payload: { address: row.address, custody: row.custody } }, tx);
+      await this.audit.record(
+        principal,
+        {
+          type: 'wallet.created',
+          ownerId: principal.ownerId,
+          walletId: row.id,
+          payload: { address: row.address, custody: row.custody },
+        },
+        tx,
+      );
       return row;
     });
     return { wallet: toWalletDto(wallet, []) };
@@ -64,11 +83,17 @@ export class WalletService {
     const rows = await this.prisma.wallet.findMany({
       where: this.access.visibleWhere(principal),
       orderBy: [{ createdAt: 'asc' }, { id: 'asc' }],
-      include: principal.kind === 'owner' ? { grants: { select: { agentId: true } } } : { grants: false },
+      include:
+        principal.kind === 'owner' ? { grants: { select: { agentId: true } } } : { grants: false },
     });
     return {
       wallets: rows.map((row) =>
-        toWalletDto(row, principal.kind === 'owner' && 'grants' in row ? (row.grants as { agentId: string }[]).map((g) => g.agentId) : undefined),
+        toWalletDto(
+          row,
+          principal.kind === 'owner' && 'grants' in row
+            ? (row.grants as { agentId: string }[]).map((g) => g.agentId)
+            : undefined,
+        ),
       ),
     };
   }
@@ -76,19 +101,46 @@ export class WalletService {
   async get(principal: OwnerOrAgent, walletId: string): Promise<WalletResponseDto> {
     const wallet = await this.access.require(principal, walletId);
     if (principal.kind !== 'owner') return { wallet: toWalletDto(wallet) };
-    const grants = await this.prisma.walletAgent.findMany({ where: { walletId }, select: { agentId: true }, orderBy: { grantedAt: 'asc' } });
-    return { wallet: toWalletDto(wallet, grants.map((g) => g.agentId)) };
+    const grants = await this.prisma.walletAgent.findMany({
+      where: { walletId },
+      select: { agentId: true },
+      orderBy: { grantedAt: 'asc' },
+    });
+    return {
+      wallet: toWalletDto(
+        wallet,
+        grants.map((g) => g.agentId),
+      ),
+    };
   }
 
-  async grant(principal: OwnerPrincipal, walletId: string, agentId: string): Promise<GrantResponseDto> {
+  async grant(
+    principal: OwnerPrincipal,
+    walletId: string,
+    agentId: string,
+  ): Promise<GrantResponseDto> {
     await this.access.require(principal, walletId);
-    const agent = await this.prisma.agent.findFirst({ where: { id: agentId, ownerId: principal.ownerId }, select: { id: true } });
+    const agent = await this.prisma.agent.findFirst({
+      where: { id: agentId, ownerId: principal.ownerId },
+      select: { id: true },
+    });
     if (agent === null) throw new ApiError('NOT_FOUND', 'Agent not found');
     const grant = await this.prisma.$transaction(async (tx) => {
-      const existing = await tx.walletAgent.findUnique({ where: { walletId_agentId: { walletId, agentId } } });
+      const existing = await tx.walletAgent.findUnique({
+        where: { walletId_agentId: { walletId, agentId } },
+      });
       if (existing !== null) return existing;
       const row = await tx.walletAgent.create({ data: { walletId, agentId } });
-      await this.audit.record(principal, { type: 'wallet.agent_granted', ownerId: principal.ownerId, walletId, payload: { agentId } }, tx);
+      await this.audit.record(
+        principal,
+        {
+          type: 'wallet.agent_granted',
+          ownerId: principal.ownerId,
+          walletId,
+          payload: { agentId },
+        },
+        tx,
+      );
       return row;
     });
     return { grant: { walletId, agentId, grantedAt: grant.grantedAt.toISOString() } };
@@ -97,15 +149,28 @@ export class WalletService {
   async revokeGrant(principal: OwnerPrincipal, walletId: string, agentId: string): Promise<void> {
     await this.access.require(principal, walletId);
     await this.prisma.$transaction(async (tx) => {
-      const { count } = await tx.walletAgent.deleteMany({ where: { walletId, agentId, agent: { ownerId: principal.ownerId } } });
+      const { count } = await tx.walletAgent.deleteMany({
+        where: { walletId, agentId, agent: { ownerId: principal.ownerId } },
+      });
       if (count === 0) throw new ApiError('NOT_FOUND', 'This agent has no access to this wallet');
-      await this.audit.record(principal, { type: 'wallet.agent_revoked', ownerId: principal.ownerId, walletId, payload: { agentId } }, tx);
+      await this.audit.record(
+        principal,
+        {
+          type: 'wallet.agent_revoked',
+          ownerId: principal.ownerId,
+          walletId,
+          payload: { agentId },
+        },
+        tx,
+      );
     });
   }
 
   async balance(principal: OwnerOrAgent, walletId: string): Promise<BalanceResponseDto> {
     const wallet = await this.access.require(principal, walletId);
-    const balance = await this.cache.getOrSet(CacheKeys.balance(wallet.address), () => this.fetchBalance(toAddress(wallet.address)));
+    const balance = await this.cache.getOrSet(CacheKeys.balance(wallet.address), () =>
+      this.fetchBalance(toAddress(wallet.address)),
+    );
     return { balance };
   }
 
@@ -113,8 +178,20 @@ export class WalletService {
     try {
       const [sol, classic, t22] = await Promise.all([
         this.rpc.getBalance(owner, { commitment: 'confirmed' }).send(),
-        this.rpc.getTokenAccountsByOwner(owner, { programId: TOKEN_PROGRAM_ADDRESS }, { encoding: 'jsonParsed', commitment: 'confirmed' }).send(),
-        this.rpc.getTokenAccountsByOwner(owner, { programId: TOKEN_2022_PROGRAM_ADDRESS }, { encoding: 'jsonParsed', commitment: 'confirmed' }).send(),
+        this.rpc
+          .getTokenAccountsByOwner(
+            owner,
+            { programId: TOKEN_PROGRAM_ADDRESS },
+            { encoding: 'jsonParsed', commitment: 'confirmed' },
+          )
+          .send(),
+        this.rpc
+          .getTokenAccountsByOwner(
+            owner,
+            { programId: TOKEN_2022_PROGRAM_ADDRESS },
+            { encoding: 'jsonParsed', commitment: 'confirmed' },
+          )
+          .send(),
       ]);
       const tokens: TokenBalanceDto[] = [];
       for (const [programId, result] of [
@@ -133,7 +210,9 @@ export class WalletService {
           });
         }
       }
-      tokens.sort((a, b) => (a.mint === b.mint ? a.account.localeCompare(b.account) : a.mint.localeCompare(b.mint)));
+      tokens.sort((a, b) =>
+        a.mint === b.mint ? a.account.localeCompare(b.account) : a.mint.localeCompare(b.mint),
+      );
       const lamports = sol.value;
       return {
         address: owner,
@@ -143,7 +222,9 @@ export class WalletService {
         fetchedAt: new Date().toISOString(),
       };
     } catch (e) {
-      throw new ApiError('RPC_UNAVAILABLE', 'Could not read the balance from the Solana RPC', { cause: e });
+      throw new ApiError('RPC_UNAVAILABLE', 'Could not read the balance from the Solana RPC', {
+        cause: e,
+      });
     }
   }
 }

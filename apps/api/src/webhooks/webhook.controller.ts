@@ -1,5 +1,11 @@
 import { Body, Controller, Get, Inject, Put } from '@nestjs/common';
-import { ApiBadRequestResponse, ApiNotFoundResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import {
+  ApiBadRequestResponse,
+  ApiNotFoundResponse,
+  ApiOkResponse,
+  ApiOperation,
+  ApiTags,
+} from '@nestjs/swagger';
 import { CurrentPrincipal, Owner } from '../auth/auth.decorators.js';
 import type { OwnerPrincipal } from '../auth/principal.js';
 import { ProblemDto } from '../common/problem.dto.js';
@@ -13,10 +19,19 @@ export class WebhookController {
   constructor(@Inject(WebhookService) private readonly webhooks: WebhookService) {}
 
   @Put()
-  @ApiOperation({ summary: "Set the owner's webhook URL. The signing secret is generated on first set (or rotateSecret) and shown once." })
+  @ApiOperation({
+    summary:
+      "Set the owner's webhook URL. The signing secret is generated on first set (or rotateSecret) and shown once.",
+  })
   @ApiOkResponse({ type: WebhookResponseDto })
-  @ApiBadRequestResponse({ type: ProblemDto, description: 'VALIDATION_FAILED (url must be http or https)' })
-  put(@CurrentPrincipal() principal: OwnerPrincipal, @Body() dto: PutWebhookDto): Promise<WebhookResponseDto> {
+  @ApiBadRequestResponse({
+    type: ProblemDto,
+    description: 'VALIDATION_FAILED (url must be http or https)',
+  })
+  put(
+    @CurrentPrincipal() principal: OwnerPrincipal,
+    @Body() dto: PutWebhookDto,
+  ): Promise<WebhookResponseDto> {
     return this.webhooks.put(principal, dto);
   }
 

@@ -2,8 +2,16 @@ import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsBoolean, IsOptional, IsUrl, MaxLength } from 'class-validator';
 
 export class PutWebhookDto {
-  @ApiProperty({ example: 'https://example.com/hooks/waiaas', description: 'http(s) URL that receives HMAC-signed event deliveries' })
-  @IsUrl({ protocols: ['http', 'https'], require_protocol: true, require_tld: false, require_host: true })
+  @ApiProperty({
+    example: 'https://example.com/hooks/waiaas',
+    description: 'http(s) URL that receives HMAC-signed event deliveries',
+  })
+  @IsUrl({
+    protocols: ['http', 'https'],
+    require_protocol: true,
+    require_tld: false,
+    require_host: true,
+  })
   @MaxLength(2048)
   url!: string;
 
@@ -12,7 +20,10 @@ export class PutWebhookDto {
   @IsBoolean()
   enabled?: boolean;
 
-  @ApiPropertyOptional({ example: false, description: 'Generate a new signing secret (returned once in this response)' })
+  @ApiPropertyOptional({
+    example: false,
+    description: 'Generate a new signing secret (returned once in this response)',
+  })
   @IsOptional()
   @IsBoolean()
   rotateSecret?: boolean;
@@ -30,11 +41,24 @@ export class WebhookResponseDto {
   @ApiProperty({ type: WebhookDto }) webhook!: WebhookDto;
   @ApiPropertyOptional({
     example: 'whsec_2kq…',
-    description: 'HMAC-SHA256 signing secret: present only when it was just generated (first PUT, or rotateSecret). Never shown again.',
+    description:
+      'HMAC-SHA256 signing secret: present only when it was just generated (first PUT, or rotateSecret). Never shown again.',
   })
   signingSecret?: string;
 }
 
-export function toWebhookDto(row: { id: string; url: string; enabled: boolean; createdAt: Date; updatedAt: Date }): WebhookDto {
-  return { id: row.id, url: row.url, enabled: row.enabled, createdAt: row.createdAt.toISOString(), updatedAt: row.updatedAt.toISOString() };
+export function toWebhookDto(row: {
+  id: string;
+  url: string;
+  enabled: boolean;
+  createdAt: Date;
+  updatedAt: Date;
+}): WebhookDto {
+  return {
+    id: row.id,
+    url: row.url,
+    enabled: row.enabled,
+    createdAt: row.createdAt.toISOString(),
+    updatedAt: row.updatedAt.toISOString(),
+  };
 }

@@ -20,24 +20,44 @@ export class WebhookService {
 
   async put(principal: OwnerPrincipal, dto: PutWebhookDto): Promise<WebhookResponseDto> {
     return this.prisma.$transaction(async (tx) => {
-      const existing = await tx.webhookEndpoint.findUnique({ where: { ownerId: principal.ownerId } });
+      const existing = await tx.webhookEndpoint.findUnique({
+        where: { ownerId: principal.ownerId },
+      });
       const secret = existing === null || dto.rotateSecret === true ? newSecret() : undefined;
       const row = await tx.webhookEndpoint.upsert({
         where: { ownerId: principal.ownerId },
-        create: { ownerId: principal.ownerId, url: dto.url, enabled: dto.enabled ?? true, signingSecret: secret ?? newSecret() },
-        update: { url: dto.url, ...(dto.enabled === undefined ? {} : { enabled: dto.enabled }), ...(secret === undefined ? {} : { signingSecret: secret }) },
+        create: {
+          ownerId: principal.ownerId,
+          url: dto.url,
+          enabled: dto.enabled ?? true,
+          signingSecret: secret ?? newSecret(),
+        },
+        update: {
+          url: dto.url,
+          ...(dto.enabled === undefined ? {} : { enabled: dto.enabled }),
+          ...(secret === undefined ? {} : { signingSecret: secret }),
+        },
       });
       await this.audit.record(
         principal,
-        { type: 'webhook.updated', ownerId: principal.ownerId, payload: { url: row.url, enabled: row.enabled, secretRotated: secret !== undefined } },
+        {
+          type: 'webhook.updated',
+          ownerId: principal.ownerId,
+          payload: { url: row.url, enabled: row.enabled, secretRotated: secret !== undefined },
+        },
         tx,
       );
-      return { webhook: toWebhookDto(row), ...(secret === undefined ? {} : { signingSecret: row.signingSecret }) };
+      return {
+        webhook: toWebhookDto(row),
+        ...(secret === undefined ? {} : { signingSecret: row.signingSecret }),
+      };
     });
   }
 
   async get(principal: OwnerPrincipal): Promise<WebhookResponseDto> {
-    const row = await this.prisma.webhookEndpoint.findUnique({ where: { ownerId: principal.ownerId } });
+    const row = await this.prisma.webhookEndpoint.findUnique({
+      where: { ownerId: principal.ownerId },
+    });
     if (row === null) throw new ApiError('NOT_FOUND', 'No webhook is configured');
     return { webhook: toWebhookDto(row) };
   }

@@ -5,7 +5,9 @@ import { migrate, MigrationError } from '../migrator.js';
 
 const connectionString = process.env.DATABASE_URL;
 if (!connectionString) {
-  process.stderr.write('DATABASE_URL is not set: point it at the PostgreSQL database to migrate.\n');
+  process.stderr.write(
+    'DATABASE_URL is not set: point it at the PostgreSQL database to migrate.\n',
+  );
   process.exit(2);
 }
 
@@ -18,7 +20,8 @@ try {
     `${applied.length} migration(s) applied, ${alreadyApplied.length} already up to date.\n`,
   );
 } catch (error) {
-  const message = error instanceof MigrationError ? `${error.code}: ${error.message}` : String(error);
+  const message =
+    error instanceof MigrationError ? `${error.code}: ${error.message}` : String(error);
   process.stderr.write(`${message}\n`);
   process.exit(1);
 }

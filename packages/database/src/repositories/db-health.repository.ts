@@ -8,7 +8,13 @@ import type { PrismaClient } from '../generated/prisma/client.js';
 export interface DbHealthReport {
   version: string;
   databaseSizeBytes: string;
-  connections: { total: number; active: number; idle: number; idleInTransaction: number; max: number };
+  connections: {
+    total: number;
+    active: number;
+    idle: number;
+    idleInTransaction: number;
+    max: number;
+  };
   worker: {
     pending: number;
     submitted: number;
@@ -34,14 +40,21 @@ export class DbHealthRepository {
       SELECT current_setting('server_version') AS version,
              pg_database_size(current_database())::text AS size,
              current_setting('max_connections')::int AS max`;
-    const [conn] = await this.prisma.$queryRaw<{ total: number; active: number; idle: number; idle_tx: number }[]>`
+    const [conn] = await this.prisma.$queryRaw<
+      { total: number; active: number; idle: number; idle_tx: number }[]
+    >`
       SELECT count(*)::int AS total,
              (count(*) FILTER (WHERE state = 'active'))::int AS active,
              (count(*) FILTER (WHERE state = 'idle'))::int AS idle,
              (count(*) FILTER (WHERE state LIKE 'idle in transaction%'))::int AS idle_tx
       FROM pg_stat_activity WHERE datname = current_database()`;
     const [lag] = await this.prisma.$queryRaw<
-      { pending: number; submitted: number; oldest_pending: Date | null; oldest_submitted: Date | null }[]
+      {
+        pending: number;
+        submitted: number;
+        oldest_pending: Date | null;
+        oldest_submitted: Date | null;
+      }[]
     >`
       SELECT (count(*) FILTER (WHERE status = 'PENDING'))::int AS pending,
              (count(*) FILTER (WHERE status = 'SUBMITTED'))::int AS submitted,
@@ -53,13 +66,20 @@ export class DbHealthRepository {
     let topStatements: DbHealthReport['topStatements'] = null;
     if (ext?.present === true) {
       try {
-        const rows = await this.prisma.$queryRawUnsafe<{ query: string; calls: string; mean: number; total: number }[]>(
+        const rows = await this.prisma.$queryRawUnsafe<
+          { query: string; calls: string; mean: number; total: number }[]
+        >(
           `SELECT left(query, 500) AS query, calls::text AS calls, mean_exec_time AS mean, total_exec_time AS total
            FROM pg_stat_statements WHERE dbid = (SELECT oid FROM pg_database WHERE datname = current_database())
            ORDER BY total_exec_time DESC LIMIT $1`,
           topN,
         );
-        topStatements = rows.map((r) => ({ query: r.query, calls: r.calls, meanMs: r.mean, totalMs: r.total }));
+        topStatements = rows.map((r) => ({
+          query: r.query,
+          calls: r.calls,
+          meanMs: r.mean,
+          totalMs: r.total,
+        }));
       } catch {
         topStatements = null; // installed but not preloaded (shared_preload_libraries)
       }

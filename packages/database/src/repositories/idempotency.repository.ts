@@ -14,7 +14,13 @@ export type IdempotencyBegin =
   /** This request owns the key now: do the work, then `complete` (or `release` on failure). */
   | { kind: 'started'; recordId: string }
   /** The same request was completed before: answer with the stored response. */
-  | { kind: 'replay'; recordId: string; status: number; body: unknown; transactionId: string | null }
+  | {
+      kind: 'replay';
+      recordId: string;
+      status: number;
+      body: unknown;
+      transactionId: string | null;
+    }
   /** The key was used with a different request (fingerprint differs). */
   | { kind: 'mismatch'; recordId: string }
   /** The same request is still being processed (or its process died; see `startedAt`). */
@@ -70,11 +76,15 @@ export class IdempotencyRepository {
       });
       if (existing === null) continue; // deleted (released or expired) in between: try again
       if (existing.expiresAt <= input.now) {
-        await this.prisma.idempotencyRecord.deleteMany({ where: { id: existing.id, expiresAt: { lte: input.now } } });
+        await this.prisma.idempotencyRecord.deleteMany({
+          where: { id: existing.id, expiresAt: { lte: input.now } },
+        });
         continue;
       }
-      if (existing.fingerprint !== input.fingerprint) return { kind: 'mismatch', recordId: existing.id };
-      if (existing.state === 'IN_PROGRESS') return { kind: 'in_progress', recordId: existing.id, startedAt: existing.createdAt };
+      if (existing.fingerprint !== input.fingerprint)
+        return { kind: 'mismatch', recordId: existing.id };
+      if (existing.state === 'IN_PROGRESS')
+        return { kind: 'in_progress', recordId: existing.id, startedAt: existing.createdAt };
       return {
         kind: 'replay',
         recordId: existing.id,
@@ -96,7 +106,8 @@ export class IdempotencyRepository {
       data: {
         state: 'COMPLETED',
         responseStatus: response.status,
-        responseBody: response.body === null ? Prisma.JsonNull : (response.body as Prisma.InputJsonValue),
+        responseBody:
+          response.body === null ? Prisma.JsonNull : (response.body as Prisma.InputJsonValue),
         transactionId: response.transactionId,
         completedAt: response.now,
       },
@@ -108,7 +119,9 @@ export class IdempotencyRepository {
    * with the same key must be allowed to run).
    */
   async release(recordId: string): Promise<void> {
-    await this.prisma.idempotencyRecord.deleteMany({ where: { id: recordId, state: 'IN_PROGRESS' } });
+    await this.prisma.idempotencyRecord.deleteMany({
+      where: { id: recordId, state: 'IN_PROGRESS' },
+    });
   }
 
   /** Retention: deletes records past `expiresAt`; returns how many. */

@@ -170,12 +170,18 @@ export class SpendRepository {
     return this.perWallet.run(request.walletId, () => this.reserveLocked(request, sign));
   }
 
-  private async reserveLocked(request: TransferRequest, sign: SignTransfer): Promise<ReserveResult> {
+  private async reserveLocked(
+    request: TransferRequest,
+    sign: SignTransfer,
+  ): Promise<ReserveResult> {
     return this.prisma.$transaction(async (tx) => {
       const wallet = await lockWallet(tx, request.walletId);
       const { policy, version } = await loadPolicy(tx, request.walletId);
       const decision = await judge(tx, policy, request, null);
-      const actor = { actorType: request.agentId ? ('AGENT' as const) : ('SYSTEM' as const), actorId: request.agentId };
+      const actor = {
+        actorType: request.agentId ? ('AGENT' as const) : ('SYSTEM' as const),
+        actorId: request.agentId,
+      };
 
       if (decision.outcome === 'DENY') {
         await tx.event.create({
@@ -218,7 +224,11 @@ export class SpendRepository {
           ownerId: wallet.owner_id,
           walletId: request.walletId,
           transactionId: transaction.id,
-          payload: { ...transferPayload(request), status: transaction.status, signature: transaction.signature },
+          payload: {
+            ...transferPayload(request),
+            status: transaction.status,
+            signature: transaction.signature,
+          },
           policyDecision: toJson(decision),
         },
       });
@@ -246,7 +256,11 @@ export class SpendRepository {
       // The owner's approval is the approval the policy asked for.
       const decision: Decision =
         judged.outcome === 'REQUIRE_APPROVAL' ? { ...judged, outcome: 'ALLOW' } : judged;
-      const common = { ownerId: input.ownerId, walletId: pending.walletId, transactionId: pending.id };
+      const common = {
+        ownerId: input.ownerId,
+        walletId: pending.walletId,
+        transactionId: pending.id,
+      };
 
       if (decision.outcome === 'DENY') {
         const transaction = await tx.transaction.update({
@@ -262,8 +276,14 @@ export class SpendRepository {
           },
         });
         await tx.event.create({
-          data: { type: 'transaction.failed', actorType: 'OWNER', actorId: input.ownerId, ...common,
-            payload: { status: 'FAILED', failureReason: 'POLICY' }, policyDecision: toJson(decision) },
+          data: {
+            type: 'transaction.failed',
+            actorType: 'OWNER',
+            actorId: input.ownerId,
+            ...common,
+            payload: { status: 'FAILED', failureReason: 'POLICY' },
+            policyDecision: toJson(decision),
+          },
         });
         return { outcome: 'DENY', decision, transaction };
       }
@@ -281,8 +301,14 @@ export class SpendRepository {
         },
       });
       await tx.event.create({
-        data: { type: 'transaction.approved', actorType: 'OWNER', actorId: input.ownerId, ...common,
-          payload: { status: 'PENDING', signature: signed.signature }, policyDecision: toJson(decision) },
+        data: {
+          type: 'transaction.approved',
+          actorType: 'OWNER',
+          actorId: input.ownerId,
+          ...common,
+          payload: { status: 'PENDING', signature: signed.signature },
+          policyDecision: toJson(decision),
+        },
       });
       await notifyPending(tx, transaction.id);
       return { outcome: 'ALLOW', decision, transaction };
@@ -293,7 +319,11 @@ export class SpendRepository {
    * The owner rejects an `AWAITING_APPROVAL` transfer: it becomes `REJECTED` and stops counting
    * against the limits at once. Same errors as {@link approveTransfer}.
    */
-  async rejectTransfer(input: { transactionId: string; ownerId: string; now: Date }): Promise<Transaction> {
+  async rejectTransfer(input: {
+    transactionId: string;
+    ownerId: string;
+    now: Date;
+  }): Promise<Transaction> {
     return this.prisma.$transaction(async (tx) => {
       const pending = await lockAwaitingApproval(tx, input.transactionId, input.ownerId);
       const transaction = await tx.transaction.update({
@@ -301,9 +331,15 @@ export class SpendRepository {
         data: { status: 'REJECTED', decidedAt: input.now },
       });
       await tx.event.create({
-        data: { type: 'transaction.rejected', actorType: 'OWNER', actorId: input.ownerId,
-          ownerId: input.ownerId, walletId: pending.walletId, transactionId: pending.id,
-          payload: { status: 'REJECTED' } },
+        data: {
+          type: 'transaction.rejected',
+          actorType: 'OWNER',
+          actorId: input.ownerId,
+          ownerId: input.ownerId,
+          walletId: pending.walletId,
+          transactionId: pending.id,
+          payload: { status: 'REJECTED' },
+        },
       });
       return transaction;
     }, this.txOptions);
@@ -314,7 +350,10 @@ export class SpendRepository {
    * nothing, so a concurrent reservation may change the answer.
    */
   async evaluateTransfer(request: TransferRequest): Promise<Decision> {
-    const wallet = await this.prisma.wallet.findUnique({ where: { id: request.walletId }, select: { id: true } });
+    const wallet = await this.prisma.wallet.findUnique({
+      where: { id: request.walletId },
+      select: { id: true },
+    });
     if (!wallet) throw new RepositoryError('WALLET_NOT_FOUND', { walletId: request.walletId });
     const { policy } = await loadPolicy(this.prisma, request.walletId);
     return judge(this.prisma, policy, request, null);
@@ -335,7 +374,11 @@ async function lockWallet(tx: TransactionClient, walletId: string): Promise<Wall
  * Locks in the same order as reservations (wallet, then transaction) so approvals and
  * reservations on one wallet can never deadlock.
  */
-async function lockAwaitingApproval(tx: TransactionClient, transactionId: string, ownerId: string): Promise<Transaction> {
+async function lockAwaitingApproval(
+  tx: TransactionClient,
+  transactionId: string,
+  ownerId: string,
+): Promise<Transaction> {
   const found = await tx.transaction.findFirst({
     where: { id: transactionId, wallet: { ownerId } },
     select: { walletId: true },
@@ -347,12 +390,18 @@ async function lockAwaitingApproval(tx: TransactionClient, transactionId: string
   if (rows.length === 0) throw new RepositoryError('TRANSACTION_NOT_FOUND', { transactionId });
   const current = await tx.transaction.findUniqueOrThrow({ where: { id: transactionId } });
   if (current.status !== 'AWAITING_APPROVAL') {
-    throw new RepositoryError('TRANSACTION_NOT_AWAITING_APPROVAL', { transactionId, status: current.status });
+    throw new RepositoryError('TRANSACTION_NOT_AWAITING_APPROVAL', {
+      transactionId,
+      status: current.status,
+    });
   }
   return current;
 }
 
-async function loadPolicy(db: Db, walletId: string): Promise<{ policy: Policy | null; version: number | null }> {
+async function loadPolicy(
+  db: Db,
+  walletId: string,
+): Promise<{ policy: Policy | null; version: number | null }> {
   const rows = await db.$queryRaw<PolicyRow[]>`
     SELECT per_tx_limit::text, daily_limit::text, allowed_assets, allowed_addresses,
            requires_approval, metadata, version
@@ -370,7 +419,10 @@ async function loadPolicy(db: Db, walletId: string): Promise<{ policy: Policy | 
   if (!parsed.ok) {
     // Policies are validated on write; a stored one that no longer parses is corrupt data, and
     // refusing to move money is the only safe answer.
-    throw new RepositoryError('POLICY_CORRUPT', { walletId, issues: parsed.issues.map((i) => `${i.path}: ${i.code}`) });
+    throw new RepositoryError('POLICY_CORRUPT', {
+      walletId,
+      issues: parsed.issues.map((i) => `${i.path}: ${i.code}`),
+    });
   }
   return { policy: parsed.policy, version: row.version };
 }
@@ -383,7 +435,12 @@ async function loadPolicy(db: Db, walletId: string): Promise<{ policy: Policy | 
  * waits for the lock, so a reservation committed meanwhile by another process may carry a
  * later timestamp, and it must count all the same (the cross-process test caught exactly this).
  */
-async function judge(db: Db, policy: Policy | null, request: TransferRequest, excludeId: string | null): Promise<Decision> {
+async function judge(
+  db: Db,
+  policy: Policy | null,
+  request: TransferRequest,
+  excludeId: string | null,
+): Promise<Decision> {
   const intent = {
     asset: request.asset,
     amount: request.amount,
@@ -391,7 +448,11 @@ async function judge(db: Db, policy: Policy | null, request: TransferRequest, ex
     programs: request.programs ? [...request.programs] : undefined,
   };
   if (!policy) {
-    return evaluate(null, intent, { now: request.now, spentInWindow: { sol: 0n, tokens: {} }, txCountLastHour: 0 });
+    return evaluate(null, intent, {
+      now: request.now,
+      spentInWindow: { sol: 0n, tokens: {} },
+      txCountLastHour: 0,
+    });
   }
   const dayStart = windowStart(policy, request.now);
   const hourStart = rateWindowStart(request.now);
@@ -417,7 +478,12 @@ async function judge(db: Db, policy: Policy | null, request: TransferRequest, ex
     else tokens[row.asset] = spent;
   }
   // spentSince lets the engine refuse a sum taken over the wrong window.
-  return evaluate(policy, intent, { now: request.now, spentInWindow: { sol, tokens }, txCountLastHour: recent, spentSince: dayStart });
+  return evaluate(policy, intent, {
+    now: request.now,
+    spentInWindow: { sol, tokens },
+    txCountLastHour: recent,
+    spentSince: dayStart,
+  });
 }
 
 function signedColumns(signed: SignedTransfer) {

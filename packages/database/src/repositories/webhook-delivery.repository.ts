@@ -51,7 +51,10 @@ export interface DeliveryUnit {
    * Counts a failed attempt: stays PENDING until `nextAttemptAt`, or becomes FAILED when
    * `nextAttemptAt` is null (given up).
    */
-  recordFailure(id: string, failure: { statusCode: number | null; error: string; nextAttemptAt: Date | null }): Promise<boolean>;
+  recordFailure(
+    id: string,
+    failure: { statusCode: number | null; error: string; nextAttemptAt: Date | null },
+  ): Promise<boolean>;
 }
 
 interface DeliveryRow {
@@ -85,7 +88,10 @@ export class WebhookDeliveryRepository {
     private readonly prisma: PrismaClient,
     options: { transactionTimeoutMs?: number; maxWaitMs?: number } = {},
   ) {
-    this.txOptions = { timeout: options.transactionTimeoutMs ?? 60_000, maxWait: options.maxWaitMs ?? 10_000 };
+    this.txOptions = {
+      timeout: options.transactionTimeoutMs ?? 60_000,
+      maxWait: options.maxWaitMs ?? 10_000,
+    };
   }
 
   /**
@@ -93,7 +99,10 @@ export class WebhookDeliveryRepository {
    * endpoints, runs `work` while holding them, and commits what it recorded. Returns the
    * number claimed (0: `work` was not called).
    */
-  async withClaimedDue(limit: number, work: (rows: ClaimedDelivery[], unit: DeliveryUnit) => Promise<void>): Promise<number> {
+  async withClaimedDue(
+    limit: number,
+    work: (rows: ClaimedDelivery[], unit: DeliveryUnit) => Promise<void>,
+  ): Promise<number> {
     return this.prisma.$transaction(async (tx) => {
       const rows = await tx.$queryRaw<DeliveryRow[]>`
         SELECT d.id::text AS id, d.attempts, d.event_id::text AS event_id, ev.type AS event_type,

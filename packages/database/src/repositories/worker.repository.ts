@@ -166,7 +166,10 @@ export class WorkerRepository {
     private readonly prisma: PrismaClient,
     options: WorkerRepositoryOptions = {},
   ) {
-    this.txOptions = { timeout: options.transactionTimeoutMs ?? 60_000, maxWait: options.maxWaitMs ?? 10_000 };
+    this.txOptions = {
+      timeout: options.transactionTimeoutMs ?? 60_000,
+      maxWait: options.maxWaitMs ?? 10_000,
+    };
   }
 
   /**
@@ -204,7 +207,8 @@ export class WorkerRepository {
     work: (rows: ClaimedTransaction[], unit: ClaimUnit) => Promise<T>,
   ): Promise<{ lastId: string; count: number; result: T } | undefined> {
     return this.prisma.$transaction(async (tx) => {
-      const after = options.afterId === null ? Prisma.empty : Prisma.sql`AND t.id > ${options.afterId}::uuid`;
+      const after =
+        options.afterId === null ? Prisma.empty : Prisma.sql`AND t.id > ${options.afterId}::uuid`;
       const rows = await tx.$queryRaw<ClaimRow[]>`
         SELECT ${CLAIM_COLUMNS}
         FROM transactions t JOIN wallets w ON w.id = t.wallet_id
@@ -228,7 +232,9 @@ export class WorkerRepository {
       SELECT status::text AS status, EXTRACT(EPOCH FROM clock_timestamp() - min(created_at))::float8 AS age
       FROM transactions WHERE status IN ('PENDING', 'SUBMITTED') GROUP BY status`;
     const ages = { PENDING: 0, SUBMITTED: 0 };
-    for (const row of rows) if (row.status === 'PENDING' || row.status === 'SUBMITTED') ages[row.status] = Number(row.age);
+    for (const row of rows)
+      if (row.status === 'PENDING' || row.status === 'SUBMITTED')
+        ages[row.status] = Number(row.age);
     return ages;
   }
 
@@ -285,7 +291,11 @@ const BASE_PAYLOAD = Prisma.sql`'signature', m.signature, 'amount', m.amount::te
 
 function toResult(rows: MovedRow[]): TransitionResult {
   return {
-    moved: rows.map((r) => ({ id: r.id, walletAddress: r.wallet_address, destination: r.destination })),
+    moved: rows.map((r) => ({
+      id: r.id,
+      walletAddress: r.wallet_address,
+      destination: r.destination,
+    })),
     deliveries: rows[0]?.deliveries ?? 0,
   };
 }

@@ -19,7 +19,9 @@ export async function ownerWithWallet(prisma: PrismaClient) {
   const agent = await prisma.agent.create({
     data: { ownerId: owner.id, name: 'agent', apiKeyHash: randomBytes(32).toString('hex') },
   });
-  const wallet = await prisma.wallet.create({ data: { ownerId: owner.id, address: newAddress(), custody: 'LOCAL' } });
+  const wallet = await prisma.wallet.create({
+    data: { ownerId: owner.id, address: newAddress(), custody: 'LOCAL' },
+  });
   await prisma.walletAgent.create({ data: { walletId: wallet.id, agentId: agent.id } });
   return { owner, agent, wallet };
 }

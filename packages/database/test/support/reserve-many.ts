@@ -11,7 +11,12 @@ const env = (name: string): string => {
   return value;
 };
 
-const prisma = createPrismaClient({ url: env('DATABASE_URL'), poolSize: 10, connectionTimeoutMs: 60_000, statementTimeoutMs: 60_000 });
+const prisma = createPrismaClient({
+  url: env('DATABASE_URL'),
+  poolSize: 10,
+  connectionTimeoutMs: 60_000,
+  statementTimeoutMs: 60_000,
+});
 const spend = new SpendRepository(prisma, { maxWaitMs: 60_000, transactionTimeoutMs: 60_000 });
 const count = Number(env('COUNT'));
 const results = await Promise.all(
@@ -33,4 +38,6 @@ const results = await Promise.all(
   ),
 );
 await prisma.$disconnect();
-process.stdout.write(JSON.stringify({ allowed: results.filter((r) => r.outcome === 'ALLOW').length }));
+process.stdout.write(
+  JSON.stringify({ allowed: results.filter((r) => r.outcome === 'ALLOW').length }),
+);

@@ -9,7 +9,13 @@
  */
 import { randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
-import { CacheKeys, createCache, MemoryCacheService, RedisCacheService, resilientRedisOptions } from '../src/index.js';
+import {
+  CacheKeys,
+  createCache,
+  MemoryCacheService,
+  RedisCacheService,
+  resilientRedisOptions,
+} from '../src/index.js';
 
 const url = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 const prefix = `waiaas-bench:${randomBytes(4).toString('hex')}:`;
@@ -19,7 +25,10 @@ const SAMPLES = Number(process.env.BENCH_SAMPLES ?? 20_000);
 const payload = {
   address: '9xQeWvG816bUx9EPjHmaT23yvVM2ZWbrrpZb9PusVFin',
   lamports: 12_345_678_901_234n,
-  tokens: Array.from({ length: 5 }, (_, i) => ({ mint: `Mint${i}`.padEnd(44, 'x'), amount: BigInt(i) * 10n ** 9n })),
+  tokens: Array.from({ length: 5 }, (_, i) => ({
+    mint: `Mint${i}`.padEnd(44, 'x'),
+    amount: BigInt(i) * 10n ** 9n,
+  })),
   slot: 312_456_789n,
   at: new Date(),
 };
@@ -73,7 +82,11 @@ async function main(): Promise<void> {
   const raw = new Redis(url, resilientRedisOptions());
   await raw.connect();
   const bundle = await createCache({ redisUrl: url, prefix });
-  const withL1 = new RedisCacheService({ client: raw, prefix, l1: { keyspaces: ['balance'], ttlSeconds: 5 } });
+  const withL1 = new RedisCacheService({
+    client: raw,
+    prefix,
+    l1: { keyspaces: ['balance'], ttlSeconds: 5 },
+  });
   await withL1.waitForSubscription();
   const memory = new MemoryCacheService({ prefix });
 
@@ -83,7 +96,12 @@ async function main(): Promise<void> {
     await bundle.cache.set(key, payload, 300);
     await memory.set(key, payload, 300);
     const rawKey = prefix + 'raw:' + key;
-    await raw.set(rawKey, JSON.stringify(payload, (_k, v: unknown) => (typeof v === 'bigint' ? v.toString() : v)), 'EX', 300);
+    await raw.set(
+      rawKey,
+      JSON.stringify(payload, (_k, v: unknown) => (typeof v === 'bigint' ? v.toString() : v)),
+      'EX',
+      300,
+    );
 
     const rows = [
       await measure('ceiling: raw ioredis GET (same payload, no decode)', () => raw.get(rawKey)),
@@ -102,7 +120,10 @@ async function main(): Promise<void> {
     const concurrency = 32;
     const rpcMs = 2;
     const pick = zipfSampler(wallets, 1.1);
-    const workload = async (cache: typeof bundle.cache, label: string): Promise<Record<string, string>> => {
+    const workload = async (
+      cache: typeof bundle.cache,
+      label: string,
+    ): Promise<Record<string, string>> => {
       const before = cache.stats();
       let issued = 0;
       const started = performance.now();

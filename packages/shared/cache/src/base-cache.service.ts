@@ -10,7 +10,13 @@ import type {
 } from './cache.types.js';
 import { decodeCacheValue, encodeCacheValue } from './codec.js';
 import { CacheError } from './errors.js';
-import { buildTtlTable, type CacheTtlTable, DEFAULT_TTL_SECONDS, keyspaceOf, resolveTtlSeconds } from './keys.js';
+import {
+  buildTtlTable,
+  type CacheTtlTable,
+  DEFAULT_TTL_SECONDS,
+  keyspaceOf,
+  resolveTtlSeconds,
+} from './keys.js';
 
 /** A raw value read by a subclass, and the layer that answered. */
 export interface StoreRead {
@@ -112,7 +118,9 @@ export abstract class BaseCacheService implements CacheService {
       // drop it so the next fill (SET NX) can replace it.
       this.storeError('get', error);
       this.recordMiss(key);
-      await this.deleteStore([this.prefix + key]).catch((e: unknown) => this.storeError('delete', e));
+      await this.deleteStore([this.prefix + key]).catch((e: unknown) =>
+        this.storeError('delete', e),
+      );
       return undefined;
     }
   }
@@ -243,7 +251,12 @@ export abstract class BaseCacheService implements CacheService {
     this.emit({ type: 'miss', keyspace: keyspaceOf(key) });
   }
 
-  private async writeEncoded(key: string, raw: string, ttlSeconds: number, onlyIfAbsent: boolean): Promise<void> {
+  private async writeEncoded(
+    key: string,
+    raw: string,
+    ttlSeconds: number,
+    onlyIfAbsent: boolean,
+  ): Promise<void> {
     try {
       const ttlMs = Math.max(1, Math.round(ttlSeconds * 1000));
       await this.writeStore(this.prefix + key, key, raw, ttlMs, onlyIfAbsent);
@@ -263,6 +276,10 @@ export abstract class BaseCacheService implements CacheService {
 
 function assertKey(key: string): void {
   if (typeof key !== 'string' || key.length === 0) {
-    throw new CacheError('CACHE_INVALID_KEY', { key: String(key) }, `Invalid cache key: ${JSON.stringify(key)}`);
+    throw new CacheError(
+      'CACHE_INVALID_KEY',
+      { key: String(key) },
+      `Invalid cache key: ${JSON.stringify(key)}`,
+    );
   }
 }

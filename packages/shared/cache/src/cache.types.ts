@@ -96,13 +96,7 @@ export type CacheEvent =
  * ```
  */
 export type CacheOperation =
-  | 'get'
-  | 'set'
-  | 'delete'
-  | 'publish'
-  | 'subscribe'
-  | 'health'
-  | 'connection';
+  'get' | 'set' | 'delete' | 'publish' | 'subscribe' | 'health' | 'connection';
 
 /**
  * Called with each invalidated key (without the deployment prefix), on every instance,

@@ -1,5 +1,10 @@
 import { Cluster, type ClusterNode, type ClusterOptions, Redis, type RedisOptions } from 'ioredis';
-import type { CacheHealth, CacheServerInfo, CacheService, CacheServiceOptions } from './cache.types.js';
+import type {
+  CacheHealth,
+  CacheServerInfo,
+  CacheService,
+  CacheServiceOptions,
+} from './cache.types.js';
 import { CacheError } from './errors.js';
 import { MemoryCacheService } from './memory-cache.service.js';
 import {
@@ -208,7 +213,10 @@ async function connectWithin(
             else client.once('ready', () => resolve());
           }),
       new Promise((_, reject) => {
-        timer = setTimeout(() => reject(new Error(`no connection within ${timeoutMs} ms`)), timeoutMs);
+        timer = setTimeout(
+          () => reject(new Error(`no connection within ${timeoutMs} ms`)),
+          timeoutMs,
+        );
       }),
     ]);
     return { ok: true };

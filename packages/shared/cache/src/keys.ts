@@ -25,7 +25,8 @@ export const CACHE_TTL = {
  * const ttl: Partial<CacheTtlTable> = { balance: 5, session: 900 };
  * ```
  */
-export type CacheTtlTable = Partial<Record<keyof typeof CACHE_TTL, number>> & Record<string, number>;
+export type CacheTtlTable = Partial<Record<keyof typeof CACHE_TTL, number>> &
+  Record<string, number>;
 
 /**
  * TTL in seconds for keys whose keyspace is not in the table.

@@ -59,7 +59,8 @@ export class MemoryCacheService extends BaseCacheService {
     ttlMs: number,
     onlyIfAbsent: boolean,
   ): Promise<void> {
-    if (!(onlyIfAbsent && this.entries.has(fullKey))) this.entries.set(fullKey, raw, { ttl: ttlMs });
+    if (!(onlyIfAbsent && this.entries.has(fullKey)))
+      this.entries.set(fullKey, raw, { ttl: ttlMs });
     return Promise.resolve();
   }
 

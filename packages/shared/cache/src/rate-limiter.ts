@@ -101,7 +101,12 @@ abstract class FlexibleRateLimiter implements RateLimiter {
     assertPositiveInteger('points', points);
     try {
       const res = await this.limiter.consume(key, points);
-      return { allowed: true, limit: this.limit, remaining: res.remainingPoints, resetMs: res.msBeforeNext };
+      return {
+        allowed: true,
+        limit: this.limit,
+        remaining: res.remainingPoints,
+        resetMs: res.msBeforeNext,
+      };
     } catch (rejection) {
       if (rejection instanceof RateLimiterRes) {
         const resetMs = Math.max(0, rejection.msBeforeNext);
@@ -109,7 +114,12 @@ abstract class FlexibleRateLimiter implements RateLimiter {
       }
       // Only reachable if the insurance limiter itself failed: fail open rather than turn a
       // limiter fault into an outage of the whole API.
-      return { allowed: true, limit: this.limit, remaining: this.limit, resetMs: this.windowSeconds * 1000 };
+      return {
+        allowed: true,
+        limit: this.limit,
+        remaining: this.limit,
+        resetMs: this.windowSeconds * 1000,
+      };
     }
   }
 
@@ -188,7 +198,9 @@ export function rateLimitHeaders(result: RateLimitResult): Record<string, string
     'RateLimit-Reset': String(Math.ceil(result.resetMs / 1000)),
   };
   if (!result.allowed) {
-    headers['Retry-After'] = String(Math.max(1, Math.ceil((result.retryAfterMs ?? result.resetMs) / 1000)));
+    headers['Retry-After'] = String(
+      Math.max(1, Math.ceil((result.retryAfterMs ?? result.resetMs) / 1000)),
+    );
   }
   return headers;
 }

@@ -137,7 +137,11 @@ export class RedisCacheService extends BaseCacheService {
     this.subscriber =
       client instanceof Cluster
         ? client.duplicate([], { enableOfflineQueue: true, lazyConnect: false })
-        : client.duplicate({ enableOfflineQueue: true, lazyConnect: false, maxRetriesPerRequest: null });
+        : client.duplicate({
+            enableOfflineQueue: true,
+            lazyConnect: false,
+            maxRetriesPerRequest: null,
+          });
     this.listen(this.subscriber, 'error', (error: unknown) => this.storeError('connection', error));
     this.listen(this.subscriber, 'ready', () => this.onSubscriberReady());
     this.listen(this.subscriber, 'close', () => this.onSubscriberDown());
@@ -232,7 +236,11 @@ export class RedisCacheService extends BaseCacheService {
       return { ok: true, backend: 'redis', latencyMs: performance.now() - started };
     } catch (error) {
       this.storeError('health', error);
-      return { ok: false, backend: 'redis', error: error instanceof Error ? error.message : String(error) };
+      return {
+        ok: false,
+        backend: 'redis',
+        error: error instanceof Error ? error.message : String(error),
+      };
     } finally {
       clearTimeout(timer);
     }
@@ -250,7 +258,8 @@ export class RedisCacheService extends BaseCacheService {
   async serverInfo(): Promise<CacheServerInfo> {
     try {
       this.assertReady();
-      const nodes: Redis[] = this.client instanceof Cluster ? this.client.nodes('master') : [this.client];
+      const nodes: Redis[] =
+        this.client instanceof Cluster ? this.client.nodes('master') : [this.client];
       const infos = await Promise.all(nodes.map((node) => node.info()));
       let usedMemoryBytes = 0;
       let keyspaceHits = 0;
@@ -310,7 +319,10 @@ export class RedisCacheService extends BaseCacheService {
       return await Promise.race([
         command,
         new Promise<never>((_, reject) => {
-          timer = setTimeout(() => reject(new Error('redis operation timed out')), this.operationTimeoutMs);
+          timer = setTimeout(
+            () => reject(new Error('redis operation timed out')),
+            this.operationTimeoutMs,
+          );
         }),
       ]);
     } finally {

@@ -104,7 +104,9 @@ describe.each(backends)('CacheService ($name)', ({ name, make }) => {
       await gate.promise;
       return 42n;
     };
-    const all = Promise.all(Array.from({ length: 100 }, () => cache.getOrSet('balance:cold', fetcher)));
+    const all = Promise.all(
+      Array.from({ length: 100 }, () => cache.getOrSet('balance:cold', fetcher)),
+    );
     gate.resolve();
     const values = await all;
     expect(calls).toBe(1);
@@ -124,11 +126,15 @@ describe.each(backends)('CacheService ($name)', ({ name, make }) => {
       await gate.promise;
       throw new Error('rpc down');
     };
-    const settled = Promise.allSettled(Array.from({ length: 5 }, () => cache.getOrSet('balance:e', failing)));
+    const settled = Promise.allSettled(
+      Array.from({ length: 5 }, () => cache.getOrSet('balance:e', failing)),
+    );
     gate.resolve();
     const results = await settled;
     expect(calls).toBe(1);
-    expect(results.every((r) => r.status === 'rejected' && (r.reason as Error).message === 'rpc down')).toBe(true);
+    expect(
+      results.every((r) => r.status === 'rejected' && (r.reason as Error).message === 'rpc down'),
+    ).toBe(true);
     expect(await cache.getOrSet('balance:e', () => Promise.resolve('ok'))).toBe('ok');
   });
 
@@ -145,7 +151,9 @@ describe.each(backends)('CacheService ($name)', ({ name, make }) => {
     expect(await stale).toBe('old policy'); // the caller still gets its answer
     expect(await cache.get('policy:w9')).toBeUndefined(); // but it was not cached
     // A call after the invalidation started its own fetch rather than joining the stale one.
-    expect(await cache.getOrSet('policy:w9', () => Promise.resolve('new policy'))).toBe('new policy');
+    expect(await cache.getOrSet('policy:w9', () => Promise.resolve('new policy'))).toBe(
+      'new policy',
+    );
   });
 
   it('a getOrSet fill never overwrites a value written while it fetched', async () => {
@@ -163,7 +171,9 @@ describe.each(backends)('CacheService ($name)', ({ name, make }) => {
   });
 
   it('does not cache undefined from a fetcher', async () => {
-    expect(await bundle.cache.getOrSet('agent:ghost', () => Promise.resolve(undefined))).toBeUndefined();
+    expect(
+      await bundle.cache.getOrSet('agent:ghost', () => Promise.resolve(undefined)),
+    ).toBeUndefined();
     let fetched = false;
     await bundle.cache.getOrSet('agent:ghost', () => {
       fetched = true;
@@ -285,7 +295,8 @@ describe('RedisCacheService storage details', () => {
     await cache.set(CacheKeys.balance('b1'), 1);
     await cache.set('other:x', 1);
     const pttl = async (key: string): Promise<number> => raw.pttl(redis.prefix + key);
-    const within = (ms: number, seconds: number): boolean => ms > (seconds - 2) * 1000 && ms <= seconds * 1000;
+    const within = (ms: number, seconds: number): boolean =>
+      ms > (seconds - 2) * 1000 && ms <= seconds * 1000;
     expect(within(await pttl('policy:w1'), 300)).toBe(true);
     expect(within(await pttl('agent:a1'), 600)).toBe(true);
     expect(within(await pttl('balance:b1'), 7)).toBe(true); // overridden from 10
@@ -296,7 +307,9 @@ describe('RedisCacheService storage details', () => {
   it('treats a value it cannot decode as a miss, not an error thrown at the caller', async () => {
     await raw.set(`${redis.prefix}policy:corrupt`, 'not superjson', 'EX', 60);
     expect(await bundle.cache.get('policy:corrupt')).toBeUndefined();
-    expect(await bundle.cache.getOrSet('policy:corrupt', () => Promise.resolve('fresh'))).toBe('fresh');
+    expect(await bundle.cache.getOrSet('policy:corrupt', () => Promise.resolve('fresh'))).toBe(
+      'fresh',
+    );
     expect(await bundle.cache.get('policy:corrupt')).toBe('fresh');
   });
 });

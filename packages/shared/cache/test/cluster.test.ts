@@ -13,7 +13,12 @@ describe('Redis Cluster', () => {
 
   beforeAll(async () => {
     cluster = await startCluster();
-    const options = { cluster: { nodes: cluster.nodes }, prefix: 'cluster-test:', l1: { keyspaces: ['agent'] }, rateLimit: { points: 3 } };
+    const options = {
+      cluster: { nodes: cluster.nodes },
+      prefix: 'cluster-test:',
+      l1: { keyspaces: ['agent'] },
+      rateLimit: { points: 3 },
+    };
     one = await createCache(options);
     two = await createCache(options);
   }, 60_000);

@@ -65,7 +65,7 @@ describe('invalidation across instances (pub/sub)', () => {
     expect(b.stats().remoteInvalidations).toBe(1);
   });
 
-  it('delete on A removes the key from Redis, from B\'s L1, and runs B\'s listeners', async () => {
+  it("delete on A removes the key from Redis, from B's L1, and runs B's listeners", async () => {
     const key = CacheKeys.agent('agent-7');
     await a.set(key, { status: 'ACTIVE' });
     expect(await b.get(key)).toEqual({ status: 'ACTIVE' });
@@ -102,7 +102,10 @@ describe('invalidation across instances (pub/sub)', () => {
     try {
       const seen: string[] = [];
       b.onInvalidate('', (k) => seen.push(k));
-      await other.publish('someone-else:cache:invalidate', JSON.stringify({ v: 1, origin: 'x', keys: ['agent:1'] }));
+      await other.publish(
+        'someone-else:cache:invalidate',
+        JSON.stringify({ v: 1, origin: 'x', keys: ['agent:1'] }),
+      );
       const mine = nextInvalidationOnB('');
       await a.publishInvalidation(['agent:2']);
       expect(await mine).toBe('agent:2');
@@ -129,7 +132,7 @@ describe('invalidation between two createCache bundles', () => {
     await redis.cleanup();
   });
 
-  it('a revoke on one instance reaches the other instance\'s listener (e.g. its auth cache)', async () => {
+  it("a revoke on one instance reaches the other instance's listener (e.g. its auth cache)", async () => {
     const authCacheOnTwo = new Map<string, string>([['agent:a1', 'key-hash']]);
     const dropped = deferred<void>();
     two.cache.onInvalidate('agent:', (key) => {

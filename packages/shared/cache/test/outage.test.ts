@@ -134,11 +134,18 @@ describe('Redis going away and coming back', () => {
 
 describe('a Redis that stops answering (CLIENT PAUSE), not just one that is gone', () => {
   const clients = [
-    { name: 'factory client (ioredis commandTimeout)', make: (url: string) => createCache({ redisUrl: url, prefix: 'pause-test:' }) },
+    {
+      name: 'factory client (ioredis commandTimeout)',
+      make: (url: string) => createCache({ redisUrl: url, prefix: 'pause-test:' }),
+    },
     {
       name: 'client with ioredis defaults (service operation timeout)',
       make: async (url: string) => {
-        const cache = new RedisCacheService({ client: new Redis(url), prefix: 'pause-test:', ownsClient: true });
+        const cache = new RedisCacheService({
+          client: new Redis(url),
+          prefix: 'pause-test:',
+          ownsClient: true,
+        });
         await cache.waitForSubscription();
         return { cache, close: () => cache.close() };
       },
@@ -156,7 +163,9 @@ describe('a Redis that stops answering (CLIENT PAUSE), not just one that is gone
       await admin.call('CLIENT', 'PAUSE', '3000', 'ALL');
       // The value is in Redis, but Redis does not answer: a miss, then the source.
       expect(await cache.get('policy:p')).toBeUndefined();
-      expect(await cache.getOrSet('policy:p', () => Promise.resolve('from source'))).toBe('from source');
+      expect(await cache.getOrSet('policy:p', () => Promise.resolve('from source'))).toBe(
+        'from source',
+      );
       // Answering again: a hit. (The write that timed out may still have landed late.)
       await eventually(async () => (await cache.get('policy:p')) !== undefined);
       expect(['cached', 'from source']).toContain(await cache.get('policy:p'));
@@ -210,13 +219,17 @@ describe('start-up without Redis', () => {
   it('accepts redisOptions with lazyConnect: false, and refuses an ioredis keyPrefix', async () => {
     const server = await startRedis();
     try {
-      const eager = await createCache({ redisUrl: server.url, redisOptions: { lazyConnect: false } });
+      const eager = await createCache({
+        redisUrl: server.url,
+        redisOptions: { lazyConnect: false },
+      });
       await eager.cache.set('policy:p', 1);
       expect(await eager.cache.get('policy:p')).toBe(1);
       await eager.close();
-      const error: unknown = await createCache({ redisUrl: server.url, redisOptions: { keyPrefix: 'x:' } }).catch(
-        (e: unknown) => e,
-      );
+      const error: unknown = await createCache({
+        redisUrl: server.url,
+        redisOptions: { keyPrefix: 'x:' },
+      }).catch((e: unknown) => e);
       expect(isCacheError(error, 'CACHE_INVALID_CONFIG')).toBe(true);
     } finally {
       await server.dispose();
@@ -225,11 +238,17 @@ describe('start-up without Redis', () => {
 
   it('with failFast: false, starts degraded and recovers once Redis appears', async () => {
     const port = await freePort();
-    const bundle = await createCache({ redisUrl: `redis://127.0.0.1:${port}`, failFast: false, connectTimeoutMs: 500 });
+    const bundle = await createCache({
+      redisUrl: `redis://127.0.0.1:${port}`,
+      failFast: false,
+      connectTimeoutMs: 500,
+    });
     let server: DisposableRedis | undefined;
     try {
       expect((await bundle.health()).ok).toBe(false);
-      expect(await bundle.cache.getOrSet('policy:p', () => Promise.resolve('from db'))).toBe('from db');
+      expect(await bundle.cache.getOrSet('policy:p', () => Promise.resolve('from db'))).toBe(
+        'from db',
+      );
       server = await startRedis({ port });
       await eventually(async () => (await bundle.health()).ok, 15_000);
       await bundle.cache.set('policy:p', 'cached');

@@ -15,11 +15,13 @@ import {
 const backends = [
   {
     name: 'redis',
-    make: (redis: TestRedis, points: number) => createCache({ redisUrl: redis.url, prefix: redis.prefix, rateLimit: { points } }),
+    make: (redis: TestRedis, points: number) =>
+      createCache({ redisUrl: redis.url, prefix: redis.prefix, rateLimit: { points } }),
   },
   {
     name: 'memory',
-    make: (redis: TestRedis, points: number) => createCache({ prefix: redis.prefix, rateLimit: { points } }),
+    make: (redis: TestRedis, points: number) =>
+      createCache({ prefix: redis.prefix, rateLimit: { points } }),
   },
 ] as const;
 
@@ -90,7 +92,10 @@ describe('RedisRateLimiter across instances', () => {
 
   beforeEach(async () => {
     redis = createTestRedis();
-    clients = [new Redis(redis.url, resilientRedisOptions()), new Redis(redis.url, resilientRedisOptions())];
+    clients = [
+      new Redis(redis.url, resilientRedisOptions()),
+      new Redis(redis.url, resilientRedisOptions()),
+    ];
     await Promise.all(clients.map((c) => c.connect()));
   });
 
@@ -100,10 +105,9 @@ describe('RedisRateLimiter across instances', () => {
   });
 
   it('two instances share one budget per key, stored under the prefix', async () => {
-    const [one, two] = clients.map((c) => new RedisRateLimiter(c, { points: 4, prefix: redis.prefix })) as [
-      RedisRateLimiter,
-      RedisRateLimiter,
-    ];
+    const [one, two] = clients.map(
+      (c) => new RedisRateLimiter(c, { points: 4, prefix: redis.prefix }),
+    ) as [RedisRateLimiter, RedisRateLimiter];
     const results = [];
     for (let i = 0; i < 3; i++) {
       results.push(await one.consume('shared'));
@@ -128,12 +132,22 @@ describe('RedisRateLimiter across instances', () => {
 
 describe('rateLimitHeaders', () => {
   it('gives RateLimit-* in seconds, rounded up, and Retry-After only when denied', () => {
-    expect(rateLimitHeaders({ allowed: true, limit: 1200, remaining: 1199, resetMs: 59_001 })).toEqual({
+    expect(
+      rateLimitHeaders({ allowed: true, limit: 1200, remaining: 1199, resetMs: 59_001 }),
+    ).toEqual({
       'RateLimit-Limit': '1200',
       'RateLimit-Remaining': '1199',
       'RateLimit-Reset': '60',
     });
-    expect(rateLimitHeaders({ allowed: false, limit: 10, remaining: 0, resetMs: 1500, retryAfterMs: 1500 })).toEqual({
+    expect(
+      rateLimitHeaders({
+        allowed: false,
+        limit: 10,
+        remaining: 0,
+        resetMs: 1500,
+        retryAfterMs: 1500,
+      }),
+    ).toEqual({
       'RateLimit-Limit': '10',
       'RateLimit-Remaining': '0',
       'RateLimit-Reset': '2',

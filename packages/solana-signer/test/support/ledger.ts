@@ -48,7 +48,13 @@ export class TestLedger {
     const context = { slot: Number(this.svm.getClock().slot) };
     switch (method) {
       case 'getLatestBlockhash':
-        return { context, value: { blockhash: this.svm.latestBlockhash(), lastValidBlockHeight: context.slot + 150 } };
+        return {
+          context,
+          value: {
+            blockhash: this.svm.latestBlockhash(),
+            lastValidBlockHeight: context.slot + 150,
+          },
+        };
       case 'getAccountInfo': {
         const account = this.svm.getAccount(params[0] as Address);
         if (!account.exists) return { context, value: null };
@@ -66,7 +72,10 @@ export class TestLedger {
       }
       case 'getRecentPrioritizationFees':
         this.priorityFeeCalls.push(params[0] as string[]);
-        return this.prioritizationFees.map((fee, i) => ({ slot: context.slot - i, prioritizationFee: Number(fee) }));
+        return this.prioritizationFees.map((fee, i) => ({
+          slot: context.slot - i,
+          prioritizationFee: Number(fee),
+        }));
       default:
         throw new Error(`TestLedger: unexpected RPC method ${method}`);
     }
@@ -83,22 +92,33 @@ export class TestLedger {
 
   fund(address: Address, amount: bigint): void {
     const r = this.svm.airdrop(address, lamports(amount));
-    if (r instanceof FailedTransactionMetadata || r === null) throw new Error(`airdrop failed: ${String(r)}`);
+    if (r instanceof FailedTransactionMetadata || r === null)
+      throw new Error(`airdrop failed: ${String(r)}`);
   }
 
   async run(payer: TransactionSigner, instructions: Instruction[]): Promise<void> {
     const message = pipe(
       createTransactionMessage({ version: 0 }),
       (m) => setTransactionMessageFeePayerSigner(payer, m),
-      (m) => setTransactionMessageLifetimeUsingBlockhash({ blockhash: this.svm.latestBlockhash(), lastValidBlockHeight: 0n }, m),
+      (m) =>
+        setTransactionMessageLifetimeUsingBlockhash(
+          { blockhash: this.svm.latestBlockhash(), lastValidBlockHeight: 0n },
+          m,
+        ),
       (m) => appendTransactionMessageInstructions(instructions, m),
     );
     const result = this.svm.sendTransaction(await signTransactionMessageWithSigners(message));
-    if (result instanceof FailedTransactionMetadata) throw new Error(`setup transaction failed: ${result.toString()}`);
+    if (result instanceof FailedTransactionMetadata)
+      throw new Error(`setup transaction failed: ${result.toString()}`);
   }
 
   /** Creates a mint owned by `tokenProgram` and gives `holder` `amount` base units in its ATA. */
-  async createMint(tokenProgram: Address, decimals: number, holder: Address, amount: bigint): Promise<Address> {
+  async createMint(
+    tokenProgram: Address,
+    decimals: number,
+    holder: Address,
+    amount: bigint,
+  ): Promise<Address> {
     const authority = await generateKeyPairSigner();
     const mint = await generateKeyPairSigner();
     this.fund(authority.address, 10_000_000_000n);
@@ -111,9 +131,21 @@ export class TestLedger {
         space: 82,
         programAddress: tokenProgram,
       }),
-      getInitializeMint2Instruction({ mint: mint.address, decimals, mintAuthority: authority.address }, { programAddress: tokenProgram }),
-      getCreateAssociatedTokenIdempotentInstruction({ payer: authority, ata, owner: holder, mint: mint.address, tokenProgram }),
-      getMintToCheckedInstruction({ mint: mint.address, token: ata, mintAuthority: authority, amount, decimals }, { programAddress: tokenProgram }),
+      getInitializeMint2Instruction(
+        { mint: mint.address, decimals, mintAuthority: authority.address },
+        { programAddress: tokenProgram },
+      ),
+      getCreateAssociatedTokenIdempotentInstruction({
+        payer: authority,
+        ata,
+        owner: holder,
+        mint: mint.address,
+        tokenProgram,
+      }),
+      getMintToCheckedInstruction(
+        { mint: mint.address, token: ata, mintAuthority: authority, amount, decimals },
+        { programAddress: tokenProgram },
+      ),
     ]);
     return mint.address;
   }
@@ -123,13 +155,16 @@ export class TestLedger {
     const [ata] = await findAssociatedTokenPda({ owner, mint, tokenProgram });
     const account = this.svm.getAccount(ata);
     if (!account.exists) return null;
-    if (account.programAddress !== tokenProgram) throw new Error('token account owned by another program');
+    if (account.programAddress !== tokenProgram)
+      throw new Error('token account owned by another program');
     return getTokenDecoder().decode(account.data.subarray(0, 165)).amount;
   }
 }
 
 /** Asserts success and returns the metadata (with logs in the failure message). */
-export function expectSuccess(result: TransactionMetadata | FailedTransactionMetadata): TransactionMetadata {
+export function expectSuccess(
+  result: TransactionMetadata | FailedTransactionMetadata,
+): TransactionMetadata {
   if (result instanceof FailedTransactionMetadata) {
     throw new Error(`transaction failed: ${result.toString()}\n${result.meta().logs().join('\n')}`);
   }

@@ -2,7 +2,12 @@
 // the custody under test, executed from its wire bytes, balances checked to the base unit.
 // Shared by the local keystore and Turnkey suites so both custodies pass the same bar.
 import { expect, it } from '@jest/globals';
-import { type Address, generateKeyPairSigner, getBase58Decoder, getTransactionDecoder } from '@solana/kit';
+import {
+  type Address,
+  generateKeyPairSigner,
+  getBase58Decoder,
+  getTransactionDecoder,
+} from '@solana/kit';
 import { FailedTransactionMetadata } from 'litesvm';
 import {
   type KeyCustody,
@@ -41,7 +46,9 @@ export function transferScenarios(getCustody: () => KeyCustody): void {
     const signed = await signTransfer(built, getCustody());
     // The id is the first signature of the wire bytes, derived before any send.
     expect(signed.signature).toBe(getBase58Decoder().decode(signed.wireBytes.subarray(1, 65)));
-    expect(Buffer.from(signed.wireBase64, 'base64').equals(Buffer.from(signed.wireBytes))).toBe(true);
+    expect(Buffer.from(signed.wireBase64, 'base64').equals(Buffer.from(signed.wireBytes))).toBe(
+      true,
+    );
     const before = ledger.balance(from);
     const meta = expectSuccess(ledger.sendWire(signed.wireBytes));
     expect(getBase58Decoder().decode(meta.signature())).toBe(signed.signature);
@@ -55,7 +62,15 @@ export function transferScenarios(getCustody: () => KeyCustody): void {
     const to = await freshAddress();
     const amount = 2_000_000_001n;
     const built = await buildTransfer(
-      { kind: 'SOL', from, to, amount, memo: 'invoice #42 — café', computeUnitLimit: 40_000, priorityFee: { microLamports: 12_345n } },
+      {
+        kind: 'SOL',
+        from,
+        to,
+        amount,
+        memo: 'invoice #42 — café',
+        computeUnitLimit: 40_000,
+        priorityFee: { microLamports: 12_345n },
+      },
       { rpc: ledger.rpc },
     );
     expect(built.computeUnitLimit).toBe(40_000);
@@ -65,7 +80,9 @@ export function transferScenarios(getCustody: () => KeyCustody): void {
     const meta = expectSuccess(ledger.sendWire(signed.wireBytes));
     expect(meta.logs().join('\n')).toContain('invoice #42 — café');
     expect(ledger.balance(to)).toBe(amount);
-    expect(before - ledger.balance(from)).toBe(amount + LAMPORTS_PER_SIGNATURE + priorityFee(40_000, 12_345n));
+    expect(before - ledger.balance(from)).toBe(
+      amount + LAMPORTS_PER_SIGNATURE + priorityFee(40_000, 12_345n),
+    );
   });
 
   it('SPL Token transfer creates the missing recipient token account idempotently', async () => {
@@ -74,15 +91,24 @@ export function transferScenarios(getCustody: () => KeyCustody): void {
     const to = await freshAddress();
     const mint = await ledger.createMint(TOKEN_PROGRAM_ADDRESS, 6, from, 1_000_000_000n);
     const amount = 123_456_789n;
-    const built = await buildTransfer({ kind: 'TOKEN', from, to, mint, amount, expectedDecimals: 6 }, { rpc: ledger.rpc });
-    expect(built.token?.mint).toEqual({ address: mint, programAddress: TOKEN_PROGRAM_ADDRESS, decimals: 6 });
+    const built = await buildTransfer(
+      { kind: 'TOKEN', from, to, mint, amount, expectedDecimals: 6 },
+      { rpc: ledger.rpc },
+    );
+    expect(built.token?.mint).toEqual({
+      address: mint,
+      programAddress: TOKEN_PROGRAM_ADDRESS,
+      decimals: 6,
+    });
     expect(built.token?.createsDestinationAta).toBe(true);
     const signed = await signTransfer(built, getCustody());
     const before = ledger.balance(from);
     expect(await ledger.tokenBalance(to, mint, TOKEN_PROGRAM_ADDRESS)).toBeNull();
     expectSuccess(ledger.sendWire(signed.wireBytes));
     expect(await ledger.tokenBalance(to, mint, TOKEN_PROGRAM_ADDRESS)).toBe(amount);
-    expect(await ledger.tokenBalance(from, mint, TOKEN_PROGRAM_ADDRESS)).toBe(1_000_000_000n - amount);
+    expect(await ledger.tokenBalance(from, mint, TOKEN_PROGRAM_ADDRESS)).toBe(
+      1_000_000_000n - amount,
+    );
     // The sender paid the fee and the new account's rent, nothing else.
     const ataRent = ledger.balance(built.token!.destinationAta);
     expect(ataRent).toBe(ledger.svm.minimumBalanceForRentExemption(165n));
@@ -94,9 +120,15 @@ export function transferScenarios(getCustody: () => KeyCustody): void {
     const from = await fundedWallet(ledger);
     const to = await freshAddress();
     const mint = await ledger.createMint(TOKEN_PROGRAM_ADDRESS, 9, from, 5_000n);
-    const first = await signTransfer(await buildTransfer({ kind: 'TOKEN', from, to, mint, amount: 1_000n }, { rpc: ledger.rpc }), getCustody());
+    const first = await signTransfer(
+      await buildTransfer({ kind: 'TOKEN', from, to, mint, amount: 1_000n }, { rpc: ledger.rpc }),
+      getCustody(),
+    );
     expectSuccess(ledger.sendWire(first.wireBytes));
-    const built = await buildTransfer({ kind: 'TOKEN', from, to, mint, amount: 2_500n }, { rpc: ledger.rpc });
+    const built = await buildTransfer(
+      { kind: 'TOKEN', from, to, mint, amount: 2_500n },
+      { rpc: ledger.rpc },
+    );
     expect(built.token?.createsDestinationAta).toBe(false);
     const before = ledger.balance(from);
     expectSuccess(ledger.sendWire((await signTransfer(built, getCustody())).wireBytes));
@@ -113,12 +145,22 @@ export function transferScenarios(getCustody: () => KeyCustody): void {
     ledger.prioritizationFees = [0n, 0n, 500n, 1_000n, 2_000n, 3_000n, 9_000_000n, 40n];
     const amount = 4_321_99n;
     const built = await buildTransfer(
-      { kind: 'TOKEN', from, to, mint, amount, memo: 'payout', priorityFee: { percentile: 75, maxMicroLamports: 1_500n } },
+      {
+        kind: 'TOKEN',
+        from,
+        to,
+        mint,
+        amount,
+        memo: 'payout',
+        priorityFee: { percentile: 75, maxMicroLamports: 1_500n },
+      },
       { rpc: ledger.rpc },
     );
     // Sorted samples 0,0,40,500,1000,2000,3000,9e6: the 75th percentile (nearest rank 6) is 2 000, capped at 1 500.
     expect(built.priorityFeeMicroLamports).toBe(1_500n);
-    expect(ledger.priorityFeeCalls).toEqual([[from, built.token!.sourceAta, built.token!.destinationAta]]);
+    expect(ledger.priorityFeeCalls).toEqual([
+      [from, built.token!.sourceAta, built.token!.destinationAta],
+    ]);
     expect(built.token?.mint.programAddress).toBe(TOKEN_2022_PROGRAM_ADDRESS);
     const signed = await signTransfer(built, getCustody());
     const before = ledger.balance(from);
@@ -126,11 +168,15 @@ export function transferScenarios(getCustody: () => KeyCustody): void {
     expect(meta.logs()).toContain('Program log: payout');
     expect(meta.computeUnitsConsumed()).toBeLessThanOrEqual(BigInt(built.computeUnitLimit));
     expect(await ledger.tokenBalance(to, mint, TOKEN_2022_PROGRAM_ADDRESS)).toBe(amount);
-    expect(await ledger.tokenBalance(from, mint, TOKEN_2022_PROGRAM_ADDRESS)).toBe(10_000_00n - amount);
+    expect(await ledger.tokenBalance(from, mint, TOKEN_2022_PROGRAM_ADDRESS)).toBe(
+      10_000_00n - amount,
+    );
     const ata = ledger.svm.getAccount(built.token!.destinationAta);
     expect(ata.exists && ata.programAddress).toBe(TOKEN_2022_PROGRAM_ADDRESS);
     const ataRent = ledger.balance(built.token!.destinationAta);
-    expect(before - ledger.balance(from)).toBe(LAMPORTS_PER_SIGNATURE + priorityFee(built.computeUnitLimit, 1_500n) + ataRent);
+    expect(before - ledger.balance(from)).toBe(
+      LAMPORTS_PER_SIGNATURE + priorityFee(built.computeUnitLimit, 1_500n) + ataRent,
+    );
   });
 
   it('a signature by another key is rejected by the runtime', async () => {
@@ -138,10 +184,16 @@ export function transferScenarios(getCustody: () => KeyCustody): void {
     const from = await fundedWallet(ledger);
     const other = await fundedWallet(ledger);
     const to = await freshAddress();
-    const built = await buildTransfer({ kind: 'SOL', from, to, amount: 1_000_000_000n }, { rpc: ledger.rpc });
+    const built = await buildTransfer(
+      { kind: 'SOL', from, to, amount: 1_000_000_000n },
+      { rpc: ledger.rpc },
+    );
     // Sign the right message with the wrong wallet's key and put it in the fee payer's slot.
     const wrong = await getCustody().signMessage(other, built.messageBytes);
-    const forged = { ...built.transaction, signatures: { ...built.transaction.signatures, [from]: wrong } };
+    const forged = {
+      ...built.transaction,
+      signatures: { ...built.transaction.signatures, [from]: wrong },
+    };
     const { getTransactionEncoder } = await import('@solana/kit');
     const wire = new Uint8Array(getTransactionEncoder().encode(forged));
     expect(getTransactionDecoder().decode(wire).signatures[from]).toEqual(wrong);
@@ -152,7 +204,13 @@ export function transferScenarios(getCustody: () => KeyCustody): void {
     expect(ledger.balance(to)).toBe(0n);
     expect(ledger.balance(from)).toBe(before);
     // And signTransfer itself refuses a custody answer that does not verify.
-    const lying: KeyCustody = { kind: 'LOCAL', createWallet: () => getCustody().createWallet(), signMessage: (_a, m) => getCustody().signMessage(other, m) };
-    await expect(signTransfer(built, lying)).rejects.toMatchObject({ code: 'CUSTODY_SIGNING_FAILED' });
+    const lying: KeyCustody = {
+      kind: 'LOCAL',
+      createWallet: () => getCustody().createWallet(),
+      signMessage: (_a, m) => getCustody().signMessage(other, m),
+    };
+    await expect(signTransfer(built, lying)).rejects.toMatchObject({
+      code: 'CUSTODY_SIGNING_FAILED',
+    });
   });
 }

@@ -47,11 +47,16 @@ export async function startRedis(
     const proc = spawn(
       REDIS_SERVER,
       [
-        '--port', String(port),
-        '--bind', '127.0.0.1',
-        '--save', '',
-        '--appendonly', 'no',
-        '--dir', dir,
+        '--port',
+        String(port),
+        '--bind',
+        '127.0.0.1',
+        '--save',
+        '',
+        '--appendonly',
+        'no',
+        '--dir',
+        dir,
         ...(options.args ?? []),
       ],
       { stdio: ['ignore', 'pipe', 'pipe'] },
@@ -69,7 +74,9 @@ export async function startRedis(
       };
       proc.stdout?.on('data', onData);
       proc.stderr?.resume();
-      proc.once('exit', (code) => reject(new Error(`redis-server exited (${String(code)}): ${output}`)));
+      proc.once('exit', (code) =>
+        reject(new Error(`redis-server exited (${String(code)}): ${output}`)),
+      );
     });
   };
 
@@ -98,7 +105,10 @@ export async function startRedis(
 }
 
 /** Polls `check` until it is true; throws after `timeoutMs` (a guard, not a timing assertion). */
-export async function eventually(check: () => Promise<boolean> | boolean, timeoutMs = 10_000): Promise<void> {
+export async function eventually(
+  check: () => Promise<boolean> | boolean,
+  timeoutMs = 10_000,
+): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     if (await check()) return;
@@ -108,7 +118,11 @@ export async function eventually(check: () => Promise<boolean> | boolean, timeou
 }
 
 /** A promise and the functions that settle it. */
-export function deferred<T>(): { promise: Promise<T>; resolve: (v: T) => void; reject: (e: unknown) => void } {
+export function deferred<T>(): {
+  promise: Promise<T>;
+  resolve: (v: T) => void;
+  reject: (e: unknown) => void;
+} {
   let resolve!: (v: T) => void;
   let reject!: (e: unknown) => void;
   const promise = new Promise<T>((res, rej) => {
@@ -118,7 +132,8 @@ export function deferred<T>(): { promise: Promise<T>; resolve: (v: T) => void; r
   return { promise, resolve, reject };
 }
 
-export const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+export const sleep = (ms: number): Promise<void> =>
+  new Promise((resolve) => setTimeout(resolve, ms));
 
 /** A tiny Redis Cluster of our own: 3 masters, no replicas, on free ports, in temp dirs. */
 export interface DisposableCluster {
@@ -132,7 +147,14 @@ export async function startCluster(size = 3): Promise<DisposableCluster> {
     for (let i = 0; i < size; i++) {
       servers.push(
         await startRedis({
-          args: ['--cluster-enabled', 'yes', '--cluster-config-file', 'nodes.conf', '--cluster-node-timeout', '2000'],
+          args: [
+            '--cluster-enabled',
+            'yes',
+            '--cluster-config-file',
+            'nodes.conf',
+            '--cluster-node-timeout',
+            '2000',
+          ],
         }),
       );
     }
@@ -140,7 +162,14 @@ export async function startCluster(size = 3): Promise<DisposableCluster> {
     const { promisify } = await import('node:util');
     await promisify(execFile)(
       '/usr/bin/redis-cli',
-      ['--cluster', 'create', ...servers.map((s) => `127.0.0.1:${s.port}`), '--cluster-replicas', '0', '--cluster-yes'],
+      [
+        '--cluster',
+        'create',
+        ...servers.map((s) => `127.0.0.1:${s.port}`),
+        '--cluster-replicas',
+        '0',
+        '--cluster-yes',
+      ],
       { timeout: 30_000 },
     );
     // Wait until every node agrees the cluster is up.
@@ -148,7 +177,10 @@ export async function startCluster(size = 3): Promise<DisposableCluster> {
     for (const server of servers) {
       const client = new Redis(server.url);
       try {
-        await eventually(async () => (await client.cluster('INFO')).includes('cluster_state:ok'), 30_000);
+        await eventually(
+          async () => (await client.cluster('INFO')).includes('cluster_state:ok'),
+          30_000,
+        );
       } finally {
         client.disconnect();
       }
