@@ -31,6 +31,7 @@ describe('loadConfig', () => {
       poolSize: 10,
       statementTimeoutMs: 5000,
       connectionTimeoutMs: 5000,
+      slowQueryMs: 200,
     });
     expect(c.redis).toEqual({ url: null, keyPrefix: 'waiaas:' });
     expect(c.rateLimit.perMinute).toBe(1200);
