@@ -51,8 +51,11 @@ export function isCheckViolation(error: unknown): boolean {
 
 /** True for a foreign-key violation, from Prisma (P2003) or raw `pg` (23503). */
 export function isForeignKeyViolation(error: unknown): boolean {
-  if (error instanceof Prisma.PrismaClientKnownRequestError && error.code === 'P2003') return true;
-  return sqlState(error) === '23503';
+  // Prisma also files other integrity errors (e.g. 23001 restrict_violation, raised by the
+  // events table's append-only trigger) under P2003, so the SQLSTATE decides when present.
+  const state = sqlState(error);
+  if (state !== undefined) return state === '23503';
+  return error instanceof Prisma.PrismaClientKnownRequestError && error.code === 'P2003';
 }
 
 /**
