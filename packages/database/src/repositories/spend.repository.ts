@@ -175,8 +175,7 @@ export class SpendRepository {
     sign: SignTransfer,
   ): Promise<ReserveResult> {
     return this.prisma.$transaction(async (tx) => {
-      const wallet = await lockWallet(tx, request.walletId);
-      const { policy, version } = await loadPolicy(tx, request.walletId);
+      const { wallet, policy, version } = await lockWalletWithPolicy(tx, request.walletId);
       const decision = await judge(tx, policy, request, null);
       const actor = {
         actorType: request.agentId ? ('AGENT' as const) : ('SYSTEM' as const),
@@ -406,7 +405,34 @@ async function loadPolicy(
     SELECT per_tx_limit::text, daily_limit::text, allowed_assets, allowed_addresses,
            requires_approval, metadata, version
     FROM wallet_policies WHERE wallet_id = ${walletId}::uuid`;
+  return parseStoredPolicy(walletId, rows[0]);
+}
+
+/**
+ * The reservation's first round trip: locks the wallet row and reads its policy in one
+ * statement (the policy row is read after the lock is granted, so it is the committed one).
+ */
+async function lockWalletWithPolicy(
+  tx: TransactionClient,
+  walletId: string,
+): Promise<{ wallet: WalletRow; policy: Policy | null; version: number | null }> {
+  const rows = await tx.$queryRaw<(WalletRow & Partial<PolicyRow> & { has_policy: boolean })[]>`
+    SELECT w.owner_id, p.wallet_id IS NOT NULL AS has_policy,
+           p.per_tx_limit::text, p.daily_limit::text, p.allowed_assets, p.allowed_addresses,
+           p.requires_approval, p.metadata, p.version
+    FROM wallets w LEFT JOIN wallet_policies p ON p.wallet_id = w.id
+    WHERE w.id = ${walletId}::uuid
+    FOR UPDATE OF w`;
   const row = rows[0];
+  if (!row) throw new RepositoryError('WALLET_NOT_FOUND', { walletId });
+  const policyRow = row.has_policy ? (row as PolicyRow) : undefined;
+  return { wallet: { owner_id: row.owner_id }, ...parseStoredPolicy(walletId, policyRow) };
+}
+
+function parseStoredPolicy(
+  walletId: string,
+  row: PolicyRow | undefined,
+): { policy: Policy | null; version: number | null } {
   if (!row) return { policy: null, version: null }; // deny by default: NO_POLICY
   const parsed = parsePolicy({
     perTxLimit: row.per_tx_limit,
