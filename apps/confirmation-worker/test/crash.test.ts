@@ -1,9 +1,9 @@
 import type { ChildProcess } from 'node:child_process';
 import { createWriteStream } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { createPrismaClient, SpendRepository, type PrismaClient } from '@waiaas/database';
-import { startLocalLedger, type LocalLedger } from '@waiaas/local-ledger';
-import { createTestDatabase, type TestDatabase } from '@waiaas/testing';
+import { type SpendRepository, type PrismaClient } from '@waiaas/database';
+import { type LocalLedger } from '@waiaas/local-ledger';
+import { type TestDatabase } from '@waiaas/testing';
 import {
   allTerminal,
   balanceOf,
@@ -15,6 +15,8 @@ import {
   spawnWorker,
   testEnv,
   waitFor,
+  openWorkerEnvironment,
+  type WorkerEnvironment,
 } from './helpers.js';
 
 let db: TestDatabase;
@@ -23,20 +25,18 @@ let prisma: PrismaClient;
 let spend: SpendRepository;
 const children = new Set<ChildProcess>();
 
+let env: WorkerEnvironment;
+
 beforeAll(async () => {
-  db = await createTestDatabase();
   // 150 blocks of 100 ms: a blockhash lives 15 s, longer than a worker process takes to start
   // on a loaded CI machine, so most transfers can still land after a restart (some may not).
-  ledger = await startLocalLedger({ port: 0, slotMs: 100, finalizationDepth: 8 });
-  prisma = createPrismaClient({ url: db.url, poolSize: 6 });
-  spend = new SpendRepository(prisma);
+  env = await openWorkerEnvironment({ poolSize: 6, ledger: { slotMs: 100, finalizationDepth: 8 } });
+  ({ db, ledger, prisma, spend } = env);
 });
 
 afterAll(async () => {
   for (const child of children) child.kill('SIGKILL');
-  await prisma.$disconnect();
-  await ledger.close();
-  await db.drop();
+  await env.close();
 });
 
 /** Starts a worker process and resolves once it logged `worker_started`. */

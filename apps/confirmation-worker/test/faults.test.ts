@@ -1,12 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import {
-  createPrismaClient,
-  SpendRepository,
+  type SpendRepository,
   type PrismaClient,
   type TransactionModel as Transaction,
 } from '@waiaas/database';
-import { startLocalLedger, type LocalLedger } from '@waiaas/local-ledger';
-import { createTestDatabase, type TestDatabase } from '@waiaas/testing';
+import { type LocalLedger } from '@waiaas/local-ledger';
+import { type TestDatabase } from '@waiaas/testing';
 import { ConfirmationWorker } from '../src/index.js';
 import {
   allTerminal,
@@ -19,6 +18,8 @@ import {
   statusCounts,
   testConfig,
   waitFor,
+  openWorkerEnvironment,
+  type WorkerEnvironment,
 } from './helpers.js';
 
 let db: TestDatabase;
@@ -26,18 +27,16 @@ let ledger: LocalLedger;
 let prisma: PrismaClient;
 let spend: SpendRepository;
 
+let env: WorkerEnvironment;
+
 beforeAll(async () => {
-  db = await createTestDatabase();
   // 150 blocks of 20 ms: a blockhash expires 3 s after it was produced.
-  ledger = await startLocalLedger({ port: 0, slotMs: 20, finalizationDepth: 8 });
-  prisma = createPrismaClient({ url: db.url, poolSize: 6 });
-  spend = new SpendRepository(prisma);
+  env = await openWorkerEnvironment({ poolSize: 6, ledger: { slotMs: 20, finalizationDepth: 8 } });
+  ({ db, ledger, prisma, spend } = env);
 });
 
 afterAll(async () => {
-  await prisma.$disconnect();
-  await ledger.close();
-  await db.drop();
+  await env.close();
 });
 
 describe('unreliable RPC', () => {

@@ -21,10 +21,12 @@ import { pino } from 'pino';
 import {
   Prisma,
   type PrismaClient,
-  type SpendRepository,
   type TransactionModel as Transaction,
+  createPrismaClient,
+  SpendRepository,
 } from '@waiaas/database';
-import type { LocalLedger } from '@waiaas/local-ledger';
+import { startLocalLedger, type LocalLedger, type LocalLedgerOptions } from '@waiaas/local-ledger';
+import { createTestDatabase, type TestDatabase } from '@waiaas/testing';
 import { loadConfig, type WorkerConfig } from '../src/index.js';
 
 export const silentLogger = pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
@@ -229,4 +231,37 @@ export function spawnWorker(
     env: { PATH: process.env.PATH ?? '', NODE_OPTIONS: '', ...env },
     stdio: stdio,
   });
+}
+
+/** What most worker test files share: their own database, a local ledger, a client and spend. */
+export interface WorkerEnvironment {
+  db: TestDatabase;
+  ledger: LocalLedger;
+  prisma: PrismaClient;
+  spend: SpendRepository;
+  close(): Promise<void>;
+}
+
+/**
+ * Opens a fresh migrated database, a local ledger on a free port and a Prisma client with a
+ * SpendRepository over it; `close()` releases them in reverse order.
+ */
+export async function openWorkerEnvironment(options: {
+  poolSize: number;
+  ledger: Omit<LocalLedgerOptions, 'port'>;
+}): Promise<WorkerEnvironment> {
+  const db = await createTestDatabase();
+  const ledger = await startLocalLedger({ port: 0, ...options.ledger });
+  const prisma = createPrismaClient({ url: db.url, poolSize: options.poolSize });
+  return {
+    db,
+    ledger,
+    prisma,
+    spend: new SpendRepository(prisma),
+    close: async () => {
+      await prisma.$disconnect();
+      await ledger.close();
+      await db.drop();
+    },
+  };
 }

@@ -1,8 +1,8 @@
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { createPrismaClient, SpendRepository, type PrismaClient } from '@waiaas/database';
-import { startLocalLedger, type LocalLedger } from '@waiaas/local-ledger';
-import { createTestDatabase, type TestDatabase } from '@waiaas/testing';
+import { type SpendRepository, type PrismaClient } from '@waiaas/database';
+import { type LocalLedger } from '@waiaas/local-ledger';
+import { type TestDatabase } from '@waiaas/testing';
 import { ConfirmationWorker, isWorkerError, startMetricsServer } from '../src/index.js';
 import {
   createOwner,
@@ -12,6 +12,8 @@ import {
   silentLogger,
   testConfig,
   waitFor,
+  openWorkerEnvironment,
+  type WorkerEnvironment,
 } from './helpers.js';
 
 let db: TestDatabase;
@@ -19,17 +21,15 @@ let ledger: LocalLedger;
 let prisma: PrismaClient;
 let spend: SpendRepository;
 
+let env: WorkerEnvironment;
+
 beforeAll(async () => {
-  db = await createTestDatabase();
-  ledger = await startLocalLedger({ port: 0, slotMs: 40 });
-  prisma = createPrismaClient({ url: db.url, poolSize: 4 });
-  spend = new SpendRepository(prisma);
+  env = await openWorkerEnvironment({ poolSize: 4, ledger: { slotMs: 40 } });
+  ({ db, ledger, prisma, spend } = env);
 });
 
 afterAll(async () => {
-  await prisma.$disconnect();
-  await ledger.close();
-  await db.drop();
+  await env.close();
 });
 
 const statusOf = async (id: string) =>

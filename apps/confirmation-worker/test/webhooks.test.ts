@@ -1,9 +1,9 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { createPrismaClient, SpendRepository, type PrismaClient } from '@waiaas/database';
-import { startLocalLedger, type LocalLedger } from '@waiaas/local-ledger';
-import { createTestDatabase, type TestDatabase } from '@waiaas/testing';
+import { type SpendRepository, type PrismaClient } from '@waiaas/database';
+import { type LocalLedger } from '@waiaas/local-ledger';
+import { type TestDatabase } from '@waiaas/testing';
 import {
   ConfirmationWorker,
   isWorkerError,
@@ -19,6 +19,8 @@ import {
   silentLogger,
   testConfig,
   waitFor,
+  openWorkerEnvironment,
+  type WorkerEnvironment,
 } from './helpers.js';
 
 let db: TestDatabase;
@@ -26,17 +28,15 @@ let ledger: LocalLedger;
 let prisma: PrismaClient;
 let spend: SpendRepository;
 
+let env: WorkerEnvironment;
+
 beforeAll(async () => {
-  db = await createTestDatabase();
-  ledger = await startLocalLedger({ port: 0, slotMs: 40 });
-  prisma = createPrismaClient({ url: db.url, poolSize: 6 });
-  spend = new SpendRepository(prisma);
+  env = await openWorkerEnvironment({ poolSize: 6, ledger: { slotMs: 40 } });
+  ({ db, ledger, prisma, spend } = env);
 });
 
 afterAll(async () => {
-  await prisma.$disconnect();
-  await ledger.close();
-  await db.drop();
+  await env.close();
 });
 
 interface Received {
