@@ -18,6 +18,7 @@ import { join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { WaiaasClient } from '@waiaas/client';
 import type { DemoCredentials } from './lib/demo-setup.js';
+import { StateDir } from './lib/state.js';
 
 const REPO = resolve(import.meta.dirname, '..');
 const NODE = [
@@ -70,11 +71,14 @@ interface RunFile {
 class Stack {
   child: ChildProcess | null = null;
   exit: Promise<[number | null, NodeJS.Signals | null]> | null = null;
+  private readonly state: StateDir;
 
   constructor(
     private readonly home: string,
     private readonly env: NodeJS.ProcessEnv,
-  ) {}
+  ) {
+    this.state = new StateDir(home);
+  }
 
   async start(): Promise<RunFile> {
     await rm(join(this.home, 'run.json'), { force: true });
@@ -91,11 +95,8 @@ class Stack {
     const deadline = Date.now() + 300_000;
     for (;;) {
       if (exited) throw new Error('pnpm start exited before it was ready');
-      const text = await readFile(join(this.home, 'run.json'), 'utf8').catch(() => null);
-      if (text !== null) {
-        const run = JSON.parse(text) as RunFile;
-        if (run.pid === child.pid && run.ready) return run;
-      }
+      const run = await this.state.readJson<RunFile>('run.json', (m) => log(m));
+      if (run !== null && run.pid === child.pid && run.ready) return run;
       if (Date.now() > deadline) throw new Error('pnpm start not ready within 300 s');
       await sleep(500);
     }

@@ -134,7 +134,7 @@ function pidAlive(pid: number): boolean {
  * still listed in run.json.
  */
 async function checkPreviousRun(): Promise<void> {
-  const previous = await state.readJson<RunFile>(RUN_FILE);
+  const previous = await state.readJson<RunFile>(RUN_FILE, (m) => log.warn(m));
   if (previous === null) return;
   if (previous.pid !== process.pid && pidAlive(previous.pid) && looksLikeOurChild(previous.pid)) {
     throw new Error(
@@ -334,7 +334,7 @@ async function main(): Promise<void> {
         log.info(`airdropped SOL to the demo wallet: balance ${funded.lamports} lamports`);
     } catch (e) {
       const message = `could not airdrop to the demo wallet: ${e instanceof Error ? e.message : String(e)}`;
-      if (localLedger) throw new Error(message);
+      if (localLedger) throw new Error(message, { cause: e });
       log.warn(`${message} (fund ${demo.credentials.wallet.address} yourself)`);
     }
   }

@@ -67,9 +67,7 @@ export class Supervisor {
   start(spec: ChildSpec): Child {
     const proc = spawn(process.execPath, [...NODE_FLAGS, ...spec.args], {
       cwd: spec.cwd,
-      env: Object.fromEntries(
-        Object.entries(spec.env).filter(([, v]) => v !== undefined),
-      ) as NodeJS.ProcessEnv,
+      env: Object.fromEntries(Object.entries(spec.env).filter(([, v]) => v !== undefined)),
       // A new process group (and session): terminal Ctrl-C reaches only the orchestrator,
       // which stops the children in order; kill(-pid) reaches the child's whole tree.
       detached: true,
@@ -77,8 +75,8 @@ export class Supervisor {
     });
     if (proc.pid === undefined) throw new Error(`${spec.name}: could not spawn`);
     const pid = proc.pid;
-    this.log.pipe(spec.name, proc.stdout!, false);
-    this.log.pipe(spec.name, proc.stderr!, true);
+    this.log.pipe(spec.name, proc.stdout, false);
+    this.log.pipe(spec.name, proc.stderr, true);
     const exited = once(proc, 'exit').then(([code, signal]) => ({
       code: code as number | null,
       signal: signal as NodeJS.Signals | null,
@@ -92,8 +90,8 @@ export class Supervisor {
       const watch = (chunk: Buffer) => {
         if (chunk.toString('utf8').includes(marker)) resolve();
       };
-      proc.stdout!.on('data', watch);
-      proc.stderr!.on('data', watch);
+      proc.stdout.on('data', watch);
+      proc.stderr.on('data', watch);
       void exited.then(({ code, signal }) =>
         reject(
           new Error(`${spec.name} exited (code ${code}, signal ${signal}) before it was ready`),
