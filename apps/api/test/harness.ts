@@ -9,7 +9,7 @@ import {
   type TestRedis,
 } from '@waiaas/testing';
 import type { KeyCustody } from '@waiaas/solana-signer';
-import { pino } from 'pino';
+import { type Logger, pino } from 'pino';
 import { createApp } from '../src/app.factory.js';
 import { type AppConfig, loadConfig } from '../src/config/app-config.js';
 
@@ -31,6 +31,8 @@ export interface Harness {
 export interface HarnessOptions {
   /** Wraps or replaces the configured custody (e.g. to inject custody failures). */
   custody?: (config: AppConfig, databaseUrl: string) => KeyCustody;
+  /** The app's logger (default: silent, or TEST_LOG_LEVEL). */
+  logger?: Logger;
 }
 
 /** Environment for one test file: its own database, Redis prefix and local ledger. */
@@ -54,7 +56,7 @@ export async function startHarness(
     ...env,
   });
   const app = await createApp(config, {
-    logger: pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }),
+    logger: options.logger ?? pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }),
     ...(options.custody ? { custody: options.custody(config, db.url) } : {}),
   });
   const prisma = createPrismaClient({ url: db.url, poolSize: 2 });
