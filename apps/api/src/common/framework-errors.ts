@@ -123,8 +123,9 @@ export function registerFrameworkErrorHooks(fastify: FastifyInstance): void {
     }
   });
   let closing = false;
-  fastify.addHook('preClose', async () => {
+  fastify.addHook('preClose', (done) => {
     closing = true;
+    done();
   });
   fastify.addHook('onRequest', async (_request, reply) => {
     if (!closing) return;

@@ -196,7 +196,7 @@ function requestArbitrary(
             weight: 6,
             arbitrary: valid.map((v) => ({
               bytes: enc.encode(JSON.stringify(v) ?? 'null'),
-              type: 'application/json' as string | null,
+              type: 'application/json',
               shape: 'schema',
             })),
           },
@@ -241,6 +241,9 @@ export interface FuzzReport {
   byPrincipal: Record<string, number>;
   byOperation: Record<string, number>;
   byShape: Record<string, number>;
+  /** Milliseconds per operation, summed, and the slowest single answer. */
+  msByOperation: Record<string, number>;
+  slowestMs: number;
 }
 
 const TABLES = [
@@ -285,6 +288,8 @@ export async function runFuzz(target: FuzzTarget, options: FuzzOptions): Promise
     byPrincipal: {},
     byOperation: {},
     byShape: {},
+    msByOperation: {},
+    slowestMs: 0,
   };
   const bump = (m: Record<string, number>, k: string) =>
     (m[k] = (Object.hasOwn(m, k) ? (m[k] ?? 0) : 0) + 1);
@@ -297,6 +302,7 @@ export async function runFuzz(target: FuzzTarget, options: FuzzOptions): Promise
       else if (g.principal !== 'none') headers.authorization = `Bearer ${target.keys[g.principal]}`;
       const before = await rowCounts(target.prisma);
       let response: Response;
+      const started = performance.now();
       try {
         response = await fetch(target.baseUrl + g.path + g.query, {
           method: g.method,
@@ -312,6 +318,10 @@ export async function runFuzz(target: FuzzTarget, options: FuzzOptions): Promise
         });
       }
       const text = await response.text();
+      const ms = performance.now() - started;
+      report.slowestMs = Math.max(report.slowestMs, Math.round(ms));
+      const opName = `${g.op.method} ${g.op.template}`;
+      report.msByOperation[opName] = Math.round((report.msByOperation[opName] ?? 0) + ms);
       report.requests += 1;
       bump(report.byStatus, String(response.status));
       bump(report.byPrincipal, g.principal);
