@@ -164,7 +164,7 @@ export class WebhookDispatcher {
       const refusal = isWebhookTargetError(error)
         ? error
         : isWebhookTargetError((error as { cause?: unknown } | null)?.cause)
-          ? ((error as { cause: Error }).cause)
+          ? (error as { cause: Error }).cause
           : null;
       if (refusal !== null)
         return {
