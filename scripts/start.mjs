@@ -17,7 +17,14 @@ import { createInterface } from 'node:readline';
 
 const started = performance.now();
 const REPO = join(import.meta.dirname, '..');
-const say = (line) => process.stdout.write(`${'start'.padEnd(9)}│ ${line}\n`);
+// The supervisor's own format (lib/logs.ts): JSON lines in production, readable otherwise.
+const say =
+  process.env.NODE_ENV?.trim() === 'production'
+    ? (msg) =>
+        process.stdout.write(
+          `${JSON.stringify({ level: 30, time: Date.now(), component: 'start', msg })}\n`,
+        )
+    : (line) => process.stdout.write(`${'start'.padEnd(9)}│ ${line}\n`);
 const elapsed = () => `${((performance.now() - started) / 1000).toFixed(1)} s`;
 
 say('build: checking the compiled JavaScript (turbo run compile)…');
@@ -42,13 +49,15 @@ let compiling = false;
 createInterface({ input: turbo.stdout }).on('line', (line) => {
   output.push(line);
   // "<package>:<task>: cache miss, executing <hash>" for each task that has to run.
-  const miss = /^(\S+):([\w:-]+): cache miss/.exec(line.replace(/\x1b\[[0-9;]*m/g, ''));
+  const miss = /^(@?[^:\s]+):([\w:-]+): cache miss/.exec(line.replace(/\x1b\[[0-9;]*m/g, ''));
   if (miss !== null) {
     compiling = true;
     lastSaid = performance.now();
-    say(
-      `build: ${miss[2] === 'db:generate' ? 'generating the Prisma client' : `running ${miss[1]}#${miss[2]}`} (changed since the last build)…`,
-    );
+    const step =
+      { 'db:generate': 'generating the Prisma client', compile: 'compiling TypeScript (SWC)' }[
+        miss[2]
+      ] ?? `running ${miss[1]}#${miss[2]}`;
+    say(`build: ${step} (changed since the last build)…`);
   }
 });
 createInterface({ input: turbo.stderr }).on('line', (line) => output.push(line));
