@@ -77,4 +77,12 @@ const ms = performance.now() - started;
 say(`build ready (${elapsed()})${compiling ? '' : ': nothing changed, all from cache'}`);
 globalThis.waiaasBuild = { ms };
 
+// Loading the supervisor takes a moment too on a busy machine: keep saying so until it speaks.
+lastSaid = performance.now();
+const loading = setInterval(() => {
+  if (performance.now() - lastSaid < 1_500) return;
+  lastSaid = performance.now();
+  say(`loading the supervisor (${elapsed()})`);
+}, 250);
 await import('./dist/start.js');
+clearInterval(loading);

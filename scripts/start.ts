@@ -19,7 +19,7 @@ import { createHash } from 'node:crypto';
 import { mkdirSync, readFileSync, statSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { renderBanner } from './lib/banner.js';
-import { type DemoSetupResult, ensureDemo, fundDemoWallet } from './lib/demo-setup.js';
+import type { DemoSetupResult } from './lib/demo-setup.js';
 import { createLogger } from './lib/logs.js';
 import { Progress } from './lib/progress.js';
 import { repoRoot } from './lib/repo.js';
@@ -338,6 +338,11 @@ async function main(): Promise<void> {
     warmWhileHeld: [dist('apps/confirmation-worker', 'worker.js')],
     ready: { url: `${workerMetrics}/health` },
   });
+  // Loaded meanwhile rather than up front: @solana/kit takes a moment, and nothing before
+  // the demo needs it.
+  const withDemo = set('WAIAAS_SKIP_DEMO') === undefined;
+  const demoSetup = withDemo ? import('./lib/demo-setup.js') : null;
+  demoSetup?.catch(() => undefined); // a failure shows where it is awaited, below
   await Promise.all([database, solana]);
   log.info('database and ledger ready: the API and the worker start');
   api.openGate();
@@ -349,8 +354,9 @@ async function main(): Promise<void> {
 
   // Demo data, through the API like any user.
   let demo: DemoSetupResult | null = null;
-  if (set('WAIAAS_SKIP_DEMO') === undefined) {
+  if (demoSetup !== null) {
     const phase = progress.begin('demo', 'checking the demo owner, agent and wallet');
+    const { ensureDemo, fundDemoWallet } = await demoSetup;
     demo = await ensureDemo(state, apiUrl, adminToken);
     if (demo.replacedReason !== undefined) log.warn(`created a new demo: ${demo.replacedReason}`);
     try {
@@ -401,6 +407,7 @@ async function refundAfterLedgerRestart(rpcUrl: string): Promise<void> {
     'the local ledger restarted empty: balances and on-chain history are reset; transfers it had not confirmed will fail as expired',
   );
   if (demoWallet === undefined) return;
+  const { fundDemoWallet } = await import('./lib/demo-setup.js');
   const funded = await fundDemoWallet(rpcUrl, demoWallet);
   log.info(`airdropped SOL to the demo wallet again: balance ${funded.lamports} lamports`);
 }
