@@ -4,7 +4,9 @@ import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fa
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import type { Logger } from 'pino';
 import { AppModule } from './app.module.js';
+import { FRAMEWORK_ERROR_OPTIONS, registerFrameworkErrorHooks } from './common/framework-errors.js';
 import { registerHttpHooks, genReqId } from './common/http-hooks.js';
+import { registerJsonBodyParser } from './common/json-body.js';
 import { createLogger, PinoNestLogger } from './common/logger.js';
 import type { AppConfig } from './config/app-config.js';
 import { createInfrastructure, type InfrastructureOverrides } from './infra/infrastructure.js';
@@ -43,6 +45,7 @@ export async function createApp(
       trustProxy: config.server.trustProxy,
       genReqId,
       requestIdHeader: false,
+      ...FRAMEWORK_ERROR_OPTIONS,
     });
     const app = await NestFactory.create<NestFastifyApplication>(
       AppModule.forRoot(config, infra, metrics),
@@ -50,10 +53,14 @@ export async function createApp(
       {
         logger: new PinoNestLogger(logger),
         abortOnError: false,
+        // Bodies are parsed by registerJsonBodyParser only (Nest would add its own JSON and form parsers).
+        bodyParser: false,
       },
     );
     const fastify = app.getHttpAdapter().getInstance();
+    registerFrameworkErrorHooks(fastify);
     registerHttpHooks(fastify, metrics);
+    registerJsonBodyParser(fastify, config.server.bodyLimit);
     fastify.addHook('onClose', async () => {
       await infra.close();
     });

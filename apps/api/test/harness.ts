@@ -5,11 +5,13 @@ import { type LocalLedger, startLocalLedger } from '@waiaas/local-ledger';
 import {
   createTestDatabase,
   createTestRedis,
+  startTcpProxy,
+  type TcpProxy,
   type TestDatabase,
   type TestRedis,
 } from '@waiaas/testing';
 import type { KeyCustody } from '@waiaas/solana-signer';
-import { pino } from 'pino';
+import { type Logger, pino } from 'pino';
 import { createApp } from '../src/app.factory.js';
 import { type AppConfig, loadConfig } from '../src/config/app-config.js';
 
@@ -25,12 +27,34 @@ export interface Harness {
   ledger: LocalLedger;
   /** A separate client for assertions (counting rows), not the app's own. */
   prisma: PrismaClient;
+  /** With `proxied`: the TCP proxies between the app and PostgreSQL, Redis and the RPC. */
+  proxies: { database: TcpProxy; redis: TcpProxy; rpc: TcpProxy } | null;
   close(): Promise<void>;
 }
 
 export interface HarnessOptions {
   /** Wraps or replaces the configured custody (e.g. to inject custody failures). */
   custody?: (config: AppConfig, databaseUrl: string) => KeyCustody;
+  /** The app's logger (default: silent, or TEST_LOG_LEVEL). */
+  logger?: Logger;
+  /**
+   * Connect the app to PostgreSQL, Redis and the RPC through TCP proxies the test controls
+   * (fault injection for this app only; the shared servers are never touched).
+   */
+  proxied?: boolean;
+}
+
+/** `url` with its host and port replaced by the proxy's. */
+function through(url: string, proxy: TcpProxy): string {
+  const u = new URL(url);
+  u.hostname = '127.0.0.1';
+  u.port = String(proxy.port);
+  return u.toString();
+}
+
+async function proxyFor(url: string): Promise<TcpProxy> {
+  const u = new URL(url);
+  return startTcpProxy({ host: u.hostname, port: Number(u.port) });
 }
 
 /** Environment for one test file: its own database, Redis prefix and local ledger. */
@@ -41,11 +65,18 @@ export async function startHarness(
   const db = await createTestDatabase();
   const redis = createTestRedis();
   const ledger = await startLocalLedger({ port: 0, slotMs: 0 });
+  const proxies = options.proxied
+    ? {
+        database: await proxyFor(db.url),
+        redis: await proxyFor(redis.url),
+        rpc: await proxyFor(ledger.url),
+      }
+    : null;
   const config = loadConfig({
-    DATABASE_URL: db.url,
-    REDIS_URL: redis.url,
+    DATABASE_URL: proxies ? through(db.url, proxies.database) : db.url,
+    REDIS_URL: proxies ? through(redis.url, proxies.redis) : redis.url,
     REDIS_KEY_PREFIX: redis.prefix,
-    SOLANA_RPC_URL: ledger.url,
+    SOLANA_RPC_URL: proxies ? through(ledger.url, proxies.rpc) : ledger.url,
     ADMIN_TOKEN,
     WALLET_MASTER_KEY: randomBytes(32).toString('hex'),
     NODE_ENV: 'test',
@@ -54,7 +85,7 @@ export async function startHarness(
     ...env,
   });
   const app = await createApp(config, {
-    logger: pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }),
+    logger: options.logger ?? pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }),
     ...(options.custody ? { custody: options.custody(config, db.url) } : {}),
   });
   const prisma = createPrismaClient({ url: db.url, poolSize: 2 });
@@ -67,8 +98,11 @@ export async function startHarness(
     redis,
     ledger,
     prisma,
+    proxies,
     close: async () => {
+      for (const proxy of Object.values(proxies ?? {})) proxy.resume();
       await app.close();
+      for (const proxy of Object.values(proxies ?? {})) await proxy.close();
       await prisma.$disconnect();
       await ledger.close();
       await redis.cleanup();

@@ -330,7 +330,7 @@ describe('approval flow', () => {
     const lowered = await call(h.app, 'PUT', `/v1/wallets/${walletId}/policy`, {
       token: owner.key,
       body: {
-        perTxLimit: '5',
+        perTxLimit: '4',
         dailyLimit: '4',
         requiresApproval: true,
         metadata: { approvalThreshold: '1' },

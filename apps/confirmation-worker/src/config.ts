@@ -39,6 +39,8 @@ const schema = z.object({
   WEBHOOK_BACKOFF_MAX_MS: int(1, 86_400_000).default(3_600_000),
   /** Per-request webhook timeout (ms). */
   WEBHOOK_TIMEOUT_MS: int(100, 60_000).default(5_000),
+  /** true: deliver webhooks to loopback/private/internal hosts too (local development only; SSRF otherwise). */
+  WEBHOOK_ALLOW_PRIVATE_TARGETS: z.enum(['true', 'false']).default('false'),
   /** How often retention runs (ms): expired idempotency records, old delivered webhooks. */
   RETENTION_INTERVAL_MS: int(1_000, 86_400_000).default(3_600_000),
   /** Delivered webhook deliveries are kept this many days. */
@@ -75,7 +77,13 @@ export interface WorkerConfig {
   pollIntervalMs: number;
   batchSize: number;
   rebroadcastIntervalMs: number;
-  webhook: { maxAttempts: number; backoffBaseMs: number; backoffMaxMs: number; timeoutMs: number };
+  webhook: {
+    maxAttempts: number;
+    backoffBaseMs: number;
+    backoffMaxMs: number;
+    timeoutMs: number;
+    allowPrivateTargets: boolean;
+  };
   /** Retention of expired idempotency records and delivered webhook deliveries. */
   retention: { intervalMs: number; deliveryDays: number };
   metrics: { port: number; host: string };
@@ -125,6 +133,7 @@ export function loadConfig(
       backoffBaseMs: e.WEBHOOK_BACKOFF_BASE_MS,
       backoffMaxMs: e.WEBHOOK_BACKOFF_MAX_MS,
       timeoutMs: e.WEBHOOK_TIMEOUT_MS,
+      allowPrivateTargets: e.WEBHOOK_ALLOW_PRIVATE_TARGETS === 'true',
     },
     retention: { intervalMs: e.RETENTION_INTERVAL_MS, deliveryDays: e.DELIVERY_RETENTION_DAYS },
     metrics: { port: e.METRICS_PORT, host: e.METRICS_HOST },

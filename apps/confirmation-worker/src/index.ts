@@ -7,7 +7,12 @@
  * transaction, and delivers HMAC-signed webhooks with backoff. The process entry is
  * `src/main.ts`; the classes below are its parts, usable (and tested) on their own.
  */
-export { ConfirmationWorker, type ConfirmationWorkerOptions } from './worker.js';
+export {
+  ConfirmationWorker,
+  type ConfirmationWorkerOptions,
+  type HealthCheck,
+  type WorkerHealth,
+} from './worker.js';
 export { loadConfig, type WorkerConfig } from './config.js';
 export {
   WorkerError,

@@ -29,7 +29,7 @@ async function main(): Promise<void> {
     logger.fatal({ err: error }, 'worker_start_failed');
     process.exit(1);
   }
-  const server = await startMetricsServer(worker.metrics, () => worker.healthy, config.metrics);
+  const server = await startMetricsServer(worker.metrics, () => worker.health(), config.metrics);
   logger.info({ metricsPort: server.port }, 'metrics_listening');
   await worker.start();
 

@@ -1,20 +1,22 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { WorkerMetrics } from './metrics.js';
+import type { WorkerHealth } from './worker.js';
 
 /**
  * A small HTTP server: `GET /metrics` (Prometheus text) and `GET /health` (200 while the
- * worker runs, 503 once it is shutting down).
+ * worker runs and PostgreSQL and the RPC answer; 503 with the failing check, or once it is
+ * shutting down).
  *
  * @example
  * ```ts
- * const server = await startMetricsServer(worker.metrics, () => worker.healthy, { port: 9464, host: '0.0.0.0' });
+ * const server = await startMetricsServer(worker.metrics, () => worker.health(), { port: 9464, host: '0.0.0.0' });
  * await server.close();
  * ```
  */
 export async function startMetricsServer(
   metrics: WorkerMetrics,
-  healthy: () => boolean,
+  health: () => Promise<WorkerHealth>,
   options: { port: number; host: string },
 ): Promise<{ port: number; close: () => Promise<void> }> {
   const server: Server = createServer((req, res) => {
@@ -28,10 +30,13 @@ export async function startMetricsServer(
       return;
     }
     if (req.method === 'GET' && req.url === '/health') {
-      const ok = healthy();
-      res
-        .writeHead(ok ? 200 : 503, { 'content-type': 'application/json' })
-        .end(JSON.stringify({ status: ok ? 'ok' : 'stopping' }));
+      health()
+        .then((report) =>
+          res
+            .writeHead(report.status === 'ok' ? 200 : 503, { 'content-type': 'application/json' })
+            .end(JSON.stringify(report)),
+        )
+        .catch(() => res.writeHead(503).end());
       return;
     }
     res.writeHead(404).end();

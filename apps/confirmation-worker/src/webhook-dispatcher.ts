@@ -1,5 +1,10 @@
 import { type Logger } from 'pino';
 import { type ClaimedDelivery, type WebhookDeliveryRepository } from '@waiaas/database';
+import {
+  createWebhookFetch,
+  isWebhookTargetError,
+  type WebhookFetch,
+} from '@waiaas/webhook-target';
 import { backoffDelayMs } from './backoff.js';
 import type { WorkerMetrics } from './metrics.js';
 import { WEBHOOK_SIGNATURE_HEADER, signWebhook } from './webhook-signature.js';
@@ -18,6 +23,11 @@ export interface WebhookDispatcherOptions {
   backoffBaseMs: number;
   backoffMaxMs: number;
   timeoutMs: number;
+  /**
+   * Deliver to loopback, private and internal addresses too (WEBHOOK_ALLOW_PRIVATE_TARGETS,
+   * local development only). Otherwise a target that resolves to one is refused (SSRF).
+   */
+  allowPrivateTargets?: boolean;
 }
 
 /**
@@ -43,7 +53,9 @@ export interface WebhookBody {
  * marks the row DELIVERED (once: the update requires PENDING); anything else (other status,
  * network error, timeout, redirect) schedules a retry with exponential backoff and jitter,
  * and after `maxAttempts` attempts the row is FAILED. Redirects are not followed: the URL the
- * owner registered is the only one that receives their events.
+ * owner registered is the only one that receives their events. A target that is not public
+ * (checked on the URL and again on the address its name resolves to, right before connecting:
+ * @waiaas/webhook-target) is never contacted and the delivery is FAILED at once.
  *
  * @example
  * ```ts
@@ -58,10 +70,15 @@ export class WebhookDispatcher {
       repository: WebhookDeliveryRepository;
       metrics: WorkerMetrics;
       logger: Logger;
-      fetch?: typeof fetch;
+      fetch?: WebhookFetch;
     },
     private readonly options: WebhookDispatcherOptions,
-  ) {}
+  ) {
+    this.post =
+      deps.fetch ?? createWebhookFetch({ allowPrivate: options.allowPrivateTargets ?? false });
+  }
+
+  private readonly post: WebhookFetch;
 
   /** Attempts one batch of due deliveries; resolves to how many were claimed. */
   async runOnce(): Promise<number> {
@@ -77,7 +94,7 @@ export class WebhookDispatcher {
           metrics.webhook('delivered');
           continue;
         }
-        const giveUp = attempt >= this.options.maxAttempts;
+        const giveUp = result.refused === true || attempt >= this.options.maxAttempts;
         const nextAttemptAt = giveUp
           ? null
           : new Date(
@@ -112,7 +129,8 @@ export class WebhookDispatcher {
   private async attempt(
     row: ClaimedDelivery,
   ): Promise<
-    { ok: true; statusCode: number } | { ok: false; statusCode: number | null; error: string }
+    | { ok: true; statusCode: number }
+    | { ok: false; statusCode: number | null; error: string; refused?: boolean }
   > {
     const body: WebhookBody = {
       id: row.eventId.toString(),
@@ -123,7 +141,7 @@ export class WebhookDispatcher {
     const text = JSON.stringify(body);
     const timestamp = Math.floor(Date.now() / 1000);
     try {
-      const response = await (this.deps.fetch ?? fetch)(row.url, {
+      const response = await this.post(row.url, {
         method: 'POST',
         redirect: 'manual',
         signal: AbortSignal.timeout(this.options.timeoutMs),
@@ -142,6 +160,19 @@ export class WebhookDispatcher {
         return { ok: true, statusCode: response.status };
       return { ok: false, statusCode: response.status, error: `HTTP ${response.status}` };
     } catch (error) {
+      // fetch reports a refused lookup as "fetch failed" with the guard's error as its cause.
+      const refusal = isWebhookTargetError(error)
+        ? error
+        : isWebhookTargetError((error as { cause?: unknown } | null)?.cause)
+          ? (error as { cause: Error }).cause
+          : null;
+      if (refusal !== null)
+        return {
+          ok: false,
+          statusCode: null,
+          error: `${refusal.name}: ${refusal.message}`,
+          refused: true,
+        };
       const name = error instanceof Error ? error.name : 'Error';
       const message = error instanceof Error ? error.message : String(error);
       return { ok: false, statusCode: null, error: `${name}: ${message}` };

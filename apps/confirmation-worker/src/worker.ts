@@ -23,6 +23,58 @@ import { PendingListener } from './pending-listener.js';
 import { Submitter } from './submitter.js';
 import { WebhookDispatcher } from './webhook-dispatcher.js';
 
+/** Longest a `/health` probe of PostgreSQL or the RPC may take before it counts as failed. */
+const HEALTH_CHECK_TIMEOUT_MS = 2_000;
+
+/**
+ * One dependency's answer to a health probe.
+ *
+ * @example
+ * ```ts
+ * const check: HealthCheck = { ok: false, error: 'timed out after 2000 ms' };
+ * ```
+ */
+export interface HealthCheck {
+  ok: boolean;
+  latencyMs?: number;
+  error?: string;
+}
+
+/**
+ * The worker's `/health` document (200 when `ok`, 503 otherwise).
+ *
+ * @example
+ * ```ts
+ * const health: WorkerHealth = await worker.health();
+ * if (health.status !== 'ok') console.log(health.checks);
+ * ```
+ */
+export interface WorkerHealth {
+  status: 'ok' | 'unavailable' | 'stopping';
+  checks?: { database: HealthCheck; rpc: HealthCheck };
+}
+
+async function probe(run: () => Promise<void>): Promise<HealthCheck> {
+  const started = performance.now();
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    await Promise.race([
+      run(),
+      new Promise((_, reject) => {
+        timer = setTimeout(
+          () => reject(new Error(`timed out after ${HEALTH_CHECK_TIMEOUT_MS} ms`)),
+          HEALTH_CHECK_TIMEOUT_MS,
+        );
+      }),
+    ]);
+    return { ok: true, latencyMs: Math.round(performance.now() - started) };
+  } catch (e) {
+    return { ok: false, error: (e instanceof Error ? e.message : String(e)).split('\n')[0] };
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
 /**
  * @example
  * ```ts
@@ -64,6 +116,7 @@ export interface ConfirmationWorkerOptions {
  */
 export class ConfirmationWorker {
   readonly metrics: WorkerMetrics;
+  private readonly chain: Chain;
   private readonly loops: Loop[];
   private readonly listener: PendingListener;
   private stopping: Promise<void> | undefined;
@@ -85,7 +138,7 @@ export class ConfirmationWorker {
       { oldestAges: () => repository.oldestAges() },
       { defaultMetrics: options.defaultMetrics ?? true },
     );
-    const chain =
+    const chain = (this.chain =
       options.chain ??
       new KitChain(
         createRpc({
@@ -94,7 +147,7 @@ export class ConfirmationWorker {
           retries: config.rpc.retries,
         }),
         this.metrics,
-      );
+      ));
 
     const webhookLoop = new Loop(
       'webhooks',
@@ -227,6 +280,24 @@ export class ConfirmationWorker {
   /** True until shutdown begins. */
   get healthy(): boolean {
     return this.started && this.stopping === undefined;
+  }
+
+  /**
+   * What `/health` reports: `stopping` once shutdown began, else whether PostgreSQL and the RPC
+   * answer right now (each probe bounded by {@link HEALTH_CHECK_TIMEOUT_MS}), so an
+   * orchestrator sees a worker that runs but cannot make progress.
+   */
+  async health(): Promise<WorkerHealth> {
+    if (!this.healthy) return { status: 'stopping' };
+    const [database, rpc] = await Promise.all([
+      probe(async () => {
+        await this.prisma.$queryRaw`SELECT 1`;
+      }),
+      probe(async () => {
+        await this.chain.blockHeight('confirmed');
+      }),
+    ]);
+    return { status: database.ok && rpc.ok ? 'ok' : 'unavailable', checks: { database, rpc } };
   }
 
   /**

@@ -115,7 +115,7 @@ describe('start-up and operations', () => {
       logger: silentLogger,
       defaultMetrics: false,
     });
-    const server = await startMetricsServer(worker.metrics, () => worker.healthy, {
+    const server = await startMetricsServer(worker.metrics, () => worker.health(), {
       port: 0,
       host: '127.0.0.1',
     });

@@ -88,7 +88,8 @@ describe('webhooks', () => {
     const tx = await reserveSolTransfer(spend, ledger.url, sender, await newAddress(), 2_000_000n);
 
     const worker = await ConfirmationWorker.create({
-      config: testConfig(db.url, ledger.url),
+      // The receiver listens on 127.0.0.1: only an operator's explicit setting allows that.
+      config: testConfig(db.url, ledger.url, { WEBHOOK_ALLOW_PRIVATE_TARGETS: 'true' }),
       logger: silentLogger,
       defaultMetrics: false,
     });
@@ -159,7 +160,10 @@ describe('webhooks', () => {
     const tx = await reserveSolTransfer(spend, ledger.url, sender, await newAddress(), 2_000_000n);
 
     const worker = await ConfirmationWorker.create({
-      config: testConfig(db.url, ledger.url, { WEBHOOK_MAX_ATTEMPTS: '4' }),
+      config: testConfig(db.url, ledger.url, {
+        WEBHOOK_MAX_ATTEMPTS: '4',
+        WEBHOOK_ALLOW_PRIVATE_TARGETS: 'true',
+      }),
       logger: silentLogger,
       defaultMetrics: false,
     });
@@ -215,5 +219,39 @@ describe('webhooks', () => {
     expect(await prisma.webhookDelivery.count({ where: { event: { transactionId: tx.id } } })).toBe(
       0,
     );
+  });
+
+  it('never contacts a private target unless the operator allows it: the delivery fails at once', async () => {
+    const hook = await receiver(() => 204);
+    const owner = await createOwner(prisma);
+    // Stored directly, as a row registered before the API refused such URLs would be.
+    await prisma.webhookEndpoint.create({
+      data: { ownerId: owner.ownerId, url: hook.url, signingSecret: 's' },
+    });
+    const sender = await createWallet(prisma, ledger, owner);
+    const tx = await reserveSolTransfer(spend, ledger.url, sender, await newAddress(), 2_000_000n);
+    const worker = await ConfirmationWorker.create({
+      config: testConfig(db.url, ledger.url),
+      logger: silentLogger,
+      defaultMetrics: false,
+    });
+    await worker.start();
+    const mine = { event: { transactionId: tx.id } };
+    try {
+      await waitFor(
+        async () =>
+          (await prisma.webhookDelivery.count({ where: { ...mine, status: 'FAILED' } })) === 2,
+        20_000,
+      );
+    } finally {
+      await worker.stop();
+      await hook.close();
+    }
+    expect(hook.received).toHaveLength(0);
+    for (const d of await prisma.webhookDelivery.findMany({ where: mine })) {
+      expect(d.attempts).toBe(1);
+      expect(d.lastStatusCode).toBeNull();
+      expect(d.lastError).toMatch(/^WebhookTargetError: .*non-public address \(127\.0\.0\.1\)/);
+    }
   });
 });

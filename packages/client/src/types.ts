@@ -22,8 +22,11 @@ export interface WaiaasProblem {
   instance: string;
   /** Correlation id (also the `x-request-id` response header). */
   requestId: string;
-  /** Field-level validation issues (`VALIDATION_FAILED`). */
-  errors?: { path: string; code: string; message: string }[];
+  /**
+   * Field-level issues (`VALIDATION_FAILED`, `POLICY_INVALID`, `INVALID_JSON`); `fields` names
+   * every field involved when an issue is about several (`CONTRADICTORY_LIMITS`).
+   */
+  errors?: { path: string; code: string; message: string; fields?: string[] }[];
   /** Policy reasons (`POLICY_DENIED`): every rule that refused, with its figures. */
   reasons?: PolicyReason[];
   [extension: string]: unknown;

@@ -7,7 +7,11 @@ export interface DatabaseConfig {
   url: string;
   /** Maximum pool connections per process (default 10). */
   poolSize?: number;
-  /** Server-side statement timeout in milliseconds (default 5 000). */
+  /**
+   * Statement timeout in milliseconds (default 5 000): PostgreSQL cancels a longer statement,
+   * and the client gives up on an answer that has not arrived one second later (a stalled or
+   * unreachable server cannot cancel anything), so no query waits without an end.
+   */
   statementTimeoutMs?: number;
   /** How long to wait for a pool connection in milliseconds (default 5 000). */
   connectionTimeoutMs?: number;
@@ -33,6 +37,9 @@ export interface SlowQueryEvent {
 
 export type { PrismaClient };
 
+/** How much longer than the statement timeout the client waits for the server's own cancel. */
+const QUERY_TIMEOUT_GRACE_MS = 1_000;
+
 /**
  * Builds a Prisma client over `pg` through `@prisma/adapter-pg` (no native engine needed).
  * Call `$disconnect()` on shutdown: it closes the pool.
@@ -45,12 +52,16 @@ export type { PrismaClient };
  * ```
  */
 export function createPrismaClient(config: DatabaseConfig): PrismaClient {
+  const statementTimeoutMs = config.statementTimeoutMs ?? 5_000;
   const adapter = new PrismaPg({
     connectionString: config.url,
     max: config.poolSize ?? 10,
     connectionTimeoutMillis: config.connectionTimeoutMs ?? 5_000,
     idleTimeoutMillis: config.idleTimeoutMs ?? 30_000,
-    statement_timeout: config.statementTimeoutMs ?? 5_000,
+    statement_timeout: statementTimeoutMs,
+    query_timeout: statementTimeoutMs + QUERY_TIMEOUT_GRACE_MS,
+    // Dead peers (a host that vanished without a FIN) are noticed by the kernel, not never.
+    keepAlive: true,
     application_name: config.applicationName ?? 'waiaas',
   });
   if (!config.onSlowQuery) return new PrismaClient({ adapter });

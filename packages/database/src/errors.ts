@@ -67,3 +67,89 @@ export function isRetriableError(error: unknown): boolean {
   const state = sqlState(error);
   return state !== undefined && RETRIABLE_SQLSTATES.has(state);
 }
+
+/** Prisma codes that mean the server could not be reached or answered too late. */
+const UNAVAILABLE_PRISMA_CODES = new Set([
+  'P1001', // can't reach the database server
+  'P1002', // the server was reached but timed out
+  'P1008', // operations timed out
+  'P1017', // the server closed the connection
+  'P2024', // timed out fetching a connection from the pool
+  'P2028', // transaction API error (an interactive transaction that expired while waiting)
+]);
+
+/** Driver adapter error kinds (@prisma/adapter-pg) of the same nature. */
+const UNAVAILABLE_ADAPTER_KINDS = new Set([
+  'DatabaseNotReachable',
+  'ConnectionClosed',
+  'SocketTimeout',
+  'TooManyConnections',
+  'TlsConnectionError',
+]);
+
+/** SQLSTATE classes/codes: connection exceptions, shutdown, insufficient resources, timeouts. */
+function isUnavailableSqlState(state: string): boolean {
+  return (
+    state.startsWith('08') || // connection_exception
+    state.startsWith('53') || // insufficient_resources (too_many_connections, out of memory)
+    state === '57014' || // query_canceled: statement_timeout
+    state === '57P01' || // admin_shutdown
+    state === '57P02' || // crash_shutdown
+    state === '57P03' // cannot_connect_now (starting up, recovering)
+  );
+}
+
+/** Socket error codes of Node's net layer. */
+const SOCKET_CODES = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ETIMEDOUT',
+  'EPIPE',
+  'ENOTFOUND',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'EAI_AGAIN',
+]);
+
+/** `pg`'s own messages for a connection that failed, timed out or ended (plain Errors). */
+const PG_UNAVAILABLE_MESSAGE =
+  /^(Query read timeout|Connection terminated|timeout exceeded when trying to connect|Client has encountered a connection error|Connection ended unexpectedly)/;
+
+/**
+ * True when `error` says the database could not be reached or did not answer in time
+ * (connection refused, reset or terminated; pool or connect timeout; client-side query
+ * timeout; statement timeout; server shutting down or out of connections), as opposed to a
+ * query the database refused. Callers answer these as "unavailable, retry later" rather than
+ * as a bug. Follows `cause` chains.
+ *
+ * @example
+ * ```ts
+ * try { await prisma.owner.count(); }
+ * catch (e) { if (isDatabaseUnavailable(e)) return serviceUnavailable(); throw e; }
+ * ```
+ */
+export function isDatabaseUnavailable(error: unknown, seen = new Set<unknown>()): boolean {
+  if (typeof error !== 'object' || error === null || seen.has(error)) return false;
+  seen.add(error);
+  const e = error as {
+    code?: unknown;
+    message?: unknown;
+    meta?: { driverAdapterError?: { cause?: { kind?: unknown } } };
+    cause?: unknown;
+  };
+  if (
+    (error instanceof Prisma.PrismaClientKnownRequestError ||
+      error instanceof Prisma.PrismaClientInitializationError) &&
+    typeof e.code === 'string' &&
+    UNAVAILABLE_PRISMA_CODES.has(e.code)
+  )
+    return true;
+  if (error instanceof Prisma.PrismaClientInitializationError) return true;
+  const kind = e.meta?.driverAdapterError?.cause?.kind;
+  if (typeof kind === 'string' && UNAVAILABLE_ADAPTER_KINDS.has(kind)) return true;
+  const state = sqlState(error);
+  if (state !== undefined && isUnavailableSqlState(state)) return true;
+  if (typeof e.code === 'string' && SOCKET_CODES.has(e.code)) return true;
+  if (typeof e.message === 'string' && PG_UNAVAILABLE_MESSAGE.test(e.message)) return true;
+  return isDatabaseUnavailable(e.cause, seen);
+}

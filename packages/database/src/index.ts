@@ -16,6 +16,7 @@ export {
   isCheckViolation,
   isForeignKeyViolation,
   isRetriableError,
+  isDatabaseUnavailable,
   sqlState,
 } from './errors.js';
 export {

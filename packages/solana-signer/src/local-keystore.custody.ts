@@ -87,6 +87,23 @@ export class LocalKeystoreCustody implements KeyCustody {
     }
   }
 
+  /**
+   * The same custody writing through `store` instead, e.g. a Prisma transaction client, so a new
+   * key commits or rolls back together with the caller's own rows (a wallet row that fails to
+   * insert must not leave its key behind).
+   *
+   * @example
+   * ```ts
+   * await prisma.$transaction(async (tx) => {
+   *   const { address } = await custody.withStore(tx).createWallet();
+   *   await tx.wallet.create({ data: { address, ownerId, custody: 'LOCAL' } });
+   * });
+   * ```
+   */
+  withStore(store: LocalKeyStore): LocalKeystoreCustody {
+    return new LocalKeystoreCustody(store, this.masterKeys);
+  }
+
   /** Generates a key pair, seals the private key and stores it. */
   async createWallet(_opts?: CreateWalletOptions): Promise<CustodyWallet> {
     const pair = await crypto.subtle.generateKey({ name: 'Ed25519' }, true, ['sign', 'verify']);

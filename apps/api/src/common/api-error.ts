@@ -13,6 +13,7 @@
  */
 export const API_ERRORS = {
   VALIDATION_FAILED: { status: 400, title: 'The request is invalid' },
+  BAD_REQUEST: { status: 400, title: 'The HTTP request is malformed' },
   INVALID_JSON: { status: 400, title: 'The request body is not valid JSON' },
   AMOUNT_INVALID: { status: 400, title: 'The amount is not a valid positive decimal' },
   AMOUNT_PRECISION_EXCEEDED: { status: 400, title: 'The amount has more decimals than the asset' },
@@ -29,6 +30,7 @@ export const API_ERRORS = {
   NOT_FOUND: { status: 404, title: 'Not found' },
   ROUTE_NOT_FOUND: { status: 404, title: 'No such endpoint' },
   METHOD_NOT_ALLOWED: { status: 405, title: 'Method not allowed' },
+  REQUEST_TIMEOUT: { status: 408, title: 'The request did not arrive in time' },
   CONFLICT: { status: 409, title: 'The request conflicts with the current state' },
   EMAIL_TAKEN: { status: 409, title: 'An owner with this email exists' },
   AGENT_REVOKED_FINAL: { status: 409, title: 'A revoked agent cannot be changed' },
@@ -41,17 +43,21 @@ export const API_ERRORS = {
     title: 'A request with this Idempotency-Key is in progress',
   },
   PAYLOAD_TOO_LARGE: { status: 413, title: 'The request body is too large' },
+  URI_TOO_LONG: { status: 414, title: 'The request URI is too long' },
   UNSUPPORTED_MEDIA_TYPE: { status: 415, title: 'The request body must be application/json' },
   IDEMPOTENCY_KEY_REUSED: {
     status: 422,
     title: 'The Idempotency-Key was used with a different request',
   },
   RATE_LIMITED: { status: 429, title: 'Too many requests' },
+  HEADERS_TOO_LARGE: { status: 431, title: 'The request headers are too large' },
   INTERNAL: { status: 500, title: 'Internal server error' },
   CUSTODY_SIGNING_FAILED: { status: 502, title: 'Key custody could not sign' },
   RPC_UNAVAILABLE: { status: 503, title: 'The Solana RPC is unavailable' },
   CUSTODY_UNAVAILABLE: { status: 503, title: 'Key custody is unavailable' },
   SERVICE_UNAVAILABLE: { status: 503, title: 'A dependency is unavailable' },
+  DATABASE_UNAVAILABLE: { status: 503, title: 'The database is unavailable' },
+  SHUTTING_DOWN: { status: 503, title: 'The server is shutting down' },
 } as const satisfies Record<string, { status: number; title: string }>;
 
 export type ApiErrorCode = keyof typeof API_ERRORS;
@@ -63,6 +69,8 @@ export interface FieldIssue {
   /** Stable machine code (e.g. `isPositive`, `whitelistValidation`, `INVALID_AMOUNT`). */
   code: string;
   message: string;
+  /** Every field involved, when an issue is about several at once (contradictory limits). */
+  fields?: string[];
 }
 
 export interface ApiErrorExtras {

@@ -1,6 +1,8 @@
 import { type ArgumentsHost, Catch, type ExceptionFilter, HttpException } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import { isDatabaseUnavailable } from '@waiaas/database';
 import { ApiError, type ApiErrorCode } from './api-error.js';
+import { allowedMethods, boundedPath } from './framework-errors.js';
 import { buildProblem, PROBLEM_CONTENT_TYPE } from './problem.js';
 
 /** Fastify's own request errors (content parsing), by their stable `code`. */
@@ -31,9 +33,18 @@ function fastifyCode(exception: HttpException): string | undefined {
   return typeof cause?.code === 'string' ? cause.code : undefined;
 }
 
+/** Seconds a client should wait before retrying when the database is unavailable. */
+const DATABASE_RETRY_AFTER_S = '2';
+
 /** Turns anything thrown into the {@link ApiError} it should be answered as. */
 export function toApiError(exception: unknown): ApiError | null {
   if (exception instanceof ApiError) return exception;
+  // Classified by cause (refused, timed out, terminated, pool exhausted): an outage, not a bug.
+  if (isDatabaseUnavailable(exception))
+    return new ApiError('DATABASE_UNAVAILABLE', 'The database is unavailable; retry later', {
+      cause: exception,
+      headers: { 'retry-after': DATABASE_RETRY_AFTER_S },
+    });
   if (exception instanceof HttpException) {
     const fst = fastifyCode(exception);
     if (fst !== undefined && FASTIFY_CODES[fst] !== undefined) {
@@ -45,8 +56,9 @@ export function toApiError(exception: unknown): ApiError | null {
     if (exception.cause instanceof SyntaxError) return new ApiError('INVALID_JSON');
     const status = exception.getStatus();
     const code = STATUS_CODES[status];
+    // Nest's "Cannot GET /path…" would repeat an unbounded path: never echo it.
     if (code === 'NOT_FOUND' && exception.message.startsWith('Cannot '))
-      return new ApiError('ROUTE_NOT_FOUND', exception.message);
+      return new ApiError('ROUTE_NOT_FOUND', 'No endpoint matches this method and path');
     if (code !== undefined) return new ApiError(code);
   }
   return null;
@@ -57,6 +69,12 @@ export function toApiError(exception: unknown): ApiError | null {
  * `code`. Known errors keep their status; anything else is a 500 that carries only the
  * request id (the correlation id in the logs), never a message or stack trace.
  */
+function describe(exception: unknown): string {
+  const text =
+    exception instanceof Error ? `${exception.name}: ${exception.message}` : String(exception);
+  return text.replace(/\s+/g, ' ').trim().slice(0, 500);
+}
+
 @Catch()
 export class ProblemExceptionFilter implements ExceptionFilter {
   catch(exception: unknown, host: ArgumentsHost): void {
@@ -64,8 +82,19 @@ export class ProblemExceptionFilter implements ExceptionFilter {
     const request = http.getRequest<FastifyRequest>();
     const reply = http.getResponse<FastifyReply>();
     let error = toApiError(exception);
+    if (error?.code === 'ROUTE_NOT_FOUND') {
+      const allow = allowedMethods(request);
+      if (allow.length > 0)
+        error = new ApiError('METHOD_NOT_ALLOWED', `Allowed here: ${allow.join(', ')}`, {
+          headers: { allow: allow.join(', ') },
+        });
+    }
     if (error === null) {
-      request.log.error({ err: exception, requestId: request.id }, 'unhandled error');
+      // The cause goes in the message too, so a one-line log view still shows what broke.
+      request.log.error(
+        { err: exception, requestId: request.id },
+        `unhandled error: ${describe(exception)}`,
+      );
       error = new ApiError(
         'INTERNAL',
         `An unexpected error occurred; quote request id ${request.id}`,
@@ -81,7 +110,7 @@ export class ProblemExceptionFilter implements ExceptionFilter {
       buildProblem({
         code: error.code,
         ...(error.detail === undefined ? {} : { detail: error.detail }),
-        instance: request.url.split('?')[0] ?? request.url,
+        instance: boundedPath(request.url),
         requestId: request.id,
         ...(error.extras.errors === undefined ? {} : { errors: error.extras.errors }),
         ...(error.extras.reasons === undefined ? {} : { reasons: error.extras.reasons }),

@@ -4,6 +4,12 @@ export class FieldIssueDto {
   @ApiProperty({ example: 'amount' }) path!: string;
   @ApiProperty({ example: 'isDecimal' }) code!: string;
   @ApiProperty({ example: 'amount must be a decimal string' }) message!: string;
+  @ApiPropertyOptional({
+    type: [String],
+    example: ['perTxLimit', 'dailyLimit'],
+    description: 'Every field involved, when the issue is about several (CONTRADICTORY_LIMITS)',
+  })
+  fields?: string[];
 }
 
 /** RFC 9457 problem document (`application/problem+json`), the body of every error. */

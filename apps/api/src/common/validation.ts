@@ -4,9 +4,10 @@ import { ApiError, type FieldIssue } from './api-error.js';
 function flatten(errors: ValidationError[], parent = ''): FieldIssue[] {
   const issues: FieldIssue[] = [];
   for (const error of errors) {
-    const path = parent === '' ? error.property : `${parent}.${error.property}`;
+    // Unknown property names come from the client: bounded, never echoed in full.
+    const path = (parent === '' ? error.property : `${parent}.${error.property}`).slice(0, 256);
     for (const [code, message] of Object.entries(error.constraints ?? {}))
-      issues.push({ path, code, message });
+      issues.push({ path, code, message: message.slice(0, 512) });
     if (error.children !== undefined && error.children.length > 0)
       issues.push(...flatten(error.children, path));
   }

@@ -36,6 +36,8 @@ describe('loadConfig', () => {
     expect(c.redis).toEqual({ url: null, keyPrefix: 'waiaas:' });
     expect(c.rateLimit.perMinute).toBe(1200);
     expect(c.custody.kind).toBe('LOCAL');
+    expect(c.webhooks.allowPrivateTargets).toBe(false);
+    expect(c.solana).toMatchObject({ rpcTimeoutMs: 5000, rpcRetries: 2 });
   });
 
   it.each([
@@ -50,6 +52,8 @@ describe('loadConfig', () => {
     ['LOG_LEVEL', { LOG_LEVEL: 'loud' }],
     ['NODE_ENV', { NODE_ENV: 'staging' }],
     ['TRUST_PROXY', { TRUST_PROXY: 'yes please' }],
+    ['WEBHOOK_ALLOW_PRIVATE_TARGETS', { WEBHOOK_ALLOW_PRIVATE_TARGETS: 'yes' }],
+    ['SOLANA_RPC_TIMEOUT_MS', { SOLANA_RPC_TIMEOUT_MS: '5' }],
     ['WALLET_MASTER_KEY', { WALLET_MASTER_KEY: undefined }],
     ['WALLET_MASTER_KEY', { WALLET_MASTER_KEY: 'not-a-key' }],
     ['TURNKEY_API_PUBLIC_KEY', { TURNKEY_ORGANIZATION_ID: 'org' }],

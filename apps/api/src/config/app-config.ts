@@ -65,6 +65,17 @@ export interface AppConfig {
   solana: {
     /** SOLANA_RPC_URL: JSON-RPC endpoint of the cluster (required; `pnpm start` supplies the local ledger). */
     rpcUrl: string;
+    /** SOLANA_RPC_TIMEOUT_MS: per-attempt RPC timeout (default 5000). */
+    rpcTimeoutMs: number;
+    /** SOLANA_RPC_RETRIES: retries of transient RPC failures per call (default 2). */
+    rpcRetries: number;
+  };
+  webhooks: {
+    /**
+     * WEBHOOK_ALLOW_PRIVATE_TARGETS: true lets owners register webhook URLs on loopback,
+     * private and internal hosts (local development only; default false: SSRF).
+     */
+    allowPrivateTargets: boolean;
   };
   auth: {
     /** ADMIN_TOKEN: the operator's bearer token (required, at least 32 characters). */
@@ -123,6 +134,14 @@ function int(env: Env, name: string, fallback: number, min: number, max: number)
   if (value < min || value > max)
     throw new ConfigError(name, `must be between ${min} and ${max}, got ${value}`);
   return value;
+}
+
+function bool(env: Env, name: string, fallback: boolean): boolean {
+  const raw = str(env, name);
+  if (raw === undefined) return fallback;
+  if (raw === 'true') return true;
+  if (raw === 'false') return false;
+  throw new ConfigError(name, `must be true or false, got "${raw}"`);
 }
 
 function url(env: Env, name: string, protocols: string[], value: string): string {
@@ -244,7 +263,10 @@ export function loadConfig(env: Env): AppConfig {
     },
     solana: {
       rpcUrl: url(env, 'SOLANA_RPC_URL', ['http:', 'https:'], required(env, 'SOLANA_RPC_URL')),
+      rpcTimeoutMs: int(env, 'SOLANA_RPC_TIMEOUT_MS', 5_000, 100, 120_000),
+      rpcRetries: int(env, 'SOLANA_RPC_RETRIES', 2, 0, 10),
     },
+    webhooks: { allowPrivateTargets: bool(env, 'WEBHOOK_ALLOW_PRIVATE_TARGETS', false) },
     auth: { adminToken },
     custody,
     rateLimit: { perMinute: int(env, 'RATE_LIMIT_PER_MINUTE', 1200, 1, 10_000_000) },

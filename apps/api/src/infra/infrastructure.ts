@@ -68,7 +68,11 @@ export async function createInfrastructure(
     throw new ConfigError('REDIS_URL', `Redis is unreachable (${(cause as Error).message})`);
   }
 
-  const rpc = createRpc({ url: config.solana.rpcUrl, timeoutMs: 10_000, retries: 2 });
+  const rpc = createRpc({
+    url: config.solana.rpcUrl,
+    timeoutMs: config.solana.rpcTimeoutMs,
+    retries: config.solana.rpcRetries,
+  });
 
   let custody: KeyCustody;
   let keystorePrisma: PrismaClient | null = null;

@@ -7,6 +7,7 @@ import type { OwnerOrAgent, OwnerPrincipal } from '../auth/principal.js';
 import { ApiError } from '../common/api-error.js';
 import { CACHE, PRISMA } from '../infra/tokens.js';
 import { WalletAccessService } from '../wallets/wallet-access.service.js';
+import { findContradictions } from './policy-consistency.js';
 import type { PolicyDto, PolicyResponseDto } from './policy.dto.js';
 
 @Injectable()
@@ -35,6 +36,11 @@ export class PolicyService {
         errors: parsed.issues.map((i) => ({ path: i.path, code: i.code, message: i.message })),
       });
     }
+    const contradictions = findContradictions(parsed.policy);
+    if (contradictions.length > 0)
+      throw new ApiError('POLICY_INVALID', 'The policy contradicts itself; see errors', {
+        errors: contradictions,
+      });
     const canonical = serializePolicy(parsed.policy);
     const write = () =>
       this.prisma.$transaction(async (tx) => {

@@ -43,7 +43,10 @@ export class TransferController {
     summary: 'Request a transfer (agent). Checked against the policy before anything is signed.',
     description:
       'ALLOW → signed and stored PENDING (the worker submits it); REQUIRE_APPROVAL → stored AWAITING_APPROVAL unsigned; DENY → 403 POLICY_DENIED with reasons. ' +
-      'The same Idempotency-Key with the same body replays the first response (header Idempotent-Replayed: true).',
+      'The same Idempotency-Key with the same body replays the first response (header Idempotent-Replayed: true). ' +
+      'A duplicate that arrives while the first request is still in progress gets 409 IDEMPOTENCY_REQUEST_IN_PROGRESS; ' +
+      'if the API process died mid-request, the key stays in progress for up to 2 minutes (the stale window) before a retry may take it over, ' +
+      'so clients retry 409s with backoff for at least 2 minutes rather than switching to a new key (which could send twice).',
   })
   @ApiHeader({
     name: 'Idempotency-Key',

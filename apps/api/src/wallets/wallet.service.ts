@@ -6,6 +6,7 @@ import { formatUiAmount, SOL_DECIMALS } from '@waiaas/policy-engine';
 import {
   isSignerError,
   type KeyCustody,
+  LocalKeystoreCustody,
   TOKEN_2022_PROGRAM_ADDRESS,
   TOKEN_PROGRAM_ADDRESS,
 } from '@waiaas/solana-signer';
@@ -43,18 +44,20 @@ export class WalletService {
     @Inject(WalletAccessService) private readonly access: WalletAccessService,
   ) {}
 
+  /**
+   * Creates the key in custody and the wallet row as one unit. The local keystore lives in our
+   * database, so its key row is written in the wallet's own transaction: a wallet insert that
+   * fails leaves no key behind. A remote custody (Turnkey) cannot join a database transaction,
+   * so its wallet is created first and only then recorded.
+   */
   async create(principal: OwnerPrincipal, dto: CreateWalletDto): Promise<WalletResponseDto> {
-    let created;
-    try {
-      created = await this.custody.createWallet(dto.label === undefined ? {} : { name: dto.label });
-    } catch (e) {
-      if (isSignerError(e))
-        throw new ApiError('CUSTODY_UNAVAILABLE', 'Key custody could not create the wallet', {
-          cause: e,
-        });
-      throw e;
-    }
+    const options = dto.label === undefined ? {} : { name: dto.label };
+    const local = this.custody instanceof LocalKeystoreCustody ? this.custody : null;
+    const remote =
+      local === null ? await this.inCustody(() => this.custody.createWallet(options)) : null;
     const wallet = await this.prisma.$transaction(async (tx) => {
+      const created =
+        remote ?? (await this.inCustody(() => local!.withStore(tx).createWallet(options)));
       const row = await tx.wallet.create({
         data: {
           address: created.address,
@@ -77,6 +80,18 @@ export class WalletService {
       return row;
     });
     return { wallet: toWalletDto(wallet, []) };
+  }
+
+  private async inCustody<T>(create: () => Promise<T>): Promise<T> {
+    try {
+      return await create();
+    } catch (e) {
+      if (isSignerError(e))
+        throw new ApiError('CUSTODY_UNAVAILABLE', 'Key custody could not create the wallet', {
+          cause: e,
+        });
+      throw e;
+    }
   }
 
   async list(principal: OwnerOrAgent): Promise<WalletListDto> {
