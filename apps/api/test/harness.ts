@@ -51,6 +51,9 @@ export async function startHarness(
     NODE_ENV: 'test',
     LOG_LEVEL: 'silent',
     DATABASE_POOL_SIZE: '20',
+    // Test files send many deliberately bad keys from one address; the per-address limit on
+    // failed authentication has tests of its own that set it low.
+    AUTH_FAILURES_PER_MINUTE: '100000',
     ...env,
   });
   const app = await createApp(config, {

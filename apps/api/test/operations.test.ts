@@ -39,6 +39,7 @@ async function instance(
     WALLET_MASTER_KEY: randomBytes(32).toString('hex'),
     NODE_ENV: 'test',
     LOG_LEVEL: 'silent',
+    AUTH_FAILURES_PER_MINUTE: '100000',
     ...env,
   });
   const app = await createApp(config, {
@@ -95,7 +96,7 @@ describe('several instances', () => {
     expectProblem(
       await call(b, 'GET', `/v1/wallets/${wallet.id}`, { token: revoked.key }),
       401,
-      'AGENT_REVOKED',
+      'INVALID_API_KEY',
     );
     expectProblem(
       await call(b, 'GET', `/v1/wallets/${wallet.id}`, { token: rotated.key }),

@@ -10,6 +10,7 @@ import {
   TOKEN_PROGRAM_ADDRESS,
 } from '@waiaas/solana-signer';
 import { AuditService } from '../audit/audit.service.js';
+import { AuthService } from '../auth/auth.service.js';
 import type { OwnerOrAgent, OwnerPrincipal } from '../auth/principal.js';
 import { ApiError } from '../common/api-error.js';
 import { CACHE, CUSTODY, PRISMA, RPC } from '../infra/tokens.js';
@@ -41,6 +42,7 @@ export class WalletService {
     @Inject(RPC) private readonly rpc: Rpc<SolanaRpcApi>,
     @Inject(AuditService) private readonly audit: AuditService,
     @Inject(WalletAccessService) private readonly access: WalletAccessService,
+    @Inject(AuthService) private readonly auth: AuthService,
   ) {}
 
   async create(principal: OwnerPrincipal, dto: CreateWalletDto): Promise<WalletResponseDto> {
@@ -100,17 +102,8 @@ export class WalletService {
 
   async get(principal: OwnerOrAgent, walletId: string): Promise<WalletResponseDto> {
     const wallet = await this.access.require(principal, walletId);
-    if (principal.kind !== 'owner') return { wallet: toWalletDto(wallet) };
-    const grants = await this.prisma.walletAgent.findMany({
-      where: { walletId },
-      select: { agentId: true },
-      orderBy: { grantedAt: 'asc' },
-    });
     return {
-      wallet: toWalletDto(
-        wallet,
-        grants.map((g) => g.agentId),
-      ),
+      wallet: toWalletDto(wallet, principal.kind === 'owner' ? [...wallet.agentIds] : undefined),
     };
   }
 
@@ -143,6 +136,7 @@ export class WalletService {
       );
       return row;
     });
+    await this.auth.invalidateAccess(principal.ownerId);
     return { grant: { walletId, agentId, grantedAt: grant.grantedAt.toISOString() } };
   }
 
@@ -164,6 +158,8 @@ export class WalletService {
         tx,
       );
     });
+    // After commit: the agent is refused this wallet on its next request, on every instance.
+    await this.auth.invalidateAccess(principal.ownerId);
   }
 
   async balance(principal: OwnerOrAgent, walletId: string): Promise<BalanceResponseDto> {
