@@ -9,7 +9,7 @@ import {
   type TestRedis,
 } from '@waiaas/testing';
 import type { KeyCustody } from '@waiaas/solana-signer';
-import { pino } from 'pino';
+import { type Logger, pino } from 'pino';
 import { createApp } from '../src/app.factory.js';
 import { type AppConfig, loadConfig } from '../src/config/app-config.js';
 
@@ -31,6 +31,8 @@ export interface Harness {
 export interface HarnessOptions {
   /** Wraps or replaces the configured custody (e.g. to inject custody failures). */
   custody?: (config: AppConfig, databaseUrl: string) => KeyCustody;
+  /** The app's logger (default: silent, or TEST_LOG_LEVEL). */
+  logger?: Logger;
 }
 
 /** Environment for one test file: its own database, Redis prefix and local ledger. */
@@ -57,7 +59,7 @@ export async function startHarness(
     ...env,
   });
   const app = await createApp(config, {
-    logger: pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }),
+    logger: options.logger ?? pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }),
     ...(options.custody ? { custody: options.custody(config, db.url) } : {}),
   });
   const prisma = createPrismaClient({ url: db.url, poolSize: 2 });
@@ -78,6 +80,35 @@ export async function startHarness(
       await db.drop();
     },
   };
+}
+
+/**
+ * Another instance of the API on `h`'s database, ledger and (unless `env` says otherwise)
+ * Redis prefix, listening on its own port. The caller closes it.
+ */
+export async function startInstance(
+  h: Harness,
+  env: Record<string, string> = {},
+  options: { custody?: KeyCustody; logger?: Logger } = {},
+): Promise<NestFastifyApplication> {
+  const config = loadConfig({
+    DATABASE_URL: h.db.url,
+    REDIS_URL: h.redis.url,
+    REDIS_KEY_PREFIX: h.redis.prefix,
+    SOLANA_RPC_URL: h.ledger.url,
+    ADMIN_TOKEN: h.config.auth.adminToken,
+    WALLET_MASTER_KEY: randomBytes(32).toString('hex'),
+    NODE_ENV: 'test',
+    LOG_LEVEL: 'silent',
+    AUTH_FAILURES_PER_MINUTE: '100000',
+    ...env,
+  });
+  const app = await createApp(config, {
+    logger: options.logger ?? pino({ level: 'silent' }),
+    ...(options.custody ? { custody: options.custody } : {}),
+  });
+  await listen(app);
+  return app;
 }
 
 export interface CallOptions {

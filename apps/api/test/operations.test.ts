@@ -20,6 +20,7 @@ import {
   type Harness,
   listen,
   startHarness,
+  startInstance,
 } from './harness.js';
 
 let h: Harness;
@@ -30,24 +31,8 @@ async function instance(
   env: Record<string, string> = {},
   custody?: KeyCustody,
 ): Promise<NestFastifyApplication> {
-  const config = loadConfig({
-    DATABASE_URL: h.db.url,
-    REDIS_URL: h.redis.url,
-    REDIS_KEY_PREFIX: h.redis.prefix,
-    SOLANA_RPC_URL: h.ledger.url,
-    ADMIN_TOKEN: h.config.auth.adminToken,
-    WALLET_MASTER_KEY: randomBytes(32).toString('hex'),
-    NODE_ENV: 'test',
-    LOG_LEVEL: 'silent',
-    AUTH_FAILURES_PER_MINUTE: '100000',
-    ...env,
-  });
-  const app = await createApp(config, {
-    logger: pino({ level: 'silent' }),
-    ...(custody ? { custody } : {}),
-  });
+  const app = await startInstance(h, env, custody ? { custody } : {});
   extra.push(app);
-  await listen(app);
   return app;
 }
 

@@ -8,3 +8,4 @@
 export { createTestDatabase, createEmptyDatabase, type TestDatabase } from './database.js';
 export { createTestRedis, testRedisUrl, type TestRedis } from './redis.js';
 export { withDatabase } from './services.js';
+export { freePort, startRedis, type DisposableRedis } from './redis-server.js';

@@ -43,7 +43,9 @@ export class AuthFailureLimiter {
   /** Counts a failed authentication from `address`. */
   async recordFailure(address: string): Promise<void> {
     const result = await this.limiter.consume(address);
-    if (!result.allowed) this.blocked.set(address, Date.now() + result.resetMs);
+    // Blocked from the failure that uses the last point: at most `limit` lookups a window.
+    if (!result.allowed || result.remaining === 0)
+      this.blocked.set(address, Date.now() + result.resetMs);
   }
 
   private refusal(resetMs: number): ApiError {
