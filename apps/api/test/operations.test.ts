@@ -272,6 +272,8 @@ describe('observability and documentation', () => {
     >;
     const expected: [string, string][] = [
       ['/v1/owners', 'post'],
+      ['/v1/owners/{id}', 'patch'],
+      ['/v1/owners/me/rotate-key', 'post'],
       ['/v1/agents', 'post'],
       ['/v1/agents/{id}', 'patch'],
       ['/v1/agents/{id}/rotate-key', 'post'],
