@@ -59,7 +59,7 @@ export class AuthService {
     const hash = hashApiKey(token);
     if (kind === null) {
       if (!secretsEqual(token, this.config.auth.adminToken)) {
-        this.failures.assertAllowed(clientAddress);
+        await this.failures.assertAllowed(clientAddress);
         return this.refuse(clientAddress);
       }
       this.rateLimit.apply(await this.rateLimit.take(hash), reply);
@@ -117,7 +117,7 @@ export class AuthService {
     clientAddress: string,
   ): Promise<IssuedKey | undefined> {
     const lookup = async (): Promise<IssuedKey | undefined> => {
-      this.failures.assertAllowed(clientAddress);
+      await this.failures.assertAllowed(clientAddress);
       if (kind === 'owner') {
         const owner = await this.access.ownerByKeyHash(hash);
         return owner?.status === 'ACTIVE' ? { id: owner.id, ownerId: owner.id } : undefined;

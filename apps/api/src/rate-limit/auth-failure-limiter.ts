@@ -12,8 +12,14 @@ import { CACHE_BUNDLE } from '../infra/tokens.js';
  * so a flood of random keys costs a Redis read and a refusal, not a query each.
  *
  * The count is shared through Redis; the verdict is also kept in process until the window
- * ends, so once an address is over the limit its refusals cost no round trip at all.
+ * ends, so once an address is over the limit its refusals cost no round trip at all. They are
+ * also held back for a moment ({@link HOLD_MS}) before they are sent: a client that sends its
+ * next request when the last is answered (as floods do) is slowed to one a second per
+ * connection, so a flood cannot crowd other tenants out of the process. The wait is a timer,
+ * not work: nothing else waits on it.
  */
+const HOLD_MS = 1000;
+
 @Injectable()
 export class AuthFailureLimiter {
   private readonly limiter: RateLimiter;
@@ -28,8 +34,11 @@ export class AuthFailureLimiter {
     });
   }
 
-  /** Throws RATE_LIMITED (with Retry-After) while `address` is over its failure limit. */
-  assertAllowed(address: string): void {
+  /**
+   * Rejects with RATE_LIMITED (with Retry-After), after holding the answer back a moment,
+   * while `address` is over its failure limit.
+   */
+  async assertAllowed(address: string): Promise<void> {
     const until = this.blocked.get(address);
     if (until === undefined) return;
     const resetMs = until - Date.now();
@@ -37,7 +46,8 @@ export class AuthFailureLimiter {
       this.blocked.delete(address);
       return;
     }
-    throw this.refusal(resetMs);
+    await new Promise((resolve) => setTimeout(resolve, Math.min(HOLD_MS, resetMs)));
+    throw this.refusal(until - Date.now());
   }
 
   /** Counts a failed authentication from `address`. */
