@@ -296,7 +296,7 @@ const REFUSED: Record<Refused, [number, string]> = {
   anonymous: [401, 'UNAUTHENTICATED'],
   unknownKey: [401, 'INVALID_API_KEY'],
   suspendedAgent: [403, 'AGENT_SUSPENDED'],
-  revokedAgent: [401, 'AGENT_REVOKED'],
+  revokedAgent: [401, 'INVALID_API_KEY'],
   rotatedAwayKey: [401, 'INVALID_API_KEY'],
 };
 

@@ -82,6 +82,9 @@ export async function startHarness(
     NODE_ENV: 'test',
     LOG_LEVEL: 'silent',
     DATABASE_POOL_SIZE: '20',
+    // Test files send many deliberately bad keys from one address; the per-address limit on
+    // failed authentication has tests of its own that set it low.
+    AUTH_FAILURES_PER_MINUTE: '100000',
     ...env,
   });
   const app = await createApp(config, {
@@ -109,6 +112,35 @@ export async function startHarness(
       await db.drop();
     },
   };
+}
+
+/**
+ * Another instance of the API on `h`'s database, ledger and (unless `env` says otherwise)
+ * Redis prefix, listening on its own port. The caller closes it.
+ */
+export async function startInstance(
+  h: Harness,
+  env: Record<string, string> = {},
+  options: { custody?: KeyCustody; logger?: Logger } = {},
+): Promise<NestFastifyApplication> {
+  const config = loadConfig({
+    DATABASE_URL: h.db.url,
+    REDIS_URL: h.redis.url,
+    REDIS_KEY_PREFIX: h.redis.prefix,
+    SOLANA_RPC_URL: h.ledger.url,
+    ADMIN_TOKEN: h.config.auth.adminToken,
+    WALLET_MASTER_KEY: randomBytes(32).toString('hex'),
+    NODE_ENV: 'test',
+    LOG_LEVEL: 'silent',
+    AUTH_FAILURES_PER_MINUTE: '100000',
+    ...env,
+  });
+  const app = await createApp(config, {
+    logger: options.logger ?? pino({ level: 'silent' }),
+    ...(options.custody ? { custody: options.custody } : {}),
+  });
+  await listen(app);
+  return app;
 }
 
 export interface CallOptions {

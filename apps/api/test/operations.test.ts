@@ -20,6 +20,7 @@ import {
   type Harness,
   listen,
   startHarness,
+  startInstance,
 } from './harness.js';
 
 let h: Harness;
@@ -30,23 +31,8 @@ async function instance(
   env: Record<string, string> = {},
   custody?: KeyCustody,
 ): Promise<NestFastifyApplication> {
-  const config = loadConfig({
-    DATABASE_URL: h.db.url,
-    REDIS_URL: h.redis.url,
-    REDIS_KEY_PREFIX: h.redis.prefix,
-    SOLANA_RPC_URL: h.ledger.url,
-    ADMIN_TOKEN: h.config.auth.adminToken,
-    WALLET_MASTER_KEY: randomBytes(32).toString('hex'),
-    NODE_ENV: 'test',
-    LOG_LEVEL: 'silent',
-    ...env,
-  });
-  const app = await createApp(config, {
-    logger: pino({ level: 'silent' }),
-    ...(custody ? { custody } : {}),
-  });
+  const app = await startInstance(h, env, custody ? { custody } : {});
   extra.push(app);
-  await listen(app);
   return app;
 }
 
@@ -95,7 +81,7 @@ describe('several instances', () => {
     expectProblem(
       await call(b, 'GET', `/v1/wallets/${wallet.id}`, { token: revoked.key }),
       401,
-      'AGENT_REVOKED',
+      'INVALID_API_KEY',
     );
     expectProblem(
       await call(b, 'GET', `/v1/wallets/${wallet.id}`, { token: rotated.key }),
@@ -286,6 +272,8 @@ describe('observability and documentation', () => {
     >;
     const expected: [string, string][] = [
       ['/v1/owners', 'post'],
+      ['/v1/owners/{id}', 'patch'],
+      ['/v1/owners/me/rotate-key', 'post'],
       ['/v1/agents', 'post'],
       ['/v1/agents/{id}', 'patch'],
       ['/v1/agents/{id}/rotate-key', 'post'],

@@ -9,6 +9,7 @@ import type {
   Grant,
   ListTransactionsQuery,
   Owner,
+  OwnerStatus,
   Policy,
   PolicyInput,
   ReadinessReport,
@@ -150,6 +151,19 @@ export class WaiaasClient {
   /** Creates an owner (operator token). The owner key is returned once. */
   createOwner(input: { email: string; name?: string }): Promise<{ owner: Owner; apiKey: string }> {
     return this.call('createOwner', { body: input });
+  }
+
+  /**
+   * Revokes an owner (operator token; final): its key and all its agents' keys are refused at
+   * once. Setting the status it already has changes nothing.
+   */
+  updateOwner(ownerId: string, input: { status: OwnerStatus }): Promise<{ owner: Owner }> {
+    return this.call('updateOwner', { params: { id: ownerId }, body: input });
+  }
+
+  /** Issues a new key for the calling owner (owner key); the old one stops working at once. */
+  rotateOwnerKey(): Promise<{ owner: Owner; apiKey: string }> {
+    return this.call('rotateOwnerKey', {});
   }
 
   // ---- agents (owner) ----

@@ -10,6 +10,8 @@
  */
 export const ROUTES = {
   createOwner: { method: 'POST', path: '/v1/owners' },
+  updateOwner: { method: 'PATCH', path: '/v1/owners/{id}' },
+  rotateOwnerKey: { method: 'POST', path: '/v1/owners/me/rotate-key' },
   createAgent: { method: 'POST', path: '/v1/agents' },
   listAgents: { method: 'GET', path: '/v1/agents' },
   getAgent: { method: 'GET', path: '/v1/agents/{id}' },

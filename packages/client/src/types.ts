@@ -56,8 +56,18 @@ export interface Owner {
   id: string;
   email: string;
   name: string | null;
+  /** REVOKED (by the operator, final): the owner's key and its agents' keys are refused. */
+  status: OwnerStatus;
   createdAt: string;
 }
+
+/**
+ * @example
+ * ```ts
+ * await operator.updateOwner(ownerId, { status: 'REVOKED' satisfies OwnerStatus });
+ * ```
+ */
+export type OwnerStatus = 'ACTIVE' | 'REVOKED';
 
 /**
  * @example

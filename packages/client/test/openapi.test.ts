@@ -44,6 +44,7 @@ let db: TestDatabase;
 let ledger: LocalLedger;
 let app: Awaited<ReturnType<typeof createApp>>;
 let baseUrl: string;
+const adminToken = `admin-${randomBytes(24).toString('hex')}`;
 let doc: OpenApiDocument;
 
 beforeAll(async () => {
@@ -52,7 +53,7 @@ beforeAll(async () => {
   const config = loadConfig({
     DATABASE_URL: db.url,
     SOLANA_RPC_URL: ledger.url,
-    ADMIN_TOKEN: `admin-${randomBytes(24).toString('hex')}`,
+    ADMIN_TOKEN: adminToken,
     WALLET_MASTER_KEY: randomBytes(32).toString('hex'),
     NODE_ENV: 'test',
     LOG_LEVEL: 'silent',
@@ -120,7 +121,7 @@ function propertiesOf(name: string): string[] {
 // `Record<keyof T, true>` must list every field of T and nothing else (the compiler checks
 // both), so these objects are the client's types' field lists at run time.
 const fields = {
-  OwnerDto: { id: true, email: true, name: true, createdAt: true } satisfies Record<
+  OwnerDto: { id: true, email: true, name: true, status: true, createdAt: true } satisfies Record<
     keyof Owner,
     true
   >,
@@ -218,6 +219,19 @@ describe('schemas', () => {
 });
 
 describe('a live call through the client', () => {
+  it('rotates an owner key and revokes an owner', async () => {
+    const operator = new WaiaasClient({ baseUrl, apiKey: adminToken });
+    const created = await operator.createOwner({ email: `${randomBytes(4).toString('hex')}@x.io` });
+    expect(created.owner.status).toBe('ACTIVE');
+    const rotated = await operator.withApiKey(created.apiKey).rotateOwnerKey();
+    expect(rotated.apiKey).not.toBe(created.apiKey);
+    const owner = operator.withApiKey(rotated.apiKey);
+    expect((await owner.listWallets()).wallets).toEqual([]);
+    const { owner: revoked } = await operator.updateOwner(created.owner.id, { status: 'REVOKED' });
+    expect(revoked.status).toBe('REVOKED');
+    await expect(owner.listWallets()).rejects.toMatchObject({ code: 'INVALID_API_KEY' });
+  });
+
   it('parses a real problem document', async () => {
     const client = new WaiaasClient({ baseUrl, apiKey: 'not-a-key' });
     const error = await client.listWallets().catch((e: unknown) => e);

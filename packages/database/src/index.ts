@@ -66,3 +66,9 @@ export {
   type IdempotencyBeginInput,
 } from './repositories/idempotency.repository.js';
 export { DbHealthRepository, type DbHealthReport } from './repositories/db-health.repository.js';
+export {
+  AccessRepository,
+  type AgentAccessRecord,
+  type OwnerAccessRecord,
+  type WalletAccessRecord,
+} from './repositories/access.repository.js';

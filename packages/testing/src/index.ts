@@ -9,3 +9,4 @@ export { createTestDatabase, createEmptyDatabase, type TestDatabase } from './da
 export { createTestRedis, testRedisUrl, type TestRedis } from './redis.js';
 export { withDatabase } from './services.js';
 export { startTcpProxy, type TcpProxy } from './tcp-proxy.js';
+export { freePort, startRedis, type DisposableRedis } from './redis-server.js';

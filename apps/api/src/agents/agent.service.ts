@@ -107,20 +107,26 @@ export class AgentService {
       );
       return row;
     });
-    // After commit, on every instance: the next request with this agent's key sees the new status.
-    await this.auth.invalidateAgent(agentId);
+    // After commit, on every instance: the next request with this agent's key sees the new
+    // status. A revoked key is dropped from the key cache too: it now costs what an unknown one does.
+    await this.auth.invalidateAccess(
+      principal.ownerId,
+      agent.status === 'REVOKED' ? { agent: [agent.apiKeyHash] } : {},
+    );
     return { agent: toAgentDto(agent) };
   }
 
   async rotateKey(principal: OwnerPrincipal, agentId: string): Promise<AgentWithKeyDto> {
     const apiKey = generateApiKey('agent');
+    let retired = '';
     const agent = await this.prisma.$transaction(async (tx) => {
-      const rows = await tx.$queryRaw<{ status: string }[]>`
-        SELECT status::text AS status FROM agents WHERE id = ${agentId}::uuid AND owner_id = ${principal.ownerId}::uuid FOR UPDATE`;
+      const rows = await tx.$queryRaw<{ status: string; api_key_hash: string }[]>`
+        SELECT status::text AS status, api_key_hash FROM agents WHERE id = ${agentId}::uuid AND owner_id = ${principal.ownerId}::uuid FOR UPDATE`;
       const current = rows[0];
       if (current === undefined) throw new ApiError('NOT_FOUND', 'Agent not found');
       if (current.status === 'REVOKED')
         throw new ApiError('AGENT_REVOKED_FINAL', 'A revoked agent cannot get a new key');
+      retired = current.api_key_hash;
       const row = await tx.agent.update({
         where: { id: agentId },
         data: { apiKeyHash: hashApiKey(apiKey) },
@@ -132,7 +138,7 @@ export class AgentService {
       );
       return row;
     });
-    await this.auth.invalidateAgent(agentId);
+    await this.auth.invalidateAccess(principal.ownerId, { agent: [retired] });
     return { agent: toAgentDto(agent), apiKey };
   }
 }

@@ -2,7 +2,6 @@ import { type CanActivate, type ExecutionContext, Inject, Injectable } from '@ne
 import { Reflector } from '@nestjs/core';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { ApiError } from '../common/api-error.js';
-import { RateLimitService } from '../rate-limit/rate-limit.service.js';
 import { PRINCIPALS_KEY, PUBLIC_KEY } from './auth.decorators.js';
 import { AuthService } from './auth.service.js';
 import type { PrincipalKind } from './principal.js';
@@ -11,15 +10,16 @@ const BEARER = /^Bearer ([\x21-\x7e]{1,512})$/;
 
 /**
  * Global guard, deny by default: a handler must declare its principals (or be public). It
- * parses the bearer token, applies the per-key rate limit (before any database work, so a
- * flood of bad keys costs a Redis call, not a query), resolves the principal and checks it.
+ * parses the bearer token, resolves the principal (with the per-key rate limit, and the
+ * per-address limit on failures: see {@link AuthService}) and checks its kind. Every
+ * authenticated response, error or not, is `Cache-Control: no-store`: some carry a secret
+ * (`apiKey`, `signingSecret`), all carry data no shared cache should keep.
  */
 @Injectable()
 export class AuthGuard implements CanActivate {
   constructor(
     @Inject(Reflector) private readonly reflector: Reflector,
     @Inject(AuthService) private readonly auth: AuthService,
-    @Inject(RateLimitService) private readonly rateLimit: RateLimitService,
   ) {}
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
@@ -39,6 +39,7 @@ export class AuthGuard implements CanActivate {
     const http = context.switchToHttp();
     const request = http.getRequest<FastifyRequest>();
     const reply = http.getResponse<FastifyReply>();
+    void reply.header('cache-control', 'no-store');
     const header = request.headers.authorization;
     const match = header === undefined ? null : BEARER.exec(header);
     if (match?.[1] === undefined) {
@@ -46,9 +47,7 @@ export class AuthGuard implements CanActivate {
         headers: { 'www-authenticate': 'Bearer' },
       });
     }
-    const token = match[1];
-    await this.rateLimit.consume(token, reply);
-    const principal = await this.auth.authenticate(token);
+    const principal = await this.auth.authenticate(match[1], request.ip, reply);
     if (!allowed.includes(principal.kind)) {
       throw new ApiError('FORBIDDEN', `This endpoint is for ${allowed.join(' or ')} keys`);
     }

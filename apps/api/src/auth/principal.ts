@@ -1,8 +1,13 @@
-/** Who is calling. Resolved once per request by the global auth guard. */
+/**
+ * Who is calling. Resolved once per request by the global auth guard. `generation` is the
+ * owner's access generation read when the request was authenticated: cached access data
+ * (wallets, grants) is used only if it was filled under it. Undefined when Redis cannot be
+ * reached: then nothing cached may be trusted and the database answers.
+ */
 export type Principal =
   | { kind: 'operator' }
-  | { kind: 'owner'; ownerId: string }
-  | { kind: 'agent'; agentId: string; ownerId: string };
+  | { kind: 'owner'; ownerId: string; generation?: string }
+  | { kind: 'agent'; agentId: string; ownerId: string; generation?: string };
 
 export type PrincipalKind = Principal['kind'];
 export type OwnerPrincipal = Extract<Principal, { kind: 'owner' }>;

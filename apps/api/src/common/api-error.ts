@@ -34,6 +34,7 @@ export const API_ERRORS = {
   CONFLICT: { status: 409, title: 'The request conflicts with the current state' },
   EMAIL_TAKEN: { status: 409, title: 'An owner with this email exists' },
   AGENT_REVOKED_FINAL: { status: 409, title: 'A revoked agent cannot be changed' },
+  OWNER_REVOKED_FINAL: { status: 409, title: 'A revoked owner cannot be changed' },
   TRANSACTION_NOT_AWAITING_APPROVAL: {
     status: 409,
     title: 'The transaction is not awaiting approval',

@@ -53,7 +53,7 @@ export interface AppConfig {
     statementTimeoutMs: number;
     /** DATABASE_CONNECTION_TIMEOUT_MS: wait for a pool connection (default 5000). */
     connectionTimeoutMs: number;
-    /** DATABASE_SLOW_QUERY_MS: queries at least this slow are logged as db_query_slow (default 200). */
+    /** DATABASE_SLOW_QUERY_MS: queries at least this slow are logged as db_query_slow (default 200; 0 logs every query). */
     slowQueryMs: number;
   };
   redis: {
@@ -86,6 +86,12 @@ export interface AppConfig {
   rateLimit: {
     /** RATE_LIMIT_PER_MINUTE: requests per minute per API key (default 1200). */
     perMinute: number;
+    /**
+     * AUTH_FAILURES_PER_MINUTE: failed authentications per minute per client address (the
+     * socket's, or the forwarded one with TRUST_PROXY) before its unknown keys are refused
+     * with 429 without a database lookup (default 60).
+     */
+    authFailuresPerMinute: number;
   };
   log: {
     /** LOG_LEVEL: pino level (fatal, error, warn, info, debug, trace, silent; default info). */
@@ -255,7 +261,7 @@ export function loadConfig(env: Env): AppConfig {
       poolSize: int(env, 'DATABASE_POOL_SIZE', 10, 1, 500),
       statementTimeoutMs: int(env, 'DATABASE_STATEMENT_TIMEOUT_MS', 5_000, 100, 600_000),
       connectionTimeoutMs: int(env, 'DATABASE_CONNECTION_TIMEOUT_MS', 5_000, 100, 600_000),
-      slowQueryMs: int(env, 'DATABASE_SLOW_QUERY_MS', 200, 1, 600_000),
+      slowQueryMs: int(env, 'DATABASE_SLOW_QUERY_MS', 200, 0, 600_000),
     },
     redis: {
       url: redisUrl === undefined ? null : url(env, 'REDIS_URL', ['redis:', 'rediss:'], redisUrl),
@@ -269,7 +275,10 @@ export function loadConfig(env: Env): AppConfig {
     webhooks: { allowPrivateTargets: bool(env, 'WEBHOOK_ALLOW_PRIVATE_TARGETS', false) },
     auth: { adminToken },
     custody,
-    rateLimit: { perMinute: int(env, 'RATE_LIMIT_PER_MINUTE', 1200, 1, 10_000_000) },
+    rateLimit: {
+      perMinute: int(env, 'RATE_LIMIT_PER_MINUTE', 1200, 1, 10_000_000),
+      authFailuresPerMinute: int(env, 'AUTH_FAILURES_PER_MINUTE', 60, 1, 10_000_000),
+    },
     log: { level },
     nodeEnv,
   };

@@ -60,6 +60,10 @@ export async function createInfrastructure(
       ...(config.redis.url === null ? {} : { redisUrl: config.redis.url }),
       prefix: config.redis.keyPrefix,
       rateLimit: { points: config.rateLimit.perMinute, windowSeconds: 60 },
+      // Balances are read on every GET balance: kept in process too (never past their 10 s in
+      // Redis), and dropped on every instance by the worker's invalidation after a confirmed
+      // transfer. Principals, wallets and grants are kept in process by generation instead.
+      l1: { keyspaces: ['balance'], ttlSeconds: 10 },
       onEvent: metrics.onCacheEvent,
       failFast: true,
     });

@@ -1,5 +1,5 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { IsEmail, IsOptional, IsString, Length, MaxLength } from 'class-validator';
+import { IsEmail, IsIn, IsOptional, IsString, Length, MaxLength } from 'class-validator';
 
 export class CreateOwnerDto {
   @ApiProperty({ example: 'ops@example.com', maxLength: 254 })
@@ -14,11 +14,26 @@ export class CreateOwnerDto {
   name?: string;
 }
 
+export class UpdateOwnerDto {
+  @ApiProperty({
+    enum: ['ACTIVE', 'REVOKED'],
+    description:
+      "REVOKED is final: the owner's key and all its agents' keys stop working at once, on every instance.",
+  })
+  @IsIn(['ACTIVE', 'REVOKED'])
+  status!: 'ACTIVE' | 'REVOKED';
+}
+
 export class OwnerDto {
   @ApiProperty({ format: 'uuid' }) id!: string;
   @ApiProperty({ example: 'ops@example.com' }) email!: string;
   @ApiProperty({ example: 'Acme Robotics', nullable: true, type: String }) name!: string | null;
+  @ApiProperty({ enum: ['ACTIVE', 'REVOKED'] }) status!: 'ACTIVE' | 'REVOKED';
   @ApiProperty({ format: 'date-time' }) createdAt!: string;
+}
+
+export class OwnerResponseDto {
+  @ApiProperty({ type: OwnerDto }) owner!: OwnerDto;
 }
 
 export class CreatedOwnerDto {
@@ -34,7 +49,14 @@ export function toOwnerDto(row: {
   id: string;
   email: string;
   name: string | null;
+  status: 'ACTIVE' | 'REVOKED';
   createdAt: Date;
 }): OwnerDto {
-  return { id: row.id, email: row.email, name: row.name, createdAt: row.createdAt.toISOString() };
+  return {
+    id: row.id,
+    email: row.email,
+    name: row.name,
+    status: row.status,
+    createdAt: row.createdAt.toISOString(),
+  };
 }

@@ -1,17 +1,25 @@
 import { Inject, Injectable } from '@nestjs/common';
-import type { PrismaClient, WalletModel as Wallet } from '@waiaas/database';
+import { CacheKeys, type CacheService } from '@waiaas/cache';
+import { AccessRepository, type WalletAccessRecord } from '@waiaas/database';
 import type { OwnerOrAgent, Principal } from '../auth/principal.js';
 import { ApiError } from '../common/api-error.js';
-import { PRISMA } from '../infra/tokens.js';
+import { CACHE } from '../infra/tokens.js';
 
 /**
  * The one authorization rule for wallets: an owner sees its own wallets, an agent the wallets
  * granted to it. Anything else is answered as 404, so callers learn nothing about wallets they
  * may not see (the same rule is applied to agents, policies and transactions).
+ *
+ * The wallet and its grants are cached under `wallet:{id}`, tagged with the owner's access
+ * generation the request was authenticated under: a grant or revocation bumps it, so the next
+ * request on any instance reads the database again. Warm, the check costs no SQL.
  */
 @Injectable()
 export class WalletAccessService {
-  constructor(@Inject(PRISMA) private readonly prisma: PrismaClient) {}
+  constructor(
+    @Inject(AccessRepository) private readonly access: AccessRepository,
+    @Inject(CACHE) private readonly cache: CacheService,
+  ) {}
 
   /** Prisma `where` for the wallets `principal` may see. */
   visibleWhere(
@@ -22,13 +30,24 @@ export class WalletAccessService {
       : { grants: { some: { agentId: principal.agentId } } };
   }
 
-  /** The wallet, if `principal` may see it; NOT_FOUND otherwise. */
-  async require(principal: Principal, walletId: string): Promise<Wallet> {
+  /**
+   * The wallet with its granted agents (deeply frozen: shared by concurrent requests), if
+   * `principal` may see it; NOT_FOUND otherwise.
+   */
+  async require(principal: Principal, walletId: string): Promise<WalletAccessRecord> {
     if (principal.kind === 'operator') throw new ApiError('NOT_FOUND', 'Wallet not found');
-    const wallet = await this.prisma.wallet.findFirst({
-      where: { id: walletId, ...this.visibleWhere(principal) },
-    });
-    if (wallet === null) throw new ApiError('NOT_FOUND', 'Wallet not found');
+    const wallet = await this.cache.getOrSet(
+      CacheKeys.wallet(walletId),
+      async () => (await this.access.walletWithGrants(walletId)) ?? undefined,
+      { generation: principal.generation },
+    );
+    // A wallet's owner never changes, so an entry filled under another owner's generation
+    // still proves a 404 here; for the owner itself the generation check made it current.
+    const visible =
+      wallet !== undefined &&
+      wallet.ownerId === principal.ownerId &&
+      (principal.kind === 'owner' || wallet.agentIds.includes(principal.agentId));
+    if (!visible) throw new ApiError('NOT_FOUND', 'Wallet not found');
     return wallet;
   }
 }

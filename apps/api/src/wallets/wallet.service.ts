@@ -11,6 +11,7 @@ import {
   TOKEN_PROGRAM_ADDRESS,
 } from '@waiaas/solana-signer';
 import { AuditService } from '../audit/audit.service.js';
+import { AuthService } from '../auth/auth.service.js';
 import type { OwnerOrAgent, OwnerPrincipal } from '../auth/principal.js';
 import { ApiError } from '../common/api-error.js';
 import { CACHE, CUSTODY, PRISMA, RPC } from '../infra/tokens.js';
@@ -42,6 +43,7 @@ export class WalletService {
     @Inject(RPC) private readonly rpc: Rpc<SolanaRpcApi>,
     @Inject(AuditService) private readonly audit: AuditService,
     @Inject(WalletAccessService) private readonly access: WalletAccessService,
+    @Inject(AuthService) private readonly auth: AuthService,
   ) {}
 
   /**
@@ -115,17 +117,8 @@ export class WalletService {
 
   async get(principal: OwnerOrAgent, walletId: string): Promise<WalletResponseDto> {
     const wallet = await this.access.require(principal, walletId);
-    if (principal.kind !== 'owner') return { wallet: toWalletDto(wallet) };
-    const grants = await this.prisma.walletAgent.findMany({
-      where: { walletId },
-      select: { agentId: true },
-      orderBy: { grantedAt: 'asc' },
-    });
     return {
-      wallet: toWalletDto(
-        wallet,
-        grants.map((g) => g.agentId),
-      ),
+      wallet: toWalletDto(wallet, principal.kind === 'owner' ? [...wallet.agentIds] : undefined),
     };
   }
 
@@ -158,6 +151,7 @@ export class WalletService {
       );
       return row;
     });
+    await this.auth.invalidateAccess(principal.ownerId);
     return { grant: { walletId, agentId, grantedAt: grant.grantedAt.toISOString() } };
   }
 
@@ -179,6 +173,8 @@ export class WalletService {
         tx,
       );
     });
+    // After commit: the agent is refused this wallet on its next request, on every instance.
+    await this.auth.invalidateAccess(principal.ownerId);
   }
 
   async balance(principal: OwnerOrAgent, walletId: string): Promise<BalanceResponseDto> {

@@ -1,4 +1,5 @@
-import { randomUUID } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
+import { LRUCache } from 'lru-cache';
 import type {
   CacheEvent,
   CacheHealth,
@@ -6,6 +7,7 @@ import type {
   CacheService,
   CacheServiceOptions,
   CacheStats,
+  GetOrSetOptions,
   InvalidationListener,
 } from './cache.types.js';
 import { decodeCacheValue, encodeCacheValue } from './codec.js';
@@ -23,6 +25,15 @@ export interface StoreRead {
   raw: string;
   layer: 'l1' | 'store';
 }
+
+/** A tagged entry kept in process: its generation and the decoded, deeply frozen value. */
+interface TaggedEntry {
+  generation: string;
+  value: unknown;
+}
+
+/** Between a tagged entry's generation and its encoded value in the store. */
+const TAG_SEPARATOR = '|';
 
 /** One getOrSet fetch in flight for a key, shared by every caller that misses meanwhile. */
 interface Flight {
@@ -46,6 +57,11 @@ export abstract class BaseCacheService implements CacheService {
   private readonly defaultTtlSeconds: number;
   private readonly onEvent: ((event: CacheEvent) => void) | undefined;
   private readonly flights = new Map<string, Flight>();
+  /**
+   * Entries cached with a generation, in process. No pub/sub is needed to keep them fresh:
+   * every read passes the generation it just read from the store and a different one misses.
+   */
+  private readonly tagged: LRUCache<string, TaggedEntry>;
   private readonly listeners = new Set<{ prefix: string; listener: InvalidationListener }>();
   private readonly counters: CacheStats = {
     hits: 0,
@@ -69,6 +85,7 @@ export abstract class BaseCacheService implements CacheService {
       );
     }
     this.onEvent = options.onEvent;
+    this.tagged = new LRUCache<string, TaggedEntry>({ max: options.taggedEntries ?? 10_000 });
   }
 
   // ---- store primitives (keys here carry the prefix; errors are absorbed by callers) ----
@@ -84,6 +101,10 @@ export abstract class BaseCacheService implements CacheService {
     onlyIfAbsent: boolean,
   ): Promise<void>;
   protected abstract deleteStore(fullKeys: readonly string[]): Promise<void>;
+  /** The generation token stored under `fullKey`, created as `candidate` if there is none. */
+  protected abstract readGeneration(fullKey: string, candidate: string): Promise<string>;
+  /** Stores `token` as the generation of `fullKey`. */
+  protected abstract writeGeneration(fullKey: string, token: string): Promise<void>;
   /** Sends an invalidation to the other instances (keys without prefix). */
   protected abstract broadcast(keys: readonly string[]): Promise<void>;
   /** Drops keys from the in-process layer, if the implementation has one. */
@@ -148,10 +169,18 @@ export abstract class BaseCacheService implements CacheService {
     await this.safeBroadcast(keys);
   }
 
-  getOrSet<T>(key: string, fetcher: () => Promise<T>, ttlSeconds?: number): Promise<T> {
+  getOrSet<T>(
+    key: string,
+    fetcher: () => Promise<T>,
+    options?: number | GetOrSetOptions,
+  ): Promise<T> {
     assertKey(key);
+    const ttlSeconds = typeof options === 'number' ? options : options?.ttlSeconds;
     // Validate the TTL before anything runs, so a bad call fails the same way hit or miss.
     const ttl = resolveTtlSeconds(key, ttlSeconds, this.ttlTable, this.defaultTtlSeconds);
+    if (typeof options === 'object' && 'generation' in options) {
+      return this.getOrSetTagged(key, fetcher, ttl, options.generation);
+    }
     const existing = this.flights.get(key);
     if (existing) {
       this.counters.coalesced += 1;
@@ -183,6 +212,29 @@ export abstract class BaseCacheService implements CacheService {
     return flight.promise as Promise<T>;
   }
 
+  async generation(key: string): Promise<string | undefined> {
+    assertKey(key);
+    try {
+      return await this.readGeneration(this.prefix + key, newGenerationToken());
+    } catch (error) {
+      this.storeError('get', error);
+      return undefined;
+    }
+  }
+
+  async bumpGeneration(key: string): Promise<boolean> {
+    assertKey(key);
+    try {
+      await this.writeGeneration(this.prefix + key, newGenerationToken());
+      this.pendingBumps.delete(key);
+      return true;
+    } catch (error) {
+      this.storeError('set', error);
+      this.retryBump(key);
+      return false;
+    }
+  }
+
   async writeThrough<T>(key: string, value: T, ttlSeconds?: number): Promise<void> {
     await this.set(key, value, ttlSeconds);
     await this.publishInvalidation([key]);
@@ -207,11 +259,129 @@ export abstract class BaseCacheService implements CacheService {
     return { ...this.counters };
   }
 
+  // ---- generations ----
+
+  private readonly pendingBumps = new Set<string>();
+  private bumpTimer: NodeJS.Timeout | undefined;
+
+  /**
+   * A bump that did not reach the store leaves other instances trusting entries tagged with
+   * the old token, so it is retried (every second, in the background) until it lands.
+   */
+  private retryBump(key: string): void {
+    this.pendingBumps.add(key);
+    if (this.bumpTimer !== undefined || this.closing) return;
+    this.bumpTimer = setInterval(() => {
+      for (const pending of [...this.pendingBumps]) void this.bumpGeneration(pending);
+      if (this.pendingBumps.size === 0 || this.closing) this.stopBumpRetries();
+    }, 1000);
+    this.bumpTimer.unref();
+  }
+
+  /** Stops retrying bumps (on close). */
+  protected stopBumpRetries(): void {
+    clearInterval(this.bumpTimer);
+    this.bumpTimer = undefined;
+  }
+
+  /** Set by close() in subclasses, so no retry timer starts after it. */
+  protected closing = false;
+
+  private getOrSetTagged<T>(
+    key: string,
+    fetcher: () => Promise<T>,
+    ttlSeconds: number,
+    generation: string | undefined,
+  ): Promise<T> {
+    // Store down: nobody can announce a change, so nothing cached may be trusted.
+    if (generation === undefined) return fetcher();
+    const local = this.tagged.get(key);
+    if (local !== undefined && local.generation === generation) {
+      this.counters.hits += 1;
+      this.counters.l1Hits += 1;
+      this.emit({ type: 'hit', keyspace: keyspaceOf(key), layer: 'l1' });
+      return Promise.resolve(local.value as T);
+    }
+    const flightKey = `${key}\u0000${generation}`;
+    const existing = this.flights.get(flightKey);
+    if (existing) {
+      this.counters.coalesced += 1;
+      this.emit({ type: 'coalesced', keyspace: keyspaceOf(key) });
+      return existing.promise as Promise<T>;
+    }
+    const flight: Flight = { promise: Promise.resolve(), invalidated: false };
+    flight.promise = (async (): Promise<T> => {
+      try {
+        const stored = await this.readTagged<T>(key, generation);
+        if (stored !== undefined) return this.keepTagged(key, generation, stored, ttlSeconds);
+        this.counters.fetches += 1;
+        this.emit({ type: 'fetch', keyspace: keyspaceOf(key) });
+        const value = await fetcher();
+        if (value === undefined || flight.invalidated) return value;
+        // A plain SET (not NX): an entry with another generation may be there, and it is
+        // stale for every reader that passes this one. Two fills with different tokens may
+        // overwrite each other; every reader still checks its token, so the worst is a refill.
+        await this.writeEncoded(
+          key,
+          generation + TAG_SEPARATOR + encodeCacheValue(key, value),
+          ttlSeconds,
+          false,
+        );
+        return this.keepTagged(key, generation, value, ttlSeconds);
+      } finally {
+        if (this.flights.get(flightKey) === flight) this.flights.delete(flightKey);
+      }
+    })();
+    this.flights.set(flightKey, flight);
+    return flight.promise as Promise<T>;
+  }
+
+  /** The stored value of a tagged entry if it carries `generation`, else undefined (a miss). */
+  private async readTagged<T>(key: string, generation: string): Promise<T | undefined> {
+    let read: StoreRead | undefined;
+    try {
+      read = await this.readStore(this.prefix + key, key);
+    } catch (error) {
+      this.storeError('get', error);
+    }
+    const separator = read?.raw.indexOf(TAG_SEPARATOR) ?? -1;
+    if (read === undefined || read.raw.slice(0, separator) !== generation) {
+      this.recordMiss(key);
+      return undefined;
+    }
+    try {
+      const value = decodeCacheValue<T>(read.raw.slice(separator + 1));
+      this.counters.hits += 1;
+      this.emit({ type: 'hit', keyspace: keyspaceOf(key), layer: 'store' });
+      return value;
+    } catch (error) {
+      this.storeError('get', error);
+      this.recordMiss(key);
+      return undefined;
+    }
+  }
+
+  private keepTagged<T>(key: string, generation: string, value: T, ttlSeconds: number): T {
+    deepFreeze(value);
+    this.tagged.set(
+      key,
+      { generation, value },
+      { ttl: Math.max(1, Math.round(ttlSeconds * 1000)) },
+    );
+    return value;
+  }
+
+  /** Forgets every tagged entry held in process (on close, or when the store was lost). */
+  protected clearTagged(): void {
+    this.tagged.clear();
+  }
+
   // ---- helpers for subclasses ----
 
   /** Applies an invalidation: drop local copies, forget in-flight fetches, run listeners. */
   protected invalidateLocally(keys: readonly string[], origin: 'local' | 'remote'): void {
     this.dropLocal(keys);
+    for (const key of keys) this.tagged.delete(key);
     for (const key of keys) {
       const flight = this.flights.get(key);
       if (flight) {
@@ -282,4 +452,21 @@ function assertKey(key: string): void {
       `Invalid cache key: ${JSON.stringify(key)}`,
     );
   }
+}
+
+/** A fresh, unguessable generation token (never reused, so a lost store cannot revive one). */
+function newGenerationToken(): string {
+  return randomBytes(12).toString('base64url');
+}
+
+/**
+ * Freezes plain objects and arrays all the way down, so an in-process entry handed to many
+ * callers cannot be changed by one of them.
+ */
+function deepFreeze(value: unknown): void {
+  if (typeof value !== 'object' || value === null || Object.isFrozen(value)) return;
+  const proto = Object.getPrototypeOf(value) as unknown;
+  if (!Array.isArray(value) && proto !== Object.prototype && proto !== null) return;
+  Object.freeze(value);
+  for (const child of Object.values(value)) deepFreeze(child);
 }

@@ -110,6 +110,28 @@ export type CacheOperation =
 export type InvalidationListener = (key: string) => void;
 
 /**
+ * Options of {@link CacheService.getOrSet}.
+ *
+ * @example
+ * ```ts
+ * const generation = await cache.generation(CacheKeys.access(ownerId));
+ * const wallet = await cache.getOrSet(CacheKeys.wallet(id), () => load(id), { generation });
+ * ```
+ */
+export interface GetOrSetOptions {
+  /** TTL of the entry (default: the keyspace's). */
+  ttlSeconds?: number;
+  /**
+   * The generation token read (with {@link CacheService.generation}) *before* the source is
+   * read. The entry is stored tagged with it and answers only reads that pass the same token;
+   * such entries are also kept in process (deeply frozen: do not mutate what is returned),
+   * since the token check, not pub/sub, is what keeps them fresh. `undefined`: the store is
+   * down, so the fetcher runs and nothing is cached.
+   */
+  generation?: string | undefined;
+}
+
+/**
  * Options shared by both implementations.
  *
  * @example
@@ -129,6 +151,8 @@ export interface CacheServiceOptions {
   defaultTtlSeconds?: number;
   /** Receives every {@link CacheEvent}; keep it cheap and non-throwing. */
   onEvent?: (event: CacheEvent) => void;
+  /** Bound on generation-tagged entries kept in process (LRU, default 10 000). */
+  taggedEntries?: number;
 }
 
 /**
@@ -176,7 +200,28 @@ export interface CacheService {
    * cached; a fetcher result of `undefined` is returned but not cached. If the key is
    * invalidated while the fetch runs, its result is returned but not cached (it may be stale).
    */
-  getOrSet<T>(key: string, fetcher: () => Promise<T>, ttlSeconds?: number): Promise<T>;
+  getOrSet<T>(
+    key: string,
+    fetcher: () => Promise<T>,
+    options?: number | GetOrSetOptions,
+  ): Promise<T>;
+
+  /**
+   * The current generation token of `key` (e.g. `CacheKeys.access(ownerId)`): one round trip
+   * to the store, which creates a random token the first time. Entries cached with
+   * `getOrSet(key, fetcher, { generation })` are valid only while it is unchanged, so a
+   * {@link bumpGeneration} makes all of them stale at once, on every instance, for every
+   * request that reads the generation afterwards. `undefined` when the store cannot answer:
+   * then read the source (pass no generation to getOrSet and nothing is cached).
+   */
+  generation(key: string): Promise<string | undefined>;
+
+  /**
+   * Replaces the generation token of `key` with a new random one (call it after the database
+   * commit of the change it announces). If the store cannot be reached, the bump is retried
+   * every second until it lands (entries also expire with their TTL), and `false` is returned.
+   */
+  bumpGeneration(key: string): Promise<boolean>;
 
   /**
    * Stores the new value and tells every instance to drop its in-process copy (for data

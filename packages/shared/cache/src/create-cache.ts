@@ -185,8 +185,12 @@ export async function createCache(options: CreateCacheOptions = {}): Promise<Cac
   if (connected.ok) {
     await cache.waitForSubscription(options.connectTimeoutMs ?? 5000).catch(() => undefined);
   }
-  const make = (o: Omit<RateLimiterOptions, 'prefix'>): RateLimiter =>
-    new RedisRateLimiter(client, { ...o, prefix });
+  const limiters: RateLimiter[] = [];
+  const make = (o: Omit<RateLimiterOptions, 'prefix'>): RateLimiter => {
+    const limiter = new RedisRateLimiter(client, { ...o, prefix });
+    limiters.push(limiter);
+    return limiter;
+  };
   return {
     backend: 'redis',
     cache,
@@ -194,7 +198,10 @@ export async function createCache(options: CreateCacheOptions = {}): Promise<Cac
     createRateLimiter: make,
     health: () => cache.health(),
     serverInfo: () => cache.serverInfo(),
-    close: () => cache.close(),
+    close: () => {
+      for (const limiter of limiters) limiter.close();
+      return cache.close();
+    },
   };
 }
 

@@ -4,7 +4,14 @@ import { buildTtlTable, CACHE_TTL, CacheKeys, keyspaceOf, resolveTtlSeconds } fr
 
 describe('cache keys and TTL table', () => {
   it('encodes the seed table', () => {
-    expect(CACHE_TTL).toEqual({ balance: 10, policy: 300, ratelimit: 60, agent: 600 });
+    expect(CACHE_TTL).toEqual({
+      balance: 10,
+      policy: 300,
+      ratelimit: 60,
+      agent: 600,
+      owner: 600,
+      wallet: 600,
+    });
     expect(CacheKeys.balance('Addr1')).toBe('balance:Addr1');
     expect(CacheKeys.policy('w1')).toBe('policy:w1');
     expect(CacheKeys.agent('a1')).toBe('agent:a1');

@@ -15,6 +15,10 @@ export const CACHE_TTL = {
   policy: 300,
   ratelimit: 60,
   agent: 600,
+  // Owner key metadata and a wallet's access facts (owner, grants) are key/access metadata
+  // like the agent's: the same 10 min, invalidated at once through the owner's generation.
+  owner: 600,
+  wallet: 600,
 } as const satisfies Record<string, number>;
 
 /**
@@ -55,6 +59,20 @@ export const CacheKeys = {
   policy: (walletId: string): string => `policy:${walletId}`,
   /** Agent / API key metadata (TTL 10 min; invalidated on suspend, revoke, rotate). */
   agent: (agentId: string): string => `agent:${agentId}`,
+  /** Which agent an agent key (by its SHA-256) was issued to: never changes (TTL 10 min). */
+  agentKey: (keyHash: string): string => `agent:key:${keyHash}`,
+  /** Owner key metadata (TTL 10 min; invalidated on rotate and revoke). */
+  owner: (ownerId: string): string => `owner:${ownerId}`,
+  /** Which owner an owner key (by its SHA-256) was issued to: never changes (TTL 10 min). */
+  ownerKey: (keyHash: string): string => `owner:key:${keyHash}`,
+  /** A wallet's row and the agents granted to it (TTL 10 min; invalidated on grant/revoke). */
+  wallet: (walletId: string): string => `wallet:${walletId}`,
+  /**
+   * Generation token of everything an owner's principals may see (its key, its agents, their
+   * grants): bumped on every change to them, so entries tagged with the old token are stale at
+   * once on every instance. No TTL.
+   */
+  access: (ownerId: string): string => `access:${ownerId}`,
   /** Rate-limit counter of one API key (window 1 min). Used by the rate limiters. */
   rateLimit: (apiKeyId: string): string => `ratelimit:${apiKeyId}`,
 } as const;

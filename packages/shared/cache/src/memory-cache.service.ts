@@ -32,6 +32,11 @@ export interface MemoryCacheServiceOptions extends CacheServiceOptions {
 export class MemoryCacheService extends BaseCacheService {
   readonly backend = 'memory' as const;
   private readonly entries: LRUCache<string, string>;
+  /**
+   * Generation tokens, never evicted: a forgotten token would be recreated fresh (safe), but
+   * there is one per scope (an owner), so the map stays small.
+   */
+  private readonly generations = new Map<string, string>();
 
   constructor(options: MemoryCacheServiceOptions = {}) {
     super(options);
@@ -69,6 +74,20 @@ export class MemoryCacheService extends BaseCacheService {
     return Promise.resolve();
   }
 
+  protected readGeneration(fullKey: string, candidate: string): Promise<string> {
+    let token = this.generations.get(fullKey);
+    if (token === undefined) {
+      token = candidate;
+      this.generations.set(fullKey, token);
+    }
+    return Promise.resolve(token);
+  }
+
+  protected writeGeneration(fullKey: string, token: string): Promise<void> {
+    this.generations.set(fullKey, token);
+    return Promise.resolve();
+  }
+
   protected broadcast(): Promise<void> {
     return Promise.resolve();
   }
@@ -101,6 +120,9 @@ export class MemoryCacheService extends BaseCacheService {
   }
 
   close(): Promise<void> {
+    this.closing = true;
+    this.stopBumpRetries();
+    this.clearTagged();
     this.entries.clear();
     return Promise.resolve();
   }

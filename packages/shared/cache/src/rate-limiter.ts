@@ -1,4 +1,6 @@
+import { randomUUID } from 'node:crypto';
 import type { Cluster, Redis } from 'ioredis';
+import { LRUCache } from 'lru-cache';
 import {
   type RateLimiterAbstract,
   RateLimiterMemory,
@@ -10,10 +12,119 @@ import { CACHE_TTL } from './keys.js';
 
 // Rate limiting is `rate-limiter-flexible` rather than our own Lua script: its Redis
 // limiter is one atomic script per request (SET NX + INCRBY + PTTL), it is widely used and
-// maintained, works with ioredis single node and Cluster (one key per call), refuses to
-// queue on a client that is not ready (`rejectIfRedisNotReady`), and takes an
-// `insuranceLimiter` that answers from process memory while Redis is down, so an outage
-// degrades to per-instance limits instead of no limits or no service.
+// maintained, works with ioredis single node and Cluster (one key per call), and refuses to
+// queue on a client that is not ready (`rejectIfRedisNotReady`). Its own `insuranceLimiter`
+// (a fresh in-memory limiter per instance) is not used: it forgets what the key already spent
+// in Redis and multiplies the limit by the number of instances, so an outage would let a
+// key through well past its limit. The fallback here (StrictFallback) errs the other way.
+
+/**
+ * What a limiter does while its store cannot answer: continue each key's window from the
+ * count this instance last saw in the store, and give this instance only its share (the
+ * budget left, divided by the number of instances that recently announced themselves).
+ */
+class StrictFallback {
+  /** Per key: the store's count and window end, as this instance last saw them. */
+  private readonly seen = new LRUCache<string, { consumed: number; windowEndsAt: number }>({
+    max: 50_000,
+  });
+  /** Per key: the window this instance is counting on its own while the store is down. */
+  private readonly local = new LRUCache<string, { endsAt: number; budget: number; used: number }>({
+    max: 50_000,
+  });
+
+  constructor(
+    private readonly limit: number,
+    private readonly windowMs: number,
+    private readonly instances: () => number,
+  ) {}
+
+  observe(key: string, consumed: number, msBeforeNext: number): void {
+    this.seen.set(key, { consumed, windowEndsAt: Date.now() + msBeforeNext });
+    this.local.delete(key);
+  }
+
+  consume(key: string, points: number): RateLimitResult {
+    const now = Date.now();
+    let window = this.local.get(key);
+    if (window === undefined || now >= window.endsAt) {
+      const share = Math.max(1, this.instances());
+      const seen = this.seen.get(key);
+      window =
+        seen !== undefined && now < seen.windowEndsAt
+          ? {
+              endsAt: seen.windowEndsAt,
+              budget: Math.floor(Math.max(0, this.limit - seen.consumed) / share),
+              used: 0,
+            }
+          : { endsAt: now + this.windowMs, budget: Math.floor(this.limit / share), used: 0 };
+      this.local.set(key, window);
+    }
+    const resetMs = window.endsAt - now;
+    if (window.used + points > window.budget) {
+      return { allowed: false, limit: this.limit, remaining: 0, resetMs, retryAfterMs: resetMs };
+    }
+    window.used += points;
+    return {
+      allowed: true,
+      limit: this.limit,
+      remaining: window.budget - window.used,
+      resetMs,
+    };
+  }
+}
+
+/**
+ * How many instances share a limiter's store: each one that has consumed announces itself
+ * every `intervalMs` in a sorted set (member = instance, score = time), and counts the members
+ * seen within three intervals. Read only by {@link StrictFallback}, to split a budget.
+ */
+class InstanceRegistry {
+  private readonly id = randomUUID();
+  private count = 1;
+  private timer: NodeJS.Timeout | undefined;
+
+  constructor(
+    private readonly client: Redis | Cluster,
+    private readonly key: string,
+    private readonly intervalMs = 10_000,
+  ) {}
+
+  /** Starts announcing (idempotent, cheap: called on every consume). */
+  start(): void {
+    if (this.timer !== undefined) return;
+    this.timer = setInterval(() => void this.announce(), this.intervalMs);
+    this.timer.unref();
+    void this.announce();
+  }
+
+  stop(): void {
+    clearInterval(this.timer);
+  }
+
+  instances(): number {
+    return this.count;
+  }
+
+  private async announce(): Promise<void> {
+    if (this.client.status !== 'ready') return;
+    const now = Date.now();
+    const horizon = 3 * this.intervalMs;
+    try {
+      const results = await this.client
+        .multi()
+        .zadd(this.key, now, this.id)
+        .zremrangebyscore(this.key, '-inf', now - horizon)
+        .zcard(this.key)
+        .pexpire(this.key, horizon)
+        .exec();
+      const members = results?.[2]?.[1];
+      if (typeof members === 'number') this.count = Math.max(1, members);
+    } catch {
+      // Keep the last count: it is what the fallback needs while Redis is away.
+    }
+  }
+}
 
 /**
  * The numbers an HTTP layer needs for `RateLimit-*` and `Retry-After` headers.
@@ -54,13 +165,15 @@ export interface RateLimiter {
   readonly windowSeconds: number;
   /**
    * Takes `points` (default 1) from `key`'s budget. Never throws for a store outage (the
-   * Redis limiter then counts in process memory).
+   * Redis limiter then counts in process memory, strictly: see the package README).
    * @throws {CacheError} `CACHE_INVALID_CONFIG` for points that are not a positive integer,
    *   `CACHE_INVALID_KEY` for an empty key
    */
   consume(key: string, points?: number): Promise<RateLimitResult>;
   /** Forgets `key`'s usage (e.g. after rotating a key). Best effort. */
   reset(key: string): Promise<void>;
+  /** Stops background work (the Redis limiter's instance announcements). */
+  close(): void;
 }
 
 /**
@@ -80,6 +193,11 @@ export interface RateLimiterOptions {
   keyspace?: string;
   /** Deployment prefix, as for the cache (e.g. `'waiaas:'`). */
   prefix?: string;
+  /**
+   * Redis limiter: how often an instance announces itself, so that each knows how many share
+   * the store and how to split a budget while it is down (default 10 000 ms).
+   */
+  announceIntervalMs?: number;
 }
 
 abstract class FlexibleRateLimiter implements RateLimiter {
@@ -101,6 +219,7 @@ abstract class FlexibleRateLimiter implements RateLimiter {
     assertPositiveInteger('points', points);
     try {
       const res = await this.limiter.consume(key, points);
+      this.observed(key, res);
       return {
         allowed: true,
         limit: this.limit,
@@ -109,19 +228,31 @@ abstract class FlexibleRateLimiter implements RateLimiter {
       };
     } catch (rejection) {
       if (rejection instanceof RateLimiterRes) {
+        this.observed(key, rejection);
         const resetMs = Math.max(0, rejection.msBeforeNext);
         return { allowed: false, limit: this.limit, remaining: 0, resetMs, retryAfterMs: resetMs };
       }
-      // Only reachable if the insurance limiter itself failed: fail open rather than turn a
-      // limiter fault into an outage of the whole API.
-      return {
-        allowed: true,
-        limit: this.limit,
-        remaining: this.limit,
-        resetMs: this.windowSeconds * 1000,
-      };
+      return this.storeUnavailable(key, points);
     }
   }
+
+  /** A result from the store (allowed or not). */
+  protected observed(_key: string, _res: RateLimiterRes): void {}
+
+  /**
+   * The store failed. The memory limiter cannot (it has no store to lose); should it ever,
+   * fail open rather than turn a limiter fault into an outage of the whole API.
+   */
+  protected storeUnavailable(_key: string, _points: number): RateLimitResult {
+    return {
+      allowed: true,
+      limit: this.limit,
+      remaining: this.limit,
+      resetMs: this.windowSeconds * 1000,
+    };
+  }
+
+  close(): void {}
 
   async reset(key: string): Promise<void> {
     try {
@@ -133,8 +264,10 @@ abstract class FlexibleRateLimiter implements RateLimiter {
 }
 
 /**
- * {@link RateLimiter} shared by every instance through Redis (single node or Cluster), with
- * an in-memory insurance limiter while Redis is down.
+ * {@link RateLimiter} shared by every instance through Redis (single node or Cluster). While
+ * Redis is down each instance counts in memory, strictly: it continues a key's window from
+ * the count it last saw in Redis and allows only its share of what is left (the budget
+ * divided by the number of instances that announced themselves in Redis in the last 30 s).
  *
  * @example
  * ```ts
@@ -144,17 +277,50 @@ abstract class FlexibleRateLimiter implements RateLimiter {
  */
 export class RedisRateLimiter extends FlexibleRateLimiter {
   protected readonly limiter: RateLimiterRedis;
+  private readonly registry: InstanceRegistry;
+  private readonly fallback: StrictFallback;
 
   constructor(client: Redis | Cluster, options: RateLimiterOptions) {
     super(options);
+    const keyPrefix = `${options.prefix ?? ''}${options.keyspace ?? 'ratelimit'}`;
     this.limiter = new RateLimiterRedis({
       storeClient: client,
-      keyPrefix: `${options.prefix ?? ''}${options.keyspace ?? 'ratelimit'}`,
+      keyPrefix,
       points: this.limit,
       duration: this.windowSeconds,
       rejectIfRedisNotReady: true,
-      insuranceLimiter: new RateLimiterMemory({ points: this.limit, duration: this.windowSeconds }),
     });
+    // ':' cannot start a key id the limiter stores (`<keyPrefix>:<key>`), so no collision.
+    this.registry = new InstanceRegistry(
+      client,
+      `${keyPrefix}::instances`,
+      options.announceIntervalMs,
+    );
+    this.fallback = new StrictFallback(this.limit, this.windowSeconds * 1000, () =>
+      this.registry.instances(),
+    );
+  }
+
+  override consume(key: string, points = 1): Promise<RateLimitResult> {
+    this.registry.start();
+    return super.consume(key, points);
+  }
+
+  protected override observed(key: string, res: RateLimiterRes): void {
+    this.fallback.observe(key, res.consumedPoints, res.msBeforeNext);
+  }
+
+  protected override storeUnavailable(key: string, points: number): RateLimitResult {
+    return this.fallback.consume(key, points);
+  }
+
+  /** How many instances this one last counted in the store (at least 1). */
+  instances(): number {
+    return this.registry.instances();
+  }
+
+  override close(): void {
+    this.registry.stop();
   }
 }
 

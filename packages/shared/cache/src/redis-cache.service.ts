@@ -209,6 +209,19 @@ export class RedisCacheService extends BaseCacheService {
     }
   }
 
+  protected async readGeneration(fullKey: string, candidate: string): Promise<string> {
+    this.assertReady();
+    // SET NX GET (Redis 7): the existing token, or ours if there was none, in one command. A
+    // token is never reused, so a Redis that lost its data cannot revive entries tagged before.
+    const previous = await this.bounded(this.client.set(fullKey, candidate, 'NX', 'GET'));
+    return previous ?? candidate;
+  }
+
+  protected async writeGeneration(fullKey: string, token: string): Promise<void> {
+    this.assertReady();
+    await this.bounded(this.client.set(fullKey, token));
+  }
+
   protected async broadcast(keys: readonly string[]): Promise<void> {
     this.assertReady();
     const message: InvalidationMessage = { v: 1, origin: this.instanceId, keys: [...keys] };
@@ -287,6 +300,9 @@ export class RedisCacheService extends BaseCacheService {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    this.closing = true;
+    this.stopBumpRetries();
+    this.clearTagged();
     this.subscribed = false;
     this.l1?.clear();
     // The subscriber is ours; the client only if we were told so.

@@ -6,6 +6,7 @@ import {
   createCache,
   isCacheError,
   RedisCacheService,
+  type RedisRateLimiter,
 } from '../src/index.js';
 import { type DisposableRedis, eventually, freePort, startRedis } from './support/redis-server.js';
 
@@ -116,19 +117,53 @@ describe('Redis going away and coming back', () => {
     }
   });
 
-  it('rate limiting degrades to in-process limits while Redis is down', async () => {
+  it('rate limiting continues the window in process while Redis is down, never from zero', async () => {
     const { rateLimiter } = bundle;
     expect((await rateLimiter.consume('key-1')).remaining).toBe(2);
+    const exhausted = bundle.createRateLimiter({ points: 3, keyspace: 'rl-exhausted' });
+    for (let i = 0; i < 3; i++) expect((await exhausted.consume('key-2')).allowed).toBe(true);
     await server.kill();
     await eventually(async () => !(await bundle.health()).ok);
 
-    // The insurance limiter (memory) takes over with the same budget, counted from zero.
+    // What Redis had counted still counts: 1 of 3 used, so 2 more; a spent key gets none.
     const results = [];
     for (let i = 0; i < 4; i++) results.push(await rateLimiter.consume('key-1'));
-    expect(results.map((r) => r.allowed)).toEqual([true, true, true, false]);
-    expect(results[3]).toMatchObject({ remaining: 0, limit: 3 });
-    expect(results[3]!.retryAfterMs).toBeGreaterThan(0);
+    expect(results.map((r) => r.allowed)).toEqual([true, true, false, false]);
+    expect(results[2]).toMatchObject({ remaining: 0, limit: 3 });
+    expect(results[2]!.retryAfterMs).toBeGreaterThan(0);
+    expect((await exhausted.consume('key-2')).allowed).toBe(false);
+    // A key this instance never saw gets a whole window of its own (one instance announced).
+    expect((await rateLimiter.consume('key-3')).remaining).toBe(2);
     expect(unhandled).toEqual([]);
+  });
+
+  it('several instances split what is left of a window while Redis is down', async () => {
+    const others = await Promise.all(
+      [0, 1].map(() =>
+        createCache({ redisUrl: server.url, prefix: 'outage-test:', rateLimit: { points: 12 } }),
+      ),
+    );
+    try {
+      const [a, b] = others.map((o) =>
+        o.createRateLimiter({ points: 12, keyspace: 'rl-split', announceIntervalMs: 100 }),
+      ) as [RedisRateLimiter, RedisRateLimiter];
+      for (let i = 0; i < 2; i++) await a.consume('shared');
+      for (let i = 0; i < 2; i++) await b.consume('shared'); // b saw 4 of 12 used
+      // Each has heard of the other (announcements every 100 ms): the fallback splits by 2.
+      await eventually(() => a.instances() === 2 && b.instances() === 2);
+      await a.consume('shared'); // a saw 5
+      await server.kill();
+      await eventually(async () => !(await others[0]!.health()).ok);
+      const allowed = async (limiter: RedisRateLimiter): Promise<number> => {
+        let n = 0;
+        for (let i = 0; i < 12; i++) if ((await limiter.consume('shared')).allowed) n += 1;
+        return n;
+      };
+      // a: floor((12 - 5) / 2) = 3; b: floor((12 - 4) / 2) = 4; with the 5 before: 12.
+      expect([await allowed(a), await allowed(b)]).toEqual([3, 4]);
+    } finally {
+      await Promise.all(others.map((o) => o.close()));
+    }
   });
 });
 
