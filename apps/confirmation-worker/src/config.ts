@@ -31,6 +31,10 @@ const schema = z.object({
   RPC_TIMEOUT_MS: int(100, 120_000).default(5_000),
   /** RPC retries on transient failures (network, 429, 5xx). */
   RPC_RETRIES: int(0, 10).default(2),
+  /** Most JSON-RPC calls sent in one HTTP request (a JSON-RPC batch); 1 sends each on its own. */
+  RPC_BATCH_MAX: int(1, 1_000).default(100),
+  /** Status-check cadence while transactions are SUBMITTED (ms); default: a slot (400), or POLL_INTERVAL_MS if shorter. */
+  CONFIRM_INTERVAL_MS: int(10, 600_000).optional(),
   /** Webhook deliveries attempted before a delivery is given up (FAILED). */
   WEBHOOK_MAX_ATTEMPTS: int(1, 100).default(8),
   /** First retry delay (ms); doubles per attempt, with full jitter. */
@@ -69,10 +73,12 @@ const schema = z.object({
 export interface WorkerConfig {
   workerId: string;
   database: { url: string; poolSize: number };
-  rpc: { url: string; timeoutMs: number; retries: number };
+  rpc: { url: string; timeoutMs: number; retries: number; batchMax: number };
   redis: { url: string | undefined; prefix: string };
   commitment: 'confirmed' | 'finalized';
   pollIntervalMs: number;
+  /** How often the SUBMITTED transactions' statuses are checked. */
+  confirmIntervalMs: number;
   batchSize: number;
   rebroadcastIntervalMs: number;
   webhook: { maxAttempts: number; backoffBaseMs: number; backoffMaxMs: number; timeoutMs: number };
@@ -114,10 +120,16 @@ export function loadConfig(
   return {
     workerId: e.WORKER_ID ?? defaultWorkerId,
     database: { url: e.DATABASE_URL, poolSize: e.DATABASE_POOL_SIZE },
-    rpc: { url: e.SOLANA_RPC_URL, timeoutMs: e.RPC_TIMEOUT_MS, retries: e.RPC_RETRIES },
+    rpc: {
+      url: e.SOLANA_RPC_URL,
+      timeoutMs: e.RPC_TIMEOUT_MS,
+      retries: e.RPC_RETRIES,
+      batchMax: e.RPC_BATCH_MAX,
+    },
     redis: { url: e.REDIS_URL, prefix: e.CACHE_PREFIX },
     commitment: e.COMMITMENT,
     pollIntervalMs: e.POLL_INTERVAL_MS,
+    confirmIntervalMs: e.CONFIRM_INTERVAL_MS ?? Math.min(400, e.POLL_INTERVAL_MS),
     batchSize: e.BATCH_SIZE,
     rebroadcastIntervalMs: e.REBROADCAST_INTERVAL_MS,
     webhook: {

@@ -7,10 +7,9 @@ import {
   createPrismaClient,
   type PrismaClient,
 } from '@waiaas/database';
-// The RPC subpath only: the package root also loads the Turnkey SDK, seconds of start-up a
-// worker that never signs does not need (it matters when a crashed worker restarts).
-import { createRpc } from '@waiaas/solana-signer/rpc';
+import { createSolanaRpcFromTransport } from '@solana/kit';
 import { BalanceInvalidator, type BalanceCache } from './balance-invalidator.js';
+import { createBatchingTransport } from './batch-transport.js';
 import { KitChain, type Chain } from './chain.js';
 import type { ClaimObserver } from './claim-observer.js';
 import type { WorkerConfig } from './config.js';
@@ -88,11 +87,14 @@ export class ConfirmationWorker {
     const chain =
       options.chain ??
       new KitChain(
-        createRpc({
-          url: config.rpc.url,
-          timeoutMs: config.rpc.timeoutMs,
-          retries: config.rpc.retries,
-        }),
+        createSolanaRpcFromTransport(
+          createBatchingTransport({
+            url: config.rpc.url,
+            maxBatch: config.rpc.batchMax,
+            timeoutMs: config.rpc.timeoutMs,
+            retries: config.rpc.retries,
+          }),
+        ),
         this.metrics,
       );
 
@@ -143,7 +145,7 @@ export class ConfirmationWorker {
     );
     const confirmLoop = new Loop(
       'confirm',
-      config.pollIntervalMs,
+      config.confirmIntervalMs,
       async () => {
         await confirmer.runOnce(() => this.stopping === undefined);
         return false;
