@@ -1,8 +1,9 @@
 /**
  * The local ledger's own send+status ceiling, in a process of its own: the same kind of
- * client as the worker (kit's JSON-RPC client over HTTP) sends `count` pre-signed SOL
- * transfers (at most `inFlight` at once, as the worker sends a claimed batch) while a
- * second loop polls `getSignatureStatuses` (256 signatures a call) until every one is
+ * client as the worker (kit's JSON-RPC client; with `batched`, over the worker's own
+ * batching transport, so that `inFlight` sends go as one JSON-RPC batch as the worker sends
+ * a claimed batch) sends `count` pre-signed SOL transfers, at most `inFlight` at once, while
+ * a second loop polls `getSignatureStatuses` (256 signatures a call) until every one is
  * `confirmed`. No database, no bookkeeping: what the ledger itself can take.
  *
  * Receives {@link LedgerCeilingSpec} over IPC, answers with {@link LedgerCeilingResult}.
@@ -11,6 +12,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import {
   appendTransactionMessageInstruction,
   createSolanaRpc,
+  createSolanaRpcFromTransport,
   createTransactionMessage,
   generateKeyPairSigner,
   getBase64EncodedWireTransaction,
@@ -23,17 +25,20 @@ import {
   type Signature,
 } from '@solana/kit';
 import { getTransferSolInstruction } from '@solana-program/system';
+import { createBatchingTransport } from '@waiaas/confirmation-worker/batch-transport';
 
 /**
  * @example
  * ```ts
- * const spec: LedgerCeilingSpec = { rpcUrl: 'http://127.0.0.1:37001', count: 3000, inFlight: 100 };
+ * const spec: LedgerCeilingSpec = { rpcUrl: 'http://127.0.0.1:37001', count: 3000, inFlight: 100, batched: true };
  * ```
  */
 export interface LedgerCeilingSpec {
   rpcUrl: string;
   count: number;
   inFlight: number;
+  /** Calls made together share one HTTP request (a JSON-RPC batch), as the worker's do. */
+  batched: boolean;
 }
 
 /**
@@ -53,7 +58,16 @@ const STATUS_CHUNK = 256;
 const PAYERS = 8;
 
 async function measure(spec: LedgerCeilingSpec): Promise<LedgerCeilingResult> {
-  const rpc = createSolanaRpc(spec.rpcUrl);
+  const rpc = spec.batched
+    ? createSolanaRpcFromTransport(
+        createBatchingTransport({
+          url: spec.rpcUrl,
+          maxBatch: spec.inFlight,
+          timeoutMs: 60_000,
+          retries: 0,
+        }),
+      )
+    : createSolanaRpc(spec.rpcUrl);
   const payers = await Promise.all(Array.from({ length: PAYERS }, () => generateKeyPairSigner()));
   const recipient = await generateKeyPairSigner();
   const funding = await Promise.all(
@@ -138,7 +152,7 @@ async function measure(spec: LedgerCeilingSpec): Promise<LedgerCeilingResult> {
 }
 
 async function waitConfirmed(
-  rpc: ReturnType<typeof createSolanaRpc>,
+  rpc: Pick<ReturnType<typeof createSolanaRpc>, 'getSignatureStatuses'>,
   signatures: readonly Signature[],
 ): Promise<void> {
   for (let i = 0; i < 200; i++) {

@@ -20,6 +20,7 @@ function run(spec: LoadSpec): Promise<LoadResult> {
         connections: spec.connections,
         duration: spec.durationSec,
         ...(spec.overallRate === undefined ? {} : { overallRate: spec.overallRate }),
+        ...(spec.amount === undefined ? {} : { amount: spec.amount }),
         requests: [
           {
             method: request.method,

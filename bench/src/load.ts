@@ -44,6 +44,8 @@ export interface LoadSpec {
   request: RequestSpec;
   /** Requests per second over all connections (default: as fast as answers come). */
   overallRate?: number;
+  /** Stop after this many requests instead of after `durationSec`. */
+  amount?: number;
 }
 
 /**
