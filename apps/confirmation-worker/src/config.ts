@@ -25,6 +25,8 @@ const schema = z.object({
   POLL_INTERVAL_MS: int(10, 600_000).default(1_000),
   /** Transactions claimed per batch (getSignatureStatuses takes at most 256). */
   BATCH_SIZE: int(1, 256).default(100),
+  /** Submit batches in flight at once in this process (each claims its own rows). */
+  SUBMIT_CONCURRENCY: int(1, 16).default(2),
   /** Minimum time between two sends of the same bytes (ms). */
   REBROADCAST_INTERVAL_MS: int(50, 600_000).default(2_000),
   /** RPC per-attempt timeout (ms); bounds how long a claim holds its rows. */
@@ -80,6 +82,8 @@ export interface WorkerConfig {
   /** How often the SUBMITTED transactions' statuses are checked. */
   confirmIntervalMs: number;
   batchSize: number;
+  /** Submit loops running at once. */
+  submitConcurrency: number;
   rebroadcastIntervalMs: number;
   webhook: { maxAttempts: number; backoffBaseMs: number; backoffMaxMs: number; timeoutMs: number };
   /** Retention of expired idempotency records and delivered webhook deliveries. */
@@ -131,6 +135,7 @@ export function loadConfig(
     pollIntervalMs: e.POLL_INTERVAL_MS,
     confirmIntervalMs: e.CONFIRM_INTERVAL_MS ?? Math.min(400, e.POLL_INTERVAL_MS),
     batchSize: e.BATCH_SIZE,
+    submitConcurrency: e.SUBMIT_CONCURRENCY,
     rebroadcastIntervalMs: e.REBROADCAST_INTERVAL_MS,
     webhook: {
       maxAttempts: e.WEBHOOK_MAX_ATTEMPTS,

@@ -137,11 +137,18 @@ export class ConfirmationWorker {
       { repository: deliveries, metrics: this.metrics, logger },
       { batchSize: dispatcherBatch, ...config.webhook },
     );
-    const submitLoop = new Loop(
-      'submit',
-      config.pollIntervalMs,
-      async () => (await submitter.runOnce()) === config.batchSize,
-      logger,
+    // Several submit loops: while one waits for the node to take its batch, another claims
+    // (SKIP LOCKED: disjoint rows, as between replicas) and sends what arrived meanwhile, so a
+    // new transfer never waits for a whole batch in flight before it is sent.
+    const submitLoops = Array.from(
+      { length: config.submitConcurrency },
+      (_, i) =>
+        new Loop(
+          `submit-${i + 1}`,
+          config.pollIntervalMs,
+          async () => (await submitter.runOnce()) === config.batchSize,
+          logger,
+        ),
     );
     const confirmLoop = new Loop(
       'confirm',
@@ -165,10 +172,12 @@ export class ConfirmationWorker {
       },
       logger,
     );
-    this.loops = [submitLoop, confirmLoop, webhookLoop, retentionLoop];
+    this.loops = [...submitLoops, confirmLoop, webhookLoop, retentionLoop];
     this.listener = new PendingListener(
       config.database.url,
-      () => submitLoop.wake(),
+      () => {
+        for (const loop of submitLoops) loop.wake();
+      },
       logger,
       `waiaas-worker-listen:${config.workerId}`,
     );
