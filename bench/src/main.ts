@@ -49,7 +49,8 @@ const walletCount = Number(env.BENCH_WALLETS ?? 100);
 const portBase = Number(env.BENCH_PORT_BASE ?? 37000);
 const adminUrl = env.DATABASE_URL ?? 'postgresql://postgres@127.0.0.1:5432/postgres';
 const redisUrl = env.REDIS_URL ?? 'redis://127.0.0.1:6379';
-const writeResults = flags.write ?? (durationSec >= 10 && !flags.worker);
+// A profiled run is slower than a plain one: its figures do not replace the table unless asked.
+const writeResults = flags.write ?? (durationSec >= 10 && !flags.worker && !flags.profile);
 /**
  * The worker drain needs enough PENDING transfers to measure a rate rather than start-up and
  * one slot of confirmation latency: when the worker-stopped run made fewer, more are created

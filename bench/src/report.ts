@@ -16,6 +16,8 @@ export interface Row {
   p99?: number;
   ratio?: { of: string; value: number };
   non2xx?: number;
+  /** Requests that got no answer at all (timeouts, connection errors). */
+  errors?: number;
   /** A target from the issue, shown with the ratio (e.g. '≥ 40 %'). */
   target?: string;
 }
@@ -25,6 +27,14 @@ const integer = new Intl.NumberFormat('en-US', { maximumFractionDigits: 0 });
 function ms(value: number | undefined): string {
   if (value === undefined) return '—';
   return value < 10 ? value.toFixed(1) : integer.format(value);
+}
+
+function failures(r: Row): string {
+  if (r.non2xx === undefined) return '—';
+  const base = integer.format(r.non2xx);
+  return r.errors !== undefined && r.errors > 0
+    ? `${base} (+${integer.format(r.errors)} unanswered)`
+    : base;
 }
 
 /**
@@ -44,7 +54,7 @@ export function formatTable(rows: readonly Row[]): string {
     const ratio =
       r.ratio === undefined ? '—' : `${Math.round(r.ratio.value * 100)} % of ${r.ratio.of}`;
     lines.push(
-      `| ${r.measure} | ${r.rps === undefined ? '—' : integer.format(r.rps)} | ${ms(r.p50)} | ${ms(r.p99)} | ${ratio} | ${r.target ?? '—'} | ${r.non2xx === undefined ? '—' : integer.format(r.non2xx)} |`,
+      `| ${r.measure} | ${r.rps === undefined ? '—' : integer.format(r.rps)} | ${ms(r.p50)} | ${ms(r.p99)} | ${ratio} | ${r.target ?? '—'} | ${failures(r)} |`,
     );
   }
   return lines.join('\n');

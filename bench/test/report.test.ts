@@ -26,6 +26,7 @@ describe('the results table', () => {
         non2xx: 2,
       },
       { measure: 'POST → SUBMITTED', p50: 7.25, p99: 41 },
+      { measure: 'POST transfers', rps: 0, p50: 0, p99: 0, non2xx: 0, errors: 124 },
     ]);
     expect(table.split('\n')).toEqual([
       '| measure | req/s | p50 ms | p99 ms | ratio | target | non-2xx |',
@@ -33,6 +34,7 @@ describe('the results table', () => {
       '| ceiling: bare Fastify GET | 16,890 | 3.0 | 12 | — | — | 0 |',
       '| GET balance | 1,289 | 44 | 136 | 8 % of Fastify | ≥ 40 % | 2 |',
       '| POST → SUBMITTED | — | 7.3 | 41 | — | — | — |',
+      '| POST transfers | 0 | 0.0 | 0.0 | — | — | 0 (+124 unanswered) |',
     ]);
   });
 
