@@ -95,16 +95,16 @@ export async function createFixture(
     airdrops.push(await rpc<string>(rpcUrl, 'requestAirdrop', [wallet.address, 10_000_000_000]));
     walletIds.push(wallet.id);
   }
-  await waitFinalized(rpcUrl, airdrops);
+  await waitConfirmed(rpcUrl, airdrops);
   return { agentKey: agent.apiKey, walletIds, recipient };
 }
 
 /**
- * Waits until every airdrop is finalized, so whatever commitment the API reads balances at
- * sees the funds.
+ * Waits until every airdrop is confirmed. (The reads measured first take longer than the 32
+ * slots to finality, should the API read balances at `finalized`.)
  */
-async function waitFinalized(rpcUrl: string, signatures: readonly string[]): Promise<void> {
-  const deadline = Date.now() + 120_000;
+async function waitConfirmed(rpcUrl: string, signatures: readonly string[]): Promise<void> {
+  const deadline = Date.now() + 300_000;
   while (Date.now() < deadline) {
     let done = true;
     for (let i = 0; i < signatures.length && done; i += 256) {
@@ -113,10 +113,12 @@ async function waitFinalized(rpcUrl: string, signatures: readonly string[]): Pro
         'getSignatureStatuses',
         [signatures.slice(i, i + 256)],
       );
-      done = value.every((s) => s?.confirmationStatus === 'finalized');
+      done = value.every(
+        (s) => s?.confirmationStatus === 'confirmed' || s?.confirmationStatus === 'finalized',
+      );
     }
     if (done) return;
     await sleep(500);
   }
-  throw new Error('the fixture airdrops were not finalized within 120 s');
+  throw new Error('the fixture airdrops were not confirmed within 300 s');
 }
