@@ -128,8 +128,11 @@ async function post(options: BatchingTransportOptions, calls: Pending[]): Promis
       const id = typeof answer.id === 'bigint' ? Number(answer.id) : answer.id;
       if (typeof id === 'number') byId.set(id, answer);
     }
+    // A node that refuses a whole batch (unhealthy, invalid request) answers one error
+    // object: every call in it gets that error, as kit would have raised it for each.
+    const wholeBatch = !Array.isArray(parsed) ? answers[0] : undefined;
     live.forEach((call, i) => {
-      const answer = byId.get(i) ?? (single ? answers[0] : undefined);
+      const answer = byId.get(i) ?? (single ? answers[0] : wholeBatch);
       if (answer === undefined) {
         call.reject(new Error('the RPC node answered the batch without this call'));
         return;

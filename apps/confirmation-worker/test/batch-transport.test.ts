@@ -141,6 +141,20 @@ describe('batching RPC transport', () => {
     expect(bad.status).toBe('rejected');
   });
 
+  it('gives every call of a batch the error the node answered for the whole batch', async () => {
+    ledger.setFaults({ errorRate: 1, errorMode: 'rpc' });
+    try {
+      const rpc = rpcWith(100);
+      const results = await Promise.allSettled([rpc.getSlot().send(), rpc.getBlockHeight().send()]);
+      for (const r of results) {
+        expect(r.status).toBe('rejected');
+        expect(String((r as PromiseRejectedResult).reason)).toMatch(/unhealthy/i);
+      }
+    } finally {
+      ledger.setFaults({});
+    }
+  });
+
   it('retries a batch the node answered with HTTP 503, and reports kit’s HTTP error once retries run out', async () => {
     const rpc = rpcWith(100);
     proxy.state.failNext = 2;
