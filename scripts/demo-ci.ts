@@ -14,13 +14,15 @@ import { once } from 'node:events';
 import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { WaiaasClient } from '@waiaas/client';
 import type { DemoCredentials } from './lib/demo-setup.js';
+import { repoRoot } from './lib/repo.js';
 import { StateDir } from './lib/state.js';
 
-const REPO = resolve(import.meta.dirname, '..');
+const REPO = repoRoot(import.meta.dirname);
+/** How `pnpm demo` runs examples/agent-demo.ts: from source. */
 const NODE = [
   process.execPath,
   '--conditions=@waiaas/source',
@@ -82,7 +84,7 @@ class Stack {
 
   async start(): Promise<RunFile> {
     await rm(join(this.home, 'run.json'), { force: true });
-    const child = spawn(NODE[0]!, [...NODE.slice(1), join(REPO, 'scripts/start.ts')], {
+    const child = spawn(process.execPath, [join(REPO, 'scripts/start.mjs')], {
       cwd: REPO,
       env: this.env,
       stdio: 'inherit',

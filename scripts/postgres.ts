@@ -10,9 +10,13 @@
  * data directory and the binaries: a checkout under /root (mode 0700) hides both. Here the
  * binaries are then copied once to a place it can reach, and the process is ours to signal.
  *
+ * It is the watcher of the PostgreSQL server process: it stops it when the supervisor goes
+ * away (through the lifeline, see lib/lifeline.ts) and kills it if it exits first itself.
+ *
  * Environment: WAIAAS_PG_DIR (data directory), WAIAAS_PG_PORT, WAIAAS_PG_PASSWORD, WAIAAS_PG_DATABASE.
  */
-import { execFileSync, spawn } from 'node:child_process';
+import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { once } from 'node:events';
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { chmod, chown, cp, mkdir, readFile, rm, symlink, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
@@ -144,13 +148,31 @@ async function binaries(runAs: RunAs | null): Promise<{ bin: string; lib: string
   return { bin: join(native, 'bin'), lib: join(native, 'lib') };
 }
 
-function run(
-  command: string,
-  args: string[],
-  runAs: RunAs | null,
-  libDir: string,
-): ReturnType<typeof spawn> {
-  return spawn(command, args, {
+/** initdb or postgres, whichever runs now: what a stop request or this process's exit ends. */
+let running: ChildProcess | null = null;
+let stopRequested = false;
+
+function stop(signal: string): void {
+  stopRequested = true;
+  if (running === null) process.exit(0);
+  say(`${signal}: fast shutdown of PostgreSQL`);
+  // SIGINT is PostgreSQL's fast shutdown; initdb just stops (its half-made folder is
+  // redone on the next start: initialise() only counts a folder with PG_VERSION).
+  running.kill('SIGINT');
+  void once(running, 'exit').then(() => process.exit(0));
+}
+process.once('SIGTERM', () => stop('SIGTERM'));
+process.once('SIGINT', () => stop('SIGINT'));
+// Never leave PostgreSQL behind: if this wrapper exits first (the supervisor died and the
+// fast shutdown overran the lifeline's grace period, or a crash here), kill it. Its
+// backends notice that their postmaster is gone and exit by themselves.
+process.on('exit', () => {
+  if (running !== null && running.exitCode === null && running.signalCode === null)
+    running.kill('SIGKILL');
+});
+
+function run(command: string, args: string[], runAs: RunAs | null, libDir: string): ChildProcess {
+  const child = spawn(command, args, {
     ...(runAs ?? {}),
     stdio: ['ignore', 'pipe', 'pipe'],
     // LC_MESSAGES=C: the readiness line below is matched in English.
@@ -160,6 +182,11 @@ function run(
       LD_LIBRARY_PATH: [libDir, process.env.LD_LIBRARY_PATH].filter(Boolean).join(':'),
     },
   });
+  running = child;
+  child.once('exit', () => {
+    if (running === child) running = null;
+  });
+  return child;
 }
 
 async function initialise(
@@ -263,13 +290,7 @@ async function main(): Promise<void> {
     );
   });
 
-  const stop = (signal: string) => {
-    say(`${signal}: fast shutdown of PostgreSQL`);
-    server.kill('SIGINT');
-  };
-  process.once('SIGTERM', () => stop('SIGTERM'));
-  process.once('SIGINT', () => stop('SIGINT'));
-  void exited.then((code) => process.exit(code === 0 ? 0 : 1));
+  void exited.then((code) => process.exit(code === 0 || stopRequested ? 0 : 1));
 
   const client = new pg.Client({
     host: '127.0.0.1',

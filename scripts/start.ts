@@ -1,29 +1,38 @@
 /**
  * `pnpm start`: the whole WAIaaS system on one machine, with nothing configured.
  *
- * Starts, as separate child processes (each in its own process group, stopped in reverse
- * order on Ctrl-C/SIGTERM with nothing left behind): an embedded PostgreSQL (data in
- * `.waiaas/postgres`, kept across restarts) unless DATABASE_URL is set; the migrations;
- * the local Solana ledger (LiteSVM, port LEDGER_PORT) unless SOLANA_RPC_URL is set; the
- * API (PORT) and the confirmation worker. Secrets it needs and nobody gave it (ADMIN_TOKEN,
- * WALLET_MASTER_KEY unless Turnkey is configured) are generated once into `.waiaas/`
- * (mode 0600). On first start it creates a demo owner, agent and funded wallet through the
- * API and prints how to use them.
+ * Run by scripts/start.mjs once Turborepo has the compiled JavaScript (cached: compiled
+ * again only when a source changed). Starts, as separate child processes of this
+ * supervisor (see lib/supervisor.ts: they die with it however it dies, a crashed one is
+ * restarted): an embedded PostgreSQL (data in `.waiaas/postgres`, kept across restarts)
+ * unless DATABASE_URL is set; the migrations; the local Solana ledger (LiteSVM, port
+ * LEDGER_PORT) unless SOLANA_RPC_URL is set; the API (PORT) and the confirmation worker.
+ * What does not depend on anything starts at once and in parallel: PostgreSQL, the ledger,
+ * and the API and worker loading their code, held back until the database is migrated.
+ * Secrets it needs and nobody gave it (ADMIN_TOKEN, WALLET_MASTER_KEY unless Turnkey is
+ * configured) are generated once into `.waiaas/` (mode 0600). On first start it creates a
+ * demo owner, agent and funded wallet through the API and prints how to use them.
  */
 import { dirname, join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { createHash } from 'node:crypto';
 import { mkdirSync, readFileSync, statSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
-import { type DemoSetupResult, ensureDemo, fundDemoWallet } from './lib/demo-setup.js';
+import { renderBanner } from './lib/banner.js';
+import type { DemoSetupResult } from './lib/demo-setup.js';
 import { createLogger } from './lib/logs.js';
+import { Progress } from './lib/progress.js';
+import { repoRoot } from './lib/repo.js';
 import { randomHex, StateDir } from './lib/state.js';
-import { type Child, Supervisor } from './lib/supervisor.js';
+import { Supervisor } from './lib/supervisor.js';
 
-const REPO = resolve(import.meta.dirname, '..');
-// Children run from their own package folder and find its tsconfig.json; the one this
-// script was started with (SWC_NODE_PROJECT) must not leak into them.
-const { SWC_NODE_PROJECT: scriptsProject, TS_NODE_PROJECT: _unused, ...env } = process.env;
+declare global {
+  /** Set by scripts/start.mjs: how long making sure of the compiled output took. */
+  var waiaasBuild: { ms: number } | undefined;
+}
+
+const REPO = repoRoot(import.meta.dirname);
+const env: Record<string, string | undefined> = { ...process.env };
 const set = (name: string): string | undefined => {
   const v = env[name]?.trim();
   return v === undefined || v === '' ? undefined : v;
@@ -32,6 +41,7 @@ const set = (name: string): string | undefined => {
 const production = set('NODE_ENV') === 'production';
 const log = createLogger(production ? 'json' : 'pretty');
 const supervisor = new Supervisor(log);
+const progress = new Progress(log);
 const state = new StateDir(resolve(set('WAIAAS_HOME') ?? join(REPO, '.waiaas')));
 export const RUN_FILE = 'run.json';
 let pgDir = '';
@@ -66,9 +76,10 @@ function shutdown(reason: string, code: number, bySignal = false): Promise<never
 for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
   process.on(signal, () => void shutdown(signal, 0, true));
 }
-supervisor.onUnexpectedExit = (child: Child, code, signal) => {
-  log.error(`${child.spec.name} exited unexpectedly (code ${code}, signal ${signal})`);
-  void shutdown(`${child.spec.name} exited`, 1);
+supervisor.onFatal = (reason) => {
+  log.error(reason);
+  progress.abandon();
+  void shutdown(reason, 1);
 };
 
 function int(name: string, fallback: number): number {
@@ -77,26 +88,6 @@ function int(name: string, fallback: number): number {
   if (!/^\d+$/.test(raw) || Number(raw) > 65_535)
     throw new Error(`${name} must be a port number, got "${raw}"`);
   return Number(raw);
-}
-
-/** Polls `url` until it answers 200, failing early if `child` exits. */
-async function waitHttpOk(url: string, child: Child, timeoutMs: number): Promise<void> {
-  let exited = false;
-  void child.exited.then(() => (exited = true));
-  const deadline = Date.now() + timeoutMs;
-  let last = '';
-  while (Date.now() < deadline) {
-    if (exited) throw new Error(`${child.spec.name} exited before ${url} answered`);
-    try {
-      const response = await fetch(url, { signal: AbortSignal.timeout(5_000) });
-      if (response.ok) return;
-      last = `HTTP ${response.status}: ${(await response.text()).slice(0, 300)}`;
-    } catch (e) {
-      last = e instanceof Error ? e.message : String(e);
-    }
-    await sleep(300);
-  }
-  throw new Error(`${url} not ready after ${timeoutMs / 1000} s (last: ${last})`);
 }
 
 interface RunFile {
@@ -109,11 +100,11 @@ interface RunFile {
   children: Record<string, number>;
 }
 
-/** Our own children only: a pid can be reused by an unrelated process after a reboot. */
-function looksLikeOurChild(pid: number): boolean {
+/** Our own processes only: a pid can be reused by an unrelated process after a reboot. */
+function looksLikeOurs(pid: number): boolean {
   try {
     const cmdline = readFileSync(`/proc/${pid}/cmdline`, 'utf8');
-    return cmdline.includes('@swc-node/register') || cmdline.includes('postgres');
+    return ['scripts/start', 'lifeline.js', 'postgres'].some((m) => cmdline.includes(m));
   } catch {
     return false;
   }
@@ -136,13 +127,13 @@ function pidAlive(pid: number): boolean {
 async function checkPreviousRun(): Promise<void> {
   const previous = await state.readJson<RunFile>(RUN_FILE, (m) => log.warn(m));
   if (previous === null) return;
-  if (previous.pid !== process.pid && pidAlive(previous.pid) && looksLikeOurChild(previous.pid)) {
+  if (previous.pid !== process.pid && pidAlive(previous.pid) && looksLikeOurs(previous.pid)) {
     throw new Error(
       `pnpm start is already running on ${state.root} (pid ${previous.pid}); stop it first`,
     );
   }
   for (const [name, pid] of Object.entries(previous.children).reverse()) {
-    if (!pidAlive(pid) || !looksLikeOurChild(pid)) continue;
+    if (!pidAlive(pid) || !looksLikeOurs(pid)) continue;
     log.warn(`stopping ${name} (pid ${pid}) left over from an earlier run`);
     try {
       process.kill(-pid, 'SIGTERM');
@@ -165,17 +156,20 @@ async function checkPreviousRun(): Promise<void> {
 const startedAt = new Date().toISOString();
 let runWrites: Promise<void> = Promise.resolve();
 let ownsRunFile = false;
+let runInfo: Partial<RunFile> = {};
 /**
  * Written as each child starts (so a later run can clean up if this one dies unannounced)
  * and once everything is ready. Writes are queued so an older snapshot never lands last.
  */
 function writeRunFile(extra: Partial<RunFile> = {}): Promise<void> {
+  // What was said once (ready, the URLs) stays true when a restarted child changes a pid.
+  runInfo = { ...runInfo, ...extra };
   const run: RunFile = {
     pid: process.pid,
     ready: false,
     startedAt,
+    ...runInfo,
     children: supervisor.pids,
-    ...extra,
   };
   ownsRunFile = true;
   runWrites = runWrites
@@ -211,7 +205,12 @@ function postgresDataDir(): string {
   return fallback;
 }
 
+/** The compiled entry point of a workspace package. */
+const dist = (pkg: string, file: string) => join(REPO, pkg, 'dist', file);
+
 async function main(): Promise<void> {
+  if (globalThis.waiaasBuild !== undefined)
+    progress.durations.push(['build', globalThis.waiaasBuild.ms]);
   await state.ensure();
   await checkPreviousRun();
   supervisor.onStart = () => void writeRunFile();
@@ -247,52 +246,66 @@ async function main(): Promise<void> {
     `custody: ${turnkey ? 'Turnkey' : 'local encrypted keystore'}; cache and rate limits: ${set('REDIS_URL') === undefined ? 'in-process (no REDIS_URL)' : 'Redis'}`,
   );
 
-  // PostgreSQL
-  let databaseUrl = set('DATABASE_URL');
-  if (databaseUrl === undefined) {
-    const password = (await state.secret('postgres-password', () => randomHex(16))).value;
-    pgDir = postgresDataDir();
-    const pg = supervisor.start({
-      name: 'postgres',
-      args: [join(REPO, 'scripts/postgres.ts')],
-      cwd: REPO,
-      env: {
-        ...env,
-        WAIAAS_PG_DIR: pgDir,
-        WAIAAS_PG_PORT: String(pgPort),
-        WAIAAS_PG_PASSWORD: password,
-        WAIAAS_PG_DATABASE: 'waiaas',
-        SWC_NODE_PROJECT: scriptsProject ?? join(REPO, 'scripts/tsconfig.json'),
-      },
-      readyLine: 'WAIAAS_POSTGRES_READY',
-    });
-    await pg.ready;
-    databaseUrl = `postgresql://postgres:${password}@127.0.0.1:${pgPort}/waiaas`;
-    log.info(`embedded PostgreSQL ready on 127.0.0.1:${pgPort} (data in ${pgDir})`);
-  }
+  // Where everything will be is known now, so every process can start at once.
+  const embeddedPg = set('DATABASE_URL') === undefined;
+  const pgPassword = embeddedPg
+    ? (await state.secret('postgres-password', () => randomHex(16))).value
+    : '';
+  const databaseUrl =
+    set('DATABASE_URL') ?? `postgresql://postgres:${pgPassword}@127.0.0.1:${pgPort}/waiaas`;
+  const localLedger = set('SOLANA_RPC_URL') === undefined;
+  const rpcUrl = set('SOLANA_RPC_URL') ?? `http://127.0.0.1:${ledgerPort}`;
 
-  await supervisor.run({
-    name: 'migrate',
-    args: ['src/cli/migrate.ts'],
-    cwd: join(REPO, 'packages/database'),
-    env: { ...env, DATABASE_URL: databaseUrl },
-  });
+  // PostgreSQL, then the migrations.
+  const database = (async () => {
+    if (embeddedPg) {
+      pgDir = postgresDataDir();
+      const phase = progress.begin(
+        'postgres',
+        `starting embedded PostgreSQL on 127.0.0.1:${pgPort}`,
+      );
+      await supervisor.start({
+        name: 'postgres',
+        script: join(REPO, 'scripts/dist/postgres.js'),
+        cwd: REPO,
+        env: {
+          ...env,
+          WAIAAS_PG_DIR: pgDir,
+          WAIAAS_PG_PORT: String(pgPort),
+          WAIAAS_PG_PASSWORD: pgPassword,
+          WAIAAS_PG_DATABASE: 'waiaas',
+        },
+        ready: { line: 'WAIAAS_POSTGRES_READY' },
+      }).ready;
+      phase.done(`data in ${pgDir}`);
+    }
+    const phase = progress.begin('migrations', 'applying pending migrations');
+    await supervisor.run({
+      name: 'migrate',
+      script: dist('packages/database', 'cli/migrate.js'),
+      cwd: join(REPO, 'packages/database'),
+      env: { ...env, DATABASE_URL: databaseUrl },
+    });
+    phase.done();
+  })();
 
   // Solana
-  let rpcUrl = set('SOLANA_RPC_URL');
-  const localLedger = rpcUrl === undefined;
-  if (rpcUrl === undefined) {
-    const ledger = supervisor.start({
+  const solana = (async () => {
+    if (!localLedger) return;
+    const phase = progress.begin('ledger', `starting the local Solana ledger on ${rpcUrl}`);
+    await supervisor.start({
       name: 'ledger',
-      args: ['src/cli.ts', '--port', String(ledgerPort), '--host', '127.0.0.1'],
+      script: dist('packages/local-ledger', 'cli.js'),
+      args: ['--port', String(ledgerPort), '--host', '127.0.0.1'],
       cwd: join(REPO, 'packages/local-ledger'),
       env: { ...env },
-      readyLine: 'listening on',
-    });
-    await ledger.ready;
-    rpcUrl = `http://127.0.0.1:${ledgerPort}`;
-  }
+      ready: { line: 'listening on' },
+      afterRestart: () => refundAfterLedgerRestart(rpcUrl),
+    }).ready;
+    phase.done();
+  })();
 
+  // The API and the worker load their code now and run once the database is migrated.
   const appEnv: Record<string, string | undefined> = {
     ...env,
     DATABASE_URL: databaseUrl,
@@ -302,30 +315,48 @@ async function main(): Promise<void> {
     PORT: String(apiPort),
     HOST: host,
   };
+  const apiPhase = progress.begin('api', 'loading; it serves once the database is ready');
   const api = supervisor.start({
     name: 'api',
-    args: ['src/main.ts'],
+    script: dist('apps/api', 'main.js'),
     cwd: join(REPO, 'apps/api'),
     env: appEnv,
+    warmWhileHeld: [dist('apps/api', 'app.factory.js')],
+    ready: { url: `${apiUrl}/health/ready` },
   });
+  const workerMetrics = `http://127.0.0.1:${workerMetricsPort}`;
+  const workerPhase = progress.begin('worker', 'loading; it runs once the database is ready');
   const worker = supervisor.start({
     name: 'worker',
-    args: ['src/main.ts'],
+    script: dist('apps/confirmation-worker', 'main.js'),
     cwd: join(REPO, 'apps/confirmation-worker'),
     env: {
       ...appEnv,
       METRICS_PORT: String(workerMetricsPort),
       METRICS_HOST: set('METRICS_HOST') ?? '127.0.0.1',
     },
+    warmWhileHeld: [dist('apps/confirmation-worker', 'worker.js')],
+    ready: { url: `${workerMetrics}/health` },
   });
+  // Loaded meanwhile rather than up front: @solana/kit takes a moment, and nothing before
+  // the demo needs it.
+  const withDemo = set('WAIAAS_SKIP_DEMO') === undefined;
+  const demoSetup = withDemo ? import('./lib/demo-setup.js') : null;
+  demoSetup?.catch(() => undefined); // a failure shows where it is awaited, below
+  await Promise.all([database, solana]);
+  log.info('database and ledger ready: the API and the worker start');
+  api.openGate();
+  worker.openGate();
   await Promise.all([
-    waitHttpOk(`${apiUrl}/health/ready`, api, 180_000),
-    waitHttpOk(`http://127.0.0.1:${workerMetricsPort}/health`, worker, 180_000),
+    api.ready.then(() => apiPhase.done(apiUrl)),
+    worker.ready.then(() => workerPhase.done(`health and metrics on ${workerMetrics}`)),
   ]);
 
   // Demo data, through the API like any user.
   let demo: DemoSetupResult | null = null;
-  if (set('WAIAAS_SKIP_DEMO') === undefined) {
+  if (demoSetup !== null) {
+    const phase = progress.begin('demo', 'checking the demo owner, agent and wallet');
+    const { ensureDemo, fundDemoWallet } = await demoSetup;
     demo = await ensureDemo(state, apiUrl, adminToken);
     if (demo.replacedReason !== undefined) log.warn(`created a new demo: ${demo.replacedReason}`);
     try {
@@ -337,70 +368,53 @@ async function main(): Promise<void> {
       if (localLedger) throw new Error(message, { cause: e });
       log.warn(`${message} (fund ${demo.credentials.wallet.address} yourself)`);
     }
+    demoWallet = demo.credentials.wallet.address;
+    phase.done(demo.created ? 'created' : 'reused');
   }
 
   await writeRunFile({ ready: true, apiUrl, rpcUrl, localLedger });
-  printBanner({
-    apiUrl,
-    rpcUrl,
-    localLedger,
-    adminToken,
-    adminFromEnv: set('ADMIN_TOKEN') !== undefined,
-    demo,
-    embeddedPg: set('DATABASE_URL') === undefined,
-    pgPort,
-  });
+  supervisor.supervise();
+  log.raw(
+    renderBanner(
+      {
+        apiUrl,
+        // consoleUrl: the operator console's address goes here once something serves one.
+        rpcUrl,
+        localLedger,
+        postgres: embeddedPg ? `embedded, 127.0.0.1:${pgPort}, data in ${pgDir}` : 'DATABASE_URL',
+        adminToken,
+        ...(set('ADMIN_TOKEN') === undefined ? { adminTokenFile: state.path('admin-token') } : {}),
+        demo,
+        readyInMs: performance.now(),
+        phases: progress.durations,
+      },
+      // Secrets only on a terminal: redirected output lands in logs (see lib/banner.ts).
+      { showSecrets: process.stdout.isTTY === true },
+    ),
+  );
 }
 
-function printBanner(o: {
-  apiUrl: string;
-  rpcUrl: string;
-  localLedger: boolean;
-  adminToken: string;
-  adminFromEnv: boolean;
-  demo: DemoSetupResult | null;
-  embeddedPg: boolean;
-  pgPort: number;
-}): void {
-  const lines = [
-    '',
-    '  WAIaaS is running. Ctrl-C stops everything.',
-    '',
-    `  API             ${o.apiUrl}`,
-    `  API docs        ${o.apiUrl}/docs   (OpenAPI JSON: ${o.apiUrl}/docs/json)`,
-    `  Solana RPC      ${o.rpcUrl}${o.localLedger ? '   (local ledger, in memory: reset on every start)' : ''}`,
-    `  PostgreSQL      ${o.embeddedPg ? `embedded, 127.0.0.1:${o.pgPort}, data in ${pgDir}` : 'DATABASE_URL'}`,
-    `  Operator token  ${o.adminToken}${o.adminFromEnv ? '   (ADMIN_TOKEN)' : `   (saved in ${state.path('admin-token')})`}`,
-  ];
-  const d = o.demo;
-  if (d !== null) {
-    const c = d.credentials;
-    lines.push('');
-    if (d.created) {
-      lines.push(
-        '  Demo (created now; the keys are shown once and saved, mode 0600, in',
-        `        ${d.file})`,
-        `  Owner key       ${c.owner.apiKey}`,
-        `  Agent key       ${c.agent.apiKey}`,
-      );
-    } else {
-      lines.push(`  Demo            reused: owner and agent keys are in ${d.file} (mode 0600)`);
-    }
-    lines.push(
-      `  Demo wallet     ${c.wallet.address}   (id ${c.wallet.id})`,
-      `  Policy          ≤ ${c.policy.metadata?.approvalThreshold ?? '?'} SOL sent at once, up to ${c.policy.perTxLimit} SOL with owner approval, ${c.policy.dailyLimit} SOL a day`,
-      '',
-      '  Try a transfer:',
-      `  curl -sS -X POST ${o.apiUrl}/v1/wallets/${c.wallet.id}/transfers -H "Authorization: Bearer ${d.created ? c.agent.apiKey : `$(node -p "require('${d.file}').agent.apiKey")`}" -H "Idempotency-Key: $(date +%s%N)" -H "Content-Type: application/json" -d '{"to":"${c.recipient}","amount":"0.1"}'`,
-      '',
-      `  Then the whole journey: pnpm demo   (examples/agent-demo.ts)`,
-    );
-  }
-  lines.push('');
-  log.raw(lines.join('\n'));
+/** The demo wallet's address once the demo is set up (the ledger re-funds it on restart). */
+let demoWallet: string | undefined;
+
+/**
+ * The local ledger keeps the chain in memory, so a crashed ledger comes back empty: every
+ * balance and transaction on it is gone (transfers it had not confirmed fail as expired;
+ * rows already CONFIRMED stay in the database). The supervisor restarts it on the same
+ * port so the API and the worker carry on; this says so loudly and funds the demo wallet again.
+ */
+async function refundAfterLedgerRestart(rpcUrl: string): Promise<void> {
+  log.warn(
+    'the local ledger restarted empty: balances and on-chain history are reset; transfers it had not confirmed will fail as expired',
+  );
+  if (demoWallet === undefined) return;
+  const { fundDemoWallet } = await import('./lib/demo-setup.js');
+  const funded = await fundDemoWallet(rpcUrl, demoWallet);
+  log.info(`airdropped SOL to the demo wallet again: balance ${funded.lamports} lamports`);
 }
 
 main().catch((e: unknown) => {
+  progress.abandon();
   log.error(`start failed: ${e instanceof Error ? e.message : String(e)}`);
   void shutdown('start failed', 1);
 });

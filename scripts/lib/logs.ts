@@ -21,6 +21,8 @@ export interface Logger {
   raw(text: string): void;
   /** Forwards a child's stream line by line. */
   pipe(name: string, stream: Readable, isStderr: boolean): void;
+  /** `performance.now()` of the last line written (what the progress heartbeat watches). */
+  readonly lastWriteAt: number;
 }
 
 export function createLogger(mode: LogMode, useColor = process.stdout.isTTY === true): Logger {
@@ -41,12 +43,17 @@ export function createLogger(mode: LogMode, useColor = process.stdout.isTTY === 
     }
     return `${color}${padded}${RESET}│ `;
   };
+  let lastWriteAt = performance.now();
+  const write = (text: string) => {
+    lastWriteAt = performance.now();
+    process.stdout.write(text);
+  };
   const LEVELS = { info: 30, warn: 40, error: 50 } as const;
   const own =
     (level: keyof typeof LEVELS) =>
     (msg: string, fields: Record<string, unknown> = {}) => {
       if (mode === 'json') {
-        process.stdout.write(
+        write(
           `${JSON.stringify({ level: LEVELS[level], time: Date.now(), component: 'start', ...fields, msg })}\n`,
         );
       } else {
@@ -56,21 +63,24 @@ export function createLogger(mode: LogMode, useColor = process.stdout.isTTY === 
             : ` ${Object.entries(fields)
                 .map(([k, v]) => `${k}=${typeof v === 'string' ? v : JSON.stringify(v)}`)
                 .join(' ')}`;
-        process.stdout.write(
+        write(
           `${tag('start')}${level === 'info' ? '' : `${level.toUpperCase()}: `}${msg}${extra}\n`,
         );
       }
     };
   return {
+    get lastWriteAt() {
+      return lastWriteAt;
+    },
     info: own('info'),
     warn: own('warn'),
     error: own('error'),
     raw(text) {
       if (mode === 'json')
-        process.stdout.write(
+        write(
           `${JSON.stringify({ level: 30, time: Date.now(), component: 'start', msg: text })}\n`,
         );
-      else process.stdout.write(text.endsWith('\n') ? text : `${text}\n`);
+      else write(text.endsWith('\n') ? text : `${text}\n`);
     },
     pipe(name, stream, isStderr) {
       const lines = createInterface({ input: stream, crlfDelay: Infinity });
@@ -80,9 +90,9 @@ export function createLogger(mode: LogMode, useColor = process.stdout.isTTY === 
         if (mode === 'json') {
           if (isJson) {
             // Tag the child's own JSON line without re-encoding the rest of it.
-            process.stdout.write(`{"component":${JSON.stringify(name)},${line.slice(1)}\n`);
+            write(`{"component":${JSON.stringify(name)},${line.slice(1)}\n`);
           } else {
-            process.stdout.write(
+            write(
               `${JSON.stringify({ level: isStderr ? 50 : 30, time: Date.now(), component: name, msg: line })}\n`,
             );
           }
@@ -96,7 +106,7 @@ export function createLogger(mode: LogMode, useColor = process.stdout.isTTY === 
             text = line;
           }
         }
-        process.stdout.write(`${tag(name)}${text}\n`);
+        write(`${tag(name)}${text}\n`);
       });
     },
   };

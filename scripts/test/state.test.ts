@@ -7,18 +7,14 @@ import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
 import { createFileOnce, FileExistsWithOtherContentError } from '../lib/atomic-file.js';
 import { StateDir } from '../lib/state.js';
 
-const WRITER = join(import.meta.dirname, 'support', 'state-writer.ts');
+const WRITER = join(import.meta.dirname, 'support', 'state-writer.mjs');
 
 function writer(args: string[]) {
-  return spawn(
-    process.execPath,
-    ['--conditions=@waiaas/source', '--import=@swc-node/register/esm-register', WRITER, ...args],
-    {
-      cwd: join(import.meta.dirname, '..'),
-      env: { ...process.env, SWC_NODE_PROJECT: join(import.meta.dirname, '..', 'tsconfig.json') },
-      stdio: ['ignore', 'pipe', 'inherit'],
-    },
-  );
+  return spawn(process.execPath, [WRITER, ...args], {
+    cwd: join(import.meta.dirname, '..'),
+    env: { ...process.env, NODE_OPTIONS: '' },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
 }
 
 /** A small deterministic PRNG (mulberry32), so the kill timings replay from the seed. */

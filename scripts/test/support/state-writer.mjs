@@ -1,5 +1,7 @@
 /**
- * A child process for the state-file tests, driving the exact code `pnpm start` uses.
+ * A child process for the state-file tests, driving the exact code `pnpm start` runs (the
+ * compiled lib/state.js, built by `pnpm compile` before the tests). Plain JavaScript, so
+ * that each of the many processes the tests start and kill starts in a moment.
  *   rewrite <folder> <rounds>  rewrites run.json <rounds> times with documents of changing
  *                              size (as `pnpm start` does as each child starts), then exits
  *   first-start <folder>       forever: a fresh sub-folder, StateDir.ensure(), then the
@@ -7,14 +9,14 @@
  *                              (the first start's secrets), printing each folder when done
  */
 import { join } from 'node:path';
-import { randomHex, StateDir } from '../../lib/state.js';
+import { randomHex, StateDir } from '../../dist/lib/state.js';
 
 const [mode, folder, rounds] = process.argv.slice(2);
 if (folder === undefined) throw new Error('usage: state-writer <mode> <folder> [rounds]');
 
 if (mode === 'rewrite') {
   const state = new StateDir(folder);
-  const children: Record<string, number> = {};
+  const children = {};
   for (let round = 0; round < Number(rounds); round++) {
     // Sizes from a few bytes to several kilobytes, so a torn read would show as bad JSON.
     children[`child-${round % 40}`] = round;

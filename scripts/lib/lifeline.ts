@@ -1,0 +1,67 @@
+/**
+ * Loaded into every Node child of `pnpm start` with `node --import=…/lifeline.js`, before
+ * the child's own code. It does two things over one inherited socket (file descriptor
+ * WAIAAS_LIFELINE_FD, the other end held only by the supervisor):
+ *
+ * - **Dies with the supervisor.** The socket reaches end-of-file when the supervisor's end
+ *   closes, which the kernel does however the supervisor ends: Ctrl-C, a crash, kill -9, a
+ *   closed terminal. The child then stops itself as a SIGTERM would (its own graceful
+ *   shutdown), and exits hard after LIFELINE_GRACE_MS if that has not finished.
+ * - **Waits for its turn, warm** (WAIAAS_START_GATE=1). The supervisor starts the API and the
+ *   worker while PostgreSQL and the migrations are still coming up: this module loads the
+ *   modules named in WAIAAS_WARM_IMPORTS (the application's module graph: seconds of work
+ *   that need no database) and holds the child's own entry point back until the supervisor
+ *   writes a byte on the socket, once the database is migrated.
+ *
+ * Without WAIAAS_LIFELINE_FD (the app run by hand, in production) it does nothing.
+ */
+import { Socket } from 'node:net';
+import { pathToFileURL } from 'node:url';
+
+/** How long a child may take to stop by itself once the supervisor is gone. */
+export const LIFELINE_GRACE_MS = 3_000;
+
+const fdText = process.env.WAIAAS_LIFELINE_FD;
+const gated = process.env.WAIAAS_START_GATE === '1';
+const warm = (process.env.WAIAAS_WARM_IMPORTS ?? '').split(',').filter((p) => p !== '');
+// Processes this child starts must not mistake one of their own descriptors for ours.
+delete process.env.WAIAAS_LIFELINE_FD;
+delete process.env.WAIAAS_START_GATE;
+delete process.env.WAIAAS_WARM_IMPORTS;
+
+if (fdText !== undefined && /^\d+$/.test(fdText)) {
+  const lifeline = new Socket({ fd: Number(fdText), readable: true, writable: false });
+  let gone = false;
+  const supervisorGone = () => {
+    if (gone) return;
+    gone = true;
+    process.stderr.write('the pnpm start supervisor is gone: stopping\n');
+    // Exits hard if the graceful stop is still running then; unref'd, so a stop that
+    // finishes first is not held up by it.
+    setTimeout(() => process.exit(1), LIFELINE_GRACE_MS).unref();
+    process.kill(process.pid, 'SIGTERM');
+  };
+  lifeline.on('end', supervisorGone);
+  lifeline.on('close', supervisorGone);
+  lifeline.on('error', supervisorGone);
+  // Flowing, so that end-of-file is noticed even where nothing reads the gate byte.
+  lifeline.resume();
+
+  if (gated) {
+    const opened = new Promise<void>((resolve) => {
+      lifeline.once('data', () => resolve());
+      lifeline.once('close', () => resolve());
+    });
+    // Load the heavy part while waiting; a failure here shows again, with its real
+    // context, when the entry point imports the same module.
+    const warmed = Promise.all(warm.map((file) => import(pathToFileURL(file).href))).catch(
+      (e: unknown) =>
+        process.stderr.write(
+          `preloading ${warm.join(', ')} failed: ${e instanceof Error ? e.message : String(e)}\n`,
+        ),
+    );
+    await Promise.all([opened, warmed]);
+  }
+  // From here on the socket only watches: it must not keep a child alive that is done.
+  lifeline.unref();
+}
