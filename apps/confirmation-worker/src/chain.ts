@@ -127,7 +127,8 @@ export class KitChain implements Chain {
       this.rpc
         .getTransaction(signature as Signature, {
           commitment,
-          encoding: 'json',
+          // Only meta.fee is read: base64 spares the node decoding the message to JSON.
+          encoding: 'base64',
           maxSupportedTransactionVersion: 0,
         })
         .send(),

@@ -23,7 +23,10 @@ describe('loadConfig', () => {
       workerId: 'w',
       commitment: 'confirmed',
       pollIntervalMs: 1_000,
+      confirmIntervalMs: 400,
       batchSize: 100,
+      submitConcurrency: 2,
+      rpc: { batchMax: 100 },
       rebroadcastIntervalMs: 2_000,
       webhook: { maxAttempts: 8 },
       redis: { url: undefined, prefix: 'waiaas:' },
@@ -40,6 +43,12 @@ describe('loadConfig', () => {
     expect(config.commitment).toBe('finalized');
     expect(config.batchSize).toBe(256);
     expect(config.redis.url).toBe('redis://x:6379');
+  });
+
+  it('checks statuses every slot, or as often as it polls when that is more often', () => {
+    expect(loadConfig({ ...required, POLL_INTERVAL_MS: '100' }).confirmIntervalMs).toBe(100);
+    expect(loadConfig({ ...required, CONFIRM_INTERVAL_MS: '2000' }).confirmIntervalMs).toBe(2_000);
+    expect(loadConfig({ ...required, RPC_BATCH_MAX: '1' }).rpc.batchMax).toBe(1);
   });
 
   it('stops on a bad value, naming the variable', () => {

@@ -25,12 +25,18 @@ const schema = z.object({
   POLL_INTERVAL_MS: int(10, 600_000).default(1_000),
   /** Transactions claimed per batch (getSignatureStatuses takes at most 256). */
   BATCH_SIZE: int(1, 256).default(100),
+  /** Submit batches in flight at once in this process (each claims its own rows). */
+  SUBMIT_CONCURRENCY: int(1, 16).default(2),
   /** Minimum time between two sends of the same bytes (ms). */
   REBROADCAST_INTERVAL_MS: int(50, 600_000).default(2_000),
   /** RPC per-attempt timeout (ms); bounds how long a claim holds its rows. */
   RPC_TIMEOUT_MS: int(100, 120_000).default(5_000),
   /** RPC retries on transient failures (network, 429, 5xx). */
   RPC_RETRIES: int(0, 10).default(2),
+  /** Most JSON-RPC calls sent in one HTTP request (a JSON-RPC batch); 1 sends each on its own. */
+  RPC_BATCH_MAX: int(1, 1_000).default(100),
+  /** Status-check cadence while transactions are SUBMITTED (ms); default: a slot (400), or POLL_INTERVAL_MS if shorter. */
+  CONFIRM_INTERVAL_MS: int(10, 600_000).optional(),
   /** Webhook deliveries attempted before a delivery is given up (FAILED). */
   WEBHOOK_MAX_ATTEMPTS: int(1, 100).default(8),
   /** First retry delay (ms); doubles per attempt, with full jitter. */
@@ -71,11 +77,15 @@ const schema = z.object({
 export interface WorkerConfig {
   workerId: string;
   database: { url: string; poolSize: number };
-  rpc: { url: string; timeoutMs: number; retries: number };
+  rpc: { url: string; timeoutMs: number; retries: number; batchMax: number };
   redis: { url: string | undefined; prefix: string };
   commitment: 'confirmed' | 'finalized';
   pollIntervalMs: number;
+  /** How often the SUBMITTED transactions' statuses are checked. */
+  confirmIntervalMs: number;
   batchSize: number;
+  /** Submit loops running at once. */
+  submitConcurrency: number;
   rebroadcastIntervalMs: number;
   webhook: {
     maxAttempts: number;
@@ -122,11 +132,18 @@ export function loadConfig(
   return {
     workerId: e.WORKER_ID ?? defaultWorkerId,
     database: { url: e.DATABASE_URL, poolSize: e.DATABASE_POOL_SIZE },
-    rpc: { url: e.SOLANA_RPC_URL, timeoutMs: e.RPC_TIMEOUT_MS, retries: e.RPC_RETRIES },
+    rpc: {
+      url: e.SOLANA_RPC_URL,
+      timeoutMs: e.RPC_TIMEOUT_MS,
+      retries: e.RPC_RETRIES,
+      batchMax: e.RPC_BATCH_MAX,
+    },
     redis: { url: e.REDIS_URL, prefix: e.CACHE_PREFIX },
     commitment: e.COMMITMENT,
     pollIntervalMs: e.POLL_INTERVAL_MS,
+    confirmIntervalMs: e.CONFIRM_INTERVAL_MS ?? Math.min(400, e.POLL_INTERVAL_MS),
     batchSize: e.BATCH_SIZE,
+    submitConcurrency: e.SUBMIT_CONCURRENCY,
     rebroadcastIntervalMs: e.REBROADCAST_INTERVAL_MS,
     webhook: {
       maxAttempts: e.WEBHOOK_MAX_ATTEMPTS,

@@ -7,10 +7,9 @@ import {
   createPrismaClient,
   type PrismaClient,
 } from '@waiaas/database';
-// The RPC subpath only: the package root also loads the Turnkey SDK, seconds of start-up a
-// worker that never signs does not need (it matters when a crashed worker restarts).
-import { createRpc } from '@waiaas/solana-signer/rpc';
+import { createSolanaRpcFromTransport } from '@solana/kit';
 import { BalanceInvalidator, type BalanceCache } from './balance-invalidator.js';
+import { createBatchingTransport } from './batch-transport.js';
 import { KitChain, type Chain } from './chain.js';
 import type { ClaimObserver } from './claim-observer.js';
 import type { WorkerConfig } from './config.js';
@@ -141,11 +140,14 @@ export class ConfirmationWorker {
     const chain = (this.chain =
       options.chain ??
       new KitChain(
-        createRpc({
-          url: config.rpc.url,
-          timeoutMs: config.rpc.timeoutMs,
-          retries: config.rpc.retries,
-        }),
+        createSolanaRpcFromTransport(
+          createBatchingTransport({
+            url: config.rpc.url,
+            maxBatch: config.rpc.batchMax,
+            timeoutMs: config.rpc.timeoutMs,
+            retries: config.rpc.retries,
+          }),
+        ),
         this.metrics,
       ));
 
@@ -188,15 +190,22 @@ export class ConfirmationWorker {
       { repository: deliveries, metrics: this.metrics, logger },
       { batchSize: dispatcherBatch, ...config.webhook },
     );
-    const submitLoop = new Loop(
-      'submit',
-      config.pollIntervalMs,
-      async () => (await submitter.runOnce()) === config.batchSize,
-      logger,
+    // Several submit loops: while one waits for the node to take its batch, another claims
+    // (SKIP LOCKED: disjoint rows, as between replicas) and sends what arrived meanwhile, so a
+    // new transfer never waits for a whole batch in flight before it is sent.
+    const submitLoops = Array.from(
+      { length: config.submitConcurrency },
+      (_, i) =>
+        new Loop(
+          `submit-${i + 1}`,
+          config.pollIntervalMs,
+          async () => (await submitter.runOnce()) === config.batchSize,
+          logger,
+        ),
     );
     const confirmLoop = new Loop(
       'confirm',
-      config.pollIntervalMs,
+      config.confirmIntervalMs,
       async () => {
         await confirmer.runOnce(() => this.stopping === undefined);
         return false;
@@ -216,10 +225,12 @@ export class ConfirmationWorker {
       },
       logger,
     );
-    this.loops = [submitLoop, confirmLoop, webhookLoop, retentionLoop];
+    this.loops = [...submitLoops, confirmLoop, webhookLoop, retentionLoop];
     this.listener = new PendingListener(
       config.database.url,
-      () => submitLoop.wake(),
+      () => {
+        for (const loop of submitLoops) loop.wake();
+      },
       logger,
       `waiaas-worker-listen:${config.workerId}`,
     );

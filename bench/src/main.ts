@@ -1,0 +1,607 @@
+/**
+ * `pnpm bench`: measures the built WAIaaS stack the way a user runs it, against ceilings
+ * measured in the same run with the same generator, and prints (and, for a full run, writes
+ * into bench/RESULTS.md) the table. See bench/README.md for what each line means.
+ *
+ *   pnpm bench                    # build, then 10 s per run, 64 connections
+ *   pnpm bench -- --quick         # 3 s per run (checks the harness, figures meaningless)
+ *   pnpm bench -- --profile       # also CPU-profile the API, worker and ledger per scenario
+ *   pnpm bench -- --worker        # only the worker drain against the ledger's ceiling
+ */
+import { execFileSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdirSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
+import { cpus, loadavg } from 'node:os';
+import { join, resolve } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { parseArgs } from 'node:util';
+import { Redis } from 'ioredis';
+import pg from 'pg';
+import * as prettier from 'prettier';
+import { callChild } from './child.js';
+import type { LedgerCeilingResult, LedgerCeilingSpec } from './ledger-ceiling.js';
+import { runLoad, type LoadResult, type LoadSpec, type RequestSpec } from './load.js';
+import { Runner, type Managed } from './processes.js';
+import {
+  formatProfile,
+  formatTable,
+  percentile,
+  replaceGenerated,
+  summariseProfile,
+  type Row,
+} from './report.js';
+import { createFixture } from './stack.js';
+
+const REPO = resolve(import.meta.dirname, '../..');
+const { values: flags } = parseArgs({
+  options: {
+    quick: { type: 'boolean', default: false },
+    profile: { type: 'boolean', default: false },
+    write: { type: 'boolean' },
+    worker: { type: 'boolean', default: false },
+  },
+  strict: true,
+});
+const env = process.env;
+const durationSec = Number(env.BENCH_DURATION ?? (flags.quick ? 3 : 10));
+const connections = Number(env.BENCH_CONNECTIONS ?? 64);
+const walletCount = Number(env.BENCH_WALLETS ?? 100);
+const portBase = Number(env.BENCH_PORT_BASE ?? 37000);
+const adminUrl = env.DATABASE_URL ?? 'postgresql://postgres@127.0.0.1:5432/postgres';
+const redisUrl = env.REDIS_URL ?? 'redis://127.0.0.1:6379';
+// A profiled run is slower than a plain one: its figures do not replace the table unless asked.
+const writeResults = flags.write ?? (durationSec >= 10 && !flags.worker && !flags.profile);
+/**
+ * The worker drain needs enough PENDING transfers to measure a rate rather than start-up and
+ * one slot of confirmation latency: when the worker-stopped run made fewer, more are created
+ * (not timed) before the worker starts.
+ */
+const minDrain = Number(env.BENCH_MIN_DRAIN ?? (flags.quick ? 300 : 3000));
+const ports = {
+  api: portBase,
+  ledger: portBase + 1,
+  workerMetrics: portBase + 2,
+  fastify: portBase + 3,
+  pg: portBase + 4,
+};
+
+const runId = new Date().toISOString().replace(/[:.]/g, '-');
+const runDir = join(REPO, 'bench/.runs', runId);
+const profileDir = flags.profile ? join(runDir, 'profiles') : undefined;
+mkdirSync(profileDir ?? runDir, { recursive: true });
+const runner = new Runner({ logDir: runDir, profileDir });
+const dbName = `waiaas_bench_${randomBytes(4).toString('hex')}`;
+const databaseUrl = (() => {
+  const u = new URL(adminUrl);
+  u.pathname = `/${dbName}`;
+  return u.toString();
+})();
+const keyPrefix = `waiaas-bench-${randomBytes(4).toString('hex')}:`;
+const profiles: { title: string; file: string }[] = [];
+const rows: Row[] = [];
+const notes: string[] = [];
+
+function log(message: string): void {
+  process.stdout.write(`[bench] ${message}\n`);
+}
+
+async function admin<T extends pg.QueryResultRow>(sql: string, params: unknown[] = []) {
+  const client = new pg.Client({ connectionString: adminUrl });
+  await client.connect();
+  try {
+    return await client.query<T>(sql, params);
+  } finally {
+    await client.end();
+  }
+}
+
+/** A pool on the bench database, for the SUBMITTED timings and the worker drain. */
+let db: pg.Pool | undefined;
+
+async function load(
+  label: string,
+  url: string,
+  request: RequestSpec,
+  extra: Partial<LoadSpec> = {},
+): Promise<LoadResult> {
+  const result = await runLoad({ url, connections, durationSec, request, ...extra });
+  log(
+    `${label}: ${result.rps.toFixed(0)} req/s, p50 ${result.p50} ms, p99 ${result.p99} ms, non-2xx ${result.non2xx}, errors ${result.errors}`,
+  );
+  for (const sample of result.sampleErrors) log(`  ${label} non-2xx: ${sample}`);
+  return result;
+}
+
+/** A short run first, so the measured one sees compiled code and warm pools and caches. */
+async function warm(url: string, request: RequestSpec): Promise<void> {
+  await runLoad({ url, connections, durationSec: 1, request });
+}
+
+async function profiled<T>(
+  title: string,
+  processes: readonly Managed[],
+  work: () => Promise<T>,
+): Promise<T> {
+  let run: () => Promise<T> = work;
+  const files: { title: string; file: string | undefined }[] = [];
+  for (const p of processes) {
+    const inner = run;
+    run = async () => {
+      const { value, profile } = await p.profile(inner);
+      files.push({ title: `${title} — ${p.name}`, file: profile });
+      return value;
+    };
+  }
+  const value = await run();
+  for (const f of files.reverse())
+    if (f.file !== undefined) profiles.push({ title: f.title, file: f.file });
+  return value;
+}
+
+function ratio(result: { rps: number }, ceiling: { rps: number }, of: string) {
+  return { of, value: result.rps / ceiling.rps };
+}
+
+async function main(): Promise<void> {
+  log(
+    `run ${runId}: ${durationSec} s per run, ${connections} connections, ${walletCount} wallets; logs in ${runDir}`,
+  );
+  await admin(`CREATE DATABASE "${dbName}"`);
+  db = new pg.Pool({ connectionString: databaseUrl, max: 2 });
+  execFileSync(process.execPath, ['packages/database/dist/cli/migrate.js'], {
+    cwd: REPO,
+    env: { ...env, DATABASE_URL: databaseUrl },
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
+
+  // Ceilings, each in a process of its own.
+  let fastifyResult = { rps: Number.NaN };
+  let pgResult = { rps: Number.NaN };
+  if (!flags.worker) {
+    const fastify = await runner.start({
+      name: 'ceiling-fastify',
+      script: 'bench/dist/ceilings/fastify-server.js',
+      cwd: REPO,
+      env: { ...env, PORT: String(ports.fastify) },
+      readyLine: 'ready',
+    });
+    const fastifyUrl = `http://127.0.0.1:${ports.fastify}`;
+    const pgCeiling = await runner.start({
+      name: 'ceiling-pg',
+      script: 'bench/dist/ceilings/pg-server.js',
+      cwd: REPO,
+      env: { ...env, PORT: String(ports.pg), DATABASE_URL: databaseUrl },
+      readyLine: 'ready',
+    });
+    const pgUrl = `http://127.0.0.1:${ports.pg}`;
+    const fastifyReq: RequestSpec = { method: 'GET', paths: ['/'] };
+    await warm(fastifyUrl, fastifyReq);
+    fastifyResult = await load('ceiling: bare Fastify GET', fastifyUrl, fastifyReq);
+    rows.push({ measure: 'ceiling: bare Fastify GET returning a small JSON', ...fastifyResult });
+    const pgReq: RequestSpec = { method: 'POST', paths: ['/'] };
+    await warm(pgUrl, pgReq);
+    pgResult = await load('ceiling: bare pg', pgUrl, pgReq);
+    rows.push({
+      measure: 'ceiling: bare `pg` (pool 10): BEGIN; UPDATE one of 100 rows; INSERT; COMMIT',
+      ...pgResult,
+    });
+    await fastify.stop();
+    await pgCeiling.stop();
+  }
+
+  // The product, started as `pnpm start` starts it, from the built output.
+  const adminToken = `waiaas_admin_${randomBytes(24).toString('hex')}`;
+  const rpcUrl = `http://127.0.0.1:${ports.ledger}`;
+  const apiUrl = `http://127.0.0.1:${ports.api}`;
+  const ledger = await runner.start({
+    name: 'ledger',
+    script: 'packages/local-ledger/dist/cli.js',
+    args: ['--port', String(ports.ledger), '--host', '127.0.0.1'],
+    cwd: join(REPO, 'packages/local-ledger'),
+    env: { ...env },
+    readyLine: 'listening on',
+  });
+  const appEnv: NodeJS.ProcessEnv = {
+    ...env,
+    DATABASE_URL: databaseUrl,
+    SOLANA_RPC_URL: rpcUrl,
+    ADMIN_TOKEN: adminToken,
+    WALLET_MASTER_KEY: randomBytes(32).toString('hex'),
+    PORT: String(ports.api),
+    HOST: '127.0.0.1',
+    REDIS_URL: redisUrl,
+    REDIS_KEY_PREFIX: keyPrefix,
+    CACHE_PREFIX: keyPrefix,
+    LOG_LEVEL: 'warn',
+    RATE_LIMIT_PER_MINUTE: '10000000',
+  };
+  const api = await runner.start({
+    name: 'api',
+    script: 'apps/api/dist/main.js',
+    cwd: join(REPO, 'apps/api'),
+    env: appEnv,
+    readyUrl: `${apiUrl}/health/ready`,
+  });
+  const workerSpec = {
+    name: 'worker',
+    script: 'apps/confirmation-worker/dist/main.js',
+    cwd: join(REPO, 'apps/confirmation-worker'),
+    env: { ...appEnv, METRICS_PORT: String(ports.workerMetrics), METRICS_HOST: '127.0.0.1' },
+    readyUrl: `http://127.0.0.1:${ports.workerMetrics}/health`,
+  };
+
+  log('creating the fixture through the API (owner, agent, wallets, policies, airdrops)');
+  const fixture = await createFixture(apiUrl, rpcUrl, adminToken, walletCount);
+  const auth = { authorization: `Bearer ${fixture.agentKey}` };
+  const json = { ...auth, 'content-type': 'application/json' };
+  const transferBody = JSON.stringify({ to: fixture.recipient, amount: '0.000001' });
+
+  if (!flags.worker) {
+    // Cached reads.
+    const balanceReq: RequestSpec = {
+      method: 'GET',
+      paths: fixture.walletIds.map((id) => `/v1/wallets/${id}/balance`),
+      headers: auth,
+    };
+    await warm(apiUrl, balanceReq);
+    const balance = await profiled('GET balance', [api], () =>
+      load('GET balance', apiUrl, balanceReq),
+    );
+    rows.push({
+      measure: 'GET /v1/wallets/:id/balance (cache warm)',
+      ...balance,
+      ratio: ratio(balance, fastifyResult, 'Fastify'),
+      target: '≥ 40 %',
+    });
+    const walletReq: RequestSpec = {
+      method: 'GET',
+      paths: fixture.walletIds.map((id) => `/v1/wallets/${id}`),
+      headers: auth,
+    };
+    await warm(apiUrl, walletReq);
+    const wallet = await profiled('GET wallet', [api], () => load('GET wallet', apiUrl, walletReq));
+    rows.push({
+      measure: 'GET /v1/wallets/:id',
+      ...wallet,
+      ratio: ratio(wallet, fastifyResult, 'Fastify'),
+      target: '≥ 40 %',
+    });
+    const evaluateReq: RequestSpec = {
+      method: 'POST',
+      paths: fixture.walletIds.map((id) => `/v1/wallets/${id}/transfers/evaluate`),
+      headers: json,
+      body: transferBody,
+    };
+    await warm(apiUrl, evaluateReq);
+    const evaluate = await profiled('POST evaluate', [api], () =>
+      load('POST evaluate', apiUrl, evaluateReq),
+    );
+    rows.push({
+      measure: 'POST /v1/wallets/:id/transfers/evaluate',
+      ...evaluate,
+      ratio: ratio(evaluate, fastifyResult, 'Fastify'),
+      target: '≥ 25 %',
+    });
+  }
+
+  // Transfers with the worker stopped: they pile up PENDING for the worker drain below.
+  const transferReq: RequestSpec = {
+    method: 'POST',
+    paths: fixture.walletIds.map((id) => `/v1/wallets/${id}/transfers`),
+    headers: json,
+    body: transferBody,
+    uniqueIdempotencyKeys: true,
+  };
+  let createdPerSecond = 0;
+  if (!flags.worker) {
+    const stopped = await profiled('POST transfers, worker stopped', [api], () =>
+      load('POST transfers (worker stopped)', apiUrl, transferReq),
+    );
+    rows.push({
+      measure: `POST transfers over ${walletCount} wallets, unique keys, worker stopped`,
+      ...stopped,
+      ratio: ratio(stopped, pgResult, 'pg'),
+      target: '≥ 40 %',
+    });
+    createdPerSecond = stopped.rps;
+  }
+  const made = (await quiescentPending()).length;
+  if (made < minDrain) {
+    // A signed transfer's blockhash is valid for 150 slots (60 s at 400 ms): the drain must
+    // begin well within that, so the top-up is capped in time, not only in count.
+    const seconds = Math.min(
+      30,
+      createdPerSecond > 0 ? Math.ceil((minDrain - made) / createdPerSecond) : 30,
+    );
+    log(`creating more PENDING transfers for the worker drain for ${seconds} s (not timed)`);
+    await runLoad({ url: apiUrl, connections, durationSec: seconds, request: transferReq });
+  }
+
+  // Worker drain: every PENDING row to CONFIRMED, timed from the database's own stamps.
+  const pendingIds = await quiescentPending();
+  log(`worker drain: ${pendingIds.length} PENDING transfers`);
+  const worker = await runner.start(workerSpec);
+  const drain = await profiled('worker drain', [worker, ledger], () => waitSettled(pendingIds));
+  if (flags.worker) {
+    await printTimeline(pendingIds);
+    const metrics = await (await fetch(`http://127.0.0.1:${ports.workerMetrics}/metrics`)).text();
+    log(
+      metrics
+        .split('\n')
+        .filter((l) => /rpc_duration_seconds_(sum|count)|transitions_total\{|sends_total\{/.test(l))
+        .join('\n'),
+    );
+  }
+  const ceilingOf = (batched: boolean) =>
+    profiled(`ledger send+status ceiling${batched ? ', batched' : ''}`, [ledger], () =>
+      callChild<LedgerCeilingSpec, LedgerCeilingResult>('ledger-ceiling.js', {
+        rpcUrl,
+        count: Math.max(pendingIds.length, 500),
+        inFlight: 100,
+        batched,
+      }),
+    );
+  const single = await ceilingOf(false);
+  const batchedCeiling = await ceilingOf(true);
+  log(
+    `ledger ceiling: ${single.perSecond.toFixed(0)} confirmed/s one request per call, ${batchedCeiling.perSecond.toFixed(0)} in JSON-RPC batches; worker: ${drain.perSecond.toFixed(0)} confirmed/s`,
+  );
+  rows.push({
+    measure: `ceiling: local ledger send+status, kit client, one HTTP request per call (${single.confirmed} transfers)`,
+    rps: single.perSecond,
+  });
+  rows.push({
+    measure: `ceiling: local ledger send+status, kit client, JSON-RPC batches of 100 as the worker sends (${batchedCeiling.confirmed} transfers)`,
+    rps: batchedCeiling.perSecond,
+  });
+  rows.push({
+    measure: `worker confirmations/s (drain of ${pendingIds.length} PENDING; ${Math.round((100 * drain.perSecond) / single.perSecond)} % of the one-request-per-call ceiling)`,
+    rps: drain.perSecond,
+    ratio: { of: 'ledger (batched)', value: drain.perSecond / batchedCeiling.perSecond },
+    target: '≥ 80 %',
+  });
+  if (drain.failed > 0)
+    notes.push(`${drain.failed} drained transfers ended FAILED (${drain.reasons}).`);
+  if (flags.worker) {
+    await runner.stopAll();
+    process.stdout.write(`\n${formatTable(rows)}\n\n${profileReport().join('\n\n')}\n`);
+    return;
+  }
+
+  // The whole stack: API, worker and ledger share the cores.
+  const whole = await profiled('POST transfers, whole stack', [api, worker, ledger], () =>
+    load('POST transfers (whole stack)', apiUrl, { ...transferReq, recordCreated: true }),
+  );
+  rows.push({
+    measure: `POST transfers over ${walletCount} wallets, unique keys, whole stack running`,
+    ...whole,
+    ratio: ratio(whole, pgResult, 'pg'),
+    target: '≥ 25 %',
+  });
+  const loaded = await submittedLatency(whole.created);
+  rows.push({
+    measure: `POST → SUBMITTED, during the whole-stack run (${loaded.count} transfers)`,
+    p50: loaded.p50,
+    p99: loaded.p99,
+    target: 'p50 ≤ 50 ms',
+  });
+  await waitSettled(whole.created.map(([, id]) => id));
+  const paced = await runLoad({
+    url: apiUrl,
+    connections: 1,
+    durationSec,
+    overallRate: 20,
+    request: { ...transferReq, recordCreated: true },
+  });
+  const idle = await submittedLatency(paced.created);
+  rows.push({
+    measure: `POST → SUBMITTED, 20 transfers/s on an otherwise idle stack (${idle.count})`,
+    p50: idle.p50,
+    p99: idle.p99,
+    non2xx: paced.non2xx,
+    target: 'p50 ≤ 50 ms',
+  });
+  await waitSettled(paced.created.map(([, id]) => id));
+  await runner.stopAll();
+
+  // Report.
+  const table = formatTable(rows);
+  process.stdout.write(`\n${table}\n\n`);
+  const profileText = profileReport();
+  if (profileText.length > 0) process.stdout.write(`${profileText.join('\n\n')}\n`);
+  if (writeResults) await writeResultsFile(table, profileText);
+}
+
+/**
+ * The PENDING transfers once the API has finished the requests still in flight when the
+ * generator stopped (the count no longer moves).
+ */
+async function quiescentPending(): Promise<string[]> {
+  if (db === undefined) throw new Error('no database');
+  let previous = -1;
+  for (;;) {
+    const { rows: pending } = await db.query<{ id: string }>(
+      `SELECT id::text AS id FROM transactions WHERE status = 'PENDING'`,
+    );
+    if (pending.length === previous) return pending.map((r) => r.id);
+    previous = pending.length;
+    await sleep(1_000);
+  }
+}
+
+/** Per half second from the first SUBMITTED: how many rows became SUBMITTED and CONFIRMED. */
+async function printTimeline(ids: readonly string[]): Promise<void> {
+  if (db === undefined) return;
+  const { rows: buckets } = await db.query<{ t: number; submitted: string; confirmed: string }>(
+    `WITH base AS (SELECT min(submitted_at) AS t0 FROM transactions WHERE id = ANY($1::uuid[])),
+          s AS (SELECT floor(extract(epoch FROM submitted_at - base.t0) * 2) / 2 AS t FROM transactions, base WHERE id = ANY($1::uuid[])),
+          c AS (SELECT floor(extract(epoch FROM confirmed_at - base.t0) * 2) / 2 AS t FROM transactions, base WHERE id = ANY($1::uuid[]) AND confirmed_at IS NOT NULL)
+     SELECT t::float8 AS t, sum(sub)::text AS submitted, sum(conf)::text AS confirmed FROM (
+       SELECT t, 1 AS sub, 0 AS conf FROM s UNION ALL SELECT t, 0, 1 FROM c) x GROUP BY t ORDER BY t`,
+    [ids],
+  );
+  log('timeline (s from first SUBMITTED: submitted / confirmed)');
+  log(buckets.map((b) => `${b.t}: ${b.submitted}/${b.confirmed}`).join('  '));
+}
+
+function profileReport(): string[] {
+  return profiles.map((p) => formatProfile(p.title, summariseProfile(p.file)));
+}
+
+/** Waits until none of `ids` is PENDING or SUBMITTED; returns the worker's rate over them. */
+async function waitSettled(ids: readonly string[]) {
+  if (db === undefined) throw new Error('no database');
+  const deadline = Date.now() + 300_000;
+  for (;;) {
+    const { rows: open } = await db.query<{ n: string }>(
+      `SELECT count(*) AS n FROM transactions WHERE id = ANY($1::uuid[]) AND status IN ('PENDING', 'SUBMITTED')`,
+      [ids],
+    );
+    if (Number(open[0]?.n ?? 0) === 0) break;
+    if (Date.now() > deadline) throw new Error(`${open[0]?.n} transfers still open after 300 s`);
+    await sleep(100);
+  }
+  const { rows: stats } = await db.query<{
+    confirmed: string;
+    failed: string;
+    first_ms: number | null;
+    last_ms: number | null;
+    reasons: string | null;
+  }>(
+    `SELECT count(*) FILTER (WHERE status = 'CONFIRMED') AS confirmed,
+            count(*) FILTER (WHERE status = 'FAILED') AS failed,
+            extract(epoch FROM min(submitted_at)) * 1000 AS first_ms,
+            extract(epoch FROM max(confirmed_at)) * 1000 AS last_ms,
+            string_agg(DISTINCT failure_reason::text, ', ') AS reasons
+       FROM transactions WHERE id = ANY($1::uuid[])`,
+    [ids],
+  );
+  const s = stats[0]!;
+  const seconds = ((s.last_ms ?? 0) - (s.first_ms ?? 0)) / 1000;
+  return {
+    confirmed: Number(s.confirmed),
+    failed: Number(s.failed),
+    reasons: s.reasons ?? '',
+    perSecond: seconds > 0 ? Number(s.confirmed) / seconds : 0,
+  };
+}
+
+/**
+ * Time from each 201's arrival at the generator to the row's `submitted_at` (the worker's
+ * commit after the send), both on this machine's clock. A row the worker submitted before
+ * the 201 reached the generator counts as 0.
+ */
+async function submittedLatency(created: readonly [number, string][]) {
+  if (db === undefined) throw new Error('no database');
+  const ids = created.map(([, id]) => id);
+  const deadline = Date.now() + 120_000;
+  while (Date.now() < deadline) {
+    const { rows: open } = await db.query<{ n: string }>(
+      `SELECT count(*) AS n FROM transactions WHERE id = ANY($1::uuid[]) AND status = 'PENDING'`,
+      [ids],
+    );
+    if (Number(open[0]?.n ?? 0) === 0) break;
+    await sleep(100);
+  }
+  const { rows: stamps } = await db.query<{ id: string; ms: number | null }>(
+    `SELECT id::text AS id, extract(epoch FROM submitted_at) * 1000 AS ms FROM transactions WHERE id = ANY($1::uuid[])`,
+    [ids],
+  );
+  const submitted = new Map(stamps.map((r) => [r.id, r.ms === null ? null : Number(r.ms)]));
+  const latencies: number[] = [];
+  for (const [at, id] of created) {
+    const ms = submitted.get(id);
+    if (ms !== null && ms !== undefined) latencies.push(Math.max(0, ms - at));
+  }
+  return {
+    count: latencies.length,
+    p50: percentile(latencies, 50),
+    p99: percentile(latencies, 99),
+  };
+}
+
+async function writeResultsFile(table: string, profileText: string[]): Promise<void> {
+  const file = join(REPO, 'bench/RESULTS.md');
+  const commit = (() => {
+    try {
+      const sha = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: REPO })
+        .toString()
+        .trim();
+      const dirty = execFileSync('git', ['status', '--porcelain'], { cwd: REPO }).toString().trim();
+      return dirty === '' ? sha : `${sha} (with uncommitted changes)`;
+    } catch {
+      return 'unknown';
+    }
+  })();
+  const cpu = cpus();
+  const generated = [
+    `## Latest run: ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC`,
+    '',
+    `- machine: ${cpu.length} cores, ${cpu[0]?.model ?? 'unknown CPU'}, load average at start ${loadAvgAtStart}`,
+    `- git commit: ${commit}`,
+    `- settings: autocannon in its own process, ${connections} connections, ${durationSec} s per run (after a 1 s warm-up run for reads and ceilings), ${walletCount} wallets; API and worker from \`dist/\`, PostgreSQL ${pgVersion} and Redis at the system servers (bench database and key prefix of its own), \`LOG_LEVEL=warn\`, \`RATE_LIMIT_PER_MINUTE\` lifted${flags.profile ? '; **CPU profiler on** (figures lower than without)' : ''}`,
+    '',
+    table,
+    ...(notes.length > 0 ? ['', ...notes.map((n) => `- ${n}`)] : []),
+    ...(profileText.length > 0
+      ? ['', '### CPU profiles of this run (self time)', '', ...profileText.flatMap((p) => [p, ''])]
+      : []),
+  ].join('\n');
+  const existing = existsSync(file) ? readFileSync(file, 'utf8') : '# Benchmark results\n';
+  const text = replaceGenerated(existing, generated);
+  writeFileSync(file, await prettier.format(text, { filepath: file }));
+  log(`wrote ${file}`);
+}
+
+const loadAvgAtStart = loadavg()
+  .map((x) => x.toFixed(2))
+  .join(' / ');
+let pgVersion = '';
+
+async function cleanUp(): Promise<void> {
+  await runner.stopAll().catch(() => undefined);
+  await db?.end().catch(() => undefined);
+  await admin(`DROP DATABASE IF EXISTS "${dbName}" WITH (FORCE)`).catch((e: unknown) =>
+    log(`could not drop ${dbName}: ${String(e)}`),
+  );
+  const redis = new Redis(redisUrl, { lazyConnect: true, maxRetriesPerRequest: 1 });
+  try {
+    await redis.connect();
+    let cursor = '0';
+    do {
+      const [next, keys] = await redis.scan(cursor, 'MATCH', `${keyPrefix}*`, 'COUNT', 1000);
+      cursor = next;
+      if (keys.length > 0) await redis.unlink(...keys);
+    } while (cursor !== '0');
+  } catch (e) {
+    log(`could not clean Redis keys ${keyPrefix}*: ${String(e)}`);
+  } finally {
+    redis.disconnect();
+  }
+}
+
+let interrupted = false;
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.once(signal, () => {
+    interrupted = true;
+    log(`${signal}: stopping`);
+    void cleanUp().then(() => process.exit(130));
+  });
+}
+
+try {
+  pgVersion =
+    (await admin<{ v: string }>(`SELECT current_setting('server_version') AS v`)).rows[0]?.v.split(
+      ' ',
+    )[0] ?? '';
+  await main();
+} catch (error) {
+  if (!interrupted) {
+    process.stderr.write(
+      `bench failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
+    );
+    process.exitCode = 1;
+  }
+} finally {
+  if (!interrupted) await cleanUp();
+}

@@ -1,0 +1,223 @@
+import { readFileSync } from 'node:fs';
+
+/**
+ * One line of the results table. `ratio` is this row's rate over its ceiling's (0.42 = 42 %).
+ *
+ * @example
+ * ```ts
+ * const row: Row = { measure: 'GET /v1/wallets/:id', rps: 1303, p50: 45, p99: 106, ratio: { of: 'Fastify', value: 0.08 }, non2xx: 0 };
+ * ```
+ */
+export interface Row {
+  measure: string;
+  /** Requests (or confirmations) per second; undefined for latency-only rows. */
+  rps?: number;
+  p50?: number;
+  p99?: number;
+  ratio?: { of: string; value: number };
+  non2xx?: number;
+  /** Requests that got no answer at all (timeouts, connection errors). */
+  errors?: number;
+  /** A target from the issue, shown with the ratio (e.g. '≥ 40 %'). */
+  target?: string;
+}
+
+const integer = new Intl.NumberFormat('en-US', { maximumFractionDigits: 0 });
+
+function ms(value: number | undefined): string {
+  if (value === undefined) return '—';
+  return value < 10 ? value.toFixed(1) : integer.format(value);
+}
+
+function failures(r: Row): string {
+  if (r.non2xx === undefined) return '—';
+  const base = integer.format(r.non2xx);
+  return r.errors !== undefined && r.errors > 0
+    ? `${base} (+${integer.format(r.errors)} unanswered)`
+    : base;
+}
+
+/**
+ * The results as a Markdown table: req/s, p50, p99, ratio to its ceiling, non-2xx.
+ *
+ * @example
+ * ```ts
+ * console.log(formatTable(rows));
+ * ```
+ */
+export function formatTable(rows: readonly Row[]): string {
+  const lines = [
+    '| measure | req/s | p50 ms | p99 ms | ratio | target | non-2xx |',
+    '|---|---:|---:|---:|---|---|---:|',
+  ];
+  for (const r of rows) {
+    const ratio =
+      r.ratio === undefined ? '—' : `${Math.round(r.ratio.value * 100)} % of ${r.ratio.of}`;
+    lines.push(
+      `| ${r.measure} | ${r.rps === undefined ? '—' : integer.format(r.rps)} | ${ms(r.p50)} | ${ms(r.p99)} | ${ratio} | ${r.target ?? '—'} | ${failures(r)} |`,
+    );
+  }
+  return lines.join('\n');
+}
+
+/**
+ * Percentile (nearest rank) of an unsorted list; undefined when it is empty.
+ *
+ * @example
+ * ```ts
+ * percentile([5, 1, 3], 50); // 3
+ * ```
+ */
+export function percentile(values: readonly number[], p: number): number | undefined {
+  if (values.length === 0) return undefined;
+  const sorted = [...values].sort((a, b) => a - b);
+  const rank = Math.ceil((p / 100) * sorted.length);
+  return sorted[Math.min(sorted.length, Math.max(1, rank)) - 1];
+}
+
+/** The generated part of RESULTS.md sits between these; anything outside them is kept. */
+export const RESULTS_START = '<!-- pnpm bench: generated from here -->';
+export const RESULTS_END = '<!-- pnpm bench: generated up to here -->';
+
+/**
+ * Puts `generated` between the markers of `existing` (or at its top when it has none), so a
+ * run replaces the figures and keeps the hand-written analysis around them.
+ *
+ * @example
+ * ```ts
+ * writeFileSync(file, replaceGenerated(readFileSync(file, 'utf8'), markdown));
+ * ```
+ */
+export function replaceGenerated(existing: string, generated: string): string {
+  const block = `${RESULTS_START}\n\n${generated.trim()}\n\n${RESULTS_END}`;
+  const start = existing.indexOf(RESULTS_START);
+  const end = existing.indexOf(RESULTS_END);
+  if (start === -1 || end === -1 || end < start)
+    return `${block}\n${existing === '' ? '' : `\n${existing}`}`;
+  return existing.slice(0, start) + block + existing.slice(end + RESULTS_END.length);
+}
+
+interface ProfileNode {
+  id: number;
+  callFrame: { functionName: string; url: string; lineNumber: number };
+  children?: number[];
+}
+
+interface CpuProfile {
+  nodes: ProfileNode[];
+  samples: number[];
+  timeDeltas: number[];
+  startTime: number;
+  endTime: number;
+}
+
+/**
+ * Where a CPU profile spent its time: self time by function and by module (package, or the
+ * workspace package / app a file belongs to), as shares of the profile's duration.
+ *
+ * @example
+ * ```ts
+ * const summary: ProfileSummary = summariseProfile('bench/.runs/x/api.1.cpuprofile');
+ * ```
+ */
+export interface ProfileSummary {
+  seconds: number;
+  /** Share of samples spent idle (waiting for I/O). */
+  idle: number;
+  functions: { name: string; share: number }[];
+  modules: { name: string; share: number }[];
+}
+
+/**
+ * Reads a `.cpuprofile` (V8's format, as written by `node --cpu-prof`) and sums self time.
+ *
+ * @example
+ * ```ts
+ * const { functions } = summariseProfile(file, 12);
+ * ```
+ */
+export function summariseProfile(file: string, top = 12): ProfileSummary {
+  const profile = JSON.parse(readFileSync(file, 'utf8')) as CpuProfile;
+  const byId = new Map(profile.nodes.map((n) => [n.id, n]));
+  const self = new Map<number, number>();
+  let total = 0;
+  profile.samples.forEach((id, i) => {
+    const dt = profile.timeDeltas[i] ?? 0;
+    self.set(id, (self.get(id) ?? 0) + dt);
+    total += dt;
+  });
+  const functions = new Map<string, number>();
+  const modules = new Map<string, number>();
+  let idle = 0;
+  for (const [id, time] of self) {
+    const frame = byId.get(id)?.callFrame;
+    if (frame === undefined) continue;
+    if (frame.functionName === '(idle)') {
+      idle += time;
+      continue;
+    }
+    const module = moduleOf(frame.url, frame.functionName);
+    const name = `${frame.functionName || '(anonymous)'} (${module}${frame.url === '' ? '' : `:${shortFile(frame.url)}:${frame.lineNumber + 1}`})`;
+    functions.set(name, (functions.get(name) ?? 0) + time);
+    modules.set(module, (modules.get(module) ?? 0) + time);
+  }
+  const rank = (m: Map<string, number>) =>
+    [...m]
+      .sort((a, b) => b[1] - a[1])
+      .slice(0, top)
+      .map(([name, time]) => ({ name, share: total === 0 ? 0 : time / total }));
+  return {
+    seconds: total / 1e6,
+    idle: total === 0 ? 0 : idle / total,
+    functions: rank(functions),
+    modules: rank(modules),
+  };
+}
+
+/**
+ * The package a script URL belongs to: `node_modules/<pkg>` (scoped too), a workspace folder
+ * (`apps/api`, `packages/database`), `node:internal`, or V8's own pseudo-frames.
+ *
+ * @example
+ * ```ts
+ * moduleOf('file:///r/node_modules/.pnpm/fastify@5/node_modules/fastify/lib/route.js', 'x'); // 'fastify'
+ * ```
+ */
+export function moduleOf(url: string, functionName: string): string {
+  if (url === '') return functionName.startsWith('(') ? functionName : '(native)';
+  if (url.startsWith('node:')) return 'node:internal';
+  const nm = url.lastIndexOf('/node_modules/');
+  if (nm !== -1) {
+    const parts = url.slice(nm + '/node_modules/'.length).split('/');
+    return parts[0]?.startsWith('@') === true ? `${parts[0]}/${parts[1]}` : (parts[0] ?? url);
+  }
+  const workspace = /\/(apps|packages(?:\/shared)?)\/([^/]+)\//.exec(url);
+  if (workspace !== null) return `${workspace[1]}/${workspace[2]}`;
+  return shortFile(url);
+}
+
+function shortFile(url: string): string {
+  const parts = url.split('/');
+  return parts.slice(-2).join('/');
+}
+
+/**
+ * A profile summary as Markdown (two short lists).
+ *
+ * @example
+ * ```ts
+ * lines.push(formatProfile('GET balance (api)', summariseProfile(file)));
+ * ```
+ */
+export function formatProfile(title: string, s: ProfileSummary): string {
+  const pct = (x: number) => `${(x * 100).toFixed(1)} %`;
+  return [
+    `**${title}** — ${s.seconds.toFixed(1)} s sampled, ${pct(s.idle)} idle`,
+    '',
+    `- modules (self time): ${s.modules.map((m) => `${m.name} ${pct(m.share)}`).join(', ')}`,
+    `- functions (self time): ${s.functions
+      .slice(0, 8)
+      .map((f) => `\`${f.name}\` ${pct(f.share)}`)
+      .join(', ')}`,
+  ].join('\n');
+}

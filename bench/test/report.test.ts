@@ -1,0 +1,108 @@
+import { describe, expect, it } from '@jest/globals';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import {
+  formatTable,
+  moduleOf,
+  percentile,
+  replaceGenerated,
+  RESULTS_END,
+  RESULTS_START,
+  summariseProfile,
+} from '../src/report.js';
+
+describe('the results table', () => {
+  it('prints req/s, latencies, the ratio to its ceiling and non-2xx, with dashes where a figure does not apply', () => {
+    const table = formatTable([
+      { measure: 'ceiling: bare Fastify GET', rps: 16890.4, p50: 3, p99: 12, non2xx: 0 },
+      {
+        measure: 'GET balance',
+        rps: 1289,
+        p50: 44,
+        p99: 136,
+        ratio: { of: 'Fastify', value: 0.0763 },
+        target: '≥ 40 %',
+        non2xx: 2,
+      },
+      { measure: 'POST → SUBMITTED', p50: 7.25, p99: 41 },
+      { measure: 'POST transfers', rps: 0, p50: 0, p99: 0, non2xx: 0, errors: 124 },
+    ]);
+    expect(table.split('\n')).toEqual([
+      '| measure | req/s | p50 ms | p99 ms | ratio | target | non-2xx |',
+      '|---|---:|---:|---:|---|---|---:|',
+      '| ceiling: bare Fastify GET | 16,890 | 3.0 | 12 | — | — | 0 |',
+      '| GET balance | 1,289 | 44 | 136 | 8 % of Fastify | ≥ 40 % | 2 |',
+      '| POST → SUBMITTED | — | 7.3 | 41 | — | — | — |',
+      '| POST transfers | 0 | 0.0 | 0.0 | — | — | 0 (+124 unanswered) |',
+    ]);
+  });
+
+  it('takes nearest-rank percentiles of unsorted samples', () => {
+    expect(percentile([], 50)).toBeUndefined();
+    expect(percentile([30, 10, 20], 50)).toBe(20);
+    expect(percentile([5, 1, 4, 2, 3], 99)).toBe(5);
+    expect(percentile([5, 1, 4, 2, 3], 1)).toBe(1);
+  });
+});
+
+describe('RESULTS.md', () => {
+  it('replaces only the generated block and keeps the analysis around it', () => {
+    const first = replaceGenerated('# Results\n\nanalysis\n', 'run 1');
+    expect(first).toContain(`${RESULTS_START}\n\nrun 1\n\n${RESULTS_END}`);
+    expect(first).toContain('analysis');
+    const second = replaceGenerated(first, 'run 2');
+    expect(second).not.toContain('run 1');
+    expect(second).toContain('run 2');
+    expect(second.indexOf('analysis')).toBeGreaterThan(second.indexOf(RESULTS_END));
+  });
+});
+
+describe('CPU profile summary', () => {
+  it('names the package or workspace folder of each frame', () => {
+    expect(
+      moduleOf('file:///r/node_modules/.pnpm/fastify@5/node_modules/fastify/lib/route.js', 'f'),
+    ).toBe('fastify');
+    expect(
+      moduleOf('file:///r/node_modules/.pnpm/x/node_modules/@prisma/client/runtime/c.js', 'f'),
+    ).toBe('@prisma/client');
+    expect(moduleOf('file:///r/apps/api/dist/auth/auth.guard.js', 'f')).toBe('apps/api');
+    expect(moduleOf('file:///r/packages/shared/cache/dist/x.js', 'f')).toBe(
+      'packages/shared/cache',
+    );
+    expect(moduleOf('node:internal/streams/readable', 'f')).toBe('node:internal');
+    expect(moduleOf('', '(garbage collector)')).toBe('(garbage collector)');
+  });
+
+  it('sums self time per function and module, and reports idle apart', () => {
+    const frame = (id: number, functionName: string, url: string, children: number[] = []) => ({
+      id,
+      callFrame: { functionName, url, lineNumber: 0 },
+      children,
+    });
+    const file = join(mkdtempSync(join(tmpdir(), 'bench-profile-')), 'p.cpuprofile');
+    writeFileSync(
+      file,
+      JSON.stringify({
+        nodes: [
+          frame(1, '(root)', '', [2, 3, 4]),
+          frame(2, '(idle)', ''),
+          frame(3, 'parse', 'file:///r/node_modules/pg/lib/parser.js'),
+          frame(4, 'handle', 'file:///r/apps/api/dist/x.js'),
+        ],
+        samples: [2, 3, 3, 4, 2, 3],
+        timeDeltas: [1000, 1000, 1000, 1000, 1000, 1000],
+        startTime: 0,
+        endTime: 6000,
+      }),
+    );
+    const summary = summariseProfile(file);
+    expect(summary.seconds).toBeCloseTo(0.006);
+    expect(summary.idle).toBeCloseTo(2 / 6);
+    expect(summary.modules).toEqual([
+      { name: 'pg', share: 3 / 6 },
+      { name: 'apps/api', share: 1 / 6 },
+    ]);
+    expect(summary.functions[0]?.name).toBe('parse (pg:lib/parser.js:1)');
+  });
+});
