@@ -63,9 +63,11 @@ describe('happy path', () => {
     const recipients = [ourRecipient.address, ...external];
 
     // Stale balances the API would have cached; the worker must drop the ones it touched.
+    // An hour's TTL, not the API's 10 s: only the worker's deletion may remove them, never
+    // expiry during a slow run (the outsider's entry must still be there at the end).
     const outsider = await newAddress();
     for (const address of [...senders.map((s) => s.address), ourRecipient.address, outsider]) {
-      await cache.cache.set(CacheKeys.balance(address), { lamports: 1n });
+      await cache.cache.set(CacheKeys.balance(address), { lamports: 1n }, 3600);
     }
 
     // The worker runs while the transfers arrive (woken by NOTIFY), as in production.
