@@ -9,6 +9,7 @@ import { registerHttpHooks, genReqId } from './common/http-hooks.js';
 import { registerJsonBodyParser } from './common/json-body.js';
 import { createLogger, PinoNestLogger } from './common/logger.js';
 import type { AppConfig } from './config/app-config.js';
+import { registerConsole } from './console/console-static.js';
 import { createInfrastructure, type InfrastructureOverrides } from './infra/infrastructure.js';
 import { MetricsService } from './metrics/metrics.service.js';
 
@@ -61,6 +62,7 @@ export async function createApp(
     registerFrameworkErrorHooks(fastify);
     registerHttpHooks(fastify, metrics);
     registerJsonBodyParser(fastify, config.server.bodyLimit);
+    await registerConsole(fastify, config);
     fastify.addHook('onClose', async () => {
       await infra.close();
     });

@@ -19,6 +19,7 @@ import { TransactionModule } from './transactions/transaction.module.js';
 import { WebhookModule } from './webhooks/webhook.module.js';
 import { DbHealthRepository, IdempotencyRepository, SpendRepository } from '@waiaas/database';
 import { AdminModule } from './admin/admin.module.js';
+import { ConsoleModule } from './console/console.module.js';
 
 /** Config and infrastructure, provided once to every module. */
 @Global()
@@ -71,6 +72,7 @@ export class AppModule {
         TransactionModule,
         WebhookModule,
         AdminModule,
+        ConsoleModule,
       ],
       controllers: [MetricsController],
       providers: [

@@ -69,6 +69,36 @@ const problem = (status: number, code: string, extra: Record<string, unknown> = 
 const WALLET = '6c1f6d1e-0000-4000-8000-000000000001';
 
 describe('requests', () => {
+  it('console calls: owner-wide and spend queries, the CSRF header given at construction, 204 as void', async () => {
+    respond = json(200, { transactions: [], nextCursor: null });
+    const browser = new WaiaasClient({ baseUrl, headers: { 'x-csrf-token': 'csrf-1' } });
+    await browser.listOwnerTransactions({ status: 'AWAITING_APPROVAL', limit: 10 });
+    respond = json(200, { spend: { walletId: WALLET } });
+    await browser.getWalletSpend(WALLET, { days: 7 });
+    respond = (_req, res) => res.writeHead(204).end();
+    await expect(browser.deleteConsoleSession()).resolves.toBeUndefined();
+    respond = json(200, { deliveries: [] });
+    await browser.listWebhookDeliveries({ limit: 5 });
+    expect(requests.map((r) => `${r.method} ${r.url}`)).toEqual([
+      'GET /v1/transactions?status=AWAITING_APPROVAL&limit=10',
+      `GET /v1/wallets/${WALLET}/spend?days=7`,
+      'DELETE /v1/console/session',
+      'GET /v1/webhook/deliveries?limit=5',
+    ]);
+    expect(requests.every((r) => r.headers['x-csrf-token'] === 'csrf-1')).toBe(true);
+    expect(requests.every((r) => r.headers.authorization === undefined)).toBe(true);
+
+    requests = [];
+    respond = json(201, { session: { ownerId: 'o1', expiresAt: 'x', csrfToken: 'c' } });
+    const owner = new WaiaasClient({ baseUrl, apiKey: 'waiaas_owner_k' });
+    expect((await owner.createConsoleSession()).session.csrfToken).toBe('c');
+    expect(requests[0]).toMatchObject({
+      method: 'POST',
+      url: '/v1/console/session',
+      headers: expect.objectContaining({ authorization: 'Bearer waiaas_owner_k' }),
+    });
+  });
+
   it('sends the bearer key, a JSON body and the route from the table', async () => {
     respond = json(201, { owner: { id: 'o1' }, apiKey: 'k' });
     const client = new WaiaasClient({ baseUrl: `${baseUrl}/`, apiKey: 'admin-token' });

@@ -1,10 +1,11 @@
-import { randomUUID } from 'node:crypto';
 import { isWaiaasProblem, WaiaasApiError } from './errors.js';
 import { ROUTES, type RouteName } from './routes.js';
 import type {
   Agent,
   AgentStatus,
   Balance,
+  ConsoleSession,
+  ConsoleSettings,
   Evaluation,
   Grant,
   ListTransactionsQuery,
@@ -18,7 +19,9 @@ import type {
   TransactionStatus,
   TransferInput,
   Wallet,
+  WalletSpend,
   Webhook,
+  WebhookDelivery,
   WebhookInput,
 } from './types.js';
 
@@ -261,7 +264,8 @@ export class WaiaasClient {
     input: TransferInput,
     options: TransferOptions = {},
   ): Promise<TransferResult> {
-    const idempotencyKey = options.idempotencyKey ?? randomUUID();
+    // Web Crypto (Node ≥ 19 and browsers), so the client also bundles for the browser.
+    const idempotencyKey = options.idempotencyKey ?? globalThis.crypto.randomUUID();
     const { body, headers } = await this.send<{ transaction: Transaction }>('createTransfer', {
       params: { id: walletId },
       body: input,
@@ -284,6 +288,16 @@ export class WaiaasClient {
   /** Lists a wallet's transactions, newest first, optionally by status; cursor pagination. */
   listTransactions(walletId: string, query: ListTransactionsQuery = {}): Promise<TransactionPage> {
     return this.call('listTransactions', { params: { id: walletId }, query: { ...query } });
+  }
+
+  /** The owner's transactions across all its wallets (e.g. `status: 'AWAITING_APPROVAL'`), newest first. */
+  listOwnerTransactions(query: ListTransactionsQuery = {}): Promise<TransactionPage> {
+    return this.call('listOwnerTransactions', { query: { ...query } });
+  }
+
+  /** What the wallet spent in its policy's daily window against each daily limit, and per UTC day. */
+  getWalletSpend(walletId: string, query: { days?: number } = {}): Promise<{ spend: WalletSpend }> {
+    return this.call('getWalletSpend', { params: { id: walletId }, query: { ...query } });
   }
 
   /** Reads one transaction. */
@@ -339,6 +353,45 @@ export class WaiaasClient {
   /** Reads the owner's webhook. */
   getWebhook(): Promise<{ webhook: Webhook }> {
     return this.call('getWebhook', {});
+  }
+
+  /** The owner's webhook (null when none is set) and its most recent deliveries, newest first. */
+  listWebhookDeliveries(
+    query: { limit?: number } = {},
+  ): Promise<{ webhook: Webhook | null; deliveries: WebhookDelivery[] }> {
+    return this.call('listWebhookDeliveries', { query: { ...query } });
+  }
+
+  // ---- owner console (browser sessions) ----
+
+  /**
+   * Signs in to the owner console with this client's owner key: the API sets an HttpOnly
+   * session cookie (kept by the browser, not by this client) and returns the CSRF token that
+   * state-changing requests made with the cookie must carry as `X-CSRF-Token`.
+   *
+   * @example
+   * ```ts
+   * const { session } = await new WaiaasClient({ baseUrl: location.origin, apiKey: ownerKey }).createConsoleSession();
+   * const browser = new WaiaasClient({ baseUrl: location.origin, headers: { 'x-csrf-token': session.csrfToken } });
+   * ```
+   */
+  createConsoleSession(): Promise<{ session: ConsoleSession }> {
+    return this.call('createConsoleSession', {});
+  }
+
+  /** The console session of the browser's cookie (after a reload) with its CSRF token; null when none. */
+  getConsoleSession(): Promise<{ session: ConsoleSession | null }> {
+    return this.call('getConsoleSession', {});
+  }
+
+  /** Signs the browser's console session out (deleted server-side; the cookie is cleared). */
+  async deleteConsoleSession(): Promise<void> {
+    await this.call('deleteConsoleSession', {});
+  }
+
+  /** The cluster the API runs against and the explorer link for signatures. */
+  getConsoleSettings(): Promise<{ settings: ConsoleSettings }> {
+    return this.call('getConsoleSettings', {});
   }
 
   // ---- operations ----

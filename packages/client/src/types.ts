@@ -368,3 +368,111 @@ export interface ReadinessReport {
   status: string;
   checks: Record<string, { ok: boolean; [detail: string]: unknown }>;
 }
+
+/**
+ * What a wallet has spent in one asset: in its policy's daily window (with the limit), or on
+ * one UTC day (`dailyLimit` null).
+ *
+ * @example
+ * ```ts
+ * const sol: AssetSpend = spend.assets[0]; // { asset: null, spent: '0.85', dailyLimit: '3', ... }
+ * ```
+ */
+export interface AssetSpend {
+  /** Mint; null for SOL. */
+  asset: string | null;
+  decimals: number;
+  /** UI units. */
+  spent: string;
+  spentBaseUnits: string;
+  /** Transactions counted. */
+  count: number;
+  /** The policy's daily limit for the asset, UI units; null when there is none. */
+  dailyLimit: string | null;
+}
+
+/**
+ * @example
+ * ```ts
+ * const today: DaySpend = spend.days[spend.days.length - 1];
+ * ```
+ */
+export interface DaySpend {
+  /** `YYYY-MM-DD`, UTC. */
+  day: string;
+  /** SOL first. */
+  assets: AssetSpend[];
+}
+
+/**
+ * A wallet's spend against its daily limits (every transfer not FAILED or REJECTED counts).
+ *
+ * @example
+ * ```ts
+ * const { spend }: { spend: WalletSpend } = await owner.getWalletSpend(walletId, { days: 7 });
+ * ```
+ */
+export interface WalletSpend {
+  walletId: string;
+  window: 'ROLLING_24H' | 'UTC_DAY';
+  windowStart: string;
+  asOf: string;
+  /** False: the wallet has no policy, so it cannot send anything. */
+  hasPolicy: boolean;
+  /** SOL first, then every mint spent or limited. */
+  assets: AssetSpend[];
+  /** One entry per UTC day, oldest first, zero-filled. */
+  days: DaySpend[];
+}
+
+/**
+ * @example
+ * ```ts
+ * const { deliveries } = await owner.listWebhookDeliveries({ limit: 10 });
+ * const failed = deliveries.filter((d: WebhookDelivery) => d.status === 'FAILED');
+ * ```
+ */
+export interface WebhookDelivery {
+  id: string;
+  /** Audit event id, decimal string. */
+  eventId: string;
+  eventType: string;
+  transactionId: string | null;
+  status: 'PENDING' | 'DELIVERED' | 'FAILED';
+  attempts: number;
+  lastStatusCode: number | null;
+  lastError: string | null;
+  lastAttemptAt: string | null;
+  deliveredAt: string | null;
+  nextAttemptAt: string;
+  createdAt: string;
+}
+
+/**
+ * An owner console session (the session itself is an HttpOnly cookie the client never sees).
+ *
+ * @example
+ * ```ts
+ * const { session }: { session: ConsoleSession } = await browserClient.getConsoleSession();
+ * ```
+ */
+export interface ConsoleSession {
+  ownerId: string;
+  expiresAt: string;
+  /** Send as `X-CSRF-Token` on every state-changing console request. */
+  csrfToken: string;
+}
+
+/**
+ * @example
+ * ```ts
+ * const { settings }: { settings: ConsoleSettings } = await owner.getConsoleSettings();
+ * const link = settings.explorerTxUrl?.replace('{signature}', signature);
+ * ```
+ */
+export interface ConsoleSettings {
+  cluster: 'mainnet-beta' | 'devnet' | 'testnet' | 'localnet' | 'unknown';
+  /** Explorer link with `{signature}` to replace; null when the cluster is unknown. */
+  explorerTxUrl: string | null;
+  sessionTtlMinutes: number;
+}

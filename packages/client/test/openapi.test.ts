@@ -14,14 +14,20 @@ import { pino } from 'pino';
 import { ROUTES, WaiaasClient } from '../src/index.js';
 import type {
   Agent,
+  AssetSpend,
   Balance,
+  ConsoleSession,
+  ConsoleSettings,
+  DaySpend,
   Grant,
   Owner,
   Policy,
   Transaction,
   WaiaasProblem,
   Wallet,
+  WalletSpend,
   Webhook,
+  WebhookDelivery,
 } from '../src/index.js';
 
 interface OpenApiDocument {
@@ -195,6 +201,47 @@ const fields = {
     createdAt: true,
     updatedAt: true,
   } satisfies Record<keyof Webhook, true>,
+  WalletSpendDto: {
+    walletId: true,
+    window: true,
+    windowStart: true,
+    asOf: true,
+    hasPolicy: true,
+    assets: true,
+    days: true,
+  } satisfies Record<keyof WalletSpend, true>,
+  AssetSpendDto: {
+    asset: true,
+    decimals: true,
+    spent: true,
+    spentBaseUnits: true,
+    count: true,
+    dailyLimit: true,
+  } satisfies Record<keyof AssetSpend, true>,
+  DaySpendDto: { day: true, assets: true } satisfies Record<keyof DaySpend, true>,
+  WebhookDeliveryDto: {
+    id: true,
+    eventId: true,
+    eventType: true,
+    transactionId: true,
+    status: true,
+    attempts: true,
+    lastStatusCode: true,
+    lastError: true,
+    lastAttemptAt: true,
+    deliveredAt: true,
+    nextAttemptAt: true,
+    createdAt: true,
+  } satisfies Record<keyof WebhookDelivery, true>,
+  ConsoleSessionDto: { ownerId: true, expiresAt: true, csrfToken: true } satisfies Record<
+    keyof ConsoleSession,
+    true
+  >,
+  ConsoleSettingsDto: {
+    cluster: true,
+    explorerTxUrl: true,
+    sessionTtlMinutes: true,
+  } satisfies Record<keyof ConsoleSettings, true>,
   ProblemDto: {
     type: true,
     title: true,

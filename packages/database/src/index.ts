@@ -72,3 +72,13 @@ export {
   type OwnerAccessRecord,
   type WalletAccessRecord,
 } from './repositories/access.repository.js';
+export {
+  ConsoleSessionRepository,
+  type ConsoleSessionRecord,
+  type NewConsoleSession,
+} from './repositories/console-session.repository.js';
+export {
+  SpendReportRepository,
+  type AssetSpend,
+  type DailyAssetSpend,
+} from './repositories/spend-report.repository.js';

@@ -2,6 +2,7 @@ import { type CanActivate, type ExecutionContext, Inject, Injectable } from '@ne
 import { Reflector } from '@nestjs/core';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { ApiError } from '../common/api-error.js';
+import { ConsoleSessionService } from '../console/console-session.service.js';
 import { PRINCIPALS_KEY, PUBLIC_KEY } from './auth.decorators.js';
 import { AuthService } from './auth.service.js';
 import type { PrincipalKind } from './principal.js';
@@ -20,6 +21,7 @@ export class AuthGuard implements CanActivate {
   constructor(
     @Inject(Reflector) private readonly reflector: Reflector,
     @Inject(AuthService) private readonly auth: AuthService,
+    @Inject(ConsoleSessionService) private readonly consoleSessions: ConsoleSessionService,
   ) {}
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
@@ -43,6 +45,13 @@ export class AuthGuard implements CanActivate {
     const header = request.headers.authorization;
     const match = header === undefined ? null : BEARER.exec(header);
     if (match?.[1] === undefined) {
+      // The owner console's session cookie stands in for an owner key, on the console's routes
+      // only, and on mutations only with its CSRF token (see ConsoleSessionService).
+      const session = this.consoleSessions.sessionToken(request, allowed);
+      if (session !== null) {
+        request.principal = await this.consoleSessions.authenticate(request, session, reply);
+        return true;
+      }
       throw new ApiError('UNAUTHENTICATED', 'Send Authorization: Bearer <api key>', {
         headers: { 'www-authenticate': 'Bearer' },
       });

@@ -26,6 +26,7 @@ export const API_ERRORS = {
   AGENT_REVOKED: { status: 401, title: 'The agent has been revoked' },
   FORBIDDEN: { status: 403, title: 'This principal may not call this endpoint' },
   AGENT_SUSPENDED: { status: 403, title: 'The agent is suspended' },
+  CSRF_REJECTED: { status: 403, title: 'The console request failed its CSRF check' },
   POLICY_DENIED: { status: 403, title: 'The wallet policy denies this transfer' },
   NOT_FOUND: { status: 404, title: 'Not found' },
   ROUTE_NOT_FOUND: { status: 404, title: 'No such endpoint' },

@@ -38,6 +38,40 @@ describe('loadConfig', () => {
     expect(c.custody.kind).toBe('LOCAL');
     expect(c.webhooks.allowPrivateTargets).toBe(false);
     expect(c.solana).toMatchObject({ rpcTimeoutMs: 5000, rpcRetries: 2 });
+    expect(c.console.sessionTtlMinutes).toBe(480);
+    expect(c.console.distDir).toMatch(/[/\\]apps[/\\]console[/\\]dist$/);
+  });
+
+  it.each([
+    ['http://127.0.0.1:8899', 'localnet'],
+    ['https://api.devnet.solana.com', 'devnet'],
+    ['https://api.testnet.solana.com', 'testnet'],
+    ['https://api.mainnet-beta.solana.com', 'mainnet-beta'],
+    ['https://rpc.example.com/?api-key=secret', 'unknown'],
+  ])('reads the cluster of %s as %s for explorer links', (rpc, cluster) => {
+    const c = loadConfig({ ...BASE, SOLANA_RPC_URL: rpc });
+    expect(c.solana.cluster).toBe(cluster);
+    if (cluster === 'unknown') expect(c.solana.explorerTxUrl).toBeNull();
+    else
+      expect(c.solana.explorerTxUrl).toMatch(/^https:\/\/explorer\.solana\.com\/tx\/\{signature\}/);
+    // A provider URL (which may carry an API key) never goes into a link.
+    if (cluster !== 'localnet') expect(c.solana.explorerTxUrl ?? '').not.toContain('customUrl');
+  });
+
+  it('takes SOLANA_CLUSTER and SOLANA_EXPLORER_TX_URL as given', () => {
+    const c = loadConfig({
+      ...BASE,
+      SOLANA_RPC_URL: 'https://rpc.example.com',
+      SOLANA_CLUSTER: 'devnet',
+      SOLANA_EXPLORER_TX_URL: 'https://solscan.io/tx/{signature}?cluster=devnet',
+    });
+    expect(c.solana).toMatchObject({
+      cluster: 'devnet',
+      explorerTxUrl: 'https://solscan.io/tx/{signature}?cluster=devnet',
+    });
+    expect(loadConfig({ ...BASE, SOLANA_CLUSTER: 'testnet' }).solana.explorerTxUrl).toBe(
+      'https://explorer.solana.com/tx/{signature}?cluster=testnet',
+    );
   });
 
   it.each([
@@ -57,6 +91,10 @@ describe('loadConfig', () => {
     ['WALLET_MASTER_KEY', { WALLET_MASTER_KEY: undefined }],
     ['WALLET_MASTER_KEY', { WALLET_MASTER_KEY: 'not-a-key' }],
     ['TURNKEY_API_PUBLIC_KEY', { TURNKEY_ORGANIZATION_ID: 'org' }],
+    ['SOLANA_CLUSTER', { SOLANA_CLUSTER: 'moon' }],
+    ['SOLANA_EXPLORER_TX_URL', { SOLANA_EXPLORER_TX_URL: 'https://explorer.example/tx/' }],
+    ['SOLANA_EXPLORER_TX_URL', { SOLANA_EXPLORER_TX_URL: 'javascript:{signature}' }],
+    ['CONSOLE_SESSION_TTL_MINUTES', { CONSOLE_SESSION_TTL_MINUTES: '1' }],
   ])('a bad or missing value stops start-up naming %s', (variable, over) => {
     expect(failure({ ...BASE, ...over })).toBe(variable);
   });

@@ -1,3 +1,4 @@
+import { fileURLToPath } from 'node:url';
 import {
   isSignerError,
   loadMasterKeys,
@@ -69,6 +70,18 @@ export interface AppConfig {
     rpcTimeoutMs: number;
     /** SOLANA_RPC_RETRIES: retries of transient RPC failures per call (default 2). */
     rpcRetries: number;
+    /**
+     * SOLANA_CLUSTER: mainnet-beta | devnet | testnet | localnet | unknown. Default: read from
+     * the RPC URL's host (loopback → localnet, a host naming devnet/testnet/mainnet → that one,
+     * anything else → unknown). Only used to link signatures to an explorer.
+     */
+    cluster: SolanaCluster;
+    /**
+     * SOLANA_EXPLORER_TX_URL: explorer link for a signature, with `{signature}` where it goes.
+     * Default: the Solana Explorer for the cluster (localnet: pointed at SOLANA_RPC_URL);
+     * null for an unknown cluster (signatures are shown without a link).
+     */
+    explorerTxUrl: string | null;
   };
   webhooks: {
     /**
@@ -92,6 +105,15 @@ export interface AppConfig {
      * with 429 without a database lookup (default 60).
      */
     authFailuresPerMinute: number;
+  };
+  console: {
+    /**
+     * CONSOLE_DIST_DIR: the built owner console (`apps/console/dist`), served under /console.
+     * Default: apps/console/dist of this checkout. A folder without index.html → /console answers 404.
+     */
+    distDir: string;
+    /** CONSOLE_SESSION_TTL_MINUTES: lifetime of a console sign-in (default 480 = 8 h, 5..10080). */
+    sessionTtlMinutes: number;
   };
   log: {
     /** LOG_LEVEL: pino level (fatal, error, warn, info, debug, trace, silent; default info). */
@@ -218,6 +240,57 @@ function masterKeys(env: Env, allowDevDefault: boolean): MasterKeys {
   }
 }
 
+export const SOLANA_CLUSTERS = [
+  'mainnet-beta',
+  'devnet',
+  'testnet',
+  'localnet',
+  'unknown',
+] as const;
+export type SolanaCluster = (typeof SOLANA_CLUSTERS)[number];
+
+const LOOPBACK_HOSTS = new Set(['127.0.0.1', 'localhost', '[::1]', '::1']);
+
+function solanaCluster(env: Env, rpcUrl: string): SolanaCluster {
+  const raw = str(env, 'SOLANA_CLUSTER');
+  if (raw !== undefined) {
+    if (!(SOLANA_CLUSTERS as readonly string[]).includes(raw))
+      throw new ConfigError('SOLANA_CLUSTER', `must be one of ${SOLANA_CLUSTERS.join(', ')}`);
+    return raw as SolanaCluster;
+  }
+  const host = new URL(rpcUrl).hostname.toLowerCase();
+  if (LOOPBACK_HOSTS.has(host)) return 'localnet';
+  for (const cluster of ['devnet', 'testnet', 'mainnet'] as const)
+    if (host.includes(cluster)) return cluster === 'mainnet' ? 'mainnet-beta' : cluster;
+  return 'unknown';
+}
+
+function explorerTxUrl(env: Env, cluster: SolanaCluster, rpcUrl: string): string | null {
+  const raw = str(env, 'SOLANA_EXPLORER_TX_URL');
+  if (raw !== undefined) {
+    url(env, 'SOLANA_EXPLORER_TX_URL', ['http:', 'https:'], raw.replace('{signature}', 'x'));
+    if (!raw.includes('{signature}'))
+      throw new ConfigError('SOLANA_EXPLORER_TX_URL', 'must contain {signature}');
+    return raw;
+  }
+  const base = 'https://explorer.solana.com/tx/{signature}';
+  switch (cluster) {
+    case 'mainnet-beta':
+      return base;
+    case 'devnet':
+    case 'testnet':
+      return `${base}?cluster=${cluster}`;
+    case 'localnet':
+      // Only a loopback URL is passed to the explorer: a provider URL may carry an API key.
+      return `${base}?cluster=custom&customUrl=${encodeURIComponent(rpcUrl)}`;
+    case 'unknown':
+      return null;
+  }
+}
+
+/** apps/console/dist of this checkout (the same from src/config and dist/config). */
+const DEFAULT_CONSOLE_DIST = fileURLToPath(new URL('../../../console/dist', import.meta.url));
+
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
 
 /**
@@ -244,6 +317,8 @@ export function loadConfig(env: Env): AppConfig {
     throw new ConfigError('LOG_LEVEL', `must be one of ${LOG_LEVELS.join(', ')}`);
 
   const redisUrl = str(env, 'REDIS_URL');
+  const rpcUrl = url(env, 'SOLANA_RPC_URL', ['http:', 'https:'], required(env, 'SOLANA_RPC_URL'));
+  const cluster = solanaCluster(env, rpcUrl);
   let custody: CustodyConfig;
   const turnkey = turnkeyConfig(env);
   if (turnkey !== null) custody = { kind: 'TURNKEY', turnkey };
@@ -268,7 +343,9 @@ export function loadConfig(env: Env): AppConfig {
       keyPrefix: str(env, 'REDIS_KEY_PREFIX') ?? 'waiaas:',
     },
     solana: {
-      rpcUrl: url(env, 'SOLANA_RPC_URL', ['http:', 'https:'], required(env, 'SOLANA_RPC_URL')),
+      rpcUrl,
+      cluster,
+      explorerTxUrl: explorerTxUrl(env, cluster, rpcUrl),
       rpcTimeoutMs: int(env, 'SOLANA_RPC_TIMEOUT_MS', 5_000, 100, 120_000),
       rpcRetries: int(env, 'SOLANA_RPC_RETRIES', 2, 0, 10),
     },
@@ -278,6 +355,10 @@ export function loadConfig(env: Env): AppConfig {
     rateLimit: {
       perMinute: int(env, 'RATE_LIMIT_PER_MINUTE', 1200, 1, 10_000_000),
       authFailuresPerMinute: int(env, 'AUTH_FAILURES_PER_MINUTE', 60, 1, 10_000_000),
+    },
+    console: {
+      distDir: str(env, 'CONSOLE_DIST_DIR') ?? DEFAULT_CONSOLE_DIST,
+      sessionTtlMinutes: int(env, 'CONSOLE_SESSION_TTL_MINUTES', 480, 5, 10_080),
     },
     log: { level },
     nodeEnv,

@@ -30,6 +30,20 @@ import { TransactionService } from './transaction.service.js';
 export class TransactionController {
   constructor(@Inject(TransactionService) private readonly transactions: TransactionService) {}
 
+  @Get('transactions')
+  @Owner()
+  @ApiOperation({
+    summary:
+      "List the owner's transactions across all its wallets, newest first, optionally by status (e.g. AWAITING_APPROVAL: the approvals inbox); cursor pagination.",
+  })
+  @ApiOkResponse({ type: TransactionListDto })
+  listForOwner(
+    @CurrentPrincipal() principal: OwnerPrincipal,
+    @Query() query: ListTransactionsQueryDto,
+  ): Promise<TransactionListDto> {
+    return this.transactions.listForOwner(principal, query);
+  }
+
   @Get('transactions/:id')
   @Principals('owner', 'agent')
   @ApiOperation({

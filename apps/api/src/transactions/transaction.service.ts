@@ -1,5 +1,10 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { isRepositoryError, type PrismaClient, SpendRepository } from '@waiaas/database';
+import {
+  isRepositoryError,
+  type Prisma,
+  type PrismaClient,
+  SpendRepository,
+} from '@waiaas/database';
 import type { OwnerOrAgent, OwnerPrincipal } from '../auth/principal.js';
 import { ApiError } from '../common/api-error.js';
 import type { HttpContext } from '../common/http-context.js';
@@ -70,11 +75,26 @@ export class TransactionService {
     query: ListTransactionsQueryDto,
   ): Promise<TransactionListDto> {
     await this.access.require(principal, walletId);
+    return this.page({ walletId }, query);
+  }
+
+  /** Every transaction of the owner's wallets, newest first (same order and cursor as `list`). */
+  listForOwner(
+    principal: OwnerPrincipal,
+    query: ListTransactionsQueryDto,
+  ): Promise<TransactionListDto> {
+    return this.page({ wallet: { ownerId: principal.ownerId } }, query);
+  }
+
+  private async page(
+    scope: Prisma.TransactionWhereInput,
+    query: ListTransactionsQueryDto,
+  ): Promise<TransactionListDto> {
     const limit = query.limit ?? 50;
     const after = query.cursor === undefined ? null : decodeCursor(query.cursor);
     const rows = await this.prisma.transaction.findMany({
       where: {
-        walletId,
+        ...scope,
         ...(query.status === undefined ? {} : { status: query.status }),
         ...(after === null
           ? {}
