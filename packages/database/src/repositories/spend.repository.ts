@@ -28,6 +28,7 @@ import {
 import { Prisma, type PrismaClient, type Transaction } from '../generated/prisma/client.js';
 import type { TransactionClient } from '../transaction-client.js';
 import { RepositoryError } from '../repository-error.js';
+import { foldFees, NOT_COUNTING_SQL } from './spend-accounting.js';
 
 /** What an agent asked for, in base units. */
 export interface TransferRequest {
@@ -43,8 +44,10 @@ export interface TransferRequest {
   decimals: number;
   destination: string;
   memo: string | null;
-  /** Program ids the transaction will invoke (for `allowedPrograms`). */
+  /** Program ids the transaction will invoke (for `allowedPrograms`); stored on the row. */
   programs?: readonly string[];
+  /** Network fee in lamports (counts toward the SOL limits; stored on the row). Default 0. */
+  fee?: bigint;
   /** The decision's clock; also stored as the transaction's `createdAt`. */
   now: Date;
 }
@@ -101,8 +104,6 @@ class KeyedSerializer {
 /** Channel the confirmation worker LISTENs on; the payload is a transaction id. */
 export const PENDING_TRANSACTION_CHANNEL = 'waiaas_tx_pending';
 
-const NOT_COUNTING = Prisma.sql`('FAILED', 'REJECTED')`;
-
 interface WalletRow {
   owner_id: string;
 }
@@ -120,6 +121,7 @@ interface PolicyRow {
 interface SpendRow {
   asset: string | null;
   spent: string | null;
+  fees: string | null;
   recent: number;
 }
 
@@ -204,6 +206,8 @@ export class SpendRepository {
           idempotencyKey: request.idempotencyKey,
           type: 'TRANSFER',
           amount: new Prisma.Decimal(request.amount.toString()),
+          networkFee: new Prisma.Decimal((request.fee ?? 0n).toString()),
+          programs: request.programs ? [...request.programs] : [],
           decimals: request.decimals,
           asset: request.asset,
           destination: request.destination,
@@ -472,6 +476,7 @@ async function judge(
     amount: request.amount,
     to: request.destination,
     programs: request.programs ? [...request.programs] : undefined,
+    fee: request.fee ?? 0n,
   };
   if (!policy) {
     return evaluate(null, intent, {
@@ -487,22 +492,23 @@ async function judge(
   const rows = await db.$queryRaw<SpendRow[]>`
     SELECT asset,
            (SUM(amount) FILTER (WHERE created_at >= ${dayStart}))::text AS spent,
+           (SUM(network_fee) FILTER (WHERE created_at >= ${dayStart}))::text AS fees,
            (COUNT(*) FILTER (WHERE created_at >= ${hourStart}))::int AS recent
     FROM transactions
     WHERE wallet_id = ${request.walletId}::uuid
-      AND status NOT IN ${NOT_COUNTING}
+      AND status NOT IN ${NOT_COUNTING_SQL}
       AND created_at >= ${from}
       ${exclude}
     GROUP BY asset`;
-  let sol = 0n;
   let recent = 0;
-  const tokens: Record<string, bigint> = {};
-  for (const row of rows) {
-    const spent = BigInt(row.spent ?? '0');
-    recent += row.recent;
-    if (row.asset === null) sol = spent;
-    else tokens[row.asset] = spent;
-  }
+  for (const row of rows) recent += row.recent;
+  const { sol, tokens } = foldFees(
+    rows.map((row) => ({
+      asset: row.asset,
+      amount: BigInt(row.spent ?? '0'),
+      fees: BigInt(row.fees ?? '0'),
+    })),
+  );
   // spentSince lets the engine refuse a sum taken over the wrong window.
   return evaluate(policy, intent, {
     now: request.now,
@@ -531,6 +537,10 @@ function requestOf(row: Transaction, now: Date): TransferRequest {
     decimals: row.decimals,
     destination: row.destination,
     memo: row.memo,
+    // Every transfer invokes at least the compute-budget program, so an empty list is a row
+    // stored before programs were recorded: undeclared, which allowedPrograms refuses.
+    ...(row.programs.length > 0 ? { programs: row.programs } : {}),
+    fee: BigInt(row.networkFee.toFixed(0)),
     now,
   };
 }
@@ -539,6 +549,7 @@ function transferPayload(request: TransferRequest) {
   return {
     asset: request.asset,
     amount: request.amount.toString(),
+    fee: (request.fee ?? 0n).toString(),
     decimals: request.decimals,
     destination: request.destination,
     memo: request.memo,
