@@ -198,10 +198,11 @@ describe('idempotency', () => {
 });
 
 describe('limits under concurrency', () => {
-  it('30 concurrent transfers never exceed the daily limit', async () => {
+  it('30 concurrent transfers never exceed the daily limit, fees included', async () => {
     const walletId = await walletWithPolicy({ perTxLimit: '1', dailyLimit: '10' });
+    // 1 SOL less the 5,000-lamport fee: each costs exactly the per-transaction limit.
     const results = await Promise.all(
-      Array.from({ length: 30 }, () => transfer(walletId, { amount: '1' })),
+      Array.from({ length: 30 }, () => transfer(walletId, { amount: '0.999995' })),
     );
     const created = results.filter((r) => r.status === 201);
     const denied = results.filter((r) => r.status === 403);
@@ -216,8 +217,12 @@ describe('limits under concurrency', () => {
     const rows = await h.prisma.transaction.findMany({
       where: { walletId, status: { notIn: ['FAILED', 'REJECTED'] } },
     });
-    const total = rows.reduce((sum, row) => sum + BigInt(row.amount.toFixed(0)), 0n);
+    const total = rows.reduce(
+      (sum, row) => sum + BigInt(row.amount.toFixed(0)) + BigInt(row.networkFee.toFixed(0)),
+      0n,
+    );
     expect(total).toBe(10_000_000_000n);
+    expect(rows.every((row) => row.networkFee.toFixed(0) === '5000')).toBe(true);
     expect(new Set(rows.map((row) => row.signature)).size).toBe(10);
   });
 });
@@ -245,6 +250,7 @@ describe('evaluate', () => {
       asset: null,
       amountBaseUnits: '500000000',
       decimals: 9,
+      networkFee: '5000',
     });
     const no = await call(h.app, 'POST', `/v1/wallets/${walletId}/transfers/evaluate`, {
       token: owner.key,
@@ -324,8 +330,9 @@ describe('approval flow', () => {
     // Rejecting freed the reservation.
     expect((await transfer(walletId, { amount: '1' })).body.transaction.status).toBe('PENDING');
 
-    // 3.5 spent; 1.5 fits and waits. Then the budget shrinks before the owner decides.
-    const late = await transfer(walletId, { amount: '1.5' });
+    // 3.5 SOL and three fees spent; 1.4 fits and waits. Then the budget shrinks before the
+    // owner decides.
+    const late = await transfer(walletId, { amount: '1.4' });
     expect(late.body.transaction.status).toBe('AWAITING_APPROVAL');
     const lowered = await call(h.app, 'PUT', `/v1/wallets/${walletId}/policy`, {
       token: owner.key,
