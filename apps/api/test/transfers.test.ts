@@ -508,3 +508,97 @@ describe('idempotency recovery', () => {
     ).toBe(1);
   });
 });
+
+describe('approval with allowedPrograms (the programs judged at reservation are stored)', () => {
+  const COMPUTE_BUDGET = 'ComputeBudget111111111111111111111111111111';
+  const SYSTEM = '11111111111111111111111111111111';
+  const ATA = 'ATokenGPvbdGVxr1b2hvZbsiqW5xWH25efTNsLJA8knL';
+  const TOKEN = 'TokenkegQfeZyiNwAJbNbGKPFXCWuBvf9Ss623VQ5DA';
+
+  async function approve(id: string) {
+    return call(h.app, 'POST', `/v1/transactions/${id}/approve`, { token: owner.key });
+  }
+
+  it('a SOL transfer is approved and signed, its fee shown', async () => {
+    const walletId = await walletWithPolicy({
+      perTxLimit: '1',
+      dailyLimit: '2',
+      requiresApproval: true,
+      metadata: { allowedPrograms: [COMPUTE_BUDGET, SYSTEM] },
+    });
+    const waiting = await transfer(walletId, { amount: '0.5' });
+    expect(waiting.body.transaction).toEqual(
+      expect.objectContaining({ status: 'AWAITING_APPROVAL', networkFee: '5000' }),
+    );
+    const approved = await approve(waiting.body.transaction.id);
+    expect(approved.status).toBe(200);
+    expect(approved.body.transaction).toEqual(
+      expect.objectContaining({ status: 'PENDING', networkFee: '5000' }),
+    );
+    expect(approved.body.transaction.signature).toMatch(/^[1-9A-HJ-NP-Za-km-z]{64,88}$/);
+  });
+
+  it('a token transfer is approved and signed', async () => {
+    const wallet = await createWallet(h.app, owner.key);
+    await grant(h.app, owner.key, wallet.id, agent.id);
+    const mint = await mintTo(h.ledger, address(wallet.address), 6, 5_000_000n);
+    const policy = await call(h.app, 'PUT', `/v1/wallets/${wallet.id}/policy`, {
+      token: owner.key,
+      body: {
+        perTxLimit: '1',
+        dailyLimit: '1',
+        allowedAssets: [mint],
+        requiresApproval: true,
+        metadata: { allowedPrograms: [COMPUTE_BUDGET, ATA, TOKEN] },
+      },
+    });
+    expect(policy.status).toBe(200);
+    const waiting = await transfer(wallet.id, { amount: '1', mint });
+    expect(waiting.body.transaction.status).toBe('AWAITING_APPROVAL');
+    const approved = await approve(waiting.body.transaction.id);
+    expect(approved.status).toBe(200);
+    expect(approved.body.transaction.status).toBe('PENDING');
+  });
+});
+
+describe('transfers that cannot succeed are refused before signing (nothing stored)', () => {
+  const counts = () =>
+    Promise.all([
+      h.prisma.transaction.count(),
+      h.prisma.idempotencyRecord.count(),
+      h.prisma.event.count(),
+    ]);
+
+  it.each([
+    ['11111111111111111111111111111111', '0.1', 'RECIPIENT_IS_PROGRAM'],
+    ['SysvarRent111111111111111111111111111111111', '0.1', 'RECIPIENT_IS_PROGRAM'],
+    ['Stake11111111111111111111111111111111111111', '0.1', 'RECIPIENT_IS_PROGRAM'],
+    [
+      '9xQeWvG816bUx9EPjHmaT23yvVM2ZWbrrpZb9PusVFin',
+      '0.000000001',
+      'RECIPIENT_BELOW_RENT_EXEMPTION',
+    ],
+    ['self', '0.1', 'RECIPIENT_IS_SENDER'],
+  ])('to %s, amount %s → 400 %s', async (to, amount, code) => {
+    const wallet = await createWallet(h.app, owner.key);
+    await grant(h.app, owner.key, wallet.id, agent.id);
+    await call(h.app, 'PUT', `/v1/wallets/${wallet.id}/policy`, {
+      token: owner.key,
+      body: { perTxLimit: '1', dailyLimit: '1' },
+    });
+    const before = await counts();
+    const r = await transfer(wallet.id, {
+      to: to === 'self' ? wallet.address : to,
+      amount,
+    });
+    expectProblem(r, 400, code);
+    expect(r.body.errors).toEqual([expect.objectContaining({ path: 'to', code })]);
+    expect(await counts()).toEqual(before);
+    // The dry run says the same.
+    const evaluated = await call(h.app, 'POST', `/v1/wallets/${wallet.id}/transfers/evaluate`, {
+      token: agent.key,
+      body: { to: to === 'self' ? wallet.address : to, amount },
+    });
+    expectProblem(evaluated, 400, code);
+  });
+});
