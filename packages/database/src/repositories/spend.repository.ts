@@ -28,7 +28,7 @@ import {
 import { Prisma, type PrismaClient, type Transaction } from '../generated/prisma/client.js';
 import type { TransactionClient } from '../transaction-client.js';
 import { RepositoryError } from '../repository-error.js';
-import { foldFees, NOT_COUNTING_SQL } from './spend-accounting.js';
+import { foldFees, NOT_COUNTING_SQL, NOT_COUNTING_STATUSES } from './spend-accounting.js';
 
 /** What an agent asked for, in base units. */
 export interface TransferRequest {
@@ -255,7 +255,7 @@ export class SpendRepository {
       const pending = await lockAwaitingApproval(tx, input.transactionId, input.ownerId);
       const { policy, version } = await loadPolicy(tx, pending.walletId);
       const request = requestOf(pending, input.now);
-      const judged = await judge(tx, policy, request, pending.id);
+      const judged = await judge(tx, policy, request, pending);
       // The owner's approval is the approval the policy asked for.
       const decision: Decision =
         judged.outcome === 'REQUIRE_APPROVAL' ? { ...judged, outcome: 'ALLOW' } : judged;
@@ -457,19 +457,32 @@ function parseStoredPolicy(
   return { policy: parsed.policy, version: row.version };
 }
 
+const MINUTE_MS = 60_000;
+
+/** The first whole UTC minute at or after `t`. */
+function ceilMinute(t: Date): Date {
+  return new Date(Math.ceil(t.getTime() / MINUTE_MS) * MINUTE_MS);
+}
+
 /**
- * Sums what counts against the limits (every transaction not FAILED/REJECTED, per asset, from
- * the window's start) and the last hour's transaction count in one statement, then evaluates.
+ * Sums what counts against the limits (see `spend-accounting.ts`) from the window's start, and
+ * the last hour's transaction count, then evaluates. Cost does not grow with the wallet's
+ * history: whole minutes come from `spend_buckets` (kept by a trigger on transactions), and
+ * only the window's partial first minute is read from the transactions themselves (an index
+ * range of at most one minute on (wallet_id, created_at)). One statement.
  *
  * There is deliberately no upper bound on `created_at`: a request's `now` is taken before it
  * waits for the lock, so a reservation committed meanwhile by another process may carry a
  * later timestamp, and it must count all the same (the cross-process test caught exactly this).
+ *
+ * `exclude` (at approval: the transfer being approved) is counted by the sums like any other
+ * and subtracted here.
  */
 async function judge(
   db: Db,
   policy: Policy | null,
   request: TransferRequest,
-  excludeId: string | null,
+  exclude: Transaction | null,
 ): Promise<Decision> {
   const intent = {
     asset: request.asset,
@@ -487,28 +500,44 @@ async function judge(
   }
   const dayStart = windowStart(policy, request.now);
   const hourStart = rateWindowStart(request.now);
-  const from = dayStart < hourStart ? dayStart : hourStart;
-  const exclude = excludeId ? Prisma.sql`AND id <> ${excludeId}::uuid` : Prisma.empty;
+  const dayFull = ceilMinute(dayStart);
+  const hourFull = ceilMinute(hourStart);
+  const fullFrom = dayFull < hourFull ? dayFull : hourFull;
   const rows = await db.$queryRaw<SpendRow[]>`
+    SELECT NULLIF(asset, '') AS asset,
+           (SUM(amount) FILTER (WHERE bucket_start >= ${dayFull}))::text AS spent,
+           (SUM(fees) FILTER (WHERE bucket_start >= ${dayFull}))::text AS fees,
+           (COALESCE(SUM(tx_count) FILTER (WHERE bucket_start >= ${hourFull}), 0))::int AS recent
+    FROM spend_buckets
+    WHERE wallet_id = ${request.walletId}::uuid AND bucket_start >= ${fullFrom}
+    GROUP BY asset
+    UNION ALL
     SELECT asset,
-           (SUM(amount) FILTER (WHERE created_at >= ${dayStart}))::text AS spent,
-           (SUM(network_fee) FILTER (WHERE created_at >= ${dayStart}))::text AS fees,
-           (COUNT(*) FILTER (WHERE created_at >= ${hourStart}))::int AS recent
+           (SUM(amount) FILTER (WHERE created_at >= ${dayStart} AND created_at < ${dayFull}))::text,
+           (SUM(network_fee) FILTER (WHERE created_at >= ${dayStart} AND created_at < ${dayFull}))::text,
+           (COUNT(*) FILTER (WHERE created_at >= ${hourStart} AND created_at < ${hourFull}))::int
     FROM transactions
     WHERE wallet_id = ${request.walletId}::uuid
       AND status NOT IN ${NOT_COUNTING_SQL}
-      AND created_at >= ${from}
-      ${exclude}
+      AND ((created_at >= ${dayStart} AND created_at < ${dayFull})
+        OR (created_at >= ${hourStart} AND created_at < ${hourFull}))
     GROUP BY asset`;
   let recent = 0;
-  for (const row of rows) recent += row.recent;
-  const { sol, tokens } = foldFees(
-    rows.map((row) => ({
-      asset: row.asset,
-      amount: BigInt(row.spent ?? '0'),
-      fees: BigInt(row.fees ?? '0'),
-    })),
-  );
+  const counted = rows.map((row) => {
+    recent += row.recent;
+    return { asset: row.asset, amount: BigInt(row.spent ?? '0'), fees: BigInt(row.fees ?? '0') };
+  });
+  if (exclude !== null && !NOT_COUNTING_STATUSES.includes(exclude.status as never)) {
+    if (exclude.createdAt >= dayStart) {
+      counted.push({
+        asset: exclude.asset,
+        amount: -BigInt(exclude.amount.toFixed(0)),
+        fees: -BigInt(exclude.networkFee.toFixed(0)),
+      });
+    }
+    if (exclude.createdAt >= hourStart) recent -= 1;
+  }
+  const { sol, tokens } = foldFees(counted);
   // spentSince lets the engine refuse a sum taken over the wrong window.
   return evaluate(policy, intent, {
     now: request.now,
