@@ -203,13 +203,19 @@ describe('spend buckets', () => {
         // The buckets themselves equal the transactions, grouped.
         const [buckets, exact] = await Promise.all([
           prisma.$queryRaw<{ k: string }[]>`
-            SELECT asset || '|' || bucket_start::text || '|' || amount::text || '|' || fees::text || '|' || tx_count AS k
+            SELECT width || '|' || asset || '|' || bucket_start::text || '|' || amount::text || '|' || fees::text || '|' || tx_count AS k
             FROM spend_buckets WHERE wallet_id = ${wallet.id}::uuid AND tx_count > 0 ORDER BY 1`,
           prisma.$queryRaw<{ k: string }[]>`
-            SELECT COALESCE(asset, '') || '|' || date_trunc('minute', created_at, 'UTC')::text || '|' ||
+            SELECT w.width || '|' || COALESCE(asset, '') || '|' ||
+                   (CASE w.width WHEN 3600 THEN date_trunc('hour', created_at, 'UTC')
+                                 ELSE date_trunc('minute', created_at, 'UTC') END)::text || '|' ||
                    SUM(amount)::text || '|' || SUM(network_fee)::text || '|' || COUNT(*) AS k
-            FROM transactions WHERE wallet_id = ${wallet.id}::uuid AND status NOT IN ('FAILED', 'REJECTED')
-            GROUP BY asset, date_trunc('minute', created_at, 'UTC') ORDER BY 1`,
+            FROM transactions CROSS JOIN (VALUES (3600), (60)) AS w(width)
+            WHERE wallet_id = ${wallet.id}::uuid AND status NOT IN ('FAILED', 'REJECTED')
+            GROUP BY w.width, asset,
+                     CASE w.width WHEN 3600 THEN date_trunc('hour', created_at, 'UTC')
+                                  ELSE date_trunc('minute', created_at, 'UTC') END
+            ORDER BY 1`,
         ]);
         expect(buckets).toEqual(exact);
       }),

@@ -458,18 +458,19 @@ function parseStoredPolicy(
 }
 
 const MINUTE_MS = 60_000;
+const HOUR_MS = 3_600_000;
 
-/** The first whole UTC minute at or after `t`. */
-function ceilMinute(t: Date): Date {
-  return new Date(Math.ceil(t.getTime() / MINUTE_MS) * MINUTE_MS);
+/** The first instant at or after `t` that is a whole multiple of `unitMs` (UTC). */
+function ceilTo(t: Date, unitMs: number): Date {
+  return new Date(Math.ceil(t.getTime() / unitMs) * unitMs);
 }
 
 /**
  * Sums what counts against the limits (see `spend-accounting.ts`) from the window's start, and
  * the last hour's transaction count, then evaluates. Cost does not grow with the wallet's
- * history: whole minutes come from `spend_buckets` (kept by a trigger on transactions), and
- * only the window's partial first minute is read from the transactions themselves (an index
- * range of at most one minute on (wallet_id, created_at)). One statement.
+ * history: whole hours and minutes come from `spend_buckets` (kept by a trigger on
+ * transactions), and only the window's partial first minute is read from the transactions
+ * themselves (an index range of at most one minute on (wallet_id, created_at)). One statement.
  *
  * There is deliberately no upper bound on `created_at`: a request's `now` is taken before it
  * waits for the lock, so a reservation committed meanwhile by another process may carry a
@@ -500,27 +501,41 @@ async function judge(
   }
   const dayStart = windowStart(policy, request.now);
   const hourStart = rateWindowStart(request.now);
-  const dayFull = ceilMinute(dayStart);
-  const hourFull = ceilMinute(hourStart);
-  const fullFrom = dayFull < hourFull ? dayFull : hourFull;
+  // Each window [start, ∞) = whole hours from ceilHour(start) (hour buckets) + whole minutes
+  // in [ceilMinute(start), ceilHour(start)) (minute buckets) + the exact rows in
+  // [start, ceilMinute(start)) (transactions). At most 24 + 60 bucket rows per asset.
+  const dayMin = ceilTo(dayStart, MINUTE_MS);
+  const dayHour = ceilTo(dayStart, HOUR_MS);
+  const hourMin = ceilTo(hourStart, MINUTE_MS);
+  const hourHour = ceilTo(hourStart, HOUR_MS);
+  const from = dayStart < hourStart ? dayStart : hourStart;
   const rows = await db.$queryRaw<SpendRow[]>`
+    WITH b AS (
+      SELECT asset, amount, fees, tx_count,
+             (width = 3600 AND bucket_start >= ${dayHour})
+               OR (width = 60 AND bucket_start >= ${dayMin} AND bucket_start < ${dayHour}) AS in_day,
+             (width = 3600 AND bucket_start >= ${hourHour})
+               OR (width = 60 AND bucket_start >= ${hourMin} AND bucket_start < ${hourHour}) AS in_hour
+      FROM spend_buckets
+      WHERE wallet_id = ${request.walletId}::uuid
+        AND ((width = 3600 AND bucket_start >= ${from}) OR (width = 60 AND bucket_start >= ${from}))
+    )
     SELECT NULLIF(asset, '') AS asset,
-           (SUM(amount) FILTER (WHERE bucket_start >= ${dayFull}))::text AS spent,
-           (SUM(fees) FILTER (WHERE bucket_start >= ${dayFull}))::text AS fees,
-           (COALESCE(SUM(tx_count) FILTER (WHERE bucket_start >= ${hourFull}), 0))::int AS recent
-    FROM spend_buckets
-    WHERE wallet_id = ${request.walletId}::uuid AND bucket_start >= ${fullFrom}
+           (SUM(amount) FILTER (WHERE in_day))::text AS spent,
+           (SUM(fees) FILTER (WHERE in_day))::text AS fees,
+           (COALESCE(SUM(tx_count) FILTER (WHERE in_hour), 0))::int AS recent
+    FROM b WHERE in_day OR in_hour
     GROUP BY asset
     UNION ALL
     SELECT asset,
-           (SUM(amount) FILTER (WHERE created_at >= ${dayStart} AND created_at < ${dayFull}))::text,
-           (SUM(network_fee) FILTER (WHERE created_at >= ${dayStart} AND created_at < ${dayFull}))::text,
-           (COUNT(*) FILTER (WHERE created_at >= ${hourStart} AND created_at < ${hourFull}))::int
+           (SUM(amount) FILTER (WHERE created_at >= ${dayStart} AND created_at < ${dayMin}))::text,
+           (SUM(network_fee) FILTER (WHERE created_at >= ${dayStart} AND created_at < ${dayMin}))::text,
+           (COUNT(*) FILTER (WHERE created_at >= ${hourStart} AND created_at < ${hourMin}))::int
     FROM transactions
     WHERE wallet_id = ${request.walletId}::uuid
       AND status NOT IN ${NOT_COUNTING_SQL}
-      AND ((created_at >= ${dayStart} AND created_at < ${dayFull})
-        OR (created_at >= ${hourStart} AND created_at < ${hourFull}))
+      AND ((created_at >= ${dayStart} AND created_at < ${dayMin})
+        OR (created_at >= ${hourStart} AND created_at < ${hourMin}))
     GROUP BY asset`;
   let recent = 0;
   const counted = rows.map((row) => {

@@ -1,4 +1,5 @@
--- Spend buckets: what counts against a wallet's limits, per asset and UTC minute, kept by a
+-- Spend buckets: what counts against a wallet's limits, per asset, per UTC hour and per UTC
+-- minute (width 3600 and 60), kept by a
 -- trigger so that every writer (the API's reservations and approvals, the worker's status
 -- changes, anything else) keeps them exact in the same transaction as its change. A
 -- transaction counts while its status is not FAILED or REJECTED: its amount in its asset
@@ -6,13 +7,14 @@
 -- CreateTable
 CREATE TABLE "spend_buckets" (
     "wallet_id" UUID NOT NULL,
-    "asset" TEXT NOT NULL,
+    "width" SMALLINT NOT NULL,
     "bucket_start" TIMESTAMPTZ(3) NOT NULL,
+    "asset" TEXT NOT NULL,
     "amount" DECIMAL(38,0) NOT NULL,
     "fees" DECIMAL(38,0) NOT NULL,
     "tx_count" INTEGER NOT NULL,
 
-    CONSTRAINT "spend_buckets_pkey" PRIMARY KEY ("wallet_id","asset","bucket_start")
+    CONSTRAINT "spend_buckets_pkey" PRIMARY KEY ("wallet_id","width","bucket_start","asset")
 );
 
 -- AddForeignKey
@@ -39,13 +41,16 @@ BEGIN
            "tx_count" = "tx_count" - 1
      WHERE "wallet_id" = OLD.wallet_id
        AND "asset" = COALESCE(OLD.asset, '')
-       AND "bucket_start" = date_trunc('minute', OLD.created_at, 'UTC');
+       AND (("width" = 3600 AND "bucket_start" = date_trunc('hour', OLD.created_at, 'UTC'))
+         OR ("width" = 60 AND "bucket_start" = date_trunc('minute', OLD.created_at, 'UTC')));
   END IF;
   IF new_counts THEN
-    INSERT INTO "spend_buckets" ("wallet_id", "asset", "bucket_start", "amount", "fees", "tx_count")
-    VALUES (NEW.wallet_id, COALESCE(NEW.asset, ''), date_trunc('minute', NEW.created_at, 'UTC'),
+    INSERT INTO "spend_buckets" ("wallet_id", "width", "bucket_start", "asset", "amount", "fees", "tx_count")
+    VALUES (NEW.wallet_id, 3600, date_trunc('hour', NEW.created_at, 'UTC'), COALESCE(NEW.asset, ''),
+            NEW.amount, NEW.network_fee, 1),
+           (NEW.wallet_id, 60, date_trunc('minute', NEW.created_at, 'UTC'), COALESCE(NEW.asset, ''),
             NEW.amount, NEW.network_fee, 1)
-    ON CONFLICT ("wallet_id", "asset", "bucket_start") DO UPDATE
+    ON CONFLICT ("wallet_id", "width", "bucket_start", "asset") DO UPDATE
       SET "amount" = "spend_buckets"."amount" + EXCLUDED."amount",
           "fees" = "spend_buckets"."fees" + EXCLUDED."fees",
           "tx_count" = "spend_buckets"."tx_count" + 1;
@@ -59,9 +64,11 @@ CREATE TRIGGER "transactions_spend_buckets"
   FOR EACH ROW EXECUTE FUNCTION "spend_buckets_apply"();
 
 -- Existing history.
-INSERT INTO "spend_buckets" ("wallet_id", "asset", "bucket_start", "amount", "fees", "tx_count")
-SELECT "wallet_id", COALESCE("asset", ''), date_trunc('minute', "created_at", 'UTC'),
-       SUM("amount"), SUM("network_fee"), COUNT(*)
-  FROM "transactions"
+INSERT INTO "spend_buckets" ("wallet_id", "width", "bucket_start", "asset", "amount", "fees", "tx_count")
+SELECT "wallet_id", w.width,
+       CASE w.width WHEN 3600 THEN date_trunc('hour', "created_at", 'UTC')
+                    ELSE date_trunc('minute', "created_at", 'UTC') END,
+       COALESCE("asset", ''), SUM("amount"), SUM("network_fee"), COUNT(*)
+  FROM "transactions" CROSS JOIN (VALUES (3600), (60)) AS w(width)
  WHERE "status" NOT IN ('FAILED', 'REJECTED')
- GROUP BY 1, 2, 3;
+ GROUP BY 1, 2, 3, 4;
