@@ -72,7 +72,12 @@ await admin.connect();
 await admin.query(`CREATE DATABASE "${dbName}"`);
 try {
   await migrate({ connectionString: url });
-  const prisma = createPrismaClient({ url, poolSize: CONCURRENCY + 2 });
+  // Seeding 50,000 rows (each through the bucket trigger) takes longer than the default 5 s.
+  const prisma = createPrismaClient({
+    url,
+    poolSize: CONCURRENCY + 2,
+    statementTimeoutMs: 300_000,
+  });
   const spend = new SpendRepository(prisma);
   const owner = await prisma.owner.create({
     data: { email: `${randomUUID()}@bench`, apiKeyHash: randomUUID() },

@@ -508,7 +508,7 @@ async function judge(
   const dayHour = ceilTo(dayStart, HOUR_MS);
   const hourMin = ceilTo(hourStart, MINUTE_MS);
   const hourHour = ceilTo(hourStart, HOUR_MS);
-  const from = dayStart < hourStart ? dayStart : hourStart;
+  const hoursFrom = dayHour < hourHour ? dayHour : hourHour;
   const rows = await db.$queryRaw<SpendRow[]>`
     WITH b AS (
       SELECT asset, amount, fees, tx_count,
@@ -518,7 +518,9 @@ async function judge(
                OR (width = 60 AND bucket_start >= ${hourMin} AND bucket_start < ${hourHour}) AS in_hour
       FROM spend_buckets
       WHERE wallet_id = ${request.walletId}::uuid
-        AND ((width = 3600 AND bucket_start >= ${from}) OR (width = 60 AND bucket_start >= ${from}))
+        AND ((width = 3600 AND bucket_start >= ${hoursFrom})
+          OR (width = 60 AND bucket_start >= ${dayMin} AND bucket_start < ${dayHour})
+          OR (width = 60 AND bucket_start >= ${hourMin} AND bucket_start < ${hourHour}))
     )
     SELECT NULLIF(asset, '') AS asset,
            (SUM(amount) FILTER (WHERE in_day))::text AS spent,
