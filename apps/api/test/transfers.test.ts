@@ -530,7 +530,7 @@ describe('approval with allowedPrograms (the programs judged at reservation are 
     expect(waiting.body.transaction).toEqual(
       expect.objectContaining({ status: 'AWAITING_APPROVAL', networkFee: '5000' }),
     );
-    const approved = await approve(waiting.body.transaction.id);
+    const approved = await approve(String(waiting.body.transaction.id));
     expect(approved.status).toBe(200);
     expect(approved.body.transaction).toEqual(
       expect.objectContaining({ status: 'PENDING', networkFee: '5000' }),
@@ -555,7 +555,7 @@ describe('approval with allowedPrograms (the programs judged at reservation are 
     expect(policy.status).toBe(200);
     const waiting = await transfer(wallet.id, { amount: '1', mint });
     expect(waiting.body.transaction.status).toBe('AWAITING_APPROVAL');
-    const approved = await approve(waiting.body.transaction.id);
+    const approved = await approve(String(waiting.body.transaction.id));
     expect(approved.status).toBe(200);
     expect(approved.body.transaction.status).toBe('PENDING');
   });

@@ -264,7 +264,7 @@ describe('doomed transfers are refused before anything is stored', () => {
         ? address
         : target === null
           ? (await generateKeyPairSigner()).address
-          : (target);
+          : target;
     const before = await rowCounts();
     const error = await create(input({ to, amount })).then(
       () => null,
