@@ -1,5 +1,6 @@
 /**
- * The one coded error class of `@waiaas/confirmation-worker` (STYLE.md, Errors). Codes are
+ * The one coded error class of `@waiaas/confirmation-worker` (see
+ * docs/decisions/coded-errors.md). Codes are
  * stable: operators alert on them and they are never renamed once shipped.
  *
  * @example

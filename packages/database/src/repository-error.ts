@@ -1,5 +1,6 @@
 /**
- * The one coded error class of `@waiaas/database` (STYLE.md, Errors). Codes are stable: the
+ * The one coded error class of `@waiaas/database` (see
+ * docs/decisions/coded-errors.md). Codes are stable: the
  * API maps them to HTTP statuses and clients read them.
  */
 export interface RepositoryErrorContext {

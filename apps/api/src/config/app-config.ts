@@ -42,7 +42,7 @@ export interface AppConfig {
     host: string;
     /** TRUST_PROXY: Fastify trustProxy: true/false, or a comma-separated list of proxy IPs/CIDRs (default false). */
     trustProxy: boolean | string[];
-    /** Maximum request body in bytes (64 KiB, fixed by SPEC §5). */
+    /** Maximum request body in bytes (64 KiB: a part of the public API contract, not tunable). */
     bodyLimit: number;
   };
   database: {

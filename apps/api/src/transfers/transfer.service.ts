@@ -27,7 +27,7 @@ import { TransferSignerService } from './transfer-signer.service.js';
 import type { EvaluationDto, TransferRequestDto } from './transfer.dto.js';
 import { requestFingerprint } from './fingerprint.js';
 
-/** Idempotency records are kept this long (SPEC §5: at least 24 h). */
+/** Idempotency records are kept this long (the API promises replays for at least 24 h). */
 const IDEMPOTENCY_TTL_MS = 24 * 60 * 60 * 1000;
 /**
  * An IN_PROGRESS record older than this, with no transaction behind it, belongs to a process

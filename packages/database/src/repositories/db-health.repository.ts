@@ -1,5 +1,5 @@
 /**
- * Read-only figures for the operator's database health endpoint (SPEC §9): server version,
+ * Read-only figures for the operator's database health endpoint: server version,
  * connections, database size, worker lag, and the top statements from pg_stat_statements
  * when that extension is installed.
  */
