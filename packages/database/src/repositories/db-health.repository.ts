@@ -35,6 +35,11 @@ export interface DbHealthReport {
 export class DbHealthRepository {
   constructor(private readonly prisma: PrismaClient) {}
 
+  /** One round trip: throws when the database does not answer (readiness probes). */
+  async ping(): Promise<void> {
+    await this.prisma.$queryRaw`SELECT 1`;
+  }
+
   async report(topN = 10): Promise<DbHealthReport> {
     const [server] = await this.prisma.$queryRaw<{ version: string; size: string; max: number }[]>`
       SELECT current_setting('server_version') AS version,
