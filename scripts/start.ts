@@ -446,7 +446,7 @@ function printBanner(plan: Plan, secrets: Secrets, demo: DemoSetupResult | null)
     renderBanner(
       {
         apiUrl: plan.apiUrl,
-        // consoleUrl: the operator console's address goes here once something serves one.
+        consoleUrl: `${plan.apiUrl}/console/`,
         rpcUrl: plan.rpcUrl,
         localLedger: plan.localLedger,
         postgres: plan.embeddedPg
