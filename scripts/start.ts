@@ -19,6 +19,7 @@ import { createHash } from 'node:crypto';
 import { mkdirSync, readFileSync, statSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { renderBanner } from './lib/banner.js';
+import type * as DemoSetupModule from './lib/demo-setup.js';
 import type { DemoSetupResult } from './lib/demo-setup.js';
 import { createLogger } from './lib/logs.js';
 import { Progress } from './lib/progress.js';
@@ -208,21 +209,93 @@ function postgresDataDir(): string {
 /** The compiled entry point of a workspace package. */
 const dist = (pkg: string, file: string) => join(REPO, pkg, 'dist', file);
 
+/** Where everything will run, known before anything starts (so everything can start at once). */
+interface Plan {
+  apiPort: number;
+  apiUrl: string;
+  host: string;
+  pgPort: number;
+  embeddedPg: boolean;
+  pgPassword: string;
+  databaseUrl: string;
+  ledgerPort: number;
+  localLedger: boolean;
+  rpcUrl: string;
+  workerMetricsPort: number;
+}
+
+/** Secrets the API needs: given in the environment, or generated once into the state folder. */
+interface Secrets {
+  adminToken: string;
+  masterKey: string | undefined;
+  turnkey: boolean;
+}
+
 async function main(): Promise<void> {
   if (globalThis.waiaasBuild !== undefined)
     progress.durations.push(['build', globalThis.waiaasBuild.ms]);
   await state.ensure();
   await checkPreviousRun();
   supervisor.onStart = () => void writeRunFile();
+  const secrets = await resolveSecrets();
+  log.info(
+    `custody: ${secrets.turnkey ? 'Turnkey' : 'local encrypted keystore'}; cache and rate limits: ${set('REDIS_URL') === undefined ? 'in-process (no REDIS_URL)' : 'Redis'}`,
+  );
+  const plan = await makePlan();
+
+  const database = startDatabase(plan);
+  const solana = startLedger(plan);
+  const apps = startApps(plan, secrets);
+  // Loaded meanwhile rather than up front: @solana/kit takes a moment, and nothing before
+  // the demo needs it.
+  const withDemo = set('WAIAAS_SKIP_DEMO') === undefined;
+  const demoSetup = withDemo ? import('./lib/demo-setup.js') : null;
+  demoSetup?.catch(() => undefined); // a failure shows where it is awaited, below
+  await Promise.all([database, solana]);
+  log.info('database and ledger ready: the API and the worker start');
+  await apps.run();
+
+  const demo = demoSetup === null ? null : await setUpDemo(plan, secrets, await demoSetup);
+  await writeRunFile({
+    ready: true,
+    apiUrl: plan.apiUrl,
+    rpcUrl: plan.rpcUrl,
+    localLedger: plan.localLedger,
+  });
+  supervisor.supervise();
+  printBanner(plan, secrets, demo);
+}
+
+/** Ports, addresses and connection strings, from the environment or the defaults. */
+async function makePlan(): Promise<Plan> {
   const apiPort = int('PORT', 3000);
   const ledgerPort = int('LEDGER_PORT', 8899);
   const pgPort = int('WAIAAS_PG_PORT', 54329);
-  const workerMetricsPort = int('METRICS_PORT', 9464);
   // Bound to loopback unless told otherwise: a zero-configuration run should not be on the network.
   const host = set('HOST') ?? '127.0.0.1';
   const apiHost = host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host;
-  const apiUrl = `http://${apiHost}:${apiPort}`;
+  const embeddedPg = set('DATABASE_URL') === undefined;
+  const pgPassword = embeddedPg
+    ? (await state.secret('postgres-password', () => randomHex(16))).value
+    : '';
+  return {
+    apiPort,
+    apiUrl: `http://${apiHost}:${apiPort}`,
+    host,
+    pgPort,
+    embeddedPg,
+    pgPassword,
+    databaseUrl:
+      set('DATABASE_URL') ?? `postgresql://postgres:${pgPassword}@127.0.0.1:${pgPort}/waiaas`,
+    ledgerPort,
+    localLedger: set('SOLANA_RPC_URL') === undefined,
+    rpcUrl: set('SOLANA_RPC_URL') ?? `http://127.0.0.1:${ledgerPort}`,
+    workerMetricsPort: int('METRICS_PORT', 9464),
+  };
+}
 
+/** The operator token and, unless Turnkey custody is configured, the keystore master key. */
+async function resolveSecrets(): Promise<Secrets> {
   const adminToken =
     set('ADMIN_TOKEN') ??
     (await state.secret('admin-token', () => `waiaas_admin_${randomHex(24)}`)).value;
@@ -233,6 +306,7 @@ async function main(): Promise<void> {
     'TURNKEY_API_PRIVATE_KEY',
     'TURNKEY_API_BASE_URL',
   ].some((n) => set(n) !== undefined);
+  // KEYSTORE_MASTER_KEY is the old name, still honoured (the API warns about it).
   let masterKey = set('WALLET_MASTER_KEY') ?? set('KEYSTORE_MASTER_KEY');
   if (masterKey === undefined && !turnkey) {
     const generated = await state.secret('master.key', () => randomHex(32));
@@ -242,78 +316,71 @@ async function main(): Promise<void> {
       );
     masterKey = generated.value;
   }
-  log.info(
-    `custody: ${turnkey ? 'Turnkey' : 'local encrypted keystore'}; cache and rate limits: ${set('REDIS_URL') === undefined ? 'in-process (no REDIS_URL)' : 'Redis'}`,
-  );
+  return { adminToken, masterKey, turnkey };
+}
 
-  // Where everything will be is known now, so every process can start at once.
-  const embeddedPg = set('DATABASE_URL') === undefined;
-  const pgPassword = embeddedPg
-    ? (await state.secret('postgres-password', () => randomHex(16))).value
-    : '';
-  const databaseUrl =
-    set('DATABASE_URL') ?? `postgresql://postgres:${pgPassword}@127.0.0.1:${pgPort}/waiaas`;
-  const localLedger = set('SOLANA_RPC_URL') === undefined;
-  const rpcUrl = set('SOLANA_RPC_URL') ?? `http://127.0.0.1:${ledgerPort}`;
-
-  // PostgreSQL, then the migrations.
-  const database = (async () => {
-    if (embeddedPg) {
-      pgDir = postgresDataDir();
-      const phase = progress.begin(
-        'postgres',
-        `starting embedded PostgreSQL on 127.0.0.1:${pgPort}`,
-      );
-      await supervisor.start({
-        name: 'postgres',
-        script: join(REPO, 'scripts/dist/postgres.js'),
-        cwd: REPO,
-        env: {
-          ...env,
-          WAIAAS_PG_DIR: pgDir,
-          WAIAAS_PG_PORT: String(pgPort),
-          WAIAAS_PG_PASSWORD: pgPassword,
-          WAIAAS_PG_DATABASE: 'waiaas',
-        },
-        ready: { line: 'WAIAAS_POSTGRES_READY' },
-      }).ready;
-      phase.done(`data in ${pgDir}`);
-    }
-    const phase = progress.begin('migrations', 'applying pending migrations');
-    await supervisor.run({
-      name: 'migrate',
-      script: dist('packages/database', 'cli/migrate.js'),
-      cwd: join(REPO, 'packages/database'),
-      env: { ...env, DATABASE_URL: databaseUrl },
-    });
-    phase.done();
-  })();
-
-  // Solana
-  const solana = (async () => {
-    if (!localLedger) return;
-    const phase = progress.begin('ledger', `starting the local Solana ledger on ${rpcUrl}`);
+/** Embedded PostgreSQL unless DATABASE_URL is set, then the migrations. */
+async function startDatabase(plan: Plan): Promise<void> {
+  if (plan.embeddedPg) {
+    pgDir = postgresDataDir();
+    const phase = progress.begin(
+      'postgres',
+      `starting embedded PostgreSQL on 127.0.0.1:${plan.pgPort}`,
+    );
     await supervisor.start({
-      name: 'ledger',
-      script: dist('packages/local-ledger', 'cli.js'),
-      args: ['--port', String(ledgerPort), '--host', '127.0.0.1'],
-      cwd: join(REPO, 'packages/local-ledger'),
-      env: { ...env },
-      ready: { line: 'listening on' },
-      afterRestart: () => refundAfterLedgerRestart(rpcUrl),
+      name: 'postgres',
+      script: join(REPO, 'scripts/dist/postgres.js'),
+      cwd: REPO,
+      env: {
+        ...env,
+        WAIAAS_PG_DIR: pgDir,
+        WAIAAS_PG_PORT: String(plan.pgPort),
+        WAIAAS_PG_PASSWORD: plan.pgPassword,
+        WAIAAS_PG_DATABASE: 'waiaas',
+      },
+      ready: { line: 'WAIAAS_POSTGRES_READY' },
     }).ready;
-    phase.done();
-  })();
+    phase.done(`data in ${pgDir}`);
+  }
+  const phase = progress.begin('migrations', 'applying pending migrations');
+  await supervisor.run({
+    name: 'migrate',
+    script: dist('packages/database', 'cli/migrate.js'),
+    cwd: join(REPO, 'packages/database'),
+    env: { ...env, DATABASE_URL: plan.databaseUrl },
+  });
+  phase.done();
+}
 
-  // The API and the worker load their code now and run once the database is migrated.
+/** The local Solana ledger unless SOLANA_RPC_URL is set. */
+async function startLedger(plan: Plan): Promise<void> {
+  if (!plan.localLedger) return;
+  const phase = progress.begin('ledger', `starting the local Solana ledger on ${plan.rpcUrl}`);
+  await supervisor.start({
+    name: 'ledger',
+    script: dist('packages/local-ledger', 'cli.js'),
+    args: ['--port', String(plan.ledgerPort), '--host', '127.0.0.1'],
+    cwd: join(REPO, 'packages/local-ledger'),
+    env: { ...env },
+    ready: { line: 'listening on' },
+    afterRestart: () => refundAfterLedgerRestart(plan.rpcUrl),
+  }).ready;
+  phase.done();
+}
+
+/**
+ * The API and the worker load their code now; `run` lets them go once the database is
+ * migrated and resolves when both answer their health checks.
+ */
+function startApps(plan: Plan, secrets: Secrets): { run: () => Promise<void> } {
   const appEnv: Record<string, string | undefined> = {
     ...env,
-    DATABASE_URL: databaseUrl,
-    SOLANA_RPC_URL: rpcUrl,
-    ADMIN_TOKEN: adminToken,
-    WALLET_MASTER_KEY: masterKey,
-    PORT: String(apiPort),
-    HOST: host,
+    DATABASE_URL: plan.databaseUrl,
+    SOLANA_RPC_URL: plan.rpcUrl,
+    ADMIN_TOKEN: secrets.adminToken,
+    WALLET_MASTER_KEY: secrets.masterKey,
+    PORT: String(plan.apiPort),
+    HOST: plan.host,
   };
   const apiPhase = progress.begin('api', 'loading; it serves once the database is ready');
   const api = supervisor.start({
@@ -322,9 +389,9 @@ async function main(): Promise<void> {
     cwd: join(REPO, 'apps/api'),
     env: appEnv,
     warmWhileHeld: [dist('apps/api', 'app.factory.js')],
-    ready: { url: `${apiUrl}/health/ready` },
+    ready: { url: `${plan.apiUrl}/health/ready` },
   });
-  const workerMetrics = `http://127.0.0.1:${workerMetricsPort}`;
+  const workerMetrics = `http://127.0.0.1:${plan.workerMetricsPort}`;
   const workerPhase = progress.begin('worker', 'loading; it runs once the database is ready');
   const worker = supervisor.start({
     name: 'worker',
@@ -332,57 +399,60 @@ async function main(): Promise<void> {
     cwd: join(REPO, 'apps/confirmation-worker'),
     env: {
       ...appEnv,
-      METRICS_PORT: String(workerMetricsPort),
+      METRICS_PORT: String(plan.workerMetricsPort),
       METRICS_HOST: set('METRICS_HOST') ?? '127.0.0.1',
     },
     warmWhileHeld: [dist('apps/confirmation-worker', 'worker.js')],
     ready: { url: `${workerMetrics}/health` },
   });
-  // Loaded meanwhile rather than up front: @solana/kit takes a moment, and nothing before
-  // the demo needs it.
-  const withDemo = set('WAIAAS_SKIP_DEMO') === undefined;
-  const demoSetup = withDemo ? import('./lib/demo-setup.js') : null;
-  demoSetup?.catch(() => undefined); // a failure shows where it is awaited, below
-  await Promise.all([database, solana]);
-  log.info('database and ledger ready: the API and the worker start');
-  api.openGate();
-  worker.openGate();
-  await Promise.all([
-    api.ready.then(() => apiPhase.done(apiUrl)),
-    worker.ready.then(() => workerPhase.done(`health and metrics on ${workerMetrics}`)),
-  ]);
+  return {
+    run: async () => {
+      api.openGate();
+      worker.openGate();
+      await Promise.all([
+        api.ready.then(() => apiPhase.done(plan.apiUrl)),
+        worker.ready.then(() => workerPhase.done(`health and metrics on ${workerMetrics}`)),
+      ]);
+    },
+  };
+}
 
-  // Demo data, through the API like any user.
-  let demo: DemoSetupResult | null = null;
-  if (demoSetup !== null) {
-    const phase = progress.begin('demo', 'checking the demo owner, agent and wallet');
-    const { ensureDemo, fundDemoWallet } = await demoSetup;
-    demo = await ensureDemo(state, apiUrl, adminToken);
-    if (demo.replacedReason !== undefined) log.warn(`created a new demo: ${demo.replacedReason}`);
-    try {
-      const funded = await fundDemoWallet(rpcUrl, demo.credentials.wallet.address);
-      if (funded.funded)
-        log.info(`airdropped SOL to the demo wallet: balance ${funded.lamports} lamports`);
-    } catch (e) {
-      const message = `could not airdrop to the demo wallet: ${e instanceof Error ? e.message : String(e)}`;
-      if (localLedger) throw new Error(message, { cause: e });
-      log.warn(`${message} (fund ${demo.credentials.wallet.address} yourself)`);
-    }
-    demoWallet = demo.credentials.wallet.address;
-    phase.done(demo.created ? 'created' : 'reused');
+/** Demo owner, agent and funded wallet, through the API like any user. */
+async function setUpDemo(
+  plan: Plan,
+  secrets: Secrets,
+  { ensureDemo, fundDemoWallet }: typeof DemoSetupModule,
+): Promise<DemoSetupResult> {
+  const phase = progress.begin('demo', 'checking the demo owner, agent and wallet');
+  const demo = await ensureDemo(state, plan.apiUrl, secrets.adminToken);
+  if (demo.replacedReason !== undefined) log.warn(`created a new demo: ${demo.replacedReason}`);
+  try {
+    const funded = await fundDemoWallet(plan.rpcUrl, demo.credentials.wallet.address);
+    if (funded.funded)
+      log.info(`airdropped SOL to the demo wallet: balance ${funded.lamports} lamports`);
+  } catch (e) {
+    const message = `could not airdrop to the demo wallet: ${e instanceof Error ? e.message : String(e)}`;
+    if (plan.localLedger) throw new Error(message, { cause: e });
+    log.warn(`${message} (fund ${demo.credentials.wallet.address} yourself)`);
   }
+  demoWallet = demo.credentials.wallet.address;
+  phase.done(demo.created ? 'created' : 'reused');
+  return demo;
+}
 
-  await writeRunFile({ ready: true, apiUrl, rpcUrl, localLedger });
-  supervisor.supervise();
+/** What is running where, and how to use it. */
+function printBanner(plan: Plan, secrets: Secrets, demo: DemoSetupResult | null): void {
   log.raw(
     renderBanner(
       {
-        apiUrl,
-        consoleUrl: `${apiUrl}/console/`,
-        rpcUrl,
-        localLedger,
-        postgres: embeddedPg ? `embedded, 127.0.0.1:${pgPort}, data in ${pgDir}` : 'DATABASE_URL',
-        adminToken,
+        apiUrl: plan.apiUrl,
+        consoleUrl: `${plan.apiUrl}/console/`,
+        rpcUrl: plan.rpcUrl,
+        localLedger: plan.localLedger,
+        postgres: plan.embeddedPg
+          ? `embedded, 127.0.0.1:${plan.pgPort}, data in ${pgDir}`
+          : 'DATABASE_URL',
+        adminToken: secrets.adminToken,
         ...(set('ADMIN_TOKEN') === undefined ? { adminTokenFile: state.path('admin-token') } : {}),
         demo,
         readyInMs: performance.now(),

@@ -211,7 +211,6 @@ async function main(): Promise<void> {
     HOST: '127.0.0.1',
     REDIS_URL: redisUrl,
     REDIS_KEY_PREFIX: keyPrefix,
-    CACHE_PREFIX: keyPrefix,
     LOG_LEVEL: 'warn',
     RATE_LIMIT_PER_MINUTE: '10000000',
   };

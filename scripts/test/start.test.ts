@@ -28,12 +28,17 @@ async function restarted(
   before: number,
   answers: () => Promise<true | undefined>,
 ): Promise<RunFile> {
+  // The supervisor says "<name> ready again" once its own readiness check passed: wait for that
+  // line too, rather than assume it is written by the time the child answers us.
+  const readyLine = `${name} ready again`;
+  const readyBefore = stack.output.split(readyLine).length;
   return waitFor(
     `${name} to be restarted`,
     async () => {
       const run = await stack.run();
       const pid = run.children[name];
-      return pid !== undefined && pid !== before && alive(pid) && (await answers())
+      const said = stack.output.split(readyLine).length > readyBefore;
+      return pid !== undefined && pid !== before && alive(pid) && said && (await answers())
         ? run
         : undefined;
     },

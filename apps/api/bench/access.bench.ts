@@ -1,5 +1,5 @@
 /**
- * The access path under load, measured as SPEC §10 asks: the API runs as its own process
+ * The access path under load, measured from outside the API: the API runs as its own process
  * (`src/main.ts`, as a user runs it), the ceiling (a bare Fastify route returning a small JSON)
  * runs as another, the local ledger as a third, and the load comes from autocannon in this one.
  *

@@ -17,7 +17,12 @@ import { PolicyModule } from './policies/policy.module.js';
 import { TransferModule } from './transfers/transfer.module.js';
 import { TransactionModule } from './transactions/transaction.module.js';
 import { WebhookModule } from './webhooks/webhook.module.js';
-import { DbHealthRepository, IdempotencyRepository, SpendRepository } from '@waiaas/database';
+import {
+  DbHealthRepository,
+  IdempotencyRepository,
+  SpendRepository,
+  WebhookEndpointRepository,
+} from '@waiaas/database';
 import { TransferEngine } from '@waiaas/transfer-engine';
 import { AdminModule } from './admin/admin.module.js';
 import { ConsoleModule } from './console/console.module.js';
@@ -51,6 +56,10 @@ class CoreModule {
         }),
       },
       { provide: DbHealthRepository, useValue: new DbHealthRepository(infra.prisma) },
+      {
+        provide: WebhookEndpointRepository,
+        useValue: new WebhookEndpointRepository(infra.prisma),
+      },
     ];
     return { module: CoreModule, providers, exports: providers.map((p) => p.provide) };
   }

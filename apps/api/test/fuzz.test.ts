@@ -79,7 +79,8 @@ it(
         requests: REQUESTS,
         seed: SEED,
         // A policy denial is stored as the key's idempotent answer (replayed to retries) and
-        // audited: the refusal itself is the record (SPEC §5 idempotency, §3 audit log).
+        // audited: the refusal itself is the record (see docs/architecture.md,
+        // idempotency and the audit log).
         allowedWrites: { POLICY_DENIED: ['idempotency_records', 'events'] },
       },
     );

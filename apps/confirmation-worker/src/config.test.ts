@@ -60,6 +60,32 @@ describe('loadConfig', () => {
     expect(failure({ ...required, DATABASE_URL: 'mysql://x' })).toBe('DATABASE_URL');
   });
 
+  it('shares names and bounds with the API', () => {
+    expect(failure({ ...required, DATABASE_POOL_SIZE: '1' })).toBe('DATABASE_POOL_SIZE');
+    expect(failure({ ...required, DATABASE_POOL_SIZE: '201' })).toBe('DATABASE_POOL_SIZE');
+    const config = loadConfig({
+      ...required,
+      REDIS_KEY_PREFIX: 'p:',
+      SOLANA_RPC_TIMEOUT_MS: '1500',
+      SOLANA_RPC_RETRIES: '0',
+    });
+    expect(config.redis.prefix).toBe('p:');
+    expect(config.rpc).toMatchObject({ timeoutMs: 1_500, retries: 0 });
+  });
+
+  it('still takes the old names for one release, with a deprecation warning', () => {
+    const warnings: string[] = [];
+    const config = loadConfig(
+      { ...required, CACHE_PREFIX: 'old:', RPC_TIMEOUT_MS: '1500', RPC_RETRIES: '1' },
+      'w',
+      { warn: (m) => warnings.push(m) },
+    );
+    expect(config.redis.prefix).toBe('old:');
+    expect(config.rpc).toMatchObject({ timeoutMs: 1_500, retries: 1 });
+    expect(warnings).toHaveLength(3);
+    expect(failure({ ...required, RPC_TIMEOUT_MS: '1' })).toBe('RPC_TIMEOUT_MS');
+  });
+
   it('treats empty values as unset', () => {
     expect(loadConfig({ ...required, REDIS_URL: '' }).redis.url).toBeUndefined();
   });

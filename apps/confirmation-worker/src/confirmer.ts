@@ -134,124 +134,190 @@ export class Confirmer {
     await this.deps.balances.dropAfterLanding(r.landed);
   }
 
+  /**
+   * One claimed page, in named steps: read the statuses, classify each row, make sure an
+   * apparently expired row really is absent, fetch fees and rebroadcast, then record every
+   * transition while the rows are still held.
+   */
   private async processPage(rows: ClaimedTransaction[], unit: ClaimUnit): Promise<PageResult> {
-    const { chain, observer, logger } = this.deps;
+    const { observer } = this.deps;
     const ids = rows.map((r) => r.id);
     observer?.claimed('confirm', ids);
     try {
-      const finalizedHeight = await chain.blockHeight('finalized');
-      const fresh = rows.filter((r) => !this.seen.has(r.id));
-      const known = rows.filter((r) => this.seen.has(r.id));
-      const statuses = new Map<string, Awaited<ReturnType<Chain['signatureStatuses']>>[number]>();
-      const lookup = async (list: ClaimedTransaction[], history: boolean) => {
-        if (list.length === 0) return;
-        const found = await chain.signatureStatuses(
-          list.map((r) => r.signature),
-          history,
-        );
-        list.forEach((r, i) => statuses.set(r.id, found[i] ?? null));
-      };
-      await Promise.all([lookup(fresh, true), lookup(known, false)]);
-      for (const r of rows) this.seen.add(r.id);
-
-      const now = new Date();
-      const confirm: { row: ClaimedTransaction; slot: bigint }[] = [];
-      const failed: FailedUpdate[] = [];
-      const expiryCandidates: ClaimedTransaction[] = [];
-      const rebroadcast: ClaimedTransaction[] = [];
-      for (const row of rows) {
-        const verdict = classify({
-          status: statuses.get(row.id) ?? null,
-          lastValidBlockHeight: row.lastValidBlockHeight,
-          lastSubmittedAt: row.lastSubmittedAt,
-          finalizedBlockHeight: finalizedHeight,
-          commitment: this.options.commitment,
-          now,
-          rebroadcastIntervalMs: this.options.rebroadcastIntervalMs,
-        });
-        if (verdict.kind === 'confirm') confirm.push({ row, slot: verdict.slot });
-        else if (verdict.kind === 'fail') {
-          failed.push({
-            id: row.id,
-            reason: 'ON_CHAIN_ERROR',
-            errorMsg: stringifyError(verdict.err),
-            slot: verdict.slot,
-          });
-        } else if (verdict.kind === 'expired') expiryCandidates.push(row);
-        else if (verdict.kind === 'rebroadcast') rebroadcast.push(row);
-      }
-
-      // Absence is only trusted from a history search made after the height was read.
-      const knownCandidates = expiryCandidates.filter((r) => !fresh.includes(r));
-      const recheck =
-        knownCandidates.length === 0
-          ? []
-          : await chain.signatureStatuses(
-              knownCandidates.map((r) => r.signature),
-              true,
-            );
-      const stillAbsent = new Set(
-        knownCandidates.filter((_, i) => (recheck[i] ?? null) === null).map((r) => r.id),
-      );
-      const expired: FailedUpdate[] = expiryCandidates
-        .filter((r) => fresh.includes(r) || stillAbsent.has(r.id))
-        .map((r) => ({
-          id: r.id,
-          reason: 'EXPIRED',
-          errorMsg: JSON.stringify({
-            lastValidBlockHeight: r.lastValidBlockHeight.toString(),
-            finalizedBlockHeight: finalizedHeight.toString(),
-          }),
-        }));
-
-      const [fees, sends] = await Promise.all([
-        Promise.allSettled(confirm.map((c) => chain.fee(c.row.signature, this.options.commitment))),
-        Promise.allSettled(rebroadcast.map((r) => chain.send(r.wireTransaction))),
-      ]);
-      const confirmed: ConfirmedUpdate[] = [];
-      confirm.forEach((c, i) => {
-        const fee = fees[i];
-        // Not visible through getTransaction yet (or the call failed): confirm on a later pass.
-        if (fee?.status === 'fulfilled' && fee.value !== undefined)
-          confirmed.push({ id: c.row.id, slot: c.slot, fee: fee.value });
-      });
-      const failedFees = await Promise.allSettled(
-        failed.map((f) =>
-          chain.fee(rows.find((r) => r.id === f.id)?.signature ?? '', this.options.commitment),
-        ),
-      );
-      failed.forEach((f, i) => {
-        const fee = failedFees[i];
-        if (fee?.status === 'fulfilled' && fee.value !== undefined) f.fee = fee.value;
-      });
-      const sendFailures = sends.filter((s) => s.status === 'rejected').length;
-      if (sendFailures > 0)
-        logger.warn({ failed: sendFailures, of: rebroadcast.length }, 'rebroadcast_send_failed');
-      this.deps.metrics.send('rebroadcast', rebroadcast.length - sendFailures);
-
-      await unit.recordAttempts(rebroadcast.map((r) => r.id));
-      const c = await unit.markConfirmed(confirmed);
-      const f = await unit.markFailed([...failed, ...expired]);
-      const failedIds = new Set(failed.map((x) => x.id));
-      const landedIds = new Set([
-        ...c.moved.map((m) => m.id),
-        ...f.moved.filter((m) => failedIds.has(m.id)).map((m) => m.id),
-      ]);
-      for (const m of [...c.moved, ...f.moved]) this.seen.delete(m.id);
-      if (expired.length > 0)
-        logger.info({ expired: expired.map((e) => e.id) }, 'transactions_expired');
-      return {
-        confirmed: c.moved.length,
-        failed: f.moved.filter((m) => failedIds.has(m.id)).length,
-        expired: f.moved.filter((m) => !failedIds.has(m.id)).length,
-        rebroadcast: rebroadcast.length,
-        deliveries: c.deliveries + f.deliveries,
-        landed: [...c.moved, ...f.moved].filter((m) => landedIds.has(m.id)),
-      };
+      const { finalizedHeight, fresh, statuses } = await this.readStatuses(rows);
+      const verdicts = this.classifyRows(rows, statuses, finalizedHeight);
+      const expired = await this.confirmExpiry(verdicts.expiryCandidates, fresh, finalizedHeight);
+      const confirmed = await this.fetchFeesAndRebroadcast(rows, verdicts);
+      return await this.record(unit, { ...verdicts, confirmed, expired });
     } finally {
       observer?.released('confirm', ids);
     }
   }
+
+  /**
+   * The finalized height (read first: absence is only trusted from a search made after it)
+   * and every row's status; rows seen for the first time are searched in the full history.
+   */
+  private async readStatuses(rows: ClaimedTransaction[]): Promise<{
+    finalizedHeight: bigint;
+    fresh: ClaimedTransaction[];
+    statuses: Map<string, SignatureStatus>;
+  }> {
+    const { chain } = this.deps;
+    const finalizedHeight = await chain.blockHeight('finalized');
+    const fresh = rows.filter((r) => !this.seen.has(r.id));
+    const known = rows.filter((r) => this.seen.has(r.id));
+    const statuses = new Map<string, SignatureStatus>();
+    const lookup = async (list: ClaimedTransaction[], history: boolean) => {
+      if (list.length === 0) return;
+      const found = await chain.signatureStatuses(
+        list.map((r) => r.signature),
+        history,
+      );
+      list.forEach((r, i) => statuses.set(r.id, found[i] ?? null));
+    };
+    await Promise.all([lookup(fresh, true), lookup(known, false)]);
+    for (const r of rows) this.seen.add(r.id);
+    return { finalizedHeight, fresh, statuses };
+  }
+
+  /** Sorts the rows by what {@link classify} says to do with each. */
+  private classifyRows(
+    rows: ClaimedTransaction[],
+    statuses: Map<string, SignatureStatus>,
+    finalizedHeight: bigint,
+  ): Verdicts {
+    const now = new Date();
+    const verdicts: Verdicts = { confirm: [], failed: [], expiryCandidates: [], rebroadcast: [] };
+    for (const row of rows) {
+      const verdict = classify({
+        status: statuses.get(row.id) ?? null,
+        lastValidBlockHeight: row.lastValidBlockHeight,
+        lastSubmittedAt: row.lastSubmittedAt,
+        finalizedBlockHeight: finalizedHeight,
+        commitment: this.options.commitment,
+        now,
+        rebroadcastIntervalMs: this.options.rebroadcastIntervalMs,
+      });
+      if (verdict.kind === 'confirm') verdicts.confirm.push({ row, slot: verdict.slot });
+      else if (verdict.kind === 'fail') {
+        verdicts.failed.push({
+          id: row.id,
+          reason: 'ON_CHAIN_ERROR',
+          errorMsg: stringifyError(verdict.err),
+          slot: verdict.slot,
+        });
+      } else if (verdict.kind === 'expired') verdicts.expiryCandidates.push(row);
+      else if (verdict.kind === 'rebroadcast') verdicts.rebroadcast.push(row);
+    }
+    return verdicts;
+  }
+
+  /**
+   * The expiry candidates that provably can no longer land. Absence is only trusted from a
+   * history search made after the height was read: fresh rows had one; known rows get one now.
+   */
+  private async confirmExpiry(
+    candidates: ClaimedTransaction[],
+    fresh: ClaimedTransaction[],
+    finalizedHeight: bigint,
+  ): Promise<FailedUpdate[]> {
+    const knownCandidates = candidates.filter((r) => !fresh.includes(r));
+    const recheck =
+      knownCandidates.length === 0
+        ? []
+        : await this.deps.chain.signatureStatuses(
+            knownCandidates.map((r) => r.signature),
+            true,
+          );
+    const stillAbsent = new Set(
+      knownCandidates.filter((_, i) => (recheck[i] ?? null) === null).map((r) => r.id),
+    );
+    return candidates
+      .filter((r) => fresh.includes(r) || stillAbsent.has(r.id))
+      .map((r) => ({
+        id: r.id,
+        reason: 'EXPIRED',
+        errorMsg: JSON.stringify({
+          lastValidBlockHeight: r.lastValidBlockHeight.toString(),
+          finalizedBlockHeight: finalizedHeight.toString(),
+        }),
+      }));
+  }
+
+  /**
+   * Fees of the landed transactions (a confirmed one whose fee is not visible yet waits for a
+   * later pass; a failed one is recorded with or without it) and the rebroadcasts.
+   */
+  private async fetchFeesAndRebroadcast(
+    rows: ClaimedTransaction[],
+    { confirm, failed, rebroadcast }: Verdicts,
+  ): Promise<ConfirmedUpdate[]> {
+    const { chain, logger } = this.deps;
+    const [fees, sends] = await Promise.all([
+      Promise.allSettled(confirm.map((c) => chain.fee(c.row.signature, this.options.commitment))),
+      Promise.allSettled(rebroadcast.map((r) => chain.send(r.wireTransaction))),
+    ]);
+    const confirmed: ConfirmedUpdate[] = [];
+    confirm.forEach((c, i) => {
+      const fee = fees[i];
+      // Not visible through getTransaction yet (or the call failed): confirm on a later pass.
+      if (fee?.status === 'fulfilled' && fee.value !== undefined)
+        confirmed.push({ id: c.row.id, slot: c.slot, fee: fee.value });
+    });
+    const failedFees = await Promise.allSettled(
+      failed.map((f) =>
+        chain.fee(rows.find((r) => r.id === f.id)?.signature ?? '', this.options.commitment),
+      ),
+    );
+    failed.forEach((f, i) => {
+      const fee = failedFees[i];
+      if (fee?.status === 'fulfilled' && fee.value !== undefined) f.fee = fee.value;
+    });
+    const sendFailures = sends.filter((s) => s.status === 'rejected').length;
+    if (sendFailures > 0)
+      logger.warn({ failed: sendFailures, of: rebroadcast.length }, 'rebroadcast_send_failed');
+    this.deps.metrics.send('rebroadcast', rebroadcast.length - sendFailures);
+    return confirmed;
+  }
+
+  /** Records the page's transitions in the claim's transaction and sums them up. */
+  private async record(
+    unit: ClaimUnit,
+    page: Verdicts & { confirmed: ConfirmedUpdate[]; expired: FailedUpdate[] },
+  ): Promise<PageResult> {
+    const { rebroadcast, confirmed, failed, expired } = page;
+    await unit.recordAttempts(rebroadcast.map((r) => r.id));
+    const c = await unit.markConfirmed(confirmed);
+    const f = await unit.markFailed([...failed, ...expired]);
+    const failedIds = new Set(failed.map((x) => x.id));
+    const landedIds = new Set([
+      ...c.moved.map((m) => m.id),
+      ...f.moved.filter((m) => failedIds.has(m.id)).map((m) => m.id),
+    ]);
+    for (const m of [...c.moved, ...f.moved]) this.seen.delete(m.id);
+    if (expired.length > 0)
+      this.deps.logger.info({ expired: expired.map((e) => e.id) }, 'transactions_expired');
+    return {
+      confirmed: c.moved.length,
+      failed: f.moved.filter((m) => failedIds.has(m.id)).length,
+      expired: f.moved.filter((m) => !failedIds.has(m.id)).length,
+      rebroadcast: rebroadcast.length,
+      deliveries: c.deliveries + f.deliveries,
+      landed: [...c.moved, ...f.moved].filter((m) => landedIds.has(m.id)),
+    };
+  }
+}
+
+/** One row's status as the chain reports it (null: not found). */
+type SignatureStatus = Awaited<ReturnType<Chain['signatureStatuses']>>[number];
+
+/** A page's rows, sorted by what to do with each. */
+interface Verdicts {
+  confirm: { row: ClaimedTransaction; slot: bigint }[];
+  failed: FailedUpdate[];
+  expiryCandidates: ClaimedTransaction[];
+  rebroadcast: ClaimedTransaction[];
 }
 
 /**

@@ -1,5 +1,8 @@
+import { CodedError } from '@waiaas/shared';
+
 /**
- * The one coded error class of `@waiaas/confirmation-worker` (STYLE.md, Errors). Codes are
+ * The one coded error class of `@waiaas/confirmation-worker` (see
+ * docs/decisions/coded-errors.md). Codes are
  * stable: operators alert on them and they are never renamed once shipped.
  *
  * @example
@@ -41,13 +44,14 @@ const MESSAGES: { [C in WorkerErrorCode]: (context: WorkerErrorContext[C]) => st
  * catch (e) { if (isWorkerError(e, 'WORKER_CONFIG_INVALID')) console.error(e.context.variable); }
  * ```
  */
-export class WorkerError<C extends WorkerErrorCode = WorkerErrorCode> extends Error {
-  constructor(
-    readonly code: C,
-    readonly context: WorkerErrorContext[C],
-  ) {
-    super(MESSAGES[code](context));
-    this.name = 'WorkerError';
+export class WorkerError<C extends WorkerErrorCode = WorkerErrorCode> extends CodedError<
+  WorkerErrorContext,
+  C
+> {
+  override readonly name = 'WorkerError';
+
+  constructor(code: C, context: WorkerErrorContext[C]) {
+    super(code, context, MESSAGES[code](context));
   }
 }
 

@@ -4,7 +4,7 @@ import { type Logger } from 'pino';
 const DAY_MS = 86_400_000;
 
 /**
- * Retention (SPEC §9): deletes idempotency records past their expiry (kept ≥ 24 h by the API)
+ * Retention (docs/architecture.md, operations): deletes idempotency records past their expiry (kept ≥ 24 h by the API)
  * and webhook deliveries delivered more than `deliveryDays` ago. The events they point at are
  * the audit log and are never deleted. Deletes in bounded batches so one run never holds long
  * locks; several workers running it at once only share the work.

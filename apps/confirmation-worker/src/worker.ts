@@ -97,6 +97,21 @@ export interface ConfirmationWorkerOptions {
   defaultMetrics?: boolean;
 }
 
+/** The RPC the worker talks to: kit over a transport that batches JSON-RPC calls. */
+function createChain(config: WorkerConfig, metrics: WorkerMetrics): Chain {
+  return new KitChain(
+    createSolanaRpcFromTransport(
+      createBatchingTransport({
+        url: config.rpc.url,
+        maxBatch: config.rpc.batchMax,
+        timeoutMs: config.rpc.timeoutMs,
+        retries: config.rpc.retries,
+      }),
+    ),
+    metrics,
+  );
+}
+
 /**
  * The worker's composition root: one PostgreSQL pool, a LISTEN connection, the RPC client,
  * and three loops (submit, confirm, webhooks) over the domain classes.
@@ -137,63 +152,57 @@ export class ConfirmationWorker {
       { oldestAges: () => repository.oldestAges() },
       { defaultMetrics: options.defaultMetrics ?? true },
     );
-    const chain = (this.chain =
-      options.chain ??
-      new KitChain(
-        createSolanaRpcFromTransport(
-          createBatchingTransport({
-            url: config.rpc.url,
-            maxBatch: config.rpc.batchMax,
-            timeoutMs: config.rpc.timeoutMs,
-            retries: config.rpc.retries,
-          }),
-        ),
-        this.metrics,
-      ));
+    this.chain = options.chain ?? createChain(config, this.metrics);
+    const observer = options.observer ? { observer: options.observer } : {};
 
-    const webhookLoop = new Loop(
-      'webhooks',
-      config.pollIntervalMs,
-      async () => (await dispatcher.runOnce()) === dispatcherBatch,
-      logger,
-    );
+    const webhookLoop = this.webhookLoop(deliveries);
     const onOutbox = () => webhookLoop.wake();
-    const submitter = new Submitter(
-      {
-        repository,
-        chain,
-        metrics: this.metrics,
-        logger,
-        onOutbox,
-        ...(options.observer ? { observer: options.observer } : {}),
+    const submitLoops = this.submitLoops(repository, onOutbox, observer);
+    const confirmLoop = this.confirmLoop(repository, cache, onOutbox, observer);
+    const retentionLoop = this.retentionLoop(deliveries);
+    this.loops = [...submitLoops, confirmLoop, webhookLoop, retentionLoop];
+    this.listener = new PendingListener(
+      config.database.url,
+      () => {
+        for (const loop of submitLoops) loop.wake();
       },
-      { batchSize: config.batchSize, retryAfterMs: config.rebroadcastIntervalMs },
+      logger,
+      `waiaas-worker-listen:${config.workerId}`,
     );
-    const confirmer = new Confirmer(
-      {
-        repository,
-        chain,
-        metrics: this.metrics,
-        logger,
-        balances: new BalanceInvalidator(cache, repository, logger),
-        onOutbox,
-        ...(options.observer ? { observer: options.observer } : {}),
-      },
-      {
-        batchSize: config.batchSize,
-        commitment: config.commitment,
-        rebroadcastIntervalMs: config.rebroadcastIntervalMs,
-      },
-    );
+  }
+
+  /** Delivers due webhooks; woken as soon as a transition wrote outbox rows. */
+  private webhookLoop(deliveries: WebhookDeliveryRepository): Loop {
+    const { config, logger } = this;
     const dispatcherBatch = Math.min(config.batchSize, 50);
     const dispatcher = new WebhookDispatcher(
       { repository: deliveries, metrics: this.metrics, logger },
       { batchSize: dispatcherBatch, ...config.webhook },
     );
-    // Several submit loops: while one waits for the node to take its batch, another claims
-    // (SKIP LOCKED: disjoint rows, as between replicas) and sends what arrived meanwhile, so a
-    // new transfer never waits for a whole batch in flight before it is sent.
-    const submitLoops = Array.from(
+    return new Loop(
+      'webhooks',
+      config.pollIntervalMs,
+      async () => (await dispatcher.runOnce()) === dispatcherBatch,
+      logger,
+    );
+  }
+
+  /**
+   * Several submit loops: while one waits for the node to take its batch, another claims
+   * (SKIP LOCKED: disjoint rows, as between replicas) and sends what arrived meanwhile, so a
+   * new transfer never waits for a whole batch in flight before it is sent.
+   */
+  private submitLoops(
+    repository: WorkerRepository,
+    onOutbox: () => void,
+    observer: { observer?: ClaimObserver },
+  ): Loop[] {
+    const { config, logger } = this;
+    const submitter = new Submitter(
+      { repository, chain: this.chain, metrics: this.metrics, logger, onOutbox, ...observer },
+      { batchSize: config.batchSize, retryAfterMs: config.rebroadcastIntervalMs },
+    );
+    return Array.from(
       { length: config.submitConcurrency },
       (_, i) =>
         new Loop(
@@ -203,7 +212,33 @@ export class ConfirmationWorker {
           logger,
         ),
     );
-    const confirmLoop = new Loop(
+  }
+
+  /** Confirms, fails or expires SUBMITTED rows, and drops the balances that changed. */
+  private confirmLoop(
+    repository: WorkerRepository,
+    cache: BalanceCache | null,
+    onOutbox: () => void,
+    observer: { observer?: ClaimObserver },
+  ): Loop {
+    const { config, logger } = this;
+    const confirmer = new Confirmer(
+      {
+        repository,
+        chain: this.chain,
+        metrics: this.metrics,
+        logger,
+        balances: new BalanceInvalidator(cache, repository, logger),
+        onOutbox,
+        ...observer,
+      },
+      {
+        batchSize: config.batchSize,
+        commitment: config.commitment,
+        rebroadcastIntervalMs: config.rebroadcastIntervalMs,
+      },
+    );
+    return new Loop(
       'confirm',
       config.confirmIntervalMs,
       async () => {
@@ -212,11 +247,16 @@ export class ConfirmationWorker {
       },
       logger,
     );
+  }
+
+  /** Deletes expired idempotency records and old delivered webhooks, now and then. */
+  private retentionLoop(deliveries: WebhookDeliveryRepository): Loop {
+    const { config, logger } = this;
     const retention = new Retention(
-      { idempotency: new IdempotencyRepository(prisma), deliveries, logger },
+      { idempotency: new IdempotencyRepository(this.prisma), deliveries, logger },
       { deliveryDays: config.retention.deliveryDays },
     );
-    const retentionLoop = new Loop(
+    return new Loop(
       'retention',
       config.retention.intervalMs,
       async () => {
@@ -224,15 +264,6 @@ export class ConfirmationWorker {
         return false;
       },
       logger,
-    );
-    this.loops = [...submitLoops, confirmLoop, webhookLoop, retentionLoop];
-    this.listener = new PendingListener(
-      config.database.url,
-      () => {
-        for (const loop of submitLoops) loop.wake();
-      },
-      logger,
-      `waiaas-worker-listen:${config.workerId}`,
     );
   }
 

@@ -72,7 +72,10 @@ describe('happy path', () => {
 
     // The worker runs while the transfers arrive (woken by NOTIFY), as in production.
     const worker = await ConfirmationWorker.create({
-      config: testConfig(db.url, ledger.url, { REDIS_URL: redis.url, CACHE_PREFIX: redis.prefix }),
+      config: testConfig(db.url, ledger.url, {
+        REDIS_URL: redis.url,
+        REDIS_KEY_PREFIX: redis.prefix,
+      }),
       logger: silentLogger,
       defaultMetrics: false,
     });

@@ -63,8 +63,8 @@ describe('worker /health', () => {
   it('turns 503 when PostgreSQL stalls or the RPC is down, and 200 again within 5 s of their return', async () => {
     const worker = await ConfirmationWorker.create({
       config: testConfig(via(env.db.url, dbProxy), via(env.ledger.url, rpcProxy), {
-        RPC_TIMEOUT_MS: '1500',
-        RPC_RETRIES: '0',
+        SOLANA_RPC_TIMEOUT_MS: '1500',
+        SOLANA_RPC_RETRIES: '0',
       }),
       logger: silentLogger,
       defaultMetrics: false,

@@ -110,7 +110,7 @@ beforeAll(async () => {
         DATABASE_URL: db.url,
         SOLANA_RPC_URL: ledger.url,
         REDIS_URL: redis.url,
-        CACHE_PREFIX: redis.prefix,
+        REDIS_KEY_PREFIX: redis.prefix,
         POLL_INTERVAL_MS: '200',
         REBROADCAST_INTERVAL_MS: '500',
         WEBHOOK_BACKOFF_BASE_MS: '50',

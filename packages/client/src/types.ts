@@ -1,5 +1,5 @@
 /**
- * Wire types of the WAIaaS REST API (SPEC §5), as the API's OpenAPI document describes them.
+ * Wire types of the WAIaaS REST API, as the API's OpenAPI document describes them.
  * Amounts are decimal strings, never numbers; timestamps are ISO 8601 strings.
  * `test/openapi.test.ts` checks these against the document a running API serves.
  */

@@ -97,7 +97,7 @@ describe('routes', () => {
         Object.keys(ops).map((method) => `${method.toUpperCase()} ${path}`),
       );
     const covered = new Set(Object.values(ROUTES).map((r) => `${r.method} ${r.path}`));
-    // listAgents/getAgent go beyond SPEC §5; anything the API adds must be added here too.
+    // Every documented operation needs a client method; anything the API adds must be added here too.
     expect(documented.filter((op) => !covered.has(op))).toEqual([]);
   });
 

@@ -1,7 +1,7 @@
 /**
  * Spend-accounting benchmark: reservations per second through SpendRepository, against the
  * ceiling of a bare `pg` two-statement transaction (lock + insert) measured in the same run on
- * the same machine (SPEC §10). Prints a table. Needs DATABASE_URL pointing at a server where it
+ * the same machine. Prints a table. Needs DATABASE_URL pointing at a server where it
  * may create (and then drops) a scratch database.
  *
  *   DATABASE_URL=postgresql://postgres@127.0.0.1:5432/postgres pnpm --filter @waiaas/database bench

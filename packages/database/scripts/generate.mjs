@@ -1,6 +1,7 @@
 // `pnpm db:generate`, offline. The Prisma CLI insists on locating its native schema engine
 // before `generate`, even though generating the client never uses it; pointing
-// PRISMA_SCHEMA_ENGINE_BINARY at any existing file satisfies the check (see ENVIRONMENT.md).
+// PRISMA_SCHEMA_ENGINE_BINARY at any existing file satisfies the check (generate
+// never runs it, so this works offline).
 import { spawnSync } from 'node:child_process';
 import { createRequire } from 'node:module';
 

@@ -1,7 +1,9 @@
 /**
  * Drives Prisma's WebAssembly schema engine from Node, offline. Prisma's CLI would download a
  * native engine for `migrate diff`; the same engine ships as WebAssembly in
- * `@prisma/schema-engine-wasm` and works through a driver adapter (ENVIRONMENT.md).
+ * `@prisma/schema-engine-wasm` and works through a driver adapter
+ * (`bindMigrationAwareSqlAdapterFactory(new PrismaPg(...))`; `diff` from empty to a schema
+ * returns the full SQL script).
  */
 import { readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';

@@ -67,6 +67,11 @@ export {
 } from './repositories/idempotency.repository.js';
 export { DbHealthRepository, type DbHealthReport } from './repositories/db-health.repository.js';
 export {
+  WebhookEndpointRepository,
+  type DeliveryWithEvent,
+  type WebhookEndpointInput,
+} from './repositories/webhook-endpoint.repository.js';
+export {
   AccessRepository,
   type AgentAccessRecord,
   type OwnerAccessRecord,

@@ -1,5 +1,8 @@
+import { CodedError } from '@waiaas/shared';
+
 /**
- * The one coded error class of `@waiaas/database` (STYLE.md, Errors). Codes are stable: the
+ * The one coded error class of `@waiaas/database` (see
+ * docs/decisions/coded-errors.md). Codes are stable: the
  * API maps them to HTTP statuses and clients read them.
  */
 export interface RepositoryErrorContext {
@@ -28,13 +31,13 @@ const MESSAGES: { [C in RepositoryErrorCode]: (context: RepositoryErrorContext[C
  * catch (e) { if (isRepositoryError(e, 'TRANSACTION_NOT_FOUND')) return notFound(); throw e; }
  * ```
  */
-export class RepositoryError<C extends RepositoryErrorCode = RepositoryErrorCode> extends Error {
-  constructor(
-    readonly code: C,
-    readonly context: RepositoryErrorContext[C],
-  ) {
-    super(MESSAGES[code](context));
-    this.name = 'RepositoryError';
+export class RepositoryError<
+  C extends RepositoryErrorCode = RepositoryErrorCode,
+> extends CodedError<RepositoryErrorContext, C> {
+  override readonly name = 'RepositoryError';
+
+  constructor(code: C, context: RepositoryErrorContext[C]) {
+    super(code, context, MESSAGES[code](context));
   }
 }
 

@@ -1,3 +1,5 @@
+import { CodedError } from '@waiaas/shared';
+
 /**
  * Stable codes for every error this package throws to its callers. JSON-RPC errors sent to
  * clients over the wire are protocol responses (see `json-rpc.ts`), not these.
@@ -48,16 +50,10 @@ export interface LocalLedgerErrorContext {
  * catch (e) { if (isLocalLedgerError(e, 'LOCAL_LEDGER_LISTEN_FAILED')) console.error(e.context.port); }
  * ```
  */
-export class LocalLedgerError<C extends LocalLedgerErrorCode = LocalLedgerErrorCode> extends Error {
+export class LocalLedgerError<
+  C extends LocalLedgerErrorCode = LocalLedgerErrorCode,
+> extends CodedError<LocalLedgerErrorContext, C> {
   override readonly name = 'LocalLedgerError';
-  readonly code: C;
-  readonly context: LocalLedgerErrorContext[C];
-
-  constructor(code: C, context: LocalLedgerErrorContext[C], message: string) {
-    super(message);
-    this.code = code;
-    this.context = context;
-  }
 }
 
 /**

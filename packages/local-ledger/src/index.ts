@@ -19,4 +19,5 @@ export {
   type LocalLedgerErrorCode,
   type LocalLedgerErrorContext,
 } from './errors.js';
+export { createPrng } from './prng.js';
 export { SUPPORTED_METHODS } from './rpc-methods.js';

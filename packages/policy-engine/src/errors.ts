@@ -2,6 +2,7 @@
 // code, a typed context per code, and the human message kept apart from the code. Codes are
 // part of the public API: never rename one once shipped, only add.
 
+import { CodedError } from '@waiaas/shared';
 import type { PolicyIssue } from './issues.js';
 
 /**
@@ -70,16 +71,8 @@ export type PolicyEngineErrorCode = keyof PolicyEngineErrorContext;
  */
 export class PolicyEngineError<
   TCode extends PolicyEngineErrorCode = PolicyEngineErrorCode,
-> extends Error {
+> extends CodedError<PolicyEngineErrorContext, TCode> {
   override readonly name = 'PolicyEngineError';
-  readonly code: TCode;
-  readonly context: PolicyEngineErrorContext[TCode];
-
-  constructor(code: TCode, context: PolicyEngineErrorContext[TCode], message: string) {
-    super(message);
-    this.code = code;
-    this.context = context;
-  }
 }
 
 /**

@@ -1,3 +1,5 @@
+import { CodedError } from '@waiaas/shared';
+
 /**
  * The one error class of this package. Every failure a caller can act on carries a stable
  * string code (never renamed once shipped) and a typed context for that code; the message is
@@ -69,10 +71,11 @@ export type SignerErrorCode = keyof SignerErrorContext;
  * throw new SignerError('MINT_NOT_FOUND', { mint }, `mint ${mint} does not exist`);
  * ```
  */
-export class SignerError<C extends SignerErrorCode = SignerErrorCode> extends Error {
+export class SignerError<C extends SignerErrorCode = SignerErrorCode> extends CodedError<
+  SignerErrorContext,
+  C
+> {
   override readonly name = 'SignerError';
-  readonly code: C;
-  readonly context: SignerErrorContext[C];
 
   constructor(
     code: C,
@@ -80,9 +83,7 @@ export class SignerError<C extends SignerErrorCode = SignerErrorCode> extends Er
     message?: string,
     options?: { cause?: unknown },
   ) {
-    super(message ?? code, options);
-    this.code = code;
-    this.context = context;
+    super(code, context, message ?? code, options);
   }
 }
 

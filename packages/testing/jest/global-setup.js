@@ -5,7 +5,6 @@
 // file clones it with CREATE DATABASE ... TEMPLATE (see src/database.ts).
 import { execFileSync, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 
 function dockerAnswers() {
@@ -53,7 +52,7 @@ function withDatabase(url, database) {
   return parsed.toString();
 }
 
-export default async function globalSetup() {
+export default async function globalSetup(globalConfig) {
   const services = await resolveServices();
   globalThis.__WAIAAS_TEST_SERVICES__ = services;
   const runId = `${process.pid.toString(36)}${randomBytes(4).toString('hex')}`;
@@ -67,15 +66,27 @@ export default async function globalSetup() {
     await admin.end();
   }
 
-  // The migrator is TypeScript source; run it the way `pnpm db:migrate` does. It is addressed
-  // as the sibling workspace package rather than a dependency: @waiaas/database's own tests use
-  // this harness, and a dependency each way would be a cycle.
-  const migrateCli = fileURLToPath(new URL('../../database/src/cli/migrate.ts', import.meta.url));
+  // The migrator is TypeScript source; run it the way `pnpm db:migrate` does, imported by its
+  // package name from the package under test (every user of this harness depends on
+  // @waiaas/database, so Turborepo sees that its tests depend on the migrations). Not a
+  // dependency of this package: @waiaas/database's own tests use this harness, and a dependency
+  // each way would be a cycle.
   const register = import.meta.resolve('@swc-node/register/esm-register');
+  const script = [
+    "const { migrate } = await import('@waiaas/database/migrator');",
+    'await migrate({ connectionString: process.env.DATABASE_URL });',
+  ].join('\n');
   const result = spawnSync(
     process.execPath,
-    ['--conditions=@waiaas/source', `--import=${register}`, migrateCli],
+    [
+      '--conditions=@waiaas/source',
+      `--import=${register}`,
+      '--input-type=module',
+      '--eval',
+      script,
+    ],
     {
+      cwd: globalConfig.rootDir,
       env: {
         ...process.env,
         DATABASE_URL: withDatabase(services.databaseUrl, template),

@@ -2,6 +2,7 @@
  * The engine's one coded error. Codes are stable (the API maps each to one HTTP status); the
  * message is for humans. `cause` keeps the underlying error for the server's log only.
  */
+import { CodedError } from '@waiaas/shared';
 
 /** Every code the engine throws, with what it means for the caller. */
 export const TRANSFER_ENGINE_ERRORS = {
@@ -39,6 +40,12 @@ export const TRANSFER_ENGINE_ERRORS = {
 
 export type TransferEngineErrorCode = keyof typeof TRANSFER_ENGINE_ERRORS;
 
+/** What a {@link TransferEngineError} carries besides its code. */
+export interface TransferEngineErrorDetails {
+  issues?: TransferEngineIssue[];
+  context?: Record<string, unknown>;
+}
+
 /** Field-level detail for client errors (`path` is the request field). */
 export interface TransferEngineIssue {
   path: string;
@@ -53,16 +60,23 @@ export interface TransferEngineIssue {
  * catch (e) { if (isTransferEngineError(e, 'RECIPIENT_IS_PROGRAM')) console.log(e.issues); }
  * ```
  */
-export class TransferEngineError extends Error {
+export class TransferEngineError extends CodedError<
+  Record<TransferEngineErrorCode, TransferEngineErrorDetails>
+> {
   override readonly name = 'TransferEngineError';
 
   constructor(
-    readonly code: TransferEngineErrorCode,
+    code: TransferEngineErrorCode,
     message: string,
-    readonly details: { issues?: TransferEngineIssue[]; context?: Record<string, unknown> } = {},
+    details: TransferEngineErrorDetails = {},
     options?: { cause?: unknown },
   ) {
-    super(message, options);
+    super(code, details, message, options);
+  }
+
+  /** The field-level issues and context (the same object as `context`). */
+  get details(): TransferEngineErrorDetails {
+    return this.context;
   }
 }
 

@@ -71,6 +71,17 @@ export const API_ERRORS = {
 
 export type ApiErrorCode = keyof typeof API_ERRORS;
 
+/**
+ * The problem codes a route documents (its OpenAPI error responses): checked against
+ * {@link API_ERRORS}, so an unknown or misspelt code is a type error, not free text.
+ *
+ * @example
+ * ```ts
+ * const problems = ['VALIDATION_FAILED', 'POLICY_DENIED'] as const satisfies ApiProblemCodes;
+ * ```
+ */
+export type ApiProblemCodes = readonly ApiErrorCode[];
+
 /** One field-level problem, as listed in a problem document's `errors`. */
 export interface FieldIssue {
   /** JSON pointer-ish dotted path of the offending field (`""` for the body itself). */

@@ -95,8 +95,21 @@ describe('loadConfig', () => {
     ['SOLANA_EXPLORER_TX_URL', { SOLANA_EXPLORER_TX_URL: 'https://explorer.example/tx/' }],
     ['SOLANA_EXPLORER_TX_URL', { SOLANA_EXPLORER_TX_URL: 'javascript:{signature}' }],
     ['CONSOLE_SESSION_TTL_MINUTES', { CONSOLE_SESSION_TTL_MINUTES: '1' }],
+    ['DATABASE_POOL_SIZE', { DATABASE_POOL_SIZE: '1' }],
+    ['DATABASE_POOL_SIZE', { DATABASE_POOL_SIZE: '201' }],
+    ['KEYSTORE_MASTER_KEY', { WALLET_MASTER_KEY: undefined, KEYSTORE_MASTER_KEY: 'not-a-key' }],
   ])('a bad or missing value stops start-up naming %s', (variable, over) => {
     expect(failure({ ...BASE, ...over })).toBe(variable);
+  });
+
+  it('still takes the master key under its old name, with a deprecation warning', () => {
+    const warnings: string[] = [];
+    const c = loadConfig(
+      { ...BASE, WALLET_MASTER_KEY: undefined, KEYSTORE_MASTER_KEY: BASE.WALLET_MASTER_KEY },
+      { warn: (m) => warnings.push(m) },
+    );
+    expect(c.custody.kind).toBe('LOCAL');
+    expect(warnings).toEqual([expect.stringContaining('KEYSTORE_MASTER_KEY is deprecated')]);
   });
 
   it('selects Turnkey custody when its variables are set', () => {

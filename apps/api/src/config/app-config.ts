@@ -8,18 +8,32 @@ import {
   TURNKEY_ENV,
   type TurnkeyCustodyConfig,
 } from '@waiaas/solana-signer';
+import {
+  COMMON_ENV,
+  ConfigError,
+  envInt,
+  envUrl,
+  parseEnv,
+  type ParseEnvOptions,
+} from '@waiaas/shared';
+import { z } from 'zod';
+
+const SOLANA_CLUSTERS_LIST = ['mainnet-beta', 'devnet', 'testnet', 'localnet', 'unknown'] as const;
 
 /**
- * Typed configuration, parsed once at start-up from the environment. A bad value stops the
- * process with a message naming the variable (nothing is read from `process.env` elsewhere).
+ * Typed configuration, parsed once at start-up from the environment with zod (the shared
+ * vocabulary of `@waiaas/shared`: the same names, defaults and bounds as the worker's). A bad
+ * value stops the process with a message naming the variable (nothing is read from
+ * `process.env` elsewhere).
  */
 
 export type CustodyConfig =
   | {
       kind: 'LOCAL';
       /**
-       * WALLET_MASTER_KEY (alias KEYSTORE_MASTER_KEY): 32 random bytes, hex or base64, sealing the
-       * local keystore; KEYSTORE_MASTER_KEY_VERSION / KEYSTORE_PREVIOUS_MASTER_KEYS for rotation.
+       * WALLET_MASTER_KEY: 32 random bytes, hex or base64, sealing the local keystore;
+       * WALLET_MASTER_KEY_VERSION / WALLET_PREVIOUS_MASTER_KEYS for rotation (the KEYSTORE_*
+       * names still work, with a deprecation warning).
        * Unset with NODE_ENV=development: the public development key, with a warning.
        */
       masterKeys: MasterKeys;
@@ -42,13 +56,13 @@ export interface AppConfig {
     host: string;
     /** TRUST_PROXY: Fastify trustProxy: true/false, or a comma-separated list of proxy IPs/CIDRs (default false). */
     trustProxy: boolean | string[];
-    /** Maximum request body in bytes (64 KiB, fixed by SPEC §5). */
+    /** Maximum request body in bytes (64 KiB: a part of the public API contract, not tunable). */
     bodyLimit: number;
   };
   database: {
     /** DATABASE_URL: PostgreSQL connection string (required). */
     url: string;
-    /** DATABASE_POOL_SIZE: pool connections per process (default 10). */
+    /** DATABASE_POOL_SIZE: pool connections per process (default 10, 2..200). */
     poolSize: number;
     /** DATABASE_STATEMENT_TIMEOUT_MS: server-side statement timeout (default 5000). */
     statementTimeoutMs: number;
@@ -123,94 +137,92 @@ export interface AppConfig {
   nodeEnv: 'development' | 'production' | 'test';
 }
 
-/**
- * A configuration variable is missing or malformed. The message names the variable.
- *
- * @example
- * ```ts
- * try { loadConfig(process.env); } catch (e) { if (e instanceof ConfigError) console.error(e.variable); }
- * ```
- */
-export class ConfigError extends Error {
-  constructor(
-    readonly variable: string,
-    message: string,
-  ) {
-    super(`${variable}: ${message}`);
-    this.name = 'ConfigError';
-  }
-}
+export { ConfigError };
 
 type Env = Record<string, string | undefined>;
 
-function str(env: Env, name: string): string | undefined {
-  const value = env[name]?.trim();
-  return value === undefined || value === '' ? undefined : value;
-}
+/** Variables renamed for one vocabulary across processes; the old names still work, with a warning. */
+const RENAMED = {
+  KEYSTORE_MASTER_KEY: 'WALLET_MASTER_KEY',
+  KEYSTORE_MASTER_KEY_VERSION: 'WALLET_MASTER_KEY_VERSION',
+  KEYSTORE_PREVIOUS_MASTER_KEYS: 'WALLET_PREVIOUS_MASTER_KEYS',
+} as const;
 
-function required(env: Env, name: string): string {
-  const value = str(env, name);
-  if (value === undefined) throw new ConfigError(name, 'is required');
-  return value;
-}
+/** The signer package's names for the master key inputs, by this process's variable names. */
+const MASTER_KEY_VARIABLES: Record<string, string> = {
+  [MASTER_KEY_ENV.key]: 'WALLET_MASTER_KEY',
+  [MASTER_KEY_ENV.version]: 'WALLET_MASTER_KEY_VERSION',
+  [MASTER_KEY_ENV.previous]: 'WALLET_PREVIOUS_MASTER_KEYS',
+};
 
-function int(env: Env, name: string, fallback: number, min: number, max: number): number {
-  const raw = str(env, name);
-  if (raw === undefined) return fallback;
-  if (!/^\d+$/.test(raw)) throw new ConfigError(name, `must be an integer, got "${raw}"`);
-  const value = Number(raw);
-  if (value < min || value > max)
-    throw new ConfigError(name, `must be between ${min} and ${max}, got ${value}`);
-  return value;
-}
+const TRUST_PROXY_ENTRY = /^[0-9a-fA-F:.]+(\/\d{1,3})?$/;
 
-function bool(env: Env, name: string, fallback: boolean): boolean {
-  const raw = str(env, name);
-  if (raw === undefined) return fallback;
-  if (raw === 'true') return true;
-  if (raw === 'false') return false;
-  throw new ConfigError(name, `must be true or false, got "${raw}"`);
-}
+const SCHEMA = z.object({
+  ...COMMON_ENV,
+  PORT: envInt(0, 65_535).default(3000),
+  HOST: z.string().default('0.0.0.0'),
+  TRUST_PROXY: z
+    .string()
+    .default('false')
+    .transform((raw, ctx): boolean | string[] => {
+      if (raw === 'false') return false;
+      if (raw === 'true') return true;
+      const list = raw
+        .split(',')
+        .map((s) => s.trim())
+        .filter((s) => s !== '');
+      if (list.length === 0 || list.some((s) => !TRUST_PROXY_ENTRY.test(s))) {
+        ctx.addIssue({
+          code: 'custom',
+          message: 'must be true, false or a comma-separated list of IPs/CIDRs',
+        });
+        return z.NEVER;
+      }
+      return list;
+    }),
+  DATABASE_STATEMENT_TIMEOUT_MS: envInt(100, 600_000).default(5_000),
+  DATABASE_CONNECTION_TIMEOUT_MS: envInt(100, 600_000).default(5_000),
+  DATABASE_SLOW_QUERY_MS: envInt(0, 600_000).default(200),
+  SOLANA_CLUSTER: z
+    .enum(SOLANA_CLUSTERS_LIST, { error: `must be one of ${SOLANA_CLUSTERS_LIST.join(', ')}` })
+    .optional(),
+  SOLANA_EXPLORER_TX_URL: envUrl(['http:', 'https:'])
+    .refine((v) => v.includes('{signature}'), 'must contain {signature}')
+    .optional(),
+  ADMIN_TOKEN: z.string().min(32, 'must be at least 32 characters'),
+  RATE_LIMIT_PER_MINUTE: envInt(1, 10_000_000).default(1200),
+  AUTH_FAILURES_PER_MINUTE: envInt(1, 10_000_000).default(60),
+  CONSOLE_DIST_DIR: z.string().optional(),
+  CONSOLE_SESSION_TTL_MINUTES: envInt(5, 10_080).default(480),
+  NODE_ENV: z
+    .enum(['development', 'production', 'test'], {
+      error: 'must be development, production or test',
+    })
+    .default('development'),
+  WALLET_MASTER_KEY: z.string().optional(),
+  WALLET_MASTER_KEY_VERSION: z.string().optional(),
+  WALLET_PREVIOUS_MASTER_KEYS: z.string().optional(),
+  TURNKEY_API_BASE_URL: z.string().optional(),
+  TURNKEY_ORGANIZATION_ID: z.string().optional(),
+  TURNKEY_API_PUBLIC_KEY: z.string().optional(),
+  TURNKEY_API_PRIVATE_KEY: z.string().optional(),
+});
 
-function url(env: Env, name: string, protocols: string[], value: string): string {
-  let parsed: URL;
-  try {
-    parsed = new URL(value);
-  } catch {
-    throw new ConfigError(name, 'is not a valid URL');
-  }
-  if (!protocols.includes(parsed.protocol)) {
-    throw new ConfigError(name, `must use ${protocols.join(' or ')}, got ${parsed.protocol}`);
-  }
-  return value;
-}
+type ParsedEnv = z.output<typeof SCHEMA>;
 
-function trustProxy(env: Env): boolean | string[] {
-  const raw = str(env, 'TRUST_PROXY');
-  if (raw === undefined || raw === 'false') return false;
-  if (raw === 'true') return true;
-  const list = raw
-    .split(',')
-    .map((s) => s.trim())
-    .filter((s) => s !== '');
-  if (list.length === 0 || list.some((s) => !/^[0-9a-fA-F:.]+(\/\d{1,3})?$/.test(s))) {
-    throw new ConfigError(
-      'TRUST_PROXY',
-      'must be true, false or a comma-separated list of IPs/CIDRs',
-    );
-  }
-  return list;
-}
-
-function turnkeyConfig(env: Env): TurnkeyCustodyConfig | null {
-  const anySet = Object.values(TURNKEY_ENV).some((name) => str(env, name) !== undefined);
-  if (!anySet) return null;
+/** Turnkey credentials, validated by the signer package; null when none is set. */
+function turnkeyConfig(env: ParsedEnv): TurnkeyCustodyConfig | null {
+  const given = {
+    [TURNKEY_ENV.apiBaseUrl]: env.TURNKEY_API_BASE_URL,
+    [TURNKEY_ENV.organizationId]: env.TURNKEY_ORGANIZATION_ID,
+    [TURNKEY_ENV.apiPublicKey]: env.TURNKEY_API_PUBLIC_KEY,
+    [TURNKEY_ENV.apiPrivateKey]: env.TURNKEY_API_PRIVATE_KEY,
+  };
+  if (Object.values(given).every((v) => v === undefined)) return null;
   try {
     return loadTurnkeyConfig({
-      [TURNKEY_ENV.apiBaseUrl]: str(env, TURNKEY_ENV.apiBaseUrl) ?? 'https://api.turnkey.com',
-      [TURNKEY_ENV.organizationId]: str(env, TURNKEY_ENV.organizationId),
-      [TURNKEY_ENV.apiPublicKey]: str(env, TURNKEY_ENV.apiPublicKey),
-      [TURNKEY_ENV.apiPrivateKey]: str(env, TURNKEY_ENV.apiPrivateKey),
+      ...given,
+      [TURNKEY_ENV.apiBaseUrl]: env.TURNKEY_API_BASE_URL ?? 'https://api.turnkey.com',
     });
   } catch (e) {
     if (isSignerError(e, 'CUSTODY_CONFIG_INVALID'))
@@ -219,45 +231,40 @@ function turnkeyConfig(env: Env): TurnkeyCustodyConfig | null {
   }
 }
 
-function masterKeys(env: Env, allowDevDefault: boolean): MasterKeys {
-  const key = str(env, 'WALLET_MASTER_KEY') ?? str(env, MASTER_KEY_ENV.key);
+/** The name the operator used for `variable`: its old name when only that one is set. */
+function nameGiven(raw: Env, variable: string): string {
+  if (raw[variable]?.trim()) return variable;
+  const old = Object.entries(RENAMED).find(([, current]) => current === variable)?.[0];
+  return old !== undefined && raw[old]?.trim() ? old : variable;
+}
+
+/** The local keystore's master keys, validated by the signer package. */
+function masterKeys(env: ParsedEnv, raw: Env, allowDevDefault: boolean): MasterKeys {
   try {
     return loadMasterKeys(
       {
-        [MASTER_KEY_ENV.key]: key,
-        [MASTER_KEY_ENV.version]: str(env, MASTER_KEY_ENV.version),
-        [MASTER_KEY_ENV.previous]: str(env, MASTER_KEY_ENV.previous),
+        [MASTER_KEY_ENV.key]: env.WALLET_MASTER_KEY,
+        [MASTER_KEY_ENV.version]: env.WALLET_MASTER_KEY_VERSION,
+        [MASTER_KEY_ENV.previous]: env.WALLET_PREVIOUS_MASTER_KEYS,
       },
       { allowDevDefault },
     );
   } catch (e) {
     if (isSignerError(e, 'MASTER_KEY_INVALID')) {
-      const variable =
-        e.context.variable === MASTER_KEY_ENV.key ? 'WALLET_MASTER_KEY' : e.context.variable;
-      throw new ConfigError(variable, e.context.reason);
+      const variable = MASTER_KEY_VARIABLES[e.context.variable] ?? e.context.variable;
+      throw new ConfigError(nameGiven(raw, variable), e.context.reason);
     }
     throw e;
   }
 }
 
-export const SOLANA_CLUSTERS = [
-  'mainnet-beta',
-  'devnet',
-  'testnet',
-  'localnet',
-  'unknown',
-] as const;
+export const SOLANA_CLUSTERS = SOLANA_CLUSTERS_LIST;
 export type SolanaCluster = (typeof SOLANA_CLUSTERS)[number];
 
 const LOOPBACK_HOSTS = new Set(['127.0.0.1', 'localhost', '[::1]', '::1']);
 
-function solanaCluster(env: Env, rpcUrl: string): SolanaCluster {
-  const raw = str(env, 'SOLANA_CLUSTER');
-  if (raw !== undefined) {
-    if (!(SOLANA_CLUSTERS as readonly string[]).includes(raw))
-      throw new ConfigError('SOLANA_CLUSTER', `must be one of ${SOLANA_CLUSTERS.join(', ')}`);
-    return raw as SolanaCluster;
-  }
+/** The cluster named by the RPC URL's host, for explorer links. */
+function clusterOfRpcUrl(rpcUrl: string): SolanaCluster {
   const host = new URL(rpcUrl).hostname.toLowerCase();
   if (LOOPBACK_HOSTS.has(host)) return 'localnet';
   for (const cluster of ['devnet', 'testnet', 'mainnet'] as const)
@@ -265,14 +272,8 @@ function solanaCluster(env: Env, rpcUrl: string): SolanaCluster {
   return 'unknown';
 }
 
-function explorerTxUrl(env: Env, cluster: SolanaCluster, rpcUrl: string): string | null {
-  const raw = str(env, 'SOLANA_EXPLORER_TX_URL');
-  if (raw !== undefined) {
-    url(env, 'SOLANA_EXPLORER_TX_URL', ['http:', 'https:'], raw.replace('{signature}', 'x'));
-    if (!raw.includes('{signature}'))
-      throw new ConfigError('SOLANA_EXPLORER_TX_URL', 'must contain {signature}');
-    return raw;
-  }
+/** The Solana Explorer link for a signature on `cluster`; null when there is none. */
+function defaultExplorerTxUrl(cluster: SolanaCluster, rpcUrl: string): string | null {
   const base = 'https://explorer.solana.com/tx/{signature}';
   switch (cluster) {
     case 'mainnet-beta':
@@ -291,8 +292,6 @@ function explorerTxUrl(env: Env, cluster: SolanaCluster, rpcUrl: string): string
 /** apps/console/dist of this checkout (the same from src/config and dist/config). */
 const DEFAULT_CONSOLE_DIST = fileURLToPath(new URL('../../../console/dist', import.meta.url));
 
-const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
-
 /**
  * Parses and validates the environment into an {@link AppConfig}.
  *
@@ -303,65 +302,45 @@ const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'
  * const app = await createApp(config);
  * ```
  */
-export function loadConfig(env: Env): AppConfig {
-  const adminToken = required(env, 'ADMIN_TOKEN');
-  if (adminToken.length < 32)
-    throw new ConfigError('ADMIN_TOKEN', 'must be at least 32 characters');
-
-  const nodeEnv = str(env, 'NODE_ENV') ?? 'development';
-  if (nodeEnv !== 'development' && nodeEnv !== 'production' && nodeEnv !== 'test') {
-    throw new ConfigError('NODE_ENV', `must be development, production or test, got "${nodeEnv}"`);
-  }
-  const level = str(env, 'LOG_LEVEL') ?? 'info';
-  if (!LOG_LEVELS.includes(level))
-    throw new ConfigError('LOG_LEVEL', `must be one of ${LOG_LEVELS.join(', ')}`);
-
-  const redisUrl = str(env, 'REDIS_URL');
-  const rpcUrl = url(env, 'SOLANA_RPC_URL', ['http:', 'https:'], required(env, 'SOLANA_RPC_URL'));
-  const cluster = solanaCluster(env, rpcUrl);
-  let custody: CustodyConfig;
-  const turnkey = turnkeyConfig(env);
-  if (turnkey !== null) custody = { kind: 'TURNKEY', turnkey };
-  else custody = { kind: 'LOCAL', masterKeys: masterKeys(env, nodeEnv === 'development') };
+export function loadConfig(env: Env, options: Pick<ParseEnvOptions, 'warn'> = {}): AppConfig {
+  const e = parseEnv(SCHEMA, env, { ...options, renamed: RENAMED });
+  const cluster = e.SOLANA_CLUSTER ?? clusterOfRpcUrl(e.SOLANA_RPC_URL);
+  const turnkey = turnkeyConfig(e);
+  const custody: CustodyConfig =
+    turnkey !== null
+      ? { kind: 'TURNKEY', turnkey }
+      : { kind: 'LOCAL', masterKeys: masterKeys(e, env, e.NODE_ENV === 'development') };
 
   return {
-    server: {
-      port: int(env, 'PORT', 3000, 0, 65535),
-      host: str(env, 'HOST') ?? '0.0.0.0',
-      trustProxy: trustProxy(env),
-      bodyLimit: 64 * 1024,
-    },
+    server: { port: e.PORT, host: e.HOST, trustProxy: e.TRUST_PROXY, bodyLimit: 64 * 1024 },
     database: {
-      url: url(env, 'DATABASE_URL', ['postgresql:', 'postgres:'], required(env, 'DATABASE_URL')),
-      poolSize: int(env, 'DATABASE_POOL_SIZE', 10, 1, 500),
-      statementTimeoutMs: int(env, 'DATABASE_STATEMENT_TIMEOUT_MS', 5_000, 100, 600_000),
-      connectionTimeoutMs: int(env, 'DATABASE_CONNECTION_TIMEOUT_MS', 5_000, 100, 600_000),
-      slowQueryMs: int(env, 'DATABASE_SLOW_QUERY_MS', 200, 0, 600_000),
+      url: e.DATABASE_URL,
+      poolSize: e.DATABASE_POOL_SIZE,
+      statementTimeoutMs: e.DATABASE_STATEMENT_TIMEOUT_MS,
+      connectionTimeoutMs: e.DATABASE_CONNECTION_TIMEOUT_MS,
+      slowQueryMs: e.DATABASE_SLOW_QUERY_MS,
     },
-    redis: {
-      url: redisUrl === undefined ? null : url(env, 'REDIS_URL', ['redis:', 'rediss:'], redisUrl),
-      keyPrefix: str(env, 'REDIS_KEY_PREFIX') ?? 'waiaas:',
-    },
+    redis: { url: e.REDIS_URL ?? null, keyPrefix: e.REDIS_KEY_PREFIX },
     solana: {
-      rpcUrl,
+      rpcUrl: e.SOLANA_RPC_URL,
       cluster,
-      explorerTxUrl: explorerTxUrl(env, cluster, rpcUrl),
-      rpcTimeoutMs: int(env, 'SOLANA_RPC_TIMEOUT_MS', 5_000, 100, 120_000),
-      rpcRetries: int(env, 'SOLANA_RPC_RETRIES', 2, 0, 10),
+      explorerTxUrl: e.SOLANA_EXPLORER_TX_URL ?? defaultExplorerTxUrl(cluster, e.SOLANA_RPC_URL),
+      rpcTimeoutMs: e.SOLANA_RPC_TIMEOUT_MS,
+      rpcRetries: e.SOLANA_RPC_RETRIES,
     },
-    webhooks: { allowPrivateTargets: bool(env, 'WEBHOOK_ALLOW_PRIVATE_TARGETS', false) },
-    auth: { adminToken },
+    webhooks: { allowPrivateTargets: e.WEBHOOK_ALLOW_PRIVATE_TARGETS },
+    auth: { adminToken: e.ADMIN_TOKEN },
     custody,
     rateLimit: {
-      perMinute: int(env, 'RATE_LIMIT_PER_MINUTE', 1200, 1, 10_000_000),
-      authFailuresPerMinute: int(env, 'AUTH_FAILURES_PER_MINUTE', 60, 1, 10_000_000),
+      perMinute: e.RATE_LIMIT_PER_MINUTE,
+      authFailuresPerMinute: e.AUTH_FAILURES_PER_MINUTE,
     },
     console: {
-      distDir: str(env, 'CONSOLE_DIST_DIR') ?? DEFAULT_CONSOLE_DIST,
-      sessionTtlMinutes: int(env, 'CONSOLE_SESSION_TTL_MINUTES', 480, 5, 10_080),
+      distDir: e.CONSOLE_DIST_DIR ?? DEFAULT_CONSOLE_DIST,
+      sessionTtlMinutes: e.CONSOLE_SESSION_TTL_MINUTES,
     },
-    log: { level },
-    nodeEnv,
+    log: { level: e.LOG_LEVEL },
+    nodeEnv: e.NODE_ENV,
   };
 }
 

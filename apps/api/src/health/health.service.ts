@@ -1,8 +1,8 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { Rpc, SolanaRpcApi } from '@solana/kit';
 import type { CacheBundle } from '@waiaas/cache';
-import type { PrismaClient } from '@waiaas/database';
-import { CACHE_BUNDLE, PRISMA, RPC } from '../infra/tokens.js';
+import { DbHealthRepository } from '@waiaas/database';
+import { CACHE_BUNDLE, RPC } from '../infra/tokens.js';
 
 export interface CheckResult {
   ok: boolean;
@@ -42,7 +42,7 @@ async function timed(run: () => Promise<void>): Promise<CheckResult> {
 @Injectable()
 export class HealthService {
   constructor(
-    @Inject(PRISMA) private readonly prisma: PrismaClient,
+    @Inject(DbHealthRepository) private readonly db: DbHealthRepository,
     @Inject(CACHE_BUNDLE) private readonly cache: CacheBundle,
     @Inject(RPC) private readonly rpc: Rpc<SolanaRpcApi>,
   ) {}
@@ -50,7 +50,7 @@ export class HealthService {
   async readiness(): Promise<ReadinessReport> {
     const [database, redis, rpc] = await Promise.all([
       timed(async () => {
-        await this.prisma.$queryRaw`SELECT 1`;
+        await this.db.ping();
       }),
       this.cache.health().then((h): CheckResult => ({
         ok: h.ok,

@@ -1,7 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
-import type { PrismaClient } from '@waiaas/database';
+import { WebhookEndpointRepository } from '@waiaas/database';
 import type { OwnerPrincipal } from '../auth/principal.js';
-import { PRISMA } from '../infra/tokens.js';
 import { toWebhookDto } from './webhook.dto.js';
 import type {
   ListDeliveriesQueryDto,
@@ -14,22 +13,17 @@ const iso = (d: Date | null): string | null => (d === null ? null : d.toISOStrin
 /** The owner's webhook and its recent deliveries (what the worker sent, and how it went). */
 @Injectable()
 export class WebhookDeliveryService {
-  constructor(@Inject(PRISMA) private readonly prisma: PrismaClient) {}
+  constructor(
+    @Inject(WebhookEndpointRepository) private readonly endpoints: WebhookEndpointRepository,
+  ) {}
 
   async list(
     principal: OwnerPrincipal,
     query: ListDeliveriesQueryDto,
   ): Promise<WebhookDeliveryListDto> {
-    const endpoint = await this.prisma.webhookEndpoint.findUnique({
-      where: { ownerId: principal.ownerId },
-    });
+    const endpoint = await this.endpoints.findByOwner(principal.ownerId);
     if (endpoint === null) return { webhook: null, deliveries: [] };
-    const rows = await this.prisma.webhookDelivery.findMany({
-      where: { endpointId: endpoint.id },
-      orderBy: [{ createdAt: 'desc' }, { eventId: 'desc' }],
-      take: query.limit ?? 20,
-      include: { event: { select: { type: true, transactionId: true } } },
-    });
+    const rows = await this.endpoints.recentDeliveries(endpoint.id, query.limit ?? 20);
     return {
       webhook: toWebhookDto(endpoint),
       deliveries: rows.map((row): WebhookDeliveryDto => ({

@@ -1,5 +1,5 @@
 /**
- * Read-only figures for the operator's database health endpoint (SPEC §9): server version,
+ * Read-only figures for the operator's database health endpoint: server version,
  * connections, database size, worker lag, and the top statements from pg_stat_statements
  * when that extension is installed.
  */
@@ -34,6 +34,11 @@ export interface DbHealthReport {
  */
 export class DbHealthRepository {
   constructor(private readonly prisma: PrismaClient) {}
+
+  /** One round trip: throws when the database does not answer (readiness probes). */
+  async ping(): Promise<void> {
+    await this.prisma.$queryRaw`SELECT 1`;
+  }
 
   async report(topN = 10): Promise<DbHealthReport> {
     const [server] = await this.prisma.$queryRaw<{ version: string; size: string; max: number }[]>`

@@ -32,7 +32,7 @@ export interface IdempotencyBeginInput {
   /** SHA-256 (hex) of method, path and canonical body. */
   fingerprint: string;
   now: Date;
-  /** How long the record is kept (≥ 24 h per SPEC §5). */
+  /** How long the record is kept (at least 24 h: the API promises replays that long). */
   ttlMs: number;
 }
 

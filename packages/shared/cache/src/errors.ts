@@ -1,3 +1,5 @@
+import { CodedError } from '@waiaas/shared';
+
 /**
  * Stable error codes of `@waiaas/cache`. Clients may depend on them: never rename one once
  * shipped, only add new ones.
@@ -49,16 +51,11 @@ export interface CacheErrorContext {
  * }
  * ```
  */
-export class CacheError<C extends CacheErrorCode = CacheErrorCode> extends Error {
-  constructor(
-    readonly code: C,
-    readonly context: CacheErrorContext[C],
-    message: string,
-    options?: { cause?: unknown },
-  ) {
-    super(message, options);
-    this.name = 'CacheError';
-  }
+export class CacheError<C extends CacheErrorCode = CacheErrorCode> extends CodedError<
+  CacheErrorContext,
+  C
+> {
+  override readonly name = 'CacheError';
 }
 
 /**

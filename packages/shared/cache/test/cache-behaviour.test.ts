@@ -141,11 +141,13 @@ describe.each(backends)('CacheService ($name)', ({ name, make }) => {
   it('does not cache a fetch that was invalidated while it ran', async () => {
     const { cache } = bundle;
     const gate = deferred<void>();
+    const fetching = deferred<void>();
     const stale = cache.getOrSet('policy:w9', async () => {
+      fetching.resolve(); // the flight has missed the cache and is reading the source
       await gate.promise;
       return 'old policy';
     });
-    await sleep(20); // let the flight start its read
+    await fetching.promise;
     await cache.delete('policy:w9');
     gate.resolve();
     expect(await stale).toBe('old policy'); // the caller still gets its answer
@@ -159,11 +161,13 @@ describe.each(backends)('CacheService ($name)', ({ name, make }) => {
   it('a getOrSet fill never overwrites a value written while it fetched', async () => {
     const { cache } = bundle;
     const gate = deferred<void>();
+    const fetching = deferred<void>();
     const filling = cache.getOrSet('policy:w5', async () => {
+      fetching.resolve();
       await gate.promise;
       return { version: 1 }; // read from the source before the update below
     });
-    await sleep(20);
+    await fetching.promise;
     await cache.set('policy:w5', { version: 2 }); // e.g. a write-through from the update
     gate.resolve();
     expect(await filling).toEqual({ version: 1 });
