@@ -171,6 +171,12 @@ async function main(): Promise<number> {
       await readFile(join(home, 'demo-credentials.json'), 'utf8'),
     ) as DemoCredentials;
 
+    log('the owner console the banner lists');
+    const page = await fetch(`${run.apiUrl}/console/`);
+    const html = await page.text();
+    if (page.status !== 200 || !html.includes('<div id="app"'))
+      throw new Error(`console: ${page.status} ${html.slice(0, 200)}`);
+
     log('the transfer the banner suggests, with the saved demo agent key');
     const response = await fetch(`${run.apiUrl}/v1/wallets/${credentials.wallet.id}/transfers`, {
       method: 'POST',

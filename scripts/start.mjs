@@ -3,9 +3,9 @@
  * `pnpm start`, step one: make sure the compiled JavaScript is there and current, then run
  * the supervisor (scripts/start.ts, compiled to scripts/dist/start.js) in this same process.
  *
- * The compiling is Turborepo's `compile` task (scripts/compile.mjs, SWC, cached): on a warm
- * checkout every input is unchanged and it only checks hashes; on a fresh clone or after an
- * edit it compiles (the Prisma client is generated first). Its own output is shown only if
+ * The compiling is Turborepo's `compile` task (scripts/compile.mjs, SWC, cached), with the
+ * owner console's Vite build beside it: on a warm checkout every input is unchanged and it
+ * only checks hashes; on a fresh clone or after an edit it compiles (the Prisma client is generated first). Its own output is shown only if
  * it fails; meanwhile one line per step, and never more than ~1.5 s of silence.
  *
  * Plain JavaScript: it has to run before anything is compiled.
@@ -34,6 +34,8 @@ const turbo = spawn(
     createRequire(import.meta.url).resolve('turbo/bin/turbo'),
     'run',
     'compile',
+    // The owner console: static files the API serves under /console/ (Vite, cached the same way).
+    '@waiaas/console#build',
     '--output-logs=hash-only',
     '--log-order=stream',
   ],
@@ -54,9 +56,11 @@ createInterface({ input: turbo.stdout }).on('line', (line) => {
     compiling = true;
     lastSaid = performance.now();
     const step =
-      { 'db:generate': 'generating the Prisma client', compile: 'compiling TypeScript (SWC)' }[
-        miss[2]
-      ] ?? `running ${miss[1]}#${miss[2]}`;
+      {
+        'db:generate': 'generating the Prisma client',
+        compile: 'compiling TypeScript (SWC)',
+        build: 'building the owner console (Vite)',
+      }[miss[2]] ?? `running ${miss[1]}#${miss[2]}`;
     say(`build: ${step} (changed since the last build)…`);
   }
 });

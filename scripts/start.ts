@@ -378,7 +378,7 @@ async function main(): Promise<void> {
     renderBanner(
       {
         apiUrl,
-        // consoleUrl: the operator console's address goes here once something serves one.
+        consoleUrl: `${apiUrl}/console/`,
         rpcUrl,
         localLedger,
         postgres: embeddedPg ? `embedded, 127.0.0.1:${pgPort}, data in ${pgDir}` : 'DATABASE_URL',

@@ -11,7 +11,7 @@ import { seconds } from './supervisor.js';
 
 export interface BannerInfo {
   apiUrl: string;
-  /** The operator console, once there is one (it is listed right after the API docs). */
+  /** The owner console the API serves (listed right after the API docs). */
   consoleUrl?: string;
   rpcUrl: string;
   localLedger: boolean;

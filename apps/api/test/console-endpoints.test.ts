@@ -217,7 +217,7 @@ describe('GET /v1/webhook/deliveries', () => {
     for (const key of [owner.key, other.key]) {
       const r = await call(h.app, 'PUT', '/v1/webhook', {
         token: key,
-        body: { url: 'http://127.0.0.1:9/hook' },
+        body: { url: 'https://hooks.example.com/hook' },
       });
       expect(r.status).toBe(200);
     }
@@ -258,7 +258,7 @@ describe('GET /v1/webhook/deliveries', () => {
 
     const r = await call(h.app, 'GET', '/v1/webhook/deliveries', { token: owner.key });
     expect(r.status).toBe(200);
-    expect(r.body.webhook).toMatchObject({ id: mine!.id, url: 'http://127.0.0.1:9/hook' });
+    expect(r.body.webhook).toMatchObject({ id: mine!.id, url: 'https://hooks.example.com/hook' });
     expect(r.body.webhook).not.toHaveProperty('signingSecret');
     expect(r.body.deliveries).toEqual([
       expect.objectContaining({

@@ -95,6 +95,8 @@ beforeAll(async () => {
     NODE_ENV: 'test',
     LOG_LEVEL: 'silent',
     CONSOLE_DIST_DIR: DIST,
+    // The test's webhook receiver listens on loopback, as in local development.
+    WEBHOOK_ALLOW_PRIVATE_TARGETS: 'true',
   });
   app = await createApp(config, {
     logger: pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }),
@@ -117,6 +119,7 @@ beforeAll(async () => {
         METRICS_HOST: '127.0.0.1',
         DATABASE_POOL_SIZE: '4',
         LOG_LEVEL: 'silent',
+        WEBHOOK_ALLOW_PRIVATE_TARGETS: 'true',
       },
       'console-e2e-worker',
     ),

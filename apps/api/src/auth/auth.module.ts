@@ -24,6 +24,6 @@ import { AuthService } from './auth.service.js';
     },
     { provide: APP_GUARD, useClass: AuthGuard },
   ],
-  exports: [AuthService, AccessRepository],
+  exports: [AuthService, AccessRepository, RateLimitService],
 })
 export class AuthModule {}

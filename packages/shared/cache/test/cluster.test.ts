@@ -18,6 +18,9 @@ describe('Redis Cluster', () => {
       prefix: 'cluster-test:',
       l1: { keyspaces: ['agent'] },
       rateLimit: { points: 3 },
+      // A guard, not a timing claim: on a loaded machine a fresh cluster's slot map can take
+      // longer than the production default of 5 s to reach a new client.
+      connectTimeoutMs: 30_000,
     };
     one = await createCache(options);
     two = await createCache(options);
