@@ -115,7 +115,7 @@ function describeCause(e: unknown): string {
 const FINAL_STATUSES: readonly TransactionStatus[] = ['CONFIRMED', 'FAILED', 'REJECTED'];
 
 /**
- * Typed client of the WAIaaS REST API (SPEC §5), over `fetch`. One instance holds one
+ * Typed client of the WAIaaS REST API, over `fetch`. One instance holds one
  * key; {@link WaiaasClient.withApiKey} derives a client for another principal. Every failed
  * call throws a {@link WaiaasApiError} carrying the HTTP status, the problem `code` and the
  * problem document.

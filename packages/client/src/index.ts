@@ -1,6 +1,6 @@
 /**
  * `@waiaas/client` is the typed TypeScript client of the WAIaaS REST API: one method per
- * endpoint of SPEC §5 (owners, agents, wallets, grants, policies, balances, transfers with
+ * endpoint of the API (owners, agents, wallets, grants, policies, balances, transfers with
  * idempotency keys, dry-run evaluation, transactions, approvals, webhooks, health), over the
  * platform's `fetch`. Amounts are decimal strings; every failure is a {@link WaiaasApiError}
  * carrying the HTTP status, the API's stable problem `code` and the problem document

@@ -21,7 +21,7 @@ export interface CacheHealth {
 }
 
 /**
- * Server-side figures for the operator's health endpoint (SPEC §9: Redis memory and hit
+ * Server-side figures for the operator's health endpoint (Redis memory and hit
  * rate). Redis numbers are the server's own (all clients, summed over Cluster masters);
  * memory numbers are this process's cache.
  *

@@ -106,7 +106,7 @@ export const DEFAULT_RATE_LIMIT_POINTS = 1200;
 
 /**
  * Builds the cache from configuration: Redis single node (`redisUrl`), Redis Cluster
- * (`cluster`), or in process when neither is given (zero-configuration run, SPEC §8).
+ * (`cluster`), or in process when neither is given (zero-configuration run).
  *
  * @throws {CacheError} `CACHE_UNAVAILABLE` when Redis cannot be reached at start-up and
  *   `failFast` is not false; `CACHE_INVALID_CONFIG` for contradictory options

@@ -1,5 +1,5 @@
 /**
- * `@waiaas/cache`: the caching layer of WAIaaS (SPEC §7). A {@link CacheService} with TTLs
+ * `@waiaas/cache`: the caching layer of WAIaaS. A {@link CacheService} with TTLs
  * from the seed's table ({@link CACHE_TTL}: balance 10 s, policy 5 min, rate limit 1 min,
  * agent 10 min), single-flight `getOrSet`, bigint-safe encoding and invalidation that reaches
  * every instance over Redis pub/sub; backed by Redis (single node or Cluster, ioredis) or, with

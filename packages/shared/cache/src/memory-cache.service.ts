@@ -17,7 +17,7 @@ export interface MemoryCacheServiceOptions extends CacheServiceOptions {
 }
 
 /**
- * The in-process {@link CacheService} for running without Redis (SPEC §8: zero-configuration
+ * The in-process {@link CacheService} for running without Redis (zero-configuration
  * local run): same behaviour, TTLs honoured, size bounded by an LRU (`lru-cache`). Values are
  * stored encoded, as in Redis, so a caller mutating a returned object never changes the
  * cache. Invalidation reaches this process's listeners only: there is no other instance to
