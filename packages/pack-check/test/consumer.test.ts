@@ -41,9 +41,16 @@ type Published = keyof typeof PUBLISHED;
 // waits on a clock of its own.
 jest.setTimeout(600_000);
 
-/** The environment without pnpm's npm_* variables, so npm runs with its own defaults. */
+/**
+ * The environment of a stranger's shell: without pnpm's npm_* variables (npm runs with its own
+ * defaults), NODE_PATH (pnpm points it at the workspace's store, where require() would find
+ * packages the consumer never installed) and Jest's NODE_OPTIONS.
+ */
 const cleanEnv = Object.fromEntries(
-  Object.entries(process.env).filter(([key]) => !key.toLowerCase().startsWith('npm_')),
+  Object.entries(process.env).filter(
+    ([key]) =>
+      !key.toLowerCase().startsWith('npm_') && key !== 'NODE_PATH' && key !== 'NODE_OPTIONS',
+  ),
 );
 
 let work: string;
