@@ -61,7 +61,10 @@ function guarded<A>(body: ToolHandler<A>): ToolHandler<A> {
 
 /** Options of {@link registerWaiaasTools}. */
 export interface WaiaasToolsOptions {
-  /** Longest wait of `wait_for_transaction` in seconds (default 120). */
+  /**
+   * Longest wait of `wait_for_transaction` in seconds (default 55: MCP clients commonly give up
+   * on a request after 60 s, the SDK's default; a model simply calls again to wait longer).
+   */
   maxWaitSeconds?: number;
 }
 
@@ -81,7 +84,7 @@ export function registerWaiaasTools(
   client: WaiaasClient,
   options: WaiaasToolsOptions = {},
 ): void {
-  const maxWaitSeconds = options.maxWaitSeconds ?? 120;
+  const maxWaitSeconds = options.maxWaitSeconds ?? 55;
 
   server.registerTool(
     'list_wallets',
@@ -165,7 +168,11 @@ export function registerWaiaasTools(
       } catch (e) {
         const error = apiErrorToToolError(e);
         if (isWaiaasApiError(e, 'POLICY_DENIED')) {
-          error.remainingDailyBudget = await remainingDailyBudget(client, id, input, e.reasons);
+          // The denial is the answer; a failed budget lookup must not hide its reasons.
+          const budget = await remainingDailyBudget(client, id, input, e.reasons).catch(
+            () => undefined,
+          );
+          if (budget !== undefined) error.remainingDailyBudget = budget;
         }
         return toolError(error);
       }
@@ -192,7 +199,7 @@ export function registerWaiaasTools(
       title: 'Wait for a transaction',
       description:
         'Waits until the transaction reaches one of `until` (default: a final status CONFIRMED, FAILED or REJECTED) and returns { transaction }. ' +
-        'An error WAIT_TIMEOUT (retryable) when it has not within timeoutSeconds.',
+        'An error WAIT_TIMEOUT (retryable: call again to keep waiting) when it has not within timeoutSeconds.',
       inputSchema: {
         transactionId,
         until: z
@@ -206,7 +213,7 @@ export function registerWaiaasTools(
           .min(1)
           .max(maxWaitSeconds)
           .optional()
-          .describe(`Give up after this many seconds (default 60, at most ${maxWaitSeconds}).`),
+          .describe(`Give up after this many seconds (default 30, at most ${maxWaitSeconds}).`),
       },
       annotations: { readOnlyHint: true },
     },
@@ -218,7 +225,7 @@ export function registerWaiaasTools(
       }) => {
         const transaction = await client.waitForTransaction(args.transactionId, {
           ...(args.until === undefined ? {} : { until: args.until }),
-          timeoutMs: (args.timeoutSeconds ?? Math.min(60, maxWaitSeconds)) * 1000,
+          timeoutMs: (args.timeoutSeconds ?? Math.min(30, maxWaitSeconds)) * 1000,
           intervalMs: 500,
         });
         return toolResult({ transaction });

@@ -3,7 +3,7 @@
  * stack: refused without a key, the SDK's own client over HTTP, and the README's Vercel AI SDK
  * example driven by a scripted model that pays and waits for CONFIRMED.
  */
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
@@ -13,6 +13,10 @@ import type { Transaction } from '@waiaas/client';
 import { runWalletAgent } from '../examples/vercel-ai.js';
 import { startHttpServer, type RunningHttpServer } from '../src/index.js';
 import { createAgent, lamportsOf, newAddress, startStack, type Stack } from './stack.js';
+
+// Each MCP server is a child process compiled from source at start; on a loaded machine that
+// alone can take tens of seconds. Nothing here races a clock; this only bounds a hung run.
+jest.setTimeout(180_000);
 
 let stack: Stack;
 let http: RunningHttpServer;

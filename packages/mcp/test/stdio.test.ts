@@ -3,7 +3,7 @@
  * transfer to CONFIRMED, a model's retry that must not pay twice, policy denials with every
  * reason and the remaining daily budget, and a transfer that waits for the owner's approval.
  */
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
 import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import type { Address } from '@solana/kit';
 import type { Transaction } from '@waiaas/client';
@@ -17,6 +17,10 @@ import {
   startStack,
   type Stack,
 } from './stack.js';
+
+// Each MCP server is a child process compiled from source at start; on a loaded machine that
+// alone can take tens of seconds. Nothing here races a clock; this only bounds a hung run.
+jest.setTimeout(180_000);
 
 let stack: Stack;
 let agent: Awaited<ReturnType<typeof createAgent>>;
@@ -95,7 +99,7 @@ describe('send_transfer', () => {
 
     const waited = await call<{ transaction: Transaction }>(mcp, 'wait_for_transaction', {
       transactionId: sent.data.transaction.id,
-      timeoutSeconds: 60,
+      timeoutSeconds: 55,
     });
     expect(waited.isError).toBe(false);
     expect(waited.data.transaction.status).toBe('CONFIRMED');
@@ -265,6 +269,19 @@ describe('approval', () => {
     });
     expect(pending.data.transactions.map((t) => t.id)).toEqual([sent.data.transaction.id]);
     expect(await lamportsOf(stack.ledger.url, to)).toBe(0n);
+
+    // Nothing moves until the owner decides: a bounded wait ends in a retryable WAIT_TIMEOUT.
+    const waiting = await call<{ error: ToolError }>(mcp, 'wait_for_transaction', {
+      transactionId: sent.data.transaction.id,
+      timeoutSeconds: 1,
+    });
+    expect(waiting.isError).toBe(true);
+    expect(waiting.data.error).toMatchObject({ code: 'WAIT_TIMEOUT', retryable: true });
+    const tooLong = await call(mcp, 'wait_for_transaction', {
+      transactionId: sent.data.transaction.id,
+      timeoutSeconds: 600,
+    });
+    expect(tooLong.isError).toBe(true);
 
     await agent.owner.approveTransaction(sent.data.transaction.id);
     const done = await call<{ transaction: Transaction }>(mcp, 'wait_for_transaction', {
