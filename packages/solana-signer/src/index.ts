@@ -1,10 +1,10 @@
 /**
  * `@waiaas/solana-signer` builds Solana transfers (SOL, SPL Token, Token-2022) with
- * `@solana/kit`, signs them through a key custody that never lets keys out (Turnkey, or a
- * local AES-256-GCM keystore in PostgreSQL), and gives kit an RPC client with timeouts and
- * transient-only retries. Flow: `buildTransfer` (needs an RPC for blockhash, mint, fees) →
- * `signTransfer` with a `KeyCustody` → `{ signature, wireBase64, blockhash,
- * lastValidBlockHeight }`, the signature known before anything is sent.
+ * `@solana/kit`, signs them through a key custody that never lets keys out (here the local
+ * AES-256-GCM keystore in PostgreSQL; Turnkey from `@waiaas/solana-signer/turnkey`), and gives
+ * kit an RPC client with timeouts and transient-only retries. Flow: `buildTransfer` (needs an
+ * RPC for blockhash, mint, fees) → `signTransfer` with a `KeyCustody` → `{ signature,
+ * wireBase64, blockhash, lastValidBlockHeight }`, the signature known before anything is sent.
  */
 export {
   SignerError,
@@ -55,12 +55,13 @@ export {
   defaultComputeUnitLimit,
   signTransfer,
 } from './transfer.js';
+// Turnkey's settings only: `TurnkeyCustody` (and the Turnkey SDK) is `@waiaas/solana-signer/turnkey`.
 export {
-  TurnkeyCustody,
   type TurnkeyCustodyConfig,
   TURNKEY_ENV,
   loadTurnkeyConfig,
-} from './turnkey.custody.js';
+  validateTurnkeyConfig,
+} from './turnkey.config.js';
 export {
   BASE_FEE_LAMPORTS_PER_SIGNATURE,
   type TransferPlan,

@@ -6,12 +6,8 @@ import {
   signatureBytes,
   verifySignature,
 } from '@solana/kit';
-import {
-  TurnkeyCustody,
-  type TurnkeyCustodyConfig,
-  isSignerError,
-  loadTurnkeyConfig,
-} from '../src/index.js';
+import { isSignerError } from '../src/index.js';
+import { TurnkeyCustody, type TurnkeyCustodyConfig, loadTurnkeyConfig } from '../src/turnkey.js';
 import { transferScenarios } from './support/transfer-scenarios.js';
 import {
   CREATE_WALLET,

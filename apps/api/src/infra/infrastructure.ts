@@ -1,11 +1,6 @@
 import { type CacheBundle, createCache } from '@waiaas/cache';
 import { createPrismaClient, type PrismaClient, type SlowQueryEvent } from '@waiaas/database';
-import {
-  type KeyCustody,
-  LocalKeystoreCustody,
-  TurnkeyCustody,
-  createRpc,
-} from '@waiaas/solana-signer';
+import { type KeyCustody, LocalKeystoreCustody, createRpc } from '@waiaas/solana-signer';
 import type { Rpc, SolanaRpcApi } from '@solana/kit';
 import { type AppConfig, ConfigError } from '../config/app-config.js';
 import type { MetricsService } from '../metrics/metrics.service.js';
@@ -95,6 +90,8 @@ export async function createInfrastructure(
     });
     custody = new LocalKeystoreCustody(keystorePrisma, config.custody.masterKeys);
   } else {
+    // Loaded only when configured: a local-keystore deployment never loads the Turnkey SDK.
+    const { TurnkeyCustody } = await import('@waiaas/solana-signer/turnkey');
     custody = new TurnkeyCustody(config.custody.turnkey);
   }
 
