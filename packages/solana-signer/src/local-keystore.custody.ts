@@ -1,4 +1,4 @@
-import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
+import { createCipheriv, createDecipheriv, randomBytes, type webcrypto } from 'node:crypto';
 import {
   type Address,
   type ReadonlyUint8Array,
@@ -106,7 +106,12 @@ export class LocalKeystoreCustody implements KeyCustody {
 
   /** Generates a key pair, seals the private key and stores it. */
   async createWallet(_opts?: CreateWalletOptions): Promise<CustodyWallet> {
-    const pair = await crypto.subtle.generateKey({ name: 'Ed25519' }, true, ['sign', 'verify']);
+    // Node's types give generateKey a union; for Ed25519 it is always a pair. The type is
+    // node:crypto's own, so importers need no DOM library in their compiler settings.
+    const pair = (await crypto.subtle.generateKey({ name: 'Ed25519' }, true, [
+      'sign',
+      'verify',
+    ])) as webcrypto.CryptoKeyPair;
     const address = await getAddressFromPublicKey(pair.publicKey);
     const pkcs8 = new Uint8Array(await crypto.subtle.exportKey('pkcs8', pair.privateKey));
     const seed = pkcs8.subarray(PKCS8_ED25519_SEED_OFFSET, PKCS8_ED25519_SEED_OFFSET + SEED_BYTES);

@@ -27,7 +27,7 @@ import { mintTo } from './tokens.js';
 
 class KeyPairCustody implements KeyCustody {
   readonly kind = 'LOCAL' as const;
-  private readonly keys = new Map<string, CryptoKeyPair>();
+  private readonly keys = new Map<string, Awaited<ReturnType<typeof generateKeyPair>>>();
   async createWallet() {
     const pair = await generateKeyPair();
     const address = await getAddressFromPublicKey(pair.publicKey);
