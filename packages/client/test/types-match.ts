@@ -2,7 +2,7 @@
  * Compile-time check (run by `pnpm typecheck`): each of the client's hand-written wire types
  * and the type openapi-typescript generates from the served document for the same schema are
  * assignable both ways, so a field whose type or nullability differs fails the build.
- * `test/openapi.test.ts` keeps `generated/openapi.ts` equal to what the served document generates.
+ * `test/openapi.test.ts` keeps `openapi-types.gen.ts` equal to what the served document generates.
  */
 import type {
   Agent,
@@ -20,7 +20,7 @@ import type {
   Webhook,
   WebhookDelivery,
 } from '../src/index.js';
-import type { components } from './generated/openapi.js';
+import type { components } from './openapi-types.gen.js';
 
 type Schema<N extends keyof components['schemas']> = components['schemas'][N];
 /** `true` only when A and B are assignable to each other. */
