@@ -227,7 +227,8 @@ function impliedCodes(
   const codes: ApiErrorCode[] = [];
   if (!principals.includes('public')) {
     codes.push('UNAUTHENTICATED', 'INVALID_API_KEY', 'FORBIDDEN', 'RATE_LIMITED');
-    if (principals.includes('agent')) codes.push('AGENT_REVOKED', 'AGENT_SUSPENDED');
+    // A revoked agent's key is answered INVALID_API_KEY (AGENT_REVOKED is no longer sent).
+    if (principals.includes('agent')) codes.push('AGENT_SUSPENDED');
     if (principals.includes('console-session') && !options.safeMethods.has(method.toUpperCase()))
       codes.push('CSRF_REJECTED');
   }
