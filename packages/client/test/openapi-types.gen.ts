@@ -3326,7 +3326,7 @@ export interface operations {
                     "application/json": components["schemas"]["WalletListDto"];
                 };
             };
-            /** @description `UNAUTHENTICATED`: Authentication is required; `INVALID_API_KEY`: The API key is not valid; `AGENT_REVOKED`: The agent has been revoked */
+            /** @description `UNAUTHENTICATED`: Authentication is required; `INVALID_API_KEY`: The API key is not valid */
             401: {
                 headers: {
                     "x-request-id": components["headers"]["RequestId"];
@@ -3350,7 +3350,7 @@ export interface operations {
                         /** @enum {integer} */
                         status?: 401;
                         /** @enum {string} */
-                        code?: "UNAUTHENTICATED" | "INVALID_API_KEY" | "AGENT_REVOKED";
+                        code?: "UNAUTHENTICATED" | "INVALID_API_KEY";
                     };
                 };
             };
@@ -3780,7 +3780,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description `UNAUTHENTICATED`: Authentication is required; `INVALID_API_KEY`: The API key is not valid; `AGENT_REVOKED`: The agent has been revoked */
+            /** @description `UNAUTHENTICATED`: Authentication is required; `INVALID_API_KEY`: The API key is not valid */
             401: {
                 headers: {
                     "x-request-id": components["headers"]["RequestId"];
@@ -3804,7 +3804,7 @@ export interface operations {
                         /** @enum {integer} */
                         status?: 401;
                         /** @enum {string} */
-                        code?: "UNAUTHENTICATED" | "INVALID_API_KEY" | "AGENT_REVOKED";
+                        code?: "UNAUTHENTICATED" | "INVALID_API_KEY";
                     };
                 };
             };
@@ -4394,7 +4394,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description `UNAUTHENTICATED`: Authentication is required; `INVALID_API_KEY`: The API key is not valid; `AGENT_REVOKED`: The agent has been revoked */
+            /** @description `UNAUTHENTICATED`: Authentication is required; `INVALID_API_KEY`: The API key is not valid */
             401: {
                 headers: {
                     "x-request-id": components["headers"]["RequestId"];
@@ -4418,7 +4418,7 @@ export interface operations {
                         /** @enum {integer} */
                         status?: 401;
                         /** @enum {string} */
-                        code?: "UNAUTHENTICATED" | "INVALID_API_KEY" | "AGENT_REVOKED";
+                        code?: "UNAUTHENTICATED" | "INVALID_API_KEY";
                     };
                 };
             };
@@ -4649,7 +4649,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description `UNAUTHENTICATED`: Authentication is required; `INVALID_API_KEY`: The API key is not valid; `AGENT_REVOKED`: The agent has been revoked */
+            /** @description `UNAUTHENTICATED`: Authentication is required; `INVALID_API_KEY`: The API key is not valid */
             401: {
                 headers: {
                     "x-request-id": components["headers"]["RequestId"];
@@ -4673,7 +4673,7 @@ export interface operations {
                         /** @enum {integer} */
                         status?: 401;
                         /** @enum {string} */
-                        code?: "UNAUTHENTICATED" | "INVALID_API_KEY" | "AGENT_REVOKED";
+                        code?: "UNAUTHENTICATED" | "INVALID_API_KEY";
                     };
                 };
             };
@@ -5425,7 +5425,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description `UNAUTHENTICATED`: Authentication is required; `INVALID_API_KEY`: The API key is not valid; `AGENT_REVOKED`: The agent has been revoked */
+            /** @description `UNAUTHENTICATED`: Authentication is required; `INVALID_API_KEY`: The API key is not valid */
             401: {
                 headers: {
                     "x-request-id": components["headers"]["RequestId"];
@@ -5449,7 +5449,7 @@ export interface operations {
                         /** @enum {integer} */
                         status?: 401;
                         /** @enum {string} */
-                        code?: "UNAUTHENTICATED" | "INVALID_API_KEY" | "AGENT_REVOKED";
+                        code?: "UNAUTHENTICATED" | "INVALID_API_KEY";
                     };
                 };
             };
@@ -5817,7 +5817,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description `UNAUTHENTICATED`: Authentication is required; `INVALID_API_KEY`: The API key is not valid; `AGENT_REVOKED`: The agent has been revoked */
+            /** @description `UNAUTHENTICATED`: Authentication is required; `INVALID_API_KEY`: The API key is not valid */
             401: {
                 headers: {
                     "x-request-id": components["headers"]["RequestId"];
@@ -5841,7 +5841,7 @@ export interface operations {
                         /** @enum {integer} */
                         status?: 401;
                         /** @enum {string} */
-                        code?: "UNAUTHENTICATED" | "INVALID_API_KEY" | "AGENT_REVOKED";
+                        code?: "UNAUTHENTICATED" | "INVALID_API_KEY";
                     };
                 };
             };
@@ -6357,7 +6357,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description `UNAUTHENTICATED`: Authentication is required; `INVALID_API_KEY`: The API key is not valid; `AGENT_REVOKED`: The agent has been revoked */
+            /** @description `UNAUTHENTICATED`: Authentication is required; `INVALID_API_KEY`: The API key is not valid */
             401: {
                 headers: {
                     "x-request-id": components["headers"]["RequestId"];
@@ -6381,7 +6381,7 @@ export interface operations {
                         /** @enum {integer} */
                         status?: 401;
                         /** @enum {string} */
-                        code?: "UNAUTHENTICATED" | "INVALID_API_KEY" | "AGENT_REVOKED";
+                        code?: "UNAUTHENTICATED" | "INVALID_API_KEY";
                     };
                 };
             };
@@ -6605,7 +6605,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description `UNAUTHENTICATED`: Authentication is required; `INVALID_API_KEY`: The API key is not valid; `AGENT_REVOKED`: The agent has been revoked */
+            /** @description `UNAUTHENTICATED`: Authentication is required; `INVALID_API_KEY`: The API key is not valid */
             401: {
                 headers: {
                     "x-request-id": components["headers"]["RequestId"];
@@ -6629,7 +6629,7 @@ export interface operations {
                         /** @enum {integer} */
                         status?: 401;
                         /** @enum {string} */
-                        code?: "UNAUTHENTICATED" | "INVALID_API_KEY" | "AGENT_REVOKED";
+                        code?: "UNAUTHENTICATED" | "INVALID_API_KEY";
                     };
                 };
             };
