@@ -18,6 +18,7 @@ import { TransferModule } from './transfers/transfer.module.js';
 import { TransactionModule } from './transactions/transaction.module.js';
 import { WebhookModule } from './webhooks/webhook.module.js';
 import { DbHealthRepository, IdempotencyRepository, SpendRepository } from '@waiaas/database';
+import { TransferEngine } from '@waiaas/transfer-engine';
 import { AdminModule } from './admin/admin.module.js';
 import { ConsoleModule } from './console/console.module.js';
 
@@ -26,6 +27,8 @@ import { ConsoleModule } from './console/console.module.js';
 @Module({})
 class CoreModule {
   static forRoot(config: AppConfig, infra: Infrastructure, metrics: MetricsService): DynamicModule {
+    const spend = new SpendRepository(infra.prisma);
+    const idempotency = new IdempotencyRepository(infra.prisma);
     const providers = [
       { provide: APP_CONFIG, useValue: config },
       { provide: PRISMA, useValue: infra.prisma },
@@ -35,8 +38,18 @@ class CoreModule {
       { provide: RPC, useValue: infra.rpc },
       { provide: CUSTODY, useValue: infra.custody },
       { provide: MetricsService, useValue: metrics },
-      { provide: SpendRepository, useValue: new SpendRepository(infra.prisma) },
-      { provide: IdempotencyRepository, useValue: new IdempotencyRepository(infra.prisma) },
+      { provide: SpendRepository, useValue: spend },
+      { provide: IdempotencyRepository, useValue: idempotency },
+      {
+        provide: TransferEngine,
+        useValue: new TransferEngine({
+          prisma: infra.prisma,
+          custody: infra.custody,
+          rpc: infra.rpc,
+          spend,
+          idempotency,
+        }),
+      },
       { provide: DbHealthRepository, useValue: new DbHealthRepository(infra.prisma) },
     ];
     return { module: CoreModule, providers, exports: providers.map((p) => p.provide) };

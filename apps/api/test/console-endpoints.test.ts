@@ -76,13 +76,14 @@ describe('GET /v1/wallets/:id/spend', () => {
     const spend = r.body.spend;
     expect(spend).toMatchObject({ walletId: wallet.id, window: 'ROLLING_24H', hasPolicy: true });
     expect(Date.parse(String(spend.asOf)) - Date.parse(String(spend.windowStart))).toBe(86_400_000);
-    // The rejected transfer no longer counts; the one awaiting approval does.
+    // The rejected transfer no longer counts; the one awaiting approval does, each with its
+    // 5,000-lamport network fee (as the policy counts them).
     expect(spend.assets).toEqual([
       {
         asset: null,
         decimals: 9,
-        spent: '0.85',
-        spentBaseUnits: '850000000',
+        spent: '0.85001',
+        spentBaseUnits: '850010000',
         count: 2,
         dailyLimit: '3',
       },
@@ -91,7 +92,7 @@ describe('GET /v1/wallets/:id/spend', () => {
     const today = new Date().toISOString().slice(0, 10);
     expect(spend.days[6]).toEqual({
       day: today,
-      assets: [expect.objectContaining({ asset: null, spent: '0.85', count: 2 })],
+      assets: [expect.objectContaining({ asset: null, spent: '0.85001', count: 2 })],
     });
     expect(spend.days[0].assets[0]).toMatchObject({ spent: '0', count: 0 });
 

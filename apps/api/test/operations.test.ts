@@ -248,9 +248,10 @@ describe('observability and documentation', () => {
     await grant(h.app, owner.key, wallet.id, agent.id);
     await call(h.app, 'GET', `/v1/wallets/${wallet.id}`, { token: agent.key });
     await call(h.app, 'GET', `/v1/wallets/${wallet.id}`, { token: agent.key });
+    // No policy: denied (to another address: a transfer to itself is refused before any decision).
     await call(h.app, 'POST', `/v1/wallets/${wallet.id}/transfers/evaluate`, {
       token: agent.key,
-      body: { to: wallet.address, amount: '1' },
+      body: { to: 'Fg6PaFpoGXkYsidMpWTK6W2BeZ7FEfcYkg476zPFsLnS', amount: '1' },
     });
     const r = await call(h.app, 'GET', '/metrics');
     expect(r.status).toBe(200);

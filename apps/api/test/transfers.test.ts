@@ -198,10 +198,11 @@ describe('idempotency', () => {
 });
 
 describe('limits under concurrency', () => {
-  it('30 concurrent transfers never exceed the daily limit', async () => {
+  it('30 concurrent transfers never exceed the daily limit, fees included', async () => {
     const walletId = await walletWithPolicy({ perTxLimit: '1', dailyLimit: '10' });
+    // 1 SOL less the 5,000-lamport fee: each costs exactly the per-transaction limit.
     const results = await Promise.all(
-      Array.from({ length: 30 }, () => transfer(walletId, { amount: '1' })),
+      Array.from({ length: 30 }, () => transfer(walletId, { amount: '0.999995' })),
     );
     const created = results.filter((r) => r.status === 201);
     const denied = results.filter((r) => r.status === 403);
@@ -216,8 +217,12 @@ describe('limits under concurrency', () => {
     const rows = await h.prisma.transaction.findMany({
       where: { walletId, status: { notIn: ['FAILED', 'REJECTED'] } },
     });
-    const total = rows.reduce((sum, row) => sum + BigInt(row.amount.toFixed(0)), 0n);
+    const total = rows.reduce(
+      (sum, row) => sum + BigInt(row.amount.toFixed(0)) + BigInt(row.networkFee.toFixed(0)),
+      0n,
+    );
     expect(total).toBe(10_000_000_000n);
+    expect(rows.every((row) => row.networkFee.toFixed(0) === '5000')).toBe(true);
     expect(new Set(rows.map((row) => row.signature)).size).toBe(10);
   });
 });
@@ -245,6 +250,7 @@ describe('evaluate', () => {
       asset: null,
       amountBaseUnits: '500000000',
       decimals: 9,
+      networkFee: '5000',
     });
     const no = await call(h.app, 'POST', `/v1/wallets/${walletId}/transfers/evaluate`, {
       token: owner.key,
@@ -324,8 +330,9 @@ describe('approval flow', () => {
     // Rejecting freed the reservation.
     expect((await transfer(walletId, { amount: '1' })).body.transaction.status).toBe('PENDING');
 
-    // 3.5 spent; 1.5 fits and waits. Then the budget shrinks before the owner decides.
-    const late = await transfer(walletId, { amount: '1.5' });
+    // 3.5 SOL and three fees spent; 1.4 fits and waits. Then the budget shrinks before the
+    // owner decides.
+    const late = await transfer(walletId, { amount: '1.4' });
     expect(late.body.transaction.status).toBe('AWAITING_APPROVAL');
     const lowered = await call(h.app, 'PUT', `/v1/wallets/${walletId}/policy`, {
       token: owner.key,
@@ -499,5 +506,99 @@ describe('idempotency recovery', () => {
     expect(
       await h.prisma.transaction.count({ where: { idempotencyKey: 'crash-after-commit' } }),
     ).toBe(1);
+  });
+});
+
+describe('approval with allowedPrograms (the programs judged at reservation are stored)', () => {
+  const COMPUTE_BUDGET = 'ComputeBudget111111111111111111111111111111';
+  const SYSTEM = '11111111111111111111111111111111';
+  const ATA = 'ATokenGPvbdGVxr1b2hvZbsiqW5xWH25efTNsLJA8knL';
+  const TOKEN = 'TokenkegQfeZyiNwAJbNbGKPFXCWuBvf9Ss623VQ5DA';
+
+  async function approve(id: string) {
+    return call(h.app, 'POST', `/v1/transactions/${id}/approve`, { token: owner.key });
+  }
+
+  it('a SOL transfer is approved and signed, its fee shown', async () => {
+    const walletId = await walletWithPolicy({
+      perTxLimit: '1',
+      dailyLimit: '2',
+      requiresApproval: true,
+      metadata: { allowedPrograms: [COMPUTE_BUDGET, SYSTEM] },
+    });
+    const waiting = await transfer(walletId, { amount: '0.5' });
+    expect(waiting.body.transaction).toEqual(
+      expect.objectContaining({ status: 'AWAITING_APPROVAL', networkFee: '5000' }),
+    );
+    const approved = await approve(String(waiting.body.transaction.id));
+    expect(approved.status).toBe(200);
+    expect(approved.body.transaction).toEqual(
+      expect.objectContaining({ status: 'PENDING', networkFee: '5000' }),
+    );
+    expect(approved.body.transaction.signature).toMatch(/^[1-9A-HJ-NP-Za-km-z]{64,88}$/);
+  });
+
+  it('a token transfer is approved and signed', async () => {
+    const wallet = await createWallet(h.app, owner.key);
+    await grant(h.app, owner.key, wallet.id, agent.id);
+    const mint = await mintTo(h.ledger, address(wallet.address), 6, 5_000_000n);
+    const policy = await call(h.app, 'PUT', `/v1/wallets/${wallet.id}/policy`, {
+      token: owner.key,
+      body: {
+        perTxLimit: '1',
+        dailyLimit: '1',
+        allowedAssets: [mint],
+        requiresApproval: true,
+        metadata: { allowedPrograms: [COMPUTE_BUDGET, ATA, TOKEN] },
+      },
+    });
+    expect(policy.status).toBe(200);
+    const waiting = await transfer(wallet.id, { amount: '1', mint });
+    expect(waiting.body.transaction.status).toBe('AWAITING_APPROVAL');
+    const approved = await approve(String(waiting.body.transaction.id));
+    expect(approved.status).toBe(200);
+    expect(approved.body.transaction.status).toBe('PENDING');
+  });
+});
+
+describe('transfers that cannot succeed are refused before signing (nothing stored)', () => {
+  const counts = () =>
+    Promise.all([
+      h.prisma.transaction.count(),
+      h.prisma.idempotencyRecord.count(),
+      h.prisma.event.count(),
+    ]);
+
+  it.each([
+    ['11111111111111111111111111111111', '0.1', 'RECIPIENT_IS_PROGRAM'],
+    ['SysvarRent111111111111111111111111111111111', '0.1', 'RECIPIENT_IS_PROGRAM'],
+    ['Stake11111111111111111111111111111111111111', '0.1', 'RECIPIENT_IS_PROGRAM'],
+    [
+      '9xQeWvG816bUx9EPjHmaT23yvVM2ZWbrrpZb9PusVFin',
+      '0.000000001',
+      'RECIPIENT_BELOW_RENT_EXEMPTION',
+    ],
+    ['self', '0.1', 'RECIPIENT_IS_SENDER'],
+  ])('to %s, amount %s → 400 %s', async (to, amount, code) => {
+    const wallet = await createWallet(h.app, owner.key);
+    await grant(h.app, owner.key, wallet.id, agent.id);
+    await call(h.app, 'PUT', `/v1/wallets/${wallet.id}/policy`, {
+      token: owner.key,
+      body: { perTxLimit: '1', dailyLimit: '1' },
+    });
+    const before = await counts();
+    const r = await transfer(wallet.id, {
+      to: to === 'self' ? wallet.address : to,
+      amount,
+    });
+    expectProblem(r, 400, code);
+    expect(r.body.errors).toEqual([expect.objectContaining({ path: 'to', code })]);
+    expect(await counts()).toEqual(before);
+    // The dry run says the same.
+    const evaluated = await call(h.app, 'POST', `/v1/wallets/${wallet.id}/transfers/evaluate`, {
+      token: agent.key,
+      body: { to: to === 'self' ? wallet.address : to, amount },
+    });
+    expectProblem(evaluated, 400, code);
   });
 });

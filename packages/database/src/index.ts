@@ -82,3 +82,8 @@ export {
   type AssetSpend,
   type DailyAssetSpend,
 } from './repositories/spend-report.repository.js';
+export {
+  type CountedByAsset,
+  foldFees,
+  NOT_COUNTING_STATUSES,
+} from './repositories/spend-accounting.js';

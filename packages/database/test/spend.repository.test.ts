@@ -468,3 +468,97 @@ describe('decisions and their side effects', () => {
     expect(isRepositoryError(error, 'WALLET_NOT_FOUND')).toBe(true);
   });
 });
+
+describe('fees and declared programs', () => {
+  const COMPUTE_BUDGET = 'ComputeBudget111111111111111111111111111111';
+  const SYSTEM = '11111111111111111111111111111111';
+
+  it('counts every stored fee toward the SOL daily limit, token transfers included', async () => {
+    const { wallet } = await ownerWithWallet(prisma);
+    const mint = newAddress();
+    await setPolicy(prisma, wallet.id, {
+      perTxLimit: '1',
+      dailyLimit: '0.3',
+      allowedAssets: [mint],
+    });
+    const fee = 5_000n;
+    const sol = await spend.reserveTransfer(
+      request(wallet.id, { amount: SOL('0.2'), fee }),
+      fakeSign,
+    );
+    expect(sol.outcome).toBe('ALLOW');
+    expect(sol.transaction!.networkFee.toFixed(0)).toBe('5000');
+    const token = await spend.reserveTransfer(
+      request(wallet.id, { asset: mint, decimals: 6, amount: 7n, fee }),
+      fakeSign,
+    );
+    expect(token.outcome).toBe('ALLOW');
+    // 0.2 SOL + two fees are counted: exactly what is left fits, one lamport more does not.
+    const left = SOL('0.1') - 2n * fee;
+    const over = await spend.reserveTransfer(
+      request(wallet.id, { amount: left - fee + 1n, fee }),
+      fakeSign,
+    );
+    expect(over.outcome).toBe('DENY');
+    expect(over.decision.reasons).toEqual([
+      expect.objectContaining({
+        code: 'DAILY_LIMIT_EXCEEDED',
+        spent: (SOL('0.2') + 2n * fee).toString(),
+        fee: '5000',
+      }),
+    ]);
+    const exact = await spend.reserveTransfer(
+      request(wallet.id, { amount: left - fee, fee }),
+      fakeSign,
+    );
+    expect(exact.outcome).toBe('ALLOW');
+  });
+
+  it('approves a transfer under allowedPrograms: the programs judged at reservation are stored and judged again', async () => {
+    const { owner, wallet } = await ownerWithWallet(prisma);
+    await setPolicy(prisma, wallet.id, {
+      perTxLimit: '1',
+      dailyLimit: '1',
+      requiresApproval: true,
+      metadata: { allowedPrograms: [COMPUTE_BUDGET, SYSTEM] },
+    });
+    const waiting = await spend.reserveTransfer(
+      request(wallet.id, { programs: [COMPUTE_BUDGET, SYSTEM], fee: 5_000n }),
+      fakeSign,
+    );
+    expect(waiting.outcome).toBe('REQUIRE_APPROVAL');
+    expect(waiting.transaction!.programs).toEqual([COMPUTE_BUDGET, SYSTEM]);
+    const approved = await spend.approveTransfer(
+      { transactionId: waiting.transaction!.id, ownerId: owner.id, now: new Date() },
+      fakeSign,
+    );
+    expect(approved.decision.reasons.map((r) => r.code)).toEqual(['APPROVAL_REQUIRED']);
+    expect(approved.outcome).toBe('ALLOW');
+    expect(approved.transaction.status).toBe('PENDING');
+  });
+
+  it('refuses at approval a row whose programs were never recorded (undeclared, never assumed empty)', async () => {
+    const { owner, wallet } = await ownerWithWallet(prisma);
+    await setPolicy(prisma, wallet.id, {
+      perTxLimit: '1',
+      dailyLimit: '1',
+      requiresApproval: true,
+      metadata: { allowedPrograms: [COMPUTE_BUDGET, SYSTEM] },
+    });
+    const waiting = await spend.reserveTransfer(
+      request(wallet.id, { programs: [COMPUTE_BUDGET, SYSTEM] }),
+      fakeSign,
+    );
+    // As a row from before programs were stored looks.
+    await prisma.transaction.update({
+      where: { id: waiting.transaction!.id },
+      data: { programs: [] },
+    });
+    const result = await spend.approveTransfer(
+      { transactionId: waiting.transaction!.id, ownerId: owner.id, now: new Date() },
+      fakeSign,
+    );
+    expect(result.outcome).toBe('DENY');
+    expect(result.decision.reasons).toContainEqual({ code: 'PROGRAM_NOT_ALLOWED', program: null });
+  });
+});

@@ -89,6 +89,7 @@ describe('evaluate: one rule at a time', () => {
           decimals: 9,
           limit: '1000000000',
           requested: '1000000001',
+          fee: '0',
         },
       ],
     },
@@ -98,7 +99,14 @@ describe('evaluate: one rule at a time', () => {
       intent: solTo(ALICE, 1n),
       outcome: 'DENY',
       reasons: [
-        { code: 'PER_TX_LIMIT_EXCEEDED', asset: null, decimals: 9, limit: '0', requested: '1' },
+        {
+          code: 'PER_TX_LIMIT_EXCEEDED',
+          asset: null,
+          decimals: 9,
+          limit: '0',
+          requested: '1',
+          fee: '0',
+        },
       ],
     },
     // Daily SOL limit, inclusive.
@@ -125,6 +133,7 @@ describe('evaluate: one rule at a time', () => {
           limit: '2000000000',
           spent: '1000000001',
           requested: '1000000000',
+          fee: '0',
           remaining: '999999999',
         },
       ],
@@ -144,6 +153,7 @@ describe('evaluate: one rule at a time', () => {
           limit: '2000000000',
           spent: '3000000000',
           requested: '1',
+          fee: '0',
           remaining: '0',
         },
       ],
@@ -162,6 +172,7 @@ describe('evaluate: one rule at a time', () => {
           limit: '0',
           spent: '0',
           requested: '1',
+          fee: '0',
           remaining: '0',
         },
       ],
@@ -650,6 +661,7 @@ describe('describeReason', () => {
         decimals: 9,
         limit: '1000000000',
         requested: '1500000000',
+        fee: '0',
       },
       {
         code: 'DAILY_LIMIT_EXCEEDED',
@@ -659,6 +671,7 @@ describe('describeReason', () => {
         limit: '2',
         spent: '1',
         requested: '2',
+        fee: '0',
         remaining: '1',
       },
       {
@@ -803,5 +816,70 @@ describe('evaluate: properties', () => {
       ),
       { numRuns: 500 },
     );
+  });
+});
+
+describe('evaluate: network fees count toward the SOL limits', () => {
+  const FEE = 5_000n;
+  const policy = assertPolicy({ perTxLimit: '1', dailyLimit: '2', allowedAssets: [USDC] });
+
+  it('allows amount + fee == perTxLimit and denies one lamport more, with the figures', () => {
+    expect(
+      evaluate(policy, { asset: null, amount: SOL - FEE, fee: FEE, to: ALICE }, context()),
+    ).toEqual({ outcome: 'ALLOW', reasons: [] });
+    expect(
+      evaluate(policy, { asset: null, amount: SOL, fee: FEE, to: ALICE }, context()).reasons,
+    ).toEqual([
+      {
+        code: 'PER_TX_LIMIT_EXCEEDED',
+        asset: null,
+        decimals: 9,
+        limit: '1000000000',
+        requested: '1000000000',
+        fee: '5000',
+      },
+    ]);
+  });
+
+  it('counts the fee against what is left of the daily limit', () => {
+    const ctx = context(spent(SOL + SOL / 2n));
+    expect(
+      evaluate(policy, { asset: null, amount: SOL / 2n - FEE, fee: FEE, to: ALICE }, ctx).outcome,
+    ).toBe('ALLOW');
+    expect(
+      evaluate(policy, { asset: null, amount: SOL / 2n, fee: FEE, to: ALICE }, ctx).reasons,
+    ).toEqual([
+      {
+        code: 'DAILY_LIMIT_EXCEEDED',
+        asset: null,
+        decimals: 9,
+        window: 'ROLLING_24H',
+        limit: '2000000000',
+        spent: '1500000000',
+        requested: '500000000',
+        fee: '5000',
+        remaining: '500000000',
+      },
+    ]);
+  });
+
+  it('a token transfer pays its fee in SOL: denied once the SOL daily limit is used up', () => {
+    const intent: TransferIntent = { asset: USDC, amount: 1n, fee: FEE, to: ALICE };
+    expect(evaluate(policy, intent, context(spent(2n * SOL - FEE))).outcome).toBe('ALLOW');
+    const denied = evaluate(policy, intent, context(spent(2n * SOL - FEE + 1n)));
+    expect(denied.reasons).toEqual([
+      expect.objectContaining({ code: 'DAILY_LIMIT_EXCEEDED', requested: '0', fee: '5000' }),
+    ]);
+    expect(describeReason(denied.reasons[0]!)).toBe(
+      '0 SOL + 0.000005 SOL fee exceeds the 0.000004999 SOL left of the daily limit of 2 SOL',
+    );
+  });
+
+  it('refuses a fee that is not a bigint in 0..u64::MAX', () => {
+    for (const fee of [-1n, U64_MAX + 1n, 5000 as unknown as bigint]) {
+      expect(
+        evaluate(policy, { asset: null, amount: 1n, fee, to: ALICE }, context()).reasons,
+      ).toContainEqual({ code: 'INVALID_INTENT', field: 'fee' });
+    }
   });
 });

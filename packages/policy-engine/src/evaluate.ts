@@ -11,11 +11,14 @@ import { epochMs, type Instant, windowStartMs } from './window.js';
  * What an agent asks to do: send `amount` base units of `asset` (null = SOL, in lamports;
  * otherwise an SPL mint address, in the mint's base units) to `to`. `programs` lists the
  * program ids the transaction will invoke; it is required when the policy has
- * `metadata.allowedPrograms` (an undeclared list is denied, never assumed empty).
+ * `metadata.allowedPrograms` (an undeclared list is denied, never assumed empty). `fee` is the
+ * network fee in lamports the sender pays (base fee × signatures + priority fee; default 0):
+ * it leaves the wallet like the amount, so it counts toward the SOL per-transaction and daily
+ * limits, for token transfers too.
  *
  * @example
  * ```ts
- * const intent: TransferIntent = { asset: null, amount: 250_000_000n, to: recipient, programs: ['11111111111111111111111111111111'] };
+ * const intent: TransferIntent = { asset: null, amount: 250_000_000n, fee: 5_000n, to: recipient, programs: ['11111111111111111111111111111111'] };
  * ```
  */
 export interface TransferIntent {
@@ -23,12 +26,14 @@ export interface TransferIntent {
   readonly amount: bigint;
   readonly to: string;
   readonly programs?: readonly string[];
+  readonly fee?: bigint;
 }
 
 /**
  * Spend already counted in the current daily window (every transaction not FAILED/REJECTED with
- * `createdAt >= windowStart(policy, now)`): SOL in lamports, tokens in base units by mint
- * (a missing mint means 0).
+ * `createdAt >= windowStart(policy, now)`): SOL in lamports (SOL amounts plus the network fees
+ * of every counted transfer, token transfers included), tokens in base units by mint (a missing
+ * mint means 0).
  *
  * @example
  * ```ts
@@ -83,11 +88,13 @@ export interface NoPolicyReason {
   readonly code: 'NO_POLICY';
 }
 /**
- * SOL transfer above `perTxLimit` (amount > limit). Amounts in lamports.
+ * What a transfer takes out of the SOL limits is `requested + fee` (`requested` is the SOL
+ * amount, `'0'` for a token transfer, whose fee still costs SOL); above `perTxLimit` it is
+ * denied. Lamports.
  *
  * @example
  * ```ts
- * const r: PerTxLimitExceededReason = { code: 'PER_TX_LIMIT_EXCEEDED', asset: null, decimals: 9, limit: '1000000000', requested: '1500000000' };
+ * const r: PerTxLimitExceededReason = { code: 'PER_TX_LIMIT_EXCEEDED', asset: null, decimals: 9, limit: '1000000000', requested: '1000000000', fee: '5000' };
  * ```
  */
 export interface PerTxLimitExceededReason {
@@ -96,15 +103,17 @@ export interface PerTxLimitExceededReason {
   readonly decimals: number;
   readonly limit: string;
   readonly requested: string;
+  readonly fee: string;
 }
 /**
- * SOL: spent + amount > `dailyLimit`. Amounts in lamports; `remaining = max(0, limit - spent)`.
+ * SOL: spent + requested + fee > `dailyLimit` (`spent` includes earlier fees; `requested` is
+ * `'0'` for a token transfer, whose fee still costs SOL). Lamports; `remaining = max(0, limit - spent)`.
  *
  * @example
  * ```ts
  * const r: DailyLimitExceededReason = {
  *   code: 'DAILY_LIMIT_EXCEEDED', asset: null, decimals: 9, window: 'ROLLING_24H',
- *   limit: '5000000000', spent: '4800000000', requested: '750000000', remaining: '200000000',
+ *   limit: '5000000000', spent: '4800000000', requested: '750000000', fee: '5000', remaining: '200000000',
  * };
  * ```
  */
@@ -116,6 +125,7 @@ export interface DailyLimitExceededReason {
   readonly limit: string;
   readonly spent: string;
   readonly requested: string;
+  readonly fee: string;
   readonly remaining: string;
 }
 /**
@@ -213,7 +223,7 @@ export interface ApprovalRequiredReason {
   readonly requested: string;
 }
 /**
- * The intent is malformed (`amount` not a bigint in 1..u64::MAX, `asset`/`to`/`programs` of the wrong type).
+ * The intent is malformed (`amount` not a bigint in 1..u64::MAX, `fee` not a bigint in 0..u64::MAX, `asset`/`to`/`programs` of the wrong type).
  *
  * @example
  * ```ts
@@ -222,7 +232,7 @@ export interface ApprovalRequiredReason {
  */
 export interface InvalidIntentReason {
   readonly code: 'INVALID_INTENT';
-  readonly field: 'asset' | 'amount' | 'to' | 'programs';
+  readonly field: 'asset' | 'amount' | 'to' | 'programs' | 'fee';
 }
 /**
  * The context is malformed, or `spentSince` is after the policy's window start.
@@ -357,10 +367,13 @@ export function evaluate(
   let requested: string | undefined;
 
   const { asset, amount, to, programs } = intent;
+  const fee = intent.fee === undefined ? 0n : intent.fee;
   const amountValid = typeof amount === 'bigint' && amount > 0n && amount <= U64_MAX;
+  const feeValid = typeof fee === 'bigint' && fee >= 0n && fee <= U64_MAX;
   const assetValid = asset === null || typeof asset === 'string';
   if (!assetValid) reasons = add(reasons, { code: 'INVALID_INTENT', field: 'asset' });
   if (!amountValid) reasons = add(reasons, { code: 'INVALID_INTENT', field: 'amount' });
+  if (!feeValid) reasons = add(reasons, { code: 'INVALID_INTENT', field: 'fee' });
   if (typeof to !== 'string') reasons = add(reasons, { code: 'INVALID_INTENT', field: 'to' });
   const programsValid = programs === undefined || isStringArray(programs);
   if (!programsValid) reasons = add(reasons, { code: 'INVALID_INTENT', field: 'programs' });
@@ -373,37 +386,42 @@ export function evaluate(
       reasons = add(reasons, { code: 'INVALID_CONTEXT', field: 'spentSince' });
   }
 
-  if (asset === null) {
-    const spent = context.spentInWindow.sol;
-    const spentValid = typeof spent === 'bigint' && spent >= 0n;
-    if (!spentValid)
-      reasons = add(reasons, { code: 'INVALID_CONTEXT', field: 'spentInWindow.sol' });
-    if (amountValid) {
-      const perTx = policy.perTxLimit;
-      if (amount > perTx) {
-        reasons = add(reasons, {
-          code: 'PER_TX_LIMIT_EXCEEDED',
-          asset: null,
-          decimals: SOL_DECIMALS,
-          limit: perTx.toString(),
-          requested: (requested ??= amount.toString()),
-        });
-      }
-      const daily = policy.dailyLimit;
-      if (spentValid && spent + amount > daily) {
-        reasons = add(reasons, {
-          code: 'DAILY_LIMIT_EXCEEDED',
-          asset: null,
-          decimals: SOL_DECIMALS,
-          window: policy.dailyWindow,
-          limit: daily.toString(),
-          spent: spent.toString(),
-          requested: (requested ??= amount.toString()),
-          remaining: (spent >= daily ? 0n : daily - spent).toString(),
-        });
-      }
+  // SOL limits: what leaves the wallet in lamports is the SOL amount (none for a token
+  // transfer) plus the network fee, which every transfer pays.
+  const solAmount = asset === null ? amount : 0n;
+  const solValid = feeValid && (asset !== null || amountValid);
+  const spent = context.spentInWindow.sol;
+  const spentValid = typeof spent === 'bigint' && spent >= 0n;
+  if (!spentValid) reasons = add(reasons, { code: 'INVALID_CONTEXT', field: 'spentInWindow.sol' });
+  if (solValid && (asset === null || fee > 0n)) {
+    const cost = solAmount + fee;
+    const perTx = policy.perTxLimit;
+    if (cost > perTx) {
+      reasons = add(reasons, {
+        code: 'PER_TX_LIMIT_EXCEEDED',
+        asset: null,
+        decimals: SOL_DECIMALS,
+        limit: perTx.toString(),
+        requested: solAmount.toString(),
+        fee: fee.toString(),
+      });
     }
-  } else if (assetValid) {
+    const daily = policy.dailyLimit;
+    if (spentValid && spent + cost > daily) {
+      reasons = add(reasons, {
+        code: 'DAILY_LIMIT_EXCEEDED',
+        asset: null,
+        decimals: SOL_DECIMALS,
+        window: policy.dailyWindow,
+        limit: daily.toString(),
+        spent: spent.toString(),
+        requested: solAmount.toString(),
+        fee: fee.toString(),
+        remaining: (spent >= daily ? 0n : daily - spent).toString(),
+      });
+    }
+  }
+  if (asset !== null && assetValid) {
     if (!policy.allowedAssets.has(asset))
       reasons = add(reasons, { code: 'ASSET_NOT_ALLOWED', asset });
     const limit = policy.tokenLimits.get(asset);
@@ -518,9 +536,9 @@ export function describeReason(reason: Reason): string {
     case 'ASSET_NOT_ALLOWED':
       return `asset ${reason.asset} is not in the policy's allowed assets`;
     case 'PER_TX_LIMIT_EXCEEDED':
-      return `${ui(reason.requested, reason.decimals)} SOL exceeds the per-transaction limit of ${ui(reason.limit, reason.decimals)} SOL`;
+      return `${solCost(reason, ui)} exceeds the per-transaction limit of ${ui(reason.limit, reason.decimals)} SOL`;
     case 'DAILY_LIMIT_EXCEEDED':
-      return `${ui(reason.requested, reason.decimals)} SOL exceeds the ${ui(reason.remaining, reason.decimals)} SOL left of the daily limit of ${ui(reason.limit, reason.decimals)} SOL`;
+      return `${solCost(reason, ui)} exceeds the ${ui(reason.remaining, reason.decimals)} SOL left of the daily limit of ${ui(reason.limit, reason.decimals)} SOL`;
     case 'TOKEN_LIMIT_EXCEEDED':
       return reason.scope === 'PER_TX'
         ? `${ui(reason.requested, reason.decimals)} exceeds the per-transaction limit of ${ui(reason.limit, reason.decimals)} for ${reason.asset}`
@@ -538,4 +556,15 @@ export function describeReason(reason: Reason): string {
         ? 'the policy requires owner approval for this transfer'
         : `${ui(reason.requested, SOL_DECIMALS)} SOL is above the approval threshold of ${ui(reason.threshold, SOL_DECIMALS)} SOL`;
   }
+}
+
+/** "1 SOL + 0.000005 SOL fee", or just the amount when there is no fee. */
+function solCost(
+  reason: PerTxLimitExceededReason | DailyLimitExceededReason,
+  ui: (base: string, decimals: number) => string,
+): string {
+  const amount = `${ui(reason.requested, reason.decimals)} SOL`;
+  // Reasons stored before fees were counted have no `fee`.
+  const fee = (reason as { fee?: string }).fee ?? '0';
+  return fee === '0' ? amount : `${amount} + ${ui(fee, reason.decimals)} SOL fee`;
 }

@@ -43,6 +43,12 @@ export interface SignerErrorContext {
   AMOUNT_OUT_OF_RANGE: { amount: string };
   /** Parameters of a build are inconsistent (e.g. decimals given that do not match the mint). */
   INVALID_TRANSFER: { reason: string };
+  /** The recipient is the sending wallet. */
+  RECIPIENT_IS_SENDER: { recipient: string };
+  /** The recipient is a program or sysvar (known address, or an executable account). */
+  RECIPIENT_IS_PROGRAM: { recipient: string };
+  /** A SOL transfer would leave a new recipient account below the rent-exempt minimum. */
+  RECIPIENT_BELOW_RENT_EXEMPTION: { recipient: string; amount: string; minimum: string };
 }
 
 /**

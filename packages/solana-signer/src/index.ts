@@ -61,3 +61,15 @@ export {
   TURNKEY_ENV,
   loadTurnkeyConfig,
 } from './turnkey.custody.js';
+export {
+  BASE_FEE_LAMPORTS_PER_SIGNATURE,
+  type TransferPlan,
+  type TransferShape,
+  planTransfer,
+} from './plan.js';
+export {
+  RENT_EXEMPT_MINIMUM_EMPTY_ACCOUNT,
+  type RecipientAccount,
+  assertRecipientCanReceive,
+  isReservedAddress,
+} from './recipient.js';

@@ -43,7 +43,9 @@ import {
   TOKEN_PROGRAM_ADDRESS,
   resolveMint,
 } from './mint.js';
+import { type TransferPlan, planTransfer } from './plan.js';
 import { type PriorityFeeOption, estimatePriorityFee } from './priority-fee.js';
+import { assertRecipientCanReceive } from './recipient.js';
 
 /**
  * Memo program used by default: `MemoSq4gqABAXKb96qnH8TysNcWxMyWCqXgDLGmfcHr`, the SPL Memo
@@ -177,6 +179,8 @@ export interface BuiltTransfer {
   computeUnitLimit: number;
   /** Price per compute unit in micro-lamports (0 when no priority fee). */
   priorityFeeMicroLamports: bigint;
+  /** Programs the instructions invoke and the exact network fee ({@link planTransfer}). */
+  plan: TransferPlan;
   /** For token transfers: mint facts and the token accounts used. */
   token?: {
     mint: MintInfo;
@@ -301,6 +305,14 @@ export async function buildTransfer(
   options: BuildTransferOptions = {},
 ): Promise<BuiltTransfer> {
   assertIsTransferAmount(params.amount);
+  // Address checks only: whether a new account would stay below rent exemption needs the
+  // recipient's balance, which the caller reads (see assertRecipientCanReceive).
+  assertRecipientCanReceive({
+    from: params.from,
+    to: params.to,
+    kind: params.kind,
+    amount: params.amount,
+  });
   const { rpc, abortSignal } = options;
   const sendOpts = abortSignal ? { abortSignal } : {};
   const payer = createNoopSigner(params.from);
@@ -444,6 +456,15 @@ export async function buildTransfer(
       'buildTransfer: computeUnitLimit must be within 1..1400000',
     );
   }
+  const plan = planTransfer({
+    kind: params.kind,
+    ...(token ? { tokenProgram: token.mint.programAddress } : {}),
+    memo: params.memo !== undefined,
+    createsDestinationAta: token?.createsDestinationAta ?? false,
+    computeUnitLimit,
+    priorityFeeMicroLamports,
+    ...(options.memoProgram ? { memoProgram: options.memoProgram } : {}),
+  });
   const budget: Instruction[] = [getSetComputeUnitLimitInstruction({ units: computeUnitLimit })];
   if (priorityFeeMicroLamports > 0n)
     budget.push(getSetComputeUnitPriceInstruction({ microLamports: priorityFeeMicroLamports }));
@@ -465,6 +486,7 @@ export async function buildTransfer(
     lastValidBlockHeight: lifetime.lastValidBlockHeight,
     computeUnitLimit,
     priorityFeeMicroLamports,
+    plan,
     ...(token ? { token } : {}),
   };
 }

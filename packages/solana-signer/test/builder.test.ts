@@ -126,11 +126,12 @@ describe('buildTransfer', () => {
   it('checks decimals the caller expects against the mint', async () => {
     const ledger = new TestLedger();
     const from = (await generateKeyPairSigner()).address;
+    const to = (await generateKeyPairSigner()).address;
     const mint = await ledger.createMint(TOKEN_2022_PROGRAM_ADDRESS, 6, from, 1n);
     expect(
       await codeOf(
         buildTransfer(
-          { kind: 'TOKEN', from, to: from, mint, amount: 1n, expectedDecimals: 9 },
+          { kind: 'TOKEN', from, to, mint, amount: 1n, expectedDecimals: 9 },
           { rpc: ledger.rpc },
         ),
       ),
@@ -140,9 +141,10 @@ describe('buildTransfer', () => {
   it('uses the SPL Memo deployed everywhere by default, another memo program on request', async () => {
     const ledger = new TestLedger();
     const from = (await generateKeyPairSigner()).address;
+    const to = (await generateKeyPairSigner()).address;
     const programs = async (memoProgram?: Address) => {
       const built = await buildTransfer(
-        { kind: 'SOL', from, to: from, amount: 1n, memo: 'm' },
+        { kind: 'SOL', from, to, amount: 1n, memo: 'm' },
         { rpc: ledger.rpc, ...(memoProgram ? { memoProgram } : {}) },
       );
       const compiled = getCompiledTransactionMessageDecoder().decode(
@@ -186,7 +188,13 @@ describe('resolveMint', () => {
     expect(await codeOf(resolveMint(ledger.rpc, wallet))).toBe('MINT_INVALID');
     const mint = await ledger.createMint(TOKEN_PROGRAM_ADDRESS, 2, wallet, 5n);
     const built = await buildTransfer(
-      { kind: 'TOKEN', from: wallet, to: wallet, mint, amount: 1n },
+      {
+        kind: 'TOKEN',
+        from: wallet,
+        to: (await generateKeyPairSigner()).address,
+        mint,
+        amount: 1n,
+      },
       { rpc: ledger.rpc },
     );
     expect(await codeOf(resolveMint(ledger.rpc, built.token!.sourceAta))).toBe('MINT_INVALID');

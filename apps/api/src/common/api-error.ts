@@ -18,6 +18,13 @@ export const API_ERRORS = {
   AMOUNT_INVALID: { status: 400, title: 'The amount is not a valid positive decimal' },
   AMOUNT_PRECISION_EXCEEDED: { status: 400, title: 'The amount has more decimals than the asset' },
   MINT_NOT_FOUND: { status: 400, title: 'The mint does not exist on chain' },
+  RECIPIENT_IS_SENDER: { status: 400, title: 'The recipient is the sending wallet' },
+  RECIPIENT_IS_PROGRAM: { status: 400, title: 'The recipient is a program or sysvar' },
+  RECIPIENT_BELOW_RENT_EXEMPTION: {
+    status: 400,
+    title: 'The transfer would leave a new recipient account below rent exemption',
+  },
+  TRANSFER_INVALID: { status: 400, title: 'The transfer cannot be built as requested' },
   POLICY_INVALID: { status: 400, title: 'The policy is invalid' },
   IDEMPOTENCY_KEY_REQUIRED: { status: 400, title: 'The Idempotency-Key header is required' },
   IDEMPOTENCY_KEY_INVALID: { status: 400, title: 'The Idempotency-Key header is invalid' },

@@ -59,6 +59,12 @@ export class TransactionDto {
   lastValidBlockHeight!: string | null;
   @ApiProperty() submitAttempts!: number;
   @ApiProperty({ nullable: true, type: String }) slot!: string | null;
+  @ApiProperty({
+    example: '5000',
+    description:
+      'Network fee in lamports, known when the transfer was planned; counts toward the SOL limits',
+  })
+  networkFee!: string;
   @ApiProperty({ nullable: true, type: String, description: 'Fee paid, lamports' }) fee!:
     string | null;
   @ApiProperty({ type: TransactionPolicyDto }) policy!: TransactionPolicyDto;
@@ -138,6 +144,7 @@ export function toTransactionDto(row: TransactionModel): TransactionDto {
       row.lastValidBlockHeight === null ? null : row.lastValidBlockHeight.toString(),
     submitAttempts: row.submitAttempts,
     slot: row.slot === null ? null : row.slot.toString(),
+    networkFee: row.networkFee.toFixed(0),
     fee: row.fee === null ? null : row.fee.toString(),
     policy: {
       outcome: row.policyOutcome,

@@ -1,18 +1,14 @@
 import { Inject, Injectable } from '@nestjs/common';
-import {
-  isRepositoryError,
-  type Prisma,
-  type PrismaClient,
-  SpendRepository,
-} from '@waiaas/database';
+import { type Prisma, type PrismaClient } from '@waiaas/database';
+import { TransferEngine } from '@waiaas/transfer-engine';
 import type { OwnerOrAgent, OwnerPrincipal } from '../auth/principal.js';
 import { ApiError } from '../common/api-error.js';
 import type { HttpContext } from '../common/http-context.js';
 import { buildProblem } from '../common/problem.js';
 import { PRISMA } from '../infra/tokens.js';
 import { MetricsService } from '../metrics/metrics.service.js';
-import { TransferSignerService } from '../transfers/transfer-signer.service.js';
-import { describeReasons, retryOnSignatureCollision } from '../transfers/transfer.service.js';
+import { toApiError } from '../transfers/engine-errors.js';
+import { describeReasons } from '../transfers/transfer.service.js';
 import { WalletAccessService } from '../wallets/wallet-access.service.js';
 import {
   type ListTransactionsQueryDto,
@@ -54,9 +50,8 @@ function decodeCursor(text: string): { createdAt: Date; id: string } {
 export class TransactionService {
   constructor(
     @Inject(PRISMA) private readonly prisma: PrismaClient,
-    @Inject(SpendRepository) private readonly spend: SpendRepository,
+    @Inject(TransferEngine) private readonly engine: TransferEngine,
     @Inject(WalletAccessService) private readonly access: WalletAccessService,
-    @Inject(TransferSignerService) private readonly signer: TransferSignerService,
     @Inject(MetricsService) private readonly metrics: MetricsService,
   ) {}
 
@@ -127,34 +122,11 @@ export class TransactionService {
     transactionId: string,
     http: HttpContext,
   ): Promise<TransactionResponseDto> {
-    const pending = await this.prisma.transaction.findFirst({
-      where: { id: transactionId, wallet: { ownerId: principal.ownerId } },
-      include: { wallet: { select: { address: true } } },
-    });
-    if (pending === null) throw new ApiError('NOT_FOUND', 'Transaction not found');
-    const mintInfo =
-      pending.asset === null ? undefined : await this.signer.resolveMint(pending.asset);
     let result;
     try {
-      result = await retryOnSignatureCollision(
-        () =>
-          this.spend.approveTransfer(
-            { transactionId, ownerId: principal.ownerId, now: new Date() },
-            () =>
-              this.signer.sign({
-                from: pending.wallet.address,
-                to: pending.destination,
-                amount: BigInt(pending.amount.toFixed(0)),
-                asset: pending.asset,
-                decimals: pending.decimals,
-                memo: pending.memo,
-                ...(mintInfo === undefined ? {} : { mintInfo }),
-              }),
-          ),
-        () => Promise.resolve(false),
-      );
+      result = await this.engine.approve({ transactionId, ownerId: principal.ownerId });
     } catch (e) {
-      throw this.mapRepositoryError(e);
+      throw toApiError(e);
     }
     this.metrics.policyDecision(result.outcome, 'approve');
     const transaction = toTransactionDto(result.transaction);
@@ -179,26 +151,10 @@ export class TransactionService {
 
   async reject(principal: OwnerPrincipal, transactionId: string): Promise<TransactionResponseDto> {
     try {
-      const row = await this.spend.rejectTransfer({
-        transactionId,
-        ownerId: principal.ownerId,
-        now: new Date(),
-      });
+      const row = await this.engine.reject({ transactionId, ownerId: principal.ownerId });
       return { transaction: toTransactionDto(row) };
     } catch (e) {
-      throw this.mapRepositoryError(e);
+      throw toApiError(e);
     }
-  }
-
-  private mapRepositoryError(e: unknown): unknown {
-    if (isRepositoryError(e, 'TRANSACTION_NOT_FOUND'))
-      return new ApiError('NOT_FOUND', 'Transaction not found');
-    if (isRepositoryError(e, 'TRANSACTION_NOT_AWAITING_APPROVAL')) {
-      return new ApiError(
-        'TRANSACTION_NOT_AWAITING_APPROVAL',
-        `The transaction is ${e.context.status}, not AWAITING_APPROVAL`,
-      );
-    }
-    return e;
   }
 }

@@ -74,4 +74,10 @@ export class EvaluationDto {
     string | null;
   @ApiProperty({ example: '250000000', description: 'Base units' }) amountBaseUnits!: string;
   @ApiProperty({ example: 9 }) decimals!: number;
+  @ApiProperty({
+    example: '5000',
+    description:
+      'Network fee in lamports (base fee × signatures + priority fee); counts toward the SOL limits',
+  })
+  networkFee!: string;
 }

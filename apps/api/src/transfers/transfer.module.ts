@@ -1,13 +1,11 @@
 import { Module } from '@nestjs/common';
 import { WalletModule } from '../wallets/wallet.module.js';
-import { TransferSignerService } from './transfer-signer.service.js';
 import { TransferController } from './transfer.controller.js';
 import { TransferService } from './transfer.service.js';
 
 @Module({
   imports: [WalletModule],
   controllers: [TransferController],
-  providers: [TransferService, TransferSignerService],
-  exports: [TransferSignerService],
+  providers: [TransferService],
 })
 export class TransferModule {}

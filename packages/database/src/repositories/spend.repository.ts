@@ -28,6 +28,7 @@ import {
 import { Prisma, type PrismaClient, type Transaction } from '../generated/prisma/client.js';
 import type { TransactionClient } from '../transaction-client.js';
 import { RepositoryError } from '../repository-error.js';
+import { foldFees, NOT_COUNTING_SQL, NOT_COUNTING_STATUSES } from './spend-accounting.js';
 
 /** What an agent asked for, in base units. */
 export interface TransferRequest {
@@ -43,8 +44,10 @@ export interface TransferRequest {
   decimals: number;
   destination: string;
   memo: string | null;
-  /** Program ids the transaction will invoke (for `allowedPrograms`). */
+  /** Program ids the transaction will invoke (for `allowedPrograms`); stored on the row. */
   programs?: readonly string[];
+  /** Network fee in lamports (counts toward the SOL limits; stored on the row). Default 0. */
+  fee?: bigint;
   /** The decision's clock; also stored as the transaction's `createdAt`. */
   now: Date;
 }
@@ -101,8 +104,6 @@ class KeyedSerializer {
 /** Channel the confirmation worker LISTENs on; the payload is a transaction id. */
 export const PENDING_TRANSACTION_CHANNEL = 'waiaas_tx_pending';
 
-const NOT_COUNTING = Prisma.sql`('FAILED', 'REJECTED')`;
-
 interface WalletRow {
   owner_id: string;
 }
@@ -120,6 +121,7 @@ interface PolicyRow {
 interface SpendRow {
   asset: string | null;
   spent: string | null;
+  fees: string | null;
   recent: number;
 }
 
@@ -204,6 +206,8 @@ export class SpendRepository {
           idempotencyKey: request.idempotencyKey,
           type: 'TRANSFER',
           amount: new Prisma.Decimal(request.amount.toString()),
+          networkFee: new Prisma.Decimal((request.fee ?? 0n).toString()),
+          programs: request.programs ? [...request.programs] : [],
           decimals: request.decimals,
           asset: request.asset,
           destination: request.destination,
@@ -251,7 +255,7 @@ export class SpendRepository {
       const pending = await lockAwaitingApproval(tx, input.transactionId, input.ownerId);
       const { policy, version } = await loadPolicy(tx, pending.walletId);
       const request = requestOf(pending, input.now);
-      const judged = await judge(tx, policy, request, pending.id);
+      const judged = await judge(tx, policy, request, pending);
       // The owner's approval is the approval the policy asked for.
       const decision: Decision =
         judged.outcome === 'REQUIRE_APPROVAL' ? { ...judged, outcome: 'ALLOW' } : judged;
@@ -453,25 +457,40 @@ function parseStoredPolicy(
   return { policy: parsed.policy, version: row.version };
 }
 
+const MINUTE_MS = 60_000;
+const HOUR_MS = 3_600_000;
+
+/** The first instant at or after `t` that is a whole multiple of `unitMs` (UTC). */
+function ceilTo(t: Date, unitMs: number): Date {
+  return new Date(Math.ceil(t.getTime() / unitMs) * unitMs);
+}
+
 /**
- * Sums what counts against the limits (every transaction not FAILED/REJECTED, per asset, from
- * the window's start) and the last hour's transaction count in one statement, then evaluates.
+ * Sums what counts against the limits (see `spend-accounting.ts`) from the window's start, and
+ * the last hour's transaction count, then evaluates. Cost does not grow with the wallet's
+ * history: whole hours and minutes come from `spend_buckets` (kept by a trigger on
+ * transactions), and only the window's partial first minute is read from the transactions
+ * themselves (an index range of at most one minute on (wallet_id, created_at)). One statement.
  *
  * There is deliberately no upper bound on `created_at`: a request's `now` is taken before it
  * waits for the lock, so a reservation committed meanwhile by another process may carry a
  * later timestamp, and it must count all the same (the cross-process test caught exactly this).
+ *
+ * `exclude` (at approval: the transfer being approved) is counted by the sums like any other
+ * and subtracted here.
  */
 async function judge(
   db: Db,
   policy: Policy | null,
   request: TransferRequest,
-  excludeId: string | null,
+  exclude: Transaction | null,
 ): Promise<Decision> {
   const intent = {
     asset: request.asset,
     amount: request.amount,
     to: request.destination,
     programs: request.programs ? [...request.programs] : undefined,
+    fee: request.fee ?? 0n,
   };
   if (!policy) {
     return evaluate(null, intent, {
@@ -482,27 +501,60 @@ async function judge(
   }
   const dayStart = windowStart(policy, request.now);
   const hourStart = rateWindowStart(request.now);
-  const from = dayStart < hourStart ? dayStart : hourStart;
-  const exclude = excludeId ? Prisma.sql`AND id <> ${excludeId}::uuid` : Prisma.empty;
+  // Each window [start, ∞) = whole hours from ceilHour(start) (hour buckets) + whole minutes
+  // in [ceilMinute(start), ceilHour(start)) (minute buckets) + the exact rows in
+  // [start, ceilMinute(start)) (transactions). At most 24 + 60 bucket rows per asset.
+  const dayMin = ceilTo(dayStart, MINUTE_MS);
+  const dayHour = ceilTo(dayStart, HOUR_MS);
+  const hourMin = ceilTo(hourStart, MINUTE_MS);
+  const hourHour = ceilTo(hourStart, HOUR_MS);
+  const hoursFrom = dayHour < hourHour ? dayHour : hourHour;
   const rows = await db.$queryRaw<SpendRow[]>`
+    WITH b AS (
+      SELECT asset, amount, fees, tx_count,
+             (width = 3600 AND bucket_start >= ${dayHour})
+               OR (width = 60 AND bucket_start >= ${dayMin} AND bucket_start < ${dayHour}) AS in_day,
+             (width = 3600 AND bucket_start >= ${hourHour})
+               OR (width = 60 AND bucket_start >= ${hourMin} AND bucket_start < ${hourHour}) AS in_hour
+      FROM spend_buckets
+      WHERE wallet_id = ${request.walletId}::uuid
+        AND ((width = 3600 AND bucket_start >= ${hoursFrom})
+          OR (width = 60 AND bucket_start >= ${dayMin} AND bucket_start < ${dayHour})
+          OR (width = 60 AND bucket_start >= ${hourMin} AND bucket_start < ${hourHour}))
+    )
+    SELECT NULLIF(asset, '') AS asset,
+           (SUM(amount) FILTER (WHERE in_day))::text AS spent,
+           (SUM(fees) FILTER (WHERE in_day))::text AS fees,
+           (COALESCE(SUM(tx_count) FILTER (WHERE in_hour), 0))::int AS recent
+    FROM b WHERE in_day OR in_hour
+    GROUP BY asset
+    UNION ALL
     SELECT asset,
-           (SUM(amount) FILTER (WHERE created_at >= ${dayStart}))::text AS spent,
-           (COUNT(*) FILTER (WHERE created_at >= ${hourStart}))::int AS recent
+           (SUM(amount) FILTER (WHERE created_at >= ${dayStart} AND created_at < ${dayMin}))::text,
+           (SUM(network_fee) FILTER (WHERE created_at >= ${dayStart} AND created_at < ${dayMin}))::text,
+           (COUNT(*) FILTER (WHERE created_at >= ${hourStart} AND created_at < ${hourMin}))::int
     FROM transactions
     WHERE wallet_id = ${request.walletId}::uuid
-      AND status NOT IN ${NOT_COUNTING}
-      AND created_at >= ${from}
-      ${exclude}
+      AND status NOT IN ${NOT_COUNTING_SQL}
+      AND ((created_at >= ${dayStart} AND created_at < ${dayMin})
+        OR (created_at >= ${hourStart} AND created_at < ${hourMin}))
     GROUP BY asset`;
-  let sol = 0n;
   let recent = 0;
-  const tokens: Record<string, bigint> = {};
-  for (const row of rows) {
-    const spent = BigInt(row.spent ?? '0');
+  const counted = rows.map((row) => {
     recent += row.recent;
-    if (row.asset === null) sol = spent;
-    else tokens[row.asset] = spent;
+    return { asset: row.asset, amount: BigInt(row.spent ?? '0'), fees: BigInt(row.fees ?? '0') };
+  });
+  if (exclude !== null && !NOT_COUNTING_STATUSES.includes(exclude.status as never)) {
+    if (exclude.createdAt >= dayStart) {
+      counted.push({
+        asset: exclude.asset,
+        amount: -BigInt(exclude.amount.toFixed(0)),
+        fees: -BigInt(exclude.networkFee.toFixed(0)),
+      });
+    }
+    if (exclude.createdAt >= hourStart) recent -= 1;
   }
+  const { sol, tokens } = foldFees(counted);
   // spentSince lets the engine refuse a sum taken over the wrong window.
   return evaluate(policy, intent, {
     now: request.now,
@@ -531,6 +583,10 @@ function requestOf(row: Transaction, now: Date): TransferRequest {
     decimals: row.decimals,
     destination: row.destination,
     memo: row.memo,
+    // Every transfer invokes at least the compute-budget program, so an empty list is a row
+    // stored before programs were recorded: undeclared, which allowedPrograms refuses.
+    ...(row.programs.length > 0 ? { programs: row.programs } : {}),
+    fee: BigInt(row.networkFee.toFixed(0)),
     now,
   };
 }
@@ -539,6 +595,7 @@ function transferPayload(request: TransferRequest) {
   return {
     asset: request.asset,
     amount: request.amount.toString(),
+    fee: (request.fee ?? 0n).toString(),
     decimals: request.decimals,
     destination: request.destination,
     memo: request.memo,

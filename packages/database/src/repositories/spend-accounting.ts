@@ -1,0 +1,49 @@
+/**
+ * The one definition of "what counts" against a wallet's limits, shared by the decision
+ * (SpendRepository) and the owner's report (SpendReportRepository, the console's gauges and
+ * chart), so the two can never disagree:
+ *
+ * - a transaction counts from the moment it is stored (PENDING, or AWAITING_APPROVAL: a
+ *   waiting transfer holds its budget) until it becomes FAILED or REJECTED;
+ * - it counts its amount in its own asset, and its network fee in SOL (a token transfer's fee
+ *   is paid in SOL all the same).
+ */
+import { Prisma } from '../generated/prisma/client.js';
+
+/** Statuses whose transactions no longer count (SQL list, for `status NOT IN …`). */
+export const NOT_COUNTING_SQL = Prisma.sql`('FAILED', 'REJECTED')`;
+
+/** Statuses whose transactions no longer count. */
+export const NOT_COUNTING_STATUSES = ['FAILED', 'REJECTED'] as const;
+
+/** Per-asset sums of counting transactions, as summed by SQL (before fees are folded in). */
+export interface CountedByAsset {
+  asset: string | null;
+  /** Sum of amounts in the asset's base units. */
+  amount: bigint;
+  /** Sum of network fees (lamports) of these transactions. */
+  fees: bigint;
+}
+
+/**
+ * SOL spent (SOL amounts plus every counted fee) and tokens spent by mint, from per-asset sums.
+ *
+ * @example
+ * ```ts
+ * foldFees([{ asset: null, amount: 10n, fees: 5n }, { asset: mint, amount: 3n, fees: 5n }]);
+ * // { sol: 20n, tokens: { [mint]: 3n } }
+ * ```
+ */
+export function foldFees(rows: readonly CountedByAsset[]): {
+  sol: bigint;
+  tokens: Record<string, bigint>;
+} {
+  let sol = 0n;
+  const tokens: Record<string, bigint> = {};
+  for (const row of rows) {
+    sol += row.fees;
+    if (row.asset === null) sol += row.amount;
+    else tokens[row.asset] = (tokens[row.asset] ?? 0n) + row.amount;
+  }
+  return { sol, tokens };
+}

@@ -1,0 +1,225 @@
+// Spend accounting through buckets is exact: random sequences of creates, approvals,
+// rejections, failures, expiries, confirmations and window slides, each decision compared
+// with the policy engine's decision on sums recomputed from the transactions themselves.
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import {
+  assertPolicy,
+  type Decision,
+  evaluate,
+  rateWindowStart,
+  windowStart,
+} from '@waiaas/policy-engine';
+import { createTestDatabase, type TestDatabase } from '@waiaas/testing';
+import fc from 'fast-check';
+import {
+  createPrismaClient,
+  type PrismaClient,
+  SpendRepository,
+  type TransactionModel,
+} from '../src/index.js';
+import { fakeSign, newAddress, ownerWithWallet, setPolicy } from './support/fixtures.js';
+
+let db: TestDatabase;
+let prisma: PrismaClient;
+let spend: SpendRepository;
+
+beforeAll(async () => {
+  db = await createTestDatabase();
+  prisma = createPrismaClient({ url: db.url, poolSize: 4, statementTimeoutMs: 60_000 });
+  spend = new SpendRepository(prisma);
+});
+
+afterAll(async () => {
+  await prisma.$disconnect();
+  await db.drop();
+});
+
+const MINT = newAddress();
+const POLICY = {
+  perTxLimit: '1',
+  dailyLimit: '2',
+  allowedAssets: [MINT],
+  requiresApproval: true,
+  metadata: {
+    approvalThreshold: '0.5',
+    maxTxPerHour: 6,
+    tokenLimits: { [MINT]: { daily: '5', decimals: 6 } },
+  },
+};
+const policy = assertPolicy(POLICY);
+const COUNTS = (s: string) => s !== 'FAILED' && s !== 'REJECTED';
+
+type Op =
+  | { kind: 'slide'; ms: number }
+  | { kind: 'create'; asset: 'SOL' | 'TOKEN'; amount: bigint; fee: bigint }
+  | { kind: 'approve' | 'reject' | 'fail' | 'expire' | 'confirm'; pick: number };
+
+const op: fc.Arbitrary<Op> = fc.oneof(
+  {
+    weight: 2,
+    arbitrary: fc.record({
+      kind: fc.constant('slide' as const),
+      // Minutes and hours, with odd milliseconds so window edges fall inside buckets.
+      ms: fc.oneof(
+        fc.integer({ min: 1, max: 5 * 60_000 }),
+        fc.integer({ min: 30 * 60_000, max: 3 * 3_600_000 }),
+        fc.constantFrom(60_000, 3_600_000, 86_400_000 - 1, 86_400_000),
+      ),
+    }),
+  },
+  {
+    weight: 4,
+    arbitrary: fc.record({
+      kind: fc.constant('create' as const),
+      asset: fc.constantFrom('SOL' as const, 'TOKEN' as const),
+      amount: fc.bigInt({ min: 1n, max: 900_000_000n }),
+      fee: fc.constantFrom(0n, 5_000n, 12_345n),
+    }),
+  },
+  {
+    weight: 3,
+    arbitrary: fc.record({
+      kind: fc.constantFrom(
+        'approve' as const,
+        'reject' as const,
+        'fail' as const,
+        'expire' as const,
+        'confirm' as const,
+      ),
+      pick: fc.nat(),
+    }),
+  },
+);
+
+/** The decision recomputed from every transaction of the wallet (no buckets). */
+async function expected(
+  walletId: string,
+  now: Date,
+  intent: { asset: string | null; amount: bigint; fee: bigint; to: string },
+  exclude: string | null,
+): Promise<Decision> {
+  const rows = await prisma.transaction.findMany({ where: { walletId } });
+  const dayStart = windowStart(policy, now);
+  const hourStart = rateWindowStart(now);
+  let sol = 0n;
+  let recent = 0;
+  const tokens: Record<string, bigint> = {};
+  for (const r of rows) {
+    if (r.id === exclude || !COUNTS(r.status)) continue;
+    if (r.createdAt >= hourStart) recent += 1;
+    if (r.createdAt < dayStart) continue;
+    sol += BigInt(r.networkFee.toFixed(0));
+    if (r.asset === null) sol += BigInt(r.amount.toFixed(0));
+    else tokens[r.asset] = (tokens[r.asset] ?? 0n) + BigInt(r.amount.toFixed(0));
+  }
+  return evaluate(policy, intent, {
+    now,
+    spentInWindow: { sol, tokens },
+    txCountLastHour: recent,
+    spentSince: dayStart,
+  });
+}
+
+function pickOf(rows: TransactionModel[], status: string[], pick: number) {
+  const candidates = rows.filter((r) => status.includes(r.status));
+  return candidates.length === 0 ? null : candidates[pick % candidates.length]!;
+}
+
+describe('spend buckets', () => {
+  it('every decision equals the one recomputed from the transactions', async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.array(op, { minLength: 5, maxLength: 30 }), async (ops) => {
+        const { owner, wallet } = await ownerWithWallet(prisma);
+        await setPolicy(prisma, wallet.id, POLICY);
+        let now = new Date(Date.UTC(2026, 10, 20, 10, 0, 0, 0) + 12_345);
+        for (const o of ops) {
+          const rows = await prisma.transaction.findMany({ where: { walletId: wallet.id } });
+          if (o.kind === 'slide') {
+            now = new Date(now.getTime() + o.ms);
+          } else if (o.kind === 'create') {
+            const asset = o.asset === 'SOL' ? null : MINT;
+            const to = newAddress();
+            const want = await expected(
+              wallet.id,
+              now,
+              { asset, amount: o.amount, fee: o.fee, to },
+              null,
+            );
+            const got = await spend.reserveTransfer(
+              {
+                walletId: wallet.id,
+                agentId: null,
+                idempotencyKey: null,
+                asset,
+                amount: o.amount,
+                decimals: asset === null ? 9 : 6,
+                destination: to,
+                memo: null,
+                fee: o.fee,
+                now,
+              },
+              fakeSign,
+            );
+            expect(got.decision).toEqual(want);
+          } else if (o.kind === 'approve') {
+            const row = pickOf(rows, ['AWAITING_APPROVAL'], o.pick);
+            if (row === null) continue;
+            const judged = await expected(
+              wallet.id,
+              now,
+              {
+                asset: row.asset,
+                amount: BigInt(row.amount.toFixed(0)),
+                fee: BigInt(row.networkFee.toFixed(0)),
+                to: row.destination,
+              },
+              row.id,
+            );
+            const got = await spend.approveTransfer(
+              { transactionId: row.id, ownerId: owner.id, now },
+              fakeSign,
+            );
+            expect(got.decision.reasons).toEqual(judged.reasons);
+            expect(got.outcome).toBe(judged.outcome === 'DENY' ? 'DENY' : 'ALLOW');
+          } else if (o.kind === 'reject') {
+            const row = pickOf(rows, ['AWAITING_APPROVAL'], o.pick);
+            if (row !== null)
+              await spend.rejectTransfer({ transactionId: row.id, ownerId: owner.id, now });
+          } else {
+            const row = pickOf(rows, ['PENDING', 'SUBMITTED'], o.pick);
+            if (row === null) continue;
+            await prisma.transaction.update({
+              where: { id: row.id },
+              data:
+                o.kind === 'confirm'
+                  ? { status: row.status === 'PENDING' ? 'SUBMITTED' : 'CONFIRMED' }
+                  : {
+                      status: 'FAILED',
+                      failureReason: o.kind === 'expire' ? 'EXPIRED' : 'ON_CHAIN_ERROR',
+                    },
+            });
+          }
+        }
+        // The buckets themselves equal the transactions, grouped.
+        const [buckets, exact] = await Promise.all([
+          prisma.$queryRaw<{ k: string }[]>`
+            SELECT width || '|' || asset || '|' || bucket_start::text || '|' || amount::text || '|' || fees::text || '|' || tx_count AS k
+            FROM spend_buckets WHERE wallet_id = ${wallet.id}::uuid AND tx_count > 0 ORDER BY 1`,
+          prisma.$queryRaw<{ k: string }[]>`
+            SELECT w.width || '|' || COALESCE(asset, '') || '|' ||
+                   (CASE w.width WHEN 3600 THEN date_trunc('hour', created_at, 'UTC')
+                                 ELSE date_trunc('minute', created_at, 'UTC') END)::text || '|' ||
+                   SUM(amount)::text || '|' || SUM(network_fee)::text || '|' || COUNT(*) AS k
+            FROM transactions CROSS JOIN (VALUES (3600), (60)) AS w(width)
+            WHERE wallet_id = ${wallet.id}::uuid AND status NOT IN ('FAILED', 'REJECTED')
+            GROUP BY w.width, asset,
+                     CASE w.width WHEN 3600 THEN date_trunc('hour', created_at, 'UTC')
+                                  ELSE date_trunc('minute', created_at, 'UTC') END
+            ORDER BY 1`,
+        ]);
+        expect(buckets).toEqual(exact);
+      }),
+      { numRuns: 40, seed: Number(process.env.PROPERTY_SEED ?? 20261202) },
+    );
+  }, 300_000);
+});

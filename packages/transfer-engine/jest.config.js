@@ -1,0 +1,3 @@
+import { preset } from '@waiaas/jest-config';
+
+export default preset({ rootDir: import.meta.dirname, integration: true });

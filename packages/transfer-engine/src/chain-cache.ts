@@ -1,0 +1,95 @@
+/**
+ * Chain facts a transfer needs, read before the wallet lock so nothing slow runs under it:
+ * a recent blockhash (shared by every transfer for `maxBlockhashAgeMs`, one request in flight
+ * at a time), mint program and decimals (cached: neither changes for a mint), and the
+ * recipient account (read per transfer, it changes).
+ */
+import { type Address, type Rpc, type SolanaRpcApi, address as toAddress } from '@solana/kit';
+import { type BlockhashLifetime, type MintInfo, resolveMint } from '@waiaas/solana-signer';
+
+export interface ChainCacheOptions {
+  /** How long one blockhash is reused (default 2 s; a blockhash stays valid ~60 s). */
+  maxBlockhashAgeMs?: number;
+  /** Mints remembered (default 10,000; oldest dropped first). */
+  maxMints?: number;
+  /** Clock, for tests. */
+  now?: () => number;
+}
+
+/** What the chain says about an account (null: it does not exist). */
+export interface AccountState {
+  lamports: bigint;
+  executable: boolean;
+}
+
+/**
+ * @example
+ * ```ts
+ * const chain = new ChainCache(rpc);
+ * const lifetime = await chain.blockhash(); // { blockhash, lastValidBlockHeight }
+ * ```
+ */
+export class ChainCache {
+  private lifetime: { value: BlockhashLifetime; at: number } | null = null;
+  private inFlight: Promise<BlockhashLifetime> | null = null;
+  private readonly mints = new Map<string, MintInfo>();
+  private readonly maxAgeMs: number;
+  private readonly maxMints: number;
+  private readonly now: () => number;
+
+  constructor(
+    private readonly rpc: Rpc<SolanaRpcApi>,
+    options: ChainCacheOptions = {},
+  ) {
+    this.maxAgeMs = options.maxBlockhashAgeMs ?? 2_000;
+    this.maxMints = options.maxMints ?? 10_000;
+    this.now = options.now ?? Date.now;
+  }
+
+  /** A blockhash at most `maxBlockhashAgeMs` old, with the last block height it is valid for. */
+  async blockhash(): Promise<BlockhashLifetime> {
+    const cached = this.lifetime;
+    if (cached !== null && this.now() - cached.at < this.maxAgeMs) return cached.value;
+    this.inFlight ??= this.fetchBlockhash().finally(() => {
+      this.inFlight = null;
+    });
+    return this.inFlight;
+  }
+
+  /** The mint's program and decimals (throws the signer's MINT_NOT_FOUND / MINT_INVALID). */
+  async mint(mint: string): Promise<MintInfo> {
+    const known = this.mints.get(mint);
+    if (known !== undefined) return known;
+    const info = await resolveMint(this.rpc, toAddress(mint));
+    if (this.mints.size >= this.maxMints) {
+      const oldest = this.mints.keys().next().value;
+      if (oldest !== undefined) this.mints.delete(oldest);
+    }
+    this.mints.set(mint, info);
+    return info;
+  }
+
+  /** The account's lamports and whether it is executable; null when it does not exist. */
+  async account(address: Address): Promise<AccountState | null> {
+    const { value } = await this.rpc
+      .getAccountInfo(address, {
+        commitment: 'confirmed',
+        encoding: 'base64',
+        dataSlice: { offset: 0, length: 0 },
+      })
+      .send();
+    if (value === null) return null;
+    return { lamports: BigInt(value.lamports), executable: value.executable };
+  }
+
+  private async fetchBlockhash(): Promise<BlockhashLifetime> {
+    const at = this.now();
+    const { value } = await this.rpc.getLatestBlockhash({ commitment: 'confirmed' }).send();
+    const lifetime = {
+      blockhash: value.blockhash,
+      lastValidBlockHeight: BigInt(value.lastValidBlockHeight),
+    };
+    this.lifetime = { value: lifetime, at };
+    return lifetime;
+  }
+}

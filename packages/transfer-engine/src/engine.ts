@@ -1,0 +1,457 @@
+/**
+ * The one transfer engine: every transfer is created, evaluated, approved and rejected here,
+ * so the request the policy judges, the programs and fee it counts, and the transaction that
+ * is signed are built once, by one function, and stored together.
+ *
+ * Order of work for a transfer (the lock is the wallet row's, taken in SpendRepository, which
+ * only this engine calls):
+ * 1. before anything is claimed: parse the amount, read the mint (cached), check the recipient
+ *    (one RPC read for a SOL transfer), plan programs and fee — a doomed transfer is refused
+ *    here with a precise code and nothing is stored;
+ * 2. claim the idempotency key and fetch a recent blockhash (shared, at most 2 s old);
+ * 3. under the lock: the decision, custody signing (no RPC: every chain fact is in hand) and
+ *    the writes, in one database transaction;
+ * 4. store the response for replays.
+ */
+import { randomInt } from 'node:crypto';
+import { type Address, type Rpc, type SolanaRpcApi, address as toAddress } from '@solana/kit';
+import {
+  type ApproveResult,
+  IdempotencyRepository,
+  isRepositoryError,
+  isUniqueViolation,
+  type PrismaClient,
+  type ReserveResult,
+  type SignedTransfer,
+  SpendRepository,
+  type SpendRepositoryOptions,
+  type TransactionModel as Transaction,
+  type TransferRequest,
+} from '@waiaas/database';
+import {
+  type Decision,
+  isPolicyEngineError,
+  parseUiAmount,
+  SOL_DECIMALS,
+} from '@waiaas/policy-engine';
+import {
+  assertRecipientCanReceive,
+  type BlockhashLifetime,
+  buildTransfer,
+  defaultComputeUnitLimit,
+  type KeyCustody,
+  type MintInfo,
+  planTransfer,
+  signTransfer,
+  type TransferPlan,
+} from '@waiaas/solana-signer';
+import { ChainCache, type ChainCacheOptions } from './chain-cache.js';
+import { buildError, chainReadError, custodyError } from './classify.js';
+import { TransferEngineError } from './errors.js';
+import {
+  type IdempotencyScope,
+  type IdempotentResult,
+  type StoredResponse,
+  withIdempotency,
+} from './idempotency.js';
+
+/** A transfer as asked for: UI amount (decimal string), SOL unless `mint`. */
+export interface TransferInput {
+  walletId: string;
+  /** The wallet's address (the sender, fee payer and signer). */
+  from: string;
+  /** The requesting agent; null for an owner's dry run. */
+  agentId: string | null;
+  to: string;
+  amount: string;
+  mint?: string | undefined;
+  memo?: string | null | undefined;
+}
+
+/** Everything known about a transfer before the lock: the request the policy judges, and how to build it. */
+export interface PreparedTransfer {
+  request: Omit<TransferRequest, 'now' | 'idempotencyKey'>;
+  from: string;
+  mintInfo?: MintInfo;
+  plan: TransferPlan;
+}
+
+/** How the caller represents outcomes as stored responses (status + body) for replays. */
+export interface ResponsePresenter {
+  created(transaction: Transaction): StoredResponse;
+  denied(decision: Decision): StoredResponse;
+}
+
+export interface TransferEngineDeps {
+  prisma: PrismaClient;
+  custody: KeyCustody;
+  rpc: Rpc<SolanaRpcApi>;
+  /** Defaults to one built on `prisma` with `spendOptions`. */
+  spend?: SpendRepository;
+  spendOptions?: SpendRepositoryOptions;
+  idempotency?: IdempotencyRepository;
+  chain?: ChainCache;
+  chainOptions?: ChainCacheOptions;
+}
+
+/** Random compute-unit headroom: see {@link TransferEngine.sign}. */
+const HEADROOM_UNITS = 65_536;
+
+/**
+ * Runs a reservation again when it failed on a unique violation that is not `isKeyConflict`:
+ * the only other unique column written is the signature, whose rare collisions a new random
+ * compute-unit headroom resolves.
+ */
+export async function retryOnSignatureCollision<T>(
+  run: () => Promise<T>,
+  isKeyConflict: () => Promise<boolean>,
+): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await run();
+    } catch (e) {
+      if (!isUniqueViolation(e) || attempt >= 5 || (await isKeyConflict())) throw e;
+    }
+  }
+}
+
+/**
+ * @example
+ * ```ts
+ * const engine = new TransferEngine({ prisma, custody, rpc });
+ * const { decision } = await engine.evaluate({ walletId, from, agentId, to, amount: '0.5' });
+ * ```
+ */
+export class TransferEngine {
+  readonly spend: SpendRepository;
+  readonly chain: ChainCache;
+  private readonly prisma: PrismaClient;
+  private readonly custody: KeyCustody;
+  private readonly idempotency: IdempotencyRepository;
+
+  constructor(deps: TransferEngineDeps) {
+    this.prisma = deps.prisma;
+    this.custody = deps.custody;
+    this.spend = deps.spend ?? new SpendRepository(deps.prisma, deps.spendOptions);
+    this.idempotency = deps.idempotency ?? new IdempotencyRepository(deps.prisma);
+    this.chain = deps.chain ?? new ChainCache(deps.rpc, deps.chainOptions);
+  }
+
+  /**
+   * Step 1, before any claim or lock: the request in base units, the programs and fee, and the
+   * recipient checks. Throws AMOUNT_INVALID, AMOUNT_PRECISION_EXCEEDED, MINT_NOT_FOUND,
+   * RECIPIENT_IS_SENDER, RECIPIENT_IS_PROGRAM, RECIPIENT_BELOW_RENT_EXEMPTION, RPC_UNAVAILABLE.
+   */
+  async prepare(input: TransferInput): Promise<PreparedTransfer> {
+    const mint = input.mint;
+    let mintInfo: MintInfo | undefined;
+    if (mint !== undefined) {
+      try {
+        mintInfo = await this.chain.mint(mint);
+      } catch (e) {
+        throw chainReadError(e, mint);
+      }
+    }
+    const decimals = mintInfo?.decimals ?? SOL_DECIMALS;
+    const amount = parseAmount(input.amount, decimals);
+    const kind = mint === undefined ? ('SOL' as const) : ('TOKEN' as const);
+    const memo = input.memo ?? null;
+
+    try {
+      assertRecipientCanReceive({ from: input.from, to: input.to, kind, amount });
+    } catch (e) {
+      throw buildError(e);
+    }
+    if (kind === 'SOL') {
+      // Whether the recipient exists (rent exemption) and is not a program: read before the lock.
+      let account;
+      try {
+        account = await this.chain.account(toAddress(input.to));
+      } catch (e) {
+        throw chainReadError(e);
+      }
+      try {
+        assertRecipientCanReceive({ from: input.from, to: input.to, kind, amount, account });
+      } catch (e) {
+        throw buildError(e);
+      }
+    }
+
+    const plan = planTransfer({
+      kind,
+      ...(mintInfo ? { tokenProgram: mintInfo.programAddress } : {}),
+      memo: memo !== null,
+      // The recipient's token account is always created idempotently: the instruction list
+      // (hence the programs the policy judges) does not depend on a chain read, and nothing
+      // has to be read under the lock. A no-op when the account exists.
+      createsDestinationAta: kind === 'TOKEN',
+      computeUnitLimit: baseComputeUnits(kind, memo),
+      priorityFeeMicroLamports: 0n,
+    });
+    return {
+      from: input.from,
+      plan,
+      ...(mintInfo ? { mintInfo } : {}),
+      request: {
+        walletId: input.walletId,
+        agentId: input.agentId,
+        asset: mint ?? null,
+        amount,
+        decimals,
+        destination: input.to,
+        memo,
+        programs: plan.programs,
+        fee: plan.fee,
+      },
+    };
+  }
+
+  /** The decision right now; nothing signed or stored (no lock: a concurrent transfer may change it). */
+  async evaluate(
+    input: TransferInput,
+  ): Promise<{ decision: Decision; prepared: PreparedTransfer }> {
+    const prepared = await this.prepare(input);
+    try {
+      const decision = await this.spend.evaluateTransfer({
+        ...prepared.request,
+        idempotencyKey: null,
+        now: new Date(),
+      });
+      return { decision, prepared };
+    } catch (e) {
+      throw repositoryError(e);
+    }
+  }
+
+  /**
+   * Creates a transfer once per idempotency key: ALLOW → signed, stored PENDING; REQUIRE_APPROVAL
+   * → stored AWAITING_APPROVAL unsigned; DENY → nothing but an audit event. The response the
+   * presenter makes of the outcome is stored and replayed for the same key.
+   */
+  async create(
+    input: TransferInput & { agentId: string },
+    scope: IdempotencyScope,
+    present: ResponsePresenter,
+  ): Promise<IdempotentResult<ReserveResult>> {
+    const prepared = await this.prepare(input);
+    return withIdempotency(
+      { idempotency: this.idempotency, prisma: this.prisma },
+      scope,
+      (transaction) => present.created(transaction),
+      async (): Promise<{
+        response: StoredResponse;
+        transactionId: string | null;
+        result: ReserveResult;
+      }> => {
+        const lifetime = await this.lifetime();
+        let result: ReserveResult;
+        try {
+          result = await retryOnSignatureCollision(
+            () =>
+              this.spend.reserveTransfer(
+                { ...prepared.request, idempotencyKey: scope.key, now: new Date() },
+                () => this.sign(prepared, lifetime),
+              ),
+            () => this.keyHasTransaction(scope.agentId, scope.key),
+          );
+        } catch (e) {
+          if (isUniqueViolation(e)) {
+            throw new TransferEngineError(
+              'IDEMPOTENCY_KEY_REUSED',
+              'This Idempotency-Key was already used for an earlier transfer',
+            );
+          }
+          throw repositoryError(e);
+        }
+        if (result.outcome === 'DENY')
+          return { response: present.denied(result.decision), transactionId: null, result };
+        return {
+          response: present.created(result.transaction),
+          transactionId: result.transaction.id,
+          result,
+        };
+      },
+    );
+  }
+
+  /**
+   * The owner approves an AWAITING_APPROVAL transfer: judged again now on the stored request
+   * (programs and fee included); allowed → signed, PENDING; no longer allowed → FAILED/POLICY.
+   */
+  async approve(input: { transactionId: string; ownerId: string }): Promise<ApproveResult> {
+    const pending = await this.prisma.transaction.findFirst({
+      where: { id: input.transactionId, wallet: { ownerId: input.ownerId } },
+      include: { wallet: { select: { address: true } } },
+    });
+    if (pending === null)
+      throw new TransferEngineError('TRANSACTION_NOT_FOUND', 'Transaction not found');
+    let mintInfo: MintInfo | undefined;
+    if (pending.asset !== null) {
+      try {
+        mintInfo = await this.chain.mint(pending.asset);
+      } catch (e) {
+        throw chainReadError(e, pending.asset);
+      }
+    }
+    const prepared: PreparedTransfer = {
+      from: pending.wallet.address,
+      ...(mintInfo ? { mintInfo } : {}),
+      plan: planTransfer({
+        kind: pending.asset === null ? 'SOL' : 'TOKEN',
+        ...(mintInfo ? { tokenProgram: mintInfo.programAddress } : {}),
+        memo: pending.memo !== null,
+        createsDestinationAta: pending.asset !== null,
+        computeUnitLimit: baseComputeUnits(pending.asset === null ? 'SOL' : 'TOKEN', pending.memo),
+        priorityFeeMicroLamports: 0n,
+      }),
+      request: {
+        walletId: pending.walletId,
+        agentId: pending.agentId,
+        asset: pending.asset,
+        amount: BigInt(pending.amount.toFixed(0)),
+        decimals: pending.decimals,
+        destination: pending.destination,
+        memo: pending.memo,
+      },
+    };
+    const lifetime = await this.lifetime();
+    try {
+      return await retryOnSignatureCollision(
+        () =>
+          this.spend.approveTransfer(
+            { transactionId: input.transactionId, ownerId: input.ownerId, now: new Date() },
+            () => this.sign(prepared, lifetime),
+          ),
+        () => Promise.resolve(false),
+      );
+    } catch (e) {
+      throw repositoryError(e);
+    }
+  }
+
+  /** The owner rejects an AWAITING_APPROVAL transfer; it stops counting at once. */
+  async reject(input: { transactionId: string; ownerId: string }): Promise<Transaction> {
+    try {
+      return await this.spend.rejectTransfer({ ...input, now: new Date() });
+    } catch (e) {
+      throw repositoryError(e);
+    }
+  }
+
+  private async lifetime(): Promise<BlockhashLifetime> {
+    try {
+      return await this.chain.blockhash();
+    } catch (e) {
+      throw chainReadError(e);
+    }
+  }
+
+  /**
+   * Builds (no RPC: blockhash and mint are in hand) and signs, under the lock. Two requests for
+   * the same amount to the same recipient under one blockhash would compile to identical
+   * bytes, hence one signature: a random compute-unit headroom (free without a priority fee,
+   * so the fee is unchanged) makes each distinct; a rare collision left is caught by the
+   * signature's unique index and retried ({@link retryOnSignatureCollision}).
+   */
+  private async sign(
+    prepared: PreparedTransfer,
+    lifetime: BlockhashLifetime,
+  ): Promise<SignedTransfer> {
+    const { request } = prepared;
+    const kind = request.asset === null ? ('SOL' as const) : ('TOKEN' as const);
+    let built;
+    try {
+      const common = {
+        from: toAddress(prepared.from),
+        to: toAddress(request.destination),
+        amount: request.amount,
+        computeUnitLimit: baseComputeUnits(kind, request.memo) + randomInt(0, HEADROOM_UNITS),
+        lifetime,
+        ...(request.memo === null ? {} : { memo: request.memo }),
+      };
+      built = await buildTransfer(
+        request.asset === null || prepared.mintInfo === undefined
+          ? { kind: 'SOL', ...common }
+          : {
+              kind: 'TOKEN',
+              ...common,
+              mint: toAddress(request.asset),
+              expectedDecimals: request.decimals,
+              mintInfo: prepared.mintInfo,
+              createRecipientAta: 'always',
+            },
+      );
+    } catch (e) {
+      throw buildError(e);
+    }
+    if (
+      built.plan.fee !== prepared.plan.fee ||
+      !samePrograms(built.plan.programs, prepared.plan.programs)
+    ) {
+      // One function plans and builds; a difference is a bug, and signing it would spend
+      // something other than what the policy judged.
+      throw new Error('transfer-engine: the built transaction differs from its plan');
+    }
+    try {
+      const signed = await signTransfer(built, this.custody);
+      return {
+        signature: signed.signature,
+        wireTransaction: signed.wireBytes,
+        blockhash: signed.blockhash,
+        lastValidBlockHeight: signed.lastValidBlockHeight,
+      };
+    } catch (e) {
+      throw custodyError(e);
+    }
+  }
+
+  private async keyHasTransaction(agentId: string, key: string): Promise<boolean> {
+    const row = await this.prisma.transaction.findUnique({
+      where: { agentId_idempotencyKey: { agentId, idempotencyKey: key } },
+      select: { id: true },
+    });
+    return row !== null;
+  }
+}
+
+function baseComputeUnits(kind: 'SOL' | 'TOKEN', memo: string | null): number {
+  return defaultComputeUnitLimit({
+    kind,
+    memoBytes: memo === null ? 0 : Buffer.byteLength(memo, 'utf8'),
+    createsAta: kind === 'TOKEN',
+  });
+}
+
+function samePrograms(a: readonly Address[], b: readonly string[]): boolean {
+  return a.length === b.length && a.every((p, i) => p === b[i]);
+}
+
+function parseAmount(text: string, decimals: number): bigint {
+  try {
+    return parseUiAmount(text, decimals);
+  } catch (e) {
+    if (isPolicyEngineError(e)) {
+      const code =
+        e.code === 'AMOUNT_TOO_MANY_DECIMALS' ? 'AMOUNT_PRECISION_EXCEEDED' : 'AMOUNT_INVALID';
+      throw new TransferEngineError(code, e.message, {
+        issues: [{ path: 'amount', code: e.code, message: e.message }],
+      });
+    }
+    throw e;
+  }
+}
+
+function repositoryError(e: unknown): unknown {
+  if (isRepositoryError(e, 'WALLET_NOT_FOUND'))
+    return new TransferEngineError('WALLET_NOT_FOUND', 'Wallet not found');
+  if (isRepositoryError(e, 'TRANSACTION_NOT_FOUND'))
+    return new TransferEngineError('TRANSACTION_NOT_FOUND', 'Transaction not found');
+  if (isRepositoryError(e, 'TRANSACTION_NOT_AWAITING_APPROVAL')) {
+    return new TransferEngineError(
+      'TRANSACTION_NOT_AWAITING_APPROVAL',
+      `The transaction is ${String(e.context.status)}, not AWAITING_APPROVAL`,
+      { context: { status: e.context.status } },
+    );
+  }
+  return e;
+}

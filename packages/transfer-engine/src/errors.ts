@@ -1,0 +1,82 @@
+/**
+ * The engine's one coded error. Codes are stable (the API maps each to one HTTP status); the
+ * message is for humans. `cause` keeps the underlying error for the server's log only.
+ */
+
+/** Every code the engine throws, with what it means for the caller. */
+export const TRANSFER_ENGINE_ERRORS = {
+  /** The wallet does not exist (or was deleted meanwhile). */
+  WALLET_NOT_FOUND: 'not found',
+  /** The transaction does not exist or belongs to another owner. */
+  TRANSACTION_NOT_FOUND: 'not found',
+  /** Approve/reject of a transaction that is not AWAITING_APPROVAL. */
+  TRANSACTION_NOT_AWAITING_APPROVAL: 'conflict',
+  /** The same idempotency key with another request. */
+  IDEMPOTENCY_KEY_REUSED: 'conflict',
+  /** The same idempotency key while the first request is still being processed. */
+  IDEMPOTENCY_REQUEST_IN_PROGRESS: 'conflict',
+  /** The amount is not a positive decimal (or exceeds u64). */
+  AMOUNT_INVALID: 'client',
+  /** The amount has more decimals than the asset. */
+  AMOUNT_PRECISION_EXCEEDED: 'client',
+  /** The mint does not exist on this cluster, or is not a mint. */
+  MINT_NOT_FOUND: 'client',
+  /** The recipient is the sending wallet. */
+  RECIPIENT_IS_SENDER: 'client',
+  /** The recipient is a program, sysvar or executable account. */
+  RECIPIENT_IS_PROGRAM: 'client',
+  /** A SOL transfer would leave a new recipient account below rent exemption. */
+  RECIPIENT_BELOW_RENT_EXEMPTION: 'client',
+  /** The transfer cannot be built as asked (the builder refused it; not an outage). */
+  TRANSFER_INVALID: 'client',
+  /** The Solana RPC could not be reached (transport error or timeout). */
+  RPC_UNAVAILABLE: 'unavailable',
+  /** Key custody could not be reached, throttled us, or timed out. */
+  CUSTODY_UNAVAILABLE: 'unavailable',
+  /** Key custody refused or failed to sign. */
+  CUSTODY_SIGNING_FAILED: 'upstream',
+} as const;
+
+export type TransferEngineErrorCode = keyof typeof TRANSFER_ENGINE_ERRORS;
+
+/** Field-level detail for client errors (`path` is the request field). */
+export interface TransferEngineIssue {
+  path: string;
+  code: string;
+  message: string;
+}
+
+/**
+ * @example
+ * ```ts
+ * try { await engine.create(input); }
+ * catch (e) { if (isTransferEngineError(e, 'RECIPIENT_IS_PROGRAM')) console.log(e.issues); }
+ * ```
+ */
+export class TransferEngineError extends Error {
+  override readonly name = 'TransferEngineError';
+
+  constructor(
+    readonly code: TransferEngineErrorCode,
+    message: string,
+    readonly details: { issues?: TransferEngineIssue[]; context?: Record<string, unknown> } = {},
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+  }
+}
+
+/**
+ * True when `e` is a {@link TransferEngineError} (with the given code, if any).
+ *
+ * @example
+ * ```ts
+ * if (isTransferEngineError(e, 'WALLET_NOT_FOUND')) return notFound();
+ * ```
+ */
+export function isTransferEngineError(
+  e: unknown,
+  code?: TransferEngineErrorCode,
+): e is TransferEngineError {
+  return e instanceof TransferEngineError && (code === undefined || e.code === code);
+}
