@@ -317,6 +317,8 @@ export interface Transaction {
   submitAttempts: number;
   slot: string | null;
   fee: string | null;
+  /** Network fee in lamports (decimal string), known when the transfer was planned; counts toward the SOL limits. */
+  networkFee: string;
   policy: PolicyDecision & { version: number | null };
   idempotencyKey: string | null;
   createdAt: string;

@@ -190,6 +190,7 @@ const fields = {
     submitAttempts: true,
     slot: true,
     fee: true,
+    networkFee: true,
     policy: true,
     idempotencyKey: true,
     createdAt: true,
