@@ -1,7 +1,7 @@
 import 'reflect-metadata';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
-import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import { SwaggerModule } from '@nestjs/swagger';
 import type { Logger } from 'pino';
 import { AppModule } from './app.module.js';
 import { FRAMEWORK_ERROR_OPTIONS, registerFrameworkErrorHooks } from './common/framework-errors.js';
@@ -12,6 +12,7 @@ import type { AppConfig } from './config/app-config.js';
 import { registerConsole } from './console/console-static.js';
 import { createInfrastructure, type InfrastructureOverrides } from './infra/infrastructure.js';
 import { MetricsService } from './metrics/metrics.service.js';
+import { buildOpenApiDocument } from './openapi/openapi-document.js';
 
 export interface CreateAppOptions extends InfrastructureOverrides {
   /** A pino logger to use instead of one built from `config.log.level`. */
@@ -67,21 +68,7 @@ export async function createApp(
       await infra.close();
     });
 
-    const document = SwaggerModule.createDocument(
-      app,
-      new DocumentBuilder()
-        .setTitle('WAIaaS API')
-        .setDescription(
-          'Wallet-as-a-Service for AI agents on Solana. Errors are RFC 9457 application/problem+json with a stable `code`.',
-        )
-        .setVersion('1')
-        .addBearerAuth({
-          type: 'http',
-          scheme: 'bearer',
-          description: 'ADMIN_TOKEN, an owner key or an agent key',
-        })
-        .build(),
-    );
+    const document = buildOpenApiDocument(app);
     SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs/json' });
 
     await app.init();

@@ -41,10 +41,24 @@ export interface WaiaasProblem {
  * ```
  */
 export interface PolicyReason {
-  code: string;
-  message?: string;
+  code: PolicyReasonCode;
+  /** The figures of this reason (limit, spent, requested…; amounts in base units). */
   [detail: string]: unknown;
 }
+
+/** Every reason code the policy engine reports. */
+export type PolicyReasonCode =
+  | 'NO_POLICY'
+  | 'INVALID_INTENT'
+  | 'INVALID_CONTEXT'
+  | 'ASSET_NOT_ALLOWED'
+  | 'PER_TX_LIMIT_EXCEEDED'
+  | 'DAILY_LIMIT_EXCEEDED'
+  | 'TOKEN_LIMIT_EXCEEDED'
+  | 'RECIPIENT_NOT_ALLOWED'
+  | 'PROGRAM_NOT_ALLOWED'
+  | 'RATE_LIMITED'
+  | 'APPROVAL_REQUIRED';
 
 /**
  * @example
@@ -236,6 +250,10 @@ export interface TransferInput {
  * const ok = (await agent.evaluateTransfer(walletId, input)).decision.outcome === ('ALLOW' satisfies PolicyOutcome);
  * ```
  */
+/** Why a transfer is FAILED. */
+export type TransactionFailureReason =
+  'EXPIRED' | 'ON_CHAIN_ERROR' | 'POLICY' | 'CUSTODY' | 'RPC_REJECTED';
+
 export type PolicyOutcome = 'ALLOW' | 'DENY' | 'REQUIRE_APPROVAL';
 
 /**
@@ -292,12 +310,15 @@ export interface Transaction {
   destination: string;
   memo: string | null;
   signature: string | null;
-  failureReason: string | null;
+  /** Why a FAILED transfer failed; null otherwise. */
+  failureReason: TransactionFailureReason | null;
   error: string | null;
   lastValidBlockHeight: string | null;
   submitAttempts: number;
   slot: string | null;
   fee: string | null;
+  /** Network fee in lamports (decimal string), known when the transfer was planned; counts toward the SOL limits. */
+  networkFee: string;
   policy: PolicyDecision & { version: number | null };
   idempotencyKey: string | null;
   createdAt: string;

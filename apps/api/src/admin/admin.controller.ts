@@ -11,8 +11,11 @@ export class AdminController {
 
   @Get('db/health')
   @ApiOperation({
+    operationId: 'getDatabaseHealth',
     summary:
       'Operator: PostgreSQL version, connections, size, top statements; cache hit rate; worker lag.',
+    description:
+      'For the operator: what to look at when the API is slow. Counts, sizes and lag come from PostgreSQL statistics, the cache counters and the transaction table; nothing here is about one owner.',
   })
   @ApiOkResponse({
     schema: {

@@ -1,30 +1,32 @@
 import { Body, Controller, Get, HttpCode, Inject, Patch, Post } from '@nestjs/common';
-import {
-  ApiBadRequestResponse,
-  ApiConflictResponse,
-  ApiCreatedResponse,
-  ApiNotFoundResponse,
-  ApiOkResponse,
-  ApiOperation,
-  ApiTags,
-} from '@nestjs/swagger';
+import { ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { CurrentPrincipal, Owner } from '../auth/auth.decorators.js';
 import type { OwnerPrincipal } from '../auth/principal.js';
-import { ProblemDto } from '../common/problem.dto.js';
 import { UuidParam } from '../common/uuid.pipe.js';
-import { AgentResponseDto, AgentWithKeyDto, CreateAgentDto, UpdateAgentDto } from './agent.dto.js';
+import {
+  AgentListDto,
+  AgentResponseDto,
+  AgentWithKeyDto,
+  CreateAgentDto,
+  UpdateAgentDto,
+} from './agent.dto.js';
 import { AgentService } from './agent.service.js';
+import { ApiProblems } from '../openapi/api-problems.decorator.js';
 
 @ApiTags('agents')
 @Controller('v1/agents')
 @Owner()
-@ApiBadRequestResponse({ type: ProblemDto, description: 'VALIDATION_FAILED' })
 export class AgentController {
   constructor(@Inject(AgentService) private readonly agents: AgentService) {}
 
   @Post()
   @HttpCode(201)
-  @ApiOperation({ summary: 'Create an agent. The API key is returned once.' })
+  @ApiOperation({
+    operationId: 'createAgent',
+    summary: 'Create an agent. The API key is returned once.',
+    description:
+      "The key is shown in this response only; store it in the agent's secret store. A new agent has no wallet until the owner grants one (grantWalletAgent).",
+  })
   @ApiCreatedResponse({ type: AgentWithKeyDto })
   create(
     @CurrentPrincipal() principal: OwnerPrincipal,
@@ -34,17 +36,24 @@ export class AgentController {
   }
 
   @Get()
-  @ApiOperation({ summary: "List the owner's agents." })
-  list(
-    @CurrentPrincipal() principal: OwnerPrincipal,
-  ): Promise<{ agents: AgentResponseDto['agent'][] }> {
+  @ApiOperation({
+    operationId: 'listAgents',
+    summary: "List the owner's agents.",
+    description: 'Every agent of the calling owner, revoked ones included, oldest first.',
+  })
+  @ApiOkResponse({ type: AgentListDto })
+  list(@CurrentPrincipal() principal: OwnerPrincipal): Promise<AgentListDto> {
     return this.agents.list(principal);
   }
 
   @Get(':id')
-  @ApiOperation({ summary: 'Read an agent.' })
+  @ApiOperation({
+    operationId: 'getAgent',
+    summary: 'Read an agent.',
+    description: "An agent of the calling owner; another owner's agent is 404, never 403.",
+  })
+  @ApiProblems('NOT_FOUND')
   @ApiOkResponse({ type: AgentResponseDto })
-  @ApiNotFoundResponse({ type: ProblemDto })
   get(
     @CurrentPrincipal() principal: OwnerPrincipal,
     @UuidParam('id') id: string,
@@ -54,12 +63,14 @@ export class AgentController {
 
   @Patch(':id')
   @ApiOperation({
+    operationId: 'updateAgent',
     summary:
       'Rename an agent or change its status (ACTIVE, SUSPENDED, REVOKED). Takes effect on the next request.',
+    description:
+      'SUSPENDED refuses the key (403 AGENT_SUSPENDED) until set ACTIVE again; REVOKED is final (the key is refused with 401 AGENT_REVOKED and the agent can no longer be changed).',
   })
+  @ApiProblems('NOT_FOUND', 'AGENT_REVOKED_FINAL')
   @ApiOkResponse({ type: AgentResponseDto })
-  @ApiNotFoundResponse({ type: ProblemDto })
-  @ApiConflictResponse({ type: ProblemDto, description: 'AGENT_REVOKED_FINAL' })
   update(
     @CurrentPrincipal() principal: OwnerPrincipal,
     @UuidParam('id') id: string,
@@ -70,10 +81,14 @@ export class AgentController {
 
   @Post(':id/rotate-key')
   @HttpCode(200)
-  @ApiOperation({ summary: 'Issue a new API key; the old one stops working at once.' })
+  @ApiOperation({
+    operationId: 'rotateAgentKey',
+    summary: 'Issue a new API key; the old one stops working at once.',
+    description:
+      'Returns the new key once. Requests already authenticated with the old key finish; the next one is refused on every instance.',
+  })
+  @ApiProblems('NOT_FOUND', 'AGENT_REVOKED_FINAL')
   @ApiOkResponse({ type: AgentWithKeyDto })
-  @ApiNotFoundResponse({ type: ProblemDto })
-  @ApiConflictResponse({ type: ProblemDto, description: 'AGENT_REVOKED_FINAL' })
   rotateKey(
     @CurrentPrincipal() principal: OwnerPrincipal,
     @UuidParam('id') id: string,

@@ -47,6 +47,10 @@ export class AgentResponseDto {
   @ApiProperty({ type: AgentDto }) agent!: AgentDto;
 }
 
+export class AgentListDto {
+  @ApiProperty({ type: [AgentDto] }) agents!: AgentDto[];
+}
+
 export class AgentWithKeyDto {
   @ApiProperty({ type: AgentDto }) agent!: AgentDto;
   @ApiProperty({

@@ -4,14 +4,9 @@ import {
   type ExecutionContext,
   SetMetadata,
 } from '@nestjs/common';
-import {
-  ApiBearerAuth,
-  ApiForbiddenResponse,
-  ApiTooManyRequestsResponse,
-  ApiUnauthorizedResponse,
-} from '@nestjs/swagger';
+import { ApiExtension } from '@nestjs/swagger';
 import type { FastifyRequest } from 'fastify';
-import { ProblemDto } from '../common/problem.dto.js';
+import { PRINCIPALS_EXTENSION } from '../openapi/finish-document.js';
 import type { Principal, PrincipalKind } from './principal.js';
 
 export const PRINCIPALS_KEY = 'waiaas:principals';
@@ -19,24 +14,14 @@ export const PUBLIC_KEY = 'waiaas:public';
 
 /**
  * Which principals may call this handler. Every handler needs this or {@link Public}: the
- * global guard refuses routes that declare neither (deny by default).
+ * global guard refuses routes that declare neither (deny by default). The same list becomes
+ * the operation's `x-waiaas-principals`, its security and its 401/403/429 responses in the
+ * OpenAPI document (see `finishDocument`), so the document cannot say otherwise than the guard.
  */
 export function Principals(...kinds: PrincipalKind[]): MethodDecorator & ClassDecorator {
   return applyDecorators(
     SetMetadata(PRINCIPALS_KEY, kinds),
-    ApiBearerAuth(),
-    ApiUnauthorizedResponse({
-      type: ProblemDto,
-      description: 'Missing, unknown or revoked API key',
-    }),
-    ApiForbiddenResponse({
-      type: ProblemDto,
-      description: 'This principal may not call this endpoint',
-    }),
-    ApiTooManyRequestsResponse({
-      type: ProblemDto,
-      description: 'Rate limit exceeded (see Retry-After)',
-    }),
+    ApiExtension(PRINCIPALS_EXTENSION, kinds),
   );
 }
 
@@ -48,7 +33,8 @@ export const Owner = (): MethodDecorator & ClassDecorator => Principals('owner')
 export const Agent = (): MethodDecorator & ClassDecorator => Principals('agent');
 
 /** No authentication (health, metrics). */
-export const Public = (): MethodDecorator & ClassDecorator => SetMetadata(PUBLIC_KEY, true);
+export const Public = (): MethodDecorator & ClassDecorator =>
+  applyDecorators(SetMetadata(PUBLIC_KEY, true), ApiExtension(PRINCIPALS_EXTENSION, ['public']));
 
 /** The authenticated principal (set by the guard). */
 export const CurrentPrincipal = createParamDecorator(

@@ -1,4 +1,5 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { POLICY_REASON_SCHEMA } from './policy-reason.schema.js';
 
 export class FieldIssueDto {
   @ApiProperty({ example: 'amount' }) path!: string;
@@ -32,9 +33,17 @@ export class ProblemDto {
   @ApiPropertyOptional({ type: [FieldIssueDto] }) errors?: FieldIssueDto[];
   @ApiPropertyOptional({
     description: 'Policy reasons (POLICY_DENIED)',
-    example: [{ code: 'DAILY_LIMIT_EXCEEDED', message: 'daily limit 1 SOL exceeded' }],
+    example: [
+      {
+        code: 'PER_TX_LIMIT_EXCEEDED',
+        asset: null,
+        decimals: 9,
+        limit: '1000000000',
+        requested: '1500000000',
+      },
+    ],
     type: 'array',
-    items: { type: 'object' },
+    items: POLICY_REASON_SCHEMA,
   })
   reasons?: unknown[];
 }

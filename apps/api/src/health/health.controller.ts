@@ -16,7 +16,12 @@ export class HealthController {
   constructor(@Inject(HealthService) private readonly health: HealthService) {}
 
   @Get('live')
-  @ApiOperation({ summary: 'Liveness: the process is up.' })
+  @ApiOperation({
+    operationId: 'getLiveness',
+    summary: 'Liveness: the process is up.',
+    description:
+      "For an orchestrator's liveness probe: answers while the process runs, whatever its dependencies.",
+  })
   @ApiOkResponse({ schema: { example: { status: 'ok' } } })
   live(): { status: 'ok' } {
     return { status: 'ok' };
@@ -24,7 +29,10 @@ export class HealthController {
 
   @Get('ready')
   @ApiOperation({
+    operationId: 'getReadiness',
     summary: 'Readiness: PostgreSQL, Redis (when configured) and the Solana RPC answer.',
+    description:
+      'For a load balancer: 503 (with the failing check) while a dependency does not answer or the server is shutting down.',
   })
   @ApiOkResponse({
     schema: {

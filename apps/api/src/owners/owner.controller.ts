@@ -1,19 +1,11 @@
 import { Body, Controller, HttpCode, Inject, Patch, Post } from '@nestjs/common';
-import {
-  ApiBadRequestResponse,
-  ApiConflictResponse,
-  ApiCreatedResponse,
-  ApiNotFoundResponse,
-  ApiOkResponse,
-  ApiOperation,
-  ApiTags,
-} from '@nestjs/swagger';
+import { ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { CurrentPrincipal, Operator, Owner } from '../auth/auth.decorators.js';
 import type { OwnerPrincipal, Principal } from '../auth/principal.js';
-import { ProblemDto } from '../common/problem.dto.js';
 import { UuidParam } from '../common/uuid.pipe.js';
 import { CreatedOwnerDto, CreateOwnerDto, OwnerResponseDto, UpdateOwnerDto } from './owner.dto.js';
 import { OwnerService } from './owner.service.js';
+import { ApiProblems } from '../openapi/api-problems.decorator.js';
 
 @ApiTags('owners')
 @Controller('v1/owners')
@@ -23,10 +15,13 @@ export class OwnerController {
   @Post()
   @HttpCode(201)
   @Operator()
-  @ApiOperation({ summary: 'Create an owner (operator). The API key is returned once.' })
+  @ApiOperation({
+    operationId: 'createOwner',
+    summary: 'Create an owner (operator). The API key is returned once.',
+    description: 'The owner key is shown in this response only.',
+  })
+  @ApiProblems('EMAIL_TAKEN')
   @ApiCreatedResponse({ type: CreatedOwnerDto })
-  @ApiBadRequestResponse({ type: ProblemDto })
-  @ApiConflictResponse({ type: ProblemDto, description: 'EMAIL_TAKEN' })
   create(
     @CurrentPrincipal() principal: Principal,
     @Body() dto: CreateOwnerDto,
@@ -38,8 +33,10 @@ export class OwnerController {
   @HttpCode(200)
   @Owner()
   @ApiOperation({
+    operationId: 'rotateOwnerKey',
     summary:
       'Issue a new key for the calling owner (returned once); the old one stops working at once, on every instance.',
+    description: 'Console sessions of this owner end too.',
   })
   @ApiOkResponse({ type: CreatedOwnerDto })
   rotateKey(@CurrentPrincipal() principal: OwnerPrincipal): Promise<CreatedOwnerDto> {
@@ -49,13 +46,14 @@ export class OwnerController {
   @Patch(':id')
   @Operator()
   @ApiOperation({
+    operationId: 'updateOwner',
     summary:
       "Revoke an owner (operator; final): its key and all its agents' keys are refused at once, on every instance.",
+    description:
+      'Revocation is final: the owner can no longer be changed (409 OWNER_REVOKED_FINAL).',
   })
+  @ApiProblems('NOT_FOUND', 'OWNER_REVOKED_FINAL')
   @ApiOkResponse({ type: OwnerResponseDto })
-  @ApiBadRequestResponse({ type: ProblemDto })
-  @ApiNotFoundResponse({ type: ProblemDto })
-  @ApiConflictResponse({ type: ProblemDto, description: 'OWNER_REVOKED_FINAL' })
   update(
     @CurrentPrincipal() principal: Principal,
     @UuidParam('id') id: string,

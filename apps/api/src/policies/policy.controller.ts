@@ -1,20 +1,15 @@
 import { Body, Controller, Get, Inject, Put } from '@nestjs/common';
-import {
-  ApiBadRequestResponse,
-  ApiBody,
-  ApiNotFoundResponse,
-  ApiOkResponse,
-  ApiOperation,
-  ApiTags,
-} from '@nestjs/swagger';
+import { ApiBody, ApiExtraModels, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { CurrentPrincipal, Owner, Principals } from '../auth/auth.decorators.js';
 import type { OwnerOrAgent, OwnerPrincipal } from '../auth/principal.js';
-import { ProblemDto } from '../common/problem.dto.js';
 import { UuidParam } from '../common/uuid.pipe.js';
-import { PolicyInputDto, PolicyResponseDto } from './policy.dto.js';
+import { PolicyInputDto, PolicyResponseDto, TokenLimitDto } from './policy.dto.js';
 import { PolicyService } from './policy.service.js';
+import { ApiProblems } from '../openapi/api-problems.decorator.js';
 
 @ApiTags('policies')
+// TokenLimitDto is reached only through PolicyMetadataDto.tokenLimits' additionalProperties.
+@ApiExtraModels(TokenLimitDto)
 @Controller('v1/wallets/:id/policy')
 export class PolicyController {
   constructor(@Inject(PolicyService) private readonly policies: PolicyService) {}
@@ -22,9 +17,13 @@ export class PolicyController {
   @Put()
   @Owner()
   @ApiOperation({
+    operationId: 'setWalletPolicy',
     summary:
       "Set the wallet's policy (versioned and audited; takes effect for the next transfer on every instance).",
+    description:
+      'Replaces the whole policy (a new version; the previous ones stay in the audit log). Limits are decimal strings in SOL (or per mint in `metadata.tokenLimits`); every invalid field is reported at once in `errors`.',
   })
+  @ApiProblems('NOT_FOUND', 'POLICY_INVALID')
   @ApiBody({
     type: PolicyInputDto,
     examples: {
@@ -47,11 +46,6 @@ export class PolicyController {
     },
   })
   @ApiOkResponse({ type: PolicyResponseDto })
-  @ApiBadRequestResponse({
-    type: ProblemDto,
-    description: 'POLICY_INVALID with one `errors` entry per issue',
-  })
-  @ApiNotFoundResponse({ type: ProblemDto })
   // The body is validated by the policy engine's parser (unknown keys rejected there), hence `unknown`.
   put(
     @CurrentPrincipal() principal: OwnerPrincipal,
@@ -64,10 +58,13 @@ export class PolicyController {
   @Get()
   @Principals('owner', 'agent')
   @ApiOperation({
+    operationId: 'getWalletPolicy',
     summary: "Read the wallet's current policy (cached 5 min, invalidated on write).",
+    description:
+      'Agents may read the policy of a wallet granted to them, to know their limits before asking.',
   })
+  @ApiProblems('NOT_FOUND')
   @ApiOkResponse({ type: PolicyResponseDto })
-  @ApiNotFoundResponse({ type: ProblemDto, description: 'No such wallet, or no policy set' })
   get(
     @CurrentPrincipal() principal: OwnerOrAgent,
     @UuidParam('id') id: string,

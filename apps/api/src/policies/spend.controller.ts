@@ -1,17 +1,11 @@
 import { Controller, Get, Inject, Query } from '@nestjs/common';
-import {
-  ApiBadRequestResponse,
-  ApiNotFoundResponse,
-  ApiOkResponse,
-  ApiOperation,
-  ApiTags,
-} from '@nestjs/swagger';
+import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { CurrentPrincipal, Owner } from '../auth/auth.decorators.js';
 import type { OwnerPrincipal } from '../auth/principal.js';
-import { ProblemDto } from '../common/problem.dto.js';
 import { UuidParam } from '../common/uuid.pipe.js';
 import { SpendQueryDto, WalletSpendResponseDto } from './spend.dto.js';
 import { SpendService } from './spend.service.js';
+import { ApiProblems } from '../openapi/api-problems.decorator.js';
 
 @ApiTags('policies')
 @Controller('v1/wallets/:id/spend')
@@ -21,12 +15,14 @@ export class SpendController {
   @Get()
   @Owner()
   @ApiOperation({
+    operationId: 'getWalletSpend',
     summary:
       "What the wallet has spent in its policy's daily window against each daily limit, and per UTC day.",
+    description:
+      'Counts transfers that hold budget (PENDING, SUBMITTED, CONFIRMED and AWAITING_APPROVAL), exactly as the policy engine does, so `spent` against `dailyLimit` is what the next transfer will be checked against.',
   })
+  @ApiProblems('NOT_FOUND')
   @ApiOkResponse({ type: WalletSpendResponseDto })
-  @ApiBadRequestResponse({ type: ProblemDto, description: 'VALIDATION_FAILED' })
-  @ApiNotFoundResponse({ type: ProblemDto })
   get(
     @CurrentPrincipal() principal: OwnerPrincipal,
     @UuidParam('id') id: string,

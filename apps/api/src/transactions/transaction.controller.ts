@@ -1,17 +1,8 @@
 import { Controller, Get, HttpCode, Inject, Post, Query } from '@nestjs/common';
-import {
-  ApiConflictResponse,
-  ApiForbiddenResponse,
-  ApiNotFoundResponse,
-  ApiOkResponse,
-  ApiOperation,
-  ApiTags,
-  ApiBadRequestResponse,
-} from '@nestjs/swagger';
+import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { CurrentPrincipal, Owner, Principals } from '../auth/auth.decorators.js';
 import type { OwnerOrAgent, OwnerPrincipal } from '../auth/principal.js';
 import { Http, type HttpContext } from '../common/http-context.js';
-import { ProblemDto } from '../common/problem.dto.js';
 import { UuidParam } from '../common/uuid.pipe.js';
 import {
   ListTransactionsQueryDto,
@@ -19,22 +10,21 @@ import {
   TransactionResponseDto,
 } from './transaction.dto.js';
 import { TransactionService } from './transaction.service.js';
+import { ApiProblems } from '../openapi/api-problems.decorator.js';
 
 @ApiTags('transactions')
 @Controller('v1')
-@ApiNotFoundResponse({
-  type: ProblemDto,
-  description: 'No such resource, or not visible to this key',
-})
-@ApiBadRequestResponse({ type: ProblemDto, description: 'VALIDATION_FAILED' })
 export class TransactionController {
   constructor(@Inject(TransactionService) private readonly transactions: TransactionService) {}
 
   @Get('transactions')
   @Owner()
   @ApiOperation({
+    operationId: 'listOwnerTransactions',
     summary:
       "List the owner's transactions across all its wallets, newest first, optionally by status (e.g. AWAITING_APPROVAL: the approvals inbox); cursor pagination.",
+    description:
+      'Pass `nextCursor` of one page as `cursor` to get the next; `nextCursor` is null on the last page.',
   })
   @ApiOkResponse({ type: TransactionListDto })
   listForOwner(
@@ -47,9 +37,13 @@ export class TransactionController {
   @Get('transactions/:id')
   @Principals('owner', 'agent')
   @ApiOperation({
+    operationId: 'getTransaction',
     summary:
       'Read a transaction (its status as the worker moves it PENDING → SUBMITTED → CONFIRMED/FAILED).',
+    description:
+      'An agent sees the transactions of wallets granted to it; anything else is 404. Poll this (or use the webhook) until CONFIRMED, FAILED, EXPIRED or REJECTED.',
   })
+  @ApiProblems('NOT_FOUND')
   @ApiOkResponse({ type: TransactionResponseDto })
   get(
     @CurrentPrincipal() principal: OwnerOrAgent,
@@ -61,8 +55,12 @@ export class TransactionController {
   @Get('wallets/:id/transactions')
   @Principals('owner', 'agent')
   @ApiOperation({
+    operationId: 'listWalletTransactions',
     summary: "List a wallet's transactions, newest first, optionally by status; cursor pagination.",
+    description:
+      'Pass `nextCursor` of one page as `cursor` to get the next; `nextCursor` is null on the last page.',
   })
+  @ApiProblems('NOT_FOUND')
   @ApiOkResponse({ type: TransactionListDto })
   list(
     @CurrentPrincipal() principal: OwnerOrAgent,
@@ -76,15 +74,14 @@ export class TransactionController {
   @HttpCode(200)
   @Owner()
   @ApiOperation({
+    operationId: 'approveTransaction',
     summary:
       'Approve an AWAITING_APPROVAL transfer: re-evaluated now, then signed (PENDING) or denied (FAILED, 403).',
+    description:
+      'The policy is checked again at approval time: if the budget was spent meanwhile the transfer becomes FAILED and this answers 403 POLICY_DENIED.',
   })
+  @ApiProblems('NOT_FOUND', 'POLICY_DENIED', 'TRANSACTION_NOT_AWAITING_APPROVAL')
   @ApiOkResponse({ type: TransactionResponseDto })
-  @ApiForbiddenResponse({
-    type: ProblemDto,
-    description: 'POLICY_DENIED: the budget was used meanwhile; the transfer is now FAILED',
-  })
-  @ApiConflictResponse({ type: ProblemDto, description: 'TRANSACTION_NOT_AWAITING_APPROVAL' })
   approve(
     @CurrentPrincipal() principal: OwnerPrincipal,
     @UuidParam('id') id: string,
@@ -97,11 +94,13 @@ export class TransactionController {
   @HttpCode(200)
   @Owner()
   @ApiOperation({
+    operationId: 'rejectTransaction',
     summary:
       'Reject an AWAITING_APPROVAL transfer (REJECTED; its reservation stops counting at once).',
+    description: 'Nothing is signed; the agent sees REJECTED when it reads the transaction.',
   })
+  @ApiProblems('NOT_FOUND', 'TRANSACTION_NOT_AWAITING_APPROVAL')
   @ApiOkResponse({ type: TransactionResponseDto })
-  @ApiConflictResponse({ type: ProblemDto, description: 'TRANSACTION_NOT_AWAITING_APPROVAL' })
   reject(
     @CurrentPrincipal() principal: OwnerPrincipal,
     @UuidParam('id') id: string,

@@ -46,7 +46,8 @@ export class TransactionDto {
   @ApiProperty({
     nullable: true,
     type: String,
-    enum: ['EXPIRED', 'ON_CHAIN_ERROR', 'POLICY', 'CUSTODY', 'RPC_REJECTED'],
+    // OpenAPI 3.0: a nullable enum must list null itself, or validators reject the null.
+    enum: ['EXPIRED', 'ON_CHAIN_ERROR', 'POLICY', 'CUSTODY', 'RPC_REJECTED', null],
   })
   failureReason!: string | null;
   @ApiProperty({ nullable: true, type: String }) error!: string | null;

@@ -1,5 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsOptional, IsString, MaxLength } from 'class-validator';
+import { POLICY_REASON_SCHEMA } from '../common/policy-reason.schema.js';
 import { IsSolanaAddress } from '../common/solana-address.validator.js';
 
 export class TransferRequestDto {
@@ -49,7 +50,7 @@ export class DecisionDto {
     'ALLOW' | 'DENY' | 'REQUIRE_APPROVAL';
   @ApiProperty({
     type: 'array',
-    items: { type: 'object' },
+    items: POLICY_REASON_SCHEMA,
     example: [
       {
         code: 'DAILY_LIMIT_EXCEEDED',

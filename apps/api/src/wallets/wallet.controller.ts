@@ -2,16 +2,12 @@ import { Body, Controller, Delete, Get, HttpCode, Inject, Post, Put } from '@nes
 import {
   ApiCreatedResponse,
   ApiNoContentResponse,
-  ApiNotFoundResponse,
   ApiOkResponse,
   ApiOperation,
-  ApiServiceUnavailableResponse,
   ApiTags,
-  ApiBadRequestResponse,
 } from '@nestjs/swagger';
 import { CurrentPrincipal, Owner, Principals } from '../auth/auth.decorators.js';
 import type { OwnerOrAgent, OwnerPrincipal } from '../auth/principal.js';
-import { ProblemDto } from '../common/problem.dto.js';
 import { UuidParam } from '../common/uuid.pipe.js';
 import {
   BalanceResponseDto,
@@ -21,10 +17,10 @@ import {
   WalletResponseDto,
 } from './wallet.dto.js';
 import { WalletService } from './wallet.service.js';
+import { ApiProblems } from '../openapi/api-problems.decorator.js';
 
 @ApiTags('wallets')
 @Controller('v1/wallets')
-@ApiBadRequestResponse({ type: ProblemDto, description: 'VALIDATION_FAILED' })
 export class WalletController {
   constructor(@Inject(WalletService) private readonly wallets: WalletService) {}
 
@@ -32,11 +28,14 @@ export class WalletController {
   @HttpCode(201)
   @Owner()
   @ApiOperation({
+    operationId: 'createWallet',
     summary:
       'Create a wallet in key custody (Turnkey or the local keystore, per server configuration).',
+    description:
+      'Generates a Solana key pair in the configured custody; the private key never leaves it. The wallet starts with no policy (transfers are denied until setWalletPolicy) and no agents.',
   })
+  @ApiProblems('CUSTODY_UNAVAILABLE')
   @ApiCreatedResponse({ type: WalletResponseDto })
-  @ApiServiceUnavailableResponse({ type: ProblemDto, description: 'CUSTODY_UNAVAILABLE' })
   create(
     @CurrentPrincipal() principal: OwnerPrincipal,
     @Body() dto: CreateWalletDto,
@@ -46,7 +45,11 @@ export class WalletController {
 
   @Get()
   @Principals('owner', 'agent')
-  @ApiOperation({ summary: 'List wallets: an owner its own, an agent those granted to it.' })
+  @ApiOperation({
+    operationId: 'listWallets',
+    summary: 'List wallets: an owner its own, an agent those granted to it.',
+    description: 'An owner sees its wallets; an agent sees only the wallets granted to it.',
+  })
   @ApiOkResponse({ type: WalletListDto })
   list(@CurrentPrincipal() principal: OwnerOrAgent): Promise<WalletListDto> {
     return this.wallets.list(principal);
@@ -54,9 +57,13 @@ export class WalletController {
 
   @Get(':id')
   @Principals('owner', 'agent')
-  @ApiOperation({ summary: 'Read a wallet.' })
+  @ApiOperation({
+    operationId: 'getWallet',
+    summary: 'Read a wallet.',
+    description: 'A wallet the caller may see; any other is 404.',
+  })
+  @ApiProblems('NOT_FOUND')
   @ApiOkResponse({ type: WalletResponseDto })
-  @ApiNotFoundResponse({ type: ProblemDto })
   get(
     @CurrentPrincipal() principal: OwnerOrAgent,
     @UuidParam('id') id: string,
@@ -66,9 +73,14 @@ export class WalletController {
 
   @Put(':id/agents/:agentId')
   @Owner()
-  @ApiOperation({ summary: 'Grant an agent access to the wallet (idempotent).' })
+  @ApiOperation({
+    operationId: 'grantWalletAgent',
+    summary: 'Grant an agent access to the wallet (idempotent).',
+    description:
+      "Lets one of the owner's agents request transfers from this wallet (within its policy). Granting twice is not an error.",
+  })
+  @ApiProblems('NOT_FOUND')
   @ApiOkResponse({ type: GrantResponseDto })
-  @ApiNotFoundResponse({ type: ProblemDto })
   grant(
     @CurrentPrincipal() principal: OwnerPrincipal,
     @UuidParam('id') id: string,
@@ -80,9 +92,13 @@ export class WalletController {
   @Delete(':id/agents/:agentId')
   @HttpCode(204)
   @Owner()
-  @ApiOperation({ summary: "Revoke an agent's access to the wallet." })
+  @ApiOperation({
+    operationId: 'revokeWalletAgent',
+    summary: "Revoke an agent's access to the wallet.",
+    description: "The agent's next request on this wallet is refused (404), on every instance.",
+  })
+  @ApiProblems('NOT_FOUND')
   @ApiNoContentResponse()
-  @ApiNotFoundResponse({ type: ProblemDto })
   revoke(
     @CurrentPrincipal() principal: OwnerPrincipal,
     @UuidParam('id') id: string,
@@ -93,10 +109,14 @@ export class WalletController {
 
   @Get(':id/balance')
   @Principals('owner', 'agent')
-  @ApiOperation({ summary: 'SOL and SPL token balances (SPL Token and Token-2022), cached 10 s.' })
+  @ApiOperation({
+    operationId: 'getWalletBalance',
+    summary: 'SOL and SPL token balances (SPL Token and Token-2022), cached 10 s.',
+    description:
+      'Read from the Solana RPC and cached for 10 s (a transfer of this wallet invalidates the cache). Amounts are decimal strings, never floats.',
+  })
+  @ApiProblems('NOT_FOUND', 'RPC_UNAVAILABLE')
   @ApiOkResponse({ type: BalanceResponseDto })
-  @ApiNotFoundResponse({ type: ProblemDto })
-  @ApiServiceUnavailableResponse({ type: ProblemDto, description: 'RPC_UNAVAILABLE' })
   balance(
     @CurrentPrincipal() principal: OwnerOrAgent,
     @UuidParam('id') id: string,

@@ -1,8 +1,7 @@
 import { Controller, Get, Inject, Query } from '@nestjs/common';
-import { ApiBadRequestResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { CurrentPrincipal, Owner } from '../auth/auth.decorators.js';
 import type { OwnerPrincipal } from '../auth/principal.js';
-import { ProblemDto } from '../common/problem.dto.js';
 import { ListDeliveriesQueryDto, WebhookDeliveryListDto } from './webhook-delivery.dto.js';
 import { WebhookDeliveryService } from './webhook-delivery.service.js';
 
@@ -16,10 +15,11 @@ export class WebhookDeliveryController {
 
   @Get()
   @ApiOperation({
+    operationId: 'listWebhookDeliveries',
     summary: "The owner's most recent webhook deliveries, newest first, with status.",
+    description: 'For debugging a receiver: attempts, last HTTP status and error of each delivery.',
   })
   @ApiOkResponse({ type: WebhookDeliveryListDto })
-  @ApiBadRequestResponse({ type: ProblemDto, description: 'VALIDATION_FAILED' })
   list(
     @CurrentPrincipal() principal: OwnerPrincipal,
     @Query() query: ListDeliveriesQueryDto,
