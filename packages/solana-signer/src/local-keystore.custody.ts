@@ -107,7 +107,9 @@ export class LocalKeystoreCustody implements KeyCustody {
   /** Generates a key pair, seals the private key and stores it. */
   async createWallet(_opts?: CreateWalletOptions): Promise<CustodyWallet> {
     // Node's types give generateKey a union; for Ed25519 it is always a pair. The type is
-    // node:crypto's own, so importers need no DOM library in their compiler settings.
+    // node:crypto's own, so importers need no DOM library in their compiler settings. (Here
+    // the Turnkey SDK's types bring DOM's generateKey overloads, so the assertion looks redundant.)
+    // eslint-disable-next-line @typescript-eslint/no-unnecessary-type-assertion
     const pair = (await crypto.subtle.generateKey({ name: 'Ed25519' }, true, [
       'sign',
       'verify',
