@@ -39,6 +39,13 @@ afterAll(async () => {
 
 type Sent = { transaction: Transaction; replayed: boolean; idempotencyKey: string };
 
+/** Lamports as the API writes SOL amounts: decimal, no trailing zeros. */
+function sol(lamports: bigint): string {
+  const whole = lamports / 1_000_000_000n;
+  const fraction = (lamports % 1_000_000_000n).toString().padStart(9, '0').replace(/0+$/, '');
+  return fraction === '' ? String(whole) : `${whole}.${fraction}`;
+}
+
 describe('tools', () => {
   it('offers the agent-scoped tools only, send_transfer with a required idempotencyKey', async () => {
     const { tools } = await mcp.listTools();
@@ -185,10 +192,15 @@ describe('denials', () => {
     });
     expect(ok.isError).toBe(false);
 
+    // The network fee counts toward the SOL limits too.
+    const fee = BigInt(ok.data.transaction.networkFee);
+    expect(fee).toBeGreaterThan(0n);
+    const spent = 500_000_000n + fee;
+
     const denied = await call<{ error: ToolError }>(mcp, 'send_transfer', {
       walletId: wallet.id,
       to,
-      amount: '1.5',
+      amount: '1.2',
       idempotencyKey: 'too-big-1',
     });
     expect(denied.isError).toBe(true);
@@ -201,9 +213,9 @@ describe('denials', () => {
       decimals: 9,
       window: 'ROLLING_24H',
       limit: '2',
-      spent: '0.5',
-      remaining: '1.5',
-      remainingBaseUnits: '1500000000',
+      spent: sol(spent),
+      remaining: sol(2_000_000_000n - spent),
+      remainingBaseUnits: String(2_000_000_000n - spent),
     });
   });
 
@@ -214,9 +226,10 @@ describe('denials', () => {
       dailyLimit: '2',
       allowedAddresses: [allowed],
     });
-    for (const [key, amount] of [
-      ['d-1', '1'],
-      ['d-2', '0.75'],
+    let spent = 0n;
+    for (const [key, amount, lamports] of [
+      ['d-1', '0.99', 990_000_000n],
+      ['d-2', '0.75', 750_000_000n],
     ] as const) {
       const sent = await call<Sent>(mcp, 'send_transfer', {
         walletId: wallet.id,
@@ -225,6 +238,7 @@ describe('denials', () => {
         idempotencyKey: key,
       });
       expect(sent.isError).toBe(false);
+      spent += lamports + BigInt(sent.data.transaction.networkFee);
     }
     const stranger: Address = await newAddress();
     const denied = await call<{ error: ToolError }>(mcp, 'send_transfer', {
@@ -241,9 +255,9 @@ describe('denials', () => {
     expect(denied.data.error.remainingDailyBudget).toMatchObject({
       asset: null,
       limit: '2',
-      spent: '1.75',
-      remaining: '0.25',
-      remainingBaseUnits: '250000000',
+      spent: sol(spent),
+      remaining: sol(2_000_000_000n - spent),
+      remainingBaseUnits: String(2_000_000_000n - spent),
     });
     expect(await lamportsOf(stack.ledger.url, stranger)).toBe(0n);
   });
