@@ -334,14 +334,14 @@ describe('the owner console', () => {
     await page
       .locator(`[data-transaction-id="${bigger.transaction.id}"][data-status=REJECTED]`)
       .waitFor(WAIT);
-    // Spend: 0.2 + 0.8 count, the rejected 0.9 does not.
-    await page.getByRole('meter', { name: 'SOL: 1 of 5 today' }).waitFor(WAIT);
+    // Spend: 0.2 + 0.8 and their network fees (5,000 lamports each) count; the rejected 0.9 does not.
+    await page.getByRole('meter', { name: 'SOL: 1.00001 of 5 today' }).waitFor(WAIT);
     expect(await page.locator('.chart rect.bar').count()).toBe(7);
 
     await nav('Overview').click();
     await page
       .getByTestId('wallet-card')
-      .getByRole('meter', { name: 'SOL: 1 of 5 today' })
+      .getByRole('meter', { name: 'SOL: 1.00001 of 5 today' })
       .waitFor(WAIT);
     await page.screenshot({ path: join(SCREENSHOTS, 'overview.png'), fullPage: true });
   });

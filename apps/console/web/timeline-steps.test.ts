@@ -27,6 +27,7 @@ function tx(overrides: Partial<Transaction>): Transaction {
     submitAttempts: 0,
     slot: null,
     fee: null,
+    networkFee: '5000',
     policy: { outcome: 'ALLOW', reasons: [], version: 1 },
     idempotencyKey: 'k',
     createdAt: T0,
