@@ -34,6 +34,8 @@ import { createFixture } from './stack.js';
 
 const REPO = resolve(import.meta.dirname, '../..');
 const { values: flags } = parseArgs({
+  // `pnpm bench -- --profile` hands the script a literal `--` before the flags.
+  args: process.argv.slice(2).filter((arg) => arg !== '--'),
   options: {
     quick: { type: 'boolean', default: false },
     profile: { type: 'boolean', default: false },
@@ -46,7 +48,9 @@ const env = process.env;
 const durationSec = Number(env.BENCH_DURATION ?? (flags.quick ? 3 : 10));
 const connections = Number(env.BENCH_CONNECTIONS ?? 64);
 const walletCount = Number(env.BENCH_WALLETS ?? 100);
-const portBase = Number(env.BENCH_PORT_BASE ?? 37000);
+// Below Linux's ephemeral range (32768–60999): a port in it can be the local end of one of the
+// run's own outgoing connections, and the next server's listen() then fails with EADDRINUSE.
+const portBase = Number(env.BENCH_PORT_BASE ?? 27000);
 const adminUrl = env.DATABASE_URL ?? 'postgresql://postgres@127.0.0.1:5432/postgres';
 const redisUrl = env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 // A profiled run is slower than a plain one: its figures do not replace the table unless asked.

@@ -9,7 +9,7 @@ import { fileURLToPath } from 'node:url';
  *
  * @example
  * ```ts
- * const spec: ProcessSpec = { name: 'api', script: 'apps/api/dist/main.js', cwd: repo, env, readyUrl: 'http://127.0.0.1:37000/health/ready' };
+ * const spec: ProcessSpec = { name: 'api', script: 'apps/api/dist/main.js', cwd: repo, env, readyUrl: 'http://127.0.0.1:27000/health/ready' };
  * ```
  */
 export interface ProcessSpec {
