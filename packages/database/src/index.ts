@@ -2,8 +2,8 @@
  * `@waiaas/database` is the WAIaaS data layer: the Prisma 7 schema and its committed
  * migrations, a client factory over `pg` (`@prisma/adapter-pg`, no native engine), an
  * offline migrator interchangeable with `prisma migrate deploy`, error predicates, and the
- * repositories that own every query more than a one-liner (locking, spend accounting,
- * claiming work).
+ * repositories that own every query (owners, agents, wallets and grants, policies, transaction
+ * reads, the event log, spend accounting, claiming work).
  */
 export {
   createPrismaClient,
@@ -92,3 +92,40 @@ export {
   foldFees,
   NOT_COUNTING_STATUSES,
 } from './repositories/spend-accounting.js';
+export {
+  EventRepository,
+  writeEvent,
+  type AuditEvent,
+  type AuditEventType,
+  type EventActor,
+  type PolicyPayload,
+} from './repositories/event.repository.js';
+export {
+  OwnerRepository,
+  type NewOwner,
+  type OwnerStatusChange,
+} from './repositories/owner.repository.js';
+export {
+  AgentRepository,
+  type AgentChange,
+  type AgentKeyRotation,
+  type AgentUpdate,
+  type NewAgent,
+} from './repositories/agent.repository.js';
+export {
+  WalletRepository,
+  type CustodyWallet,
+  type ListedWallet,
+  type WalletViewer,
+} from './repositories/wallet.repository.js';
+export {
+  TransactionReadRepository,
+  type TransactionPageQuery,
+  type TransactionScope,
+} from './repositories/transaction-read.repository.js';
+export {
+  PolicyRepository,
+  type CanonicalPolicy,
+  type StoredPolicy,
+} from './repositories/policy.repository.js';
+export { parseStoredPolicy, type StoredPolicyRow } from './repositories/stored-policy.js';

@@ -1,0 +1,126 @@
+/**
+ * Wallets (the `wallets` table) and their agent grants (`wallet_agents`): creation, listing
+ * what a principal may see, granting and revoking agents, each write together with its audit
+ * event in one transaction.
+ */
+import type { CustodyKind, PrismaClient, Wallet, WalletAgent } from '../generated/prisma/client.js';
+import type { TransactionClient } from '../transaction-client.js';
+import { type EventActor, writeEvent } from './event.repository.js';
+
+/** The key custody made for a new wallet. */
+export interface CustodyWallet {
+  address: string;
+  kind: CustodyKind;
+  custodyRef: string | null;
+}
+
+/** Whose wallets: an owner's own, or those granted to an agent. */
+export type WalletViewer = { ownerId: string } | { agentId: string };
+
+/** A wallet with its granted agents' ids (only listed for an owner). */
+export type ListedWallet = Wallet & { agentIds?: string[] };
+
+/**
+ * @example
+ * ```ts
+ * const wallets = new WalletRepository(prisma);
+ * const wallet = await wallets.create({ ownerId, label: null }, async () => custodyWallet, actor);
+ * await wallets.grant({ ownerId, walletId: wallet.id, agentId }, actor);
+ * ```
+ */
+export class WalletRepository {
+  constructor(private readonly prisma: PrismaClient) {}
+
+  /**
+   * Records a wallet. `custody` runs inside the wallet's transaction with its client, so a
+   * key custody that lives in this database (the local keystore) writes its key row in the
+   * same unit: a wallet insert that fails leaves no key behind.
+   */
+  create(
+    wallet: { ownerId: string; label: string | null },
+    custody: (tx: TransactionClient) => Promise<CustodyWallet>,
+    actor: EventActor,
+  ): Promise<Wallet> {
+    return this.prisma.$transaction(async (tx) => {
+      const created = await custody(tx);
+      const row = await tx.wallet.create({
+        data: {
+          address: created.address,
+          ownerId: wallet.ownerId,
+          custody: created.kind,
+          turnkeyWalletId: created.custodyRef,
+          label: wallet.label,
+        },
+      });
+      await writeEvent(tx, actor, {
+        type: 'wallet.created',
+        ownerId: wallet.ownerId,
+        walletId: row.id,
+        payload: { address: row.address, custody: row.custody },
+      });
+      return row;
+    });
+  }
+
+  /** The wallets `viewer` may see, oldest first; an owner's come with their granted agents. */
+  async listVisible(viewer: WalletViewer): Promise<ListedWallet[]> {
+    if ('agentId' in viewer) {
+      return this.prisma.wallet.findMany({
+        where: { grants: { some: { agentId: viewer.agentId } } },
+        orderBy: [{ createdAt: 'asc' }, { id: 'asc' }],
+      });
+    }
+    const rows = await this.prisma.wallet.findMany({
+      where: { ownerId: viewer.ownerId },
+      orderBy: [{ createdAt: 'asc' }, { id: 'asc' }],
+      include: { grants: { select: { agentId: true } } },
+    });
+    return rows.map(({ grants, ...wallet }) => ({
+      ...wallet,
+      agentIds: grants.map((g) => g.agentId),
+    }));
+  }
+
+  /** Grants `agentId` the wallet; granting twice returns the first grant and writes nothing. */
+  grant(
+    grant: { ownerId: string; walletId: string; agentId: string },
+    actor: EventActor,
+  ): Promise<WalletAgent> {
+    const { ownerId, walletId, agentId } = grant;
+    return this.prisma.$transaction(async (tx) => {
+      const existing = await tx.walletAgent.findUnique({
+        where: { walletId_agentId: { walletId, agentId } },
+      });
+      if (existing !== null) return existing;
+      const row = await tx.walletAgent.create({ data: { walletId, agentId } });
+      await writeEvent(tx, actor, {
+        type: 'wallet.agent_granted',
+        ownerId,
+        walletId,
+        payload: { agentId },
+      });
+      return row;
+    });
+  }
+
+  /** Removes the owner's agent's grant; false when there was none. */
+  revokeGrant(
+    grant: { ownerId: string; walletId: string; agentId: string },
+    actor: EventActor,
+  ): Promise<boolean> {
+    const { ownerId, walletId, agentId } = grant;
+    return this.prisma.$transaction(async (tx) => {
+      const { count } = await tx.walletAgent.deleteMany({
+        where: { walletId, agentId, agent: { ownerId } },
+      });
+      if (count === 0) return false;
+      await writeEvent(tx, actor, {
+        type: 'wallet.agent_revoked',
+        ownerId,
+        walletId,
+        payload: { agentId },
+      });
+      return true;
+    });
+  }
+}
