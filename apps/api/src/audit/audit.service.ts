@@ -1,49 +1,41 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { type PrismaClient, Prisma, type TransactionClient } from '@waiaas/database';
+import {
+  type AuditEvent,
+  type EventActor,
+  EventRepository,
+  type TransactionClient,
+} from '@waiaas/database';
 import type { Principal } from '../auth/principal.js';
-import { PRISMA } from '../infra/tokens.js';
 
-/** One audit/outbox event (the `events` table is append-only). */
-export interface AuditEvent {
-  type: string;
-  ownerId?: string | null;
-  walletId?: string | null;
-  transactionId?: string | null;
-  payload?: Record<string, unknown>;
-  policyDecision?: Prisma.InputJsonValue | null;
-}
+export type { AuditEvent } from '@waiaas/database';
 
-const ACTOR: Record<Principal['kind'], 'OPERATOR' | 'OWNER' | 'AGENT'> = {
+const ACTOR: Record<Principal['kind'], EventActor['type']> = {
   operator: 'OPERATOR',
   owner: 'OWNER',
   agent: 'AGENT',
 };
 
-function actorId(principal: Principal): string | null {
-  if (principal.kind === 'owner') return principal.ownerId;
-  if (principal.kind === 'agent') return principal.agentId;
-  return null;
+/** The event log's actor for `principal` (no id for the operator). */
+export function actorOf(principal: Principal): EventActor {
+  const id =
+    principal.kind === 'owner'
+      ? principal.ownerId
+      : principal.kind === 'agent'
+        ? principal.agentId
+        : null;
+  return { type: ACTOR[principal.kind], id };
 }
 
-/** Writes audit events, inside the caller's database transaction when given one. */
+/**
+ * Writes audit events on behalf of a principal, inside the caller's database transaction when
+ * given one. Repositories that write an event with their own change call the event log
+ * themselves, with {@link actorOf}.
+ */
 @Injectable()
 export class AuditService {
-  constructor(@Inject(PRISMA) private readonly prisma: PrismaClient) {}
+  constructor(@Inject(EventRepository) private readonly events: EventRepository) {}
 
-  async record(principal: Principal, event: AuditEvent, tx?: TransactionClient): Promise<void> {
-    await (tx ?? this.prisma).event.create({
-      data: {
-        type: event.type,
-        actorType: ACTOR[principal.kind],
-        actorId: actorId(principal),
-        ownerId: event.ownerId ?? null,
-        walletId: event.walletId ?? null,
-        transactionId: event.transactionId ?? null,
-        payload: (event.payload ?? {}) as Prisma.InputJsonObject,
-        ...(event.policyDecision === undefined || event.policyDecision === null
-          ? {}
-          : { policyDecision: event.policyDecision }),
-      },
-    });
+  record(principal: Principal, event: AuditEvent, tx?: TransactionClient): Promise<void> {
+    return this.events.record(actorOf(principal), event, tx);
   }
 }

@@ -1,7 +1,7 @@
 import { Global, Module } from '@nestjs/common';
 import { APP_GUARD } from '@nestjs/core';
-import { AccessRepository, type PrismaClient } from '@waiaas/database';
-import { PRISMA } from '../infra/tokens.js';
+import { AccessRepository } from '@waiaas/database';
+import { repositoryProvider } from '../infra/repository-provider.js';
 import { AuthFailureLimiter } from '../rate-limit/auth-failure-limiter.js';
 import { RateLimitService } from '../rate-limit/rate-limit.service.js';
 import { AuthGuard } from './auth.guard.js';
@@ -17,11 +17,7 @@ import { AuthService } from './auth.service.js';
     AuthService,
     RateLimitService,
     AuthFailureLimiter,
-    {
-      provide: AccessRepository,
-      useFactory: (prisma: PrismaClient) => new AccessRepository(prisma),
-      inject: [PRISMA],
-    },
+    repositoryProvider(AccessRepository),
     { provide: APP_GUARD, useClass: AuthGuard },
   ],
   exports: [AuthService, AccessRepository, RateLimitService],

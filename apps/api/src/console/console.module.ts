@@ -1,6 +1,6 @@
 import { Global, Module } from '@nestjs/common';
-import { ConsoleSessionRepository, type PrismaClient } from '@waiaas/database';
-import { PRISMA } from '../infra/tokens.js';
+import { ConsoleSessionRepository } from '@waiaas/database';
+import { repositoryProvider } from '../infra/repository-provider.js';
 import { ConsoleSessionController } from './console-session.controller.js';
 import { ConsoleSessionService } from './console-session.service.js';
 
@@ -11,14 +11,7 @@ import { ConsoleSessionService } from './console-session.service.js';
 @Global()
 @Module({
   controllers: [ConsoleSessionController],
-  providers: [
-    ConsoleSessionService,
-    {
-      provide: ConsoleSessionRepository,
-      useFactory: (prisma: PrismaClient) => new ConsoleSessionRepository(prisma),
-      inject: [PRISMA],
-    },
-  ],
+  providers: [ConsoleSessionService, repositoryProvider(ConsoleSessionRepository)],
   exports: [ConsoleSessionService, ConsoleSessionRepository],
 })
 export class ConsoleModule {}

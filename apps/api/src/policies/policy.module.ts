@@ -1,6 +1,6 @@
 import { Module } from '@nestjs/common';
-import { type PrismaClient, SpendReportRepository } from '@waiaas/database';
-import { PRISMA } from '../infra/tokens.js';
+import { PolicyRepository, SpendReportRepository } from '@waiaas/database';
+import { repositoryProvider } from '../infra/repository-provider.js';
 import { WalletModule } from '../wallets/wallet.module.js';
 import { PolicyController } from './policy.controller.js';
 import { PolicyService } from './policy.service.js';
@@ -13,11 +13,8 @@ import { SpendService } from './spend.service.js';
   providers: [
     PolicyService,
     SpendService,
-    {
-      provide: SpendReportRepository,
-      useFactory: (prisma: PrismaClient) => new SpendReportRepository(prisma),
-      inject: [PRISMA],
-    },
+    repositoryProvider(SpendReportRepository),
+    repositoryProvider(PolicyRepository),
   ],
 })
 export class PolicyModule {}

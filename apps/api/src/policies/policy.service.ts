@@ -1,11 +1,10 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { CacheKeys, type CacheService } from '@waiaas/cache';
-import { isUniqueViolation, Prisma, type PrismaClient } from '@waiaas/database';
+import { PolicyRepository } from '@waiaas/database';
 import { parsePolicy, serializePolicy } from '@waiaas/policy-engine';
-import { AuditService } from '../audit/audit.service.js';
 import type { OwnerOrAgent, OwnerPrincipal } from '../auth/principal.js';
 import { ApiError } from '../common/api-error.js';
-import { CACHE, PRISMA } from '../infra/tokens.js';
+import { CACHE } from '../infra/tokens.js';
 import { WalletAccessService } from '../wallets/wallet-access.service.js';
 import { findContradictions } from './policy-consistency.js';
 import type { PolicyDto, PolicyResponseDto } from './policy.dto.js';
@@ -13,9 +12,8 @@ import type { PolicyDto, PolicyResponseDto } from './policy.dto.js';
 @Injectable()
 export class PolicyService {
   constructor(
-    @Inject(PRISMA) private readonly prisma: PrismaClient,
+    @Inject(PolicyRepository) private readonly policies: PolicyRepository,
     @Inject(CACHE) private readonly cache: CacheService,
-    @Inject(AuditService) private readonly audit: AuditService,
     @Inject(WalletAccessService) private readonly access: WalletAccessService,
   ) {}
 
@@ -42,50 +40,11 @@ export class PolicyService {
         errors: contradictions,
       });
     const canonical = serializePolicy(parsed.policy);
-    const write = () =>
-      this.prisma.$transaction(async (tx) => {
-        const data = {
-          perTxLimit: new Prisma.Decimal(canonical.perTxLimit),
-          dailyLimit: new Prisma.Decimal(canonical.dailyLimit),
-          allowedAssets: canonical.allowedAssets,
-          allowedAddresses: canonical.allowedAddresses,
-          requiresApproval: canonical.requiresApproval,
-          metadata: canonical.metadata as Prisma.InputJsonObject,
-        };
-        const row = await tx.walletPolicy.upsert({
-          where: { walletId },
-          create: { walletId, ...data, version: 1 },
-          update: { ...data, version: { increment: 1 } },
-        });
-        await tx.walletPolicyVersion.create({
-          data: {
-            walletId,
-            version: row.version,
-            policy: canonical as unknown as Prisma.InputJsonObject,
-            actorType: 'OWNER',
-            actorId: principal.ownerId,
-          },
-        });
-        await this.audit.record(
-          principal,
-          {
-            type: 'policy.updated',
-            ownerId: principal.ownerId,
-            walletId,
-            payload: { version: row.version, policy: canonical },
-          },
-          tx,
-        );
-        return row;
-      });
-    let row;
-    try {
-      row = await write();
-    } catch (e) {
-      // Two first writes raced on the unique wallet_id; the loser simply becomes version 2.
-      if (!isUniqueViolation(e)) throw e;
-      row = await write();
-    }
+    const row = await this.policies.write({
+      ownerId: principal.ownerId,
+      walletId,
+      policy: canonical,
+    });
     const policy: PolicyDto = {
       walletId,
       version: row.version,
@@ -107,22 +66,13 @@ export class PolicyService {
   }
 
   private async load(walletId: string): Promise<PolicyDto | null> {
-    const row = await this.prisma.walletPolicy.findUnique({ where: { walletId } });
-    if (row === null) return null;
-    const parsed = parsePolicy({
-      perTxLimit: row.perTxLimit.toFixed(9),
-      dailyLimit: row.dailyLimit.toFixed(9),
-      allowedAssets: row.allowedAssets,
-      allowedAddresses: row.allowedAddresses,
-      requiresApproval: row.requiresApproval,
-      metadata: row.metadata,
-    });
-    if (!parsed.ok) throw new Error(`stored policy of wallet ${walletId} does not parse`);
+    const stored = await this.policies.find(walletId);
+    if (stored === null) return null;
     return {
       walletId,
-      version: row.version,
-      ...serializePolicy(parsed.policy),
-      updatedAt: row.updatedAt.toISOString(),
+      version: stored.version,
+      ...serializePolicy(stored.policy),
+      updatedAt: stored.updatedAt.toISOString(),
     };
   }
 }

@@ -1,4 +1,6 @@
 import { Module } from '@nestjs/common';
+import { TransactionReadRepository } from '@waiaas/database';
+import { repositoryProvider } from '../infra/repository-provider.js';
 import { WalletModule } from '../wallets/wallet.module.js';
 import { TransactionController } from './transaction.controller.js';
 import { TransactionService } from './transaction.service.js';
@@ -6,6 +8,6 @@ import { TransactionService } from './transaction.service.js';
 @Module({
   imports: [WalletModule],
   controllers: [TransactionController],
-  providers: [TransactionService],
+  providers: [TransactionService, repositoryProvider(TransactionReadRepository)],
 })
 export class TransactionModule {}

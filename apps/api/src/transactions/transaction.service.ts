@@ -1,11 +1,10 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { type Prisma, type PrismaClient } from '@waiaas/database';
+import { type TransactionScope, TransactionReadRepository } from '@waiaas/database';
 import { TransferEngine } from '@waiaas/transfer-engine';
 import type { OwnerOrAgent, OwnerPrincipal } from '../auth/principal.js';
 import { ApiError } from '../common/api-error.js';
 import type { HttpContext } from '../common/http-context.js';
 import { buildProblem } from '../common/problem.js';
-import { PRISMA } from '../infra/tokens.js';
 import { MetricsService } from '../metrics/metrics.service.js';
 import { toApiError } from '../transfers/engine-errors.js';
 import { describeReasons } from '../transfers/transfer.service.js';
@@ -49,16 +48,14 @@ function decodeCursor(text: string): { createdAt: Date; id: string } {
 @Injectable()
 export class TransactionService {
   constructor(
-    @Inject(PRISMA) private readonly prisma: PrismaClient,
+    @Inject(TransactionReadRepository) private readonly reads: TransactionReadRepository,
     @Inject(TransferEngine) private readonly engine: TransferEngine,
     @Inject(WalletAccessService) private readonly access: WalletAccessService,
     @Inject(MetricsService) private readonly metrics: MetricsService,
   ) {}
 
   async get(principal: OwnerOrAgent, transactionId: string): Promise<TransactionResponseDto> {
-    const row = await this.prisma.transaction.findFirst({
-      where: { id: transactionId, wallet: this.access.visibleWhere(principal) },
-    });
+    const row = await this.reads.findVisible(this.access.viewer(principal), transactionId);
     if (row === null) throw new ApiError('NOT_FOUND', 'Transaction not found');
     return { transaction: toTransactionDto(row) };
   }
@@ -78,37 +75,22 @@ export class TransactionService {
     principal: OwnerPrincipal,
     query: ListTransactionsQueryDto,
   ): Promise<TransactionListDto> {
-    return this.page({ wallet: { ownerId: principal.ownerId } }, query);
+    return this.page({ ownerId: principal.ownerId }, query);
   }
 
   private async page(
-    scope: Prisma.TransactionWhereInput,
+    scope: TransactionScope,
     query: ListTransactionsQueryDto,
   ): Promise<TransactionListDto> {
-    const limit = query.limit ?? 50;
-    const after = query.cursor === undefined ? null : decodeCursor(query.cursor);
-    const rows = await this.prisma.transaction.findMany({
-      where: {
-        ...scope,
-        ...(query.status === undefined ? {} : { status: query.status }),
-        ...(after === null
-          ? {}
-          : {
-              OR: [
-                { createdAt: { lt: after.createdAt } },
-                { createdAt: after.createdAt, id: { lt: after.id } },
-              ],
-            }),
-      },
-      orderBy: [{ createdAt: 'desc' }, { id: 'desc' }],
-      take: limit + 1,
+    const { rows, more } = await this.reads.page(scope, {
+      limit: query.limit ?? 50,
+      after: query.cursor === undefined ? null : decodeCursor(query.cursor),
+      ...(query.status === undefined ? {} : { status: query.status }),
     });
-    const page = rows.slice(0, limit);
-    const last = page[page.length - 1];
+    const last = rows[rows.length - 1];
     return {
-      transactions: page.map(toTransactionDto),
-      nextCursor:
-        rows.length > limit && last !== undefined ? encodeCursor(last.createdAt, last.id) : null,
+      transactions: rows.map(toTransactionDto),
+      nextCursor: more && last !== undefined ? encodeCursor(last.createdAt, last.id) : null,
     };
   }
 

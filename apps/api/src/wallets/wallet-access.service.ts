@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { CacheKeys, type CacheService } from '@waiaas/cache';
-import { AccessRepository, type WalletAccessRecord } from '@waiaas/database';
+import { AccessRepository, type WalletAccessRecord, type WalletViewer } from '@waiaas/database';
 import type { OwnerOrAgent, Principal } from '../auth/principal.js';
 import { ApiError } from '../common/api-error.js';
 import { CACHE } from '../infra/tokens.js';
@@ -21,13 +21,11 @@ export class WalletAccessService {
     @Inject(CACHE) private readonly cache: CacheService,
   ) {}
 
-  /** Prisma `where` for the wallets `principal` may see. */
-  visibleWhere(
-    principal: OwnerOrAgent,
-  ): { ownerId: string } | { grants: { some: { agentId: string } } } {
+  /** Whose wallets `principal` may see, as the repositories take it. */
+  viewer(principal: OwnerOrAgent): WalletViewer {
     return principal.kind === 'owner'
       ? { ownerId: principal.ownerId }
-      : { grants: { some: { agentId: principal.agentId } } };
+      : { agentId: principal.agentId };
   }
 
   /**

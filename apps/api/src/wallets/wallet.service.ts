@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { type Address, type Rpc, type SolanaRpcApi, address as toAddress } from '@solana/kit';
 import { CacheKeys, type CacheService } from '@waiaas/cache';
-import type { PrismaClient } from '@waiaas/database';
+import { AgentRepository, WalletRepository } from '@waiaas/database';
 import { formatUiAmount, SOL_DECIMALS } from '@waiaas/policy-engine';
 import {
   isSignerError,
@@ -10,11 +10,11 @@ import {
   TOKEN_2022_PROGRAM_ADDRESS,
   TOKEN_PROGRAM_ADDRESS,
 } from '@waiaas/solana-signer';
-import { AuditService } from '../audit/audit.service.js';
+import { actorOf } from '../audit/audit.service.js';
 import { AuthService } from '../auth/auth.service.js';
 import type { OwnerOrAgent, OwnerPrincipal } from '../auth/principal.js';
 import { ApiError } from '../common/api-error.js';
-import { CACHE, CUSTODY, PRISMA, RPC } from '../infra/tokens.js';
+import { CACHE, CUSTODY, RPC } from '../infra/tokens.js';
 import { WalletAccessService } from './wallet-access.service.js';
 import {
   type BalanceDto,
@@ -37,11 +37,11 @@ interface ParsedTokenAccount {
 @Injectable()
 export class WalletService {
   constructor(
-    @Inject(PRISMA) private readonly prisma: PrismaClient,
+    @Inject(WalletRepository) private readonly wallets: WalletRepository,
+    @Inject(AgentRepository) private readonly agents: AgentRepository,
     @Inject(CACHE) private readonly cache: CacheService,
     @Inject(CUSTODY) private readonly custody: KeyCustody,
     @Inject(RPC) private readonly rpc: Rpc<SolanaRpcApi>,
-    @Inject(AuditService) private readonly audit: AuditService,
     @Inject(WalletAccessService) private readonly access: WalletAccessService,
     @Inject(AuthService) private readonly auth: AuthService,
   ) {}
@@ -57,30 +57,12 @@ export class WalletService {
     const local = this.custody instanceof LocalKeystoreCustody ? this.custody : null;
     const remote =
       local === null ? await this.inCustody(() => this.custody.createWallet(options)) : null;
-    const wallet = await this.prisma.$transaction(async (tx) => {
-      const created =
-        remote ?? (await this.inCustody(() => local!.withStore(tx).createWallet(options)));
-      const row = await tx.wallet.create({
-        data: {
-          address: created.address,
-          ownerId: principal.ownerId,
-          custody: created.kind,
-          turnkeyWalletId: created.custodyRef,
-          label: dto.label ?? null,
-        },
-      });
-      await this.audit.record(
-        principal,
-        {
-          type: 'wallet.created',
-          ownerId: principal.ownerId,
-          walletId: row.id,
-          payload: { address: row.address, custody: row.custody },
-        },
-        tx,
-      );
-      return row;
-    });
+    const wallet = await this.wallets.create(
+      { ownerId: principal.ownerId, label: dto.label ?? null },
+      async (tx) =>
+        remote ?? (await this.inCustody(() => local!.withStore(tx).createWallet(options))),
+      actorOf(principal),
+    );
     return { wallet: toWalletDto(wallet, []) };
   }
 
@@ -97,22 +79,8 @@ export class WalletService {
   }
 
   async list(principal: OwnerOrAgent): Promise<WalletListDto> {
-    const rows = await this.prisma.wallet.findMany({
-      where: this.access.visibleWhere(principal),
-      orderBy: [{ createdAt: 'asc' }, { id: 'asc' }],
-      include:
-        principal.kind === 'owner' ? { grants: { select: { agentId: true } } } : { grants: false },
-    });
-    return {
-      wallets: rows.map((row) =>
-        toWalletDto(
-          row,
-          principal.kind === 'owner' && 'grants' in row
-            ? (row.grants as { agentId: string }[]).map((g) => g.agentId)
-            : undefined,
-        ),
-      ),
-    };
+    const rows = await this.wallets.listVisible(this.access.viewer(principal));
+    return { wallets: rows.map((row) => toWalletDto(row, row.agentIds)) };
   }
 
   async get(principal: OwnerOrAgent, walletId: string): Promise<WalletResponseDto> {
@@ -128,51 +96,23 @@ export class WalletService {
     agentId: string,
   ): Promise<GrantResponseDto> {
     await this.access.require(principal, walletId);
-    const agent = await this.prisma.agent.findFirst({
-      where: { id: agentId, ownerId: principal.ownerId },
-      select: { id: true },
-    });
+    const agent = await this.agents.findForOwner(principal.ownerId, agentId);
     if (agent === null) throw new ApiError('NOT_FOUND', 'Agent not found');
-    const grant = await this.prisma.$transaction(async (tx) => {
-      const existing = await tx.walletAgent.findUnique({
-        where: { walletId_agentId: { walletId, agentId } },
-      });
-      if (existing !== null) return existing;
-      const row = await tx.walletAgent.create({ data: { walletId, agentId } });
-      await this.audit.record(
-        principal,
-        {
-          type: 'wallet.agent_granted',
-          ownerId: principal.ownerId,
-          walletId,
-          payload: { agentId },
-        },
-        tx,
-      );
-      return row;
-    });
+    const grant = await this.wallets.grant(
+      { ownerId: principal.ownerId, walletId, agentId },
+      actorOf(principal),
+    );
     await this.auth.invalidateAccess(principal.ownerId);
     return { grant: { walletId, agentId, grantedAt: grant.grantedAt.toISOString() } };
   }
 
   async revokeGrant(principal: OwnerPrincipal, walletId: string, agentId: string): Promise<void> {
     await this.access.require(principal, walletId);
-    await this.prisma.$transaction(async (tx) => {
-      const { count } = await tx.walletAgent.deleteMany({
-        where: { walletId, agentId, agent: { ownerId: principal.ownerId } },
-      });
-      if (count === 0) throw new ApiError('NOT_FOUND', 'This agent has no access to this wallet');
-      await this.audit.record(
-        principal,
-        {
-          type: 'wallet.agent_revoked',
-          ownerId: principal.ownerId,
-          walletId,
-          payload: { agentId },
-        },
-        tx,
-      );
-    });
+    const revoked = await this.wallets.revokeGrant(
+      { ownerId: principal.ownerId, walletId, agentId },
+      actorOf(principal),
+    );
+    if (!revoked) throw new ApiError('NOT_FOUND', 'This agent has no access to this wallet');
     // After commit: the agent is refused this wallet on its next request, on every instance.
     await this.auth.invalidateAccess(principal.ownerId);
   }
