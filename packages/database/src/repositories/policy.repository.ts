@@ -3,7 +3,7 @@
  * A write upserts the policy, bumps its version, appends the version row and the
  * `policy.updated` event in one transaction.
  */
-import { type Policy, serializePolicy } from '@waiaas/policy-engine';
+import { type Policy, type serializePolicy } from '@waiaas/policy-engine';
 import { isUniqueViolation } from '../errors.js';
 import { Prisma, type PrismaClient } from '../generated/prisma/client.js';
 import { type EventActor, writeEvent } from './event.repository.js';
@@ -83,7 +83,7 @@ export class PolicyRepository {
         type: 'policy.updated',
         ownerId,
         walletId,
-        payload: { version: row.version, policy: policy as unknown as Record<string, unknown> },
+        payload: { version: row.version, policy: policy },
       });
       return { version: row.version, updatedAt: row.updatedAt };
     });
