@@ -27,7 +27,7 @@ try {
   await migrate({ connectionString: url.toString() });
   const custody = new LocalKeystoreCustody(
     prisma,
-    loadMasterKeys({ KEYSTORE_MASTER_KEY: randomBytes(32).toString('base64') }),
+    loadMasterKeys({ key: randomBytes(32).toString('base64') }),
   );
   const wallet = await custody.createWallet();
   const held = await generateKeyPair();

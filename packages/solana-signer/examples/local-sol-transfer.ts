@@ -16,7 +16,11 @@ import {
 
 const prisma = createPrismaClient({ url: process.env.DATABASE_URL! });
 try {
-  const masterKeys = loadMasterKeys(process.env, { allowDevDefault: true }); // start-up: throws on a weak/missing key unless dev
+  // Start-up: throws on a weak or missing key unless in development.
+  const masterKeys = loadMasterKeys({
+    key: process.env.KEYSTORE_MASTER_KEY,
+    allowDevDefault: true,
+  });
   for (const warning of masterKeys.warnings) console.warn(warning);
   const custody = new LocalKeystoreCustody(prisma, masterKeys);
 

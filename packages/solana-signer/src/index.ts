@@ -21,7 +21,13 @@ export {
   createCustodySigner,
   signWithCustody,
 } from './custody.js';
-export { type MasterKeys, MASTER_KEY_ENV, loadMasterKeys, parseMasterKey } from './master-key.js';
+export {
+  type MasterKeyOptions,
+  type MasterKeys,
+  type PreviousMasterKey,
+  loadMasterKeys,
+  parseMasterKey,
+} from './master-key.js';
 export {
   LocalKeystoreCustody,
   type LocalKeyRecord,
@@ -57,8 +63,8 @@ export {
 } from './transfer.js';
 // Turnkey's settings only: `TurnkeyCustody` (and the Turnkey SDK) is `@waiaas/solana-signer/turnkey`.
 export {
+  type TurnkeyConfigInput,
   type TurnkeyCustodyConfig,
-  TURNKEY_ENV,
   loadTurnkeyConfig,
   validateTurnkeyConfig,
 } from './turnkey.config.js';

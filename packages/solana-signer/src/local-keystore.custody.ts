@@ -62,7 +62,7 @@ const PKCS8_ED25519_SEED_OFFSET = 16;
  *
  * @example
  * ```ts
- * const custody = new LocalKeystoreCustody(prisma, loadMasterKeys(process.env));
+ * const custody = new LocalKeystoreCustody(prisma, loadMasterKeys({ key: config.masterKey }));
  * const { address } = await custody.createWallet();
  * const signature = await custody.signMessage(address, messageBytes);
  * ```

@@ -35,7 +35,7 @@ describe('parseMasterKey', () => {
       'not a key!',
       randomBytes(31).toString('hex') + 'zz',
     ]) {
-      expect(code(() => parseMasterKey(text))).toBe('MASTER_KEY_INVALID:KEYSTORE_MASTER_KEY');
+      expect(code(() => parseMasterKey(text))).toBe('MASTER_KEY_INVALID:key');
     }
   });
 
@@ -46,9 +46,7 @@ describe('parseMasterKey', () => {
       Buffer.from('0123456789abcdef0123456789abcdef'),
     ];
     for (const key of weak) {
-      expect(code(() => parseMasterKey(key.toString('base64')))).toBe(
-        'MASTER_KEY_INVALID:KEYSTORE_MASTER_KEY',
-      );
+      expect(code(() => parseMasterKey(key.toString('base64')))).toBe('MASTER_KEY_INVALID:key');
       expect(parseMasterKey(key.toString('base64'), { allowWeak: true })).toHaveLength(32);
     }
   });
@@ -59,65 +57,53 @@ describe('loadMasterKeys', () => {
   const k2 = randomBytes(32).toString('hex');
 
   it('stops start-up without a key outside local development', () => {
-    expect(code(() => loadMasterKeys({}))).toBe('MASTER_KEY_INVALID:KEYSTORE_MASTER_KEY');
-    expect(code(() => loadMasterKeys({ KEYSTORE_MASTER_KEY: '  ' }))).toBe(
-      'MASTER_KEY_INVALID:KEYSTORE_MASTER_KEY',
-    );
+    expect(code(() => loadMasterKeys())).toBe('MASTER_KEY_INVALID:key');
+    expect(code(() => loadMasterKeys({ key: '  ' }))).toBe('MASTER_KEY_INVALID:key');
   });
 
   it('falls back to the development key only when allowed, with a warning', () => {
-    const keys = loadMasterKeys({}, { allowDevDefault: true });
+    const keys = loadMasterKeys({ allowDevDefault: true });
     expect(keys.devDefault).toBe(true);
     expect(keys.warnings).toHaveLength(1);
     expect(keys.keys.get(1)).toHaveLength(32);
     // The development key is refused as a configured key outside development.
     const devKey = Buffer.from(keys.keys.get(1)!).toString('base64');
-    expect(code(() => loadMasterKeys({ KEYSTORE_MASTER_KEY: devKey }))).toBe(
-      'MASTER_KEY_INVALID:KEYSTORE_MASTER_KEY',
-    );
+    expect(code(() => loadMasterKeys({ key: devKey }))).toBe('MASTER_KEY_INVALID:key');
   });
 
-  it('reads the current version and previous keys', () => {
-    const keys = loadMasterKeys({
-      KEYSTORE_MASTER_KEY: k2,
-      KEYSTORE_MASTER_KEY_VERSION: '2',
-      KEYSTORE_PREVIOUS_MASTER_KEYS: `1:${k1}`,
-    });
+  it('takes the current version and previous keys', () => {
+    const keys = loadMasterKeys({ key: k2, version: 2, previous: [{ version: 1, key: k1 }] });
     expect(keys.currentVersion).toBe(2);
     expect([...keys.keys.keys()].sort()).toEqual([1, 2]);
     expect(Buffer.from(keys.keys.get(1)!).toString('base64')).toBe(k1);
     expect(keys.devDefault).toBe(false);
   });
 
-  it('refuses bad versions and malformed previous keys, naming the variable', () => {
-    expect(
-      code(() => loadMasterKeys({ KEYSTORE_MASTER_KEY: k1, KEYSTORE_MASTER_KEY_VERSION: '0' })),
-    ).toBe('MASTER_KEY_INVALID:KEYSTORE_MASTER_KEY_VERSION');
-    expect(
-      code(() => loadMasterKeys({ KEYSTORE_MASTER_KEY: k1, KEYSTORE_MASTER_KEY_VERSION: '1.5' })),
-    ).toBe('MASTER_KEY_INVALID:KEYSTORE_MASTER_KEY_VERSION');
-    expect(
-      code(() => loadMasterKeys({ KEYSTORE_MASTER_KEY: k1, KEYSTORE_PREVIOUS_MASTER_KEYS: k2 })),
-    ).toBe('MASTER_KEY_INVALID:KEYSTORE_PREVIOUS_MASTER_KEYS');
-    expect(
-      code(() =>
-        loadMasterKeys({ KEYSTORE_MASTER_KEY: k1, KEYSTORE_PREVIOUS_MASTER_KEYS: `1:${k2}` }),
-      ),
-    ).toBe('MASTER_KEY_INVALID:KEYSTORE_PREVIOUS_MASTER_KEYS');
+  it('refuses bad versions and malformed previous keys, naming the option', () => {
+    expect(code(() => loadMasterKeys({ key: k1, version: 0 }))).toBe('MASTER_KEY_INVALID:version');
+    expect(code(() => loadMasterKeys({ key: k1, version: 1.5 }))).toBe(
+      'MASTER_KEY_INVALID:version',
+    );
+    expect(code(() => loadMasterKeys({ key: k1, previous: [{ version: 0, key: k2 }] }))).toBe(
+      'MASTER_KEY_INVALID:previous',
+    );
+    expect(code(() => loadMasterKeys({ key: k1, previous: [{ version: 1, key: k2 }] }))).toBe(
+      'MASTER_KEY_INVALID:previous',
+    );
     expect(
       code(() =>
         loadMasterKeys({
-          KEYSTORE_MASTER_KEY: k1,
-          KEYSTORE_PREVIOUS_MASTER_KEYS: `2:${Buffer.alloc(32).toString('hex')}`,
+          key: k1,
+          previous: [{ version: 2, key: Buffer.alloc(32).toString('hex') }],
         }),
       ),
-    ).toBe('MASTER_KEY_INVALID:KEYSTORE_PREVIOUS_MASTER_KEYS');
+    ).toBe('MASTER_KEY_INVALID:previous');
   });
 
   it('never puts the key in an error message', () => {
     const weak = Buffer.alloc(32, 7).toString('hex');
     try {
-      loadMasterKeys({ KEYSTORE_MASTER_KEY: weak });
+      loadMasterKeys({ key: weak });
     } catch (e) {
       expect(String(e)).not.toContain(weak);
     }

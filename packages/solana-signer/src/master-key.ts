@@ -6,7 +6,7 @@ import { SignerError } from './errors.js';
  *
  * @example
  * ```ts
- * const masterKeys: MasterKeys = loadMasterKeys(process.env);
+ * const masterKeys: MasterKeys = loadMasterKeys({ key: 'base64 of 32 random bytes' });
  * masterKeys.currentVersion; // seals new keys
  * ```
  */
@@ -21,22 +21,32 @@ export interface MasterKeys {
   warnings: string[];
 }
 
+/** An older master key, still needed to open rows sealed before a rotation. */
+export interface PreviousMasterKey {
+  /** Integer ≥ 1, different from every other key's. */
+  version: number;
+  /** 32 bytes written as 64 hex digits or base64 (standard or url-safe). */
+  key: string;
+}
+
 /**
- * Environment variables read by {@link loadMasterKeys}.
- *
- * @example
- * ```ts
- * if (!process.env[MASTER_KEY_ENV.key]) console.warn('no master key');
- * ```
+ * What {@link loadMasterKeys} builds the keys from. The service's configuration maps its
+ * environment to these; a `MASTER_KEY_INVALID` error names the option at fault (`key`,
+ * `version` or `previous`) in `context.variable`.
  */
-export const MASTER_KEY_ENV = {
-  /** Current master key: 32 bytes as 64 hex digits or base64 (standard or url-safe). */
-  key: 'KEYSTORE_MASTER_KEY',
-  /** Version number of the current key (integer ≥ 1, default 1). */
-  version: 'KEYSTORE_MASTER_KEY_VERSION',
-  /** Older keys still needed to open rows sealed before a rotation: `version:key,version:key`. */
-  previous: 'KEYSTORE_PREVIOUS_MASTER_KEYS',
-} as const;
+export interface MasterKeyOptions {
+  /** The current master key: 32 random bytes written as 64 hex digits or base64. */
+  key?: string;
+  /** Version of the current key (integer ≥ 1, default 1). */
+  version?: number;
+  /** Older keys, for rotation. */
+  previous?: readonly PreviousMasterKey[];
+  /**
+   * Local development only: a missing key falls back to a public development key and weak
+   * keys are accepted, each with a warning.
+   */
+  allowDevDefault?: boolean;
+}
 
 /**
  * Well-known development key (public by construction: anyone can derive it). Only ever used
@@ -63,7 +73,7 @@ export function parseMasterKey(
   text: string,
   options: { variable?: string; allowWeak?: boolean } = {},
 ): Uint8Array {
-  const variable = options.variable ?? MASTER_KEY_ENV.key;
+  const variable = options.variable ?? 'key';
   const invalid = (reason: string) =>
     new SignerError('MASTER_KEY_INVALID', { variable, reason }, `${variable}: ${reason}`);
   const s = text.trim();
@@ -95,81 +105,63 @@ export function parseMasterKey(
   return new Uint8Array(bytes);
 }
 
-function parseVersion(text: string, variable: string): number {
-  if (!/^[1-9][0-9]{0,8}$/.test(text.trim())) {
+function checkVersion(version: number, option: string): number {
+  if (!Number.isInteger(version) || version < 1 || version > 999_999_999) {
     throw new SignerError(
       'MASTER_KEY_INVALID',
-      { variable, reason: 'version must be an integer ≥ 1' },
-      `${variable}: version must be an integer ≥ 1`,
+      { variable: option, reason: 'version must be an integer ≥ 1' },
+      `${option}: version must be an integer ≥ 1`,
     );
   }
-  return Number(text.trim());
+  return version;
 }
 
 /**
- * Reads the keystore master keys from the environment at start-up. A missing, malformed or
- * weak key throws `MASTER_KEY_INVALID` (stop the process), except that with
- * `allowDevDefault` (local development only, e.g. the zero-configuration `pnpm start`) a
- * missing key falls back to a well-known development key and weak keys are accepted, with a
- * warning in `warnings`.
+ * Builds the keystore master keys at start-up. A missing, malformed or weak key throws
+ * `MASTER_KEY_INVALID` (stop the process), except that with `allowDevDefault` (local
+ * development only, e.g. the zero-configuration `pnpm start`) a missing key falls back to a
+ * well-known development key and weak keys are accepted, with a warning in `warnings`.
  *
  * @example
  * ```ts
- * const masterKeys = loadMasterKeys(process.env, { allowDevDefault: config.localDevelopment });
+ * const masterKeys = loadMasterKeys({ key: config.masterKey, allowDevDefault: config.localDevelopment });
  * for (const w of masterKeys.warnings) logger.warn(w);
  * ```
  */
-export function loadMasterKeys(
-  env: Record<string, string | undefined>,
-  options: { allowDevDefault?: boolean } = {},
-): MasterKeys {
+export function loadMasterKeys(options: MasterKeyOptions = {}): MasterKeys {
   const allowWeak = options.allowDevDefault ?? false;
   const warnings: string[] = [];
   const keys = new Map<number, Uint8Array>();
-  const raw = env[MASTER_KEY_ENV.key];
-  const versionText = env[MASTER_KEY_ENV.version];
-  const currentVersion = versionText ? parseVersion(versionText, MASTER_KEY_ENV.version) : 1;
+  const currentVersion =
+    options.version === undefined ? 1 : checkVersion(options.version, 'version');
   let devDefault = false;
+  const raw = options.key;
   if (raw === undefined || raw.trim() === '') {
     if (!allowWeak) {
       throw new SignerError(
         'MASTER_KEY_INVALID',
-        { variable: MASTER_KEY_ENV.key, reason: 'is not set' },
-        `${MASTER_KEY_ENV.key} is not set (32 random bytes, hex or base64); required outside local development`,
+        { variable: 'key', reason: 'is not set' },
+        'key is not set (32 random bytes, hex or base64); required outside local development',
       );
     }
     devDefault = true;
     keys.set(currentVersion, new Uint8Array(DEV_MASTER_KEY));
     warnings.push(
-      `${MASTER_KEY_ENV.key} is not set: using the public development key. Never use this keystore for real funds.`,
+      'No master key is set: using the public development key. Never use this keystore for real funds.',
     );
   } else {
-    keys.set(currentVersion, parseMasterKey(raw, { variable: MASTER_KEY_ENV.key, allowWeak }));
+    keys.set(currentVersion, parseMasterKey(raw, { variable: 'key', allowWeak }));
   }
-  const previous = env[MASTER_KEY_ENV.previous];
-  if (previous && previous.trim() !== '') {
-    for (const entry of previous.split(',')) {
-      const sep = entry.indexOf(':');
-      if (sep < 0) {
-        throw new SignerError(
-          'MASTER_KEY_INVALID',
-          { variable: MASTER_KEY_ENV.previous, reason: 'entries must be version:key' },
-          `${MASTER_KEY_ENV.previous}: entries must be version:key`,
-        );
-      }
-      const version = parseVersion(entry.slice(0, sep), MASTER_KEY_ENV.previous);
-      if (keys.has(version)) {
-        throw new SignerError(
-          'MASTER_KEY_INVALID',
-          { variable: MASTER_KEY_ENV.previous, reason: `version ${version} given twice` },
-          `${MASTER_KEY_ENV.previous}: version ${version} given twice`,
-        );
-      }
-      keys.set(
-        version,
-        parseMasterKey(entry.slice(sep + 1), { variable: MASTER_KEY_ENV.previous, allowWeak }),
+  for (const entry of options.previous ?? []) {
+    const version = checkVersion(entry.version, 'previous');
+    if (keys.has(version)) {
+      throw new SignerError(
+        'MASTER_KEY_INVALID',
+        { variable: 'previous', reason: `version ${version} given twice` },
+        `previous: version ${version} given twice`,
       );
     }
+    keys.set(version, parseMasterKey(entry.key, { variable: 'previous', allowWeak }));
   }
   return { currentVersion, keys, devDefault, warnings };
 }

@@ -34,74 +34,66 @@ export interface TurnkeyCustodyConfig {
   pollIntervalMs?: number;
 }
 
-/**
- * Environment variables read by {@link loadTurnkeyConfig}.
- *
- * @example
- * ```ts
- * const configured = Boolean(process.env[TURNKEY_ENV.organizationId]);
- * ```
- */
-export const TURNKEY_ENV = {
-  apiBaseUrl: 'TURNKEY_API_BASE_URL',
-  organizationId: 'TURNKEY_ORGANIZATION_ID',
-  apiPublicKey: 'TURNKEY_API_PUBLIC_KEY',
-  apiPrivateKey: 'TURNKEY_API_PRIVATE_KEY',
-} as const;
+/** The credentials {@link loadTurnkeyConfig} requires, all or none. */
+const CREDENTIALS = ['apiBaseUrl', 'organizationId', 'apiPublicKey', 'apiPrivateKey'] as const;
 
-function configError(variable: string, reason: string): SignerError<'CUSTODY_CONFIG_INVALID'> {
-  return new SignerError('CUSTODY_CONFIG_INVALID', { variable, reason }, `${variable}: ${reason}`);
+/**
+ * Turnkey settings as a service's configuration gives them: any field may be missing. An error
+ * names the field at fault (`apiPublicKey`, …) in `context.variable`.
+ */
+export type TurnkeyConfigInput = Partial<TurnkeyCustodyConfig>;
+
+function configError(field: string, reason: string): SignerError<'CUSTODY_CONFIG_INVALID'> {
+  return new SignerError(
+    'CUSTODY_CONFIG_INVALID',
+    { variable: field, reason },
+    `${field}: ${reason}`,
+  );
 }
 
-/** Throws `CUSTODY_CONFIG_INVALID` naming the variable of the first malformed field. */
+/** Throws `CUSTODY_CONFIG_INVALID` naming the first malformed field. */
 export function validateTurnkeyConfig(config: TurnkeyCustodyConfig): void {
   try {
     const url = new URL(config.apiBaseUrl);
     if (url.protocol !== 'https:' && url.protocol !== 'http:') throw new Error('not http(s)');
   } catch {
-    throw configError(TURNKEY_ENV.apiBaseUrl, 'must be an http(s) URL');
+    throw configError('apiBaseUrl', 'must be an http(s) URL');
   }
-  if (!config.organizationId.trim()) throw configError(TURNKEY_ENV.organizationId, 'is empty');
+  if (!config.organizationId.trim()) throw configError('organizationId', 'is empty');
   if (!/^0[23][0-9a-fA-F]{64}$/.test(config.apiPublicKey)) {
     throw configError(
-      TURNKEY_ENV.apiPublicKey,
+      'apiPublicKey',
       'must be a compressed P-256 public key (66 hex digits, 02/03 prefix)',
     );
   }
   if (!/^[0-9a-fA-F]{64}$/.test(config.apiPrivateKey)) {
-    throw configError(TURNKEY_ENV.apiPrivateKey, 'must be a P-256 private key (64 hex digits)');
+    throw configError('apiPrivateKey', 'must be a P-256 private key (64 hex digits)');
   }
 }
 
 /**
- * Reads Turnkey credentials from the environment: `null` when none of the variables is set
- * (the service then uses the local keystore), a `CUSTODY_CONFIG_INVALID` error when only
- * some are, or when one is malformed.
+ * Checks Turnkey settings: `null` when no credential is given (the service then uses the local
+ * keystore), a `CUSTODY_CONFIG_INVALID` error when only some are, or when one is malformed.
+ * Blank strings count as missing.
  *
  * @example
  * ```ts
- * const turnkey = loadTurnkeyConfig(process.env);
+ * const turnkey = loadTurnkeyConfig({ apiBaseUrl, organizationId, apiPublicKey, apiPrivateKey });
  * const custody = turnkey ? new TurnkeyCustody(turnkey) : new LocalKeystoreCustody(prisma, masterKeys);
  * ```
  */
-export function loadTurnkeyConfig(
-  env: Record<string, string | undefined>,
-): TurnkeyCustodyConfig | null {
-  const values = Object.fromEntries(
-    Object.entries(TURNKEY_ENV).map(([field, variable]) => [
-      field,
-      env[variable]?.trim() || undefined,
-    ]),
-  );
-  const missing = Object.entries(TURNKEY_ENV).filter(([field]) => values[field] === undefined);
-  if (missing.length === Object.keys(TURNKEY_ENV).length) return null;
+export function loadTurnkeyConfig(input: TurnkeyConfigInput): TurnkeyCustodyConfig | null {
+  const config: TurnkeyConfigInput = { ...input };
+  for (const field of CREDENTIALS) {
+    const value = config[field]?.trim();
+    if (value) config[field] = value;
+    else delete config[field];
+  }
+  const missing = CREDENTIALS.filter((field) => config[field] === undefined);
+  if (missing.length === CREDENTIALS.length) return null;
   const [firstMissing] = missing;
   if (firstMissing)
-    throw configError(
-      firstMissing[1],
-      'is not set (Turnkey needs all of TURNKEY_API_BASE_URL, TURNKEY_ORGANIZATION_ID, TURNKEY_API_PUBLIC_KEY, TURNKEY_API_PRIVATE_KEY)',
-    );
-  const config = values as unknown as TurnkeyCustodyConfig;
-  validateTurnkeyConfig(config);
-  return config;
+    throw configError(firstMissing, `is not set (Turnkey needs all of ${CREDENTIALS.join(', ')})`);
+  validateTurnkeyConfig(config as TurnkeyCustodyConfig);
+  return config as TurnkeyCustodyConfig;
 }

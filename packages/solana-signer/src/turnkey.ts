@@ -5,8 +5,8 @@
  */
 export { TurnkeyCustody } from './turnkey.custody.js';
 export {
+  type TurnkeyConfigInput,
   type TurnkeyCustodyConfig,
-  TURNKEY_ENV,
   loadTurnkeyConfig,
   validateTurnkeyConfig,
 } from './turnkey.config.js';

@@ -21,7 +21,7 @@ let prisma: PrismaClient;
 let custody: LocalKeystoreCustody;
 
 const key = () => randomBytes(32).toString('base64');
-const masterKeys = loadMasterKeys({ KEYSTORE_MASTER_KEY: key() });
+const masterKeys = loadMasterKeys({ key: key() });
 
 beforeAll(async () => {
   db = await createTestDatabase();
@@ -129,7 +129,7 @@ describe('LocalKeystoreCustody keystore', () => {
 
   it('the wrong master key is CUSTODY_KEY_DECRYPT_FAILED', async () => {
     const { address } = await custody.createWallet();
-    const wrong = new LocalKeystoreCustody(prisma, loadMasterKeys({ KEYSTORE_MASTER_KEY: key() }));
+    const wrong = new LocalKeystoreCustody(prisma, loadMasterKeys({ key: key() }));
     await expect(wrong.signMessage(address, new Uint8Array([1]))).rejects.toMatchObject({
       code: 'CUSTODY_KEY_DECRYPT_FAILED',
     });
@@ -146,12 +146,12 @@ describe('LocalKeystoreCustody keystore', () => {
   it('rotation: old rows open with their recorded version, new rows seal with the new one, reseal upgrades', async () => {
     const v1 = key();
     const v2 = key();
-    const before = new LocalKeystoreCustody(prisma, loadMasterKeys({ KEYSTORE_MASTER_KEY: v1 }));
+    const before = new LocalKeystoreCustody(prisma, loadMasterKeys({ key: v1 }));
     const old = await before.createWallet();
     const rotated: MasterKeys = loadMasterKeys({
-      KEYSTORE_MASTER_KEY: v2,
-      KEYSTORE_MASTER_KEY_VERSION: '2',
-      KEYSTORE_PREVIOUS_MASTER_KEYS: `1:${v1}`,
+      key: v2,
+      version: 2,
+      previous: [{ version: 1, key: v1 }],
     });
     const after = new LocalKeystoreCustody(prisma, rotated);
     const message = randomBytes(64);
@@ -163,10 +163,7 @@ describe('LocalKeystoreCustody keystore', () => {
       (await prisma.localKey.findUniqueOrThrow({ where: { address: fresh.address } })).keyVersion,
     ).toBe(2);
     // Without version 1 configured, the old row is a clear error, not a decrypt failure.
-    const onlyV2 = new LocalKeystoreCustody(
-      prisma,
-      loadMasterKeys({ KEYSTORE_MASTER_KEY: v2, KEYSTORE_MASTER_KEY_VERSION: '2' }),
-    );
+    const onlyV2 = new LocalKeystoreCustody(prisma, loadMasterKeys({ key: v2, version: 2 }));
     await expect(onlyV2.signMessage(old.address, message)).rejects.toMatchObject({
       code: 'CUSTODY_KEY_VERSION_UNKNOWN',
       context: { keyVersion: 1 },

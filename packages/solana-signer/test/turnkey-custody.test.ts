@@ -242,35 +242,31 @@ describe('TurnkeyCustody against the Turnkey stand-in', () => {
 });
 
 describe('loadTurnkeyConfig', () => {
-  const env = {
-    TURNKEY_API_BASE_URL: 'https://api.turnkey.com',
-    TURNKEY_ORGANIZATION_ID: 'org',
-    TURNKEY_API_PUBLIC_KEY: apiKey.apiPublicKey,
-    TURNKEY_API_PRIVATE_KEY: apiKey.apiPrivateKey,
+  const given = {
+    apiBaseUrl: 'https://api.turnkey.com',
+    organizationId: ' org ',
+    apiPublicKey: apiKey.apiPublicKey,
+    apiPrivateKey: apiKey.apiPrivateKey,
   };
 
-  it('is null without any Turnkey variable, a config with all of them', () => {
+  it('is null without any credential, a trimmed config with all of them', () => {
     expect(loadTurnkeyConfig({})).toBeNull();
-    expect(loadTurnkeyConfig(env)).toEqual({
+    expect(loadTurnkeyConfig({ organizationId: ' ', timeoutMs: 5_000 })).toBeNull();
+    expect(loadTurnkeyConfig({ ...given, timeoutMs: 5_000 })).toEqual({
+      timeoutMs: 5_000,
       apiBaseUrl: 'https://api.turnkey.com',
       organizationId: 'org',
       ...apiKey,
     });
   });
 
-  it('refuses a partial or malformed configuration, naming the variable', () => {
-    expect(() => loadTurnkeyConfig({ ...env, TURNKEY_API_PRIVATE_KEY: '' })).toThrow(
-      /TURNKEY_API_PRIVATE_KEY/,
-    );
-    expect(() => loadTurnkeyConfig({ ...env, TURNKEY_API_PUBLIC_KEY: 'abcd' })).toThrow(
-      /TURNKEY_API_PUBLIC_KEY/,
-    );
-    expect(() => loadTurnkeyConfig({ ...env, TURNKEY_API_BASE_URL: 'ftp://x' })).toThrow(
-      /TURNKEY_API_BASE_URL/,
-    );
+  it('refuses a partial or malformed configuration, naming the field', () => {
+    expect(() => loadTurnkeyConfig({ ...given, apiPrivateKey: '' })).toThrow(/^apiPrivateKey/);
+    expect(() => loadTurnkeyConfig({ ...given, apiPublicKey: 'abcd' })).toThrow(/^apiPublicKey/);
+    expect(() => loadTurnkeyConfig({ ...given, apiBaseUrl: 'ftp://x' })).toThrow(/^apiBaseUrl/);
     const error = (() => {
       try {
-        loadTurnkeyConfig({ ...env, TURNKEY_API_PRIVATE_KEY: 'zz' });
+        loadTurnkeyConfig({ ...given, apiPrivateKey: 'zz' });
       } catch (e) {
         return e;
       }

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { describe, expect, it } from '@jest/globals';
 import { ConfigError, loadConfig } from './app-config.js';
 
@@ -98,6 +99,26 @@ describe('loadConfig', () => {
     ['DATABASE_POOL_SIZE', { DATABASE_POOL_SIZE: '1' }],
     ['DATABASE_POOL_SIZE', { DATABASE_POOL_SIZE: '201' }],
     ['KEYSTORE_MASTER_KEY', { WALLET_MASTER_KEY: undefined, KEYSTORE_MASTER_KEY: 'not-a-key' }],
+    ['WALLET_MASTER_KEY_VERSION', { WALLET_MASTER_KEY_VERSION: '0' }],
+    ['WALLET_MASTER_KEY_VERSION', { WALLET_MASTER_KEY_VERSION: '1.5' }],
+    ['WALLET_PREVIOUS_MASTER_KEYS', { WALLET_PREVIOUS_MASTER_KEYS: 'no-version-here' }],
+    [
+      'WALLET_PREVIOUS_MASTER_KEYS',
+      { WALLET_MASTER_KEY_VERSION: '2', WALLET_PREVIOUS_MASTER_KEYS: `2:${'ab'.repeat(32)}` },
+    ],
+    [
+      'WALLET_PREVIOUS_MASTER_KEYS',
+      { WALLET_MASTER_KEY_VERSION: '2', WALLET_PREVIOUS_MASTER_KEYS: '1:not-a-key' },
+    ],
+    [
+      'TURNKEY_API_BASE_URL',
+      {
+        TURNKEY_API_BASE_URL: 'ftp://turnkey',
+        TURNKEY_ORGANIZATION_ID: 'org',
+        TURNKEY_API_PUBLIC_KEY: `02${'a'.repeat(64)}`,
+        TURNKEY_API_PRIVATE_KEY: 'b'.repeat(64),
+      },
+    ],
   ])('a bad or missing value stops start-up naming %s', (variable, over) => {
     expect(failure({ ...BASE, ...over })).toBe(variable);
   });
@@ -110,6 +131,19 @@ describe('loadConfig', () => {
     );
     expect(c.custody.kind).toBe('LOCAL');
     expect(warnings).toEqual([expect.stringContaining('KEYSTORE_MASTER_KEY is deprecated')]);
+  });
+
+  it('maps the rotation variables to the keystore: the current version and the older keys', () => {
+    const [one, two] = [randomBytes(32).toString('hex'), randomBytes(32).toString('base64')];
+    const c = loadConfig({
+      ...BASE,
+      WALLET_MASTER_KEY_VERSION: '3',
+      WALLET_PREVIOUS_MASTER_KEYS: `1:${one}, 2:${two}`,
+    });
+    if (c.custody.kind !== 'LOCAL') throw new Error('expected the local keystore');
+    expect(c.custody.masterKeys.currentVersion).toBe(3);
+    expect([...c.custody.masterKeys.keys.keys()].sort()).toEqual([1, 2, 3]);
+    expect(Buffer.from(c.custody.masterKeys.keys.get(1)!).toString('hex')).toBe(one);
   });
 
   it('selects Turnkey custody when its variables are set', () => {

@@ -3,9 +3,9 @@ import {
   isSignerError,
   loadMasterKeys,
   loadTurnkeyConfig,
-  MASTER_KEY_ENV,
   type MasterKeys,
-  TURNKEY_ENV,
+  type PreviousMasterKey,
+  type TurnkeyConfigInput,
   type TurnkeyCustodyConfig,
 } from '@waiaas/solana-signer';
 import {
@@ -148,12 +148,42 @@ const RENAMED = {
   KEYSTORE_PREVIOUS_MASTER_KEYS: 'WALLET_PREVIOUS_MASTER_KEYS',
 } as const;
 
-/** The signer package's names for the master key inputs, by this process's variable names. */
+/** This process's variable for each option of the signer's `loadMasterKeys`. */
 const MASTER_KEY_VARIABLES: Record<string, string> = {
-  [MASTER_KEY_ENV.key]: 'WALLET_MASTER_KEY',
-  [MASTER_KEY_ENV.version]: 'WALLET_MASTER_KEY_VERSION',
-  [MASTER_KEY_ENV.previous]: 'WALLET_PREVIOUS_MASTER_KEYS',
+  key: 'WALLET_MASTER_KEY',
+  version: 'WALLET_MASTER_KEY_VERSION',
+  previous: 'WALLET_PREVIOUS_MASTER_KEYS',
 };
+
+/** This process's variable for each Turnkey credential of the signer's `loadTurnkeyConfig`. */
+const TURNKEY_VARIABLES: Record<string, string> = {
+  apiBaseUrl: 'TURNKEY_API_BASE_URL',
+  organizationId: 'TURNKEY_ORGANIZATION_ID',
+  apiPublicKey: 'TURNKEY_API_PUBLIC_KEY',
+  apiPrivateKey: 'TURNKEY_API_PRIVATE_KEY',
+};
+
+const KEY_VERSION = /^[1-9][0-9]{0,8}$/;
+const VERSION_REASON = 'version must be an integer ≥ 1';
+
+/** `version:key,version:key` (older master keys) as the signer's `previous` option. */
+const previousMasterKeys = z.string().transform((raw, ctx): PreviousMasterKey[] => {
+  const keys: PreviousMasterKey[] = [];
+  for (const entry of raw.split(',')) {
+    const sep = entry.indexOf(':');
+    if (sep < 0) {
+      ctx.addIssue({ code: 'custom', message: 'entries must be version:key' });
+      return z.NEVER;
+    }
+    const version = entry.slice(0, sep).trim();
+    if (!KEY_VERSION.test(version)) {
+      ctx.addIssue({ code: 'custom', message: VERSION_REASON });
+      return z.NEVER;
+    }
+    keys.push({ version: Number(version), key: entry.slice(sep + 1) });
+  }
+  return keys;
+});
 
 const TRUST_PROXY_ENTRY = /^[0-9a-fA-F:.]+(\/\d{1,3})?$/;
 
@@ -200,8 +230,12 @@ const SCHEMA = z.object({
     })
     .default('development'),
   WALLET_MASTER_KEY: z.string().optional(),
-  WALLET_MASTER_KEY_VERSION: z.string().optional(),
-  WALLET_PREVIOUS_MASTER_KEYS: z.string().optional(),
+  WALLET_MASTER_KEY_VERSION: z
+    .string()
+    .regex(KEY_VERSION, VERSION_REASON)
+    .transform(Number)
+    .optional(),
+  WALLET_PREVIOUS_MASTER_KEYS: previousMasterKeys.optional(),
   TURNKEY_API_BASE_URL: z.string().optional(),
   TURNKEY_ORGANIZATION_ID: z.string().optional(),
   TURNKEY_API_PUBLIC_KEY: z.string().optional(),
@@ -212,21 +246,23 @@ type ParsedEnv = z.output<typeof SCHEMA>;
 
 /** Turnkey credentials, validated by the signer package; null when none is set. */
 function turnkeyConfig(env: ParsedEnv): TurnkeyCustodyConfig | null {
-  const given = {
-    [TURNKEY_ENV.apiBaseUrl]: env.TURNKEY_API_BASE_URL,
-    [TURNKEY_ENV.organizationId]: env.TURNKEY_ORGANIZATION_ID,
-    [TURNKEY_ENV.apiPublicKey]: env.TURNKEY_API_PUBLIC_KEY,
-    [TURNKEY_ENV.apiPrivateKey]: env.TURNKEY_API_PRIVATE_KEY,
+  const given: TurnkeyConfigInput = {
+    apiBaseUrl: env.TURNKEY_API_BASE_URL,
+    organizationId: env.TURNKEY_ORGANIZATION_ID,
+    apiPublicKey: env.TURNKEY_API_PUBLIC_KEY,
+    apiPrivateKey: env.TURNKEY_API_PRIVATE_KEY,
   };
   if (Object.values(given).every((v) => v === undefined)) return null;
   try {
     return loadTurnkeyConfig({
       ...given,
-      [TURNKEY_ENV.apiBaseUrl]: env.TURNKEY_API_BASE_URL ?? 'https://api.turnkey.com',
+      apiBaseUrl: env.TURNKEY_API_BASE_URL ?? 'https://api.turnkey.com',
     });
   } catch (e) {
-    if (isSignerError(e, 'CUSTODY_CONFIG_INVALID'))
-      throw new ConfigError(e.context.variable, e.context.reason);
+    if (isSignerError(e, 'CUSTODY_CONFIG_INVALID')) {
+      const field = e.context.variable;
+      throw new ConfigError(TURNKEY_VARIABLES[field] ?? field, e.context.reason);
+    }
     throw e;
   }
 }
@@ -241,14 +277,12 @@ function nameGiven(raw: Env, variable: string): string {
 /** The local keystore's master keys, validated by the signer package. */
 function masterKeys(env: ParsedEnv, raw: Env, allowDevDefault: boolean): MasterKeys {
   try {
-    return loadMasterKeys(
-      {
-        [MASTER_KEY_ENV.key]: env.WALLET_MASTER_KEY,
-        [MASTER_KEY_ENV.version]: env.WALLET_MASTER_KEY_VERSION,
-        [MASTER_KEY_ENV.previous]: env.WALLET_PREVIOUS_MASTER_KEYS,
-      },
-      { allowDevDefault },
-    );
+    return loadMasterKeys({
+      key: env.WALLET_MASTER_KEY,
+      version: env.WALLET_MASTER_KEY_VERSION,
+      previous: env.WALLET_PREVIOUS_MASTER_KEYS,
+      allowDevDefault,
+    });
   } catch (e) {
     if (isSignerError(e, 'MASTER_KEY_INVALID')) {
       const variable = MASTER_KEY_VARIABLES[e.context.variable] ?? e.context.variable;

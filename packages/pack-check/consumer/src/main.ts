@@ -21,7 +21,6 @@ import {
   type LocalKeyStore,
   loadMasterKeys,
   loadTurnkeyConfig,
-  MASTER_KEY_ENV,
 } from '@waiaas/solana-signer';
 
 const RECIPIENT = '9xQeWvG816bUx9EPjHmaT23yvVM2ZWbrrpZb9PusVFin';
@@ -58,7 +57,7 @@ async function solanaSigner(): Promise<void> {
         void records.set(where.address, { ...data, address: where.address }),
     },
   };
-  const masterKeys = loadMasterKeys({ [MASTER_KEY_ENV.key]: randomBytes(32).toString('hex') });
+  const masterKeys = loadMasterKeys({ key: randomBytes(32).toString('hex') });
   const custody = new LocalKeystoreCustody(store, masterKeys);
   const { address } = await custody.createWallet({ name: 'consumer' });
   const message = new TextEncoder().encode('consumer program');
