@@ -15,7 +15,7 @@ import {
   type Harness,
   startHarness,
 } from './harness.js';
-import { mintTo } from './tokens.js';
+import { mintTo } from '@waiaas/local-ledger/testing';
 
 const RECIPIENT = 'Fg6PaFpoGXkYsidMpWTK6W2BeZ7FEfcYkg476zPFsLnS';
 

@@ -23,7 +23,7 @@ import {
   TransferEngine,
   type TransferInput,
 } from '../src/index.js';
-import { mintTo } from './tokens.js';
+import { mintTo } from '@waiaas/local-ledger/testing';
 
 class KeyPairCustody implements KeyCustody {
   readonly kind = 'LOCAL' as const;

@@ -1,3 +1,7 @@
+/**
+ * `@waiaas/local-ledger/testing`: set-up helpers for tests that run against a
+ * {@link LocalLedger}, shared so every package's tests make tokens the same way.
+ */
 import {
   type Address,
   appendTransactionMessageInstructions,
@@ -14,15 +18,16 @@ import {
 } from '@solana/kit';
 import { getCreateAccountInstruction } from '@solana-program/system';
 import {
-  getCreateAssociatedTokenIdempotentInstructionAsync,
   findAssociatedTokenPda,
+  getCreateAssociatedTokenIdempotentInstructionAsync,
   getInitializeMint2Instruction,
   getMintSize,
   getMintToInstruction,
   TOKEN_PROGRAM_ADDRESS,
 } from '@solana-program/token';
-import type { LocalLedger } from '@waiaas/local-ledger';
+import type { LocalLedger } from './local-ledger.js';
 
+/** Sends `instructions` paid by `payer` through the ledger's RPC, then moves two slots on. */
 async function send(
   ledger: LocalLedger,
   payer: KeyPairSigner,
@@ -41,7 +46,15 @@ async function send(
   ledger.advanceSlots(2);
 }
 
-/** Creates an SPL Token mint on the ledger and mints `amount` base units to `owner`'s ATA. */
+/**
+ * Creates an SPL Token mint on the ledger and mints `amount` base units to `owner`'s
+ * associated token account; returns the mint's address.
+ *
+ * @example
+ * ```ts
+ * const mint = await mintTo(ledger, wallet, 6, 5_000_000n); // 5 tokens of 6 decimals
+ * ```
+ */
 export async function mintTo(
   ledger: LocalLedger,
   owner: Address,
