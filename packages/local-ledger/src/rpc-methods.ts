@@ -61,14 +61,65 @@ interface AccountView {
   executable: boolean;
 }
 
-/** Builds the method table served over JSON-RPC. */
-export function createMethods({
-  ledger,
-  shouldDrop,
-}: MethodContext): Record<string, MethodHandler> {
-  const base58 = getBase58Decoder();
-  const base64 = getBase64Decoder();
+// Stateless codecs, shared by every method.
+const base58 = getBase58Decoder();
+const base64 = getBase64Decoder();
 
+/** The ledger and the helpers every group of methods shares. */
+interface Toolkit extends MethodContext {
+  /** The response context at the commitment asked for; enforces `minContextSlot`. */
+  contextAt: (config: Config, fallback?: Commitment) => { slot: bigint; apiVersion: string };
+  readAccount: (address: Address) => AccountView | null;
+  encodeAccount: (account: AccountView, encoding: AccountEncoding, config: Config) => unknown;
+}
+
+/** `jsonParsed` data of a token account or mint (undefined for anything else). */
+const parseAccountJson = (
+  account: AccountView,
+  readAccount: (address: Address) => AccountView | null,
+): unknown => {
+  if (!isTokenProgram(account.owner)) return undefined;
+  const program = account.owner === TOKEN_2022_PROGRAM_ADDRESS ? 'spl-token-2022' : 'spl-token';
+  const space = BigInt(account.data.length);
+  const tokenAccount = parseTokenAccount(account.data);
+  if (tokenAccount !== undefined) {
+    const mint = readAccount(tokenAccount.mint);
+    const decimals = mint === null ? 0 : (parseMint(mint.data)?.decimals ?? 0);
+    const info: Record<string, unknown> = {
+      isNative: tokenAccount.isNative,
+      mint: tokenAccount.mint,
+      owner: tokenAccount.owner,
+      state: tokenAccount.state,
+      tokenAmount: uiTokenAmount(tokenAccount.amount, decimals),
+    };
+    if (tokenAccount.delegate !== null) {
+      info.delegate = tokenAccount.delegate;
+      info.delegatedAmount = uiTokenAmount(tokenAccount.delegatedAmount, decimals);
+    }
+    if (tokenAccount.closeAuthority !== null) info.closeAuthority = tokenAccount.closeAuthority;
+    return { program, parsed: { info, type: 'account' }, space };
+  }
+  const mint = parseMint(account.data);
+  if (mint !== undefined) {
+    return {
+      program,
+      parsed: {
+        info: {
+          decimals: mint.decimals,
+          freezeAuthority: mint.freezeAuthority,
+          isInitialized: mint.isInitialized,
+          mintAuthority: mint.mintAuthority,
+          supply: mint.supply.toString(),
+        },
+        type: 'mint',
+      },
+      space,
+    };
+  }
+  return undefined;
+};
+
+function createToolkit({ ledger, shouldDrop }: MethodContext): Toolkit {
   const contextAt = (
     config: Config,
     fallback: Commitment = 'finalized',
@@ -114,7 +165,7 @@ export function createMethods({
     if (encoding === 'binary') encoded = base58.decode(data);
     else if (encoding === 'base58') encoded = [base58.decode(data), 'base58'];
     else if (encoding === 'jsonParsed' && slice === undefined)
-      encoded = parseAccountJson(account) ?? [base64.decode(data), 'base64'];
+      encoded = parseAccountJson(account, readAccount) ?? [base64.decode(data), 'base64'];
     else encoded = [base64.decode(data), 'base64'];
     return {
       data: encoded,
@@ -126,115 +177,11 @@ export function createMethods({
     };
   };
 
-  const parseAccountJson = (account: AccountView): unknown => {
-    if (!isTokenProgram(account.owner)) return undefined;
-    const program = account.owner === TOKEN_2022_PROGRAM_ADDRESS ? 'spl-token-2022' : 'spl-token';
-    const space = BigInt(account.data.length);
-    const tokenAccount = parseTokenAccount(account.data);
-    if (tokenAccount !== undefined) {
-      const mint = readAccount(tokenAccount.mint);
-      const decimals = mint === null ? 0 : (parseMint(mint.data)?.decimals ?? 0);
-      const info: Record<string, unknown> = {
-        isNative: tokenAccount.isNative,
-        mint: tokenAccount.mint,
-        owner: tokenAccount.owner,
-        state: tokenAccount.state,
-        tokenAmount: uiTokenAmount(tokenAccount.amount, decimals),
-      };
-      if (tokenAccount.delegate !== null) {
-        info.delegate = tokenAccount.delegate;
-        info.delegatedAmount = uiTokenAmount(tokenAccount.delegatedAmount, decimals);
-      }
-      if (tokenAccount.closeAuthority !== null) info.closeAuthority = tokenAccount.closeAuthority;
-      return { program, parsed: { info, type: 'account' }, space };
-    }
-    const mint = parseMint(account.data);
-    if (mint !== undefined) {
-      return {
-        program,
-        parsed: {
-          info: {
-            decimals: mint.decimals,
-            freezeAuthority: mint.freezeAuthority,
-            isInitialized: mint.isInitialized,
-            mintAuthority: mint.mintAuthority,
-            supply: mint.supply.toString(),
-          },
-          type: 'mint',
-        },
-        space,
-      };
-    }
-    return undefined;
-  };
+  return { ledger, shouldDrop, contextAt, readAccount, encodeAccount };
+}
 
-  const wireEncoding = (config: Config): WireEncoding =>
-    config.encoding<WireEncoding>(['base58', 'base64'], 'base58');
-
-  const simulationValue = (
-    result: SimulationResult,
-    extra: { accounts: unknown; replacementBlockhash: unknown },
-  ): Record<string, unknown> => ({
-    err: result.err,
-    logs: result.logs,
-    accounts: extra.accounts,
-    unitsConsumed: result.unitsConsumed,
-    returnData:
-      result.returnData === null
-        ? null
-        : {
-            programId: result.returnData.programId,
-            data: [base64.decode(result.returnData.data), 'base64'],
-          },
-    replacementBlockhash: extra.replacementBlockhash,
-    innerInstructions: null,
-    loadedAccountsDataSize: 0,
-  });
-
-  const preflightFailure = (result: SimulationResult): RpcError => {
-    const err = result.err as TransactionErrorJson;
-    return new RpcError(
-      RPC_ERROR.SEND_TRANSACTION_PREFLIGHT_FAILURE,
-      `Transaction simulation failed: ${transactionErrorMessage(err)}`,
-      simulationValue(result, { accounts: null, replacementBlockhash: null }),
-    );
-  };
-
-  const signatureVerificationFailure = (): RpcError =>
-    new RpcError(
-      RPC_ERROR.TRANSACTION_SIGNATURE_VERIFICATION_FAILURE,
-      'Transaction signature verification failure',
-    );
-
-  const transactionStatus = (tx: LandedTransaction): Record<string, unknown> => {
-    const { status, confirmations } = ledger.confirmationStatus(tx);
-    return {
-      slot: tx.slot,
-      confirmations,
-      err: tx.err,
-      status: tx.err === null ? { Ok: null } : { Err: tx.err },
-      confirmationStatus: status,
-    };
-  };
-
-  const encodeTransaction = (tx: DecodedTransaction, encoding: string): unknown => {
-    if (encoding === 'base64') return [base64.decode(tx.wire), 'base64'];
-    if (encoding === 'base58') return [base58.decode(tx.wire), 'base58'];
-    const message: Record<string, unknown> = {
-      accountKeys: tx.staticAccounts,
-      header: tx.header,
-      instructions: tx.instructions.map((ix) => ({
-        accounts: ix.accounts,
-        data: base58.decode(ix.data),
-        programIdIndex: ix.programIdIndex,
-        stackHeight: null,
-      })),
-      recentBlockhash: tx.recentBlockhash,
-    };
-    if (tx.version === 0) message.addressTableLookups = tx.addressTableLookups;
-    return { message, signatures: tx.signatures };
-  };
-
+/** Health, version, slots, epochs and blockhashes. */
+function clusterMethods({ ledger, contextAt }: Toolkit): Record<string, MethodHandler> {
   return {
     getHealth: () => 'ok',
 
@@ -272,7 +219,17 @@ export function createMethods({
       const context = contextAt(p.config(1));
       return { context, value: ledger.isBlockhashValid(blockhash) };
     },
+  };
+}
 
+/** Balances and accounts, raw or parsed. */
+function accountMethods({
+  ledger,
+  contextAt,
+  readAccount,
+  encodeAccount,
+}: Toolkit): Record<string, MethodHandler> {
+  return {
     getBalance: (p) => {
       const address = p.address(0);
       const context = contextAt(p.config(1));
@@ -306,6 +263,22 @@ export function createMethods({
       };
     },
 
+    getMinimumBalanceForRentExemption: (p) => {
+      const size = p.length > 0 ? p.u64(0, 'data length') : 0n;
+      contextAt(p.config(1));
+      return ledger.svm.minimumBalanceForRentExemption(size);
+    },
+  };
+}
+
+/** SPL Token and Token-2022 accounts. */
+function tokenMethods({
+  ledger,
+  contextAt,
+  readAccount,
+  encodeAccount,
+}: Toolkit): Record<string, MethodHandler> {
+  return {
     getTokenAccountBalance: (p) => {
       const address = p.address(0);
       const context = contextAt(p.config(1));
@@ -367,13 +340,12 @@ export function createMethods({
       }
       return { context, value };
     },
+  };
+}
 
-    getMinimumBalanceForRentExemption: (p) => {
-      const size = p.length > 0 ? p.u64(0, 'data length') : 0n;
-      contextAt(p.config(1));
-      return ledger.svm.minimumBalanceForRentExemption(size);
-    },
-
+/** Fees: per message, and recent prioritization fees. */
+function feeMethods({ ledger, contextAt }: Toolkit): Record<string, MethodHandler> {
+  return {
     getFeeForMessage: (p) => {
       const encoded = p.string(0, 'message');
       const config = p.config(1);
@@ -406,7 +378,105 @@ export function createMethods({
       const addresses = list.map((_, i) => new Params(list).address(i));
       return ledger.recentPrioritizationFees(addresses);
     },
+  };
+}
 
+const wireEncoding = (config: Config): WireEncoding =>
+  config.encoding<WireEncoding>(['base58', 'base64'], 'base58');
+
+/** Airdrops, sending and simulating transactions, and their statuses. */
+const simulationValue = (
+  result: SimulationResult,
+  extra: { accounts: unknown; replacementBlockhash: unknown },
+): Record<string, unknown> => ({
+  err: result.err,
+  logs: result.logs,
+  accounts: extra.accounts,
+  unitsConsumed: result.unitsConsumed,
+  returnData:
+    result.returnData === null
+      ? null
+      : {
+          programId: result.returnData.programId,
+          data: [base64.decode(result.returnData.data), 'base64'],
+        },
+  replacementBlockhash: extra.replacementBlockhash,
+  innerInstructions: null,
+  loadedAccountsDataSize: 0,
+});
+
+const preflightFailure = (result: SimulationResult): RpcError => {
+  const err = result.err as TransactionErrorJson;
+  return new RpcError(
+    RPC_ERROR.SEND_TRANSACTION_PREFLIGHT_FAILURE,
+    `Transaction simulation failed: ${transactionErrorMessage(err)}`,
+    simulationValue(result, { accounts: null, replacementBlockhash: null }),
+  );
+};
+
+const signatureVerificationFailure = (): RpcError =>
+  new RpcError(
+    RPC_ERROR.TRANSACTION_SIGNATURE_VERIFICATION_FAILURE,
+    'Transaction signature verification failure',
+  );
+
+const transactionStatus = (ledger: Ledger, tx: LandedTransaction): Record<string, unknown> => {
+  const { status, confirmations } = ledger.confirmationStatus(tx);
+  return {
+    slot: tx.slot,
+    confirmations,
+    err: tx.err,
+    status: tx.err === null ? { Ok: null } : { Err: tx.err },
+    confirmationStatus: status,
+  };
+};
+
+const encodeTransaction = (tx: DecodedTransaction, encoding: string): unknown => {
+  if (encoding === 'base64') return [base64.decode(tx.wire), 'base64'];
+  if (encoding === 'base58') return [base58.decode(tx.wire), 'base58'];
+  const message: Record<string, unknown> = {
+    accountKeys: tx.staticAccounts,
+    header: tx.header,
+    instructions: tx.instructions.map((ix) => ({
+      accounts: ix.accounts,
+      data: base58.decode(ix.data),
+      programIdIndex: ix.programIdIndex,
+      stackHeight: null,
+    })),
+    recentBlockhash: tx.recentBlockhash,
+  };
+  if (tx.version === 0) message.addressTableLookups = tx.addressTableLookups;
+  return { message, signatures: tx.signatures };
+};
+
+/**
+ * The accounts `simulateTransaction` was asked for (`accounts.addresses`), as the simulation
+ * left them. A failed simulation reports no accounts at all, as a validator does.
+ */
+function simulatedAccounts(
+  result: SimulationResult,
+  accountsConfig: Config | undefined,
+  { readAccount, encodeAccount }: Pick<Toolkit, 'readAccount' | 'encodeAccount'>,
+): unknown {
+  if (accountsConfig === undefined || result.err !== null) return null;
+  const list = new Params([accountsConfig.values.addresses]).array(0, 'accounts.addresses');
+  const encoding = accountsConfig.encoding(['base64', 'jsonParsed'], 'base64');
+  return list.map((_, i) => {
+    const address = new Params(list).address(i);
+    const post = result.postAccounts.get(address) ?? readAccount(address);
+    return post === null ? null : encodeAccount(post, encoding, accountsConfig);
+  });
+}
+
+/** Airdrops, sending and simulating transactions. */
+function submissionMethods({
+  ledger,
+  shouldDrop,
+  contextAt,
+  readAccount,
+  encodeAccount,
+}: Toolkit): Record<string, MethodHandler> {
+  return {
     requestAirdrop: async (p) => {
       const address = p.address(0);
       const amount = p.u64(1, 'lamports');
@@ -457,18 +527,10 @@ export function createMethods({
       }
       const result = ledger.simulate(tx, { sigVerify, checkBlockhash: !replaceRecentBlockhash });
       if (sigVerify && result.err === 'SignatureFailure') throw signatureVerificationFailure();
-      const accountsConfig = config.object('accounts');
-      let accounts: unknown = null;
-      // A failed simulation reports no accounts at all, as a validator does.
-      if (accountsConfig !== undefined && result.err === null) {
-        const list = new Params([accountsConfig.values.addresses]).array(0, 'accounts.addresses');
-        const encoding = accountsConfig.encoding(['base64', 'jsonParsed'], 'base64');
-        accounts = list.map((_, i) => {
-          const address = new Params(list).address(i);
-          const post = result.postAccounts.get(address) ?? readAccount(address);
-          return post === null ? null : encodeAccount(post, encoding, accountsConfig);
-        });
-      }
+      const accounts = simulatedAccounts(result, config.object('accounts'), {
+        readAccount,
+        encodeAccount,
+      });
       const replacement = replaceRecentBlockhash
         ? ledger.latestBlockhash(config.commitment())
         : undefined;
@@ -486,7 +548,59 @@ export function createMethods({
         }),
       };
     },
+  };
+}
 
+/**
+ * `getTransaction`'s answer for a landed transaction. A validator reports `version` only to
+ * clients that declared which versions they support (`versioned`).
+ */
+function transactionJson(
+  tx: LandedTransaction,
+  encoding: string,
+  versioned: boolean,
+): Record<string, unknown> {
+  return {
+    blockTime: tx.blockTime,
+    meta: {
+      computeUnitsConsumed: tx.computeUnitsConsumed,
+      err: tx.err,
+      fee: tx.fee,
+      innerInstructions: tx.innerInstructions.map((entry) => ({
+        index: entry.index,
+        instructions: entry.instructions.map((ix) => ({
+          accounts: ix.accounts,
+          data: base58.decode(ix.data),
+          programIdIndex: ix.programIdIndex,
+          stackHeight: ix.stackHeight,
+        })),
+      })),
+      loadedAddresses: tx.loadedAddresses,
+      logMessages: tx.logMessages,
+      postBalances: tx.postBalances,
+      postTokenBalances: tx.postTokenBalances,
+      preBalances: tx.preBalances,
+      preTokenBalances: tx.preTokenBalances,
+      ...(tx.returnData === null
+        ? {}
+        : {
+            returnData: {
+              programId: tx.returnData.programId,
+              data: [base64.decode(tx.returnData.data), 'base64'],
+            },
+          }),
+      rewards: [],
+      status: tx.err === null ? { Ok: null } : { Err: tx.err },
+    },
+    slot: tx.slot,
+    transaction: encodeTransaction(tx.decoded, encoding),
+    ...(versioned ? { version: tx.decoded.version } : {}),
+  };
+}
+
+/** Landed transactions: their statuses and their details. */
+function historyMethods({ ledger }: Toolkit): Record<string, MethodHandler> {
+  return {
     getSignatureStatuses: (p) => {
       const list = p.array(0, 'signatures');
       if (list.length > MAX_SIGNATURE_STATUSES) {
@@ -499,7 +613,7 @@ export function createMethods({
         context: { slot: ledger.slot, apiVersion: SOLANA_CORE_VERSION },
         value: signatures.map((s) => {
           const tx = ledger.transaction(s, !searchHistory);
-          return tx === undefined ? null : transactionStatus(tx);
+          return tx === undefined ? null : transactionStatus(ledger, tx);
         }),
       };
     },
@@ -520,44 +634,24 @@ export function createMethods({
           'Transaction version (0) is not supported by the requesting client. Please try the request again with the following configuration parameter: "maxSupportedTransactionVersion": 0',
         );
       }
-      return {
-        blockTime: tx.blockTime,
-        meta: {
-          computeUnitsConsumed: tx.computeUnitsConsumed,
-          err: tx.err,
-          fee: tx.fee,
-          innerInstructions: tx.innerInstructions.map((entry) => ({
-            index: entry.index,
-            instructions: entry.instructions.map((ix) => ({
-              accounts: ix.accounts,
-              data: base58.decode(ix.data),
-              programIdIndex: ix.programIdIndex,
-              stackHeight: ix.stackHeight,
-            })),
-          })),
-          loadedAddresses: tx.loadedAddresses,
-          logMessages: tx.logMessages,
-          postBalances: tx.postBalances,
-          postTokenBalances: tx.postTokenBalances,
-          preBalances: tx.preBalances,
-          preTokenBalances: tx.preTokenBalances,
-          ...(tx.returnData === null
-            ? {}
-            : {
-                returnData: {
-                  programId: tx.returnData.programId,
-                  data: [base64.decode(tx.returnData.data), 'base64'],
-                },
-              }),
-          rewards: [],
-          status: tx.err === null ? { Ok: null } : { Err: tx.err },
-        },
-        slot: tx.slot,
-        transaction: encodeTransaction(tx.decoded, encoding),
-        // A validator reports `version` only to clients that declared which versions they support.
-        ...(maxVersion === undefined ? {} : { version: tx.decoded.version }),
-      };
+      return transactionJson(tx, encoding, maxVersion !== undefined);
     },
+  };
+}
+
+/**
+ * Builds the method table served over JSON-RPC, from its groups: cluster, accounts, tokens,
+ * fees, submission and history.
+ */
+export function createMethods(context: MethodContext): Record<string, MethodHandler> {
+  const toolkit = createToolkit(context);
+  return {
+    ...clusterMethods(toolkit),
+    ...accountMethods(toolkit),
+    ...tokenMethods(toolkit),
+    ...feeMethods(toolkit),
+    ...submissionMethods(toolkit),
+    ...historyMethods(toolkit),
   };
 }
 
