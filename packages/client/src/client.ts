@@ -92,6 +92,16 @@ export interface WaitOptions {
   intervalMs?: number;
 }
 
+/** A request ready for fetch. */
+interface PreparedRequest {
+  method: string;
+  url: string;
+  /** `METHOD /path` for error messages. */
+  name: string;
+  headers: Record<string, string>;
+  payload: string | undefined;
+}
+
 interface RequestSpec {
   params?: Record<string, string>;
   query?: Record<string, string | number | undefined>;
@@ -421,6 +431,13 @@ export class WaiaasClient {
     route: RouteName,
     spec: RequestSpec,
   ): Promise<{ body: T; headers: Headers }> {
+    const request = this.prepare(route, spec);
+    const { response, text } = await this.exchange(request);
+    return { body: readBody<T>(request.name, response, text), headers: response.headers };
+  }
+
+  /** The URL, headers and JSON body of a call to `route`. */
+  private prepare(route: RouteName, spec: RequestSpec): PreparedRequest {
     const { method, path } = ROUTES[route];
     const resolved = path.replace(/\{(\w+)\}/g, (_, name: string) => {
       const value = spec.params?.[name];
@@ -430,9 +447,6 @@ export class WaiaasClient {
     const search = new URLSearchParams();
     for (const [k, v] of Object.entries(spec.query ?? {}))
       if (v !== undefined) search.set(k, String(v));
-    const url = `${this.baseUrl}${resolved}${search.size > 0 ? `?${search.toString()}` : ''}`;
-    const requestName = `${method} ${resolved}`;
-
     const headers: Record<string, string> = {
       accept: 'application/json, application/problem+json',
       ...this.options.headers,
@@ -444,20 +458,28 @@ export class WaiaasClient {
       payload = JSON.stringify(spec.body);
       headers['content-type'] = 'application/json';
     }
+    return {
+      method,
+      url: `${this.baseUrl}${resolved}${search.size > 0 ? `?${search.toString()}` : ''}`,
+      name: `${method} ${resolved}`,
+      headers,
+      payload,
+    };
+  }
 
+  /** Sends the request under the timeout; a transport failure is `TIMEOUT` or `NETWORK_ERROR`. */
+  private async exchange(request: PreparedRequest): Promise<{ response: Response; text: string }> {
     const timeoutMs = this.options.timeoutMs ?? 30_000;
     const fetchImpl = this.options.fetch ?? fetch;
-    let response: Response;
-    let text: string;
     const signal = AbortSignal.timeout(timeoutMs);
     try {
-      response = await fetchImpl(url, {
-        method,
-        headers,
+      const response = await fetchImpl(request.url, {
+        method: request.method,
+        headers: request.headers,
         signal,
-        ...(payload === undefined ? {} : { body: payload }),
+        ...(request.payload === undefined ? {} : { body: request.payload }),
       });
-      text = await response.text();
+      return { response, text: await response.text() };
     } catch (e) {
       // The signal, not the error's class: fetch's DOMException may come from another realm.
       const timedOut = signal.aborted;
@@ -465,49 +487,55 @@ export class WaiaasClient {
         code: timedOut ? 'TIMEOUT' : 'NETWORK_ERROR',
         status: null,
         problem: null,
-        request: requestName,
+        request: request.name,
         message: timedOut
-          ? `${requestName}: no response within ${timeoutMs} ms`
-          : `${requestName}: ${describeCause(e)}`,
+          ? `${request.name}: no response within ${timeoutMs} ms`
+          : `${request.name}: ${describeCause(e)}`,
         cause: e,
       });
     }
-
-    let parsed: unknown = undefined;
-    if (text !== '') {
-      try {
-        parsed = JSON.parse(text);
-      } catch {
-        parsed = undefined;
-      }
-    }
-    if (!response.ok) {
-      if (isWaiaasProblem(parsed)) {
-        throw new WaiaasApiError({
-          code: parsed.code,
-          status: response.status,
-          problem: parsed,
-          request: requestName,
-          message: `${requestName}: ${response.status} ${parsed.code}: ${parsed.detail ?? parsed.title}`,
-        });
-      }
-      throw new WaiaasApiError({
-        code: 'UNEXPECTED_RESPONSE',
-        status: response.status,
-        problem: null,
-        request: requestName,
-        message: `${requestName}: HTTP ${response.status} without a problem document: ${text.slice(0, 200)}`,
-      });
-    }
-    if (parsed === undefined && text !== '') {
-      throw new WaiaasApiError({
-        code: 'INVALID_RESPONSE',
-        status: response.status,
-        problem: null,
-        request: requestName,
-        message: `${requestName}: HTTP ${response.status} with a body that is not JSON`,
-      });
-    }
-    return { body: parsed as T, headers: response.headers };
   }
+}
+
+/**
+ * The JSON body of a successful response; a problem document becomes a {@link WaiaasApiError}
+ * with its code, any other failure `UNEXPECTED_RESPONSE`, a body that is not JSON `INVALID_RESPONSE`.
+ */
+function readBody<T>(requestName: string, response: Response, text: string): T {
+  let parsed: unknown = undefined;
+  if (text !== '') {
+    try {
+      parsed = JSON.parse(text);
+    } catch {
+      parsed = undefined;
+    }
+  }
+  if (!response.ok) {
+    if (isWaiaasProblem(parsed)) {
+      throw new WaiaasApiError({
+        code: parsed.code,
+        status: response.status,
+        problem: parsed,
+        request: requestName,
+        message: `${requestName}: ${response.status} ${parsed.code}: ${parsed.detail ?? parsed.title}`,
+      });
+    }
+    throw new WaiaasApiError({
+      code: 'UNEXPECTED_RESPONSE',
+      status: response.status,
+      problem: null,
+      request: requestName,
+      message: `${requestName}: HTTP ${response.status} without a problem document: ${text.slice(0, 200)}`,
+    });
+  }
+  if (parsed === undefined && text !== '') {
+    throw new WaiaasApiError({
+      code: 'INVALID_RESPONSE',
+      status: response.status,
+      problem: null,
+      request: requestName,
+      message: `${requestName}: HTTP ${response.status} with a body that is not JSON`,
+    });
+  }
+  return parsed as T;
 }
