@@ -84,8 +84,13 @@ export function registerWaiaasTools(
   client: WaiaasClient,
   options: WaiaasToolsOptions = {},
 ): void {
-  const maxWaitSeconds = options.maxWaitSeconds ?? 55;
+  registerWalletTools(server, client);
+  registerTransferTools(server, client);
+  registerTransactionTools(server, client, options.maxWaitSeconds ?? 55);
+}
 
+/** `list_wallets` and `get_balance`: what the agent may spend from. */
+function registerWalletTools(server: McpServer, client: WaiaasClient): void {
   server.registerTool(
     'list_wallets',
     {
@@ -120,7 +125,10 @@ export function registerWaiaasTools(
       toolResult(await client.getBalance(args.walletId)),
     ),
   );
+}
 
+/** `evaluate_transfer` (a dry run) and `send_transfer`. */
+function registerTransferTools(server: McpServer, client: WaiaasClient): void {
   server.registerTool(
     'evaluate_transfer',
     {
@@ -178,7 +186,14 @@ export function registerWaiaasTools(
       }
     },
   );
+}
 
+/** `get_transaction`, `wait_for_transaction` and `list_transactions`. */
+function registerTransactionTools(
+  server: McpServer,
+  client: WaiaasClient,
+  maxWaitSeconds: number,
+): void {
   server.registerTool(
     'get_transaction',
     {
