@@ -135,41 +135,8 @@ interface JsonRpcRequest {
  * ```
  */
 export async function startLocalLedger(options: LocalLedgerOptions = {}): Promise<LocalLedger> {
-  const port = integerOption('port', options.port ?? 8899, 0, 65_535);
-  const host = options.host ?? '127.0.0.1';
-  const slotMs = integerOption('slotMs', options.slotMs ?? 400, 0, 3_600_000);
-  const confirmationDepth = integerOption(
-    'confirmationDepth',
-    options.confirmationDepth ?? 1,
-    0,
-    10_000,
-  );
-  const finalizationDepth = integerOption(
-    'finalizationDepth',
-    options.finalizationDepth ?? 32,
-    0,
-    10_000,
-  );
-  if (finalizationDepth < confirmationDepth) {
-    throw new LocalLedgerError(
-      'LOCAL_LEDGER_INVALID_OPTION',
-      {
-        option: 'finalizationDepth',
-        value: finalizationDepth,
-        reason: 'must be >= confirmationDepth',
-      },
-      'finalizationDepth must be at least confirmationDepth',
-    );
-  }
-  const startSlot = options.startSlot ?? 0n;
-  if (startSlot < 0n) {
-    throw new LocalLedgerError(
-      'LOCAL_LEDGER_INVALID_OPTION',
-      { option: 'startSlot', value: startSlot, reason: 'must be >= 0' },
-      'startSlot must not be negative',
-    );
-  }
-
+  const { port, host, slotMs, confirmationDepth, finalizationDepth, startSlot } =
+    checkedOptions(options);
   const ledger = new Ledger({
     slotMs: slotMs === 0 ? 400 : slotMs,
     confirmationDepth: BigInt(confirmationDepth),
@@ -186,25 +153,9 @@ export async function startLocalLedger(options: LocalLedgerOptions = {}): Promis
     shouldDrop: () => (faults.dropRate ?? 0) > 0 && random() < (faults.dropRate ?? 0),
   });
 
-  const server = createServer((req, res) => {
-    handleHttp(req, res, methods, () => ({ faults, random })).catch(() => {
-      // The client went away mid-request (or the socket failed): nothing left to answer.
-      if (!res.headersSent) res.writeHead(500).end();
-      else res.destroy();
-    });
-  });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', (e) => {
-      reject(
-        new LocalLedgerError(
-          'LOCAL_LEDGER_LISTEN_FAILED',
-          { host, port, cause: e.message },
-          `local ledger could not listen on ${host}:${port}: ${e.message}`,
-        ),
-      );
-    });
-    server.listen(port, host, () => resolve());
-  });
+  const server = await listen(host, port, (req, res) =>
+    handleHttp(req, res, methods, () => ({ faults, random })),
+  );
   const boundPort = (server.address() as AddressInfo).port;
 
   const timer = slotMs > 0 ? setInterval(() => ledger.advanceSlots(1), slotMs) : undefined;
@@ -249,6 +200,74 @@ export async function startLocalLedger(options: LocalLedgerOptions = {}): Promis
       await closeServer(server);
     },
   };
+}
+
+/** The options with their defaults, each checked (`LOCAL_LEDGER_INVALID_OPTION`). */
+function checkedOptions(options: LocalLedgerOptions) {
+  const port = integerOption('port', options.port ?? 8899, 0, 65_535);
+  const host = options.host ?? '127.0.0.1';
+  const slotMs = integerOption('slotMs', options.slotMs ?? 400, 0, 3_600_000);
+  const confirmationDepth = integerOption(
+    'confirmationDepth',
+    options.confirmationDepth ?? 1,
+    0,
+    10_000,
+  );
+  const finalizationDepth = integerOption(
+    'finalizationDepth',
+    options.finalizationDepth ?? 32,
+    0,
+    10_000,
+  );
+  if (finalizationDepth < confirmationDepth) {
+    throw new LocalLedgerError(
+      'LOCAL_LEDGER_INVALID_OPTION',
+      {
+        option: 'finalizationDepth',
+        value: finalizationDepth,
+        reason: 'must be >= confirmationDepth',
+      },
+      'finalizationDepth must be at least confirmationDepth',
+    );
+  }
+  const startSlot = options.startSlot ?? 0n;
+  if (startSlot < 0n) {
+    throw new LocalLedgerError(
+      'LOCAL_LEDGER_INVALID_OPTION',
+      { option: 'startSlot', value: startSlot, reason: 'must be >= 0' },
+      'startSlot must not be negative',
+    );
+  }
+
+  return { port, host, slotMs, confirmationDepth, finalizationDepth, startSlot };
+}
+
+/** An HTTP server listening on `host:port` (`LOCAL_LEDGER_LISTEN_FAILED` if it cannot). */
+async function listen(
+  host: string,
+  port: number,
+  handle: (req: IncomingMessage, res: ServerResponse) => Promise<void>,
+): Promise<Server> {
+  const server = createServer((req, res) => {
+    handle(req, res).catch(() => {
+      // The client went away mid-request (or the socket failed): nothing left to answer.
+      if (!res.headersSent) res.writeHead(500).end();
+      else res.destroy();
+    });
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', (e) => {
+      reject(
+        new LocalLedgerError(
+          'LOCAL_LEDGER_LISTEN_FAILED',
+          { host, port, cause: e.message },
+          `local ledger could not listen on ${host}:${port}: ${e.message}`,
+        ),
+      );
+    });
+    server.listen(port, host, () => resolve());
+  });
+  return server;
 }
 
 async function handleHttp(

@@ -30,6 +30,41 @@ export async function createInfrastructure(
   metrics: MetricsService,
   overrides: InfrastructureOverrides = {},
 ): Promise<Infrastructure> {
+  const prisma = await connectDatabase(config, overrides);
+  let cache: CacheBundle;
+  try {
+    cache = await connectCache(config, metrics);
+  } catch (e) {
+    await prisma.$disconnect().catch(() => undefined);
+    throw e;
+  }
+  const rpc = createRpc({
+    url: config.solana.rpcUrl,
+    timeoutMs: config.solana.rpcTimeoutMs,
+    retries: config.solana.rpcRetries,
+  });
+  const { custody, keystorePrisma } = await createCustody(config, overrides);
+
+  return {
+    prisma,
+    cache,
+    rpc,
+    custody,
+    close: async () => {
+      await Promise.allSettled([
+        cache.close(),
+        prisma.$disconnect(),
+        keystorePrisma?.$disconnect(),
+      ]);
+    },
+  };
+}
+
+/** The main Prisma client, checked with one query: an unreachable database stops start-up. */
+async function connectDatabase(
+  config: AppConfig,
+  overrides: InfrastructureOverrides,
+): Promise<PrismaClient> {
   const prisma = createPrismaClient({
     url: config.database.url,
     poolSize: config.database.poolSize,
@@ -48,10 +83,13 @@ export async function createInfrastructure(
       `PostgreSQL is unreachable (${(cause as Error).message})`,
     );
   }
+  return prisma;
+}
 
-  let cache: CacheBundle;
+/** Redis (or the in-process cache without REDIS_URL); an unreachable Redis stops start-up. */
+async function connectCache(config: AppConfig, metrics: MetricsService): Promise<CacheBundle> {
   try {
-    cache = await createCache({
+    return await createCache({
       ...(config.redis.url === null ? {} : { redisUrl: config.redis.url }),
       prefix: config.redis.keyPrefix,
       rateLimit: { points: config.rateLimit.perMinute, windowSeconds: 60 },
@@ -63,49 +101,33 @@ export async function createInfrastructure(
       failFast: true,
     });
   } catch (cause) {
-    await prisma.$disconnect().catch(() => undefined);
     throw new ConfigError('REDIS_URL', `Redis is unreachable (${(cause as Error).message})`);
   }
+}
 
-  const rpc = createRpc({
-    url: config.solana.rpcUrl,
-    timeoutMs: config.solana.rpcTimeoutMs,
-    retries: config.solana.rpcRetries,
-  });
-
-  let custody: KeyCustody;
-  let keystorePrisma: PrismaClient | null = null;
-  if (overrides.custody !== undefined) {
-    custody = overrides.custody;
-  } else if (config.custody.kind === 'LOCAL') {
+/** Key custody as configured; the local keystore gets its own small pool (returned to close). */
+async function createCustody(
+  config: AppConfig,
+  overrides: InfrastructureOverrides,
+): Promise<{ custody: KeyCustody; keystorePrisma: PrismaClient | null }> {
+  if (overrides.custody !== undefined) return { custody: overrides.custody, keystorePrisma: null };
+  if (config.custody.kind === 'LOCAL') {
     // Signing runs inside SpendRepository's transaction, which holds a connection of the main
     // pool; the keystore read must not need a second one from the same pool, or a burst of
     // transfers on as many wallets as the pool has connections would wait on itself.
-    keystorePrisma = createPrismaClient({
+    const keystorePrisma = createPrismaClient({
       url: config.database.url,
       poolSize: Math.max(2, Math.ceil(config.database.poolSize / 2)),
       statementTimeoutMs: config.database.statementTimeoutMs,
       connectionTimeoutMs: config.database.connectionTimeoutMs,
       applicationName: 'waiaas-api-keystore',
     });
-    custody = new LocalKeystoreCustody(keystorePrisma, config.custody.masterKeys);
-  } else {
-    // Loaded only when configured: a local-keystore deployment never loads the Turnkey SDK.
-    const { TurnkeyCustody } = await import('@waiaas/solana-signer/turnkey');
-    custody = new TurnkeyCustody(config.custody.turnkey);
+    return {
+      custody: new LocalKeystoreCustody(keystorePrisma, config.custody.masterKeys),
+      keystorePrisma,
+    };
   }
-
-  return {
-    prisma,
-    cache,
-    rpc,
-    custody,
-    close: async () => {
-      await Promise.allSettled([
-        cache.close(),
-        prisma.$disconnect(),
-        keystorePrisma?.$disconnect(),
-      ]);
-    },
-  };
+  // Loaded only when configured: a local-keystore deployment never loads the Turnkey SDK.
+  const { TurnkeyCustody } = await import('@waiaas/solana-signer/turnkey');
+  return { custody: new TurnkeyCustody(config.custody.turnkey), keystorePrisma: null };
 }
