@@ -11,6 +11,7 @@ import {
   type Rpc,
   type Signature,
   type Transaction,
+  type TransactionSigner,
   appendTransactionMessageInstructions,
   assertIsFullySignedTransaction,
   compileTransaction,
@@ -318,96 +319,15 @@ export async function buildTransfer(
   const payer = createNoopSigner(params.from);
   const memoBytes = params.memo === undefined ? 0 : Buffer.byteLength(params.memo, 'utf8');
 
-  const lifetimePromise: Promise<BlockhashLifetime> = params.lifetime
-    ? Promise.resolve(params.lifetime)
-    : needRpc(rpc, 'fetch the latest blockhash')
-        .getLatestBlockhash({ commitment: 'confirmed' })
-        .send(sendOpts)
-        .then(({ value }) => value);
+  const lifetimePromise = fetchLifetime(params, rpc, sendOpts);
   // Awaited at the end; until then keep a failure from surfacing as an unhandled rejection
   // when an earlier step (mint lookup, fee estimate) throws first.
   lifetimePromise.catch(() => undefined);
 
-  const instructions: Instruction[] = [];
-  let writable: Address[];
-  let token: BuiltTransfer['token'];
-  if (params.kind === 'SOL') {
-    instructions.push(
-      getTransferSolInstruction({ source: payer, destination: params.to, amount: params.amount }),
-    );
-    writable = [params.from, params.to];
-  } else {
-    const mint =
-      params.mintInfo ??
-      (await resolveMint(needRpc(rpc, 'look up the mint'), params.mint, sendOpts));
-    if (mint.address !== params.mint) {
-      throw new SignerError(
-        'INVALID_TRANSFER',
-        { reason: 'mintInfo is for another mint' },
-        'buildTransfer: mintInfo.address differs from mint',
-      );
-    }
-    if (
-      mint.programAddress !== TOKEN_PROGRAM_ADDRESS &&
-      mint.programAddress !== TOKEN_2022_PROGRAM_ADDRESS
-    ) {
-      throw new SignerError(
-        'INVALID_TRANSFER',
-        { reason: 'mintInfo.programAddress is not a token program' },
-        'buildTransfer: mintInfo.programAddress is neither SPL Token nor Token-2022',
-      );
-    }
-    if (params.expectedDecimals !== undefined && params.expectedDecimals !== mint.decimals) {
-      throw new SignerError(
-        'INVALID_TRANSFER',
-        { reason: `mint has ${mint.decimals} decimals, expected ${params.expectedDecimals}` },
-        `buildTransfer: mint ${mint.address} has ${mint.decimals} decimals, expected ${params.expectedDecimals}`,
-      );
-    }
-    const tokenProgram = mint.programAddress;
-    const [[sourceAta], [destinationAta]] = await Promise.all([
-      findAssociatedTokenPda({ owner: params.from, mint: mint.address, tokenProgram }),
-      findAssociatedTokenPda({ owner: params.to, mint: mint.address, tokenProgram }),
-    ]);
-    const mode = params.createRecipientAta ?? 'auto';
-    const createsDestinationAta =
-      mode === 'always' ||
-      (mode === 'auto' &&
-        !(
-          await fetchEncodedAccount(
-            needRpc(rpc, 'check the recipient token account'),
-            destinationAta,
-            sendOpts,
-          )
-        ).exists);
-    if (createsDestinationAta) {
-      instructions.push(
-        getCreateAssociatedTokenIdempotentInstruction({
-          payer,
-          ata: destinationAta,
-          owner: params.to,
-          mint: mint.address,
-          tokenProgram,
-        }),
-      );
-    }
-    instructions.push(
-      getTransferCheckedInstruction(
-        {
-          source: sourceAta,
-          mint: mint.address,
-          destination: destinationAta,
-          authority: payer,
-          amount: params.amount,
-          decimals: mint.decimals,
-        },
-        // SPL Token and Token-2022 share transferChecked's layout; only the program differs.
-        { programAddress: tokenProgram },
-      ),
-    );
-    writable = [params.from, sourceAta, destinationAta];
-    token = { mint, sourceAta, destinationAta, createsDestinationAta };
-  }
+  const { instructions, writable, token } =
+    params.kind === 'SOL'
+      ? solInstructions(params, payer)
+      : await tokenInstructions(params, payer, rpc, sendOpts);
   if (params.memo !== undefined) {
     instructions.push(
       getAddMemoInstruction(
@@ -417,45 +337,8 @@ export async function buildTransfer(
     );
   }
 
-  let priorityFeeMicroLamports = 0n;
-  const fee = params.priorityFee;
-  if (fee) {
-    if ('microLamports' in fee) {
-      priorityFeeMicroLamports = fee.microLamports;
-    } else {
-      priorityFeeMicroLamports = await estimatePriorityFee(
-        needRpc(rpc, 'estimate the priority fee'),
-        writable,
-        {
-          percentile: fee.percentile,
-          maxMicroLamports: fee.maxMicroLamports,
-          ...(fee.minMicroLamports !== undefined ? { minMicroLamports: fee.minMicroLamports } : {}),
-          ...sendOpts,
-        },
-      );
-    }
-    if (priorityFeeMicroLamports < 0n || priorityFeeMicroLamports > U64_MAX) {
-      throw new SignerError(
-        'INVALID_TRANSFER',
-        { reason: 'priority fee out of u64 range' },
-        'buildTransfer: priority fee out of u64 range',
-      );
-    }
-  }
-  const computeUnitLimit =
-    params.computeUnitLimit ??
-    defaultComputeUnitLimit({
-      kind: params.kind,
-      memoBytes,
-      createsAta: token?.createsDestinationAta ?? false,
-    });
-  if (!Number.isInteger(computeUnitLimit) || computeUnitLimit < 1 || computeUnitLimit > 1_400_000) {
-    throw new SignerError(
-      'INVALID_TRANSFER',
-      { reason: 'computeUnitLimit must be within 1..1400000' },
-      'buildTransfer: computeUnitLimit must be within 1..1400000',
-    );
-  }
+  const priorityFeeMicroLamports = await resolvePriorityFee(params, writable, rpc, sendOpts);
+  const computeUnitLimit = resolveComputeUnitLimit(params, memoBytes, token);
   const plan = planTransfer({
     kind: params.kind,
     ...(token ? { tokenProgram: token.mint.programAddress } : {}),
@@ -489,6 +372,189 @@ export async function buildTransfer(
     plan,
     ...(token ? { token } : {}),
   };
+}
+
+type SendOptions = { abortSignal?: AbortSignal };
+
+interface TransferInstructions {
+  instructions: Instruction[];
+  /** Accounts the transfer writes (what a priority fee is estimated from). */
+  writable: Address[];
+  token: BuiltTransfer['token'];
+}
+
+/** The caller's blockhash lifetime, or the cluster's latest (confirmed). */
+function fetchLifetime(
+  params: TransferParams,
+  rpc: TransferRpc | undefined,
+  sendOpts: SendOptions,
+): Promise<BlockhashLifetime> {
+  return params.lifetime
+    ? Promise.resolve(params.lifetime)
+    : needRpc(rpc, 'fetch the latest blockhash')
+        .getLatestBlockhash({ commitment: 'confirmed' })
+        .send(sendOpts)
+        .then(({ value }) => value);
+}
+
+/** A system-program SOL transfer. */
+function solInstructions(
+  params: SolTransferParams,
+  payer: TransactionSigner,
+): TransferInstructions {
+  return {
+    instructions: [
+      getTransferSolInstruction({ source: payer, destination: params.to, amount: params.amount }),
+    ],
+    writable: [params.from, params.to],
+    token: undefined,
+  };
+}
+
+/** The mint (looked up unless given), checked against what the transfer expects of it. */
+async function checkedMint(
+  params: TokenTransferParams,
+  rpc: TransferRpc | undefined,
+  sendOpts: SendOptions,
+): Promise<MintInfo> {
+  const mint =
+    params.mintInfo ?? (await resolveMint(needRpc(rpc, 'look up the mint'), params.mint, sendOpts));
+  if (mint.address !== params.mint) {
+    throw new SignerError(
+      'INVALID_TRANSFER',
+      { reason: 'mintInfo is for another mint' },
+      'buildTransfer: mintInfo.address differs from mint',
+    );
+  }
+  if (
+    mint.programAddress !== TOKEN_PROGRAM_ADDRESS &&
+    mint.programAddress !== TOKEN_2022_PROGRAM_ADDRESS
+  ) {
+    throw new SignerError(
+      'INVALID_TRANSFER',
+      { reason: 'mintInfo.programAddress is not a token program' },
+      'buildTransfer: mintInfo.programAddress is neither SPL Token nor Token-2022',
+    );
+  }
+  if (params.expectedDecimals !== undefined && params.expectedDecimals !== mint.decimals) {
+    throw new SignerError(
+      'INVALID_TRANSFER',
+      { reason: `mint has ${mint.decimals} decimals, expected ${params.expectedDecimals}` },
+      `buildTransfer: mint ${mint.address} has ${mint.decimals} decimals, expected ${params.expectedDecimals}`,
+    );
+  }
+  return mint;
+}
+
+/**
+ * A `transferChecked` between the two owners' associated token accounts, preceded by the
+ * recipient's account creation when `createRecipientAta` asks for it (`auto`: when missing).
+ */
+async function tokenInstructions(
+  params: TokenTransferParams,
+  payer: TransactionSigner,
+  rpc: TransferRpc | undefined,
+  sendOpts: SendOptions,
+): Promise<TransferInstructions> {
+  const mint = await checkedMint(params, rpc, sendOpts);
+  const tokenProgram = mint.programAddress;
+  const [[sourceAta], [destinationAta]] = await Promise.all([
+    findAssociatedTokenPda({ owner: params.from, mint: mint.address, tokenProgram }),
+    findAssociatedTokenPda({ owner: params.to, mint: mint.address, tokenProgram }),
+  ]);
+  const mode = params.createRecipientAta ?? 'auto';
+  const createsDestinationAta =
+    mode === 'always' ||
+    (mode === 'auto' &&
+      !(
+        await fetchEncodedAccount(
+          needRpc(rpc, 'check the recipient token account'),
+          destinationAta,
+          sendOpts,
+        )
+      ).exists);
+  const instructions: Instruction[] = [];
+  if (createsDestinationAta) {
+    instructions.push(
+      getCreateAssociatedTokenIdempotentInstruction({
+        payer,
+        ata: destinationAta,
+        owner: params.to,
+        mint: mint.address,
+        tokenProgram,
+      }),
+    );
+  }
+  instructions.push(
+    getTransferCheckedInstruction(
+      {
+        source: sourceAta,
+        mint: mint.address,
+        destination: destinationAta,
+        authority: payer,
+        amount: params.amount,
+        decimals: mint.decimals,
+      },
+      // SPL Token and Token-2022 share transferChecked's layout; only the program differs.
+      { programAddress: tokenProgram },
+    ),
+  );
+  return {
+    instructions,
+    writable: [params.from, sourceAta, destinationAta],
+    token: { mint, sourceAta, destinationAta, createsDestinationAta },
+  };
+}
+
+/** The priority fee in micro-lamports per CU: given, estimated from `writable`, or 0. */
+async function resolvePriorityFee(
+  params: TransferParams,
+  writable: Address[],
+  rpc: TransferRpc | undefined,
+  sendOpts: SendOptions,
+): Promise<bigint> {
+  const fee = params.priorityFee;
+  if (!fee) return 0n;
+  const microLamports =
+    'microLamports' in fee
+      ? fee.microLamports
+      : await estimatePriorityFee(needRpc(rpc, 'estimate the priority fee'), writable, {
+          percentile: fee.percentile,
+          maxMicroLamports: fee.maxMicroLamports,
+          ...(fee.minMicroLamports !== undefined ? { minMicroLamports: fee.minMicroLamports } : {}),
+          ...sendOpts,
+        });
+  if (microLamports < 0n || microLamports > U64_MAX) {
+    throw new SignerError(
+      'INVALID_TRANSFER',
+      { reason: 'priority fee out of u64 range' },
+      'buildTransfer: priority fee out of u64 range',
+    );
+  }
+  return microLamports;
+}
+
+/** The compute-unit limit: given (checked within 1..1 400 000) or the default for the shape. */
+function resolveComputeUnitLimit(
+  params: TransferParams,
+  memoBytes: number,
+  token: BuiltTransfer['token'],
+): number {
+  const computeUnitLimit =
+    params.computeUnitLimit ??
+    defaultComputeUnitLimit({
+      kind: params.kind,
+      memoBytes,
+      createsAta: token?.createsDestinationAta ?? false,
+    });
+  if (!Number.isInteger(computeUnitLimit) || computeUnitLimit < 1 || computeUnitLimit > 1_400_000) {
+    throw new SignerError(
+      'INVALID_TRANSFER',
+      { reason: 'computeUnitLimit must be within 1..1400000' },
+      'buildTransfer: computeUnitLimit must be within 1..1400000',
+    );
+  }
+  return computeUnitLimit;
 }
 
 /**
