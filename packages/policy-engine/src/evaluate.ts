@@ -359,13 +359,39 @@ export function evaluate(
   context: EvaluationContext,
 ): Decision {
   if (policy === null) return NO_POLICY;
-
   // Every reason but APPROVAL_REQUIRED denies, and that one is added last: so "denied" is
-  // simply "some reason was added before the approval step". No closure, no array until needed.
-  let reasons: Reason[] | undefined;
-  // The requested amount's decimal string, built once and only if some reason reports it.
-  let requested: string | undefined;
+  // simply "some reason was added before the approval step". Each step adds its reasons in
+  // this order; no array is made until a step needs one.
+  const checked = checkIntent(intent);
+  let reasons = checked.reasons;
+  reasons = checkContext(policy, context, reasons);
+  reasons = checkSolLimits(policy, intent, context, checked, reasons);
+  reasons = checkToken(policy, intent, context, checked, reasons);
+  if (policy.allowedAddresses.size > 0 && !policy.allowedAddresses.has(intent.to)) {
+    reasons = add(reasons, { code: 'RECIPIENT_NOT_ALLOWED', recipient: String(intent.to) });
+  }
+  reasons = checkPrograms(policy, intent, checked, reasons);
+  reasons = checkRate(policy, context, reasons);
+  const denied = reasons !== undefined;
+  reasons = checkApproval(policy, intent, checked, reasons);
+  if (reasons === undefined) return ALLOW;
+  return { outcome: denied ? 'DENY' : 'REQUIRE_APPROVAL', reasons };
+}
 
+/** What `checkIntent` found valid in the intent (later steps skip what is not). */
+interface CheckedIntent {
+  reasons: Reason[] | undefined;
+  /** The network fee (0 when not given). */
+  fee: bigint;
+  amountValid: boolean;
+  feeValid: boolean;
+  assetValid: boolean;
+  programsValid: boolean;
+}
+
+/** `INVALID_INTENT` for each malformed field of the intent. */
+function checkIntent(intent: TransferIntent): CheckedIntent {
+  let reasons: Reason[] | undefined;
   const { asset, amount, to, programs } = intent;
   const fee = intent.fee === undefined ? 0n : intent.fee;
   const amountValid = typeof amount === 'bigint' && amount > 0n && amount <= U64_MAX;
@@ -377,140 +403,176 @@ export function evaluate(
   if (typeof to !== 'string') reasons = add(reasons, { code: 'INVALID_INTENT', field: 'to' });
   const programsValid = programs === undefined || isStringArray(programs);
   if (!programsValid) reasons = add(reasons, { code: 'INVALID_INTENT', field: 'programs' });
+  return { reasons, fee, amountValid, feeValid, assetValid, programsValid };
+}
 
+/** `INVALID_CONTEXT` for a bad clock, or spend counted from later than the window starts. */
+function checkContext(
+  policy: Policy,
+  context: EvaluationContext,
+  reasons: Reason[] | undefined,
+): Reason[] | undefined {
   const nowMs = epochMs(context.now);
-  if (Number.isNaN(nowMs)) reasons = add(reasons, { code: 'INVALID_CONTEXT', field: 'now' });
-  else if (context.spentSince !== undefined) {
+  if (Number.isNaN(nowMs)) return add(reasons, { code: 'INVALID_CONTEXT', field: 'now' });
+  if (context.spentSince !== undefined) {
     const sinceMs = epochMs(context.spentSince);
     if (Number.isNaN(sinceMs) || sinceMs > windowStartMs(policy.dailyWindow, nowMs))
-      reasons = add(reasons, { code: 'INVALID_CONTEXT', field: 'spentSince' });
+      return add(reasons, { code: 'INVALID_CONTEXT', field: 'spentSince' });
   }
+  return reasons;
+}
 
-  // SOL limits: what leaves the wallet in lamports is the SOL amount (none for a token
-  // transfer) plus the network fee, which every transfer pays.
+/**
+ * The SOL limits, per transfer and daily. What leaves the wallet in lamports is the SOL amount
+ * (none for a token transfer) plus the network fee, which every transfer pays.
+ */
+function checkSolLimits(
+  policy: Policy,
+  { asset, amount }: TransferIntent,
+  context: EvaluationContext,
+  { fee, feeValid, amountValid }: CheckedIntent,
+  reasons: Reason[] | undefined,
+): Reason[] | undefined {
   const solAmount = asset === null ? amount : 0n;
   const solValid = feeValid && (asset !== null || amountValid);
   const spent = context.spentInWindow.sol;
   const spentValid = typeof spent === 'bigint' && spent >= 0n;
   if (!spentValid) reasons = add(reasons, { code: 'INVALID_CONTEXT', field: 'spentInWindow.sol' });
-  if (solValid && (asset === null || fee > 0n)) {
-    const cost = solAmount + fee;
-    const perTx = policy.perTxLimit;
-    if (cost > perTx) {
-      reasons = add(reasons, {
-        code: 'PER_TX_LIMIT_EXCEEDED',
-        asset: null,
-        decimals: SOL_DECIMALS,
-        limit: perTx.toString(),
-        requested: solAmount.toString(),
-        fee: fee.toString(),
-      });
-    }
-    const daily = policy.dailyLimit;
-    if (spentValid && spent + cost > daily) {
-      reasons = add(reasons, {
-        code: 'DAILY_LIMIT_EXCEEDED',
-        asset: null,
-        decimals: SOL_DECIMALS,
-        window: policy.dailyWindow,
-        limit: daily.toString(),
-        spent: spent.toString(),
-        requested: solAmount.toString(),
-        fee: fee.toString(),
-        remaining: (spent >= daily ? 0n : daily - spent).toString(),
-      });
-    }
+  if (!solValid || (asset !== null && fee === 0n)) return reasons;
+  const cost = solAmount + fee;
+  const perTx = policy.perTxLimit;
+  if (cost > perTx) {
+    reasons = add(reasons, {
+      code: 'PER_TX_LIMIT_EXCEEDED',
+      asset: null,
+      decimals: SOL_DECIMALS,
+      limit: perTx.toString(),
+      requested: solAmount.toString(),
+      fee: fee.toString(),
+    });
   }
-  if (asset !== null && assetValid) {
-    if (!policy.allowedAssets.has(asset))
-      reasons = add(reasons, { code: 'ASSET_NOT_ALLOWED', asset });
-    const limit = policy.tokenLimits.get(asset);
-    if (limit !== undefined && amountValid) {
-      if (limit.perTx !== null && amount > limit.perTx) {
-        reasons = add(reasons, {
-          code: 'TOKEN_LIMIT_EXCEEDED',
-          scope: 'PER_TX',
-          asset,
-          decimals: limit.decimals,
-          limit: limit.perTx.toString(),
-          requested: (requested ??= amount.toString()),
-        });
-      }
-      if (limit.daily !== null) {
-        const tokens: unknown = context.spentInWindow.tokens;
-        const raw: unknown =
-          typeof tokens === 'object' && tokens !== null && Object.hasOwn(tokens, asset)
-            ? (tokens as Record<string, unknown>)[asset]
-            : 0n;
-        if (typeof raw !== 'bigint' || raw < 0n)
-          reasons = add(reasons, { code: 'INVALID_CONTEXT', field: 'spentInWindow.tokens' });
-        else if (raw + amount > limit.daily) {
-          reasons = add(reasons, {
-            code: 'TOKEN_LIMIT_EXCEEDED',
-            scope: 'DAILY',
-            asset,
-            decimals: limit.decimals,
-            window: policy.dailyWindow,
-            limit: limit.daily.toString(),
-            spent: raw.toString(),
-            requested: (requested ??= amount.toString()),
-            remaining: (raw >= limit.daily ? 0n : limit.daily - raw).toString(),
-          });
-        }
-      }
-    }
+  const daily = policy.dailyLimit;
+  if (spentValid && spent + cost > daily) {
+    reasons = add(reasons, {
+      code: 'DAILY_LIMIT_EXCEEDED',
+      asset: null,
+      decimals: SOL_DECIMALS,
+      window: policy.dailyWindow,
+      limit: daily.toString(),
+      spent: spent.toString(),
+      requested: solAmount.toString(),
+      fee: fee.toString(),
+      remaining: (spent >= daily ? 0n : daily - spent).toString(),
+    });
   }
+  return reasons;
+}
 
-  if (policy.allowedAddresses.size > 0 && !policy.allowedAddresses.has(to)) {
-    reasons = add(reasons, { code: 'RECIPIENT_NOT_ALLOWED', recipient: String(to) });
+/** A token transfer: its mint must be allowed, within the mint's own limits if it has any. */
+function checkToken(
+  policy: Policy,
+  { asset, amount }: TransferIntent,
+  context: EvaluationContext,
+  { assetValid, amountValid }: CheckedIntent,
+  reasons: Reason[] | undefined,
+): Reason[] | undefined {
+  if (asset === null || !assetValid) return reasons;
+  if (!policy.allowedAssets.has(asset))
+    reasons = add(reasons, { code: 'ASSET_NOT_ALLOWED', asset });
+  const limit = policy.tokenLimits.get(asset);
+  if (limit === undefined || !amountValid) return reasons;
+  if (limit.perTx !== null && amount > limit.perTx) {
+    reasons = add(reasons, {
+      code: 'TOKEN_LIMIT_EXCEEDED',
+      scope: 'PER_TX',
+      asset,
+      decimals: limit.decimals,
+      limit: limit.perTx.toString(),
+      requested: amount.toString(),
+    });
   }
+  if (limit.daily === null) return reasons;
+  const tokens: unknown = context.spentInWindow.tokens;
+  const raw: unknown =
+    typeof tokens === 'object' && tokens !== null && Object.hasOwn(tokens, asset)
+      ? (tokens as Record<string, unknown>)[asset]
+      : 0n;
+  if (typeof raw !== 'bigint' || raw < 0n)
+    return add(reasons, { code: 'INVALID_CONTEXT', field: 'spentInWindow.tokens' });
+  if (raw + amount > limit.daily) {
+    reasons = add(reasons, {
+      code: 'TOKEN_LIMIT_EXCEEDED',
+      scope: 'DAILY',
+      asset,
+      decimals: limit.decimals,
+      window: policy.dailyWindow,
+      limit: limit.daily.toString(),
+      spent: raw.toString(),
+      requested: amount.toString(),
+      remaining: (raw >= limit.daily ? 0n : limit.daily - raw).toString(),
+    });
+  }
+  return reasons;
+}
 
+/** `allowedPrograms`: each offending program once, however often the transaction invokes it. */
+function checkPrograms(
+  policy: Policy,
+  { programs }: TransferIntent,
+  { programsValid }: CheckedIntent,
+  reasons: Reason[] | undefined,
+): Reason[] | undefined {
   const allowedPrograms = policy.allowedPrograms;
-  if (allowedPrograms !== null && programsValid) {
-    if (programs === undefined)
-      reasons = add(reasons, { code: 'PROGRAM_NOT_ALLOWED', program: null });
-    else {
-      for (let i = 0; i < programs.length; i++) {
-        const program = programs[i]!;
-        // Report each offending program once, however often the transaction invokes it.
-        if (!allowedPrograms.has(program) && programs.indexOf(program) === i)
-          reasons = add(reasons, { code: 'PROGRAM_NOT_ALLOWED', program });
-      }
-    }
+  if (allowedPrograms === null || !programsValid) return reasons;
+  if (programs === undefined) return add(reasons, { code: 'PROGRAM_NOT_ALLOWED', program: null });
+  for (let i = 0; i < programs.length; i++) {
+    const program = programs[i]!;
+    if (!allowedPrograms.has(program) && programs.indexOf(program) === i)
+      reasons = add(reasons, { code: 'PROGRAM_NOT_ALLOWED', program });
   }
+  return reasons;
+}
 
+/** `maxTxPerHour` against the transfers of the last hour. */
+function checkRate(
+  policy: Policy,
+  context: EvaluationContext,
+  reasons: Reason[] | undefined,
+): Reason[] | undefined {
   const maxTxPerHour = policy.maxTxPerHour;
-  if (maxTxPerHour !== null) {
-    const count = context.txCountLastHour;
-    if (typeof count !== 'number' || !Number.isSafeInteger(count) || count < 0)
-      reasons = add(reasons, { code: 'INVALID_CONTEXT', field: 'txCountLastHour' });
-    else if (count >= maxTxPerHour) {
-      reasons = add(reasons, {
-        code: 'RATE_LIMITED',
-        limit: String(maxTxPerHour),
-        spent: String(count),
-        requested: '1',
-        remaining: '0',
-      });
-    }
-  }
+  if (maxTxPerHour === null) return reasons;
+  const count = context.txCountLastHour;
+  if (typeof count !== 'number' || !Number.isSafeInteger(count) || count < 0)
+    return add(reasons, { code: 'INVALID_CONTEXT', field: 'txCountLastHour' });
+  if (count < maxTxPerHour) return reasons;
+  return add(reasons, {
+    code: 'RATE_LIMITED',
+    limit: String(maxTxPerHour),
+    spent: String(count),
+    requested: '1',
+    remaining: '0',
+  });
+}
 
-  const denied = reasons !== undefined;
-  if (policy.requiresApproval) {
-    const threshold = policy.approvalThreshold;
-    // A SOL threshold cannot price a token transfer, so token transfers always need approval.
-    if (threshold === null || asset !== null || !amountValid || amount > threshold) {
-      reasons = add(reasons, {
-        code: 'APPROVAL_REQUIRED',
-        asset: assetValid ? asset : null,
-        threshold: threshold === null || asset !== null ? null : threshold.toString(),
-        requested: typeof amount === 'bigint' ? (requested ?? amount.toString()) : String(amount),
-      });
-    }
-  }
-
-  if (reasons === undefined) return ALLOW;
-  return { outcome: denied ? 'DENY' : 'REQUIRE_APPROVAL', reasons };
+/**
+ * `requiresApproval`, above the SOL threshold if there is one. A SOL threshold cannot price a
+ * token transfer, so token transfers always need approval.
+ */
+function checkApproval(
+  policy: Policy,
+  { asset, amount }: TransferIntent,
+  { assetValid, amountValid }: CheckedIntent,
+  reasons: Reason[] | undefined,
+): Reason[] | undefined {
+  if (!policy.requiresApproval) return reasons;
+  const threshold = policy.approvalThreshold;
+  if (threshold !== null && asset === null && amountValid && amount <= threshold) return reasons;
+  return add(reasons, {
+    code: 'APPROVAL_REQUIRED',
+    asset: assetValid ? asset : null,
+    threshold: threshold === null || asset !== null ? null : threshold.toString(),
+    requested: typeof amount === 'bigint' ? amount.toString() : String(amount),
+  });
 }
 
 /**
