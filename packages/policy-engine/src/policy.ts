@@ -353,93 +353,8 @@ export function parsePolicy(input: unknown): ParseResult {
       );
   }
 
-  let tokenLimits: Map<string, TokenLimit> | null = new Map();
-  let allowedPrograms: string[] | null = null;
-  let approvalThreshold: bigint | null = null;
-  let maxTxPerHour: number | null = null;
-  let dailyWindow: DailyWindow = 'ROLLING_24H';
-
-  const metadata = input.metadata;
-  if (metadata !== undefined) {
-    if (!isPlainObject(metadata)) {
-      c.add('metadata', 'INVALID_TYPE', `expected an object, got ${typeName(metadata)}`);
-    } else {
-      c.unknownKeys(metadata, METADATA_KEYS, 'metadata');
-
-      if (metadata.tokenLimits !== undefined) {
-        tokenLimits = readTokenLimits(c, metadata.tokenLimits, 'metadata.tokenLimits');
-        if (tokenLimits !== null && allowedAssets !== null) {
-          const assets = new Set(allowedAssets);
-          for (const mint of tokenLimits.keys()) {
-            if (!assets.has(mint)) {
-              c.add(
-                `metadata.tokenLimits.${mint}`,
-                'TOKEN_LIMIT_ASSET_NOT_ALLOWED',
-                `mint ${mint} has limits but is not in allowedAssets`,
-              );
-            }
-          }
-        }
-      }
-
-      if (metadata.allowedPrograms !== undefined) {
-        allowedPrograms = readAddressList(c, metadata.allowedPrograms, 'metadata.allowedPrograms');
-        if (allowedPrograms !== null && allowedPrograms.length === 0) {
-          c.add(
-            'metadata.allowedPrograms',
-            'EMPTY_ALLOWLIST',
-            'an empty program allowlist is ambiguous: omit the key for "no restriction"',
-          );
-        }
-      }
-
-      if (metadata.approvalThreshold !== undefined) {
-        approvalThreshold = readAmount(
-          c,
-          metadata.approvalThreshold,
-          'metadata.approvalThreshold',
-          SOL_DECIMALS,
-        );
-        if (input.requiresApproval !== true) {
-          c.add(
-            'metadata.approvalThreshold',
-            'APPROVAL_THRESHOLD_WITHOUT_APPROVAL',
-            'approvalThreshold only applies with requiresApproval: true',
-          );
-        }
-      }
-
-      const max = metadata.maxTxPerHour;
-      if (max !== undefined) {
-        if (typeof max !== 'number')
-          c.add(
-            'metadata.maxTxPerHour',
-            'INVALID_TYPE',
-            `expected an integer, got ${typeName(max)}`,
-          );
-        else if (!Number.isSafeInteger(max) || max < 0)
-          c.add('metadata.maxTxPerHour', 'INVALID_INTEGER', `expected an integer >= 0, got ${max}`);
-        else maxTxPerHour = max;
-      }
-
-      const window = metadata.dailyWindow;
-      if (window !== undefined) {
-        if (typeof window !== 'string')
-          c.add(
-            'metadata.dailyWindow',
-            'INVALID_TYPE',
-            `expected a string, got ${typeName(window)}`,
-          );
-        else if (!DAILY_WINDOWS.includes(window))
-          c.add(
-            'metadata.dailyWindow',
-            'INVALID_ENUM',
-            `expected one of ${DAILY_WINDOWS.join(', ')}, got ${JSON.stringify(window)}`,
-          );
-        else dailyWindow = window as DailyWindow;
-      }
-    }
-  }
+  const { tokenLimits, allowedPrograms, approvalThreshold, maxTxPerHour, dailyWindow } =
+    readMetadata(c, input.metadata, allowedAssets, input.requiresApproval === true);
 
   if (c.issues.length > 0) return { ok: false, issues: c.issues };
   const policy: Policy = Object.freeze({
@@ -455,6 +370,123 @@ export function parsePolicy(input: unknown): ParseResult {
     dailyWindow,
   });
   return { ok: true, policy };
+}
+
+/** What `metadata` holds, with the defaults for what it does not. */
+interface PolicyMetadata {
+  tokenLimits: Map<string, TokenLimit> | null;
+  allowedPrograms: string[] | null;
+  approvalThreshold: bigint | null;
+  maxTxPerHour: number | null;
+  dailyWindow: DailyWindow;
+}
+
+/**
+ * Reads `metadata`: token limits (each mint must be in `allowedAssets`), the program allowlist,
+ * the approval threshold (only with `requiresApproval`), `maxTxPerHour` and `dailyWindow`.
+ */
+function readMetadata(
+  c: IssueCollector,
+  metadata: unknown,
+  allowedAssets: string[] | null,
+  requiresApproval: boolean,
+): PolicyMetadata {
+  const read: PolicyMetadata = {
+    tokenLimits: new Map(),
+    allowedPrograms: null,
+    approvalThreshold: null,
+    maxTxPerHour: null,
+    dailyWindow: 'ROLLING_24H',
+  };
+  if (metadata === undefined) return read;
+  if (!isPlainObject(metadata)) {
+    c.add('metadata', 'INVALID_TYPE', `expected an object, got ${typeName(metadata)}`);
+    return read;
+  }
+  c.unknownKeys(metadata, METADATA_KEYS, 'metadata');
+  if (metadata.tokenLimits !== undefined)
+    read.tokenLimits = readMetadataTokenLimits(c, metadata.tokenLimits, allowedAssets);
+  if (metadata.allowedPrograms !== undefined) {
+    read.allowedPrograms = readAddressList(c, metadata.allowedPrograms, 'metadata.allowedPrograms');
+    if (read.allowedPrograms !== null && read.allowedPrograms.length === 0) {
+      c.add(
+        'metadata.allowedPrograms',
+        'EMPTY_ALLOWLIST',
+        'an empty program allowlist is ambiguous: omit the key for "no restriction"',
+      );
+    }
+  }
+  if (metadata.approvalThreshold !== undefined) {
+    read.approvalThreshold = readAmount(
+      c,
+      metadata.approvalThreshold,
+      'metadata.approvalThreshold',
+      SOL_DECIMALS,
+    );
+    if (!requiresApproval) {
+      c.add(
+        'metadata.approvalThreshold',
+        'APPROVAL_THRESHOLD_WITHOUT_APPROVAL',
+        'approvalThreshold only applies with requiresApproval: true',
+      );
+    }
+  }
+  read.maxTxPerHour = readMaxTxPerHour(c, metadata.maxTxPerHour);
+  read.dailyWindow = readDailyWindow(c, metadata.dailyWindow);
+  return read;
+}
+
+/** `metadata.tokenLimits`, each mint of which must also be in `allowedAssets`. */
+function readMetadataTokenLimits(
+  c: IssueCollector,
+  value: unknown,
+  allowedAssets: string[] | null,
+): Map<string, TokenLimit> | null {
+  const tokenLimits = readTokenLimits(c, value, 'metadata.tokenLimits');
+  if (tokenLimits === null || allowedAssets === null) return tokenLimits;
+  const assets = new Set(allowedAssets);
+  for (const mint of tokenLimits.keys()) {
+    if (!assets.has(mint)) {
+      c.add(
+        `metadata.tokenLimits.${mint}`,
+        'TOKEN_LIMIT_ASSET_NOT_ALLOWED',
+        `mint ${mint} has limits but is not in allowedAssets`,
+      );
+    }
+  }
+  return tokenLimits;
+}
+
+/** `metadata.maxTxPerHour`: an integer ≥ 0, or null when absent or invalid. */
+function readMaxTxPerHour(c: IssueCollector, max: unknown): number | null {
+  if (max === undefined) return null;
+  if (typeof max !== 'number') {
+    c.add('metadata.maxTxPerHour', 'INVALID_TYPE', `expected an integer, got ${typeName(max)}`);
+    return null;
+  }
+  if (!Number.isSafeInteger(max) || max < 0) {
+    c.add('metadata.maxTxPerHour', 'INVALID_INTEGER', `expected an integer >= 0, got ${max}`);
+    return null;
+  }
+  return max;
+}
+
+/** `metadata.dailyWindow`: one of {@link DAILY_WINDOWS} (default `ROLLING_24H`). */
+function readDailyWindow(c: IssueCollector, window: unknown): DailyWindow {
+  if (window === undefined) return 'ROLLING_24H';
+  if (typeof window !== 'string') {
+    c.add('metadata.dailyWindow', 'INVALID_TYPE', `expected a string, got ${typeName(window)}`);
+    return 'ROLLING_24H';
+  }
+  if (!DAILY_WINDOWS.includes(window)) {
+    c.add(
+      'metadata.dailyWindow',
+      'INVALID_ENUM',
+      `expected one of ${DAILY_WINDOWS.join(', ')}, got ${JSON.stringify(window)}`,
+    );
+    return 'ROLLING_24H';
+  }
+  return window as DailyWindow;
 }
 
 /**
