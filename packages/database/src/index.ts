@@ -116,6 +116,7 @@ export {
   WalletRepository,
   type CustodyWallet,
   type ListedWallet,
+  type WalletGrant,
   type WalletViewer,
 } from './repositories/wallet.repository.js';
 export {

@@ -223,12 +223,8 @@ function clusterMethods({ ledger, contextAt }: Toolkit): Record<string, MethodHa
 }
 
 /** Balances and accounts, raw or parsed. */
-function accountMethods({
-  ledger,
-  contextAt,
-  readAccount,
-  encodeAccount,
-}: Toolkit): Record<string, MethodHandler> {
+function accountMethods(toolkit: Toolkit): Record<string, MethodHandler> {
+  const { ledger, contextAt, readAccount, encodeAccount } = toolkit;
   return {
     getBalance: (p) => {
       const address = p.address(0);
@@ -272,12 +268,8 @@ function accountMethods({
 }
 
 /** SPL Token and Token-2022 accounts. */
-function tokenMethods({
-  ledger,
-  contextAt,
-  readAccount,
-  encodeAccount,
-}: Toolkit): Record<string, MethodHandler> {
+function tokenMethods(toolkit: Toolkit): Record<string, MethodHandler> {
+  const { ledger, contextAt, readAccount, encodeAccount } = toolkit;
   return {
     getTokenAccountBalance: (p) => {
       const address = p.address(0);

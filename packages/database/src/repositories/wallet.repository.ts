@@ -5,13 +5,27 @@
  */
 import type { CustodyKind, PrismaClient, Wallet, WalletAgent } from '../generated/prisma/client.js';
 import type { TransactionClient } from '../transaction-client.js';
-import { type EventActor, writeEvent } from './event.repository.js';
+import { type AuditEvent, type EventActor, writeEvent } from './event.repository.js';
 
 /** The key custody made for a new wallet. */
 export interface CustodyWallet {
   address: string;
   kind: CustodyKind;
   custodyRef: string | null;
+}
+
+/** One agent's access to one of its owner's wallets. */
+export interface WalletGrant {
+  ownerId: string;
+  walletId: string;
+  agentId: string;
+}
+
+function grantEvent(
+  type: 'wallet.agent_granted' | 'wallet.agent_revoked',
+  { ownerId, walletId, agentId }: WalletGrant,
+): AuditEvent {
+  return { type, ownerId, walletId, payload: { agentId } };
 }
 
 /** Whose wallets: an owner's own, or those granted to an agent. */
@@ -82,44 +96,28 @@ export class WalletRepository {
   }
 
   /** Grants `agentId` the wallet; granting twice returns the first grant and writes nothing. */
-  grant(
-    grant: { ownerId: string; walletId: string; agentId: string },
-    actor: EventActor,
-  ): Promise<WalletAgent> {
-    const { ownerId, walletId, agentId } = grant;
+  grant(grant: WalletGrant, actor: EventActor): Promise<WalletAgent> {
+    const { walletId, agentId } = grant;
     return this.prisma.$transaction(async (tx) => {
       const existing = await tx.walletAgent.findUnique({
         where: { walletId_agentId: { walletId, agentId } },
       });
       if (existing !== null) return existing;
       const row = await tx.walletAgent.create({ data: { walletId, agentId } });
-      await writeEvent(tx, actor, {
-        type: 'wallet.agent_granted',
-        ownerId,
-        walletId,
-        payload: { agentId },
-      });
+      await writeEvent(tx, actor, grantEvent('wallet.agent_granted', grant));
       return row;
     });
   }
 
   /** Removes the owner's agent's grant; false when there was none. */
-  revokeGrant(
-    grant: { ownerId: string; walletId: string; agentId: string },
-    actor: EventActor,
-  ): Promise<boolean> {
+  revokeGrant(grant: WalletGrant, actor: EventActor): Promise<boolean> {
     const { ownerId, walletId, agentId } = grant;
     return this.prisma.$transaction(async (tx) => {
       const { count } = await tx.walletAgent.deleteMany({
         where: { walletId, agentId, agent: { ownerId } },
       });
       if (count === 0) return false;
-      await writeEvent(tx, actor, {
-        type: 'wallet.agent_revoked',
-        ownerId,
-        walletId,
-        payload: { agentId },
-      });
+      await writeEvent(tx, actor, grantEvent('wallet.agent_revoked', grant));
       return true;
     });
   }
