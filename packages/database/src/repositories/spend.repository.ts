@@ -25,10 +25,12 @@ import {
   type Policy,
   type PolicyInput,
 } from '@waiaas/policy-engine';
+import { randomUUID } from 'node:crypto';
 import { Prisma, type PrismaClient, type Transaction } from '../generated/prisma/client.js';
 import type { TransactionClient } from '../transaction-client.js';
 import { RepositoryError } from '../repository-error.js';
-import { foldFees, NOT_COUNTING_SQL, NOT_COUNTING_STATUSES } from './spend-accounting.js';
+import { type Sql, sqlOf, sqlPool, sqlTransaction } from '../sql.js';
+import { foldFees, NOT_COUNTING_SQL_TEXT, NOT_COUNTING_STATUSES } from './spend-accounting.js';
 
 /** What an agent asked for, in base units. */
 export interface TransferRequest {
@@ -172,72 +174,50 @@ export class SpendRepository {
     return this.perWallet.run(request.walletId, () => this.reserveLocked(request, sign));
   }
 
+  /**
+   * Plain `pg` statements on Prisma's pool (see `sql.ts`): BEGIN, lock + policy, the spend
+   * sums, one INSERT of the transaction with its event and the worker's notification, COMMIT.
+   */
   private async reserveLocked(
     request: TransferRequest,
     sign: SignTransfer,
   ): Promise<ReserveResult> {
-    return this.prisma.$transaction(async (tx) => {
-      const { wallet, policy, version } = await lockWalletWithPolicy(tx, request.walletId);
-      const decision = await judge(tx, policy, request, null);
-      const actor = {
-        actorType: request.agentId ? ('AGENT' as const) : ('SYSTEM' as const),
-        actorId: request.agentId,
-      };
+    return sqlTransaction(
+      this.prisma,
+      async (sql) => {
+        const { wallet, policy, version } = await lockWalletWithPolicy(sql, request.walletId);
+        const decision = await judge(sql, policy, request, null);
+        const actor = {
+          actorType: request.agentId ? ('AGENT' as const) : ('SYSTEM' as const),
+          actorId: request.agentId,
+        };
 
-      if (decision.outcome === 'DENY') {
-        await tx.event.create({
-          data: {
+        if (decision.outcome === 'DENY') {
+          await insertEvent(sql, {
             type: 'transfer.denied',
             ...actor,
             ownerId: wallet.owner_id,
             walletId: request.walletId,
+            transactionId: null,
             payload: transferPayload(request),
-            policyDecision: toJson(decision),
-          },
-        });
-        return { outcome: 'DENY', decision, transaction: null };
-      }
+            policyDecision: decision,
+          });
+          return { outcome: 'DENY', decision, transaction: null };
+        }
 
-      const signed = decision.outcome === 'ALLOW' ? await sign(decision) : null;
-      const transaction = await tx.transaction.create({
-        data: {
-          walletId: request.walletId,
-          agentId: request.agentId,
-          idempotencyKey: request.idempotencyKey,
-          type: 'TRANSFER',
-          amount: new Prisma.Decimal(request.amount.toString()),
-          networkFee: new Prisma.Decimal((request.fee ?? 0n).toString()),
-          programs: request.programs ? [...request.programs] : [],
-          decimals: request.decimals,
-          asset: request.asset,
-          destination: request.destination,
-          memo: request.memo,
-          status: signed ? 'PENDING' : 'AWAITING_APPROVAL',
-          ...(signed ? signedColumns(signed) : {}),
-          policyOutcome: decision.outcome,
-          policyDecision: toJson(decision),
+        const signed = decision.outcome === 'ALLOW' ? await sign(decision) : null;
+        const transaction = await insertTransfer(sql, {
+          request,
+          signed,
+          decision,
           policyVersion: version,
-          createdAt: request.now,
-        },
-      });
-      await tx.event.create({
-        data: {
-          type: 'transaction.created',
           ...actor,
           ownerId: wallet.owner_id,
-          walletId: request.walletId,
-          transactionId: transaction.id,
-          payload: {
-            ...transferPayload(request),
-            status: transaction.status,
-            signature: transaction.signature,
-          },
-          policyDecision: toJson(decision),
-        },
-      });
-      if (signed) await notifyPending(tx, transaction.id);
-      return { outcome: decision.outcome, decision, transaction };
-    }, this.txOptions);
+        });
+        return { outcome: decision.outcome, decision, transaction };
+      },
+      { idleTimeoutMs: this.txOptions.timeout },
+    );
   }
 
   /**
@@ -253,9 +233,9 @@ export class SpendRepository {
   ): Promise<ApproveResult> {
     return this.prisma.$transaction(async (tx) => {
       const pending = await lockAwaitingApproval(tx, input.transactionId, input.ownerId);
-      const { policy, version } = await loadPolicy(tx, pending.walletId);
+      const { policy, version } = await loadPolicy(sqlOf(tx), pending.walletId);
       const request = requestOf(pending, input.now);
-      const judged = await judge(tx, policy, request, pending);
+      const judged = await judge(sqlOf(tx), policy, request, pending);
       // The owner's approval is the approval the policy asked for.
       const decision: Decision =
         judged.outcome === 'REQUIRE_APPROVAL' ? { ...judged, outcome: 'ALLOW' } : judged;
@@ -353,17 +333,22 @@ export class SpendRepository {
    * nothing, so a concurrent reservation may change the answer.
    */
   async evaluateTransfer(request: TransferRequest): Promise<Decision> {
-    const wallet = await this.prisma.wallet.findUnique({
-      where: { id: request.walletId },
-      select: { id: true },
-    });
-    if (!wallet) throw new RepositoryError('WALLET_NOT_FOUND', { walletId: request.walletId });
-    const { policy } = await loadPolicy(this.prisma, request.walletId);
-    return judge(this.prisma, policy, request, null);
+    const sql = sqlPool(this.prisma);
+    const rows = await sql.query<{ has_policy: boolean } & Partial<PolicyRow>>(
+      `SELECT p.wallet_id IS NOT NULL AS has_policy, ${POLICY_COLUMNS}
+       FROM wallets w LEFT JOIN wallet_policies p ON p.wallet_id = w.id
+       WHERE w.id = $1::uuid`,
+      [request.walletId],
+    );
+    const row = rows[0];
+    if (!row) throw new RepositoryError('WALLET_NOT_FOUND', { walletId: request.walletId });
+    const { policy } = parseStoredPolicy(
+      request.walletId,
+      row.has_policy ? (row as PolicyRow) : undefined,
+    );
+    return judge(sql, policy, request, null);
   }
 }
-
-type Db = TransactionClient | PrismaClient;
 
 async function lockWallet(tx: TransactionClient, walletId: string): Promise<WalletRow> {
   const rows = await tx.$queryRaw<WalletRow[]>`
@@ -401,14 +386,17 @@ async function lockAwaitingApproval(
   return current;
 }
 
+const POLICY_COLUMNS = `p.per_tx_limit::text, p.daily_limit::text, p.allowed_assets,
+  p.allowed_addresses, p.requires_approval, p.metadata, p.version`;
+
 async function loadPolicy(
-  db: Db,
+  sql: Sql,
   walletId: string,
 ): Promise<{ policy: Policy | null; version: number | null }> {
-  const rows = await db.$queryRaw<PolicyRow[]>`
-    SELECT per_tx_limit::text, daily_limit::text, allowed_assets, allowed_addresses,
-           requires_approval, metadata, version
-    FROM wallet_policies WHERE wallet_id = ${walletId}::uuid`;
+  const rows = await sql.query<PolicyRow>(
+    `SELECT ${POLICY_COLUMNS} FROM wallet_policies p WHERE p.wallet_id = $1::uuid`,
+    [walletId],
+  );
   return parseStoredPolicy(walletId, rows[0]);
 }
 
@@ -417,16 +405,16 @@ async function loadPolicy(
  * statement (the policy row is read after the lock is granted, so it is the committed one).
  */
 async function lockWalletWithPolicy(
-  tx: TransactionClient,
+  sql: Sql,
   walletId: string,
 ): Promise<{ wallet: WalletRow; policy: Policy | null; version: number | null }> {
-  const rows = await tx.$queryRaw<(WalletRow & Partial<PolicyRow> & { has_policy: boolean })[]>`
-    SELECT w.owner_id, p.wallet_id IS NOT NULL AS has_policy,
-           p.per_tx_limit::text, p.daily_limit::text, p.allowed_assets, p.allowed_addresses,
-           p.requires_approval, p.metadata, p.version
-    FROM wallets w LEFT JOIN wallet_policies p ON p.wallet_id = w.id
-    WHERE w.id = ${walletId}::uuid
-    FOR UPDATE OF w`;
+  const rows = await sql.query<WalletRow & Partial<PolicyRow> & { has_policy: boolean }>(
+    `SELECT w.owner_id, p.wallet_id IS NOT NULL AS has_policy, ${POLICY_COLUMNS}
+     FROM wallets w LEFT JOIN wallet_policies p ON p.wallet_id = w.id
+     WHERE w.id = $1::uuid
+     FOR UPDATE OF w`,
+    [walletId],
+  );
   const row = rows[0];
   if (!row) throw new RepositoryError('WALLET_NOT_FOUND', { walletId });
   const policyRow = row.has_policy ? (row as PolicyRow) : undefined;
@@ -480,7 +468,7 @@ function ceilTo(t: Date, unitMs: number): Date {
  * and subtracted here.
  */
 async function judge(
-  db: Db,
+  sql: Sql,
   policy: Policy | null,
   request: TransferRequest,
   exclude: Transaction | null,
@@ -509,18 +497,20 @@ async function judge(
   const hourMin = ceilTo(hourStart, MINUTE_MS);
   const hourHour = ceilTo(hourStart, HOUR_MS);
   const hoursFrom = dayHour < hourHour ? dayHour : hourHour;
-  const rows = await db.$queryRaw<SpendRow[]>`
-    WITH b AS (
+  // $1 wallet, $2 dayHour, $3 dayMin, $4 hourHour, $5 hourMin, $6 hoursFrom, $7 dayStart,
+  // $8 hourStart
+  const rows = await sql.query<SpendRow>(
+    `WITH b AS (
       SELECT asset, amount, fees, tx_count,
-             (width = 3600 AND bucket_start >= ${dayHour})
-               OR (width = 60 AND bucket_start >= ${dayMin} AND bucket_start < ${dayHour}) AS in_day,
-             (width = 3600 AND bucket_start >= ${hourHour})
-               OR (width = 60 AND bucket_start >= ${hourMin} AND bucket_start < ${hourHour}) AS in_hour
+             (width = 3600 AND bucket_start >= $2)
+               OR (width = 60 AND bucket_start >= $3 AND bucket_start < $2) AS in_day,
+             (width = 3600 AND bucket_start >= $4)
+               OR (width = 60 AND bucket_start >= $5 AND bucket_start < $4) AS in_hour
       FROM spend_buckets
-      WHERE wallet_id = ${request.walletId}::uuid
-        AND ((width = 3600 AND bucket_start >= ${hoursFrom})
-          OR (width = 60 AND bucket_start >= ${dayMin} AND bucket_start < ${dayHour})
-          OR (width = 60 AND bucket_start >= ${hourMin} AND bucket_start < ${hourHour}))
+      WHERE wallet_id = $1::uuid
+        AND ((width = 3600 AND bucket_start >= $6)
+          OR (width = 60 AND bucket_start >= $3 AND bucket_start < $2)
+          OR (width = 60 AND bucket_start >= $5 AND bucket_start < $4))
     )
     SELECT NULLIF(asset, '') AS asset,
            (SUM(amount) FILTER (WHERE in_day))::text AS spent,
@@ -530,15 +520,17 @@ async function judge(
     GROUP BY asset
     UNION ALL
     SELECT asset,
-           (SUM(amount) FILTER (WHERE created_at >= ${dayStart} AND created_at < ${dayMin}))::text,
-           (SUM(network_fee) FILTER (WHERE created_at >= ${dayStart} AND created_at < ${dayMin}))::text,
-           (COUNT(*) FILTER (WHERE created_at >= ${hourStart} AND created_at < ${hourMin}))::int
+           (SUM(amount) FILTER (WHERE created_at >= $7 AND created_at < $3))::text,
+           (SUM(network_fee) FILTER (WHERE created_at >= $7 AND created_at < $3))::text,
+           (COUNT(*) FILTER (WHERE created_at >= $8 AND created_at < $5))::int
     FROM transactions
-    WHERE wallet_id = ${request.walletId}::uuid
-      AND status NOT IN ${NOT_COUNTING_SQL}
-      AND ((created_at >= ${dayStart} AND created_at < ${dayMin})
-        OR (created_at >= ${hourStart} AND created_at < ${hourMin}))
-    GROUP BY asset`;
+    WHERE wallet_id = $1::uuid
+      AND status NOT IN ${NOT_COUNTING_SQL_TEXT}
+      AND ((created_at >= $7 AND created_at < $3)
+        OR (created_at >= $8 AND created_at < $5))
+    GROUP BY asset`,
+    [request.walletId, dayHour, dayMin, hourHour, hourMin, hoursFrom, dayStart, hourStart],
+  );
   let recent = 0;
   const counted = rows.map((row) => {
     recent += row.recent;
@@ -610,4 +602,187 @@ function toJson(decision: Decision): Prisma.InputJsonObject {
 async function notifyPending(tx: TransactionClient, transactionId: string): Promise<void> {
   // NOTIFY inside the transaction is delivered on commit, never for a rolled-back row.
   await tx.$executeRaw`SELECT pg_notify(${PENDING_TRANSACTION_CHANNEL}, ${transactionId})`;
+}
+
+interface EventInsert {
+  type: string;
+  actorType: 'AGENT' | 'SYSTEM';
+  actorId: string | null;
+  ownerId: string;
+  walletId: string;
+  transactionId: string | null;
+  payload: Record<string, unknown>;
+  policyDecision: Decision;
+}
+
+async function insertEvent(sql: Sql, event: EventInsert): Promise<void> {
+  await sql.query(
+    `INSERT INTO events (type, actor_type, actor_id, owner_id, wallet_id, transaction_id,
+                         payload, policy_decision)
+     VALUES ($1, $2::"ActorType", $3::uuid, $4::uuid, $5::uuid, $6::uuid, $7::jsonb, $8::jsonb)`,
+    [
+      event.type,
+      event.actorType,
+      event.actorId,
+      event.ownerId,
+      event.walletId,
+      event.transactionId,
+      JSON.stringify(event.payload),
+      JSON.stringify(event.policyDecision),
+    ],
+  );
+}
+
+/**
+ * The reservation's write, one statement: the transaction row, its `transaction.created` event
+ * and (when signed) the worker's notification, delivered on commit and never for a rolled-back
+ * row.
+ */
+async function insertTransfer(
+  sql: Sql,
+  input: {
+    request: TransferRequest;
+    signed: SignedTransfer | null;
+    decision: Decision;
+    policyVersion: number | null;
+    actorType: 'AGENT' | 'SYSTEM';
+    actorId: string | null;
+    ownerId: string;
+  },
+): Promise<Transaction> {
+  const { request, signed, decision } = input;
+  const status = signed ? 'PENDING' : 'AWAITING_APPROVAL';
+  const decisionJson = JSON.stringify(decision);
+  const rows = await sql.query<TransactionRow>(
+    `WITH t AS (
+       INSERT INTO transactions (
+         id, wallet_id, agent_id, idempotency_key, type, amount, network_fee, programs, decimals,
+         asset, destination, memo, status, signature, wire_transaction, blockhash,
+         last_valid_block_height, policy_outcome, policy_decision, policy_version, created_at,
+         updated_at)
+       VALUES ($1::uuid, $2::uuid, $3::uuid, $4, 'TRANSFER', $5::numeric, $6::numeric, $7::text[],
+               $8::smallint, $9, $10, $11, $12::"TxStatus", $13, $14::bytea, $15, $16::bigint,
+               $17::"PolicyOutcome", $18::jsonb, $19::int, $20::timestamptz, now())
+       RETURNING *
+     ), e AS (
+       INSERT INTO events (type, actor_type, actor_id, owner_id, wallet_id, transaction_id,
+                           payload, policy_decision)
+       SELECT 'transaction.created', $21::"ActorType", $3::uuid, $22::uuid, t.wallet_id, t.id,
+              $23::jsonb, $18::jsonb
+       FROM t
+     ), n AS (
+       SELECT pg_notify($24, t.id::text) FROM t WHERE $25::boolean
+     )
+     SELECT t.*, (SELECT count(*) FROM n) AS notified FROM t`,
+    [
+      randomUUID(),
+      request.walletId,
+      request.agentId,
+      request.idempotencyKey,
+      request.amount.toString(),
+      (request.fee ?? 0n).toString(),
+      request.programs ? [...request.programs] : [],
+      request.decimals,
+      request.asset,
+      request.destination,
+      request.memo,
+      status,
+      signed?.signature ?? null,
+      signed ? Buffer.from(signed.wireTransaction) : null,
+      signed?.blockhash ?? null,
+      signed ? signed.lastValidBlockHeight.toString() : null,
+      decision.outcome,
+      decisionJson,
+      input.policyVersion,
+      request.now,
+      input.actorType,
+      input.ownerId,
+      JSON.stringify({
+        ...transferPayload(request),
+        status,
+        signature: signed?.signature ?? null,
+      }),
+      PENDING_TRANSACTION_CHANNEL,
+      signed !== null,
+    ],
+  );
+  const row = rows[0];
+  if (!row) throw new Error('spend repository: INSERT … RETURNING gave no row');
+  return toTransactionModel(row);
+}
+
+/** A `transactions` row as `pg` parses it (snake_case; numeric and int8 as strings). */
+interface TransactionRow {
+  id: string;
+  wallet_id: string;
+  agent_id: string | null;
+  idempotency_key: string | null;
+  signature: string | null;
+  type: Transaction['type'];
+  amount: string;
+  decimals: number;
+  asset: string | null;
+  destination: string;
+  memo: string | null;
+  status: Transaction['status'];
+  failure_reason: Transaction['failureReason'];
+  error_msg: string | null;
+  wire_transaction: Buffer | null;
+  blockhash: string | null;
+  last_valid_block_height: string | null;
+  submit_attempts: number;
+  last_submitted_at: Date | null;
+  slot: string | null;
+  fee: string | null;
+  network_fee: string;
+  programs: string[];
+  policy_outcome: Transaction['policyOutcome'];
+  policy_decision: Prisma.JsonValue;
+  policy_version: number | null;
+  metadata: Prisma.JsonValue;
+  created_at: Date;
+  updated_at: Date;
+  submitted_at: Date | null;
+  confirmed_at: Date | null;
+  decided_at: Date | null;
+}
+
+/** The row as Prisma's model type, so callers see one shape whichever path wrote it. */
+function toTransactionModel(row: TransactionRow): Transaction {
+  const bigintOrNull = (v: string | null) => (v === null ? null : BigInt(v));
+  return {
+    id: row.id,
+    walletId: row.wallet_id,
+    agentId: row.agent_id,
+    idempotencyKey: row.idempotency_key,
+    signature: row.signature,
+    type: row.type,
+    amount: new Prisma.Decimal(row.amount),
+    decimals: row.decimals,
+    asset: row.asset,
+    destination: row.destination,
+    memo: row.memo,
+    status: row.status,
+    failureReason: row.failure_reason,
+    errorMsg: row.error_msg,
+    wireTransaction:
+      row.wire_transaction === null ? null : (new Uint8Array(row.wire_transaction) as never),
+    blockhash: row.blockhash,
+    lastValidBlockHeight: bigintOrNull(row.last_valid_block_height),
+    submitAttempts: row.submit_attempts,
+    lastSubmittedAt: row.last_submitted_at,
+    slot: bigintOrNull(row.slot),
+    fee: bigintOrNull(row.fee),
+    networkFee: new Prisma.Decimal(row.network_fee),
+    programs: row.programs,
+    policyOutcome: row.policy_outcome,
+    policyDecision: row.policy_decision,
+    policyVersion: row.policy_version,
+    metadata: row.metadata,
+    createdAt: row.created_at,
+    updatedAt: row.updated_at,
+    submittedAt: row.submitted_at,
+    confirmedAt: row.confirmed_at,
+    decidedAt: row.decided_at,
+  } satisfies Record<keyof Transaction, unknown> as Transaction;
 }
