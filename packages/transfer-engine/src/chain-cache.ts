@@ -60,6 +60,7 @@ export class ChainCache {
         ? new LRUCache<string, AccountState>({
             max: 10_000,
             ttl: accountTtl,
+            ttlResolution: 0,
             perf: { now: () => this.now() },
           })
         : null;
