@@ -46,6 +46,7 @@ export {
   type ReserveResult,
   type ApproveResult,
   type SpendRepositoryOptions,
+  type ReservationReceipt,
 } from './repositories/spend.repository.js';
 export {
   WorkerRepository,

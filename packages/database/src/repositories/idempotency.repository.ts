@@ -115,23 +115,8 @@ export class IdempotencyRepository {
   }
 
   /** Stores the response; later duplicates replay it. Only an IN_PROGRESS record is completed. */
-  async complete(
-    recordId: string,
-    response: { status: number; body: unknown; transactionId: string | null; now: Date },
-  ): Promise<void> {
-    await this.sql.query(
-      `UPDATE idempotency_records
-       SET state = 'COMPLETED', response_status = $2::smallint, response_body = $3::jsonb,
-           transaction_id = $4::uuid, completed_at = $5::timestamptz
-       WHERE id = $1::uuid AND state = 'IN_PROGRESS'`,
-      [
-        recordId,
-        response.status,
-        JSON.stringify(response.body ?? null),
-        response.transactionId,
-        response.now,
-      ],
-    );
+  async complete(recordId: string, response: IdempotencyCompletion): Promise<void> {
+    await completeIdempotencyRecord(this.sql, recordId, response);
   }
 
   /**
@@ -151,6 +136,38 @@ export class IdempotencyRepository {
       DELETE FROM idempotency_records WHERE id IN (
         SELECT id FROM idempotency_records WHERE expires_at <= ${now} LIMIT ${limit})`;
   }
+}
+
+/** What a completed record keeps for replays. */
+export interface IdempotencyCompletion {
+  status: number;
+  body: unknown;
+  transactionId: string | null;
+  now: Date;
+}
+
+/**
+ * Completes an IN_PROGRESS record on `sql`: autocommit from {@link IdempotencyRepository.complete},
+ * or inside a caller's transaction so its work and the stored response commit together.
+ */
+export async function completeIdempotencyRecord(
+  sql: Sql,
+  recordId: string,
+  response: IdempotencyCompletion,
+): Promise<void> {
+  await sql.query(
+    `UPDATE idempotency_records
+     SET state = 'COMPLETED', response_status = $2::smallint, response_body = $3::jsonb,
+         transaction_id = $4::uuid, completed_at = $5::timestamptz
+     WHERE id = $1::uuid AND state = 'IN_PROGRESS'`,
+    [
+      recordId,
+      response.status,
+      JSON.stringify(response.body ?? null),
+      response.transactionId,
+      response.now,
+    ],
+  );
 }
 
 interface ClaimRow {

@@ -30,6 +30,7 @@ import { Prisma, type PrismaClient, type Transaction } from '../generated/prisma
 import type { TransactionClient } from '../transaction-client.js';
 import { RepositoryError } from '../repository-error.js';
 import { type Sql, sqlOf, sqlPool, sqlTransaction } from '../sql.js';
+import { completeIdempotencyRecord } from './idempotency.repository.js';
 import { foldFees, NOT_COUNTING_SQL_TEXT, NOT_COUNTING_STATUSES } from './spend-accounting.js';
 
 /** What an agent asked for, in base units. */
@@ -72,6 +73,18 @@ export type ReserveResult =
 export type ApproveResult =
   | { outcome: 'DENY'; decision: Decision; transaction: Transaction }
   | { outcome: 'ALLOW'; decision: Decision; transaction: Transaction };
+
+/**
+ * The caller's idempotency record for this reservation: its response is stored on the record
+ * in the reservation's own transaction, so the transfer and the answer a retry replays commit
+ * together (or not at all).
+ */
+export interface ReservationReceipt {
+  /** The IN_PROGRESS record the caller claimed. */
+  recordId: string;
+  /** The response to store for this outcome (status and body, as the caller answers). */
+  respond: (result: ReserveResult) => { status: number; body: unknown };
+}
 
 export interface SpendRepositoryOptions {
   /** Longest a reservation may hold its wallet lock, signing included (default 20 s). */
@@ -170,17 +183,29 @@ export class SpendRepository {
    * not need another connection from the same pool (give custody its own pool), or a burst of
    * reservations can exhaust the pool and wait on itself.
    */
-  async reserveTransfer(request: TransferRequest, sign: SignTransfer): Promise<ReserveResult> {
-    return this.perWallet.run(request.walletId, () => this.reserveLocked(request, sign));
+  async reserveTransfer(
+    request: TransferRequest,
+    sign: SignTransfer,
+    receipt?: ReservationReceipt,
+  ): Promise<ReserveResult> {
+    return this.perWallet.run(request.walletId, () =>
+      this.reserveLocked(request, sign, receipt ?? null),
+    );
   }
 
   /**
    * Plain `pg` statements on Prisma's pool (see `sql.ts`): BEGIN, lock + policy, the spend
    * sums, one INSERT of the transaction with its event and the worker's notification, COMMIT.
    */
+  /**
+   * Plain `pg` statements on Prisma's pool (see `sql.ts`): BEGIN, lock + policy, the spend
+   * sums, one statement writing the transaction, its event, the stored response and the
+   * worker's notification, COMMIT.
+   */
   private async reserveLocked(
     request: TransferRequest,
     sign: SignTransfer,
+    receipt: ReservationReceipt | null,
   ): Promise<ReserveResult> {
     return sqlTransaction(
       this.prisma,
@@ -193,6 +218,7 @@ export class SpendRepository {
         };
 
         if (decision.outcome === 'DENY') {
+          const result: ReserveResult = { outcome: 'DENY', decision, transaction: null };
           await insertEvent(sql, {
             type: 'transfer.denied',
             ...actor,
@@ -202,19 +228,27 @@ export class SpendRepository {
             payload: transferPayload(request),
             policyDecision: decision,
           });
-          return { outcome: 'DENY', decision, transaction: null };
+          if (receipt) {
+            await completeIdempotencyRecord(sql, receipt.recordId, {
+              ...receipt.respond(result),
+              transactionId: null,
+              now: request.now,
+            });
+          }
+          return result;
         }
 
         const signed = decision.outcome === 'ALLOW' ? await sign(decision) : null;
-        const transaction = await insertTransfer(sql, {
+        const transaction = newTransferRow(request, signed, decision, version);
+        const result: ReserveResult = { outcome: decision.outcome, decision, transaction };
+        await insertTransfer(sql, {
+          transaction,
           request,
-          signed,
-          decision,
-          policyVersion: version,
           ...actor,
           ownerId: wallet.owner_id,
+          completion: receipt ? { recordId: receipt.recordId, ...receipt.respond(result) } : null,
         });
-        return { outcome: decision.outcome, decision, transaction };
+        return result;
       },
       { idleTimeoutMs: this.txOptions.timeout },
     );
@@ -634,26 +668,78 @@ async function insertEvent(sql: Sql, event: EventInsert): Promise<void> {
 }
 
 /**
- * The reservation's write, one statement: the transaction row, its `transaction.created` event
- * and (when signed) the worker's notification, delivered on commit and never for a rolled-back
- * row.
+ * The row a reservation writes, built here rather than read back: every column is known before
+ * the INSERT (id, timestamps and defaults included), so the caller's response can be stored in
+ * the same statement.
+ */
+function newTransferRow(
+  request: TransferRequest,
+  signed: SignedTransfer | null,
+  decision: Decision,
+  policyVersion: number | null,
+): Transaction {
+  return {
+    id: randomUUID(),
+    walletId: request.walletId,
+    agentId: request.agentId,
+    idempotencyKey: request.idempotencyKey,
+    signature: signed?.signature ?? null,
+    type: 'TRANSFER' as const,
+    amount: new Prisma.Decimal(request.amount.toString()),
+    decimals: request.decimals,
+    asset: request.asset,
+    destination: request.destination,
+    memo: request.memo,
+    status: signed ? ('PENDING' as const) : ('AWAITING_APPROVAL' as const),
+    failureReason: null,
+    errorMsg: null,
+    wireTransaction: signed ? new Uint8Array(signed.wireTransaction) : null,
+    blockhash: signed?.blockhash ?? null,
+    lastValidBlockHeight: signed?.lastValidBlockHeight ?? null,
+    submitAttempts: 0,
+    lastSubmittedAt: null,
+    slot: null,
+    fee: null,
+    networkFee: new Prisma.Decimal((request.fee ?? 0n).toString()),
+    programs: request.programs ? [...request.programs] : [],
+    policyOutcome: decision.outcome,
+    policyDecision: toJson(decision) as Prisma.JsonObject,
+    policyVersion,
+    metadata: {},
+    createdAt: request.now,
+    updatedAt: request.now,
+    submittedAt: null,
+    confirmedAt: null,
+    decidedAt: null,
+  } satisfies Record<keyof Transaction, unknown>;
+}
+
+/** A stored response for the caller's idempotency record. */
+interface Completion {
+  recordId: string;
+  status: number;
+  body: unknown;
+}
+
+/**
+ * The reservation's write, one statement: the transaction row, its `transaction.created` event,
+ * the caller's stored response (when it has an idempotency record) and, when signed, the
+ * worker's notification — delivered on commit and never for a rolled-back row.
  */
 async function insertTransfer(
   sql: Sql,
   input: {
+    transaction: Transaction;
     request: TransferRequest;
-    signed: SignedTransfer | null;
-    decision: Decision;
-    policyVersion: number | null;
     actorType: 'AGENT' | 'SYSTEM';
     actorId: string | null;
     ownerId: string;
+    completion: Completion | null;
   },
-): Promise<Transaction> {
-  const { request, signed, decision } = input;
-  const status = signed ? 'PENDING' : 'AWAITING_APPROVAL';
-  const decisionJson = JSON.stringify(decision);
-  const rows = await sql.query<TransactionRow>(
+): Promise<void> {
+  const { transaction: t, request, completion } = input;
+  const signed = t.wireTransaction !== null;
+  await sql.query(
     `WITH t AS (
        INSERT INTO transactions (
          id, wallet_id, agent_id, idempotency_key, type, amount, network_fee, programs, decimals,
@@ -662,127 +748,52 @@ async function insertTransfer(
          updated_at)
        VALUES ($1::uuid, $2::uuid, $3::uuid, $4, 'TRANSFER', $5::numeric, $6::numeric, $7::text[],
                $8::smallint, $9, $10, $11, $12::"TxStatus", $13, $14::bytea, $15, $16::bigint,
-               $17::"PolicyOutcome", $18::jsonb, $19::int, $20::timestamptz, now())
-       RETURNING *
+               $17::"PolicyOutcome", $18::jsonb, $19::int, $20::timestamptz, $20::timestamptz)
+       RETURNING id, wallet_id
      ), e AS (
        INSERT INTO events (type, actor_type, actor_id, owner_id, wallet_id, transaction_id,
                            payload, policy_decision)
        SELECT 'transaction.created', $21::"ActorType", $3::uuid, $22::uuid, t.wallet_id, t.id,
               $23::jsonb, $18::jsonb
        FROM t
+     ), c AS (
+       UPDATE idempotency_records
+       SET state = 'COMPLETED', response_status = $27::smallint, response_body = $28::jsonb,
+           transaction_id = $1::uuid, completed_at = $20::timestamptz
+       WHERE id = $26::uuid AND state = 'IN_PROGRESS' AND EXISTS (SELECT 1 FROM t)
      ), n AS (
        SELECT pg_notify($24, t.id::text) FROM t WHERE $25::boolean
      )
-     SELECT t.*, (SELECT count(*) FROM n) AS notified FROM t`,
+     SELECT (SELECT count(*) FROM n) AS notified`,
     [
-      randomUUID(),
-      request.walletId,
-      request.agentId,
-      request.idempotencyKey,
-      request.amount.toString(),
-      (request.fee ?? 0n).toString(),
-      request.programs ? [...request.programs] : [],
-      request.decimals,
-      request.asset,
-      request.destination,
-      request.memo,
-      status,
-      signed?.signature ?? null,
-      signed ? Buffer.from(signed.wireTransaction) : null,
-      signed?.blockhash ?? null,
-      signed ? signed.lastValidBlockHeight.toString() : null,
-      decision.outcome,
-      decisionJson,
-      input.policyVersion,
-      request.now,
+      t.id,
+      t.walletId,
+      t.agentId,
+      t.idempotencyKey,
+      t.amount.toFixed(0),
+      t.networkFee.toFixed(0),
+      t.programs,
+      t.decimals,
+      t.asset,
+      t.destination,
+      t.memo,
+      t.status,
+      t.signature,
+      t.wireTransaction === null ? null : Buffer.from(t.wireTransaction),
+      t.blockhash,
+      t.lastValidBlockHeight === null ? null : t.lastValidBlockHeight.toString(),
+      t.policyOutcome,
+      JSON.stringify(t.policyDecision),
+      t.policyVersion,
+      t.createdAt,
       input.actorType,
       input.ownerId,
-      JSON.stringify({
-        ...transferPayload(request),
-        status,
-        signature: signed?.signature ?? null,
-      }),
+      JSON.stringify({ ...transferPayload(request), status: t.status, signature: t.signature }),
       PENDING_TRANSACTION_CHANNEL,
-      signed !== null,
+      signed,
+      completion?.recordId ?? null,
+      completion?.status ?? null,
+      completion === null ? null : JSON.stringify(completion.body ?? null),
     ],
   );
-  const row = rows[0];
-  if (!row) throw new Error('spend repository: INSERT … RETURNING gave no row');
-  return toTransactionModel(row);
-}
-
-/** A `transactions` row as `pg` parses it (snake_case; numeric and int8 as strings). */
-interface TransactionRow {
-  id: string;
-  wallet_id: string;
-  agent_id: string | null;
-  idempotency_key: string | null;
-  signature: string | null;
-  type: Transaction['type'];
-  amount: string;
-  decimals: number;
-  asset: string | null;
-  destination: string;
-  memo: string | null;
-  status: Transaction['status'];
-  failure_reason: Transaction['failureReason'];
-  error_msg: string | null;
-  wire_transaction: Buffer | null;
-  blockhash: string | null;
-  last_valid_block_height: string | null;
-  submit_attempts: number;
-  last_submitted_at: Date | null;
-  slot: string | null;
-  fee: string | null;
-  network_fee: string;
-  programs: string[];
-  policy_outcome: Transaction['policyOutcome'];
-  policy_decision: Prisma.JsonValue;
-  policy_version: number | null;
-  metadata: Prisma.JsonValue;
-  created_at: Date;
-  updated_at: Date;
-  submitted_at: Date | null;
-  confirmed_at: Date | null;
-  decided_at: Date | null;
-}
-
-/** The row as Prisma's model type, so callers see one shape whichever path wrote it. */
-function toTransactionModel(row: TransactionRow): Transaction {
-  const bigintOrNull = (v: string | null) => (v === null ? null : BigInt(v));
-  return {
-    id: row.id,
-    walletId: row.wallet_id,
-    agentId: row.agent_id,
-    idempotencyKey: row.idempotency_key,
-    signature: row.signature,
-    type: row.type,
-    amount: new Prisma.Decimal(row.amount),
-    decimals: row.decimals,
-    asset: row.asset,
-    destination: row.destination,
-    memo: row.memo,
-    status: row.status,
-    failureReason: row.failure_reason,
-    errorMsg: row.error_msg,
-    wireTransaction:
-      row.wire_transaction === null ? null : (new Uint8Array(row.wire_transaction) as never),
-    blockhash: row.blockhash,
-    lastValidBlockHeight: bigintOrNull(row.last_valid_block_height),
-    submitAttempts: row.submit_attempts,
-    lastSubmittedAt: row.last_submitted_at,
-    slot: bigintOrNull(row.slot),
-    fee: bigintOrNull(row.fee),
-    networkFee: new Prisma.Decimal(row.network_fee),
-    programs: row.programs,
-    policyOutcome: row.policy_outcome,
-    policyDecision: row.policy_decision,
-    policyVersion: row.policy_version,
-    metadata: row.metadata,
-    createdAt: row.created_at,
-    updatedAt: row.updated_at,
-    submittedAt: row.submitted_at,
-    confirmedAt: row.confirmed_at,
-    decidedAt: row.decided_at,
-  } satisfies Record<keyof Transaction, unknown> as Transaction;
 }
