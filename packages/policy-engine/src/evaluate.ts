@@ -5,6 +5,7 @@
 
 import { formatUiAmount, SOL_DECIMALS, U64_MAX } from './amount.js';
 import type { DailyWindow, Policy } from './policy.js';
+import { nextOpening } from './time-window.js';
 import { epochMs, type Instant, windowStartMs } from './window.js';
 
 /**
@@ -208,6 +209,21 @@ export interface RateLimitedReason {
   readonly remaining: string;
 }
 /**
+ * The policy's `timeWindow` is closed at `now`. `nextOpening` is the first instant (ISO 8601,
+ * UTC) the window opens again, on the zone's local clock with daylight saving time followed;
+ * null only if none is found within 8 weeks.
+ *
+ * @example
+ * ```ts
+ * const r: OutsideTimeWindowReason = { code: 'OUTSIDE_TIME_WINDOW', timeZone: 'Europe/Berlin', nextOpening: '2026-03-30T07:00:00.000Z' };
+ * ```
+ */
+export interface OutsideTimeWindowReason {
+  readonly code: 'OUTSIDE_TIME_WINDOW';
+  readonly timeZone: string;
+  readonly nextOpening: string | null;
+}
+/**
  * The owner must approve. `threshold` (lamports) is set when only SOL transfers above it need
  * approval; `null` when every transfer does (and for token transfers, which a SOL threshold cannot price).
  *
@@ -269,6 +285,7 @@ export type Reason =
   | RecipientNotAllowedReason
   | ProgramNotAllowedReason
   | RateLimitedReason
+  | OutsideTimeWindowReason
   | ApprovalRequiredReason;
 
 /**
@@ -290,6 +307,7 @@ export const REASON_CODES: readonly ReasonCode[] = Object.freeze([
   'RECIPIENT_NOT_ALLOWED',
   'PROGRAM_NOT_ALLOWED',
   'RATE_LIMITED',
+  'OUTSIDE_TIME_WINDOW',
   'APPROVAL_REQUIRED',
 ] as const);
 
@@ -495,6 +513,18 @@ export function evaluate(
     }
   }
 
+  const timeWindow = policy.timeWindow;
+  if (timeWindow !== null && !Number.isNaN(nowMs)) {
+    const opening = nextOpening(timeWindow, nowMs);
+    if (opening !== nowMs) {
+      reasons = add(reasons, {
+        code: 'OUTSIDE_TIME_WINDOW',
+        timeZone: timeWindow.timeZone,
+        nextOpening: opening === null ? null : new Date(opening).toISOString(),
+      });
+    }
+  }
+
   const denied = reasons !== undefined;
   if (policy.requiresApproval) {
     const threshold = policy.approvalThreshold;
@@ -551,6 +581,10 @@ export function describeReason(reason: Reason): string {
         : `program ${reason.program} is not in the policy's allowed programs`;
     case 'RATE_LIMITED':
       return `${reason.spent} transactions in the last hour reach the limit of ${reason.limit}`;
+    case 'OUTSIDE_TIME_WINDOW':
+      return reason.nextOpening === null
+        ? `transfers are outside the policy's time window (${reason.timeZone})`
+        : `transfers are outside the policy's time window (${reason.timeZone}); it opens at ${reason.nextOpening}`;
     case 'APPROVAL_REQUIRED':
       return reason.threshold === null
         ? 'the policy requires owner approval for this transfer'
