@@ -4,17 +4,18 @@
  * chart), so the two can never disagree:
  *
  * - a transaction counts from the moment it is stored (PENDING, or AWAITING_APPROVAL: a
- *   waiting transfer holds its budget) until it becomes FAILED or REJECTED;
+ *   waiting transfer holds its budget) until it becomes FAILED, REJECTED or EXPIRED (an
+ *   approval the owner did not give in time);
  * - it counts its amount in its own asset, and its network fee in SOL (a token transfer's fee
  *   is paid in SOL all the same).
  */
 import { Prisma } from '../generated/prisma/client.js';
 
 /** Statuses whose transactions no longer count (SQL list, for `status NOT IN …`). */
-export const NOT_COUNTING_SQL = Prisma.sql`('FAILED', 'REJECTED')`;
+export const NOT_COUNTING_SQL = Prisma.sql`('FAILED', 'REJECTED', 'EXPIRED')`;
 
 /** Statuses whose transactions no longer count. */
-export const NOT_COUNTING_STATUSES = ['FAILED', 'REJECTED'] as const;
+export const NOT_COUNTING_STATUSES = ['FAILED', 'REJECTED', 'EXPIRED'] as const;
 
 /** Per-asset sums of counting transactions, as summed by SQL (before fees are folded in). */
 export interface CountedByAsset {

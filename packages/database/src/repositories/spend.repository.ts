@@ -29,6 +29,7 @@ import { Prisma, type PrismaClient, type Transaction } from '../generated/prisma
 import type { TransactionClient } from '../transaction-client.js';
 import { RepositoryError } from '../repository-error.js';
 import { foldFees, NOT_COUNTING_SQL, NOT_COUNTING_STATUSES } from './spend-accounting.js';
+import { recordAwaitingApproval } from './approval-expiry.repository.js';
 
 /** What an agent asked for, in base units. */
 export interface TransferRequest {
@@ -76,6 +77,8 @@ export interface SpendRepositoryOptions {
   transactionTimeoutMs?: number;
   /** Longest to wait for a pooled connection (default 20 s). */
   maxWaitMs?: number;
+  /** How long an AWAITING_APPROVAL transfer waits for the owner before it expires (default 24 h). */
+  approvalTtlMs?: number;
 }
 
 /**
@@ -139,6 +142,7 @@ interface SpendRow {
  */
 export class SpendRepository {
   private readonly txOptions: { timeout: number; maxWait: number };
+  private readonly approvalTtlMs: number;
   /**
    * Reservations for one wallet queue here before they take a pooled connection: waiting for a
    * wallet's row lock then costs this process one connection, not one per request, so a burst
@@ -155,6 +159,7 @@ export class SpendRepository {
       timeout: options.transactionTimeoutMs ?? 20_000,
       maxWait: options.maxWaitMs ?? 20_000,
     };
+    this.approvalTtlMs = options.approvalTtlMs ?? 86_400_000;
   }
 
   /**
@@ -218,6 +223,7 @@ export class SpendRepository {
           policyDecision: toJson(decision),
           policyVersion: version,
           createdAt: request.now,
+          expiresAt: signed ? null : new Date(request.now.getTime() + this.approvalTtlMs),
         },
       });
       await tx.event.create({
@@ -236,6 +242,11 @@ export class SpendRepository {
         },
       });
       if (signed) await notifyPending(tx, transaction.id);
+      else
+        await recordAwaitingApproval(tx, {
+          transactionId: transaction.id,
+          agentId: request.agentId,
+        });
       return { outcome: decision.outcome, decision, transaction };
     }, this.txOptions);
   }
@@ -252,7 +263,7 @@ export class SpendRepository {
     sign: SignTransfer,
   ): Promise<ApproveResult> {
     return this.prisma.$transaction(async (tx) => {
-      const pending = await lockAwaitingApproval(tx, input.transactionId, input.ownerId);
+      const pending = await lockAwaitingApproval(tx, input.transactionId, input.ownerId, input.now);
       const { policy, version } = await loadPolicy(tx, pending.walletId);
       const request = requestOf(pending, input.now);
       const judged = await judge(tx, policy, request, pending);
@@ -328,7 +339,7 @@ export class SpendRepository {
     now: Date;
   }): Promise<Transaction> {
     return this.prisma.$transaction(async (tx) => {
-      const pending = await lockAwaitingApproval(tx, input.transactionId, input.ownerId);
+      const pending = await lockAwaitingApproval(tx, input.transactionId, input.ownerId, input.now);
       const transaction = await tx.transaction.update({
         where: { id: pending.id },
         data: { status: 'REJECTED', decidedAt: input.now },
@@ -381,6 +392,7 @@ async function lockAwaitingApproval(
   tx: TransactionClient,
   transactionId: string,
   ownerId: string,
+  now: Date,
 ): Promise<Transaction> {
   const found = await tx.transaction.findFirst({
     where: { id: transactionId, wallet: { ownerId } },
@@ -398,6 +410,12 @@ async function lockAwaitingApproval(
       status: current.status,
     });
   }
+  // Past its expiry but not swept yet: as good as EXPIRED (the sweep will write it so).
+  if (current.expiresAt !== null && current.expiresAt <= now)
+    throw new RepositoryError('TRANSACTION_NOT_AWAITING_APPROVAL', {
+      transactionId,
+      status: 'EXPIRED',
+    });
   return current;
 }
 
