@@ -11,12 +11,16 @@ export interface Infrastructure {
   cache: CacheBundle;
   rpc: Rpc<SolanaRpcApi>;
   custody: KeyCustody;
+  /** The transfer engine's clock, when a caller supplied one (tests); otherwise the system clock. */
+  clock?: () => Date;
   close(): Promise<void>;
 }
 
 /** Parts a caller (a test, the zero-config launcher) may supply instead of the defaults. */
 export interface InfrastructureOverrides {
   custody?: KeyCustody;
+  /** The clock policy decisions use (tests set the instant; default: the system clock). */
+  clock?: () => Date;
   /** Receives queries slower than DATABASE_SLOW_QUERY_MS (the app logs them as db_query_slow). */
   onSlowQuery?: (event: SlowQueryEvent) => void;
 }
@@ -100,6 +104,7 @@ export async function createInfrastructure(
     cache,
     rpc,
     custody,
+    ...(overrides.clock ? { clock: overrides.clock } : {}),
     close: async () => {
       await Promise.allSettled([
         cache.close(),
