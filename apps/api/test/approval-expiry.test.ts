@@ -193,7 +193,10 @@ describe('approval notifications and expiry', () => {
     const listed = await call(h.app, 'GET', '/v1/transactions?status=EXPIRED', {
       token: owner.key,
     });
-    expect(listed.body.transactions.map((t: { id: string }) => t.id)).toEqual([tx.id]);
+    const expiredIds = (listed.body as { transactions: { id: string }[] }).transactions.map(
+      (t) => t.id,
+    );
+    expect(expiredIds).toEqual([tx.id]);
 
     // The budget is free at once: the refused 0.3 SOL now goes through.
     const allowed = await transfer(wallet.id, '0.3');
