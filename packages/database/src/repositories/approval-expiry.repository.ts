@@ -10,7 +10,7 @@
  * was committed.
  */
 import { Prisma, type PrismaClient } from '../generated/prisma/client.js';
-import type { TransactionClient } from '../transaction-client.js';
+import type { Sql } from '../sql.js';
 
 /** What {@link ApprovalExpiryRepository.expireDue} moved. */
 export interface ExpiredApprovals {
@@ -31,18 +31,27 @@ interface ExpiredRow {
  * units with its asset and decimals, recipient, network fee, the policy's reasons, the agent)
  * and when the request expires.
  */
-const APPROVAL_PAYLOAD = Prisma.sql`'amount', m.amount::text, 'decimals', m.decimals, 'asset', m.asset,
+const APPROVAL_PAYLOAD = `'amount', m.amount::text, 'decimals', m.decimals, 'asset', m.asset,
   'destination', m.destination, 'memo', m.memo, 'networkFee', m.network_fee::text,
   'agentId', m.agent_id, 'agentName', (SELECT a.name FROM agents a WHERE a.id = m.agent_id),
   'walletAddress', w.address, 'reasons', COALESCE(m.policy_decision -> 'reasons', '[]'::jsonb),
   'createdAt', m.created_at, 'expiresAt', m.expires_at`;
 
-/** The event (actor as given) and one delivery per enabled endpoint of the wallet's owner. */
-function outbox(eventType: string, actor: Prisma.Sql, payload: Prisma.Sql): Prisma.Sql {
-  return Prisma.sql`
+/**
+ * The event and one delivery per enabled endpoint of the wallet's owner, for the rows of a
+ * `moved` CTE. Fixed SQL text (no parameters): the event type, actor and payload are constants
+ * of this file.
+ */
+function outbox(
+  eventType: 'transaction.awaiting_approval' | 'transaction.expired',
+  actor: string,
+  status: 'AWAITING_APPROVAL' | 'EXPIRED',
+): string {
+  return `
     ev AS (
       INSERT INTO events (type, actor_type, actor_id, owner_id, wallet_id, transaction_id, payload, created_at)
-      SELECT ${eventType}, ${actor}, w.owner_id, m.wallet_id, m.id, ${payload}, clock_timestamp()
+      SELECT '${eventType}', ${actor}, w.owner_id, m.wallet_id, m.id,
+             jsonb_build_object('status', '${status}', ${APPROVAL_PAYLOAD}), clock_timestamp()
       FROM moved m JOIN wallets w ON w.id = m.wallet_id
       RETURNING id, owner_id
     ),
@@ -54,34 +63,35 @@ function outbox(eventType: string, actor: Prisma.Sql, payload: Prisma.Sql): Pris
     )`;
 }
 
+const AWAITING_APPROVAL_SQL = `
+  WITH moved AS (
+    SELECT * FROM transactions WHERE id = $1::uuid AND status = 'AWAITING_APPROVAL'
+  ),
+  ${outbox(
+    'transaction.awaiting_approval',
+    `CASE WHEN m.agent_id IS NULL THEN 'SYSTEM' ELSE 'AGENT' END::"ActorType", m.agent_id`,
+    'AWAITING_APPROVAL',
+  )}
+  SELECT (SELECT count(*) FROM dl)::int AS deliveries`;
+
 /**
- * Writes a just-stored AWAITING_APPROVAL transfer's `transaction.awaiting_approval` event and
- * its webhook deliveries, in one statement of the caller's database transaction (the
- * reservation's, under the wallet lock). Returns the number of deliveries created.
+ * Writes a just-stored AWAITING_APPROVAL transfer's `transaction.awaiting_approval` event (the
+ * actor is its agent) and its webhook deliveries, in one statement of the caller's database
+ * transaction (the reservation's, under the wallet lock). Returns the number of deliveries
+ * created.
  *
  * @example
  * ```ts
- * await prisma.$transaction((tx) => recordAwaitingApproval(tx, { transactionId, agentId }));
+ * await sqlTransaction(prisma, (sql) => recordAwaitingApproval(sql, { transactionId }));
  * ```
  */
 export async function recordAwaitingApproval(
-  tx: TransactionClient,
-  input: { transactionId: string; agentId: string | null },
+  sql: Sql,
+  input: { transactionId: string },
 ): Promise<number> {
-  const actor = input.agentId
-    ? Prisma.sql`'AGENT'::"ActorType", ${input.agentId}::uuid`
-    : Prisma.sql`'SYSTEM'::"ActorType", NULL::uuid`;
-  const rows = await tx.$queryRaw<{ deliveries: number }[]>`
-    WITH moved AS (
-      SELECT * FROM transactions
-      WHERE id = ${input.transactionId}::uuid AND status = 'AWAITING_APPROVAL'
-    ),
-    ${outbox(
-      'transaction.awaiting_approval',
-      actor,
-      Prisma.sql`jsonb_build_object('status', 'AWAITING_APPROVAL', ${APPROVAL_PAYLOAD})`,
-    )}
-    SELECT (SELECT count(*) FROM dl)::int AS deliveries`;
+  const rows = await sql.query<{ deliveries: number }>(AWAITING_APPROVAL_SQL, [
+    input.transactionId,
+  ]);
   return rows[0]?.deliveries ?? 0;
 }
 
@@ -117,11 +127,7 @@ export class ApprovalExpiryRepository {
         FROM due WHERE t.id = due.id AND t.status = 'AWAITING_APPROVAL'
         RETURNING t.*
       ),
-      ${outbox(
-        'transaction.expired',
-        Prisma.sql`'SYSTEM'::"ActorType", NULL::uuid`,
-        Prisma.sql`jsonb_build_object('status', 'EXPIRED', ${APPROVAL_PAYLOAD})`,
-      )}
+      ${Prisma.raw(outbox('transaction.expired', `'SYSTEM'::"ActorType", NULL::uuid`, 'EXPIRED'))}
       SELECT m.id::text AS id, m.wallet_id::text AS wallet_id, (SELECT count(*) FROM dl)::int AS deliveries
       FROM moved m`;
     return {
