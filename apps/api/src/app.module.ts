@@ -32,7 +32,9 @@ import { ConsoleModule } from './console/console.module.js';
 @Module({})
 class CoreModule {
   static forRoot(config: AppConfig, infra: Infrastructure, metrics: MetricsService): DynamicModule {
-    const spend = new SpendRepository(infra.prisma);
+    const spend = new SpendRepository(infra.prisma, {
+      approvalTtlMs: config.approvals.ttlSeconds * 1000,
+    });
     const idempotency = new IdempotencyRepository(infra.prisma);
     const providers = [
       { provide: APP_CONFIG, useValue: config },
@@ -53,6 +55,7 @@ class CoreModule {
           rpc: infra.rpc,
           spend,
           idempotency,
+          ...(infra.clock ? { clock: infra.clock } : {}),
         }),
       },
       { provide: DbHealthRepository, useValue: new DbHealthRepository(infra.prisma) },

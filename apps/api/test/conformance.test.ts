@@ -518,6 +518,79 @@ describe('the API answers as its OpenAPI document says', () => {
       { ...owner, label: 'again' },
     );
     await op('rejectTransaction', { id: UNKNOWN_ID }, { ...owner, label: 'unknown' });
+    // An approval request past its expiry (moved back in the database: expiring it is the
+    // worker's sweep): approve and reject answer 409 APPROVAL_EXPIRED.
+    const expiring = await op(
+      'createTransfer',
+      { id: wallet.id },
+      {
+        ...agent,
+        body: { ...transfer, amount: '0.7' },
+        headers: { 'idempotency-key': 'c-7' },
+        label: 'needs approval',
+      },
+    );
+    await h.prisma.transaction.update({
+      where: { id: String(expiring.body.transaction.id) },
+      data: { expiresAt: new Date(Date.now() - 1_000) },
+    });
+    await op(
+      'approveTransaction',
+      { id: expiring.body.transaction.id },
+      { ...owner, label: 'expired' },
+    );
+    await op(
+      'rejectTransaction',
+      { id: expiring.body.transaction.id },
+      { ...owner, label: 'expired' },
+    );
+    // A time window closed today (open only tomorrow, UTC): the dry run shows the next opening.
+    const tomorrow = ['SUN', 'MON', 'TUE', 'WED', 'THU', 'FRI', 'SAT'][
+      (new Date().getUTCDay() + 1) % 7
+    ];
+    const windowed = {
+      perTxLimit: '1',
+      dailyLimit: '3',
+      metadata: {
+        timeWindow: { timeZone: 'UTC', ranges: [{ days: [tomorrow], from: '00:00', to: '24:00' }] },
+      },
+    };
+    await op(
+      'setWalletPolicy',
+      { id: wallet.id },
+      { ...owner, body: windowed, label: 'time window' },
+    );
+    const closed = await op(
+      'evaluateTransfer',
+      { id: wallet.id },
+      { ...agent, body: { to: RECIPIENT, amount: '0.1' }, label: 'outside the time window' },
+    );
+    expect(closed.body.decision.reasons).toEqual([
+      expect.objectContaining({ code: 'OUTSIDE_TIME_WINDOW', nextOpening: expect.any(String) }),
+    ]);
+    await op(
+      'setWalletPolicy',
+      { id: wallet.id },
+      {
+        ...owner,
+        body: { ...windowed, metadata: { timeWindow: { timeZone: 'Mars/Base', ranges: [] } } },
+        label: 'invalid time window',
+      },
+    );
+    await op(
+      'setWalletPolicy',
+      { id: wallet.id },
+      {
+        ...owner,
+        body: {
+          perTxLimit: '1',
+          dailyLimit: '3',
+          requiresApproval: true,
+          metadata: { approvalThreshold: '0.5' },
+        },
+        label: 'restored',
+      },
+    );
     await op('listWebhookDeliveries', {}, owner);
     await op('listWebhookDeliveries', {}, { ...owner, query: 'limit=0', label: 'invalid' });
 

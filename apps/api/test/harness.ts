@@ -42,6 +42,8 @@ export interface HarnessOptions {
    * (fault injection for this app only; the shared servers are never touched).
    */
   proxied?: boolean;
+  /** The transfer engine's clock (policy decisions, createdAt, approval expiry): a test's instant. */
+  clock?: () => Date;
 }
 
 /** `url` with its host and port replaced by the proxy's. */
@@ -90,6 +92,7 @@ export async function startHarness(
   const app = await createApp(config, {
     logger: options.logger ?? pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }),
     ...(options.custody ? { custody: options.custody(config, db.url) } : {}),
+    ...(options.clock ? { clock: options.clock } : {}),
   });
   const prisma = createPrismaClient({ url: db.url, poolSize: 2 });
   const baseUrl = await listen(app);

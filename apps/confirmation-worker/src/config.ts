@@ -47,6 +47,8 @@ const schema = z.object({
   WEBHOOK_TIMEOUT_MS: envInt(100, 60_000).default(5_000),
   /** How often retention runs (ms): expired idempotency records, old delivered webhooks. */
   RETENTION_INTERVAL_MS: envInt(1_000, 86_400_000).default(3_600_000),
+  /** How often AWAITING_APPROVAL transfers past their expiry are moved to EXPIRED (ms). */
+  APPROVAL_EXPIRY_INTERVAL_MS: envInt(100, 3_600_000).default(5_000),
   /** Delivered webhook deliveries are kept this many days. */
   DELIVERY_RETENTION_DAYS: envInt(1, 3_650).default(30),
   /** Port of /metrics and /health; 0 picks a free one. */
@@ -90,6 +92,8 @@ export interface WorkerConfig {
   };
   /** Retention of expired idempotency records and delivered webhook deliveries. */
   retention: { intervalMs: number; deliveryDays: number };
+  /** The sweep that expires approvals the owner did not give in time. */
+  approvalExpiry: { intervalMs: number };
   metrics: { port: number; host: string };
   shutdownTimeoutMs: number;
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
@@ -135,6 +139,7 @@ export function loadConfig(
       allowPrivateTargets: e.WEBHOOK_ALLOW_PRIVATE_TARGETS,
     },
     retention: { intervalMs: e.RETENTION_INTERVAL_MS, deliveryDays: e.DELIVERY_RETENTION_DAYS },
+    approvalExpiry: { intervalMs: e.APPROVAL_EXPIRY_INTERVAL_MS },
     metrics: { port: e.METRICS_PORT, host: e.METRICS_HOST },
     shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
     logLevel: e.LOG_LEVEL,

@@ -51,5 +51,6 @@ export { startMetricsServer } from './metrics-server.js';
 export { PendingListener } from './pending-listener.js';
 export { Loop } from './loop.js';
 export { Retention } from './retention.js';
+export { ApprovalExpirySweep } from './approval-expiry.js';
 export { createLogger } from './logger.js';
 export type { ClaimObserver } from './claim-observer.js';

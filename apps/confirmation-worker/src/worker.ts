@@ -1,6 +1,7 @@
 import { type Logger } from 'pino';
 import { createCache, type CacheBundle } from '@waiaas/cache';
 import {
+  ApprovalExpiryRepository,
   IdempotencyRepository,
   WebhookDeliveryRepository,
   WorkerRepository,
@@ -17,6 +18,7 @@ import { Confirmer } from './confirmer.js';
 import { WorkerError } from './errors.js';
 import { Loop } from './loop.js';
 import { Retention } from './retention.js';
+import { ApprovalExpirySweep } from './approval-expiry.js';
 import { WorkerMetrics } from './metrics.js';
 import { PendingListener } from './pending-listener.js';
 import { Submitter } from './submitter.js';
@@ -160,7 +162,8 @@ export class ConfirmationWorker {
     const submitLoops = this.submitLoops(repository, onOutbox, observer);
     const confirmLoop = this.confirmLoop(repository, cache, onOutbox, observer);
     const retentionLoop = this.retentionLoop(deliveries);
-    this.loops = [...submitLoops, confirmLoop, webhookLoop, retentionLoop];
+    const expiryLoop = this.approvalExpiryLoop(onOutbox);
+    this.loops = [...submitLoops, confirmLoop, webhookLoop, retentionLoop, expiryLoop];
     this.listener = new PendingListener(
       config.database.url,
       () => {
@@ -263,6 +266,22 @@ export class ConfirmationWorker {
         await retention.runOnce(new Date());
         return false;
       },
+      logger,
+    );
+  }
+
+  /** Expires approvals the owner did not give in time (see approval-expiry.ts). */
+  private approvalExpiryLoop(onOutbox: () => void): Loop {
+    const { config, logger } = this;
+    const batchSize = 500;
+    const sweep = new ApprovalExpirySweep(
+      { approvals: new ApprovalExpiryRepository(this.prisma), logger, onOutbox },
+      { batchSize },
+    );
+    return new Loop(
+      'approval-expiry',
+      config.approvalExpiry.intervalMs,
+      async () => (await sweep.runOnce(new Date())) === batchSize,
       logger,
     );
   }

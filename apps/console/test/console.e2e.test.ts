@@ -288,6 +288,9 @@ describe('the owner console', () => {
     const text = await item.textContent();
     expect(text).toContain('0.8 SOL');
     expect(text).toContain(RECIPIENT);
+    // When the request expires (24 h after it was asked for, by default).
+    expect(big.transaction.expiresAt).not.toBeNull();
+    expect(await item.getByTestId('expires').textContent()).toMatch(/\(in \d+ h\)/);
     expect(text).toContain('trading-bot');
     expect(text).toContain('APPROVAL_REQUIRED');
     expect(text).toContain('invoice 7');

@@ -34,6 +34,7 @@ function tx(overrides: Partial<Transaction>): Transaction {
     submittedAt: null,
     confirmedAt: null,
     decidedAt: null,
+    expiresAt: null,
     ...overrides,
   };
 }
@@ -70,6 +71,14 @@ describe('status timeline', () => {
       `PENDING@${T1}`,
       `SUBMITTED@${T2}`,
       'CONFIRMED@null',
+    ]);
+  });
+
+  it('ends an approval the owner did not give in time as EXPIRED, when it expired', () => {
+    const expired = steps(tx({ status: 'EXPIRED', signature: null, decidedAt: T1, expiresAt: T1 }));
+    expect(expired.map((s) => [s.label, s.state, s.at])).toEqual([
+      ['AWAITING APPROVAL', 'done', T0],
+      ['EXPIRED', 'failed', T1],
     ]);
   });
 

@@ -8,12 +8,16 @@ export interface Step {
 
 /**
  * PENDING → SUBMITTED → CONFIRMED, or the branch it left by (FAILED / EXPIRED / REJECTED),
- * preceded by AWAITING APPROVAL when the owner had to decide (approved: `decidedAt` is set).
+ * preceded by AWAITING APPROVAL when the owner had to decide (approved: `decidedAt` is set). An
+ * approval the owner did not give in time ends EXPIRED right after AWAITING APPROVAL.
  */
 export function steps(tx: Transaction): Step[] {
   const list: Step[] = [];
   const approval =
-    tx.status === 'AWAITING_APPROVAL' || tx.status === 'REJECTED' || tx.decidedAt !== null;
+    tx.status === 'AWAITING_APPROVAL' ||
+    tx.status === 'REJECTED' ||
+    tx.status === 'EXPIRED' ||
+    tx.decidedAt !== null;
   if (approval) {
     const waiting = tx.status === 'AWAITING_APPROVAL';
     list.push({
@@ -22,8 +26,8 @@ export function steps(tx: Transaction): Step[] {
       state: waiting ? 'current' : 'done',
     });
     if (waiting) return list;
-    if (tx.status === 'REJECTED')
-      return [...list, { label: 'REJECTED', at: tx.decidedAt, state: 'failed' }];
+    if (tx.status === 'REJECTED' || tx.status === 'EXPIRED')
+      return [...list, { label: tx.status, at: tx.decidedAt, state: 'failed' }];
   }
   const failed = tx.status === 'FAILED';
   // How far it got: 0 signed (PENDING), 1 sent (SUBMITTED), 2 CONFIRMED; -1 never signed.

@@ -84,7 +84,7 @@ export interface TransferResult {
  * ```
  */
 export interface WaitOptions {
-  /** Statuses that end the wait (default CONFIRMED, FAILED, REJECTED). */
+  /** Statuses that end the wait (default CONFIRMED, FAILED, REJECTED, EXPIRED). */
   until?: readonly TransactionStatus[];
   /** Give up after this many ms (default 60 000). */
   timeoutMs?: number;
@@ -122,7 +122,7 @@ function describeCause(e: unknown): string {
   return `${typeof message === 'string' ? message : String(e)}${detail === undefined ? '' : ` (${detail})`}`;
 }
 
-const FINAL_STATUSES: readonly TransactionStatus[] = ['CONFIRMED', 'FAILED', 'REJECTED'];
+const FINAL_STATUSES: readonly TransactionStatus[] = ['CONFIRMED', 'FAILED', 'REJECTED', 'EXPIRED'];
 
 /**
  * Typed client of the WAIaaS REST API, over `fetch`. One instance holds one

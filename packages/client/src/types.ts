@@ -58,6 +58,7 @@ export type PolicyReasonCode =
   | 'RECIPIENT_NOT_ALLOWED'
   | 'PROGRAM_NOT_ALLOWED'
   | 'RATE_LIMITED'
+  | 'OUTSIDE_TIME_WINDOW'
   | 'APPROVAL_REQUIRED';
 
 /**
@@ -195,7 +196,26 @@ export interface PolicyMetadata {
   approvalThreshold?: string;
   maxTxPerHour?: number;
   dailyWindow?: 'ROLLING_24H' | 'UTC_DAY';
+  /** Transfers only inside these days and hours (denied outside with `OUTSIDE_TIME_WINDOW` and its `nextOpening`). */
+  timeWindow?: TimeWindow;
 }
+
+/**
+ * When transfers are allowed: local days and hours of an IANA time zone (daylight saving time
+ * followed). A range with `to` before `from` runs overnight into the next day; `to` may be `24:00`.
+ *
+ * @example
+ * ```ts
+ * const office: TimeWindow = { timeZone: 'Europe/Berlin', ranges: [{ days: ['MON', 'TUE', 'WED', 'THU', 'FRI'], from: '09:00', to: '17:00' }] };
+ * ```
+ */
+export interface TimeWindow {
+  timeZone: string;
+  ranges: { days: Weekday[]; from: string; to: string }[];
+}
+
+/** A day of the week as time windows name it. */
+export type Weekday = 'MON' | 'TUE' | 'WED' | 'THU' | 'FRI' | 'SAT' | 'SUN';
 
 /**
  * Body of `PUT /v1/wallets/:id/policy`. Limits are SOL decimal strings.
@@ -287,7 +307,7 @@ export interface Evaluation {
  * ```
  */
 export type TransactionStatus =
-  'AWAITING_APPROVAL' | 'PENDING' | 'SUBMITTED' | 'CONFIRMED' | 'FAILED' | 'REJECTED';
+  'AWAITING_APPROVAL' | 'PENDING' | 'SUBMITTED' | 'CONFIRMED' | 'FAILED' | 'REJECTED' | 'EXPIRED';
 
 /**
  * @example
@@ -324,7 +344,10 @@ export interface Transaction {
   createdAt: string;
   submittedAt: string | null;
   confirmedAt: string | null;
+  /** When the owner approved or rejected it, or when it expired. */
   decidedAt: string | null;
+  /** AWAITING_APPROVAL transfers: the owner must decide before this, or it becomes EXPIRED. */
+  expiresAt: string | null;
 }
 
 /**
@@ -426,7 +449,7 @@ export interface DaySpend {
 }
 
 /**
- * A wallet's spend against its daily limits (every transfer not FAILED or REJECTED counts).
+ * A wallet's spend against its daily limits (every transfer not FAILED, REJECTED or EXPIRED counts).
  *
  * @example
  * ```ts

@@ -197,6 +197,7 @@ const fields = {
     submittedAt: true,
     confirmedAt: true,
     decidedAt: true,
+    expiresAt: true,
   } satisfies Record<keyof Transaction, true>,
   WebhookDto: {
     id: true,

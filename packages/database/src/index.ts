@@ -67,6 +67,11 @@ export {
   type IdempotencyBegin,
   type IdempotencyBeginInput,
 } from './repositories/idempotency.repository.js';
+export {
+  ApprovalExpiryRepository,
+  type ExpiredApprovals,
+  recordAwaitingApproval,
+} from './repositories/approval-expiry.repository.js';
 export { DbHealthRepository, type DbHealthReport } from './repositories/db-health.repository.js';
 export {
   WebhookEndpointRepository,

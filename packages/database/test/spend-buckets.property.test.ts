@@ -1,5 +1,5 @@
 // Spend accounting through buckets is exact: random sequences of creates, approvals,
-// rejections, failures, expiries, confirmations and window slides, each decision compared
+// rejections, failures, expiries, confirmations, approval-expiry sweeps and window slides, each decision compared
 // with the policy engine's decision on sums recomputed from the transactions themselves.
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import {
@@ -12,7 +12,9 @@ import {
 import { createTestDatabase, type TestDatabase } from '@waiaas/testing';
 import fc from 'fast-check';
 import {
+  ApprovalExpiryRepository,
   createPrismaClient,
+  isRepositoryError,
   type PrismaClient,
   SpendRepository,
   type TransactionModel,
@@ -22,11 +24,13 @@ import { fakeSign, newAddress, ownerWithWallet, setPolicy } from './support/fixt
 let db: TestDatabase;
 let prisma: PrismaClient;
 let spend: SpendRepository;
+let approvals: ApprovalExpiryRepository;
 
 beforeAll(async () => {
   db = await createTestDatabase();
   prisma = createPrismaClient({ url: db.url, poolSize: 4, statementTimeoutMs: 60_000 });
   spend = new SpendRepository(prisma);
+  approvals = new ApprovalExpiryRepository(prisma);
 });
 
 afterAll(async () => {
@@ -47,12 +51,13 @@ const POLICY = {
   },
 };
 const policy = assertPolicy(POLICY);
-const COUNTS = (s: string) => s !== 'FAILED' && s !== 'REJECTED';
+const COUNTS = (s: string) => s !== 'FAILED' && s !== 'REJECTED' && s !== 'EXPIRED';
 
 type Op =
   | { kind: 'slide'; ms: number }
   | { kind: 'create'; asset: 'SOL' | 'TOKEN'; amount: bigint; fee: bigint }
-  | { kind: 'approve' | 'reject' | 'fail' | 'expire' | 'confirm'; pick: number };
+  | { kind: 'approve' | 'reject' | 'fail' | 'expire' | 'confirm'; pick: number }
+  | { kind: 'sweep' };
 
 const op: fc.Arbitrary<Op> = fc.oneof(
   {
@@ -89,7 +94,25 @@ const op: fc.Arbitrary<Op> = fc.oneof(
       pick: fc.nat(),
     }),
   },
+  // The worker's approval-expiry sweep at `now` (waiting transfers past their 24 h expire).
+  { weight: 1, arbitrary: fc.constant({ kind: 'sweep' as const }) },
 );
+
+/** Whether a waiting transfer is past its expiry at `now` (then approve and reject refuse it). */
+function lapsed(row: TransactionModel, now: Date): boolean {
+  return row.expiresAt !== null && row.expiresAt <= now;
+}
+
+async function refusedAsExpired(attempt: Promise<unknown>): Promise<boolean> {
+  const error = await attempt.then(
+    () => null,
+    (e: unknown) => e,
+  );
+  return (
+    isRepositoryError(error, 'TRANSACTION_NOT_AWAITING_APPROVAL') &&
+    error.context.status === 'EXPIRED'
+  );
+}
 
 /** The decision recomputed from every transaction of the wallet (no buckets). */
 async function expected(
@@ -136,6 +159,12 @@ describe('spend buckets', () => {
           const rows = await prisma.transaction.findMany({ where: { walletId: wallet.id } });
           if (o.kind === 'slide') {
             now = new Date(now.getTime() + o.ms);
+          } else if (o.kind === 'sweep') {
+            const { expired } = await approvals.expireDue(now, 100);
+            const due = rows.filter((r) => r.status === 'AWAITING_APPROVAL' && lapsed(r, now));
+            // (Other wallets' lapsed approvals, from earlier runs, expire too.)
+            const mine = expired.filter((e) => e.walletId === wallet.id);
+            expect(mine.map((e) => e.id).sort()).toEqual(due.map((r) => r.id).sort());
           } else if (o.kind === 'create') {
             const asset = o.asset === 'SOL' ? null : MINT;
             const to = newAddress();
@@ -164,6 +193,17 @@ describe('spend buckets', () => {
           } else if (o.kind === 'approve') {
             const row = pickOf(rows, ['AWAITING_APPROVAL'], o.pick);
             if (row === null) continue;
+            if (lapsed(row, now)) {
+              expect(
+                await refusedAsExpired(
+                  spend.approveTransfer(
+                    { transactionId: row.id, ownerId: owner.id, now },
+                    fakeSign,
+                  ),
+                ),
+              ).toBe(true);
+              continue;
+            }
             const judged = await expected(
               wallet.id,
               now,
@@ -183,8 +223,14 @@ describe('spend buckets', () => {
             expect(got.outcome).toBe(judged.outcome === 'DENY' ? 'DENY' : 'ALLOW');
           } else if (o.kind === 'reject') {
             const row = pickOf(rows, ['AWAITING_APPROVAL'], o.pick);
-            if (row !== null)
-              await spend.rejectTransfer({ transactionId: row.id, ownerId: owner.id, now });
+            if (row === null) continue;
+            const rejection = spend.rejectTransfer({
+              transactionId: row.id,
+              ownerId: owner.id,
+              now,
+            });
+            if (lapsed(row, now)) expect(await refusedAsExpired(rejection)).toBe(true);
+            else await rejection;
           } else {
             const row = pickOf(rows, ['PENDING', 'SUBMITTED'], o.pick);
             if (row === null) continue;
@@ -211,7 +257,7 @@ describe('spend buckets', () => {
                                  ELSE date_trunc('minute', created_at, 'UTC') END)::text || '|' ||
                    SUM(amount)::text || '|' || SUM(network_fee)::text || '|' || COUNT(*) AS k
             FROM transactions CROSS JOIN (VALUES (3600), (60)) AS w(width)
-            WHERE wallet_id = ${wallet.id}::uuid AND status NOT IN ('FAILED', 'REJECTED')
+            WHERE wallet_id = ${wallet.id}::uuid AND status NOT IN ('FAILED', 'REJECTED', 'EXPIRED')
             GROUP BY w.width, asset,
                      CASE w.width WHEN 3600 THEN date_trunc('hour', created_at, 'UTC')
                                   ELSE date_trunc('minute', created_at, 'UTC') END

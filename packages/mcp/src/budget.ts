@@ -3,7 +3,7 @@ import { formatUiAmount } from '@waiaas/policy-engine';
 
 /**
  * What is left of a wallet's daily limit for one asset, as the API counts it (its policy's
- * window, every transfer not FAILED or REJECTED). `asset` is the mint, or null for SOL.
+ * window, every transfer not FAILED, REJECTED or EXPIRED). `asset` is the mint, or null for SOL.
  */
 export interface RemainingDailyBudget {
   asset: string | null;

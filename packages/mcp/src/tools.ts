@@ -12,6 +12,7 @@ const TRANSACTION_STATUSES = [
   'CONFIRMED',
   'FAILED',
   'REJECTED',
+  'EXPIRED',
 ] as const satisfies readonly TransactionStatus[];
 
 const walletId = z.string().uuid().describe('Wallet id (from list_wallets).');
@@ -213,7 +214,7 @@ function registerTransactionTools(
     {
       title: 'Wait for a transaction',
       description:
-        'Waits until the transaction reaches one of `until` (default: a final status CONFIRMED, FAILED or REJECTED) and returns { transaction }. ' +
+        'Waits until the transaction reaches one of `until` (default: a final status CONFIRMED, FAILED, REJECTED or EXPIRED) and returns { transaction }. ' +
         'An error WAIT_TIMEOUT (retryable: call again to keep waiting) when it has not within timeoutSeconds.',
       inputSchema: {
         transactionId,

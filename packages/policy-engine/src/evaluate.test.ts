@@ -685,11 +685,12 @@ describe('describeReason', () => {
       { code: 'RECIPIENT_NOT_ALLOWED', recipient: BOB },
       { code: 'PROGRAM_NOT_ALLOWED', program: null },
       { code: 'RATE_LIMITED', limit: '5', spent: '5', requested: '1', remaining: '0' },
+      { code: 'OUTSIDE_TIME_WINDOW', timeZone: 'UTC', nextOpening: '2026-11-23T09:00:00.000Z' },
       { code: 'APPROVAL_REQUIRED', asset: null, threshold: '500000000', requested: '600000000' },
     ];
     expect(new Set(samples.map((s) => s.code))).toEqual(new Set(REASON_CODES));
     expect(describeReason(samples[4]!)).toBe('1.5 SOL exceeds the per-transaction limit of 1 SOL');
-    expect(describeReason(samples[10]!)).toBe('0.6 SOL is above the approval threshold of 0.5 SOL');
+    expect(describeReason(samples[11]!)).toBe('0.6 SOL is above the approval threshold of 0.5 SOL');
     for (const s of samples) expect(describeReason(s).length).toBeGreaterThan(10);
   });
 });

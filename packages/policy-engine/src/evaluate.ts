@@ -5,6 +5,7 @@
 
 import { formatUiAmount, SOL_DECIMALS, U64_MAX } from './amount.js';
 import type { DailyWindow, Policy } from './policy.js';
+import { nextOpening } from './time-window.js';
 import { epochMs, type Instant, windowStartMs } from './window.js';
 
 /**
@@ -208,6 +209,21 @@ export interface RateLimitedReason {
   readonly remaining: string;
 }
 /**
+ * The policy's `timeWindow` is closed at `now`. `nextOpening` is the first instant (ISO 8601,
+ * UTC) the window opens again, on the zone's local clock with daylight saving time followed;
+ * null only if none is found within 8 weeks.
+ *
+ * @example
+ * ```ts
+ * const r: OutsideTimeWindowReason = { code: 'OUTSIDE_TIME_WINDOW', timeZone: 'Europe/Berlin', nextOpening: '2026-03-30T07:00:00.000Z' };
+ * ```
+ */
+export interface OutsideTimeWindowReason {
+  readonly code: 'OUTSIDE_TIME_WINDOW';
+  readonly timeZone: string;
+  readonly nextOpening: string | null;
+}
+/**
  * The owner must approve. `threshold` (lamports) is set when only SOL transfers above it need
  * approval; `null` when every transfer does (and for token transfers, which a SOL threshold cannot price).
  *
@@ -269,6 +285,7 @@ export type Reason =
   | RecipientNotAllowedReason
   | ProgramNotAllowedReason
   | RateLimitedReason
+  | OutsideTimeWindowReason
   | ApprovalRequiredReason;
 
 /**
@@ -290,6 +307,7 @@ export const REASON_CODES: readonly ReasonCode[] = Object.freeze([
   'RECIPIENT_NOT_ALLOWED',
   'PROGRAM_NOT_ALLOWED',
   'RATE_LIMITED',
+  'OUTSIDE_TIME_WINDOW',
   'APPROVAL_REQUIRED',
 ] as const);
 
@@ -359,39 +377,13 @@ export function evaluate(
   context: EvaluationContext,
 ): Decision {
   if (policy === null) return NO_POLICY;
+
   // Every reason but APPROVAL_REQUIRED denies, and that one is added last: so "denied" is
-  // simply "some reason was added before the approval step". Each step adds its reasons in
-  // this order; no array is made until a step needs one.
-  const checked = checkIntent(intent);
-  let reasons = checked.reasons;
-  reasons = checkContext(policy, context, reasons);
-  reasons = checkSolLimits(policy, intent, context, checked, reasons);
-  reasons = checkToken(policy, intent, context, checked, reasons);
-  if (policy.allowedAddresses.size > 0 && !policy.allowedAddresses.has(intent.to)) {
-    reasons = add(reasons, { code: 'RECIPIENT_NOT_ALLOWED', recipient: String(intent.to) });
-  }
-  reasons = checkPrograms(policy, intent, checked, reasons);
-  reasons = checkRate(policy, context, reasons);
-  const denied = reasons !== undefined;
-  reasons = checkApproval(policy, intent, checked, reasons);
-  if (reasons === undefined) return ALLOW;
-  return { outcome: denied ? 'DENY' : 'REQUIRE_APPROVAL', reasons };
-}
-
-/** What `checkIntent` found valid in the intent (later steps skip what is not). */
-interface CheckedIntent {
-  reasons: Reason[] | undefined;
-  /** The network fee (0 when not given). */
-  fee: bigint;
-  amountValid: boolean;
-  feeValid: boolean;
-  assetValid: boolean;
-  programsValid: boolean;
-}
-
-/** `INVALID_INTENT` for each malformed field of the intent. */
-function checkIntent(intent: TransferIntent): CheckedIntent {
+  // simply "some reason was added before the approval step". No closure, no array until needed.
   let reasons: Reason[] | undefined;
+  // The requested amount's decimal string, built once and only if some reason reports it.
+  let requested: string | undefined;
+
   const { asset, amount, to, programs } = intent;
   const fee = intent.fee === undefined ? 0n : intent.fee;
   const amountValid = typeof amount === 'bigint' && amount > 0n && amount <= U64_MAX;
@@ -403,176 +395,152 @@ function checkIntent(intent: TransferIntent): CheckedIntent {
   if (typeof to !== 'string') reasons = add(reasons, { code: 'INVALID_INTENT', field: 'to' });
   const programsValid = programs === undefined || isStringArray(programs);
   if (!programsValid) reasons = add(reasons, { code: 'INVALID_INTENT', field: 'programs' });
-  return { reasons, fee, amountValid, feeValid, assetValid, programsValid };
-}
 
-/** `INVALID_CONTEXT` for a bad clock, or spend counted from later than the window starts. */
-function checkContext(
-  policy: Policy,
-  context: EvaluationContext,
-  reasons: Reason[] | undefined,
-): Reason[] | undefined {
   const nowMs = epochMs(context.now);
-  if (Number.isNaN(nowMs)) return add(reasons, { code: 'INVALID_CONTEXT', field: 'now' });
-  if (context.spentSince !== undefined) {
+  if (Number.isNaN(nowMs)) reasons = add(reasons, { code: 'INVALID_CONTEXT', field: 'now' });
+  else if (context.spentSince !== undefined) {
     const sinceMs = epochMs(context.spentSince);
     if (Number.isNaN(sinceMs) || sinceMs > windowStartMs(policy.dailyWindow, nowMs))
-      return add(reasons, { code: 'INVALID_CONTEXT', field: 'spentSince' });
+      reasons = add(reasons, { code: 'INVALID_CONTEXT', field: 'spentSince' });
   }
-  return reasons;
-}
 
-/**
- * The SOL limits, per transfer and daily. What leaves the wallet in lamports is the SOL amount
- * (none for a token transfer) plus the network fee, which every transfer pays.
- */
-function checkSolLimits(
-  policy: Policy,
-  { asset, amount }: TransferIntent,
-  context: EvaluationContext,
-  { fee, feeValid, amountValid }: CheckedIntent,
-  reasons: Reason[] | undefined,
-): Reason[] | undefined {
+  // SOL limits: what leaves the wallet in lamports is the SOL amount (none for a token
+  // transfer) plus the network fee, which every transfer pays.
   const solAmount = asset === null ? amount : 0n;
   const solValid = feeValid && (asset !== null || amountValid);
   const spent = context.spentInWindow.sol;
   const spentValid = typeof spent === 'bigint' && spent >= 0n;
   if (!spentValid) reasons = add(reasons, { code: 'INVALID_CONTEXT', field: 'spentInWindow.sol' });
-  if (!solValid || (asset !== null && fee === 0n)) return reasons;
-  const cost = solAmount + fee;
-  const perTx = policy.perTxLimit;
-  if (cost > perTx) {
-    reasons = add(reasons, {
-      code: 'PER_TX_LIMIT_EXCEEDED',
-      asset: null,
-      decimals: SOL_DECIMALS,
-      limit: perTx.toString(),
-      requested: solAmount.toString(),
-      fee: fee.toString(),
-    });
+  if (solValid && (asset === null || fee > 0n)) {
+    const cost = solAmount + fee;
+    const perTx = policy.perTxLimit;
+    if (cost > perTx) {
+      reasons = add(reasons, {
+        code: 'PER_TX_LIMIT_EXCEEDED',
+        asset: null,
+        decimals: SOL_DECIMALS,
+        limit: perTx.toString(),
+        requested: solAmount.toString(),
+        fee: fee.toString(),
+      });
+    }
+    const daily = policy.dailyLimit;
+    if (spentValid && spent + cost > daily) {
+      reasons = add(reasons, {
+        code: 'DAILY_LIMIT_EXCEEDED',
+        asset: null,
+        decimals: SOL_DECIMALS,
+        window: policy.dailyWindow,
+        limit: daily.toString(),
+        spent: spent.toString(),
+        requested: solAmount.toString(),
+        fee: fee.toString(),
+        remaining: (spent >= daily ? 0n : daily - spent).toString(),
+      });
+    }
   }
-  const daily = policy.dailyLimit;
-  if (spentValid && spent + cost > daily) {
-    reasons = add(reasons, {
-      code: 'DAILY_LIMIT_EXCEEDED',
-      asset: null,
-      decimals: SOL_DECIMALS,
-      window: policy.dailyWindow,
-      limit: daily.toString(),
-      spent: spent.toString(),
-      requested: solAmount.toString(),
-      fee: fee.toString(),
-      remaining: (spent >= daily ? 0n : daily - spent).toString(),
-    });
+  if (asset !== null && assetValid) {
+    if (!policy.allowedAssets.has(asset))
+      reasons = add(reasons, { code: 'ASSET_NOT_ALLOWED', asset });
+    const limit = policy.tokenLimits.get(asset);
+    if (limit !== undefined && amountValid) {
+      if (limit.perTx !== null && amount > limit.perTx) {
+        reasons = add(reasons, {
+          code: 'TOKEN_LIMIT_EXCEEDED',
+          scope: 'PER_TX',
+          asset,
+          decimals: limit.decimals,
+          limit: limit.perTx.toString(),
+          requested: (requested ??= amount.toString()),
+        });
+      }
+      if (limit.daily !== null) {
+        const tokens: unknown = context.spentInWindow.tokens;
+        const raw: unknown =
+          typeof tokens === 'object' && tokens !== null && Object.hasOwn(tokens, asset)
+            ? (tokens as Record<string, unknown>)[asset]
+            : 0n;
+        if (typeof raw !== 'bigint' || raw < 0n)
+          reasons = add(reasons, { code: 'INVALID_CONTEXT', field: 'spentInWindow.tokens' });
+        else if (raw + amount > limit.daily) {
+          reasons = add(reasons, {
+            code: 'TOKEN_LIMIT_EXCEEDED',
+            scope: 'DAILY',
+            asset,
+            decimals: limit.decimals,
+            window: policy.dailyWindow,
+            limit: limit.daily.toString(),
+            spent: raw.toString(),
+            requested: (requested ??= amount.toString()),
+            remaining: (raw >= limit.daily ? 0n : limit.daily - raw).toString(),
+          });
+        }
+      }
+    }
   }
-  return reasons;
-}
 
-/** A token transfer: its mint must be allowed, within the mint's own limits if it has any. */
-function checkToken(
-  policy: Policy,
-  { asset, amount }: TransferIntent,
-  context: EvaluationContext,
-  { assetValid, amountValid }: CheckedIntent,
-  reasons: Reason[] | undefined,
-): Reason[] | undefined {
-  if (asset === null || !assetValid) return reasons;
-  if (!policy.allowedAssets.has(asset))
-    reasons = add(reasons, { code: 'ASSET_NOT_ALLOWED', asset });
-  const limit = policy.tokenLimits.get(asset);
-  if (limit === undefined || !amountValid) return reasons;
-  if (limit.perTx !== null && amount > limit.perTx) {
-    reasons = add(reasons, {
-      code: 'TOKEN_LIMIT_EXCEEDED',
-      scope: 'PER_TX',
-      asset,
-      decimals: limit.decimals,
-      limit: limit.perTx.toString(),
-      requested: amount.toString(),
-    });
+  if (policy.allowedAddresses.size > 0 && !policy.allowedAddresses.has(to)) {
+    reasons = add(reasons, { code: 'RECIPIENT_NOT_ALLOWED', recipient: String(to) });
   }
-  if (limit.daily === null) return reasons;
-  const tokens: unknown = context.spentInWindow.tokens;
-  const raw: unknown =
-    typeof tokens === 'object' && tokens !== null && Object.hasOwn(tokens, asset)
-      ? (tokens as Record<string, unknown>)[asset]
-      : 0n;
-  if (typeof raw !== 'bigint' || raw < 0n)
-    return add(reasons, { code: 'INVALID_CONTEXT', field: 'spentInWindow.tokens' });
-  if (raw + amount > limit.daily) {
-    reasons = add(reasons, {
-      code: 'TOKEN_LIMIT_EXCEEDED',
-      scope: 'DAILY',
-      asset,
-      decimals: limit.decimals,
-      window: policy.dailyWindow,
-      limit: limit.daily.toString(),
-      spent: raw.toString(),
-      requested: amount.toString(),
-      remaining: (raw >= limit.daily ? 0n : limit.daily - raw).toString(),
-    });
-  }
-  return reasons;
-}
 
-/** `allowedPrograms`: each offending program once, however often the transaction invokes it. */
-function checkPrograms(
-  policy: Policy,
-  { programs }: TransferIntent,
-  { programsValid }: CheckedIntent,
-  reasons: Reason[] | undefined,
-): Reason[] | undefined {
   const allowedPrograms = policy.allowedPrograms;
-  if (allowedPrograms === null || !programsValid) return reasons;
-  if (programs === undefined) return add(reasons, { code: 'PROGRAM_NOT_ALLOWED', program: null });
-  for (let i = 0; i < programs.length; i++) {
-    const program = programs[i]!;
-    if (!allowedPrograms.has(program) && programs.indexOf(program) === i)
-      reasons = add(reasons, { code: 'PROGRAM_NOT_ALLOWED', program });
+  if (allowedPrograms !== null && programsValid) {
+    if (programs === undefined)
+      reasons = add(reasons, { code: 'PROGRAM_NOT_ALLOWED', program: null });
+    else {
+      for (let i = 0; i < programs.length; i++) {
+        const program = programs[i]!;
+        // Report each offending program once, however often the transaction invokes it.
+        if (!allowedPrograms.has(program) && programs.indexOf(program) === i)
+          reasons = add(reasons, { code: 'PROGRAM_NOT_ALLOWED', program });
+      }
+    }
   }
-  return reasons;
-}
 
-/** `maxTxPerHour` against the transfers of the last hour. */
-function checkRate(
-  policy: Policy,
-  context: EvaluationContext,
-  reasons: Reason[] | undefined,
-): Reason[] | undefined {
   const maxTxPerHour = policy.maxTxPerHour;
-  if (maxTxPerHour === null) return reasons;
-  const count = context.txCountLastHour;
-  if (typeof count !== 'number' || !Number.isSafeInteger(count) || count < 0)
-    return add(reasons, { code: 'INVALID_CONTEXT', field: 'txCountLastHour' });
-  if (count < maxTxPerHour) return reasons;
-  return add(reasons, {
-    code: 'RATE_LIMITED',
-    limit: String(maxTxPerHour),
-    spent: String(count),
-    requested: '1',
-    remaining: '0',
-  });
-}
+  if (maxTxPerHour !== null) {
+    const count = context.txCountLastHour;
+    if (typeof count !== 'number' || !Number.isSafeInteger(count) || count < 0)
+      reasons = add(reasons, { code: 'INVALID_CONTEXT', field: 'txCountLastHour' });
+    else if (count >= maxTxPerHour) {
+      reasons = add(reasons, {
+        code: 'RATE_LIMITED',
+        limit: String(maxTxPerHour),
+        spent: String(count),
+        requested: '1',
+        remaining: '0',
+      });
+    }
+  }
 
-/**
- * `requiresApproval`, above the SOL threshold if there is one. A SOL threshold cannot price a
- * token transfer, so token transfers always need approval.
- */
-function checkApproval(
-  policy: Policy,
-  { asset, amount }: TransferIntent,
-  { assetValid, amountValid }: CheckedIntent,
-  reasons: Reason[] | undefined,
-): Reason[] | undefined {
-  if (!policy.requiresApproval) return reasons;
-  const threshold = policy.approvalThreshold;
-  if (threshold !== null && asset === null && amountValid && amount <= threshold) return reasons;
-  return add(reasons, {
-    code: 'APPROVAL_REQUIRED',
-    asset: assetValid ? asset : null,
-    threshold: threshold === null || asset !== null ? null : threshold.toString(),
-    requested: typeof amount === 'bigint' ? amount.toString() : String(amount),
-  });
+  const timeWindow = policy.timeWindow;
+  if (timeWindow !== null && !Number.isNaN(nowMs)) {
+    const opening = nextOpening(timeWindow, nowMs);
+    if (opening !== nowMs) {
+      reasons = add(reasons, {
+        code: 'OUTSIDE_TIME_WINDOW',
+        timeZone: timeWindow.timeZone,
+        nextOpening: opening === null ? null : new Date(opening).toISOString(),
+      });
+    }
+  }
+
+  const denied = reasons !== undefined;
+  if (policy.requiresApproval) {
+    const threshold = policy.approvalThreshold;
+    // A SOL threshold cannot price a token transfer, so token transfers always need approval.
+    if (threshold === null || asset !== null || !amountValid || amount > threshold) {
+      reasons = add(reasons, {
+        code: 'APPROVAL_REQUIRED',
+        asset: assetValid ? asset : null,
+        threshold: threshold === null || asset !== null ? null : threshold.toString(),
+        requested: typeof amount === 'bigint' ? (requested ?? amount.toString()) : String(amount),
+      });
+    }
+  }
+
+  if (reasons === undefined) return ALLOW;
+  return { outcome: denied ? 'DENY' : 'REQUIRE_APPROVAL', reasons };
 }
 
 /**
@@ -613,6 +581,10 @@ export function describeReason(reason: Reason): string {
         : `program ${reason.program} is not in the policy's allowed programs`;
     case 'RATE_LIMITED':
       return `${reason.spent} transactions in the last hour reach the limit of ${reason.limit}`;
+    case 'OUTSIDE_TIME_WINDOW':
+      return reason.nextOpening === null
+        ? `transfers are outside the policy's time window (${reason.timeZone})`
+        : `transfers are outside the policy's time window (${reason.timeZone}); it opens at ${reason.nextOpening}`;
     case 'APPROVAL_REQUIRED':
       return reason.threshold === null
         ? 'the policy requires owner approval for this transfer'

@@ -12,14 +12,17 @@ describe('public API', () => {
         'REASON_CODES',
         'SOL_DECIMALS',
         'U64_MAX',
+        'WEEKDAYS',
         'assertPolicy',
         'describeReason',
         'evaluate',
         'formatSol',
         'formatUiAmount',
+        'isOpenAt',
         'isPolicyEngineError',
         'isUiAmount',
         'lamports',
+        'nextOpening',
         'parseLimit',
         'parsePolicy',
         'parseSol',
@@ -71,6 +74,18 @@ describe('every rule parsePolicy accepts changes some decision of evaluate', () 
     dailyWindow: {
       with: { ...base, metadata: { dailyWindow: 'UTC_DAY' } },
       context: { ...context, spentSince: utcStart },
+    },
+    // 04:00 UTC on a Sunday is 05:00 in Berlin: outside a weekday office window.
+    timeWindow: {
+      with: {
+        ...base,
+        metadata: {
+          timeWindow: {
+            timeZone: 'Europe/Berlin',
+            ranges: [{ days: ['MON', 'TUE', 'WED', 'THU', 'FRI'], from: '09:00', to: '17:00' }],
+          },
+        },
+      },
     },
   };
 

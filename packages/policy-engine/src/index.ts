@@ -47,6 +47,16 @@ export {
 } from './policy.js';
 export { type Instant, rateWindowStart, windowStart } from './window.js';
 export {
+  isOpenAt,
+  nextOpening,
+  type TimeRange,
+  type TimeRangeInput,
+  type TimeWindow,
+  type TimeWindowInput,
+  type Weekday,
+  WEEKDAYS,
+} from './time-window.js';
+export {
   type ApprovalRequiredReason,
   type AssetNotAllowedReason,
   type DailyLimitExceededReason,
@@ -58,6 +68,7 @@ export {
   type InvalidContextReason,
   type InvalidIntentReason,
   type NoPolicyReason,
+  type OutsideTimeWindowReason,
   type PerTxLimitExceededReason,
   type ProgramNotAllowedReason,
   type RateLimitedReason,

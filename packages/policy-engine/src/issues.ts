@@ -15,6 +15,13 @@ import type { AmountErrorCode } from './errors.js';
  * - `INVALID_DECIMALS`: `decimals` is not an integer in 0..255.
  * - `INVALID_INTEGER`: not a non-negative safe integer (`maxTxPerHour`).
  * - `INVALID_ENUM`: not one of the allowed values (`dailyWindow`).
+ * - `INVALID_TIME_ZONE`: `metadata.timeWindow.timeZone` is not an IANA zone the runtime knows (fixed offsets are refused too).
+ * - `INVALID_TIME_OF_DAY`: a range's `from`/`to` is not `HH:MM` (24-hour; `to` may be `24:00`).
+ * - `INVALID_WEEKDAY`: a day is not one of `MON`…`SUN`.
+ * - `DUPLICATE_WEEKDAY`: the same day twice in one range.
+ * - `EMPTY_TIME_RANGE`: a range's `from` equals its `to`.
+ * - `EMPTY_LIST`: `timeWindow.ranges` or a range's `days` is `[]`.
+ * - `TOO_MANY_ITEMS`: more than 50 ranges.
  * - `APPROVAL_THRESHOLD_WITHOUT_APPROVAL`: `approvalThreshold` is set but `requiresApproval` is not `true`.
  *
  * @example
@@ -35,7 +42,14 @@ export type PolicyIssueCode =
   | 'INVALID_DECIMALS'
   | 'INVALID_INTEGER'
   | 'INVALID_ENUM'
-  | 'APPROVAL_THRESHOLD_WITHOUT_APPROVAL';
+  | 'APPROVAL_THRESHOLD_WITHOUT_APPROVAL'
+  | 'INVALID_TIME_ZONE'
+  | 'INVALID_TIME_OF_DAY'
+  | 'INVALID_WEEKDAY'
+  | 'DUPLICATE_WEEKDAY'
+  | 'EMPTY_TIME_RANGE'
+  | 'EMPTY_LIST'
+  | 'TOO_MANY_ITEMS';
 
 /**
  * One problem found by `parsePolicy`. `path` is dotted from the input's root

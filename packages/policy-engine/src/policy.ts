@@ -15,6 +15,17 @@ import {
 } from './amount.js';
 import { PolicyEngineError } from './errors.js';
 import type { PolicyIssue, PolicyIssueCode } from './issues.js';
+import {
+  formatTimeOfDay,
+  LocalClock,
+  parseTimeOfDay,
+  type TimeRange,
+  type TimeWindow,
+  type TimeWindowInput,
+  timeWindowOf,
+  type Weekday,
+  WEEKDAYS,
+} from './time-window.js';
 
 /**
  * How the daily limits' window is measured: a rolling 24 hours (default) or the calendar day in UTC.
@@ -56,6 +67,7 @@ export interface PolicyMetadataInput {
   approvalThreshold?: string;
   maxTxPerHour?: number;
   dailyWindow?: DailyWindow;
+  timeWindow?: TimeWindowInput;
 }
 
 /**
@@ -123,6 +135,8 @@ export interface Policy {
   readonly maxTxPerHour: number | null;
   /** Window for `dailyLimit` and `tokenLimits[*].daily`. */
   readonly dailyWindow: DailyWindow;
+  /** Days and hours (in a time zone) when transfers are allowed; `null` = any time. */
+  readonly timeWindow: TimeWindow | null;
 }
 
 /**
@@ -152,7 +166,11 @@ const METADATA_KEYS = new Set([
   'approvalThreshold',
   'maxTxPerHour',
   'dailyWindow',
+  'timeWindow',
 ]);
+const TIME_WINDOW_KEYS = new Set(['timeZone', 'ranges']);
+const TIME_RANGE_KEYS = new Set(['days', 'from', 'to']);
+const MAX_TIME_RANGES = 50;
 const TOKEN_LIMIT_KEYS = new Set(['perTx', 'daily', 'decimals']);
 const DAILY_WINDOWS: readonly string[] = ['ROLLING_24H', 'UTC_DAY'];
 
@@ -300,6 +318,107 @@ function readTokenLimits(
   return valid ? limits : null;
 }
 
+function readTimeRange(c: IssueCollector, value: unknown, path: string): TimeRange | null {
+  if (!isPlainObject(value)) {
+    c.add(path, 'INVALID_TYPE', `expected { days, from, to }, got ${typeName(value)}`);
+    return null;
+  }
+  const before = c.issues.length;
+  c.unknownKeys(value, TIME_RANGE_KEYS, path);
+  const days = new Set<number>();
+  if (value.days === undefined) c.add(join(path, 'days'), 'REQUIRED', 'days is required');
+  else if (!Array.isArray(value.days))
+    c.add(join(path, 'days'), 'INVALID_TYPE', `expected an array, got ${typeName(value.days)}`);
+  else if (value.days.length === 0)
+    c.add(join(path, 'days'), 'EMPTY_LIST', 'a range needs at least one day');
+  else
+    value.days.forEach((day: unknown, i) => {
+      const index = typeof day === 'string' ? WEEKDAYS.indexOf(day as Weekday) : -1;
+      if (index < 0)
+        c.add(
+          `${path}.days[${i}]`,
+          'INVALID_WEEKDAY',
+          `expected one of ${WEEKDAYS.join(', ')}, got ${JSON.stringify(day) ?? typeName(day)}`,
+        );
+      else if (days.has(index))
+        c.add(`${path}.days[${i}]`, 'DUPLICATE_WEEKDAY', `duplicate day ${String(day)}`);
+      else days.add(index);
+    });
+  const time = (key: 'from' | 'to'): number | null => {
+    const text = value[key];
+    if (text === undefined) {
+      c.add(join(path, key), 'REQUIRED', `${key} is required (HH:MM, 24-hour)`);
+      return null;
+    }
+    const minutes = typeof text === 'string' ? parseTimeOfDay(text, key === 'to') : null;
+    if (minutes === null)
+      c.add(
+        join(path, key),
+        'INVALID_TIME_OF_DAY',
+        `expected HH:MM from 00:00 to ${key === 'to' ? '24:00' : '23:59'}, got ${JSON.stringify(text) ?? typeName(text)}`,
+      );
+    return minutes;
+  };
+  const from = time('from');
+  const to = time('to');
+  if (from !== null && to !== null && from === to)
+    c.add(
+      path,
+      'EMPTY_TIME_RANGE',
+      'from and to are the same time: use 00:00 to 24:00 for a whole day',
+    );
+  if (c.issues.length > before || from === null || to === null) return null;
+  return Object.freeze({ days, from, to, overnight: to < from });
+}
+
+function readTimeWindow(c: IssueCollector, value: unknown, path: string): TimeWindow | null {
+  if (!isPlainObject(value)) {
+    c.add(path, 'INVALID_TYPE', `expected { timeZone, ranges }, got ${typeName(value)}`);
+    return null;
+  }
+  const before = c.issues.length;
+  c.unknownKeys(value, TIME_WINDOW_KEYS, path);
+  const zone = value.timeZone;
+  let clock: LocalClock | null = null;
+  if (zone === undefined)
+    c.add(
+      join(path, 'timeZone'),
+      'REQUIRED',
+      'timeZone is required (an IANA name, e.g. Europe/Berlin)',
+    );
+  else if (typeof zone !== 'string')
+    c.add(join(path, 'timeZone'), 'INVALID_TYPE', `expected a string, got ${typeName(zone)}`);
+  else {
+    clock = LocalClock.of(zone);
+    if (clock === null)
+      c.add(
+        join(path, 'timeZone'),
+        'INVALID_TIME_ZONE',
+        `not an IANA time zone this server knows: ${JSON.stringify(zone)}`,
+      );
+  }
+  const ranges: TimeRange[] = [];
+  const list = value.ranges;
+  if (list === undefined) c.add(join(path, 'ranges'), 'REQUIRED', 'ranges is required');
+  else if (!Array.isArray(list))
+    c.add(join(path, 'ranges'), 'INVALID_TYPE', `expected an array, got ${typeName(list)}`);
+  else if (list.length === 0)
+    c.add(
+      join(path, 'ranges'),
+      'EMPTY_LIST',
+      'a time window needs at least one range: omit timeWindow for "any time"',
+    );
+  else if (list.length > MAX_TIME_RANGES)
+    c.add(join(path, 'ranges'), 'TOO_MANY_ITEMS', `at most ${MAX_TIME_RANGES} ranges`);
+  else
+    list.forEach((item: unknown, i) => {
+      const range = readTimeRange(c, item, `${path}.ranges[${i}]`);
+      if (range !== null) ranges.push(range);
+    });
+  if (c.issues.length > before || clock === null) return null;
+  return timeWindowOf(zone as string, clock, ranges);
+}
+
 /**
  * Validates and normalises a policy as written (REST body or `wallet_policies` row, see
  * `PolicyInput`). Never throws; returns every issue found, each with a stable `code`:
@@ -353,8 +472,97 @@ export function parsePolicy(input: unknown): ParseResult {
       );
   }
 
-  const { tokenLimits, allowedPrograms, approvalThreshold, maxTxPerHour, dailyWindow } =
-    readMetadata(c, input.metadata, allowedAssets, input.requiresApproval === true);
+  let tokenLimits: Map<string, TokenLimit> | null = new Map();
+  let allowedPrograms: string[] | null = null;
+  let approvalThreshold: bigint | null = null;
+  let maxTxPerHour: number | null = null;
+  let dailyWindow: DailyWindow = 'ROLLING_24H';
+  let timeWindow: TimeWindow | null = null;
+
+  const metadata = input.metadata;
+  if (metadata !== undefined) {
+    if (!isPlainObject(metadata)) {
+      c.add('metadata', 'INVALID_TYPE', `expected an object, got ${typeName(metadata)}`);
+    } else {
+      c.unknownKeys(metadata, METADATA_KEYS, 'metadata');
+
+      if (metadata.tokenLimits !== undefined) {
+        tokenLimits = readTokenLimits(c, metadata.tokenLimits, 'metadata.tokenLimits');
+        if (tokenLimits !== null && allowedAssets !== null) {
+          const assets = new Set(allowedAssets);
+          for (const mint of tokenLimits.keys()) {
+            if (!assets.has(mint)) {
+              c.add(
+                `metadata.tokenLimits.${mint}`,
+                'TOKEN_LIMIT_ASSET_NOT_ALLOWED',
+                `mint ${mint} has limits but is not in allowedAssets`,
+              );
+            }
+          }
+        }
+      }
+
+      if (metadata.allowedPrograms !== undefined) {
+        allowedPrograms = readAddressList(c, metadata.allowedPrograms, 'metadata.allowedPrograms');
+        if (allowedPrograms !== null && allowedPrograms.length === 0) {
+          c.add(
+            'metadata.allowedPrograms',
+            'EMPTY_ALLOWLIST',
+            'an empty program allowlist is ambiguous: omit the key for "no restriction"',
+          );
+        }
+      }
+
+      if (metadata.approvalThreshold !== undefined) {
+        approvalThreshold = readAmount(
+          c,
+          metadata.approvalThreshold,
+          'metadata.approvalThreshold',
+          SOL_DECIMALS,
+        );
+        if (input.requiresApproval !== true) {
+          c.add(
+            'metadata.approvalThreshold',
+            'APPROVAL_THRESHOLD_WITHOUT_APPROVAL',
+            'approvalThreshold only applies with requiresApproval: true',
+          );
+        }
+      }
+
+      const max = metadata.maxTxPerHour;
+      if (max !== undefined) {
+        if (typeof max !== 'number')
+          c.add(
+            'metadata.maxTxPerHour',
+            'INVALID_TYPE',
+            `expected an integer, got ${typeName(max)}`,
+          );
+        else if (!Number.isSafeInteger(max) || max < 0)
+          c.add('metadata.maxTxPerHour', 'INVALID_INTEGER', `expected an integer >= 0, got ${max}`);
+        else maxTxPerHour = max;
+      }
+
+      const window = metadata.dailyWindow;
+      if (window !== undefined) {
+        if (typeof window !== 'string')
+          c.add(
+            'metadata.dailyWindow',
+            'INVALID_TYPE',
+            `expected a string, got ${typeName(window)}`,
+          );
+        else if (!DAILY_WINDOWS.includes(window))
+          c.add(
+            'metadata.dailyWindow',
+            'INVALID_ENUM',
+            `expected one of ${DAILY_WINDOWS.join(', ')}, got ${JSON.stringify(window)}`,
+          );
+        else dailyWindow = window as DailyWindow;
+      }
+
+      if (metadata.timeWindow !== undefined)
+        timeWindow = readTimeWindow(c, metadata.timeWindow, 'metadata.timeWindow');
+    }
+  }
 
   if (c.issues.length > 0) return { ok: false, issues: c.issues };
   const policy: Policy = Object.freeze({
@@ -368,125 +576,9 @@ export function parsePolicy(input: unknown): ParseResult {
     allowedPrograms: allowedPrograms === null ? null : new Set(allowedPrograms),
     maxTxPerHour,
     dailyWindow,
+    timeWindow,
   });
   return { ok: true, policy };
-}
-
-/** What `metadata` holds, with the defaults for what it does not. */
-interface PolicyMetadata {
-  tokenLimits: Map<string, TokenLimit> | null;
-  allowedPrograms: string[] | null;
-  approvalThreshold: bigint | null;
-  maxTxPerHour: number | null;
-  dailyWindow: DailyWindow;
-}
-
-/**
- * Reads `metadata`: token limits (each mint must be in `allowedAssets`), the program allowlist,
- * the approval threshold (only with `requiresApproval`), `maxTxPerHour` and `dailyWindow`.
- */
-function readMetadata(
-  c: IssueCollector,
-  metadata: unknown,
-  allowedAssets: string[] | null,
-  requiresApproval: boolean,
-): PolicyMetadata {
-  const read: PolicyMetadata = {
-    tokenLimits: new Map(),
-    allowedPrograms: null,
-    approvalThreshold: null,
-    maxTxPerHour: null,
-    dailyWindow: 'ROLLING_24H',
-  };
-  if (metadata === undefined) return read;
-  if (!isPlainObject(metadata)) {
-    c.add('metadata', 'INVALID_TYPE', `expected an object, got ${typeName(metadata)}`);
-    return read;
-  }
-  c.unknownKeys(metadata, METADATA_KEYS, 'metadata');
-  if (metadata.tokenLimits !== undefined)
-    read.tokenLimits = readMetadataTokenLimits(c, metadata.tokenLimits, allowedAssets);
-  if (metadata.allowedPrograms !== undefined) {
-    read.allowedPrograms = readAddressList(c, metadata.allowedPrograms, 'metadata.allowedPrograms');
-    if (read.allowedPrograms !== null && read.allowedPrograms.length === 0) {
-      c.add(
-        'metadata.allowedPrograms',
-        'EMPTY_ALLOWLIST',
-        'an empty program allowlist is ambiguous: omit the key for "no restriction"',
-      );
-    }
-  }
-  if (metadata.approvalThreshold !== undefined) {
-    read.approvalThreshold = readAmount(
-      c,
-      metadata.approvalThreshold,
-      'metadata.approvalThreshold',
-      SOL_DECIMALS,
-    );
-    if (!requiresApproval) {
-      c.add(
-        'metadata.approvalThreshold',
-        'APPROVAL_THRESHOLD_WITHOUT_APPROVAL',
-        'approvalThreshold only applies with requiresApproval: true',
-      );
-    }
-  }
-  read.maxTxPerHour = readMaxTxPerHour(c, metadata.maxTxPerHour);
-  read.dailyWindow = readDailyWindow(c, metadata.dailyWindow);
-  return read;
-}
-
-/** `metadata.tokenLimits`, each mint of which must also be in `allowedAssets`. */
-function readMetadataTokenLimits(
-  c: IssueCollector,
-  value: unknown,
-  allowedAssets: string[] | null,
-): Map<string, TokenLimit> | null {
-  const tokenLimits = readTokenLimits(c, value, 'metadata.tokenLimits');
-  if (tokenLimits === null || allowedAssets === null) return tokenLimits;
-  const assets = new Set(allowedAssets);
-  for (const mint of tokenLimits.keys()) {
-    if (!assets.has(mint)) {
-      c.add(
-        `metadata.tokenLimits.${mint}`,
-        'TOKEN_LIMIT_ASSET_NOT_ALLOWED',
-        `mint ${mint} has limits but is not in allowedAssets`,
-      );
-    }
-  }
-  return tokenLimits;
-}
-
-/** `metadata.maxTxPerHour`: an integer ≥ 0, or null when absent or invalid. */
-function readMaxTxPerHour(c: IssueCollector, max: unknown): number | null {
-  if (max === undefined) return null;
-  if (typeof max !== 'number') {
-    c.add('metadata.maxTxPerHour', 'INVALID_TYPE', `expected an integer, got ${typeName(max)}`);
-    return null;
-  }
-  if (!Number.isSafeInteger(max) || max < 0) {
-    c.add('metadata.maxTxPerHour', 'INVALID_INTEGER', `expected an integer >= 0, got ${max}`);
-    return null;
-  }
-  return max;
-}
-
-/** `metadata.dailyWindow`: one of {@link DAILY_WINDOWS} (default `ROLLING_24H`). */
-function readDailyWindow(c: IssueCollector, window: unknown): DailyWindow {
-  if (window === undefined) return 'ROLLING_24H';
-  if (typeof window !== 'string') {
-    c.add('metadata.dailyWindow', 'INVALID_TYPE', `expected a string, got ${typeName(window)}`);
-    return 'ROLLING_24H';
-  }
-  if (!DAILY_WINDOWS.includes(window)) {
-    c.add(
-      'metadata.dailyWindow',
-      'INVALID_ENUM',
-      `expected one of ${DAILY_WINDOWS.join(', ')}, got ${JSON.stringify(window)}`,
-    );
-    return 'ROLLING_24H';
-  }
-  return window as DailyWindow;
 }
 
 /**
@@ -551,6 +643,16 @@ export function serializePolicy(
     metadata.approvalThreshold = formatUiAmount(policy.approvalThreshold, SOL_DECIMALS);
   if (policy.maxTxPerHour !== null) metadata.maxTxPerHour = policy.maxTxPerHour;
   metadata.dailyWindow = policy.dailyWindow;
+  if (policy.timeWindow !== null) {
+    metadata.timeWindow = {
+      timeZone: policy.timeWindow.timeZone,
+      ranges: policy.timeWindow.ranges.map((r) => ({
+        days: WEEKDAYS.filter((_, i) => r.days.has(i)),
+        from: formatTimeOfDay(r.from),
+        to: formatTimeOfDay(r.to),
+      })),
+    };
+  }
   return {
     perTxLimit: formatUiAmount(policy.perTxLimit, SOL_DECIMALS),
     dailyLimit: formatUiAmount(policy.dailyLimit, SOL_DECIMALS),

@@ -92,6 +92,8 @@ export interface TransferEngineDeps {
   idempotency?: IdempotencyRepository;
   chain?: ChainCache;
   chainOptions?: ChainCacheOptions;
+  /** The decisions' clock (default: the system clock); tests pass their own instant. */
+  clock?: () => Date;
 }
 
 /** Random compute-unit headroom: see {@link TransferEngine.sign}. */
@@ -128,8 +130,10 @@ export class TransferEngine {
   private readonly prisma: PrismaClient;
   private readonly custody: KeyCustody;
   private readonly idempotency: IdempotencyRepository;
+  private readonly clock: () => Date;
 
   constructor(deps: TransferEngineDeps) {
+    this.clock = deps.clock ?? (() => new Date());
     this.prisma = deps.prisma;
     this.custody = deps.custody;
     this.spend = deps.spend ?? new SpendRepository(deps.prisma, deps.spendOptions);
@@ -215,7 +219,7 @@ export class TransferEngine {
       const decision = await this.spend.evaluateTransfer({
         ...prepared.request,
         idempotencyKey: null,
-        now: new Date(),
+        now: this.clock(),
       });
       return { decision, prepared };
     } catch (e) {
@@ -265,7 +269,7 @@ export class TransferEngine {
           result = await retryOnSignatureCollision(
             () =>
               this.spend.reserveTransfer(
-                { ...prepared.request, idempotencyKey: scope.key, now: new Date() },
+                { ...prepared.request, idempotencyKey: scope.key, now: this.clock() },
                 () => this.sign(prepared, lifetime),
                 { recordId, respond },
               ),
@@ -335,7 +339,7 @@ export class TransferEngine {
       return await retryOnSignatureCollision(
         () =>
           this.spend.approveTransfer(
-            { transactionId: input.transactionId, ownerId: input.ownerId, now: new Date() },
+            { transactionId: input.transactionId, ownerId: input.ownerId, now: this.clock() },
             () => this.sign(prepared, lifetime),
           ),
         () => Promise.resolve(false),
@@ -348,7 +352,7 @@ export class TransferEngine {
   /** The owner rejects an AWAITING_APPROVAL transfer; it stops counting at once. */
   async reject(input: { transactionId: string; ownerId: string }): Promise<Transaction> {
     try {
-      return await this.spend.rejectTransfer({ ...input, now: new Date() });
+      return await this.spend.rejectTransfer({ ...input, now: this.clock() });
     } catch (e) {
       throw repositoryError(e);
     }
@@ -462,6 +466,12 @@ function repositoryError(e: unknown): unknown {
     return new TransferEngineError('WALLET_NOT_FOUND', 'Wallet not found');
   if (isRepositoryError(e, 'TRANSACTION_NOT_FOUND'))
     return new TransferEngineError('TRANSACTION_NOT_FOUND', 'Transaction not found');
+  if (isRepositoryError(e, 'TRANSACTION_NOT_AWAITING_APPROVAL') && e.context.status === 'EXPIRED')
+    return new TransferEngineError(
+      'APPROVAL_EXPIRED',
+      'The approval request expired before the owner decided; the transfer is EXPIRED',
+      { context: { status: 'EXPIRED' } },
+    );
   if (isRepositoryError(e, 'TRANSACTION_NOT_AWAITING_APPROVAL')) {
     return new TransferEngineError(
       'TRANSACTION_NOT_AWAITING_APPROVAL',

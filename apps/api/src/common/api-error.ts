@@ -47,6 +47,10 @@ export const API_ERRORS = {
     status: 409,
     title: 'The transaction is not awaiting approval',
   },
+  APPROVAL_EXPIRED: {
+    status: 409,
+    title: 'The approval request expired before the owner decided',
+  },
   IDEMPOTENCY_REQUEST_IN_PROGRESS: {
     status: 409,
     title: 'A request with this Idempotency-Key is in progress',

@@ -104,6 +104,10 @@ export interface AppConfig {
      */
     allowPrivateTargets: boolean;
   };
+  approvals: {
+    /** APPROVAL_TTL_SECONDS: how long a transfer waits for the owner's approval before it expires (default 86400 = 24 h). */
+    ttlSeconds: number;
+  };
   auth: {
     /** ADMIN_TOKEN: the operator's bearer token (required, at least 32 characters). */
     adminToken: string;
@@ -363,6 +367,7 @@ export function loadConfig(env: Env, options: Pick<ParseEnvOptions, 'warn'> = {}
       rpcRetries: e.SOLANA_RPC_RETRIES,
     },
     webhooks: { allowPrivateTargets: e.WEBHOOK_ALLOW_PRIVATE_TARGETS },
+    approvals: { ttlSeconds: e.APPROVAL_TTL_SECONDS },
     auth: { adminToken: e.ADMIN_TOKEN },
     custody,
     rateLimit: {

@@ -11,12 +11,16 @@ export interface Infrastructure {
   cache: CacheBundle;
   rpc: Rpc<SolanaRpcApi>;
   custody: KeyCustody;
+  /** The transfer engine's clock, when a caller supplied one (tests); otherwise the system clock. */
+  clock?: () => Date;
   close(): Promise<void>;
 }
 
 /** Parts a caller (a test, the zero-config launcher) may supply instead of the defaults. */
 export interface InfrastructureOverrides {
   custody?: KeyCustody;
+  /** The clock policy decisions use (tests set the instant; default: the system clock). */
+  clock?: () => Date;
   /** Receives queries slower than DATABASE_SLOW_QUERY_MS (the app logs them as db_query_slow). */
   onSlowQuery?: (event: SlowQueryEvent) => void;
 }
@@ -30,41 +34,6 @@ export async function createInfrastructure(
   metrics: MetricsService,
   overrides: InfrastructureOverrides = {},
 ): Promise<Infrastructure> {
-  const prisma = await connectDatabase(config, overrides);
-  let cache: CacheBundle;
-  try {
-    cache = await connectCache(config, metrics);
-  } catch (e) {
-    await prisma.$disconnect().catch(() => undefined);
-    throw e;
-  }
-  const rpc = createRpc({
-    url: config.solana.rpcUrl,
-    timeoutMs: config.solana.rpcTimeoutMs,
-    retries: config.solana.rpcRetries,
-  });
-  const { custody, keystorePrisma } = await createCustody(config, overrides);
-
-  return {
-    prisma,
-    cache,
-    rpc,
-    custody,
-    close: async () => {
-      await Promise.allSettled([
-        cache.close(),
-        prisma.$disconnect(),
-        keystorePrisma?.$disconnect(),
-      ]);
-    },
-  };
-}
-
-/** The main Prisma client, checked with one query: an unreachable database stops start-up. */
-async function connectDatabase(
-  config: AppConfig,
-  overrides: InfrastructureOverrides,
-): Promise<PrismaClient> {
   const prisma = createPrismaClient({
     url: config.database.url,
     poolSize: config.database.poolSize,
@@ -83,13 +52,10 @@ async function connectDatabase(
       `PostgreSQL is unreachable (${(cause as Error).message})`,
     );
   }
-  return prisma;
-}
 
-/** Redis (or the in-process cache without REDIS_URL); an unreachable Redis stops start-up. */
-async function connectCache(config: AppConfig, metrics: MetricsService): Promise<CacheBundle> {
+  let cache: CacheBundle;
   try {
-    return await createCache({
+    cache = await createCache({
       ...(config.redis.url === null ? {} : { redisUrl: config.redis.url }),
       prefix: config.redis.keyPrefix,
       rateLimit: { points: config.rateLimit.perMinute, windowSeconds: 60 },
@@ -101,33 +67,50 @@ async function connectCache(config: AppConfig, metrics: MetricsService): Promise
       failFast: true,
     });
   } catch (cause) {
+    await prisma.$disconnect().catch(() => undefined);
     throw new ConfigError('REDIS_URL', `Redis is unreachable (${(cause as Error).message})`);
   }
-}
 
-/** Key custody as configured; the local keystore gets its own small pool (returned to close). */
-async function createCustody(
-  config: AppConfig,
-  overrides: InfrastructureOverrides,
-): Promise<{ custody: KeyCustody; keystorePrisma: PrismaClient | null }> {
-  if (overrides.custody !== undefined) return { custody: overrides.custody, keystorePrisma: null };
-  if (config.custody.kind === 'LOCAL') {
+  const rpc = createRpc({
+    url: config.solana.rpcUrl,
+    timeoutMs: config.solana.rpcTimeoutMs,
+    retries: config.solana.rpcRetries,
+  });
+
+  let custody: KeyCustody;
+  let keystorePrisma: PrismaClient | null = null;
+  if (overrides.custody !== undefined) {
+    custody = overrides.custody;
+  } else if (config.custody.kind === 'LOCAL') {
     // Signing runs inside SpendRepository's transaction, which holds a connection of the main
     // pool; the keystore read must not need a second one from the same pool, or a burst of
     // transfers on as many wallets as the pool has connections would wait on itself.
-    const keystorePrisma = createPrismaClient({
+    keystorePrisma = createPrismaClient({
       url: config.database.url,
       poolSize: Math.max(2, Math.ceil(config.database.poolSize / 2)),
       statementTimeoutMs: config.database.statementTimeoutMs,
       connectionTimeoutMs: config.database.connectionTimeoutMs,
       applicationName: 'waiaas-api-keystore',
     });
-    return {
-      custody: new LocalKeystoreCustody(keystorePrisma, config.custody.masterKeys),
-      keystorePrisma,
-    };
+    custody = new LocalKeystoreCustody(keystorePrisma, config.custody.masterKeys);
+  } else {
+    // Loaded only when configured: a local-keystore deployment never loads the Turnkey SDK.
+    const { TurnkeyCustody } = await import('@waiaas/solana-signer/turnkey');
+    custody = new TurnkeyCustody(config.custody.turnkey);
   }
-  // Loaded only when configured: a local-keystore deployment never loads the Turnkey SDK.
-  const { TurnkeyCustody } = await import('@waiaas/solana-signer/turnkey');
-  return { custody: new TurnkeyCustody(config.custody.turnkey), keystorePrisma: null };
+
+  return {
+    prisma,
+    cache,
+    rpc,
+    custody,
+    ...(overrides.clock ? { clock: overrides.clock } : {}),
+    close: async () => {
+      await Promise.allSettled([
+        cache.close(),
+        prisma.$disconnect(),
+        keystorePrisma?.$disconnect(),
+      ]);
+    },
+  };
 }

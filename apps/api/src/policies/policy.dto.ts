@@ -11,6 +11,40 @@ export class TokenLimitDto {
   @ApiProperty({ example: 6, description: "The mint's decimals" }) decimals!: number;
 }
 
+const WEEKDAY_NAMES = ['MON', 'TUE', 'WED', 'THU', 'FRI', 'SAT', 'SUN'] as const;
+
+export class TimeRangeDto {
+  @ApiProperty({
+    enum: WEEKDAY_NAMES,
+    isArray: true,
+    example: ['MON', 'TUE', 'WED', 'THU', 'FRI'],
+    description: 'Days on which the range starts',
+  })
+  days!: (typeof WEEKDAY_NAMES)[number][];
+  @ApiProperty({
+    example: '09:00',
+    pattern: '^([01][0-9]|2[0-3]):[0-5][0-9]$',
+    description: 'Local start, HH:MM 24-hour, inclusive',
+  })
+  from!: string;
+  @ApiProperty({
+    example: '17:00',
+    pattern: '^(([01][0-9]|2[0-3]):[0-5][0-9]|24:00)$',
+    description:
+      'Local end, HH:MM (24:00 = end of the day), exclusive; before `from`: an overnight range ending the next day',
+  })
+  to!: string;
+}
+
+export class TimeWindowDto {
+  @ApiProperty({
+    example: 'Europe/Berlin',
+    description: 'IANA time zone whose local clock (daylight saving time included) the ranges use',
+  })
+  timeZone!: string;
+  @ApiProperty({ type: [TimeRangeDto], minItems: 1, maxItems: 50 }) ranges!: TimeRangeDto[];
+}
+
 export class PolicyMetadataDto {
   @ApiPropertyOptional({
     description: 'Per-mint limits, by mint address',
@@ -31,6 +65,12 @@ export class PolicyMetadataDto {
   @ApiPropertyOptional({ example: 60 }) maxTxPerHour?: number;
   @ApiPropertyOptional({ enum: ['ROLLING_24H', 'UTC_DAY'] }) dailyWindow?:
     'ROLLING_24H' | 'UTC_DAY';
+  @ApiPropertyOptional({
+    type: TimeWindowDto,
+    description:
+      'Transfers are allowed only inside one of these ranges (outside: denied with OUTSIDE_TIME_WINDOW and the next opening)',
+  })
+  timeWindow?: TimeWindowDto;
 }
 
 /**

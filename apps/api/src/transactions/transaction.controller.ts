@@ -78,9 +78,14 @@ export class TransactionController {
     summary:
       'Approve an AWAITING_APPROVAL transfer: re-evaluated now, then signed (PENDING) or denied (FAILED, 403).',
     description:
-      'The policy is checked again at approval time: if the budget was spent meanwhile the transfer becomes FAILED and this answers 403 POLICY_DENIED.',
+      "The policy is checked again at approval time: if the budget was spent meanwhile, or the policy's time window is closed now, the transfer becomes FAILED and this answers 403 POLICY_DENIED. A request past its `expiresAt` answers 409 APPROVAL_EXPIRED (it is, or is about to be, EXPIRED).",
   })
-  @ApiProblems('NOT_FOUND', 'POLICY_DENIED', 'TRANSACTION_NOT_AWAITING_APPROVAL')
+  @ApiProblems(
+    'NOT_FOUND',
+    'POLICY_DENIED',
+    'TRANSACTION_NOT_AWAITING_APPROVAL',
+    'APPROVAL_EXPIRED',
+  )
   @ApiOkResponse({ type: TransactionResponseDto })
   approve(
     @CurrentPrincipal() principal: OwnerPrincipal,
@@ -97,9 +102,10 @@ export class TransactionController {
     operationId: 'rejectTransaction',
     summary:
       'Reject an AWAITING_APPROVAL transfer (REJECTED; its reservation stops counting at once).',
-    description: 'Nothing is signed; the agent sees REJECTED when it reads the transaction.',
+    description:
+      'Nothing is signed; the agent sees REJECTED when it reads the transaction. A request past its `expiresAt` answers 409 APPROVAL_EXPIRED.',
   })
-  @ApiProblems('NOT_FOUND', 'TRANSACTION_NOT_AWAITING_APPROVAL')
+  @ApiProblems('NOT_FOUND', 'TRANSACTION_NOT_AWAITING_APPROVAL', 'APPROVAL_EXPIRED')
   @ApiOkResponse({ type: TransactionResponseDto })
   reject(
     @CurrentPrincipal() principal: OwnerPrincipal,

@@ -12,6 +12,7 @@ export const TX_STATUSES = [
   'CONFIRMED',
   'FAILED',
   'REJECTED',
+  'EXPIRED',
 ] as const;
 export type TxStatusValue = (typeof TX_STATUSES)[number];
 
@@ -77,7 +78,21 @@ export class TransactionDto {
   @ApiProperty({ format: 'date-time' }) createdAt!: string;
   @ApiProperty({ format: 'date-time', nullable: true, type: String }) submittedAt!: string | null;
   @ApiProperty({ format: 'date-time', nullable: true, type: String }) confirmedAt!: string | null;
-  @ApiProperty({ format: 'date-time', nullable: true, type: String }) decidedAt!: string | null;
+  @ApiProperty({
+    format: 'date-time',
+    nullable: true,
+    type: String,
+    description: 'When the owner approved or rejected it, or when it expired',
+  })
+  decidedAt!: string | null;
+  @ApiProperty({
+    format: 'date-time',
+    nullable: true,
+    type: String,
+    description:
+      'Transfers that wait for approval: the owner must decide before this instant, or it becomes EXPIRED and stops counting against the limits (APPROVAL_TTL_SECONDS after it was asked for); null for the others',
+  })
+  expiresAt!: string | null;
 }
 
 export class TransactionResponseDto {
@@ -156,5 +171,6 @@ export function toTransactionDto(row: TransactionModel): TransactionDto {
     submittedAt: iso(row.submittedAt),
     confirmedAt: iso(row.confirmedAt),
     decidedAt: iso(row.decidedAt),
+    expiresAt: iso(row.expiresAt),
   };
 }

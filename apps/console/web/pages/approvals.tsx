@@ -3,7 +3,7 @@ import { useEffect, useState } from 'preact/hooks';
 import { describeError } from '../api.js';
 import { ConfirmDialog } from '../components/confirm.js';
 import { useConsole } from '../context.js';
-import { age, assetName } from '../format.js';
+import { age, assetName, dateTime } from '../format.js';
 import { usePolling } from '../hooks.js';
 
 type Decision = { tx: Transaction; action: 'approve' | 'reject' };
@@ -95,6 +95,22 @@ export function Approvals() {
               </dd>
               <dt>Wallet</dt>
               <dd>{data.data?.wallets.get(tx.walletId) ?? tx.walletId}</dd>
+              {tx.expiresAt !== null && (
+                <>
+                  <dt>Expires</dt>
+                  <dd data-testid="expires">
+                    <time dateTime={tx.expiresAt}>{dateTime(tx.expiresAt)}</time>
+                    {Date.parse(tx.expiresAt) > now ? (
+                      <span class="muted">
+                        {' '}
+                        (in {age(new Date(now).toISOString(), Date.parse(tx.expiresAt))})
+                      </span>
+                    ) : (
+                      <span class="muted"> (expired: no longer counts against the limits)</span>
+                    )}
+                  </dd>
+                </>
+              )}
               {tx.memo !== null && (
                 <>
                   <dt>Memo</dt>

@@ -4,6 +4,7 @@ import {
   type Policy,
   type PolicyInput,
   type PolicyMetadata,
+  type TimeWindow,
   type Wallet,
 } from '@waiaas/client';
 import { useState } from 'preact/hooks';
@@ -116,6 +117,12 @@ function lines(text: string): string[] {
     .filter((s) => s !== '');
 }
 
+/** "MON, TUE 09:00–17:00; SAT 22:00–06:00 (Europe/Berlin time)". */
+function describeTimeWindow(window: TimeWindow): string {
+  const ranges = window.ranges.map((r) => `${r.days.join(', ')} ${r.from}–${r.to}`).join('; ');
+  return `${ranges} (${window.timeZone} time)`;
+}
+
 function PolicyEditor(props: { walletId: string; policy: Policy | null; onSaved: () => void }) {
   const { client } = useConsole();
   const p = props.policy;
@@ -136,7 +143,7 @@ function PolicyEditor(props: { walletId: string; policy: Policy | null; onSaved:
 
   async function save(event: Event) {
     event.preventDefault();
-    // Rules the form does not edit (token limits, programs) are kept as they are.
+    // Rules the form does not edit (token limits, programs, time window) are kept as they are.
     const metadata: PolicyMetadata = { ...(p?.metadata ?? {}) };
     delete metadata.approvalThreshold;
     delete metadata.maxTxPerHour;
@@ -285,6 +292,12 @@ function PolicyEditor(props: { walletId: string; policy: Policy | null; onSaved:
             {message('allowedAssets')}
           </label>
         </div>
+        {p?.metadata?.timeWindow !== undefined && (
+          <p class="muted" data-testid="time-window">
+            Transfers only {describeTimeWindow(p.metadata.timeWindow)} (set through the API; kept
+            when you save).
+          </p>
+        )}
         {errors[''] !== undefined && (
           <p class="error" role="alert">
             {errors[''].join('; ')}

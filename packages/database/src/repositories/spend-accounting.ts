@@ -4,14 +4,15 @@
  * chart), so the two can never disagree:
  *
  * - a transaction counts from the moment it is stored (PENDING, or AWAITING_APPROVAL: a
- *   waiting transfer holds its budget) until it becomes FAILED or REJECTED;
+ *   waiting transfer holds its budget) until it becomes FAILED, REJECTED or EXPIRED (an
+ *   approval the owner did not give in time);
  * - it counts its amount in its own asset, and its network fee in SOL (a token transfer's fee
  *   is paid in SOL all the same).
  */
 import { Prisma } from '../generated/prisma/client.js';
 
 /** Statuses whose transactions no longer count. */
-export const NOT_COUNTING_STATUSES = ['FAILED', 'REJECTED'] as const;
+export const NOT_COUNTING_STATUSES = ['FAILED', 'REJECTED', 'EXPIRED'] as const;
 
 /** The same list as SQL text, for `status NOT IN …` in plain statements. */
 export const NOT_COUNTING_SQL_TEXT = `(${NOT_COUNTING_STATUSES.map((s) => `'${s}'`).join(', ')})`;

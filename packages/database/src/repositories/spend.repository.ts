@@ -32,6 +32,7 @@ import { RepositoryError } from '../repository-error.js';
 import { type Sql, sqlOf, sqlPool, sqlTransaction } from '../sql.js';
 import { completeIdempotencyRecord } from './idempotency.repository.js';
 import { foldFees, NOT_COUNTING_SQL_TEXT, NOT_COUNTING_STATUSES } from './spend-accounting.js';
+import { recordAwaitingApproval } from './approval-expiry.repository.js';
 
 /** What an agent asked for, in base units. */
 export interface TransferRequest {
@@ -91,6 +92,8 @@ export interface SpendRepositoryOptions {
   transactionTimeoutMs?: number;
   /** Longest to wait for a pooled connection (default 20 s). */
   maxWaitMs?: number;
+  /** How long an AWAITING_APPROVAL transfer waits for the owner before it expires (default 24 h). */
+  approvalTtlMs?: number;
 }
 
 /**
@@ -154,6 +157,7 @@ interface SpendRow {
  */
 export class SpendRepository {
   private readonly txOptions: { timeout: number; maxWait: number };
+  private readonly approvalTtlMs: number;
   /**
    * Reservations for one wallet queue here before they take a pooled connection: waiting for a
    * wallet's row lock then costs this process one connection, not one per request, so a burst
@@ -170,6 +174,7 @@ export class SpendRepository {
       timeout: options.transactionTimeoutMs ?? 20_000,
       maxWait: options.maxWaitMs ?? 20_000,
     };
+    this.approvalTtlMs = options.approvalTtlMs ?? 86_400_000;
   }
 
   /**
@@ -239,7 +244,7 @@ export class SpendRepository {
         }
 
         const signed = decision.outcome === 'ALLOW' ? await sign(decision) : null;
-        const transaction = newTransferRow(request, signed, decision, version);
+        const transaction = newTransferRow(request, signed, decision, version, this.approvalTtlMs);
         const result: ReserveResult = { outcome: decision.outcome, decision, transaction };
         await insertTransfer(sql, {
           transaction,
@@ -248,6 +253,7 @@ export class SpendRepository {
           ownerId: wallet.owner_id,
           completion: receipt ? { recordId: receipt.recordId, ...receipt.respond(result) } : null,
         });
+        if (signed === null) await recordAwaitingApproval(sql, { transactionId: transaction.id });
         return result;
       },
       { idleTimeoutMs: this.txOptions.timeout },
@@ -266,7 +272,7 @@ export class SpendRepository {
     sign: SignTransfer,
   ): Promise<ApproveResult> {
     return this.prisma.$transaction(async (tx) => {
-      const pending = await lockAwaitingApproval(tx, input.transactionId, input.ownerId);
+      const pending = await lockAwaitingApproval(tx, input.transactionId, input.ownerId, input.now);
       const { policy, version } = await loadPolicy(sqlOf(tx), pending.walletId);
       const request = requestOf(pending, input.now);
       const judged = await judge(sqlOf(tx), policy, request, pending);
@@ -342,7 +348,7 @@ export class SpendRepository {
     now: Date;
   }): Promise<Transaction> {
     return this.prisma.$transaction(async (tx) => {
-      const pending = await lockAwaitingApproval(tx, input.transactionId, input.ownerId);
+      const pending = await lockAwaitingApproval(tx, input.transactionId, input.ownerId, input.now);
       const transaction = await tx.transaction.update({
         where: { id: pending.id },
         data: { status: 'REJECTED', decidedAt: input.now },
@@ -400,6 +406,7 @@ async function lockAwaitingApproval(
   tx: TransactionClient,
   transactionId: string,
   ownerId: string,
+  now: Date,
 ): Promise<Transaction> {
   const found = await tx.transaction.findFirst({
     where: { id: transactionId, wallet: { ownerId } },
@@ -417,6 +424,12 @@ async function lockAwaitingApproval(
       status: current.status,
     });
   }
+  // Past its expiry but not swept yet: as good as EXPIRED (the sweep will write it so).
+  if (current.expiresAt !== null && current.expiresAt <= now)
+    throw new RepositoryError('TRANSACTION_NOT_AWAITING_APPROVAL', {
+      transactionId,
+      status: 'EXPIRED',
+    });
   return current;
 }
 
@@ -677,6 +690,7 @@ function newTransferRow(
   signed: SignedTransfer | null,
   decision: Decision,
   policyVersion: number | null,
+  approvalTtlMs: number,
 ): Transaction {
   return {
     id: randomUUID(),
@@ -711,6 +725,7 @@ function newTransferRow(
     submittedAt: null,
     confirmedAt: null,
     decidedAt: null,
+    expiresAt: signed ? null : new Date(request.now.getTime() + approvalTtlMs),
   } satisfies Record<keyof Transaction, unknown>;
 }
 
@@ -745,10 +760,11 @@ async function insertTransfer(
          id, wallet_id, agent_id, idempotency_key, type, amount, network_fee, programs, decimals,
          asset, destination, memo, status, signature, wire_transaction, blockhash,
          last_valid_block_height, policy_outcome, policy_decision, policy_version, created_at,
-         updated_at)
+         updated_at, expires_at)
        VALUES ($1::uuid, $2::uuid, $3::uuid, $4, 'TRANSFER', $5::numeric, $6::numeric, $7::text[],
                $8::smallint, $9, $10, $11, $12::"TxStatus", $13, $14::bytea, $15, $16::bigint,
-               $17::"PolicyOutcome", $18::jsonb, $19::int, $20::timestamptz, $20::timestamptz)
+               $17::"PolicyOutcome", $18::jsonb, $19::int, $20::timestamptz, $20::timestamptz,
+               $29::timestamptz)
        RETURNING id, wallet_id
      ), e AS (
        INSERT INTO events (type, actor_type, actor_id, owner_id, wallet_id, transaction_id,
@@ -794,6 +810,7 @@ async function insertTransfer(
       completion?.recordId ?? null,
       completion?.status ?? null,
       completion === null ? null : JSON.stringify(completion.body ?? null),
+      t.expiresAt,
     ],
   );
 }

@@ -121,6 +121,12 @@ export const COMMON_ENV = {
   SOLANA_RPC_TIMEOUT_MS: envInt(100, 120_000).default(5_000),
   /** Retries of transient RPC failures (network, 429, 5xx) per call. */
   SOLANA_RPC_RETRIES: envInt(0, 10).default(2),
+  /**
+   * Seconds an AWAITING_APPROVAL transfer waits for its owner before it becomes EXPIRED and
+   * stops counting against the limits (default 86400 = 24 h; 60..2592000 = 30 days). The API
+   * stamps each waiting transfer with it; the worker's sweep expires them.
+   */
+  APPROVAL_TTL_SECONDS: envInt(60, 2_592_000).default(86_400),
   /** true: webhooks may target loopback/private hosts (local development only; SSRF otherwise). */
   WEBHOOK_ALLOW_PRIVATE_TARGETS: envBool().default(false),
   /** pino level. */
