@@ -11,12 +11,16 @@ export interface Infrastructure {
   cache: CacheBundle;
   rpc: Rpc<SolanaRpcApi>;
   custody: KeyCustody;
+  /** Milliseconds since the epoch: what key expiry is judged against (tests move it). */
+  clock: () => number;
   close(): Promise<void>;
 }
 
 /** Parts a caller (a test, the zero-config launcher) may supply instead of the defaults. */
 export interface InfrastructureOverrides {
   custody?: KeyCustody;
+  /** The clock key expiry is judged against (default `Date.now`). */
+  clock?: () => number;
   /** Receives queries slower than DATABASE_SLOW_QUERY_MS (the app logs them as db_query_slow). */
   onSlowQuery?: (event: SlowQueryEvent) => void;
 }
@@ -100,6 +104,7 @@ export async function createInfrastructure(
     cache,
     rpc,
     custody,
+    clock: overrides.clock ?? Date.now,
     close: async () => {
       await Promise.allSettled([
         cache.close(),
