@@ -42,9 +42,14 @@ export class AgentKeyUsage implements OnApplicationShutdown {
     this.pending.add(write);
   }
 
+  /** Resolves when every write started so far has finished (tests wait on it). */
+  async idle(): Promise<void> {
+    await Promise.allSettled([...this.pending]);
+  }
+
   /** Lets writes already started finish before the database client closes. */
   async onApplicationShutdown(): Promise<void> {
-    await Promise.allSettled([...this.pending]);
+    await this.idle();
   }
 
   private prune(now: number): void {

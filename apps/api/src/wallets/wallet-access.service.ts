@@ -28,9 +28,7 @@ export class WalletAccessService {
   /** Prisma `where` for the wallets `principal` may see. */
   visibleWhere(
     principal: OwnerOrAgent,
-  ):
-    | { ownerId: string }
-    | { grants: { some: { agentId: string } }; id?: { in: string[] } } {
+  ): { ownerId: string } | { grants: { some: { agentId: string } }; id?: { in: string[] } } {
     if (principal.kind === 'owner') return { ownerId: principal.ownerId };
     const granted = { grants: { some: { agentId: principal.agentId } } };
     return principal.walletIds === null
