@@ -138,7 +138,7 @@ describe('create, list, revoke', () => {
     const list = await listKeys(t);
     expect(list.status).toBe(200);
     expect(
-      list.body.keys.map((k: { name: string; primary: boolean }) => [k.name, k.primary]),
+      (list.body.keys as { name: string; primary: boolean }[]).map((k) => [k.name, k.primary]),
     ).toEqual([
       ['primary', true],
       ['reporting', false],
@@ -250,7 +250,7 @@ describe('create, list, revoke', () => {
       expectProblem(r, 400, 'VALIDATION_FAILED');
       expect({
         body,
-        paths: r.body.errors.map((e: { path: string }) => e.path.split('.')[0]),
+        paths: (r.body.errors as { path: string }[]).map((e) => e.path.split('.')[0]),
       }).toEqual({
         body,
         paths: expect.arrayContaining([field]),
@@ -348,9 +348,9 @@ describe('scopes and wallets', () => {
     );
     // The list shows only the key's wallets that are granted; the agent's own key sees both.
     const listed = await call(h.app, 'GET', '/v1/wallets', { token: limited.key });
-    expect(listed.body.wallets.map((w: { id: string }) => w.id)).toEqual([t.wallet.id]);
+    expect((listed.body.wallets as { id: string }[]).map((w) => w.id)).toEqual([t.wallet.id]);
     const all = await call(h.app, 'GET', '/v1/wallets', { token: t.agent.key });
-    expect(all.body.wallets.map((w: { id: string }) => w.id).sort()).toEqual(
+    expect((all.body.wallets as { id: string }[]).map((w) => w.id).sort()).toEqual(
       [t.wallet.id, second.id].sort(),
     );
     // In the key's list but not granted to the agent: 404 as for any wallet it may not see.
@@ -404,8 +404,10 @@ describe('expiry and revocation reach every instance on the next request', () =>
       // Instance A's clock has not reached the expiry: the key still works there.
       expect((await call(h.app, 'GET', path, { token: key.key })).status).toBe(200);
       // And B's list says EXPIRED.
-      const listed = (await listKeys(t, b)).body.keys.find((k: { id: string }) => k.id === key.id);
-      expect(listed.status).toBe('EXPIRED');
+      const listed = ((await listKeys(t, b)).body.keys as { id: string; status: string }[]).find(
+        (k) => k.id === key.id,
+      );
+      expect(listed?.status).toBe('EXPIRED');
     } finally {
       clockOffsetMs = 0;
     }
@@ -445,7 +447,9 @@ describe('lastUsedAt', () => {
     await usage.idle();
     const later = await h.prisma.agentKey.findUniqueOrThrow({ where: { id: key.id } });
     expect(later.lastUsedAt).toEqual(first.lastUsedAt);
-    const listed = (await listKeys(t)).body.keys.find((k: { id: string }) => k.id === key.id);
-    expect(listed.lastUsedAt).toBe(first.lastUsedAt!.toISOString());
+    const listed = ((await listKeys(t)).body.keys as { id: string; lastUsedAt: string }[]).find(
+      (k) => k.id === key.id,
+    );
+    expect(listed?.lastUsedAt).toBe(first.lastUsedAt?.toISOString());
   });
 });
