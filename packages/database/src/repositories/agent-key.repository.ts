@@ -68,7 +68,11 @@ const toAccess = (row: AccessRow): AgentKeyAccessRecord => ({
 });
 
 /** Every key of an agent, primary first, then oldest first. */
-const LIST_ORDER = [{ primary: 'desc' as const }, { createdAt: 'asc' as const }, { id: 'asc' as const }];
+const LIST_ORDER = [
+  { primary: 'desc' as const },
+  { createdAt: 'asc' as const },
+  { id: 'asc' as const },
+];
 
 /**
  * @example
