@@ -138,8 +138,9 @@ describe('AgentKeyRepository', () => {
     expect(await prisma.agentKey.count()).toBe(before);
 
     let audited = '';
-    const created = await keys.create(input, async (row) => {
+    const created = await keys.create(input, (row) => {
       audited = row.id;
+      return Promise.resolve();
     });
     expect('refused' in created).toBe(false);
     const record = await keys.accessByHash(input.keyHash);
@@ -177,8 +178,9 @@ describe('AgentKeyRepository', () => {
     ).toEqual(first.lastUsedAt);
 
     let events = 0;
-    const audit = async (): Promise<void> => {
+    const audit = (): Promise<void> => {
       events += 1;
+      return Promise.resolve();
     };
     const revoked = await keys.revoke(owner.id, agent.id, created.id, audit);
     expect(revoked?.changed).toBe(true);
