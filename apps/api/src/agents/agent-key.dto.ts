@@ -13,7 +13,7 @@ import {
 } from 'class-validator';
 import { AGENT_KEY_SCOPES, type AgentKeyScope } from '../auth/principal.js';
 
-/** The longest an agent key may live: a year (see docs/decisions/agent-keys-expire.md). */
+/** The longest an agent key may live: a year (see docs/decisions/agent-keys.md). */
 export const AGENT_KEY_MAX_LIFETIME_DAYS = 365;
 
 export const AGENT_KEY_STATUSES = ['ACTIVE', 'EXPIRED', 'REVOKED'] as const;
