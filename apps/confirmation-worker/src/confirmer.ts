@@ -254,8 +254,18 @@ export class Confirmer {
     { confirm, failed, rebroadcast }: Verdicts,
   ): Promise<ConfirmedUpdate[]> {
     const { chain, logger } = this.deps;
+    // A transfer's fee is planned exactly when it is built (base fee per signature plus the
+    // priority fee of its compute budget) and stored on the row: a confirmed one paid that, so
+    // only rows stored without a planned fee ask the node (`getTransaction` per signature was
+    // a third of the ledger's cost per confirmed transfer).
     const [fees, sends] = await Promise.all([
-      Promise.allSettled(confirm.map((c) => chain.fee(c.row.signature, this.options.commitment))),
+      Promise.allSettled(
+        confirm.map((c) =>
+          c.row.networkFee > 0n
+            ? Promise.resolve(c.row.networkFee)
+            : chain.fee(c.row.signature, this.options.commitment),
+        ),
+      ),
       Promise.allSettled(rebroadcast.map((r) => chain.send(r.wireTransaction))),
     ]);
     const confirmed: ConfirmedUpdate[] = [];

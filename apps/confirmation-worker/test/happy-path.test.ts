@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { createSolanaRpc, type Signature } from '@solana/kit';
 import { createCache, CacheKeys, type CacheBundle } from '@waiaas/cache';
 import {
   createPrismaClient,
@@ -87,7 +88,20 @@ describe('happy path', () => {
         const to = recipients[i % recipients.length]!;
         const amount = 1_000_000n + BigInt(i);
         expected.set(to, (expected.get(to) ?? 0n) + amount);
-        transfers.push(await reserveSolTransfer(spend, ledger.url, senders[i % 2]!, to, amount));
+        // Half carry the fee the engine plans (the worker records it), half none (the worker
+        // asks the node): both must record what the chain charged.
+        const planned = i % 2 === 0 ? 5000n : undefined;
+        transfers.push(
+          await reserveSolTransfer(
+            spend,
+            ledger.url,
+            senders[i % 2]!,
+            to,
+            amount,
+            undefined,
+            planned,
+          ),
+        );
       }
       await waitFor(
         () => allTerminal(prisma),
@@ -103,6 +117,14 @@ describe('happy path', () => {
     for (const row of rows) {
       expect(row.slot).not.toBeNull();
       expect(row.fee).toBe(5000n);
+      const landed = await createSolanaRpc(ledger.url)
+        .getTransaction(row.signature! as Signature, {
+          commitment: 'confirmed',
+          encoding: 'base64',
+          maxSupportedTransactionVersion: 0,
+        })
+        .send();
+      expect(landed?.meta?.fee).toBe(row.fee);
       expect(row.confirmedAt).not.toBeNull();
       expect(row.submittedAt).not.toBeNull();
       expect(row.submitAttempts).toBeGreaterThanOrEqual(1);

@@ -94,6 +94,8 @@ export async function reserveSolTransfer(
   to: Address,
   lamports: bigint,
   lifetime?: { blockhash: Blockhash; lastValidBlockHeight: bigint },
+  /** The planned network fee stored on the row (as the engine stores it); none by default. */
+  fee?: bigint,
 ): Promise<Transaction> {
   const result = await spend.reserveTransfer(
     {
@@ -106,6 +108,7 @@ export async function reserveSolTransfer(
       destination: to,
       memo: null,
       now: new Date(),
+      ...(fee === undefined ? {} : { fee }),
     },
     async () => {
       const life = lifetime ?? (await latestBlockhash(ledgerUrl));

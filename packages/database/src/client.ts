@@ -1,5 +1,7 @@
 import { PrismaPg } from '@prisma/adapter-pg';
+import pg from 'pg';
 import { PrismaClient } from './generated/prisma/client.js';
+import { registerPool } from './sql.js';
 
 /** Connection settings for {@link createPrismaClient}, parsed by the app's typed config. */
 export interface DatabaseConfig {
@@ -53,7 +55,9 @@ const QUERY_TIMEOUT_GRACE_MS = 1_000;
  */
 export function createPrismaClient(config: DatabaseConfig): PrismaClient {
   const statementTimeoutMs = config.statementTimeoutMs ?? 5_000;
-  const adapter = new PrismaPg({
+  // The pool is ours, not the adapter's, so the hot paths can run plain `pg` statements on the
+  // same connections Prisma uses (see sql.ts); the adapter ends it on `$disconnect()`.
+  const pool = new pg.Pool({
     connectionString: config.url,
     max: config.poolSize ?? 10,
     connectionTimeoutMillis: config.connectionTimeoutMs ?? 5_000,
@@ -64,7 +68,12 @@ export function createPrismaClient(config: DatabaseConfig): PrismaClient {
     keepAlive: true,
     application_name: config.applicationName ?? 'waiaas',
   });
-  if (!config.onSlowQuery) return new PrismaClient({ adapter });
+  // The adapter resolves the same `pg` at run time (it checks `instanceof pg.Pool`); only its
+  // @types/pg is a newer minor than ours, hence the cast.
+  const adapter = new PrismaPg(pool as unknown as ConstructorParameters<typeof PrismaPg>[0], {
+    disposeExternalPool: true,
+  });
+  if (!config.onSlowQuery) return registerPool(new PrismaClient({ adapter }), pool, null);
 
   const threshold = config.slowQueryMs ?? 200;
   const onSlowQuery = config.onSlowQuery;
@@ -74,5 +83,5 @@ export function createPrismaClient(config: DatabaseConfig): PrismaClient {
     if (durationMs >= threshold)
       onSlowQuery({ event: 'db_query_slow', query: e.query, durationMs });
   });
-  return client;
+  return registerPool(client, pool, { thresholdMs: threshold, onSlowQuery });
 }

@@ -30,6 +30,7 @@ export { Prisma } from './generated/prisma/client.js';
 export * from './generated/prisma/enums.js';
 export type * from './generated/prisma/models.js';
 export type { TransactionClient } from './transaction-client.js';
+export { sqlOf, sqlPool, sqlTransaction, type Sql, type SqlTransactionOptions } from './sql.js';
 export {
   RepositoryError,
   isRepositoryError,
@@ -45,6 +46,7 @@ export {
   type ReserveResult,
   type ApproveResult,
   type SpendRepositoryOptions,
+  type ReservationReceipt,
 } from './repositories/spend.repository.js';
 export {
   WorkerRepository,

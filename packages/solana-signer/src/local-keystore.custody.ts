@@ -6,6 +6,7 @@ import {
   getAddressFromPublicKey,
   signBytes,
 } from '@solana/kit';
+import { LRUCache } from 'lru-cache';
 import type { CreateWalletOptions, CustodyWallet, KeyCustody } from './custody.js';
 import { SignerError } from './errors.js';
 import type { MasterKeys } from './master-key.js';
@@ -48,6 +49,21 @@ export interface LocalKeyStore {
   };
 }
 
+/** Options of {@link LocalKeystoreCustody}. */
+export interface LocalKeystoreOptions {
+  /**
+   * How long an opened key stays in memory as a non-extractable WebCrypto key, so signing
+   * with it again needs neither a database read nor a decryption (default 60 000 ms; 0 opens
+   * the key for every signature). This exposes nothing the process does not already hold: the
+   * master key that opens every key is in its memory for as long as it runs.
+   */
+  keyCacheTtlMs?: number;
+  /** Most keys kept open at once (default 10 000; the least recently used go first). */
+  keyCacheMax?: number;
+}
+
+type SigningKey = Awaited<ReturnType<typeof createPrivateKeyFromBytes>>;
+
 const SEED_BYTES = 32;
 const NONCE_BYTES = 12;
 const TAG_BYTES = 16;
@@ -69,11 +85,18 @@ const PKCS8_ED25519_SEED_OFFSET = 16;
  */
 export class LocalKeystoreCustody implements KeyCustody {
   readonly kind = 'LOCAL' as const;
+  private readonly signingKeys: LRUCache<string, SigningKey> | null;
 
   constructor(
     private readonly store: LocalKeyStore,
     private readonly masterKeys: MasterKeys,
+    private readonly options: LocalKeystoreOptions = {},
   ) {
+    const ttl = options.keyCacheTtlMs ?? 60_000;
+    this.signingKeys =
+      ttl > 0
+        ? new LRUCache({ max: options.keyCacheMax ?? 10_000, ttl, ttlAutopurge: false })
+        : null;
     const current = masterKeys.keys.get(masterKeys.currentVersion);
     if (!current || current.length !== 32) {
       throw new SignerError(
@@ -101,7 +124,7 @@ export class LocalKeystoreCustody implements KeyCustody {
    * ```
    */
   withStore(store: LocalKeyStore): LocalKeystoreCustody {
-    return new LocalKeystoreCustody(store, this.masterKeys);
+    return new LocalKeystoreCustody(store, this.masterKeys, this.options);
   }
 
   /** Generates a key pair, seals the private key and stores it. */
@@ -128,14 +151,22 @@ export class LocalKeystoreCustody implements KeyCustody {
     return { address, custodyRef: null, kind: 'LOCAL' };
   }
 
-  /** Opens the key of `address` in memory, signs `message` (Ed25519) and forgets the key. */
+  /**
+   * Signs `message` (Ed25519) with the key of `address`: opened from the database (the seed
+   * buffer zeroed at once) into a non-extractable key, kept for `keyCacheTtlMs`.
+   */
   async signMessage(address: Address, message: ReadonlyUint8Array): Promise<Uint8Array> {
-    const seed = await this.open(address);
-    try {
-      return await signBytes(await createPrivateKeyFromBytes(seed, false), message);
-    } finally {
-      seed.fill(0);
+    let key = this.signingKeys?.get(address);
+    if (key === undefined) {
+      const seed = await this.open(address);
+      try {
+        key = await createPrivateKeyFromBytes(seed, false);
+      } finally {
+        seed.fill(0);
+      }
+      this.signingKeys?.set(address, key);
     }
+    return signBytes(key, message);
   }
 
   /**

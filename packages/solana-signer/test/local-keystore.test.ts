@@ -64,6 +64,35 @@ describe('LocalKeystoreCustody keystore', () => {
     );
   });
 
+  it('keeps an opened key for keyCacheTtlMs: the next signature reads no row; 0 reads every time', async () => {
+    const reads = { cached: 0, uncached: 0 };
+    const counting = (which: keyof typeof reads) => ({
+      localKey: {
+        create: prisma.localKey.create.bind(prisma.localKey),
+        update: prisma.localKey.update.bind(prisma.localKey),
+        findUnique: (args: { where: { address: string } }) => {
+          reads[which] += 1;
+          return prisma.localKey.findUnique(args);
+        },
+      },
+    });
+    const cached = new LocalKeystoreCustody(counting('cached'), masterKeys);
+    const uncached = new LocalKeystoreCustody(counting('uncached'), masterKeys, {
+      keyCacheTtlMs: 0,
+    });
+    const { address } = await cached.createWallet();
+    for (let i = 0; i < 3; i++) {
+      const message = randomBytes(64);
+      expect(await verifies(address, message, await cached.signMessage(address, message))).toBe(
+        true,
+      );
+      expect(await verifies(address, message, await uncached.signMessage(address, message))).toBe(
+        true,
+      );
+    }
+    expect(reads).toEqual({ cached: 1, uncached: 3 });
+  });
+
   it('uses a fresh nonce per key', async () => {
     const a = await custody.createWallet();
     const b = await custody.createWallet();

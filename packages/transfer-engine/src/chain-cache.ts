@@ -2,9 +2,11 @@
  * Chain facts a transfer needs, read before the wallet lock so nothing slow runs under it:
  * a recent blockhash (shared by every transfer for `maxBlockhashAgeMs`, one request in flight
  * at a time), mint program and decimals (cached: neither changes for a mint), and the
- * recipient account (read per transfer, it changes).
+ * recipient account (an existing account is remembered for `accountTtlMs`; a missing one is
+ * read again every time, since it may be funded any moment).
  */
 import { type Address, type Rpc, type SolanaRpcApi, address as toAddress } from '@solana/kit';
+import { LRUCache } from 'lru-cache';
 import { type BlockhashLifetime, type MintInfo, resolveMint } from '@waiaas/solana-signer';
 
 export interface ChainCacheOptions {
@@ -12,6 +14,13 @@ export interface ChainCacheOptions {
   maxBlockhashAgeMs?: number;
   /** Mints remembered (default 10,000; oldest dropped first). */
   maxMints?: number;
+  /**
+   * How long an existing recipient account is remembered (default 5 000 ms; 0 reads it for
+   * every transfer). Only "exists, with these lamports, executable or not" is kept: an account
+   * closed within that time makes one transfer's rent check stale, never lets a program
+   * receive (program accounts cannot be closed).
+   */
+  accountTtlMs?: number;
   /** Clock, for tests. */
   now?: () => number;
 }
@@ -33,6 +42,7 @@ export class ChainCache {
   private lifetime: { value: BlockhashLifetime; at: number } | null = null;
   private inFlight: Promise<BlockhashLifetime> | null = null;
   private readonly mints = new Map<string, MintInfo>();
+  private readonly accounts: LRUCache<string, AccountState> | null;
   private readonly maxAgeMs: number;
   private readonly maxMints: number;
   private readonly now: () => number;
@@ -44,6 +54,16 @@ export class ChainCache {
     this.maxAgeMs = options.maxBlockhashAgeMs ?? 2_000;
     this.maxMints = options.maxMints ?? 10_000;
     this.now = options.now ?? Date.now;
+    const accountTtl = options.accountTtlMs ?? 5_000;
+    this.accounts =
+      accountTtl > 0
+        ? new LRUCache<string, AccountState>({
+            max: 10_000,
+            ttl: accountTtl,
+            ttlResolution: 0,
+            perf: { now: () => this.now() },
+          })
+        : null;
   }
 
   /** A blockhash at most `maxBlockhashAgeMs` old, with the last block height it is valid for. */
@@ -71,6 +91,8 @@ export class ChainCache {
 
   /** The account's lamports and whether it is executable; null when it does not exist. */
   async account(address: Address): Promise<AccountState | null> {
+    const known = this.accounts?.get(address);
+    if (known !== undefined) return known;
     const { value } = await this.rpc
       .getAccountInfo(address, {
         commitment: 'confirmed',
@@ -79,7 +101,9 @@ export class ChainCache {
       })
       .send();
     if (value === null) return null;
-    return { lamports: BigInt(value.lamports), executable: value.executable };
+    const state = { lamports: BigInt(value.lamports), executable: value.executable };
+    this.accounts?.set(address, state);
+    return state;
   }
 
   private async fetchBlockhash(): Promise<BlockhashLifetime> {

@@ -238,12 +238,28 @@ export class TransferEngine {
       { idempotency: this.idempotency, prisma: this.prisma },
       scope,
       (transaction) => present.created(transaction),
-      async (): Promise<{
+      async ({
+        recordId,
+      }): Promise<{
         response: StoredResponse;
         transactionId: string | null;
         result: ReserveResult;
+        stored: true;
       }> => {
         const lifetime = await this.lifetime();
+        // Called by the reservation (to store it) and here (to answer): built once per outcome.
+        const responses = new WeakMap<ReserveResult, StoredResponse>();
+        const respond = (result: ReserveResult): StoredResponse => {
+          let response = responses.get(result);
+          if (response === undefined) {
+            response =
+              result.outcome === 'DENY'
+                ? present.denied(result.decision)
+                : present.created(result.transaction);
+            responses.set(result, response);
+          }
+          return response;
+        };
         let result: ReserveResult;
         try {
           result = await retryOnSignatureCollision(
@@ -251,6 +267,7 @@ export class TransferEngine {
               this.spend.reserveTransfer(
                 { ...prepared.request, idempotencyKey: scope.key, now: new Date() },
                 () => this.sign(prepared, lifetime),
+                { recordId, respond },
               ),
             () => this.keyHasTransaction(scope.agentId, scope.key),
           );
@@ -263,12 +280,11 @@ export class TransferEngine {
           }
           throw repositoryError(e);
         }
-        if (result.outcome === 'DENY')
-          return { response: present.denied(result.decision), transactionId: null, result };
         return {
-          response: present.created(result.transaction),
-          transactionId: result.transaction.id,
+          response: respond(result),
+          transactionId: result.transaction?.id ?? null,
           result,
+          stored: true,
         };
       },
     );

@@ -39,11 +39,16 @@ export type IdempotentResult<T> =
   | { replayed: false; response: StoredResponse; result: T }
   | { replayed: true; response: StoredResponse };
 
-/** Work run once per key: its response and the transaction it created (if any). */
-export type IdempotentWork<T> = () => Promise<{
+/**
+ * Work run once per key, given the claimed record: its response and the transaction it created
+ * (if any). `stored: true` when the work stored the response on the record itself, in its own
+ * database transaction (the engine's reservation does: transfer and answer commit together).
+ */
+export type IdempotentWork<T> = (claim: { recordId: string }) => Promise<{
   response: StoredResponse;
   transactionId: string | null;
   result: T;
+  stored?: boolean;
 }>;
 
 /**
@@ -87,10 +92,13 @@ export async function withIdempotency<T>(
 
   let outcome;
   try {
-    outcome = await work();
+    outcome = await work({ recordId: begun.recordId });
   } catch (e) {
     await deps.idempotency.release(begun.recordId);
     throw e;
+  }
+  if (outcome.stored === true) {
+    return { replayed: false, response: outcome.response, result: outcome.result };
   }
   await deps.idempotency.complete(begun.recordId, {
     status: outcome.response.status,

@@ -7,7 +7,8 @@
  * differs). Records are kept until `expiresAt` (at least 24 h); an expired one is replaced.
  */
 import { randomUUID } from 'node:crypto';
-import { Prisma, type PrismaClient } from '../generated/prisma/client.js';
+import type { PrismaClient } from '../generated/prisma/client.js';
+import { type Sql, sqlPool } from '../sql.js';
 
 /** What {@link IdempotencyRepository.begin} found. */
 export type IdempotencyBegin =
@@ -48,70 +49,74 @@ export interface IdempotencyBeginInput {
  * ```
  */
 export class IdempotencyRepository {
-  constructor(private readonly prisma: PrismaClient) {}
+  /** Every request that carries a key runs begin and complete: plain `pg` (see `sql.ts`). */
+  private readonly sql: Sql;
+
+  constructor(private readonly prisma: PrismaClient) {
+    this.sql = sqlPool(prisma);
+  }
 
   /** Claims `key` for this request, or reports what already holds it. */
   async begin(input: IdempotencyBeginInput): Promise<IdempotencyBegin> {
     for (let attempt = 0; attempt < 3; attempt++) {
-      const recordId = randomUUID();
-      // ON CONFLICT DO NOTHING: a duplicate is not an error, it is the answer.
-      const { count } = await this.prisma.idempotencyRecord.createMany({
-        data: [
-          {
-            id: recordId,
-            agentId: input.agentId,
-            key: input.key,
-            fingerprint: input.fingerprint,
-            state: 'IN_PROGRESS',
-            createdAt: input.now,
-            expiresAt: new Date(input.now.getTime() + input.ttlMs),
-          },
+      // One statement: the claim (ON CONFLICT DO NOTHING: a duplicate is not an error, it is
+      // the answer) or, when the key is taken, the record that holds it. A holder committed
+      // after this statement's snapshot is not visible to its second half: the loop asks again.
+      const rows = await this.sql.query<ClaimRow>(
+        `WITH claimed AS (
+           INSERT INTO idempotency_records (id, agent_id, key, fingerprint, state, created_at,
+                                            expires_at)
+           VALUES ($1::uuid, $2::uuid, $3, $4, 'IN_PROGRESS', $5::timestamptz, $6::timestamptz)
+           ON CONFLICT (agent_id, key) DO NOTHING
+           RETURNING id
+         )
+         SELECT id, true AS claimed, NULL::text AS fingerprint, NULL::text AS state,
+                NULL::timestamptz AS created_at, NULL::timestamptz AS expires_at,
+                NULL::smallint AS response_status, NULL::jsonb AS response_body,
+                NULL::uuid AS transaction_id
+         FROM claimed
+         UNION ALL
+         SELECT r.id, false, r.fingerprint, r.state::text, r.created_at, r.expires_at,
+                r.response_status, r.response_body, r.transaction_id
+         FROM idempotency_records r
+         WHERE r.agent_id = $2::uuid AND r.key = $3 AND NOT EXISTS (SELECT 1 FROM claimed)`,
+        [
+          randomUUID(),
+          input.agentId,
+          input.key,
+          input.fingerprint,
+          input.now,
+          new Date(input.now.getTime() + input.ttlMs),
         ],
-        skipDuplicates: true,
-      });
-      if (count === 1) return { kind: 'started', recordId };
-
-      const existing = await this.prisma.idempotencyRecord.findUnique({
-        where: { agentId_key: { agentId: input.agentId, key: input.key } },
-      });
-      if (existing === null) continue; // deleted (released or expired) in between: try again
-      if (existing.expiresAt <= input.now) {
-        await this.prisma.idempotencyRecord.deleteMany({
-          where: { id: existing.id, expiresAt: { lte: input.now } },
-        });
+      );
+      const existing = rows[0];
+      if (existing === undefined) continue; // released or expired in between: try again
+      if (existing.claimed) return { kind: 'started', recordId: existing.id };
+      if (existing.expires_at! <= input.now) {
+        await this.sql.query(
+          'DELETE FROM idempotency_records WHERE id = $1::uuid AND expires_at <= $2::timestamptz',
+          [existing.id, input.now],
+        );
         continue;
       }
       if (existing.fingerprint !== input.fingerprint)
         return { kind: 'mismatch', recordId: existing.id };
       if (existing.state === 'IN_PROGRESS')
-        return { kind: 'in_progress', recordId: existing.id, startedAt: existing.createdAt };
+        return { kind: 'in_progress', recordId: existing.id, startedAt: existing.created_at! };
       return {
         kind: 'replay',
         recordId: existing.id,
-        status: existing.responseStatus ?? 500,
-        body: existing.responseBody,
-        transactionId: existing.transactionId,
+        status: existing.response_status ?? 500,
+        body: existing.response_body,
+        transactionId: existing.transaction_id,
       };
     }
     throw new Error(`idempotency key ${input.key} kept changing hands; giving up`);
   }
 
   /** Stores the response; later duplicates replay it. Only an IN_PROGRESS record is completed. */
-  async complete(
-    recordId: string,
-    response: { status: number; body: unknown; transactionId: string | null; now: Date },
-  ): Promise<void> {
-    await this.prisma.idempotencyRecord.updateMany({
-      where: { id: recordId, state: 'IN_PROGRESS' },
-      data: {
-        state: 'COMPLETED',
-        responseStatus: response.status,
-        responseBody:
-          response.body === null ? Prisma.JsonNull : (response.body as Prisma.InputJsonValue),
-        transactionId: response.transactionId,
-        completedAt: response.now,
-      },
-    });
+  async complete(recordId: string, response: IdempotencyCompletion): Promise<void> {
+    await completeIdempotencyRecord(this.sql, recordId, response);
   }
 
   /**
@@ -119,9 +124,10 @@ export class IdempotencyRepository {
    * with the same key must be allowed to run).
    */
   async release(recordId: string): Promise<void> {
-    await this.prisma.idempotencyRecord.deleteMany({
-      where: { id: recordId, state: 'IN_PROGRESS' },
-    });
+    await this.sql.query(
+      `DELETE FROM idempotency_records WHERE id = $1::uuid AND state = 'IN_PROGRESS'`,
+      [recordId],
+    );
   }
 
   /** Retention: deletes records past `expiresAt`; returns how many. */
@@ -130,4 +136,48 @@ export class IdempotencyRepository {
       DELETE FROM idempotency_records WHERE id IN (
         SELECT id FROM idempotency_records WHERE expires_at <= ${now} LIMIT ${limit})`;
   }
+}
+
+/** What a completed record keeps for replays. */
+export interface IdempotencyCompletion {
+  status: number;
+  body: unknown;
+  transactionId: string | null;
+  now: Date;
+}
+
+/**
+ * Completes an IN_PROGRESS record on `sql`: autocommit from {@link IdempotencyRepository.complete},
+ * or inside a caller's transaction so its work and the stored response commit together.
+ */
+export async function completeIdempotencyRecord(
+  sql: Sql,
+  recordId: string,
+  response: IdempotencyCompletion,
+): Promise<void> {
+  await sql.query(
+    `UPDATE idempotency_records
+     SET state = 'COMPLETED', response_status = $2::smallint, response_body = $3::jsonb,
+         transaction_id = $4::uuid, completed_at = $5::timestamptz
+     WHERE id = $1::uuid AND state = 'IN_PROGRESS'`,
+    [
+      recordId,
+      response.status,
+      JSON.stringify(response.body ?? null),
+      response.transactionId,
+      response.now,
+    ],
+  );
+}
+
+interface ClaimRow {
+  id: string;
+  claimed: boolean;
+  fingerprint: string | null;
+  state: 'IN_PROGRESS' | 'COMPLETED' | null;
+  created_at: Date | null;
+  expires_at: Date | null;
+  response_status: number | null;
+  response_body: unknown;
+  transaction_id: string | null;
 }

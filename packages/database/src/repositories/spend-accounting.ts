@@ -10,11 +10,14 @@
  */
 import { Prisma } from '../generated/prisma/client.js';
 
-/** Statuses whose transactions no longer count (SQL list, for `status NOT IN …`). */
-export const NOT_COUNTING_SQL = Prisma.sql`('FAILED', 'REJECTED')`;
-
 /** Statuses whose transactions no longer count. */
 export const NOT_COUNTING_STATUSES = ['FAILED', 'REJECTED'] as const;
+
+/** The same list as SQL text, for `status NOT IN …` in plain statements. */
+export const NOT_COUNTING_SQL_TEXT = `(${NOT_COUNTING_STATUSES.map((s) => `'${s}'`).join(', ')})`;
+
+/** The same list as a Prisma fragment, for `status NOT IN ${…}` in tagged queries. */
+export const NOT_COUNTING_SQL = Prisma.raw(NOT_COUNTING_SQL_TEXT);
 
 /** Per-asset sums of counting transactions, as summed by SQL (before fees are folded in). */
 export interface CountedByAsset {

@@ -25,10 +25,13 @@ import {
   type Policy,
   type PolicyInput,
 } from '@waiaas/policy-engine';
+import { randomUUID } from 'node:crypto';
 import { Prisma, type PrismaClient, type Transaction } from '../generated/prisma/client.js';
 import type { TransactionClient } from '../transaction-client.js';
 import { RepositoryError } from '../repository-error.js';
-import { foldFees, NOT_COUNTING_SQL, NOT_COUNTING_STATUSES } from './spend-accounting.js';
+import { type Sql, sqlOf, sqlPool, sqlTransaction } from '../sql.js';
+import { completeIdempotencyRecord } from './idempotency.repository.js';
+import { foldFees, NOT_COUNTING_SQL_TEXT, NOT_COUNTING_STATUSES } from './spend-accounting.js';
 
 /** What an agent asked for, in base units. */
 export interface TransferRequest {
@@ -70,6 +73,18 @@ export type ReserveResult =
 export type ApproveResult =
   | { outcome: 'DENY'; decision: Decision; transaction: Transaction }
   | { outcome: 'ALLOW'; decision: Decision; transaction: Transaction };
+
+/**
+ * The caller's idempotency record for this reservation: its response is stored on the record
+ * in the reservation's own transaction, so the transfer and the answer a retry replays commit
+ * together (or not at all).
+ */
+export interface ReservationReceipt {
+  /** The IN_PROGRESS record the caller claimed. */
+  recordId: string;
+  /** The response to store for this outcome (status and body, as the caller answers). */
+  respond: (result: ReserveResult) => { status: number; body: unknown };
+}
 
 export interface SpendRepositoryOptions {
   /** Longest a reservation may hold its wallet lock, signing included (default 20 s). */
@@ -168,76 +183,75 @@ export class SpendRepository {
    * not need another connection from the same pool (give custody its own pool), or a burst of
    * reservations can exhaust the pool and wait on itself.
    */
-  async reserveTransfer(request: TransferRequest, sign: SignTransfer): Promise<ReserveResult> {
-    return this.perWallet.run(request.walletId, () => this.reserveLocked(request, sign));
+  async reserveTransfer(
+    request: TransferRequest,
+    sign: SignTransfer,
+    receipt?: ReservationReceipt,
+  ): Promise<ReserveResult> {
+    return this.perWallet.run(request.walletId, () =>
+      this.reserveLocked(request, sign, receipt ?? null),
+    );
   }
 
+  /**
+   * Plain `pg` statements on Prisma's pool (see `sql.ts`): BEGIN, lock + policy, the spend
+   * sums, one INSERT of the transaction with its event and the worker's notification, COMMIT.
+   */
+  /**
+   * Plain `pg` statements on Prisma's pool (see `sql.ts`): BEGIN, lock + policy, the spend
+   * sums, one statement writing the transaction, its event, the stored response and the
+   * worker's notification, COMMIT.
+   */
   private async reserveLocked(
     request: TransferRequest,
     sign: SignTransfer,
+    receipt: ReservationReceipt | null,
   ): Promise<ReserveResult> {
-    return this.prisma.$transaction(async (tx) => {
-      const { wallet, policy, version } = await lockWalletWithPolicy(tx, request.walletId);
-      const decision = await judge(tx, policy, request, null);
-      const actor = {
-        actorType: request.agentId ? ('AGENT' as const) : ('SYSTEM' as const),
-        actorId: request.agentId,
-      };
+    return sqlTransaction(
+      this.prisma,
+      async (sql) => {
+        const { wallet, policy, version } = await lockWalletWithPolicy(sql, request.walletId);
+        const decision = await judge(sql, policy, request, null);
+        const actor = {
+          actorType: request.agentId ? ('AGENT' as const) : ('SYSTEM' as const),
+          actorId: request.agentId,
+        };
 
-      if (decision.outcome === 'DENY') {
-        await tx.event.create({
-          data: {
+        if (decision.outcome === 'DENY') {
+          const result: ReserveResult = { outcome: 'DENY', decision, transaction: null };
+          await insertEvent(sql, {
             type: 'transfer.denied',
             ...actor,
             ownerId: wallet.owner_id,
             walletId: request.walletId,
+            transactionId: null,
             payload: transferPayload(request),
-            policyDecision: toJson(decision),
-          },
-        });
-        return { outcome: 'DENY', decision, transaction: null };
-      }
+            policyDecision: decision,
+          });
+          if (receipt) {
+            await completeIdempotencyRecord(sql, receipt.recordId, {
+              ...receipt.respond(result),
+              transactionId: null,
+              now: request.now,
+            });
+          }
+          return result;
+        }
 
-      const signed = decision.outcome === 'ALLOW' ? await sign(decision) : null;
-      const transaction = await tx.transaction.create({
-        data: {
-          walletId: request.walletId,
-          agentId: request.agentId,
-          idempotencyKey: request.idempotencyKey,
-          type: 'TRANSFER',
-          amount: new Prisma.Decimal(request.amount.toString()),
-          networkFee: new Prisma.Decimal((request.fee ?? 0n).toString()),
-          programs: request.programs ? [...request.programs] : [],
-          decimals: request.decimals,
-          asset: request.asset,
-          destination: request.destination,
-          memo: request.memo,
-          status: signed ? 'PENDING' : 'AWAITING_APPROVAL',
-          ...(signed ? signedColumns(signed) : {}),
-          policyOutcome: decision.outcome,
-          policyDecision: toJson(decision),
-          policyVersion: version,
-          createdAt: request.now,
-        },
-      });
-      await tx.event.create({
-        data: {
-          type: 'transaction.created',
+        const signed = decision.outcome === 'ALLOW' ? await sign(decision) : null;
+        const transaction = newTransferRow(request, signed, decision, version);
+        const result: ReserveResult = { outcome: decision.outcome, decision, transaction };
+        await insertTransfer(sql, {
+          transaction,
+          request,
           ...actor,
           ownerId: wallet.owner_id,
-          walletId: request.walletId,
-          transactionId: transaction.id,
-          payload: {
-            ...transferPayload(request),
-            status: transaction.status,
-            signature: transaction.signature,
-          },
-          policyDecision: toJson(decision),
-        },
-      });
-      if (signed) await notifyPending(tx, transaction.id);
-      return { outcome: decision.outcome, decision, transaction };
-    }, this.txOptions);
+          completion: receipt ? { recordId: receipt.recordId, ...receipt.respond(result) } : null,
+        });
+        return result;
+      },
+      { idleTimeoutMs: this.txOptions.timeout },
+    );
   }
 
   /**
@@ -253,9 +267,9 @@ export class SpendRepository {
   ): Promise<ApproveResult> {
     return this.prisma.$transaction(async (tx) => {
       const pending = await lockAwaitingApproval(tx, input.transactionId, input.ownerId);
-      const { policy, version } = await loadPolicy(tx, pending.walletId);
+      const { policy, version } = await loadPolicy(sqlOf(tx), pending.walletId);
       const request = requestOf(pending, input.now);
-      const judged = await judge(tx, policy, request, pending);
+      const judged = await judge(sqlOf(tx), policy, request, pending);
       // The owner's approval is the approval the policy asked for.
       const decision: Decision =
         judged.outcome === 'REQUIRE_APPROVAL' ? { ...judged, outcome: 'ALLOW' } : judged;
@@ -353,17 +367,22 @@ export class SpendRepository {
    * nothing, so a concurrent reservation may change the answer.
    */
   async evaluateTransfer(request: TransferRequest): Promise<Decision> {
-    const wallet = await this.prisma.wallet.findUnique({
-      where: { id: request.walletId },
-      select: { id: true },
-    });
-    if (!wallet) throw new RepositoryError('WALLET_NOT_FOUND', { walletId: request.walletId });
-    const { policy } = await loadPolicy(this.prisma, request.walletId);
-    return judge(this.prisma, policy, request, null);
+    const sql = sqlPool(this.prisma);
+    const rows = await sql.query<{ has_policy: boolean } & Partial<PolicyRow>>(
+      `SELECT p.wallet_id IS NOT NULL AS has_policy, ${POLICY_COLUMNS}
+       FROM wallets w LEFT JOIN wallet_policies p ON p.wallet_id = w.id
+       WHERE w.id = $1::uuid`,
+      [request.walletId],
+    );
+    const row = rows[0];
+    if (!row) throw new RepositoryError('WALLET_NOT_FOUND', { walletId: request.walletId });
+    const { policy } = parseStoredPolicy(
+      request.walletId,
+      row.has_policy ? (row as PolicyRow) : undefined,
+    );
+    return judge(sql, policy, request, null);
   }
 }
-
-type Db = TransactionClient | PrismaClient;
 
 async function lockWallet(tx: TransactionClient, walletId: string): Promise<WalletRow> {
   const rows = await tx.$queryRaw<WalletRow[]>`
@@ -401,14 +420,17 @@ async function lockAwaitingApproval(
   return current;
 }
 
+const POLICY_COLUMNS = `p.per_tx_limit::text, p.daily_limit::text, p.allowed_assets,
+  p.allowed_addresses, p.requires_approval, p.metadata, p.version`;
+
 async function loadPolicy(
-  db: Db,
+  sql: Sql,
   walletId: string,
 ): Promise<{ policy: Policy | null; version: number | null }> {
-  const rows = await db.$queryRaw<PolicyRow[]>`
-    SELECT per_tx_limit::text, daily_limit::text, allowed_assets, allowed_addresses,
-           requires_approval, metadata, version
-    FROM wallet_policies WHERE wallet_id = ${walletId}::uuid`;
+  const rows = await sql.query<PolicyRow>(
+    `SELECT ${POLICY_COLUMNS} FROM wallet_policies p WHERE p.wallet_id = $1::uuid`,
+    [walletId],
+  );
   return parseStoredPolicy(walletId, rows[0]);
 }
 
@@ -417,16 +439,16 @@ async function loadPolicy(
  * statement (the policy row is read after the lock is granted, so it is the committed one).
  */
 async function lockWalletWithPolicy(
-  tx: TransactionClient,
+  sql: Sql,
   walletId: string,
 ): Promise<{ wallet: WalletRow; policy: Policy | null; version: number | null }> {
-  const rows = await tx.$queryRaw<(WalletRow & Partial<PolicyRow> & { has_policy: boolean })[]>`
-    SELECT w.owner_id, p.wallet_id IS NOT NULL AS has_policy,
-           p.per_tx_limit::text, p.daily_limit::text, p.allowed_assets, p.allowed_addresses,
-           p.requires_approval, p.metadata, p.version
-    FROM wallets w LEFT JOIN wallet_policies p ON p.wallet_id = w.id
-    WHERE w.id = ${walletId}::uuid
-    FOR UPDATE OF w`;
+  const rows = await sql.query<WalletRow & Partial<PolicyRow> & { has_policy: boolean }>(
+    `SELECT w.owner_id, p.wallet_id IS NOT NULL AS has_policy, ${POLICY_COLUMNS}
+     FROM wallets w LEFT JOIN wallet_policies p ON p.wallet_id = w.id
+     WHERE w.id = $1::uuid
+     FOR UPDATE OF w`,
+    [walletId],
+  );
   const row = rows[0];
   if (!row) throw new RepositoryError('WALLET_NOT_FOUND', { walletId });
   const policyRow = row.has_policy ? (row as PolicyRow) : undefined;
@@ -480,7 +502,7 @@ function ceilTo(t: Date, unitMs: number): Date {
  * and subtracted here.
  */
 async function judge(
-  db: Db,
+  sql: Sql,
   policy: Policy | null,
   request: TransferRequest,
   exclude: Transaction | null,
@@ -509,18 +531,20 @@ async function judge(
   const hourMin = ceilTo(hourStart, MINUTE_MS);
   const hourHour = ceilTo(hourStart, HOUR_MS);
   const hoursFrom = dayHour < hourHour ? dayHour : hourHour;
-  const rows = await db.$queryRaw<SpendRow[]>`
-    WITH b AS (
+  // $1 wallet, $2 dayHour, $3 dayMin, $4 hourHour, $5 hourMin, $6 hoursFrom, $7 dayStart,
+  // $8 hourStart
+  const rows = await sql.query<SpendRow>(
+    `WITH b AS (
       SELECT asset, amount, fees, tx_count,
-             (width = 3600 AND bucket_start >= ${dayHour})
-               OR (width = 60 AND bucket_start >= ${dayMin} AND bucket_start < ${dayHour}) AS in_day,
-             (width = 3600 AND bucket_start >= ${hourHour})
-               OR (width = 60 AND bucket_start >= ${hourMin} AND bucket_start < ${hourHour}) AS in_hour
+             (width = 3600 AND bucket_start >= $2)
+               OR (width = 60 AND bucket_start >= $3 AND bucket_start < $2) AS in_day,
+             (width = 3600 AND bucket_start >= $4)
+               OR (width = 60 AND bucket_start >= $5 AND bucket_start < $4) AS in_hour
       FROM spend_buckets
-      WHERE wallet_id = ${request.walletId}::uuid
-        AND ((width = 3600 AND bucket_start >= ${hoursFrom})
-          OR (width = 60 AND bucket_start >= ${dayMin} AND bucket_start < ${dayHour})
-          OR (width = 60 AND bucket_start >= ${hourMin} AND bucket_start < ${hourHour}))
+      WHERE wallet_id = $1::uuid
+        AND ((width = 3600 AND bucket_start >= $6)
+          OR (width = 60 AND bucket_start >= $3 AND bucket_start < $2)
+          OR (width = 60 AND bucket_start >= $5 AND bucket_start < $4))
     )
     SELECT NULLIF(asset, '') AS asset,
            (SUM(amount) FILTER (WHERE in_day))::text AS spent,
@@ -530,15 +554,17 @@ async function judge(
     GROUP BY asset
     UNION ALL
     SELECT asset,
-           (SUM(amount) FILTER (WHERE created_at >= ${dayStart} AND created_at < ${dayMin}))::text,
-           (SUM(network_fee) FILTER (WHERE created_at >= ${dayStart} AND created_at < ${dayMin}))::text,
-           (COUNT(*) FILTER (WHERE created_at >= ${hourStart} AND created_at < ${hourMin}))::int
+           (SUM(amount) FILTER (WHERE created_at >= $7 AND created_at < $3))::text,
+           (SUM(network_fee) FILTER (WHERE created_at >= $7 AND created_at < $3))::text,
+           (COUNT(*) FILTER (WHERE created_at >= $8 AND created_at < $5))::int
     FROM transactions
-    WHERE wallet_id = ${request.walletId}::uuid
-      AND status NOT IN ${NOT_COUNTING_SQL}
-      AND ((created_at >= ${dayStart} AND created_at < ${dayMin})
-        OR (created_at >= ${hourStart} AND created_at < ${hourMin}))
-    GROUP BY asset`;
+    WHERE wallet_id = $1::uuid
+      AND status NOT IN ${NOT_COUNTING_SQL_TEXT}
+      AND ((created_at >= $7 AND created_at < $3)
+        OR (created_at >= $8 AND created_at < $5))
+    GROUP BY asset`,
+    [request.walletId, dayHour, dayMin, hourHour, hourMin, hoursFrom, dayStart, hourStart],
+  );
   let recent = 0;
   const counted = rows.map((row) => {
     recent += row.recent;
@@ -610,4 +636,164 @@ function toJson(decision: Decision): Prisma.InputJsonObject {
 async function notifyPending(tx: TransactionClient, transactionId: string): Promise<void> {
   // NOTIFY inside the transaction is delivered on commit, never for a rolled-back row.
   await tx.$executeRaw`SELECT pg_notify(${PENDING_TRANSACTION_CHANNEL}, ${transactionId})`;
+}
+
+interface EventInsert {
+  type: string;
+  actorType: 'AGENT' | 'SYSTEM';
+  actorId: string | null;
+  ownerId: string;
+  walletId: string;
+  transactionId: string | null;
+  payload: Record<string, unknown>;
+  policyDecision: Decision;
+}
+
+async function insertEvent(sql: Sql, event: EventInsert): Promise<void> {
+  await sql.query(
+    `INSERT INTO events (type, actor_type, actor_id, owner_id, wallet_id, transaction_id,
+                         payload, policy_decision)
+     VALUES ($1, $2::"ActorType", $3::uuid, $4::uuid, $5::uuid, $6::uuid, $7::jsonb, $8::jsonb)`,
+    [
+      event.type,
+      event.actorType,
+      event.actorId,
+      event.ownerId,
+      event.walletId,
+      event.transactionId,
+      JSON.stringify(event.payload),
+      JSON.stringify(event.policyDecision),
+    ],
+  );
+}
+
+/**
+ * The row a reservation writes, built here rather than read back: every column is known before
+ * the INSERT (id, timestamps and defaults included), so the caller's response can be stored in
+ * the same statement.
+ */
+function newTransferRow(
+  request: TransferRequest,
+  signed: SignedTransfer | null,
+  decision: Decision,
+  policyVersion: number | null,
+): Transaction {
+  return {
+    id: randomUUID(),
+    walletId: request.walletId,
+    agentId: request.agentId,
+    idempotencyKey: request.idempotencyKey,
+    signature: signed?.signature ?? null,
+    type: 'TRANSFER' as const,
+    amount: new Prisma.Decimal(request.amount.toString()),
+    decimals: request.decimals,
+    asset: request.asset,
+    destination: request.destination,
+    memo: request.memo,
+    status: signed ? ('PENDING' as const) : ('AWAITING_APPROVAL' as const),
+    failureReason: null,
+    errorMsg: null,
+    wireTransaction: signed ? new Uint8Array(signed.wireTransaction) : null,
+    blockhash: signed?.blockhash ?? null,
+    lastValidBlockHeight: signed?.lastValidBlockHeight ?? null,
+    submitAttempts: 0,
+    lastSubmittedAt: null,
+    slot: null,
+    fee: null,
+    networkFee: new Prisma.Decimal((request.fee ?? 0n).toString()),
+    programs: request.programs ? [...request.programs] : [],
+    policyOutcome: decision.outcome,
+    policyDecision: toJson(decision) as Prisma.JsonObject,
+    policyVersion,
+    metadata: {},
+    createdAt: request.now,
+    updatedAt: request.now,
+    submittedAt: null,
+    confirmedAt: null,
+    decidedAt: null,
+  } satisfies Record<keyof Transaction, unknown>;
+}
+
+/** A stored response for the caller's idempotency record. */
+interface Completion {
+  recordId: string;
+  status: number;
+  body: unknown;
+}
+
+/**
+ * The reservation's write, one statement: the transaction row, its `transaction.created` event,
+ * the caller's stored response (when it has an idempotency record) and, when signed, the
+ * worker's notification — delivered on commit and never for a rolled-back row.
+ */
+async function insertTransfer(
+  sql: Sql,
+  input: {
+    transaction: Transaction;
+    request: TransferRequest;
+    actorType: 'AGENT' | 'SYSTEM';
+    actorId: string | null;
+    ownerId: string;
+    completion: Completion | null;
+  },
+): Promise<void> {
+  const { transaction: t, request, completion } = input;
+  const signed = t.wireTransaction !== null;
+  await sql.query(
+    `WITH t AS (
+       INSERT INTO transactions (
+         id, wallet_id, agent_id, idempotency_key, type, amount, network_fee, programs, decimals,
+         asset, destination, memo, status, signature, wire_transaction, blockhash,
+         last_valid_block_height, policy_outcome, policy_decision, policy_version, created_at,
+         updated_at)
+       VALUES ($1::uuid, $2::uuid, $3::uuid, $4, 'TRANSFER', $5::numeric, $6::numeric, $7::text[],
+               $8::smallint, $9, $10, $11, $12::"TxStatus", $13, $14::bytea, $15, $16::bigint,
+               $17::"PolicyOutcome", $18::jsonb, $19::int, $20::timestamptz, $20::timestamptz)
+       RETURNING id, wallet_id
+     ), e AS (
+       INSERT INTO events (type, actor_type, actor_id, owner_id, wallet_id, transaction_id,
+                           payload, policy_decision)
+       SELECT 'transaction.created', $21::"ActorType", $3::uuid, $22::uuid, t.wallet_id, t.id,
+              $23::jsonb, $18::jsonb
+       FROM t
+     ), c AS (
+       UPDATE idempotency_records
+       SET state = 'COMPLETED', response_status = $27::smallint, response_body = $28::jsonb,
+           transaction_id = $1::uuid, completed_at = $20::timestamptz
+       WHERE id = $26::uuid AND state = 'IN_PROGRESS' AND EXISTS (SELECT 1 FROM t)
+     ), n AS (
+       SELECT pg_notify($24, t.id::text) FROM t WHERE $25::boolean
+     )
+     SELECT (SELECT count(*) FROM n) AS notified`,
+    [
+      t.id,
+      t.walletId,
+      t.agentId,
+      t.idempotencyKey,
+      t.amount.toFixed(0),
+      t.networkFee.toFixed(0),
+      t.programs,
+      t.decimals,
+      t.asset,
+      t.destination,
+      t.memo,
+      t.status,
+      t.signature,
+      t.wireTransaction === null ? null : Buffer.from(t.wireTransaction),
+      t.blockhash,
+      t.lastValidBlockHeight === null ? null : t.lastValidBlockHeight.toString(),
+      t.policyOutcome,
+      JSON.stringify(t.policyDecision),
+      t.policyVersion,
+      t.createdAt,
+      input.actorType,
+      input.ownerId,
+      JSON.stringify({ ...transferPayload(request), status: t.status, signature: t.signature }),
+      PENDING_TRANSACTION_CHANNEL,
+      signed,
+      completion?.recordId ?? null,
+      completion?.status ?? null,
+      completion === null ? null : JSON.stringify(completion.body ?? null),
+    ],
+  );
 }

@@ -40,6 +40,11 @@ export interface ClaimedTransaction {
   submitAttempts: number;
   lastSubmittedAt: Date | null;
   createdAt: Date;
+  /**
+   * The network fee planned when it was built and signed (lamports); 0 for rows stored before
+   * fees were planned. A landed transaction pays exactly this.
+   */
+  networkFee: bigint;
 }
 
 /**
@@ -135,6 +140,7 @@ interface ClaimRow {
   submit_attempts: number;
   last_submitted_at: Date | null;
   created_at: Date;
+  network_fee: string;
 }
 
 interface MovedRow {
@@ -147,7 +153,7 @@ interface MovedRow {
 const CLAIM_COLUMNS = Prisma.sql`
   t.id::text AS id, t.status::text AS status, t.wallet_id::text AS wallet_id, w.owner_id::text AS owner_id,
   t.signature, t.wire_transaction, t.blockhash, t.last_valid_block_height::text AS last_valid_block_height,
-  t.submit_attempts, t.last_submitted_at, t.created_at`;
+  t.submit_attempts, t.last_submitted_at, t.created_at, t.network_fee::text AS network_fee`;
 
 /**
  * @example
@@ -260,6 +266,7 @@ function toClaimed(row: ClaimRow): ClaimedTransaction {
     submitAttempts: row.submit_attempts,
     lastSubmittedAt: row.last_submitted_at,
     createdAt: row.created_at,
+    networkFee: BigInt(row.network_fee),
   };
 }
 

@@ -32,7 +32,9 @@ describe.each(backends)('generations ($name)', ({ make }) => {
     const { cache } = bundle;
     const scope = CacheKeys.access('owner-1');
     const generation = await cache.generation(scope);
-    expect(generation).toMatch(/^[\w-]{16}$/);
+    expect(generation).toMatch(
+      /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/,
+    );
     expect(await cache.generation(scope)).toBe(generation);
     let fetches = 0;
     const load = (): Promise<{ agentIds: string[] }> => {

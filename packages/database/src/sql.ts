@@ -1,0 +1,126 @@
+/**
+ * Plain SQL on the pool a Prisma client was built with, for the hot paths (a transfer's
+ * reservation, the idempotency protocol, a dry run).
+ *
+ * Why not Prisma there: a statement through Prisma's query interpreter and interactive
+ * transaction costs several times the CPU of the same statement through `pg` (measured with
+ * `pnpm bench -- --profile`: Prisma's runtime was about half of the API's CPU during the
+ * transfer run), and the API is CPU-bound on that path. These statements run on the same pool,
+ * so connection limits, timeouts and `$disconnect()` are shared with Prisma.
+ *
+ * Every other query stays on Prisma; code written against {@link Sql} runs on either (see
+ * {@link sqlOf}), so a repository needs one implementation of a statement, not two.
+ */
+import type pg from 'pg';
+import type { PrismaClient } from './generated/prisma/client.js';
+import type { TransactionClient } from './transaction-client.js';
+
+/** One statement at a time, `$1…$n` placeholders, rows as `pg` parses them. */
+export interface Sql {
+  query<R>(text: string, values?: readonly unknown[]): Promise<R[]>;
+}
+
+/** Where slow statements are reported (the same events Prisma's query log produces). */
+export interface SlowSqlLog {
+  thresholdMs: number;
+  onSlowQuery: (event: { event: 'db_query_slow'; query: string; durationMs: number }) => void;
+}
+
+interface Registered {
+  pool: pg.Pool;
+  slow: SlowSqlLog | null;
+}
+
+const registry = new WeakMap<object, Registered>();
+
+/** Remembers the pool under `client` (called by `createPrismaClient`). */
+export function registerPool<C extends object>(
+  client: C,
+  pool: pg.Pool,
+  slow: SlowSqlLog | null,
+): C {
+  registry.set(client, { pool, slow });
+  return client;
+}
+
+function registered(prisma: PrismaClient): Registered {
+  const entry = registry.get(prisma);
+  if (entry === undefined) {
+    throw new Error('@waiaas/database: this Prisma client was not built by createPrismaClient');
+  }
+  return entry;
+}
+
+function timed(queryable: pg.Pool | pg.PoolClient, slow: SlowSqlLog | null): Sql {
+  return {
+    async query<R>(text: string, values: readonly unknown[] = []): Promise<R[]> {
+      if (slow === null) return (await queryable.query(text, values as unknown[])).rows as R[];
+      const started = performance.now();
+      try {
+        return (await queryable.query(text, values as unknown[])).rows as R[];
+      } finally {
+        const durationMs = performance.now() - started;
+        if (durationMs >= slow.thresholdMs)
+          slow.onSlowQuery({ event: 'db_query_slow', query: text, durationMs });
+      }
+    },
+  };
+}
+
+/** Autocommit statements on `prisma`'s pool (each its own transaction). */
+export function sqlPool(prisma: PrismaClient): Sql {
+  const { pool, slow } = registered(prisma);
+  return timed(pool, slow);
+}
+
+/** The same interface over Prisma (an interactive transaction's client, or the client itself). */
+export function sqlOf(db: PrismaClient | TransactionClient): Sql {
+  return {
+    query: <R>(text: string, values: readonly unknown[] = []) =>
+      db.$queryRawUnsafe<R[]>(text, ...values),
+  };
+}
+
+export interface SqlTransactionOptions {
+  /**
+   * Longest the transaction may sit idle between statements (e.g. waiting on custody to sign
+   * while it holds a row lock): PostgreSQL ends the session after it, which rolls back and
+   * frees the lock. Default 20 s.
+   */
+  idleTimeoutMs?: number;
+}
+
+/**
+ * Runs `work` in one transaction on a connection of `prisma`'s pool: committed when `work`
+ * resolves, rolled back when it throws (and the connection discarded if the rollback fails).
+ */
+export async function sqlTransaction<T>(
+  prisma: PrismaClient,
+  work: (sql: Sql) => Promise<T>,
+  options: SqlTransactionOptions = {},
+): Promise<T> {
+  const { pool, slow } = registered(prisma);
+  const idleMs = Math.max(1, Math.trunc(options.idleTimeoutMs ?? 20_000));
+  const client = await pool.connect();
+  const sql = timed(client, slow);
+  try {
+    // One round trip: BEGIN and the session's idle limit for this transaction only.
+    await sql.query(`BEGIN; SET LOCAL idle_in_transaction_session_timeout = ${idleMs}`);
+  } catch (e) {
+    client.release(e as Error);
+    throw e;
+  }
+  let broken: Error | undefined;
+  try {
+    const result = await work(sql);
+    await sql.query('COMMIT');
+    return result;
+  } catch (e) {
+    await client.query('ROLLBACK').catch((rollbackError: unknown) => {
+      broken = rollbackError as Error;
+    });
+    throw e;
+  } finally {
+    client.release(broken);
+  }
+}
