@@ -1,6 +1,11 @@
 import { Module } from '@nestjs/common';
+import { AgentKeyController } from './agent-key.controller.js';
+import { AgentKeyService } from './agent-key.service.js';
 import { AgentController } from './agent.controller.js';
 import { AgentService } from './agent.service.js';
 
-@Module({ controllers: [AgentController], providers: [AgentService] })
+@Module({
+  controllers: [AgentController, AgentKeyController],
+  providers: [AgentService, AgentKeyService],
+})
 export class AgentModule {}

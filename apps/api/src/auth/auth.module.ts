@@ -4,6 +4,7 @@ import { AccessRepository, type PrismaClient } from '@waiaas/database';
 import { PRISMA } from '../infra/tokens.js';
 import { AuthFailureLimiter } from '../rate-limit/auth-failure-limiter.js';
 import { RateLimitService } from '../rate-limit/rate-limit.service.js';
+import { AgentKeyUsage } from './agent-key-usage.js';
 import { AuthGuard } from './auth.guard.js';
 import { AuthService } from './auth.service.js';
 
@@ -15,6 +16,7 @@ import { AuthService } from './auth.service.js';
 @Module({
   providers: [
     AuthService,
+    AgentKeyUsage,
     RateLimitService,
     AuthFailureLimiter,
     {

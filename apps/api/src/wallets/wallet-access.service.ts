@@ -13,6 +13,10 @@ import { CACHE } from '../infra/tokens.js';
  * The wallet and its grants are cached under `wallet:{id}`, tagged with the owner's access
  * generation the request was authenticated under: a grant or revocation bumps it, so the next
  * request on any instance reads the database again. Warm, the check costs no SQL.
+ *
+ * An agent key limited to some wallets sees only those (and only while granted): another
+ * wallet granted to its agent is refused with 403 AGENT_KEY_WALLET (the agent may see it, this
+ * key may not), any other wallet is 404 as above.
  */
 @Injectable()
 export class WalletAccessService {
@@ -24,10 +28,12 @@ export class WalletAccessService {
   /** Prisma `where` for the wallets `principal` may see. */
   visibleWhere(
     principal: OwnerOrAgent,
-  ): { ownerId: string } | { grants: { some: { agentId: string } } } {
-    return principal.kind === 'owner'
-      ? { ownerId: principal.ownerId }
-      : { grants: { some: { agentId: principal.agentId } } };
+  ): { ownerId: string } | { grants: { some: { agentId: string } }; id?: { in: string[] } } {
+    if (principal.kind === 'owner') return { ownerId: principal.ownerId };
+    const granted = { grants: { some: { agentId: principal.agentId } } };
+    return principal.walletIds === null
+      ? granted
+      : { ...granted, id: { in: [...principal.walletIds] } };
   }
 
   /**
@@ -48,6 +54,12 @@ export class WalletAccessService {
       wallet.ownerId === principal.ownerId &&
       (principal.kind === 'owner' || wallet.agentIds.includes(principal.agentId));
     if (!visible) throw new ApiError('NOT_FOUND', 'Wallet not found');
+    if (
+      principal.kind === 'agent' &&
+      principal.walletIds !== null &&
+      !principal.walletIds.includes(walletId)
+    )
+      throw new ApiError('AGENT_KEY_WALLET', 'This key is limited to other wallets');
     return wallet;
   }
 }
