@@ -8,7 +8,7 @@ import { createValidationPipe } from './common/validation.js';
 import { APP_CONFIG, type AppConfig } from './config/app-config.js';
 import { HealthModule } from './health/health.module.js';
 import type { Infrastructure } from './infra/infrastructure.js';
-import { CACHE, CACHE_BUNDLE, CUSTODY, PRISMA, RATE_LIMITER, RPC } from './infra/tokens.js';
+import { CACHE, CACHE_BUNDLE, CLOCK, CUSTODY, PRISMA, RATE_LIMITER, RPC } from './infra/tokens.js';
 import { MetricsController } from './metrics/metrics.controller.js';
 import { MetricsService } from './metrics/metrics.service.js';
 import { OwnerModule } from './owners/owner.module.js';
@@ -18,6 +18,7 @@ import { TransferModule } from './transfers/transfer.module.js';
 import { TransactionModule } from './transactions/transaction.module.js';
 import { WebhookModule } from './webhooks/webhook.module.js';
 import {
+  AgentKeyRepository,
   DbHealthRepository,
   IdempotencyRepository,
   SpendRepository,
@@ -44,6 +45,7 @@ class CoreModule {
       { provide: RATE_LIMITER, useValue: infra.cache.rateLimiter },
       { provide: RPC, useValue: infra.rpc },
       { provide: CUSTODY, useValue: infra.custody },
+      { provide: CLOCK, useValue: () => infra.clock().getTime() },
       { provide: MetricsService, useValue: metrics },
       { provide: SpendRepository, useValue: spend },
       { provide: IdempotencyRepository, useValue: idempotency },
@@ -55,10 +57,11 @@ class CoreModule {
           rpc: infra.rpc,
           spend,
           idempotency,
-          ...(infra.clock ? { clock: infra.clock } : {}),
+          clock: infra.clock,
         }),
       },
       { provide: DbHealthRepository, useValue: new DbHealthRepository(infra.prisma) },
+      { provide: AgentKeyRepository, useValue: new AgentKeyRepository(infra.prisma) },
       {
         provide: WebhookEndpointRepository,
         useValue: new WebhookEndpointRepository(infra.prisma),

@@ -22,6 +22,7 @@ import {
   startHarness,
   startInstance,
 } from './harness.js';
+import { AgentKeyUsage } from '../src/auth/agent-key-usage.js';
 
 let h: Harness;
 /** A second instance on the same database and Redis prefix. */
@@ -108,7 +109,11 @@ describe('cached reads never touch PostgreSQL', () => {
       ['owner', t.owner.key],
     ] as const) {
       for (const path of [`/v1/wallets/${t.wallet.id}/balance`, `/v1/wallets/${t.wallet.id}`]) {
-        const [first, r1] = await counted(() => get(h.app, path, token));
+        const [first, r1] = await counted(async () => {
+          const r = await get(h.app, path, token);
+          await h.app.get(AgentKeyUsage).idle(); // an agent key's lastUsedAt, written after it
+          return r;
+        });
         const [second, r2] = await counted(() => get(h.app, path, token));
         expect({ who, path, status: [r1.status, r2.status] }).toEqual({
           who,
@@ -126,6 +131,33 @@ describe('cached reads never touch PostgreSQL', () => {
     expect(
       (await get(h.app, `/v1/wallets/${t.wallet.id}/balance`, t.agent.key)).body.balance.sol,
     ).toBe('2');
+  });
+
+  it('a scoped key limited to the wallet: its second GET balance runs no SQL either (expiry judged by the clock, lastUsedAt written once, after the first)', async () => {
+    const t = await tenant();
+    const created = await call(h.app, 'POST', `/v1/agents/${t.agent.id}/keys`, {
+      token: t.owner.key,
+      body: {
+        name: 'reader',
+        scopes: ['read'],
+        walletIds: [t.wallet.id],
+        expiresAt: new Date(Date.now() + 3_600_000).toISOString(),
+      },
+    });
+    expect(created.status).toBe(201);
+    const key = created.body.apiKey as string;
+    const usage = h.app.get(AgentKeyUsage);
+    for (const path of [`/v1/wallets/${t.wallet.id}/balance`, `/v1/wallets/${t.wallet.id}`]) {
+      const [first, r1] = await counted(async () => {
+        const r = await get(h.app, path, key);
+        await usage.idle(); // the lastUsedAt write, started after the first request
+        return r;
+      });
+      const [second, r2] = await counted(() => get(h.app, path, key));
+      expect([r1.status, r2.status]).toEqual([200, 200]);
+      if (path.endsWith('/balance')) expect(first).toBeGreaterThan(0);
+      expect({ path, second }).toEqual({ path, second: 0 });
+    }
   });
 
   it('another owner and an ungranted agent still get 404 from the cached wallet', async () => {

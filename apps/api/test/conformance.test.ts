@@ -499,6 +499,88 @@ describe('the API answers as its OpenAPI document says', () => {
       { id: wallet.id },
       { ...agent, query: 'status=NOPE', label: 'invalid' },
     );
+    // Scoped agent keys: create (secret once), list, a key lacking a scope, one limited to
+    // another wallet, an expired-looking request refused, revoke.
+    const inDays = (days: number): string => new Date(Date.now() + days * 86_400_000).toISOString();
+    const readKey = await op(
+      'createAgentKey',
+      { id: agentId },
+      { ...owner, body: { name: 'reader', scopes: ['read'], expiresAt: inDays(30) } },
+    );
+    expect(readKey.status).toBe(201);
+    await op(
+      'createAgentKey',
+      { id: agentId },
+      {
+        ...owner,
+        body: { name: 'x', scopes: ['admin'], expiresAt: inDays(400) },
+        label: 'invalid',
+      },
+    );
+    await op(
+      'createAgentKey',
+      { id: spare.body.agent.id },
+      {
+        ...owner,
+        body: { name: 'x', scopes: ['read'], expiresAt: inDays(1) },
+        label: 'revoked agent',
+      },
+    );
+    await op(
+      'createAgentKey',
+      { id: UNKNOWN_ID },
+      { ...owner, body: { name: 'x', scopes: ['read'], expiresAt: inDays(1) }, label: 'unknown' },
+    );
+    const otherWallet = (await op('createWallet', {}, { ...owner, body: { label: 'ops' } })).body
+      .wallet;
+    await op('grantWalletAgent', { id: otherWallet.id, agentId }, { ...owner, label: 'second' });
+    const limitedKey = (
+      await op(
+        'createAgentKey',
+        { id: agentId },
+        {
+          ...owner,
+          body: {
+            name: 'ops',
+            scopes: ['read'],
+            walletIds: [otherWallet.id],
+            expiresAt: inDays(1),
+          },
+          label: 'limited',
+        },
+      )
+    ).body.apiKey as string;
+    const reader = { token: readKey.body.apiKey as string };
+    await op('getWalletBalance', { id: wallet.id }, { ...reader, label: 'read scope' });
+    await op(
+      'evaluateTransfer',
+      { id: wallet.id },
+      { ...reader, body: { to: RECIPIENT, amount: '0.25' }, label: 'scope missing' },
+    );
+    await op(
+      'createTransfer',
+      { id: wallet.id },
+      {
+        ...reader,
+        body: transfer,
+        headers: { 'idempotency-key': 'c-scope' },
+        label: 'scope missing',
+      },
+    );
+    for (const operationId of [
+      'getWallet',
+      'getWalletBalance',
+      'getWalletPolicy',
+      'listWalletTransactions',
+    ])
+      await op(operationId, { id: wallet.id }, { token: limitedKey, label: 'other wallet' });
+    await op('listAgentKeys', { id: agentId }, owner);
+    await op('listAgentKeys', { id: UNKNOWN_ID }, { ...owner, label: 'unknown' });
+    await op('listAgentKeys', { id: agentId }, { ...agent, label: 'agent' });
+    await op('revokeAgentKey', { id: agentId, keyId: readKey.body.key.id }, owner);
+    await op('revokeAgentKey', { id: agentId, keyId: UNKNOWN_ID }, { ...owner, label: 'unknown' });
+    await op('getWalletBalance', { id: wallet.id }, { ...reader, label: 'revoked key' });
+
     await op('listOwnerTransactions', {}, { ...owner, query: 'status=AWAITING_APPROVAL' });
     await op('approveTransaction', { id: awaiting.body.transaction.id }, owner);
     await op(

@@ -124,7 +124,7 @@ export async function startHarness(
 export async function startInstance(
   h: Harness,
   env: Record<string, string> = {},
-  options: { custody?: KeyCustody; logger?: Logger } = {},
+  options: { custody?: KeyCustody; logger?: Logger; clock?: () => Date } = {},
 ): Promise<NestFastifyApplication> {
   const config = loadConfig({
     DATABASE_URL: h.db.url,
@@ -141,6 +141,7 @@ export async function startInstance(
   const app = await createApp(config, {
     logger: options.logger ?? pino({ level: 'silent' }),
     ...(options.custody ? { custody: options.custody } : {}),
+    ...(options.clock ? { clock: options.clock } : {}),
   });
   await listen(app);
   return app;

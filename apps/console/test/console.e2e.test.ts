@@ -403,6 +403,33 @@ describe('the owner console', () => {
     expect(isWaiaasApiError(refused, 'AGENT_SUSPENDED')).toBe(true);
   });
 
+  it('creates a read-only key for an agent (shown once), lists it, and revokes it', async () => {
+    await nav('Agents').click();
+    const card = page.locator('[data-testid=agent][data-agent-name="reporting-bot"]');
+    await card.getByText('Keys', { exact: true }).click();
+    await card.locator('[data-testid=agent-key]').first().waitFor(WAIT); // the primary key
+    await card.getByLabel('Key name').fill('ci-reader');
+    await card.getByRole('button', { name: 'Create key' }).click();
+    const secret = await page.getByTestId('secret-value').textContent();
+    expect(secret).toMatch(/^waiaas_agent_/);
+    await page.getByRole('button', { name: 'Done' }).click();
+    const item = card.locator('[data-testid=agent-key][data-key-name="ci-reader"]');
+    await item.getByText('ACTIVE').waitFor(WAIT);
+    expect(await card.textContent()).not.toContain(secret);
+
+    const reader = new WaiaasClient({ baseUrl, apiKey: secret ?? '' });
+    expect((await reader.listWallets()).wallets).toEqual([]);
+    const refused = await reader
+      .createTransfer(walletId, { to: RECIPIENT, amount: '0.1' })
+      .catch((e: unknown) => e);
+    expect(isWaiaasApiError(refused, 'AGENT_KEY_SCOPE')).toBe(true);
+
+    await item.getByRole('button', { name: 'Revoke key' }).click();
+    await page.getByRole('dialog').getByRole('button', { name: 'Revoke key' }).click();
+    await item.getByText('REVOKED').waitFor(WAIT);
+    await expect(reader.listWallets()).rejects.toMatchObject({ status: 401 });
+  });
+
   it('works at 375 px wide', async () => {
     const phone = await context.newPage();
     watch(phone);

@@ -2,6 +2,8 @@ import { isWaiaasProblem, WaiaasApiError } from './errors.js';
 import { ROUTES, type RouteName } from './routes.js';
 import type {
   Agent,
+  AgentKey,
+  AgentKeyInput,
   AgentStatus,
   Balance,
   ConsoleSession,
@@ -210,6 +212,24 @@ export class WaiaasClient {
   /** Issues a new agent key; the old one stops working at once. */
   rotateAgentKey(agentId: string): Promise<{ agent: Agent; apiKey: string }> {
     return this.call('rotateAgentKey', { params: { id: agentId } });
+  }
+
+  /** Creates a scoped, expiring key for an agent (owner key); `apiKey` is shown only here. */
+  createAgentKey(
+    agentId: string,
+    input: AgentKeyInput,
+  ): Promise<{ key: AgentKey; apiKey: string }> {
+    return this.call('createAgentKey', { params: { id: agentId }, body: input });
+  }
+
+  /** An agent's keys, the primary first (owner key); never a secret. */
+  listAgentKeys(agentId: string): Promise<{ keys: AgentKey[] }> {
+    return this.call('listAgentKeys', { params: { id: agentId } });
+  }
+
+  /** Revokes an agent key (owner key): refused on its next request on every instance. */
+  async revokeAgentKey(agentId: string, keyId: string): Promise<void> {
+    await this.call('revokeAgentKey', { params: { id: agentId, keyId } });
   }
 
   // ---- wallets ----

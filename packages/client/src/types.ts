@@ -109,6 +109,61 @@ export interface Agent {
 }
 
 /**
+ * What an agent key may do: `read` (wallets, balances, policies, transactions), `evaluate`
+ * (transfer dry runs), `transfer` (anything that moves money).
+ *
+ * @example
+ * ```ts
+ * const scopes: AgentKeyScope[] = ['read', 'evaluate'];
+ * ```
+ */
+export type AgentKeyScope = 'read' | 'evaluate' | 'transfer';
+
+/**
+ * One of an agent's keys, as its owner sees it (never the secret or its hash).
+ *
+ * @example
+ * ```ts
+ * const { keys }: { keys: AgentKey[] } = await owner.listAgentKeys(agentId);
+ * ```
+ */
+export interface AgentKey {
+  id: string;
+  agentId: string;
+  name: string;
+  scopes: AgentKeyScope[];
+  /** The wallets the key is limited to; null: every wallet granted to the agent. */
+  walletIds: string[] | null;
+  /** The key issued with the agent or by rotateAgentKey (every scope, no expiry). */
+  primary: boolean;
+  status: 'ACTIVE' | 'EXPIRED' | 'REVOKED';
+  expiresAt: string | null;
+  revokedAt: string | null;
+  /** To the minute: written at most once a minute per key, after the request. */
+  lastUsedAt: string | null;
+  createdAt: string;
+}
+
+/**
+ * @example
+ * ```ts
+ * await owner.createAgentKey(agentId, {
+ *   name: 'reporting',
+ *   scopes: ['read'],
+ *   expiresAt: new Date(Date.now() + 30 * 86_400_000).toISOString(),
+ * });
+ * ```
+ */
+export interface AgentKeyInput {
+  name: string;
+  scopes: AgentKeyScope[];
+  /** Limit the key to these wallets; omitted: every wallet granted to the agent. */
+  walletIds?: string[];
+  /** Required: an ISO date-time in the future, at most 365 days ahead. */
+  expiresAt: string;
+}
+
+/**
  * @example
  * ```ts
  * const { wallet }: { wallet: Wallet } = await owner.createWallet({ label: 'treasury' });

@@ -190,6 +190,50 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/agents/{id}/keys": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List an agent's keys (never a secret or a hash).
+         * @description The primary key (issued with the agent or by rotateAgentKey) first, then the others oldest first, revoked and expired ones included with their status. lastUsedAt is written at most once a minute per key, after the request, so it may lag by up to a minute.
+         */
+        get: operations["listAgentKeys"];
+        put?: never;
+        /**
+         * Create a scoped, expiring key for an agent. The key is returned once.
+         * @description An agent may hold several keys, each with scopes (read, evaluate, transfer), optionally limited to some of the owner's wallets, and an expiry (required, at most 365 days ahead). The key is shown in this response only. Another owner's agent is 404.
+         */
+        post: operations["createAgentKey"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/agents/{id}/keys/{keyId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /**
+         * Revoke an agent key; it is refused on the next request on every instance.
+         * @description Final (revoking a revoked key changes nothing). A revoked key gets 401 INVALID_API_KEY, as an unknown key does. Revoking the primary key leaves the agent with its other keys; rotateAgentKey issues a new primary key.
+         */
+        delete: operations["revokeAgentKey"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/wallets": {
         parameters: {
             query?: never;
@@ -391,7 +435,7 @@ export interface paths {
         };
         /**
          * Read a transaction (its status as the worker moves it PENDING → SUBMITTED → CONFIRMED/FAILED).
-         * @description An agent sees the transactions of wallets granted to it; anything else is 404. Poll this (or use the webhook) until CONFIRMED, FAILED, EXPIRED or REJECTED.
+         * @description An agent sees the transactions of wallets granted to it (and, with a key limited to some wallets, of those only); anything else is 404. Poll this (or use the webhook) until CONFIRMED, FAILED, EXPIRED or REJECTED.
          */
         get: operations["getTransaction"];
         put?: never;
@@ -657,6 +701,77 @@ export interface components {
              * @enum {string}
              */
             status?: "ACTIVE" | "SUSPENDED" | "REVOKED";
+        };
+        CreateAgentKeyDto: {
+            /** @example reporting-job */
+            name: string;
+            /**
+             * @description read: wallets, balances, policies, transactions; evaluate: transfer dry runs; transfer: requesting transfers (anything that moves money).
+             * @example [
+             *       "read",
+             *       "evaluate"
+             *     ]
+             */
+            scopes: ("read" | "evaluate" | "transfer")[];
+            /**
+             * @description Limit the key to these of the owner's wallets (each must also be granted to the agent to be usable). Omitted: every wallet granted to the agent, now and later.
+             * @example [
+             *       "7d1f9c2e-5b8a-4e3f-9a61-2c4d8e0f1a2b"
+             *     ]
+             */
+            walletIds?: string[];
+            /**
+             * Format: date-time
+             * @description Required: when the key stops working, in the future and at most 365 days ahead.
+             * @example 2027-03-01T00:00:00.000Z
+             */
+            expiresAt: string;
+        };
+        AgentKeyDto: {
+            /** Format: uuid */
+            id: string;
+            /** Format: uuid */
+            agentId: string;
+            /** @example reporting-job */
+            name: string;
+            /**
+             * @example [
+             *       "read",
+             *       "evaluate"
+             *     ]
+             */
+            scopes: ("read" | "evaluate" | "transfer")[];
+            /** @description The wallets the key is limited to; null: every wallet granted to the agent. */
+            walletIds: string[] | null;
+            /** @description The key issued with the agent or by rotateAgentKey: every scope, no expiry; rotateAgentKey replaces it. */
+            primary: boolean;
+            /**
+             * @description Judged now: REVOKED, EXPIRED or ACTIVE.
+             * @enum {string}
+             */
+            status: "ACTIVE" | "EXPIRED" | "REVOKED";
+            /** Format: date-time */
+            expiresAt: string | null;
+            /** Format: date-time */
+            revokedAt: string | null;
+            /**
+             * Format: date-time
+             * @description When the key last authenticated a request, to the minute: written at most once a minute per key, after the request.
+             */
+            lastUsedAt: string | null;
+            /** Format: date-time */
+            createdAt: string;
+        };
+        AgentKeyWithSecretDto: {
+            key: components["schemas"]["AgentKeyDto"];
+            /**
+             * @description The key. Shown once, in this response only: only its SHA-256 is stored.
+             * @example waiaas_agent_3Fq9…
+             */
+            apiKey: string;
+        };
+        AgentKeyListDto: {
+            keys: components["schemas"]["AgentKeyDto"][];
         };
         CreateWalletDto: {
             /** @example treasury */
@@ -1220,7 +1335,7 @@ export interface components {
              * @example NOT_FOUND
              * @enum {string}
              */
-            code: "VALIDATION_FAILED" | "BAD_REQUEST" | "INVALID_JSON" | "AMOUNT_INVALID" | "AMOUNT_PRECISION_EXCEEDED" | "MINT_NOT_FOUND" | "RECIPIENT_IS_SENDER" | "RECIPIENT_IS_PROGRAM" | "RECIPIENT_BELOW_RENT_EXEMPTION" | "TRANSFER_INVALID" | "POLICY_INVALID" | "IDEMPOTENCY_KEY_REQUIRED" | "IDEMPOTENCY_KEY_INVALID" | "UNAUTHENTICATED" | "INVALID_API_KEY" | "AGENT_REVOKED" | "FORBIDDEN" | "AGENT_SUSPENDED" | "CSRF_REJECTED" | "POLICY_DENIED" | "NOT_FOUND" | "ROUTE_NOT_FOUND" | "METHOD_NOT_ALLOWED" | "REQUEST_TIMEOUT" | "CONFLICT" | "EMAIL_TAKEN" | "AGENT_REVOKED_FINAL" | "OWNER_REVOKED_FINAL" | "TRANSACTION_NOT_AWAITING_APPROVAL" | "APPROVAL_EXPIRED" | "IDEMPOTENCY_REQUEST_IN_PROGRESS" | "PAYLOAD_TOO_LARGE" | "URI_TOO_LONG" | "UNSUPPORTED_MEDIA_TYPE" | "IDEMPOTENCY_KEY_REUSED" | "RATE_LIMITED" | "HEADERS_TOO_LARGE" | "INTERNAL" | "CUSTODY_SIGNING_FAILED" | "RPC_UNAVAILABLE" | "CUSTODY_UNAVAILABLE" | "SERVICE_UNAVAILABLE" | "DATABASE_UNAVAILABLE" | "SHUTTING_DOWN";
+            code: "VALIDATION_FAILED" | "BAD_REQUEST" | "INVALID_JSON" | "AMOUNT_INVALID" | "AMOUNT_PRECISION_EXCEEDED" | "MINT_NOT_FOUND" | "RECIPIENT_IS_SENDER" | "RECIPIENT_IS_PROGRAM" | "RECIPIENT_BELOW_RENT_EXEMPTION" | "TRANSFER_INVALID" | "POLICY_INVALID" | "IDEMPOTENCY_KEY_REQUIRED" | "IDEMPOTENCY_KEY_INVALID" | "UNAUTHENTICATED" | "INVALID_API_KEY" | "AGENT_REVOKED" | "AGENT_KEY_EXPIRED" | "FORBIDDEN" | "AGENT_SUSPENDED" | "AGENT_KEY_SCOPE" | "AGENT_KEY_WALLET" | "CSRF_REJECTED" | "POLICY_DENIED" | "NOT_FOUND" | "ROUTE_NOT_FOUND" | "METHOD_NOT_ALLOWED" | "REQUEST_TIMEOUT" | "CONFLICT" | "EMAIL_TAKEN" | "AGENT_REVOKED_FINAL" | "OWNER_REVOKED_FINAL" | "TRANSACTION_NOT_AWAITING_APPROVAL" | "APPROVAL_EXPIRED" | "IDEMPOTENCY_REQUEST_IN_PROGRESS" | "PAYLOAD_TOO_LARGE" | "URI_TOO_LONG" | "UNSUPPORTED_MEDIA_TYPE" | "IDEMPOTENCY_KEY_REUSED" | "RATE_LIMITED" | "HEADERS_TOO_LARGE" | "INTERNAL" | "CUSTODY_SIGNING_FAILED" | "RPC_UNAVAILABLE" | "CUSTODY_UNAVAILABLE" | "SERVICE_UNAVAILABLE" | "DATABASE_UNAVAILABLE" | "SHUTTING_DOWN";
             /** @example Wallet not found */
             detail: string;
             /** @example /v1/wallets/6c1f… */
@@ -1348,7 +1463,7 @@ export interface operations {
                         /** @enum {integer} */
                         status?: 400 | 401 | 403 | 404 | 405 | 408 | 409 | 413 | 414 | 415 | 422 | 429 | 431 | 500 | 502 | 503;
                         /** @enum {string} */
-                        code?: "VALIDATION_FAILED" | "BAD_REQUEST" | "INVALID_JSON" | "AMOUNT_INVALID" | "AMOUNT_PRECISION_EXCEEDED" | "MINT_NOT_FOUND" | "RECIPIENT_IS_SENDER" | "RECIPIENT_IS_PROGRAM" | "RECIPIENT_BELOW_RENT_EXEMPTION" | "TRANSFER_INVALID" | "POLICY_INVALID" | "IDEMPOTENCY_KEY_REQUIRED" | "IDEMPOTENCY_KEY_INVALID" | "UNAUTHENTICATED" | "INVALID_API_KEY" | "AGENT_REVOKED" | "FORBIDDEN" | "AGENT_SUSPENDED" | "CSRF_REJECTED" | "POLICY_DENIED" | "NOT_FOUND" | "ROUTE_NOT_FOUND" | "METHOD_NOT_ALLOWED" | "REQUEST_TIMEOUT" | "CONFLICT" | "EMAIL_TAKEN" | "AGENT_REVOKED_FINAL" | "OWNER_REVOKED_FINAL" | "TRANSACTION_NOT_AWAITING_APPROVAL" | "APPROVAL_EXPIRED" | "IDEMPOTENCY_REQUEST_IN_PROGRESS" | "PAYLOAD_TOO_LARGE" | "URI_TOO_LONG" | "UNSUPPORTED_MEDIA_TYPE" | "IDEMPOTENCY_KEY_REUSED" | "RATE_LIMITED" | "HEADERS_TOO_LARGE" | "INTERNAL" | "CUSTODY_SIGNING_FAILED" | "RPC_UNAVAILABLE" | "CUSTODY_UNAVAILABLE" | "SERVICE_UNAVAILABLE" | "DATABASE_UNAVAILABLE" | "SHUTTING_DOWN";
+                        code?: "VALIDATION_FAILED" | "BAD_REQUEST" | "INVALID_JSON" | "AMOUNT_INVALID" | "AMOUNT_PRECISION_EXCEEDED" | "MINT_NOT_FOUND" | "RECIPIENT_IS_SENDER" | "RECIPIENT_IS_PROGRAM" | "RECIPIENT_BELOW_RENT_EXEMPTION" | "TRANSFER_INVALID" | "POLICY_INVALID" | "IDEMPOTENCY_KEY_REQUIRED" | "IDEMPOTENCY_KEY_INVALID" | "UNAUTHENTICATED" | "INVALID_API_KEY" | "AGENT_REVOKED" | "AGENT_KEY_EXPIRED" | "FORBIDDEN" | "AGENT_SUSPENDED" | "AGENT_KEY_SCOPE" | "AGENT_KEY_WALLET" | "CSRF_REJECTED" | "POLICY_DENIED" | "NOT_FOUND" | "ROUTE_NOT_FOUND" | "METHOD_NOT_ALLOWED" | "REQUEST_TIMEOUT" | "CONFLICT" | "EMAIL_TAKEN" | "AGENT_REVOKED_FINAL" | "OWNER_REVOKED_FINAL" | "TRANSACTION_NOT_AWAITING_APPROVAL" | "APPROVAL_EXPIRED" | "IDEMPOTENCY_REQUEST_IN_PROGRESS" | "PAYLOAD_TOO_LARGE" | "URI_TOO_LONG" | "UNSUPPORTED_MEDIA_TYPE" | "IDEMPOTENCY_KEY_REUSED" | "RATE_LIMITED" | "HEADERS_TOO_LARGE" | "INTERNAL" | "CUSTODY_SIGNING_FAILED" | "RPC_UNAVAILABLE" | "CUSTODY_UNAVAILABLE" | "SERVICE_UNAVAILABLE" | "DATABASE_UNAVAILABLE" | "SHUTTING_DOWN";
                     };
                 };
             };
@@ -1401,7 +1516,7 @@ export interface operations {
                         /** @enum {integer} */
                         status?: 400 | 401 | 403 | 404 | 405 | 408 | 409 | 413 | 414 | 415 | 422 | 429 | 431 | 500 | 502 | 503;
                         /** @enum {string} */
-                        code?: "VALIDATION_FAILED" | "BAD_REQUEST" | "INVALID_JSON" | "AMOUNT_INVALID" | "AMOUNT_PRECISION_EXCEEDED" | "MINT_NOT_FOUND" | "RECIPIENT_IS_SENDER" | "RECIPIENT_IS_PROGRAM" | "RECIPIENT_BELOW_RENT_EXEMPTION" | "TRANSFER_INVALID" | "POLICY_INVALID" | "IDEMPOTENCY_KEY_REQUIRED" | "IDEMPOTENCY_KEY_INVALID" | "UNAUTHENTICATED" | "INVALID_API_KEY" | "AGENT_REVOKED" | "FORBIDDEN" | "AGENT_SUSPENDED" | "CSRF_REJECTED" | "POLICY_DENIED" | "NOT_FOUND" | "ROUTE_NOT_FOUND" | "METHOD_NOT_ALLOWED" | "REQUEST_TIMEOUT" | "CONFLICT" | "EMAIL_TAKEN" | "AGENT_REVOKED_FINAL" | "OWNER_REVOKED_FINAL" | "TRANSACTION_NOT_AWAITING_APPROVAL" | "APPROVAL_EXPIRED" | "IDEMPOTENCY_REQUEST_IN_PROGRESS" | "PAYLOAD_TOO_LARGE" | "URI_TOO_LONG" | "UNSUPPORTED_MEDIA_TYPE" | "IDEMPOTENCY_KEY_REUSED" | "RATE_LIMITED" | "HEADERS_TOO_LARGE" | "INTERNAL" | "CUSTODY_SIGNING_FAILED" | "RPC_UNAVAILABLE" | "CUSTODY_UNAVAILABLE" | "SERVICE_UNAVAILABLE" | "DATABASE_UNAVAILABLE" | "SHUTTING_DOWN";
+                        code?: "VALIDATION_FAILED" | "BAD_REQUEST" | "INVALID_JSON" | "AMOUNT_INVALID" | "AMOUNT_PRECISION_EXCEEDED" | "MINT_NOT_FOUND" | "RECIPIENT_IS_SENDER" | "RECIPIENT_IS_PROGRAM" | "RECIPIENT_BELOW_RENT_EXEMPTION" | "TRANSFER_INVALID" | "POLICY_INVALID" | "IDEMPOTENCY_KEY_REQUIRED" | "IDEMPOTENCY_KEY_INVALID" | "UNAUTHENTICATED" | "INVALID_API_KEY" | "AGENT_REVOKED" | "AGENT_KEY_EXPIRED" | "FORBIDDEN" | "AGENT_SUSPENDED" | "AGENT_KEY_SCOPE" | "AGENT_KEY_WALLET" | "CSRF_REJECTED" | "POLICY_DENIED" | "NOT_FOUND" | "ROUTE_NOT_FOUND" | "METHOD_NOT_ALLOWED" | "REQUEST_TIMEOUT" | "CONFLICT" | "EMAIL_TAKEN" | "AGENT_REVOKED_FINAL" | "OWNER_REVOKED_FINAL" | "TRANSACTION_NOT_AWAITING_APPROVAL" | "APPROVAL_EXPIRED" | "IDEMPOTENCY_REQUEST_IN_PROGRESS" | "PAYLOAD_TOO_LARGE" | "URI_TOO_LONG" | "UNSUPPORTED_MEDIA_TYPE" | "IDEMPOTENCY_KEY_REUSED" | "RATE_LIMITED" | "HEADERS_TOO_LARGE" | "INTERNAL" | "CUSTODY_SIGNING_FAILED" | "RPC_UNAVAILABLE" | "CUSTODY_UNAVAILABLE" | "SERVICE_UNAVAILABLE" | "DATABASE_UNAVAILABLE" | "SHUTTING_DOWN";
                     };
                 };
             };
@@ -1474,7 +1589,7 @@ export interface operations {
                         /** @enum {integer} */
                         status?: 400 | 401 | 403 | 404 | 405 | 408 | 409 | 413 | 414 | 415 | 422 | 429 | 431 | 500 | 502 | 503;
                         /** @enum {string} */
-                        code?: "VALIDATION_FAILED" | "BAD_REQUEST" | "INVALID_JSON" | "AMOUNT_INVALID" | "AMOUNT_PRECISION_EXCEEDED" | "MINT_NOT_FOUND" | "RECIPIENT_IS_SENDER" | "RECIPIENT_IS_PROGRAM" | "RECIPIENT_BELOW_RENT_EXEMPTION" | "TRANSFER_INVALID" | "POLICY_INVALID" | "IDEMPOTENCY_KEY_REQUIRED" | "IDEMPOTENCY_KEY_INVALID" | "UNAUTHENTICATED" | "INVALID_API_KEY" | "AGENT_REVOKED" | "FORBIDDEN" | "AGENT_SUSPENDED" | "CSRF_REJECTED" | "POLICY_DENIED" | "NOT_FOUND" | "ROUTE_NOT_FOUND" | "METHOD_NOT_ALLOWED" | "REQUEST_TIMEOUT" | "CONFLICT" | "EMAIL_TAKEN" | "AGENT_REVOKED_FINAL" | "OWNER_REVOKED_FINAL" | "TRANSACTION_NOT_AWAITING_APPROVAL" | "APPROVAL_EXPIRED" | "IDEMPOTENCY_REQUEST_IN_PROGRESS" | "PAYLOAD_TOO_LARGE" | "URI_TOO_LONG" | "UNSUPPORTED_MEDIA_TYPE" | "IDEMPOTENCY_KEY_REUSED" | "RATE_LIMITED" | "HEADERS_TOO_LARGE" | "INTERNAL" | "CUSTODY_SIGNING_FAILED" | "RPC_UNAVAILABLE" | "CUSTODY_UNAVAILABLE" | "SERVICE_UNAVAILABLE" | "DATABASE_UNAVAILABLE" | "SHUTTING_DOWN";
+                        code?: "VALIDATION_FAILED" | "BAD_REQUEST" | "INVALID_JSON" | "AMOUNT_INVALID" | "AMOUNT_PRECISION_EXCEEDED" | "MINT_NOT_FOUND" | "RECIPIENT_IS_SENDER" | "RECIPIENT_IS_PROGRAM" | "RECIPIENT_BELOW_RENT_EXEMPTION" | "TRANSFER_INVALID" | "POLICY_INVALID" | "IDEMPOTENCY_KEY_REQUIRED" | "IDEMPOTENCY_KEY_INVALID" | "UNAUTHENTICATED" | "INVALID_API_KEY" | "AGENT_REVOKED" | "AGENT_KEY_EXPIRED" | "FORBIDDEN" | "AGENT_SUSPENDED" | "AGENT_KEY_SCOPE" | "AGENT_KEY_WALLET" | "CSRF_REJECTED" | "POLICY_DENIED" | "NOT_FOUND" | "ROUTE_NOT_FOUND" | "METHOD_NOT_ALLOWED" | "REQUEST_TIMEOUT" | "CONFLICT" | "EMAIL_TAKEN" | "AGENT_REVOKED_FINAL" | "OWNER_REVOKED_FINAL" | "TRANSACTION_NOT_AWAITING_APPROVAL" | "APPROVAL_EXPIRED" | "IDEMPOTENCY_REQUEST_IN_PROGRESS" | "PAYLOAD_TOO_LARGE" | "URI_TOO_LONG" | "UNSUPPORTED_MEDIA_TYPE" | "IDEMPOTENCY_KEY_REUSED" | "RATE_LIMITED" | "HEADERS_TOO_LARGE" | "INTERNAL" | "CUSTODY_SIGNING_FAILED" | "RPC_UNAVAILABLE" | "CUSTODY_UNAVAILABLE" | "SERVICE_UNAVAILABLE" | "DATABASE_UNAVAILABLE" | "SHUTTING_DOWN";
                     };
                 };
             };
@@ -1743,7 +1858,7 @@ export interface operations {
                         /** @enum {integer} */
                         status?: 400 | 401 | 403 | 404 | 405 | 408 | 409 | 413 | 414 | 415 | 422 | 429 | 431 | 500 | 502 | 503;
                         /** @enum {string} */
-                        code?: "VALIDATION_FAILED" | "BAD_REQUEST" | "INVALID_JSON" | "AMOUNT_INVALID" | "AMOUNT_PRECISION_EXCEEDED" | "MINT_NOT_FOUND" | "RECIPIENT_IS_SENDER" | "RECIPIENT_IS_PROGRAM" | "RECIPIENT_BELOW_RENT_EXEMPTION" | "TRANSFER_INVALID" | "POLICY_INVALID" | "IDEMPOTENCY_KEY_REQUIRED" | "IDEMPOTENCY_KEY_INVALID" | "UNAUTHENTICATED" | "INVALID_API_KEY" | "AGENT_REVOKED" | "FORBIDDEN" | "AGENT_SUSPENDED" | "CSRF_REJECTED" | "POLICY_DENIED" | "NOT_FOUND" | "ROUTE_NOT_FOUND" | "METHOD_NOT_ALLOWED" | "REQUEST_TIMEOUT" | "CONFLICT" | "EMAIL_TAKEN" | "AGENT_REVOKED_FINAL" | "OWNER_REVOKED_FINAL" | "TRANSACTION_NOT_AWAITING_APPROVAL" | "APPROVAL_EXPIRED" | "IDEMPOTENCY_REQUEST_IN_PROGRESS" | "PAYLOAD_TOO_LARGE" | "URI_TOO_LONG" | "UNSUPPORTED_MEDIA_TYPE" | "IDEMPOTENCY_KEY_REUSED" | "RATE_LIMITED" | "HEADERS_TOO_LARGE" | "INTERNAL" | "CUSTODY_SIGNING_FAILED" | "RPC_UNAVAILABLE" | "CUSTODY_UNAVAILABLE" | "SERVICE_UNAVAILABLE" | "DATABASE_UNAVAILABLE" | "SHUTTING_DOWN";
+                        code?: "VALIDATION_FAILED" | "BAD_REQUEST" | "INVALID_JSON" | "AMOUNT_INVALID" | "AMOUNT_PRECISION_EXCEEDED" | "MINT_NOT_FOUND" | "RECIPIENT_IS_SENDER" | "RECIPIENT_IS_PROGRAM" | "RECIPIENT_BELOW_RENT_EXEMPTION" | "TRANSFER_INVALID" | "POLICY_INVALID" | "IDEMPOTENCY_KEY_REQUIRED" | "IDEMPOTENCY_KEY_INVALID" | "UNAUTHENTICATED" | "INVALID_API_KEY" | "AGENT_REVOKED" | "AGENT_KEY_EXPIRED" | "FORBIDDEN" | "AGENT_SUSPENDED" | "AGENT_KEY_SCOPE" | "AGENT_KEY_WALLET" | "CSRF_REJECTED" | "POLICY_DENIED" | "NOT_FOUND" | "ROUTE_NOT_FOUND" | "METHOD_NOT_ALLOWED" | "REQUEST_TIMEOUT" | "CONFLICT" | "EMAIL_TAKEN" | "AGENT_REVOKED_FINAL" | "OWNER_REVOKED_FINAL" | "TRANSACTION_NOT_AWAITING_APPROVAL" | "APPROVAL_EXPIRED" | "IDEMPOTENCY_REQUEST_IN_PROGRESS" | "PAYLOAD_TOO_LARGE" | "URI_TOO_LONG" | "UNSUPPORTED_MEDIA_TYPE" | "IDEMPOTENCY_KEY_REUSED" | "RATE_LIMITED" | "HEADERS_TOO_LARGE" | "INTERNAL" | "CUSTODY_SIGNING_FAILED" | "RPC_UNAVAILABLE" | "CUSTODY_UNAVAILABLE" | "SERVICE_UNAVAILABLE" | "DATABASE_UNAVAILABLE" | "SHUTTING_DOWN";
                     };
                 };
             };
@@ -1894,7 +2009,7 @@ export interface operations {
                         /** @enum {integer} */
                         status?: 400 | 401 | 403 | 404 | 405 | 408 | 409 | 413 | 414 | 415 | 422 | 429 | 431 | 500 | 502 | 503;
                         /** @enum {string} */
-                        code?: "VALIDATION_FAILED" | "BAD_REQUEST" | "INVALID_JSON" | "AMOUNT_INVALID" | "AMOUNT_PRECISION_EXCEEDED" | "MINT_NOT_FOUND" | "RECIPIENT_IS_SENDER" | "RECIPIENT_IS_PROGRAM" | "RECIPIENT_BELOW_RENT_EXEMPTION" | "TRANSFER_INVALID" | "POLICY_INVALID" | "IDEMPOTENCY_KEY_REQUIRED" | "IDEMPOTENCY_KEY_INVALID" | "UNAUTHENTICATED" | "INVALID_API_KEY" | "AGENT_REVOKED" | "FORBIDDEN" | "AGENT_SUSPENDED" | "CSRF_REJECTED" | "POLICY_DENIED" | "NOT_FOUND" | "ROUTE_NOT_FOUND" | "METHOD_NOT_ALLOWED" | "REQUEST_TIMEOUT" | "CONFLICT" | "EMAIL_TAKEN" | "AGENT_REVOKED_FINAL" | "OWNER_REVOKED_FINAL" | "TRANSACTION_NOT_AWAITING_APPROVAL" | "APPROVAL_EXPIRED" | "IDEMPOTENCY_REQUEST_IN_PROGRESS" | "PAYLOAD_TOO_LARGE" | "URI_TOO_LONG" | "UNSUPPORTED_MEDIA_TYPE" | "IDEMPOTENCY_KEY_REUSED" | "RATE_LIMITED" | "HEADERS_TOO_LARGE" | "INTERNAL" | "CUSTODY_SIGNING_FAILED" | "RPC_UNAVAILABLE" | "CUSTODY_UNAVAILABLE" | "SERVICE_UNAVAILABLE" | "DATABASE_UNAVAILABLE" | "SHUTTING_DOWN";
+                        code?: "VALIDATION_FAILED" | "BAD_REQUEST" | "INVALID_JSON" | "AMOUNT_INVALID" | "AMOUNT_PRECISION_EXCEEDED" | "MINT_NOT_FOUND" | "RECIPIENT_IS_SENDER" | "RECIPIENT_IS_PROGRAM" | "RECIPIENT_BELOW_RENT_EXEMPTION" | "TRANSFER_INVALID" | "POLICY_INVALID" | "IDEMPOTENCY_KEY_REQUIRED" | "IDEMPOTENCY_KEY_INVALID" | "UNAUTHENTICATED" | "INVALID_API_KEY" | "AGENT_REVOKED" | "AGENT_KEY_EXPIRED" | "FORBIDDEN" | "AGENT_SUSPENDED" | "AGENT_KEY_SCOPE" | "AGENT_KEY_WALLET" | "CSRF_REJECTED" | "POLICY_DENIED" | "NOT_FOUND" | "ROUTE_NOT_FOUND" | "METHOD_NOT_ALLOWED" | "REQUEST_TIMEOUT" | "CONFLICT" | "EMAIL_TAKEN" | "AGENT_REVOKED_FINAL" | "OWNER_REVOKED_FINAL" | "TRANSACTION_NOT_AWAITING_APPROVAL" | "APPROVAL_EXPIRED" | "IDEMPOTENCY_REQUEST_IN_PROGRESS" | "PAYLOAD_TOO_LARGE" | "URI_TOO_LONG" | "UNSUPPORTED_MEDIA_TYPE" | "IDEMPOTENCY_KEY_REUSED" | "RATE_LIMITED" | "HEADERS_TOO_LARGE" | "INTERNAL" | "CUSTODY_SIGNING_FAILED" | "RPC_UNAVAILABLE" | "CUSTODY_UNAVAILABLE" | "SERVICE_UNAVAILABLE" | "DATABASE_UNAVAILABLE" | "SHUTTING_DOWN";
                     };
                 };
             };
@@ -2190,7 +2305,7 @@ export interface operations {
                         /** @enum {integer} */
                         status?: 400 | 401 | 403 | 404 | 405 | 408 | 409 | 413 | 414 | 415 | 422 | 429 | 431 | 500 | 502 | 503;
                         /** @enum {string} */
-                        code?: "VALIDATION_FAILED" | "BAD_REQUEST" | "INVALID_JSON" | "AMOUNT_INVALID" | "AMOUNT_PRECISION_EXCEEDED" | "MINT_NOT_FOUND" | "RECIPIENT_IS_SENDER" | "RECIPIENT_IS_PROGRAM" | "RECIPIENT_BELOW_RENT_EXEMPTION" | "TRANSFER_INVALID" | "POLICY_INVALID" | "IDEMPOTENCY_KEY_REQUIRED" | "IDEMPOTENCY_KEY_INVALID" | "UNAUTHENTICATED" | "INVALID_API_KEY" | "AGENT_REVOKED" | "FORBIDDEN" | "AGENT_SUSPENDED" | "CSRF_REJECTED" | "POLICY_DENIED" | "NOT_FOUND" | "ROUTE_NOT_FOUND" | "METHOD_NOT_ALLOWED" | "REQUEST_TIMEOUT" | "CONFLICT" | "EMAIL_TAKEN" | "AGENT_REVOKED_FINAL" | "OWNER_REVOKED_FINAL" | "TRANSACTION_NOT_AWAITING_APPROVAL" | "APPROVAL_EXPIRED" | "IDEMPOTENCY_REQUEST_IN_PROGRESS" | "PAYLOAD_TOO_LARGE" | "URI_TOO_LONG" | "UNSUPPORTED_MEDIA_TYPE" | "IDEMPOTENCY_KEY_REUSED" | "RATE_LIMITED" | "HEADERS_TOO_LARGE" | "INTERNAL" | "CUSTODY_SIGNING_FAILED" | "RPC_UNAVAILABLE" | "CUSTODY_UNAVAILABLE" | "SERVICE_UNAVAILABLE" | "DATABASE_UNAVAILABLE" | "SHUTTING_DOWN";
+                        code?: "VALIDATION_FAILED" | "BAD_REQUEST" | "INVALID_JSON" | "AMOUNT_INVALID" | "AMOUNT_PRECISION_EXCEEDED" | "MINT_NOT_FOUND" | "RECIPIENT_IS_SENDER" | "RECIPIENT_IS_PROGRAM" | "RECIPIENT_BELOW_RENT_EXEMPTION" | "TRANSFER_INVALID" | "POLICY_INVALID" | "IDEMPOTENCY_KEY_REQUIRED" | "IDEMPOTENCY_KEY_INVALID" | "UNAUTHENTICATED" | "INVALID_API_KEY" | "AGENT_REVOKED" | "AGENT_KEY_EXPIRED" | "FORBIDDEN" | "AGENT_SUSPENDED" | "AGENT_KEY_SCOPE" | "AGENT_KEY_WALLET" | "CSRF_REJECTED" | "POLICY_DENIED" | "NOT_FOUND" | "ROUTE_NOT_FOUND" | "METHOD_NOT_ALLOWED" | "REQUEST_TIMEOUT" | "CONFLICT" | "EMAIL_TAKEN" | "AGENT_REVOKED_FINAL" | "OWNER_REVOKED_FINAL" | "TRANSACTION_NOT_AWAITING_APPROVAL" | "APPROVAL_EXPIRED" | "IDEMPOTENCY_REQUEST_IN_PROGRESS" | "PAYLOAD_TOO_LARGE" | "URI_TOO_LONG" | "UNSUPPORTED_MEDIA_TYPE" | "IDEMPOTENCY_KEY_REUSED" | "RATE_LIMITED" | "HEADERS_TOO_LARGE" | "INTERNAL" | "CUSTODY_SIGNING_FAILED" | "RPC_UNAVAILABLE" | "CUSTODY_UNAVAILABLE" | "SERVICE_UNAVAILABLE" | "DATABASE_UNAVAILABLE" | "SHUTTING_DOWN";
                     };
                 };
             };
@@ -2344,7 +2459,7 @@ export interface operations {
                         /** @enum {integer} */
                         status?: 400 | 401 | 403 | 404 | 405 | 408 | 409 | 413 | 414 | 415 | 422 | 429 | 431 | 500 | 502 | 503;
                         /** @enum {string} */
-                        code?: "VALIDATION_FAILED" | "BAD_REQUEST" | "INVALID_JSON" | "AMOUNT_INVALID" | "AMOUNT_PRECISION_EXCEEDED" | "MINT_NOT_FOUND" | "RECIPIENT_IS_SENDER" | "RECIPIENT_IS_PROGRAM" | "RECIPIENT_BELOW_RENT_EXEMPTION" | "TRANSFER_INVALID" | "POLICY_INVALID" | "IDEMPOTENCY_KEY_REQUIRED" | "IDEMPOTENCY_KEY_INVALID" | "UNAUTHENTICATED" | "INVALID_API_KEY" | "AGENT_REVOKED" | "FORBIDDEN" | "AGENT_SUSPENDED" | "CSRF_REJECTED" | "POLICY_DENIED" | "NOT_FOUND" | "ROUTE_NOT_FOUND" | "METHOD_NOT_ALLOWED" | "REQUEST_TIMEOUT" | "CONFLICT" | "EMAIL_TAKEN" | "AGENT_REVOKED_FINAL" | "OWNER_REVOKED_FINAL" | "TRANSACTION_NOT_AWAITING_APPROVAL" | "APPROVAL_EXPIRED" | "IDEMPOTENCY_REQUEST_IN_PROGRESS" | "PAYLOAD_TOO_LARGE" | "URI_TOO_LONG" | "UNSUPPORTED_MEDIA_TYPE" | "IDEMPOTENCY_KEY_REUSED" | "RATE_LIMITED" | "HEADERS_TOO_LARGE" | "INTERNAL" | "CUSTODY_SIGNING_FAILED" | "RPC_UNAVAILABLE" | "CUSTODY_UNAVAILABLE" | "SERVICE_UNAVAILABLE" | "DATABASE_UNAVAILABLE" | "SHUTTING_DOWN";
+                        code?: "VALIDATION_FAILED" | "BAD_REQUEST" | "INVALID_JSON" | "AMOUNT_INVALID" | "AMOUNT_PRECISION_EXCEEDED" | "MINT_NOT_FOUND" | "RECIPIENT_IS_SENDER" | "RECIPIENT_IS_PROGRAM" | "RECIPIENT_BELOW_RENT_EXEMPTION" | "TRANSFER_INVALID" | "POLICY_INVALID" | "IDEMPOTENCY_KEY_REQUIRED" | "IDEMPOTENCY_KEY_INVALID" | "UNAUTHENTICATED" | "INVALID_API_KEY" | "AGENT_REVOKED" | "AGENT_KEY_EXPIRED" | "FORBIDDEN" | "AGENT_SUSPENDED" | "AGENT_KEY_SCOPE" | "AGENT_KEY_WALLET" | "CSRF_REJECTED" | "POLICY_DENIED" | "NOT_FOUND" | "ROUTE_NOT_FOUND" | "METHOD_NOT_ALLOWED" | "REQUEST_TIMEOUT" | "CONFLICT" | "EMAIL_TAKEN" | "AGENT_REVOKED_FINAL" | "OWNER_REVOKED_FINAL" | "TRANSACTION_NOT_AWAITING_APPROVAL" | "APPROVAL_EXPIRED" | "IDEMPOTENCY_REQUEST_IN_PROGRESS" | "PAYLOAD_TOO_LARGE" | "URI_TOO_LONG" | "UNSUPPORTED_MEDIA_TYPE" | "IDEMPOTENCY_KEY_REUSED" | "RATE_LIMITED" | "HEADERS_TOO_LARGE" | "INTERNAL" | "CUSTODY_SIGNING_FAILED" | "RPC_UNAVAILABLE" | "CUSTODY_UNAVAILABLE" | "SERVICE_UNAVAILABLE" | "DATABASE_UNAVAILABLE" | "SHUTTING_DOWN";
                     };
                 };
             };
@@ -2588,7 +2703,7 @@ export interface operations {
                         /** @enum {integer} */
                         status?: 400 | 401 | 403 | 404 | 405 | 408 | 409 | 413 | 414 | 415 | 422 | 429 | 431 | 500 | 502 | 503;
                         /** @enum {string} */
-                        code?: "VALIDATION_FAILED" | "BAD_REQUEST" | "INVALID_JSON" | "AMOUNT_INVALID" | "AMOUNT_PRECISION_EXCEEDED" | "MINT_NOT_FOUND" | "RECIPIENT_IS_SENDER" | "RECIPIENT_IS_PROGRAM" | "RECIPIENT_BELOW_RENT_EXEMPTION" | "TRANSFER_INVALID" | "POLICY_INVALID" | "IDEMPOTENCY_KEY_REQUIRED" | "IDEMPOTENCY_KEY_INVALID" | "UNAUTHENTICATED" | "INVALID_API_KEY" | "AGENT_REVOKED" | "FORBIDDEN" | "AGENT_SUSPENDED" | "CSRF_REJECTED" | "POLICY_DENIED" | "NOT_FOUND" | "ROUTE_NOT_FOUND" | "METHOD_NOT_ALLOWED" | "REQUEST_TIMEOUT" | "CONFLICT" | "EMAIL_TAKEN" | "AGENT_REVOKED_FINAL" | "OWNER_REVOKED_FINAL" | "TRANSACTION_NOT_AWAITING_APPROVAL" | "APPROVAL_EXPIRED" | "IDEMPOTENCY_REQUEST_IN_PROGRESS" | "PAYLOAD_TOO_LARGE" | "URI_TOO_LONG" | "UNSUPPORTED_MEDIA_TYPE" | "IDEMPOTENCY_KEY_REUSED" | "RATE_LIMITED" | "HEADERS_TOO_LARGE" | "INTERNAL" | "CUSTODY_SIGNING_FAILED" | "RPC_UNAVAILABLE" | "CUSTODY_UNAVAILABLE" | "SERVICE_UNAVAILABLE" | "DATABASE_UNAVAILABLE" | "SHUTTING_DOWN";
+                        code?: "VALIDATION_FAILED" | "BAD_REQUEST" | "INVALID_JSON" | "AMOUNT_INVALID" | "AMOUNT_PRECISION_EXCEEDED" | "MINT_NOT_FOUND" | "RECIPIENT_IS_SENDER" | "RECIPIENT_IS_PROGRAM" | "RECIPIENT_BELOW_RENT_EXEMPTION" | "TRANSFER_INVALID" | "POLICY_INVALID" | "IDEMPOTENCY_KEY_REQUIRED" | "IDEMPOTENCY_KEY_INVALID" | "UNAUTHENTICATED" | "INVALID_API_KEY" | "AGENT_REVOKED" | "AGENT_KEY_EXPIRED" | "FORBIDDEN" | "AGENT_SUSPENDED" | "AGENT_KEY_SCOPE" | "AGENT_KEY_WALLET" | "CSRF_REJECTED" | "POLICY_DENIED" | "NOT_FOUND" | "ROUTE_NOT_FOUND" | "METHOD_NOT_ALLOWED" | "REQUEST_TIMEOUT" | "CONFLICT" | "EMAIL_TAKEN" | "AGENT_REVOKED_FINAL" | "OWNER_REVOKED_FINAL" | "TRANSACTION_NOT_AWAITING_APPROVAL" | "APPROVAL_EXPIRED" | "IDEMPOTENCY_REQUEST_IN_PROGRESS" | "PAYLOAD_TOO_LARGE" | "URI_TOO_LONG" | "UNSUPPORTED_MEDIA_TYPE" | "IDEMPOTENCY_KEY_REUSED" | "RATE_LIMITED" | "HEADERS_TOO_LARGE" | "INTERNAL" | "CUSTODY_SIGNING_FAILED" | "RPC_UNAVAILABLE" | "CUSTODY_UNAVAILABLE" | "SERVICE_UNAVAILABLE" | "DATABASE_UNAVAILABLE" | "SHUTTING_DOWN";
                     };
                 };
             };
@@ -2796,7 +2911,7 @@ export interface operations {
                         /** @enum {integer} */
                         status?: 400 | 401 | 403 | 404 | 405 | 408 | 409 | 413 | 414 | 415 | 422 | 429 | 431 | 500 | 502 | 503;
                         /** @enum {string} */
-                        code?: "VALIDATION_FAILED" | "BAD_REQUEST" | "INVALID_JSON" | "AMOUNT_INVALID" | "AMOUNT_PRECISION_EXCEEDED" | "MINT_NOT_FOUND" | "RECIPIENT_IS_SENDER" | "RECIPIENT_IS_PROGRAM" | "RECIPIENT_BELOW_RENT_EXEMPTION" | "TRANSFER_INVALID" | "POLICY_INVALID" | "IDEMPOTENCY_KEY_REQUIRED" | "IDEMPOTENCY_KEY_INVALID" | "UNAUTHENTICATED" | "INVALID_API_KEY" | "AGENT_REVOKED" | "FORBIDDEN" | "AGENT_SUSPENDED" | "CSRF_REJECTED" | "POLICY_DENIED" | "NOT_FOUND" | "ROUTE_NOT_FOUND" | "METHOD_NOT_ALLOWED" | "REQUEST_TIMEOUT" | "CONFLICT" | "EMAIL_TAKEN" | "AGENT_REVOKED_FINAL" | "OWNER_REVOKED_FINAL" | "TRANSACTION_NOT_AWAITING_APPROVAL" | "APPROVAL_EXPIRED" | "IDEMPOTENCY_REQUEST_IN_PROGRESS" | "PAYLOAD_TOO_LARGE" | "URI_TOO_LONG" | "UNSUPPORTED_MEDIA_TYPE" | "IDEMPOTENCY_KEY_REUSED" | "RATE_LIMITED" | "HEADERS_TOO_LARGE" | "INTERNAL" | "CUSTODY_SIGNING_FAILED" | "RPC_UNAVAILABLE" | "CUSTODY_UNAVAILABLE" | "SERVICE_UNAVAILABLE" | "DATABASE_UNAVAILABLE" | "SHUTTING_DOWN";
+                        code?: "VALIDATION_FAILED" | "BAD_REQUEST" | "INVALID_JSON" | "AMOUNT_INVALID" | "AMOUNT_PRECISION_EXCEEDED" | "MINT_NOT_FOUND" | "RECIPIENT_IS_SENDER" | "RECIPIENT_IS_PROGRAM" | "RECIPIENT_BELOW_RENT_EXEMPTION" | "TRANSFER_INVALID" | "POLICY_INVALID" | "IDEMPOTENCY_KEY_REQUIRED" | "IDEMPOTENCY_KEY_INVALID" | "UNAUTHENTICATED" | "INVALID_API_KEY" | "AGENT_REVOKED" | "AGENT_KEY_EXPIRED" | "FORBIDDEN" | "AGENT_SUSPENDED" | "AGENT_KEY_SCOPE" | "AGENT_KEY_WALLET" | "CSRF_REJECTED" | "POLICY_DENIED" | "NOT_FOUND" | "ROUTE_NOT_FOUND" | "METHOD_NOT_ALLOWED" | "REQUEST_TIMEOUT" | "CONFLICT" | "EMAIL_TAKEN" | "AGENT_REVOKED_FINAL" | "OWNER_REVOKED_FINAL" | "TRANSACTION_NOT_AWAITING_APPROVAL" | "APPROVAL_EXPIRED" | "IDEMPOTENCY_REQUEST_IN_PROGRESS" | "PAYLOAD_TOO_LARGE" | "URI_TOO_LONG" | "UNSUPPORTED_MEDIA_TYPE" | "IDEMPOTENCY_KEY_REUSED" | "RATE_LIMITED" | "HEADERS_TOO_LARGE" | "INTERNAL" | "CUSTODY_SIGNING_FAILED" | "RPC_UNAVAILABLE" | "CUSTODY_UNAVAILABLE" | "SERVICE_UNAVAILABLE" | "DATABASE_UNAVAILABLE" | "SHUTTING_DOWN";
                     };
                 };
             };
@@ -3095,7 +3210,7 @@ export interface operations {
                         /** @enum {integer} */
                         status?: 400 | 401 | 403 | 404 | 405 | 408 | 409 | 413 | 414 | 415 | 422 | 429 | 431 | 500 | 502 | 503;
                         /** @enum {string} */
-                        code?: "VALIDATION_FAILED" | "BAD_REQUEST" | "INVALID_JSON" | "AMOUNT_INVALID" | "AMOUNT_PRECISION_EXCEEDED" | "MINT_NOT_FOUND" | "RECIPIENT_IS_SENDER" | "RECIPIENT_IS_PROGRAM" | "RECIPIENT_BELOW_RENT_EXEMPTION" | "TRANSFER_INVALID" | "POLICY_INVALID" | "IDEMPOTENCY_KEY_REQUIRED" | "IDEMPOTENCY_KEY_INVALID" | "UNAUTHENTICATED" | "INVALID_API_KEY" | "AGENT_REVOKED" | "FORBIDDEN" | "AGENT_SUSPENDED" | "CSRF_REJECTED" | "POLICY_DENIED" | "NOT_FOUND" | "ROUTE_NOT_FOUND" | "METHOD_NOT_ALLOWED" | "REQUEST_TIMEOUT" | "CONFLICT" | "EMAIL_TAKEN" | "AGENT_REVOKED_FINAL" | "OWNER_REVOKED_FINAL" | "TRANSACTION_NOT_AWAITING_APPROVAL" | "APPROVAL_EXPIRED" | "IDEMPOTENCY_REQUEST_IN_PROGRESS" | "PAYLOAD_TOO_LARGE" | "URI_TOO_LONG" | "UNSUPPORTED_MEDIA_TYPE" | "IDEMPOTENCY_KEY_REUSED" | "RATE_LIMITED" | "HEADERS_TOO_LARGE" | "INTERNAL" | "CUSTODY_SIGNING_FAILED" | "RPC_UNAVAILABLE" | "CUSTODY_UNAVAILABLE" | "SERVICE_UNAVAILABLE" | "DATABASE_UNAVAILABLE" | "SHUTTING_DOWN";
+                        code?: "VALIDATION_FAILED" | "BAD_REQUEST" | "INVALID_JSON" | "AMOUNT_INVALID" | "AMOUNT_PRECISION_EXCEEDED" | "MINT_NOT_FOUND" | "RECIPIENT_IS_SENDER" | "RECIPIENT_IS_PROGRAM" | "RECIPIENT_BELOW_RENT_EXEMPTION" | "TRANSFER_INVALID" | "POLICY_INVALID" | "IDEMPOTENCY_KEY_REQUIRED" | "IDEMPOTENCY_KEY_INVALID" | "UNAUTHENTICATED" | "INVALID_API_KEY" | "AGENT_REVOKED" | "AGENT_KEY_EXPIRED" | "FORBIDDEN" | "AGENT_SUSPENDED" | "AGENT_KEY_SCOPE" | "AGENT_KEY_WALLET" | "CSRF_REJECTED" | "POLICY_DENIED" | "NOT_FOUND" | "ROUTE_NOT_FOUND" | "METHOD_NOT_ALLOWED" | "REQUEST_TIMEOUT" | "CONFLICT" | "EMAIL_TAKEN" | "AGENT_REVOKED_FINAL" | "OWNER_REVOKED_FINAL" | "TRANSACTION_NOT_AWAITING_APPROVAL" | "APPROVAL_EXPIRED" | "IDEMPOTENCY_REQUEST_IN_PROGRESS" | "PAYLOAD_TOO_LARGE" | "URI_TOO_LONG" | "UNSUPPORTED_MEDIA_TYPE" | "IDEMPOTENCY_KEY_REUSED" | "RATE_LIMITED" | "HEADERS_TOO_LARGE" | "INTERNAL" | "CUSTODY_SIGNING_FAILED" | "RPC_UNAVAILABLE" | "CUSTODY_UNAVAILABLE" | "SERVICE_UNAVAILABLE" | "DATABASE_UNAVAILABLE" | "SHUTTING_DOWN";
                     };
                 };
             };
@@ -3331,17 +3446,19 @@ export interface operations {
                         /** @enum {integer} */
                         status?: 400 | 401 | 403 | 404 | 405 | 408 | 409 | 413 | 414 | 415 | 422 | 429 | 431 | 500 | 502 | 503;
                         /** @enum {string} */
-                        code?: "VALIDATION_FAILED" | "BAD_REQUEST" | "INVALID_JSON" | "AMOUNT_INVALID" | "AMOUNT_PRECISION_EXCEEDED" | "MINT_NOT_FOUND" | "RECIPIENT_IS_SENDER" | "RECIPIENT_IS_PROGRAM" | "RECIPIENT_BELOW_RENT_EXEMPTION" | "TRANSFER_INVALID" | "POLICY_INVALID" | "IDEMPOTENCY_KEY_REQUIRED" | "IDEMPOTENCY_KEY_INVALID" | "UNAUTHENTICATED" | "INVALID_API_KEY" | "AGENT_REVOKED" | "FORBIDDEN" | "AGENT_SUSPENDED" | "CSRF_REJECTED" | "POLICY_DENIED" | "NOT_FOUND" | "ROUTE_NOT_FOUND" | "METHOD_NOT_ALLOWED" | "REQUEST_TIMEOUT" | "CONFLICT" | "EMAIL_TAKEN" | "AGENT_REVOKED_FINAL" | "OWNER_REVOKED_FINAL" | "TRANSACTION_NOT_AWAITING_APPROVAL" | "APPROVAL_EXPIRED" | "IDEMPOTENCY_REQUEST_IN_PROGRESS" | "PAYLOAD_TOO_LARGE" | "URI_TOO_LONG" | "UNSUPPORTED_MEDIA_TYPE" | "IDEMPOTENCY_KEY_REUSED" | "RATE_LIMITED" | "HEADERS_TOO_LARGE" | "INTERNAL" | "CUSTODY_SIGNING_FAILED" | "RPC_UNAVAILABLE" | "CUSTODY_UNAVAILABLE" | "SERVICE_UNAVAILABLE" | "DATABASE_UNAVAILABLE" | "SHUTTING_DOWN";
+                        code?: "VALIDATION_FAILED" | "BAD_REQUEST" | "INVALID_JSON" | "AMOUNT_INVALID" | "AMOUNT_PRECISION_EXCEEDED" | "MINT_NOT_FOUND" | "RECIPIENT_IS_SENDER" | "RECIPIENT_IS_PROGRAM" | "RECIPIENT_BELOW_RENT_EXEMPTION" | "TRANSFER_INVALID" | "POLICY_INVALID" | "IDEMPOTENCY_KEY_REQUIRED" | "IDEMPOTENCY_KEY_INVALID" | "UNAUTHENTICATED" | "INVALID_API_KEY" | "AGENT_REVOKED" | "AGENT_KEY_EXPIRED" | "FORBIDDEN" | "AGENT_SUSPENDED" | "AGENT_KEY_SCOPE" | "AGENT_KEY_WALLET" | "CSRF_REJECTED" | "POLICY_DENIED" | "NOT_FOUND" | "ROUTE_NOT_FOUND" | "METHOD_NOT_ALLOWED" | "REQUEST_TIMEOUT" | "CONFLICT" | "EMAIL_TAKEN" | "AGENT_REVOKED_FINAL" | "OWNER_REVOKED_FINAL" | "TRANSACTION_NOT_AWAITING_APPROVAL" | "APPROVAL_EXPIRED" | "IDEMPOTENCY_REQUEST_IN_PROGRESS" | "PAYLOAD_TOO_LARGE" | "URI_TOO_LONG" | "UNSUPPORTED_MEDIA_TYPE" | "IDEMPOTENCY_KEY_REUSED" | "RATE_LIMITED" | "HEADERS_TOO_LARGE" | "INTERNAL" | "CUSTODY_SIGNING_FAILED" | "RPC_UNAVAILABLE" | "CUSTODY_UNAVAILABLE" | "SERVICE_UNAVAILABLE" | "DATABASE_UNAVAILABLE" | "SHUTTING_DOWN";
                     };
                 };
             };
         };
     };
-    listWallets: {
+    listAgentKeys: {
         parameters: {
             query?: never;
             header?: never;
-            path?: never;
+            path: {
+                id: string;
+            };
             cookie?: never;
         };
         requestBody?: never;
@@ -3359,22 +3476,56 @@ export interface operations {
                 content: {
                     /**
                      * @example {
-                     *       "wallets": [
+                     *       "keys": [
                      *         {
                      *           "id": "497f6eca-6276-4993-bfeb-53cbbbba6f08",
-                     *           "address": "9xQeWvG816bUx9EPjHmaT23yvVM2ZWbrrpZb9PusVFin",
-                     *           "ownerId": "4d206909-730f-409a-88f6-dcfaa8fc28cc",
-                     *           "custody": "TURNKEY",
-                     *           "label": "treasury",
-                     *           "agentIds": [
-                     *             "string"
+                     *           "agentId": "bc309ecf-5f66-4057-93c5-6611cc9cb7b2",
+                     *           "name": "reporting-job",
+                     *           "scopes": [
+                     *             "read",
+                     *             "evaluate"
                      *           ],
+                     *           "walletIds": [
+                     *             "497f6eca-6276-4993-bfeb-53cbbbba6f08"
+                     *           ],
+                     *           "primary": true,
+                     *           "status": "ACTIVE",
+                     *           "expiresAt": "2019-08-24T14:15:22Z",
+                     *           "revokedAt": "2019-08-24T14:15:22Z",
+                     *           "lastUsedAt": "2019-08-24T14:15:22Z",
                      *           "createdAt": "2019-08-24T14:15:22Z"
                      *         }
                      *       ]
                      *     }
                      */
-                    "application/json": components["schemas"]["WalletListDto"];
+                    "application/json": components["schemas"]["AgentKeyListDto"];
+                };
+            };
+            /** @description `VALIDATION_FAILED`: The request is invalid */
+            400: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    "Cache-Control": components["headers"]["CacheControlOnError"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://waiaas.dev/problems/validation-failed",
+                     *       "title": "The request is invalid",
+                     *       "status": 400,
+                     *       "code": "VALIDATION_FAILED",
+                     *       "detail": "The request is invalid",
+                     *       "instance": "/v1/…",
+                     *       "requestId": "7b0e4c1e-3f7a-4f55-9d7b-2a8f8f3e7c11"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["ProblemDto"] & {
+                        /** @enum {integer} */
+                        status?: 400;
+                        /** @enum {string} */
+                        code?: "VALIDATION_FAILED";
+                    };
                 };
             };
             /** @description `UNAUTHENTICATED`: Authentication is required; `INVALID_API_KEY`: The API key is not valid */
@@ -3405,7 +3556,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description `FORBIDDEN`: This principal may not call this endpoint; `AGENT_SUSPENDED`: The agent is suspended */
+            /** @description `FORBIDDEN`: This principal may not call this endpoint */
             403: {
                 headers: {
                     "x-request-id": components["headers"]["RequestId"];
@@ -3428,7 +3579,34 @@ export interface operations {
                         /** @enum {integer} */
                         status?: 403;
                         /** @enum {string} */
-                        code?: "FORBIDDEN" | "AGENT_SUSPENDED";
+                        code?: "FORBIDDEN";
+                    };
+                };
+            };
+            /** @description `NOT_FOUND`: Not found */
+            404: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    "Cache-Control": components["headers"]["CacheControlOnError"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://waiaas.dev/problems/not-found",
+                     *       "title": "Not found",
+                     *       "status": 404,
+                     *       "code": "NOT_FOUND",
+                     *       "detail": "Not found",
+                     *       "instance": "/v1/…",
+                     *       "requestId": "7b0e4c1e-3f7a-4f55-9d7b-2a8f8f3e7c11"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["ProblemDto"] & {
+                        /** @enum {integer} */
+                        status?: 404;
+                        /** @enum {string} */
+                        code?: "NOT_FOUND";
                     };
                 };
             };
@@ -3487,7 +3665,673 @@ export interface operations {
                         /** @enum {integer} */
                         status?: 400 | 401 | 403 | 404 | 405 | 408 | 409 | 413 | 414 | 415 | 422 | 429 | 431 | 500 | 502 | 503;
                         /** @enum {string} */
-                        code?: "VALIDATION_FAILED" | "BAD_REQUEST" | "INVALID_JSON" | "AMOUNT_INVALID" | "AMOUNT_PRECISION_EXCEEDED" | "MINT_NOT_FOUND" | "RECIPIENT_IS_SENDER" | "RECIPIENT_IS_PROGRAM" | "RECIPIENT_BELOW_RENT_EXEMPTION" | "TRANSFER_INVALID" | "POLICY_INVALID" | "IDEMPOTENCY_KEY_REQUIRED" | "IDEMPOTENCY_KEY_INVALID" | "UNAUTHENTICATED" | "INVALID_API_KEY" | "AGENT_REVOKED" | "FORBIDDEN" | "AGENT_SUSPENDED" | "CSRF_REJECTED" | "POLICY_DENIED" | "NOT_FOUND" | "ROUTE_NOT_FOUND" | "METHOD_NOT_ALLOWED" | "REQUEST_TIMEOUT" | "CONFLICT" | "EMAIL_TAKEN" | "AGENT_REVOKED_FINAL" | "OWNER_REVOKED_FINAL" | "TRANSACTION_NOT_AWAITING_APPROVAL" | "APPROVAL_EXPIRED" | "IDEMPOTENCY_REQUEST_IN_PROGRESS" | "PAYLOAD_TOO_LARGE" | "URI_TOO_LONG" | "UNSUPPORTED_MEDIA_TYPE" | "IDEMPOTENCY_KEY_REUSED" | "RATE_LIMITED" | "HEADERS_TOO_LARGE" | "INTERNAL" | "CUSTODY_SIGNING_FAILED" | "RPC_UNAVAILABLE" | "CUSTODY_UNAVAILABLE" | "SERVICE_UNAVAILABLE" | "DATABASE_UNAVAILABLE" | "SHUTTING_DOWN";
+                        code?: "VALIDATION_FAILED" | "BAD_REQUEST" | "INVALID_JSON" | "AMOUNT_INVALID" | "AMOUNT_PRECISION_EXCEEDED" | "MINT_NOT_FOUND" | "RECIPIENT_IS_SENDER" | "RECIPIENT_IS_PROGRAM" | "RECIPIENT_BELOW_RENT_EXEMPTION" | "TRANSFER_INVALID" | "POLICY_INVALID" | "IDEMPOTENCY_KEY_REQUIRED" | "IDEMPOTENCY_KEY_INVALID" | "UNAUTHENTICATED" | "INVALID_API_KEY" | "AGENT_REVOKED" | "AGENT_KEY_EXPIRED" | "FORBIDDEN" | "AGENT_SUSPENDED" | "AGENT_KEY_SCOPE" | "AGENT_KEY_WALLET" | "CSRF_REJECTED" | "POLICY_DENIED" | "NOT_FOUND" | "ROUTE_NOT_FOUND" | "METHOD_NOT_ALLOWED" | "REQUEST_TIMEOUT" | "CONFLICT" | "EMAIL_TAKEN" | "AGENT_REVOKED_FINAL" | "OWNER_REVOKED_FINAL" | "TRANSACTION_NOT_AWAITING_APPROVAL" | "APPROVAL_EXPIRED" | "IDEMPOTENCY_REQUEST_IN_PROGRESS" | "PAYLOAD_TOO_LARGE" | "URI_TOO_LONG" | "UNSUPPORTED_MEDIA_TYPE" | "IDEMPOTENCY_KEY_REUSED" | "RATE_LIMITED" | "HEADERS_TOO_LARGE" | "INTERNAL" | "CUSTODY_SIGNING_FAILED" | "RPC_UNAVAILABLE" | "CUSTODY_UNAVAILABLE" | "SERVICE_UNAVAILABLE" | "DATABASE_UNAVAILABLE" | "SHUTTING_DOWN";
+                    };
+                };
+            };
+        };
+    };
+    createAgentKey: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "name": "reporting-job",
+                 *       "scopes": [
+                 *         "read",
+                 *         "evaluate"
+                 *       ],
+                 *       "walletIds": [
+                 *         "7d1f9c2e-5b8a-4e3f-9a61-2c4d8e0f1a2b"
+                 *       ],
+                 *       "expiresAt": "2027-03-01T00:00:00.000Z"
+                 *     }
+                 */
+                "application/json": components["schemas"]["CreateAgentKeyDto"];
+            };
+        };
+        responses: {
+            /** @description Created */
+            201: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    "Cache-Control": components["headers"]["CacheControl"];
+                    "RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimitReset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "key": {
+                     *         "id": "497f6eca-6276-4993-bfeb-53cbbbba6f08",
+                     *         "agentId": "bc309ecf-5f66-4057-93c5-6611cc9cb7b2",
+                     *         "name": "reporting-job",
+                     *         "scopes": [
+                     *           "read",
+                     *           "evaluate"
+                     *         ],
+                     *         "walletIds": [
+                     *           "497f6eca-6276-4993-bfeb-53cbbbba6f08"
+                     *         ],
+                     *         "primary": true,
+                     *         "status": "ACTIVE",
+                     *         "expiresAt": "2019-08-24T14:15:22Z",
+                     *         "revokedAt": "2019-08-24T14:15:22Z",
+                     *         "lastUsedAt": "2019-08-24T14:15:22Z",
+                     *         "createdAt": "2019-08-24T14:15:22Z"
+                     *       },
+                     *       "apiKey": "waiaas_agent_3Fq9…"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["AgentKeyWithSecretDto"];
+                };
+            };
+            /** @description `VALIDATION_FAILED`: The request is invalid; `INVALID_JSON`: The request body is not valid JSON */
+            400: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    "Cache-Control": components["headers"]["CacheControlOnError"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://waiaas.dev/problems/validation-failed",
+                     *       "title": "The request is invalid",
+                     *       "status": 400,
+                     *       "code": "VALIDATION_FAILED",
+                     *       "detail": "The request is invalid",
+                     *       "instance": "/v1/…",
+                     *       "requestId": "7b0e4c1e-3f7a-4f55-9d7b-2a8f8f3e7c11"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["ProblemDto"] & {
+                        /** @enum {integer} */
+                        status?: 400;
+                        /** @enum {string} */
+                        code?: "VALIDATION_FAILED" | "INVALID_JSON";
+                    };
+                };
+            };
+            /** @description `UNAUTHENTICATED`: Authentication is required; `INVALID_API_KEY`: The API key is not valid */
+            401: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    "Cache-Control": components["headers"]["CacheControlOnError"];
+                    "WWW-Authenticate": components["headers"]["WwwAuthenticate"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://waiaas.dev/problems/unauthenticated",
+                     *       "title": "Authentication is required",
+                     *       "status": 401,
+                     *       "code": "UNAUTHENTICATED",
+                     *       "detail": "Authentication is required",
+                     *       "instance": "/v1/…",
+                     *       "requestId": "7b0e4c1e-3f7a-4f55-9d7b-2a8f8f3e7c11"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["ProblemDto"] & {
+                        /** @enum {integer} */
+                        status?: 401;
+                        /** @enum {string} */
+                        code?: "UNAUTHENTICATED" | "INVALID_API_KEY";
+                    };
+                };
+            };
+            /** @description `FORBIDDEN`: This principal may not call this endpoint; `CSRF_REJECTED`: The console request failed its CSRF check */
+            403: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    "Cache-Control": components["headers"]["CacheControlOnError"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://waiaas.dev/problems/forbidden",
+                     *       "title": "This principal may not call this endpoint",
+                     *       "status": 403,
+                     *       "code": "FORBIDDEN",
+                     *       "detail": "This principal may not call this endpoint",
+                     *       "instance": "/v1/…",
+                     *       "requestId": "7b0e4c1e-3f7a-4f55-9d7b-2a8f8f3e7c11"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["ProblemDto"] & {
+                        /** @enum {integer} */
+                        status?: 403;
+                        /** @enum {string} */
+                        code?: "FORBIDDEN" | "CSRF_REJECTED";
+                    };
+                };
+            };
+            /** @description `NOT_FOUND`: Not found */
+            404: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    "Cache-Control": components["headers"]["CacheControlOnError"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://waiaas.dev/problems/not-found",
+                     *       "title": "Not found",
+                     *       "status": 404,
+                     *       "code": "NOT_FOUND",
+                     *       "detail": "Not found",
+                     *       "instance": "/v1/…",
+                     *       "requestId": "7b0e4c1e-3f7a-4f55-9d7b-2a8f8f3e7c11"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["ProblemDto"] & {
+                        /** @enum {integer} */
+                        status?: 404;
+                        /** @enum {string} */
+                        code?: "NOT_FOUND";
+                    };
+                };
+            };
+            /** @description `AGENT_REVOKED_FINAL`: A revoked agent cannot be changed */
+            409: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    "Cache-Control": components["headers"]["CacheControlOnError"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://waiaas.dev/problems/agent-revoked-final",
+                     *       "title": "A revoked agent cannot be changed",
+                     *       "status": 409,
+                     *       "code": "AGENT_REVOKED_FINAL",
+                     *       "detail": "A revoked agent cannot be changed",
+                     *       "instance": "/v1/…",
+                     *       "requestId": "7b0e4c1e-3f7a-4f55-9d7b-2a8f8f3e7c11"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["ProblemDto"] & {
+                        /** @enum {integer} */
+                        status?: 409;
+                        /** @enum {string} */
+                        code?: "AGENT_REVOKED_FINAL";
+                    };
+                };
+            };
+            /** @description `PAYLOAD_TOO_LARGE`: The request body is too large */
+            413: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    "Cache-Control": components["headers"]["CacheControlOnError"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://waiaas.dev/problems/payload-too-large",
+                     *       "title": "The request body is too large",
+                     *       "status": 413,
+                     *       "code": "PAYLOAD_TOO_LARGE",
+                     *       "detail": "The request body is too large",
+                     *       "instance": "/v1/…",
+                     *       "requestId": "7b0e4c1e-3f7a-4f55-9d7b-2a8f8f3e7c11"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["ProblemDto"] & {
+                        /** @enum {integer} */
+                        status?: 413;
+                        /** @enum {string} */
+                        code?: "PAYLOAD_TOO_LARGE";
+                    };
+                };
+            };
+            /** @description `UNSUPPORTED_MEDIA_TYPE`: The request body must be application/json */
+            415: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    "Cache-Control": components["headers"]["CacheControlOnError"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://waiaas.dev/problems/unsupported-media-type",
+                     *       "title": "The request body must be application/json",
+                     *       "status": 415,
+                     *       "code": "UNSUPPORTED_MEDIA_TYPE",
+                     *       "detail": "The request body must be application/json",
+                     *       "instance": "/v1/…",
+                     *       "requestId": "7b0e4c1e-3f7a-4f55-9d7b-2a8f8f3e7c11"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["ProblemDto"] & {
+                        /** @enum {integer} */
+                        status?: 415;
+                        /** @enum {string} */
+                        code?: "UNSUPPORTED_MEDIA_TYPE";
+                    };
+                };
+            };
+            /** @description `RATE_LIMITED`: Too many requests */
+            429: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    "Cache-Control": components["headers"]["CacheControlOnError"];
+                    "RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimitReset"];
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://waiaas.dev/problems/rate-limited",
+                     *       "title": "Too many requests",
+                     *       "status": 429,
+                     *       "code": "RATE_LIMITED",
+                     *       "detail": "Too many requests",
+                     *       "instance": "/v1/…",
+                     *       "requestId": "7b0e4c1e-3f7a-4f55-9d7b-2a8f8f3e7c11"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["ProblemDto"] & {
+                        /** @enum {integer} */
+                        status?: 429;
+                        /** @enum {string} */
+                        code?: "RATE_LIMITED";
+                    };
+                };
+            };
+            /** @description Any other failure (5xx: INTERNAL, CUSTODY_*, RPC_UNAVAILABLE, DATABASE_UNAVAILABLE, SHUTTING_DOWN, …) as a problem document. */
+            default: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    "Cache-Control": components["headers"]["CacheControlOnError"];
+                    "Retry-After": components["headers"]["RetryAfterOptional"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://waiaas.dev/problems/validation-failed",
+                     *       "title": "The request is invalid",
+                     *       "status": 400,
+                     *       "code": "VALIDATION_FAILED",
+                     *       "detail": "The request is invalid",
+                     *       "instance": "/v1/…",
+                     *       "requestId": "7b0e4c1e-3f7a-4f55-9d7b-2a8f8f3e7c11"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["ProblemDto"] & {
+                        /** @enum {integer} */
+                        status?: 400 | 401 | 403 | 404 | 405 | 408 | 409 | 413 | 414 | 415 | 422 | 429 | 431 | 500 | 502 | 503;
+                        /** @enum {string} */
+                        code?: "VALIDATION_FAILED" | "BAD_REQUEST" | "INVALID_JSON" | "AMOUNT_INVALID" | "AMOUNT_PRECISION_EXCEEDED" | "MINT_NOT_FOUND" | "RECIPIENT_IS_SENDER" | "RECIPIENT_IS_PROGRAM" | "RECIPIENT_BELOW_RENT_EXEMPTION" | "TRANSFER_INVALID" | "POLICY_INVALID" | "IDEMPOTENCY_KEY_REQUIRED" | "IDEMPOTENCY_KEY_INVALID" | "UNAUTHENTICATED" | "INVALID_API_KEY" | "AGENT_REVOKED" | "AGENT_KEY_EXPIRED" | "FORBIDDEN" | "AGENT_SUSPENDED" | "AGENT_KEY_SCOPE" | "AGENT_KEY_WALLET" | "CSRF_REJECTED" | "POLICY_DENIED" | "NOT_FOUND" | "ROUTE_NOT_FOUND" | "METHOD_NOT_ALLOWED" | "REQUEST_TIMEOUT" | "CONFLICT" | "EMAIL_TAKEN" | "AGENT_REVOKED_FINAL" | "OWNER_REVOKED_FINAL" | "TRANSACTION_NOT_AWAITING_APPROVAL" | "APPROVAL_EXPIRED" | "IDEMPOTENCY_REQUEST_IN_PROGRESS" | "PAYLOAD_TOO_LARGE" | "URI_TOO_LONG" | "UNSUPPORTED_MEDIA_TYPE" | "IDEMPOTENCY_KEY_REUSED" | "RATE_LIMITED" | "HEADERS_TOO_LARGE" | "INTERNAL" | "CUSTODY_SIGNING_FAILED" | "RPC_UNAVAILABLE" | "CUSTODY_UNAVAILABLE" | "SERVICE_UNAVAILABLE" | "DATABASE_UNAVAILABLE" | "SHUTTING_DOWN";
+                    };
+                };
+            };
+        };
+    };
+    revokeAgentKey: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+                keyId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description No content */
+            204: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    "Cache-Control": components["headers"]["CacheControl"];
+                    "RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimitReset"];
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description `VALIDATION_FAILED`: The request is invalid */
+            400: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    "Cache-Control": components["headers"]["CacheControlOnError"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://waiaas.dev/problems/validation-failed",
+                     *       "title": "The request is invalid",
+                     *       "status": 400,
+                     *       "code": "VALIDATION_FAILED",
+                     *       "detail": "The request is invalid",
+                     *       "instance": "/v1/…",
+                     *       "requestId": "7b0e4c1e-3f7a-4f55-9d7b-2a8f8f3e7c11"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["ProblemDto"] & {
+                        /** @enum {integer} */
+                        status?: 400;
+                        /** @enum {string} */
+                        code?: "VALIDATION_FAILED";
+                    };
+                };
+            };
+            /** @description `UNAUTHENTICATED`: Authentication is required; `INVALID_API_KEY`: The API key is not valid */
+            401: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    "Cache-Control": components["headers"]["CacheControlOnError"];
+                    "WWW-Authenticate": components["headers"]["WwwAuthenticate"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://waiaas.dev/problems/unauthenticated",
+                     *       "title": "Authentication is required",
+                     *       "status": 401,
+                     *       "code": "UNAUTHENTICATED",
+                     *       "detail": "Authentication is required",
+                     *       "instance": "/v1/…",
+                     *       "requestId": "7b0e4c1e-3f7a-4f55-9d7b-2a8f8f3e7c11"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["ProblemDto"] & {
+                        /** @enum {integer} */
+                        status?: 401;
+                        /** @enum {string} */
+                        code?: "UNAUTHENTICATED" | "INVALID_API_KEY";
+                    };
+                };
+            };
+            /** @description `FORBIDDEN`: This principal may not call this endpoint; `CSRF_REJECTED`: The console request failed its CSRF check */
+            403: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    "Cache-Control": components["headers"]["CacheControlOnError"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://waiaas.dev/problems/forbidden",
+                     *       "title": "This principal may not call this endpoint",
+                     *       "status": 403,
+                     *       "code": "FORBIDDEN",
+                     *       "detail": "This principal may not call this endpoint",
+                     *       "instance": "/v1/…",
+                     *       "requestId": "7b0e4c1e-3f7a-4f55-9d7b-2a8f8f3e7c11"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["ProblemDto"] & {
+                        /** @enum {integer} */
+                        status?: 403;
+                        /** @enum {string} */
+                        code?: "FORBIDDEN" | "CSRF_REJECTED";
+                    };
+                };
+            };
+            /** @description `NOT_FOUND`: Not found */
+            404: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    "Cache-Control": components["headers"]["CacheControlOnError"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://waiaas.dev/problems/not-found",
+                     *       "title": "Not found",
+                     *       "status": 404,
+                     *       "code": "NOT_FOUND",
+                     *       "detail": "Not found",
+                     *       "instance": "/v1/…",
+                     *       "requestId": "7b0e4c1e-3f7a-4f55-9d7b-2a8f8f3e7c11"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["ProblemDto"] & {
+                        /** @enum {integer} */
+                        status?: 404;
+                        /** @enum {string} */
+                        code?: "NOT_FOUND";
+                    };
+                };
+            };
+            /** @description `RATE_LIMITED`: Too many requests */
+            429: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    "Cache-Control": components["headers"]["CacheControlOnError"];
+                    "RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimitReset"];
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://waiaas.dev/problems/rate-limited",
+                     *       "title": "Too many requests",
+                     *       "status": 429,
+                     *       "code": "RATE_LIMITED",
+                     *       "detail": "Too many requests",
+                     *       "instance": "/v1/…",
+                     *       "requestId": "7b0e4c1e-3f7a-4f55-9d7b-2a8f8f3e7c11"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["ProblemDto"] & {
+                        /** @enum {integer} */
+                        status?: 429;
+                        /** @enum {string} */
+                        code?: "RATE_LIMITED";
+                    };
+                };
+            };
+            /** @description Any other failure (5xx: INTERNAL, CUSTODY_*, RPC_UNAVAILABLE, DATABASE_UNAVAILABLE, SHUTTING_DOWN, …) as a problem document. */
+            default: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    "Cache-Control": components["headers"]["CacheControlOnError"];
+                    "Retry-After": components["headers"]["RetryAfterOptional"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://waiaas.dev/problems/validation-failed",
+                     *       "title": "The request is invalid",
+                     *       "status": 400,
+                     *       "code": "VALIDATION_FAILED",
+                     *       "detail": "The request is invalid",
+                     *       "instance": "/v1/…",
+                     *       "requestId": "7b0e4c1e-3f7a-4f55-9d7b-2a8f8f3e7c11"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["ProblemDto"] & {
+                        /** @enum {integer} */
+                        status?: 400 | 401 | 403 | 404 | 405 | 408 | 409 | 413 | 414 | 415 | 422 | 429 | 431 | 500 | 502 | 503;
+                        /** @enum {string} */
+                        code?: "VALIDATION_FAILED" | "BAD_REQUEST" | "INVALID_JSON" | "AMOUNT_INVALID" | "AMOUNT_PRECISION_EXCEEDED" | "MINT_NOT_FOUND" | "RECIPIENT_IS_SENDER" | "RECIPIENT_IS_PROGRAM" | "RECIPIENT_BELOW_RENT_EXEMPTION" | "TRANSFER_INVALID" | "POLICY_INVALID" | "IDEMPOTENCY_KEY_REQUIRED" | "IDEMPOTENCY_KEY_INVALID" | "UNAUTHENTICATED" | "INVALID_API_KEY" | "AGENT_REVOKED" | "AGENT_KEY_EXPIRED" | "FORBIDDEN" | "AGENT_SUSPENDED" | "AGENT_KEY_SCOPE" | "AGENT_KEY_WALLET" | "CSRF_REJECTED" | "POLICY_DENIED" | "NOT_FOUND" | "ROUTE_NOT_FOUND" | "METHOD_NOT_ALLOWED" | "REQUEST_TIMEOUT" | "CONFLICT" | "EMAIL_TAKEN" | "AGENT_REVOKED_FINAL" | "OWNER_REVOKED_FINAL" | "TRANSACTION_NOT_AWAITING_APPROVAL" | "APPROVAL_EXPIRED" | "IDEMPOTENCY_REQUEST_IN_PROGRESS" | "PAYLOAD_TOO_LARGE" | "URI_TOO_LONG" | "UNSUPPORTED_MEDIA_TYPE" | "IDEMPOTENCY_KEY_REUSED" | "RATE_LIMITED" | "HEADERS_TOO_LARGE" | "INTERNAL" | "CUSTODY_SIGNING_FAILED" | "RPC_UNAVAILABLE" | "CUSTODY_UNAVAILABLE" | "SERVICE_UNAVAILABLE" | "DATABASE_UNAVAILABLE" | "SHUTTING_DOWN";
+                    };
+                };
+            };
+        };
+    };
+    listWallets: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    "Cache-Control": components["headers"]["CacheControl"];
+                    "RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimitReset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "wallets": [
+                     *         {
+                     *           "id": "497f6eca-6276-4993-bfeb-53cbbbba6f08",
+                     *           "address": "9xQeWvG816bUx9EPjHmaT23yvVM2ZWbrrpZb9PusVFin",
+                     *           "ownerId": "4d206909-730f-409a-88f6-dcfaa8fc28cc",
+                     *           "custody": "TURNKEY",
+                     *           "label": "treasury",
+                     *           "agentIds": [
+                     *             "string"
+                     *           ],
+                     *           "createdAt": "2019-08-24T14:15:22Z"
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/json": components["schemas"]["WalletListDto"];
+                };
+            };
+            /** @description `UNAUTHENTICATED`: Authentication is required; `INVALID_API_KEY`: The API key is not valid; `AGENT_KEY_EXPIRED`: The agent key has expired */
+            401: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    "Cache-Control": components["headers"]["CacheControlOnError"];
+                    "WWW-Authenticate": components["headers"]["WwwAuthenticate"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://waiaas.dev/problems/unauthenticated",
+                     *       "title": "Authentication is required",
+                     *       "status": 401,
+                     *       "code": "UNAUTHENTICATED",
+                     *       "detail": "Authentication is required",
+                     *       "instance": "/v1/…",
+                     *       "requestId": "7b0e4c1e-3f7a-4f55-9d7b-2a8f8f3e7c11"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["ProblemDto"] & {
+                        /** @enum {integer} */
+                        status?: 401;
+                        /** @enum {string} */
+                        code?: "UNAUTHENTICATED" | "INVALID_API_KEY" | "AGENT_KEY_EXPIRED";
+                    };
+                };
+            };
+            /** @description `FORBIDDEN`: This principal may not call this endpoint; `AGENT_SUSPENDED`: The agent is suspended; `AGENT_KEY_SCOPE`: The agent key lacks the scope this endpoint needs */
+            403: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    "Cache-Control": components["headers"]["CacheControlOnError"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://waiaas.dev/problems/forbidden",
+                     *       "title": "This principal may not call this endpoint",
+                     *       "status": 403,
+                     *       "code": "FORBIDDEN",
+                     *       "detail": "This principal may not call this endpoint",
+                     *       "instance": "/v1/…",
+                     *       "requestId": "7b0e4c1e-3f7a-4f55-9d7b-2a8f8f3e7c11"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["ProblemDto"] & {
+                        /** @enum {integer} */
+                        status?: 403;
+                        /** @enum {string} */
+                        code?: "FORBIDDEN" | "AGENT_SUSPENDED" | "AGENT_KEY_SCOPE";
+                    };
+                };
+            };
+            /** @description `RATE_LIMITED`: Too many requests */
+            429: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    "Cache-Control": components["headers"]["CacheControlOnError"];
+                    "RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimitReset"];
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://waiaas.dev/problems/rate-limited",
+                     *       "title": "Too many requests",
+                     *       "status": 429,
+                     *       "code": "RATE_LIMITED",
+                     *       "detail": "Too many requests",
+                     *       "instance": "/v1/…",
+                     *       "requestId": "7b0e4c1e-3f7a-4f55-9d7b-2a8f8f3e7c11"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["ProblemDto"] & {
+                        /** @enum {integer} */
+                        status?: 429;
+                        /** @enum {string} */
+                        code?: "RATE_LIMITED";
+                    };
+                };
+            };
+            /** @description Any other failure (5xx: INTERNAL, CUSTODY_*, RPC_UNAVAILABLE, DATABASE_UNAVAILABLE, SHUTTING_DOWN, …) as a problem document. */
+            default: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    "Cache-Control": components["headers"]["CacheControlOnError"];
+                    "Retry-After": components["headers"]["RetryAfterOptional"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://waiaas.dev/problems/validation-failed",
+                     *       "title": "The request is invalid",
+                     *       "status": 400,
+                     *       "code": "VALIDATION_FAILED",
+                     *       "detail": "The request is invalid",
+                     *       "instance": "/v1/…",
+                     *       "requestId": "7b0e4c1e-3f7a-4f55-9d7b-2a8f8f3e7c11"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["ProblemDto"] & {
+                        /** @enum {integer} */
+                        status?: 400 | 401 | 403 | 404 | 405 | 408 | 409 | 413 | 414 | 415 | 422 | 429 | 431 | 500 | 502 | 503;
+                        /** @enum {string} */
+                        code?: "VALIDATION_FAILED" | "BAD_REQUEST" | "INVALID_JSON" | "AMOUNT_INVALID" | "AMOUNT_PRECISION_EXCEEDED" | "MINT_NOT_FOUND" | "RECIPIENT_IS_SENDER" | "RECIPIENT_IS_PROGRAM" | "RECIPIENT_BELOW_RENT_EXEMPTION" | "TRANSFER_INVALID" | "POLICY_INVALID" | "IDEMPOTENCY_KEY_REQUIRED" | "IDEMPOTENCY_KEY_INVALID" | "UNAUTHENTICATED" | "INVALID_API_KEY" | "AGENT_REVOKED" | "AGENT_KEY_EXPIRED" | "FORBIDDEN" | "AGENT_SUSPENDED" | "AGENT_KEY_SCOPE" | "AGENT_KEY_WALLET" | "CSRF_REJECTED" | "POLICY_DENIED" | "NOT_FOUND" | "ROUTE_NOT_FOUND" | "METHOD_NOT_ALLOWED" | "REQUEST_TIMEOUT" | "CONFLICT" | "EMAIL_TAKEN" | "AGENT_REVOKED_FINAL" | "OWNER_REVOKED_FINAL" | "TRANSACTION_NOT_AWAITING_APPROVAL" | "APPROVAL_EXPIRED" | "IDEMPOTENCY_REQUEST_IN_PROGRESS" | "PAYLOAD_TOO_LARGE" | "URI_TOO_LONG" | "UNSUPPORTED_MEDIA_TYPE" | "IDEMPOTENCY_KEY_REUSED" | "RATE_LIMITED" | "HEADERS_TOO_LARGE" | "INTERNAL" | "CUSTODY_SIGNING_FAILED" | "RPC_UNAVAILABLE" | "CUSTODY_UNAVAILABLE" | "SERVICE_UNAVAILABLE" | "DATABASE_UNAVAILABLE" | "SHUTTING_DOWN";
                     };
                 };
             };
@@ -3758,7 +4602,7 @@ export interface operations {
                         /** @enum {integer} */
                         status?: 400 | 401 | 403 | 404 | 405 | 408 | 409 | 413 | 414 | 415 | 422 | 429 | 431 | 500 | 502 | 503;
                         /** @enum {string} */
-                        code?: "VALIDATION_FAILED" | "BAD_REQUEST" | "INVALID_JSON" | "AMOUNT_INVALID" | "AMOUNT_PRECISION_EXCEEDED" | "MINT_NOT_FOUND" | "RECIPIENT_IS_SENDER" | "RECIPIENT_IS_PROGRAM" | "RECIPIENT_BELOW_RENT_EXEMPTION" | "TRANSFER_INVALID" | "POLICY_INVALID" | "IDEMPOTENCY_KEY_REQUIRED" | "IDEMPOTENCY_KEY_INVALID" | "UNAUTHENTICATED" | "INVALID_API_KEY" | "AGENT_REVOKED" | "FORBIDDEN" | "AGENT_SUSPENDED" | "CSRF_REJECTED" | "POLICY_DENIED" | "NOT_FOUND" | "ROUTE_NOT_FOUND" | "METHOD_NOT_ALLOWED" | "REQUEST_TIMEOUT" | "CONFLICT" | "EMAIL_TAKEN" | "AGENT_REVOKED_FINAL" | "OWNER_REVOKED_FINAL" | "TRANSACTION_NOT_AWAITING_APPROVAL" | "APPROVAL_EXPIRED" | "IDEMPOTENCY_REQUEST_IN_PROGRESS" | "PAYLOAD_TOO_LARGE" | "URI_TOO_LONG" | "UNSUPPORTED_MEDIA_TYPE" | "IDEMPOTENCY_KEY_REUSED" | "RATE_LIMITED" | "HEADERS_TOO_LARGE" | "INTERNAL" | "CUSTODY_SIGNING_FAILED" | "RPC_UNAVAILABLE" | "CUSTODY_UNAVAILABLE" | "SERVICE_UNAVAILABLE" | "DATABASE_UNAVAILABLE" | "SHUTTING_DOWN";
+                        code?: "VALIDATION_FAILED" | "BAD_REQUEST" | "INVALID_JSON" | "AMOUNT_INVALID" | "AMOUNT_PRECISION_EXCEEDED" | "MINT_NOT_FOUND" | "RECIPIENT_IS_SENDER" | "RECIPIENT_IS_PROGRAM" | "RECIPIENT_BELOW_RENT_EXEMPTION" | "TRANSFER_INVALID" | "POLICY_INVALID" | "IDEMPOTENCY_KEY_REQUIRED" | "IDEMPOTENCY_KEY_INVALID" | "UNAUTHENTICATED" | "INVALID_API_KEY" | "AGENT_REVOKED" | "AGENT_KEY_EXPIRED" | "FORBIDDEN" | "AGENT_SUSPENDED" | "AGENT_KEY_SCOPE" | "AGENT_KEY_WALLET" | "CSRF_REJECTED" | "POLICY_DENIED" | "NOT_FOUND" | "ROUTE_NOT_FOUND" | "METHOD_NOT_ALLOWED" | "REQUEST_TIMEOUT" | "CONFLICT" | "EMAIL_TAKEN" | "AGENT_REVOKED_FINAL" | "OWNER_REVOKED_FINAL" | "TRANSACTION_NOT_AWAITING_APPROVAL" | "APPROVAL_EXPIRED" | "IDEMPOTENCY_REQUEST_IN_PROGRESS" | "PAYLOAD_TOO_LARGE" | "URI_TOO_LONG" | "UNSUPPORTED_MEDIA_TYPE" | "IDEMPOTENCY_KEY_REUSED" | "RATE_LIMITED" | "HEADERS_TOO_LARGE" | "INTERNAL" | "CUSTODY_SIGNING_FAILED" | "RPC_UNAVAILABLE" | "CUSTODY_UNAVAILABLE" | "SERVICE_UNAVAILABLE" | "DATABASE_UNAVAILABLE" | "SHUTTING_DOWN";
                     };
                 };
             };
@@ -3831,7 +4675,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description `UNAUTHENTICATED`: Authentication is required; `INVALID_API_KEY`: The API key is not valid */
+            /** @description `UNAUTHENTICATED`: Authentication is required; `INVALID_API_KEY`: The API key is not valid; `AGENT_KEY_EXPIRED`: The agent key has expired */
             401: {
                 headers: {
                     "x-request-id": components["headers"]["RequestId"];
@@ -3855,11 +4699,11 @@ export interface operations {
                         /** @enum {integer} */
                         status?: 401;
                         /** @enum {string} */
-                        code?: "UNAUTHENTICATED" | "INVALID_API_KEY";
+                        code?: "UNAUTHENTICATED" | "INVALID_API_KEY" | "AGENT_KEY_EXPIRED";
                     };
                 };
             };
-            /** @description `FORBIDDEN`: This principal may not call this endpoint; `AGENT_SUSPENDED`: The agent is suspended */
+            /** @description `FORBIDDEN`: This principal may not call this endpoint; `AGENT_SUSPENDED`: The agent is suspended; `AGENT_KEY_SCOPE`: The agent key lacks the scope this endpoint needs; `AGENT_KEY_WALLET`: The agent key is not allowed this wallet */
             403: {
                 headers: {
                     "x-request-id": components["headers"]["RequestId"];
@@ -3882,7 +4726,7 @@ export interface operations {
                         /** @enum {integer} */
                         status?: 403;
                         /** @enum {string} */
-                        code?: "FORBIDDEN" | "AGENT_SUSPENDED";
+                        code?: "FORBIDDEN" | "AGENT_SUSPENDED" | "AGENT_KEY_SCOPE" | "AGENT_KEY_WALLET";
                     };
                 };
             };
@@ -3968,7 +4812,7 @@ export interface operations {
                         /** @enum {integer} */
                         status?: 400 | 401 | 403 | 404 | 405 | 408 | 409 | 413 | 414 | 415 | 422 | 429 | 431 | 500 | 502 | 503;
                         /** @enum {string} */
-                        code?: "VALIDATION_FAILED" | "BAD_REQUEST" | "INVALID_JSON" | "AMOUNT_INVALID" | "AMOUNT_PRECISION_EXCEEDED" | "MINT_NOT_FOUND" | "RECIPIENT_IS_SENDER" | "RECIPIENT_IS_PROGRAM" | "RECIPIENT_BELOW_RENT_EXEMPTION" | "TRANSFER_INVALID" | "POLICY_INVALID" | "IDEMPOTENCY_KEY_REQUIRED" | "IDEMPOTENCY_KEY_INVALID" | "UNAUTHENTICATED" | "INVALID_API_KEY" | "AGENT_REVOKED" | "FORBIDDEN" | "AGENT_SUSPENDED" | "CSRF_REJECTED" | "POLICY_DENIED" | "NOT_FOUND" | "ROUTE_NOT_FOUND" | "METHOD_NOT_ALLOWED" | "REQUEST_TIMEOUT" | "CONFLICT" | "EMAIL_TAKEN" | "AGENT_REVOKED_FINAL" | "OWNER_REVOKED_FINAL" | "TRANSACTION_NOT_AWAITING_APPROVAL" | "APPROVAL_EXPIRED" | "IDEMPOTENCY_REQUEST_IN_PROGRESS" | "PAYLOAD_TOO_LARGE" | "URI_TOO_LONG" | "UNSUPPORTED_MEDIA_TYPE" | "IDEMPOTENCY_KEY_REUSED" | "RATE_LIMITED" | "HEADERS_TOO_LARGE" | "INTERNAL" | "CUSTODY_SIGNING_FAILED" | "RPC_UNAVAILABLE" | "CUSTODY_UNAVAILABLE" | "SERVICE_UNAVAILABLE" | "DATABASE_UNAVAILABLE" | "SHUTTING_DOWN";
+                        code?: "VALIDATION_FAILED" | "BAD_REQUEST" | "INVALID_JSON" | "AMOUNT_INVALID" | "AMOUNT_PRECISION_EXCEEDED" | "MINT_NOT_FOUND" | "RECIPIENT_IS_SENDER" | "RECIPIENT_IS_PROGRAM" | "RECIPIENT_BELOW_RENT_EXEMPTION" | "TRANSFER_INVALID" | "POLICY_INVALID" | "IDEMPOTENCY_KEY_REQUIRED" | "IDEMPOTENCY_KEY_INVALID" | "UNAUTHENTICATED" | "INVALID_API_KEY" | "AGENT_REVOKED" | "AGENT_KEY_EXPIRED" | "FORBIDDEN" | "AGENT_SUSPENDED" | "AGENT_KEY_SCOPE" | "AGENT_KEY_WALLET" | "CSRF_REJECTED" | "POLICY_DENIED" | "NOT_FOUND" | "ROUTE_NOT_FOUND" | "METHOD_NOT_ALLOWED" | "REQUEST_TIMEOUT" | "CONFLICT" | "EMAIL_TAKEN" | "AGENT_REVOKED_FINAL" | "OWNER_REVOKED_FINAL" | "TRANSACTION_NOT_AWAITING_APPROVAL" | "APPROVAL_EXPIRED" | "IDEMPOTENCY_REQUEST_IN_PROGRESS" | "PAYLOAD_TOO_LARGE" | "URI_TOO_LONG" | "UNSUPPORTED_MEDIA_TYPE" | "IDEMPOTENCY_KEY_REUSED" | "RATE_LIMITED" | "HEADERS_TOO_LARGE" | "INTERNAL" | "CUSTODY_SIGNING_FAILED" | "RPC_UNAVAILABLE" | "CUSTODY_UNAVAILABLE" | "SERVICE_UNAVAILABLE" | "DATABASE_UNAVAILABLE" | "SHUTTING_DOWN";
                     };
                 };
             };
@@ -4173,7 +5017,7 @@ export interface operations {
                         /** @enum {integer} */
                         status?: 400 | 401 | 403 | 404 | 405 | 408 | 409 | 413 | 414 | 415 | 422 | 429 | 431 | 500 | 502 | 503;
                         /** @enum {string} */
-                        code?: "VALIDATION_FAILED" | "BAD_REQUEST" | "INVALID_JSON" | "AMOUNT_INVALID" | "AMOUNT_PRECISION_EXCEEDED" | "MINT_NOT_FOUND" | "RECIPIENT_IS_SENDER" | "RECIPIENT_IS_PROGRAM" | "RECIPIENT_BELOW_RENT_EXEMPTION" | "TRANSFER_INVALID" | "POLICY_INVALID" | "IDEMPOTENCY_KEY_REQUIRED" | "IDEMPOTENCY_KEY_INVALID" | "UNAUTHENTICATED" | "INVALID_API_KEY" | "AGENT_REVOKED" | "FORBIDDEN" | "AGENT_SUSPENDED" | "CSRF_REJECTED" | "POLICY_DENIED" | "NOT_FOUND" | "ROUTE_NOT_FOUND" | "METHOD_NOT_ALLOWED" | "REQUEST_TIMEOUT" | "CONFLICT" | "EMAIL_TAKEN" | "AGENT_REVOKED_FINAL" | "OWNER_REVOKED_FINAL" | "TRANSACTION_NOT_AWAITING_APPROVAL" | "APPROVAL_EXPIRED" | "IDEMPOTENCY_REQUEST_IN_PROGRESS" | "PAYLOAD_TOO_LARGE" | "URI_TOO_LONG" | "UNSUPPORTED_MEDIA_TYPE" | "IDEMPOTENCY_KEY_REUSED" | "RATE_LIMITED" | "HEADERS_TOO_LARGE" | "INTERNAL" | "CUSTODY_SIGNING_FAILED" | "RPC_UNAVAILABLE" | "CUSTODY_UNAVAILABLE" | "SERVICE_UNAVAILABLE" | "DATABASE_UNAVAILABLE" | "SHUTTING_DOWN";
+                        code?: "VALIDATION_FAILED" | "BAD_REQUEST" | "INVALID_JSON" | "AMOUNT_INVALID" | "AMOUNT_PRECISION_EXCEEDED" | "MINT_NOT_FOUND" | "RECIPIENT_IS_SENDER" | "RECIPIENT_IS_PROGRAM" | "RECIPIENT_BELOW_RENT_EXEMPTION" | "TRANSFER_INVALID" | "POLICY_INVALID" | "IDEMPOTENCY_KEY_REQUIRED" | "IDEMPOTENCY_KEY_INVALID" | "UNAUTHENTICATED" | "INVALID_API_KEY" | "AGENT_REVOKED" | "AGENT_KEY_EXPIRED" | "FORBIDDEN" | "AGENT_SUSPENDED" | "AGENT_KEY_SCOPE" | "AGENT_KEY_WALLET" | "CSRF_REJECTED" | "POLICY_DENIED" | "NOT_FOUND" | "ROUTE_NOT_FOUND" | "METHOD_NOT_ALLOWED" | "REQUEST_TIMEOUT" | "CONFLICT" | "EMAIL_TAKEN" | "AGENT_REVOKED_FINAL" | "OWNER_REVOKED_FINAL" | "TRANSACTION_NOT_AWAITING_APPROVAL" | "APPROVAL_EXPIRED" | "IDEMPOTENCY_REQUEST_IN_PROGRESS" | "PAYLOAD_TOO_LARGE" | "URI_TOO_LONG" | "UNSUPPORTED_MEDIA_TYPE" | "IDEMPOTENCY_KEY_REUSED" | "RATE_LIMITED" | "HEADERS_TOO_LARGE" | "INTERNAL" | "CUSTODY_SIGNING_FAILED" | "RPC_UNAVAILABLE" | "CUSTODY_UNAVAILABLE" | "SERVICE_UNAVAILABLE" | "DATABASE_UNAVAILABLE" | "SHUTTING_DOWN";
                     };
                 };
             };
@@ -4367,7 +5211,7 @@ export interface operations {
                         /** @enum {integer} */
                         status?: 400 | 401 | 403 | 404 | 405 | 408 | 409 | 413 | 414 | 415 | 422 | 429 | 431 | 500 | 502 | 503;
                         /** @enum {string} */
-                        code?: "VALIDATION_FAILED" | "BAD_REQUEST" | "INVALID_JSON" | "AMOUNT_INVALID" | "AMOUNT_PRECISION_EXCEEDED" | "MINT_NOT_FOUND" | "RECIPIENT_IS_SENDER" | "RECIPIENT_IS_PROGRAM" | "RECIPIENT_BELOW_RENT_EXEMPTION" | "TRANSFER_INVALID" | "POLICY_INVALID" | "IDEMPOTENCY_KEY_REQUIRED" | "IDEMPOTENCY_KEY_INVALID" | "UNAUTHENTICATED" | "INVALID_API_KEY" | "AGENT_REVOKED" | "FORBIDDEN" | "AGENT_SUSPENDED" | "CSRF_REJECTED" | "POLICY_DENIED" | "NOT_FOUND" | "ROUTE_NOT_FOUND" | "METHOD_NOT_ALLOWED" | "REQUEST_TIMEOUT" | "CONFLICT" | "EMAIL_TAKEN" | "AGENT_REVOKED_FINAL" | "OWNER_REVOKED_FINAL" | "TRANSACTION_NOT_AWAITING_APPROVAL" | "APPROVAL_EXPIRED" | "IDEMPOTENCY_REQUEST_IN_PROGRESS" | "PAYLOAD_TOO_LARGE" | "URI_TOO_LONG" | "UNSUPPORTED_MEDIA_TYPE" | "IDEMPOTENCY_KEY_REUSED" | "RATE_LIMITED" | "HEADERS_TOO_LARGE" | "INTERNAL" | "CUSTODY_SIGNING_FAILED" | "RPC_UNAVAILABLE" | "CUSTODY_UNAVAILABLE" | "SERVICE_UNAVAILABLE" | "DATABASE_UNAVAILABLE" | "SHUTTING_DOWN";
+                        code?: "VALIDATION_FAILED" | "BAD_REQUEST" | "INVALID_JSON" | "AMOUNT_INVALID" | "AMOUNT_PRECISION_EXCEEDED" | "MINT_NOT_FOUND" | "RECIPIENT_IS_SENDER" | "RECIPIENT_IS_PROGRAM" | "RECIPIENT_BELOW_RENT_EXEMPTION" | "TRANSFER_INVALID" | "POLICY_INVALID" | "IDEMPOTENCY_KEY_REQUIRED" | "IDEMPOTENCY_KEY_INVALID" | "UNAUTHENTICATED" | "INVALID_API_KEY" | "AGENT_REVOKED" | "AGENT_KEY_EXPIRED" | "FORBIDDEN" | "AGENT_SUSPENDED" | "AGENT_KEY_SCOPE" | "AGENT_KEY_WALLET" | "CSRF_REJECTED" | "POLICY_DENIED" | "NOT_FOUND" | "ROUTE_NOT_FOUND" | "METHOD_NOT_ALLOWED" | "REQUEST_TIMEOUT" | "CONFLICT" | "EMAIL_TAKEN" | "AGENT_REVOKED_FINAL" | "OWNER_REVOKED_FINAL" | "TRANSACTION_NOT_AWAITING_APPROVAL" | "APPROVAL_EXPIRED" | "IDEMPOTENCY_REQUEST_IN_PROGRESS" | "PAYLOAD_TOO_LARGE" | "URI_TOO_LONG" | "UNSUPPORTED_MEDIA_TYPE" | "IDEMPOTENCY_KEY_REUSED" | "RATE_LIMITED" | "HEADERS_TOO_LARGE" | "INTERNAL" | "CUSTODY_SIGNING_FAILED" | "RPC_UNAVAILABLE" | "CUSTODY_UNAVAILABLE" | "SERVICE_UNAVAILABLE" | "DATABASE_UNAVAILABLE" | "SHUTTING_DOWN";
                     };
                 };
             };
@@ -4445,7 +5289,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description `UNAUTHENTICATED`: Authentication is required; `INVALID_API_KEY`: The API key is not valid */
+            /** @description `UNAUTHENTICATED`: Authentication is required; `INVALID_API_KEY`: The API key is not valid; `AGENT_KEY_EXPIRED`: The agent key has expired */
             401: {
                 headers: {
                     "x-request-id": components["headers"]["RequestId"];
@@ -4469,11 +5313,11 @@ export interface operations {
                         /** @enum {integer} */
                         status?: 401;
                         /** @enum {string} */
-                        code?: "UNAUTHENTICATED" | "INVALID_API_KEY";
+                        code?: "UNAUTHENTICATED" | "INVALID_API_KEY" | "AGENT_KEY_EXPIRED";
                     };
                 };
             };
-            /** @description `FORBIDDEN`: This principal may not call this endpoint; `AGENT_SUSPENDED`: The agent is suspended */
+            /** @description `FORBIDDEN`: This principal may not call this endpoint; `AGENT_SUSPENDED`: The agent is suspended; `AGENT_KEY_SCOPE`: The agent key lacks the scope this endpoint needs; `AGENT_KEY_WALLET`: The agent key is not allowed this wallet */
             403: {
                 headers: {
                     "x-request-id": components["headers"]["RequestId"];
@@ -4496,7 +5340,7 @@ export interface operations {
                         /** @enum {integer} */
                         status?: 403;
                         /** @enum {string} */
-                        code?: "FORBIDDEN" | "AGENT_SUSPENDED";
+                        code?: "FORBIDDEN" | "AGENT_SUSPENDED" | "AGENT_KEY_SCOPE" | "AGENT_KEY_WALLET";
                     };
                 };
             };
@@ -4609,7 +5453,7 @@ export interface operations {
                         /** @enum {integer} */
                         status?: 400 | 401 | 403 | 404 | 405 | 408 | 409 | 413 | 414 | 415 | 422 | 429 | 431 | 500 | 502 | 503;
                         /** @enum {string} */
-                        code?: "VALIDATION_FAILED" | "BAD_REQUEST" | "INVALID_JSON" | "AMOUNT_INVALID" | "AMOUNT_PRECISION_EXCEEDED" | "MINT_NOT_FOUND" | "RECIPIENT_IS_SENDER" | "RECIPIENT_IS_PROGRAM" | "RECIPIENT_BELOW_RENT_EXEMPTION" | "TRANSFER_INVALID" | "POLICY_INVALID" | "IDEMPOTENCY_KEY_REQUIRED" | "IDEMPOTENCY_KEY_INVALID" | "UNAUTHENTICATED" | "INVALID_API_KEY" | "AGENT_REVOKED" | "FORBIDDEN" | "AGENT_SUSPENDED" | "CSRF_REJECTED" | "POLICY_DENIED" | "NOT_FOUND" | "ROUTE_NOT_FOUND" | "METHOD_NOT_ALLOWED" | "REQUEST_TIMEOUT" | "CONFLICT" | "EMAIL_TAKEN" | "AGENT_REVOKED_FINAL" | "OWNER_REVOKED_FINAL" | "TRANSACTION_NOT_AWAITING_APPROVAL" | "APPROVAL_EXPIRED" | "IDEMPOTENCY_REQUEST_IN_PROGRESS" | "PAYLOAD_TOO_LARGE" | "URI_TOO_LONG" | "UNSUPPORTED_MEDIA_TYPE" | "IDEMPOTENCY_KEY_REUSED" | "RATE_LIMITED" | "HEADERS_TOO_LARGE" | "INTERNAL" | "CUSTODY_SIGNING_FAILED" | "RPC_UNAVAILABLE" | "CUSTODY_UNAVAILABLE" | "SERVICE_UNAVAILABLE" | "DATABASE_UNAVAILABLE" | "SHUTTING_DOWN";
+                        code?: "VALIDATION_FAILED" | "BAD_REQUEST" | "INVALID_JSON" | "AMOUNT_INVALID" | "AMOUNT_PRECISION_EXCEEDED" | "MINT_NOT_FOUND" | "RECIPIENT_IS_SENDER" | "RECIPIENT_IS_PROGRAM" | "RECIPIENT_BELOW_RENT_EXEMPTION" | "TRANSFER_INVALID" | "POLICY_INVALID" | "IDEMPOTENCY_KEY_REQUIRED" | "IDEMPOTENCY_KEY_INVALID" | "UNAUTHENTICATED" | "INVALID_API_KEY" | "AGENT_REVOKED" | "AGENT_KEY_EXPIRED" | "FORBIDDEN" | "AGENT_SUSPENDED" | "AGENT_KEY_SCOPE" | "AGENT_KEY_WALLET" | "CSRF_REJECTED" | "POLICY_DENIED" | "NOT_FOUND" | "ROUTE_NOT_FOUND" | "METHOD_NOT_ALLOWED" | "REQUEST_TIMEOUT" | "CONFLICT" | "EMAIL_TAKEN" | "AGENT_REVOKED_FINAL" | "OWNER_REVOKED_FINAL" | "TRANSACTION_NOT_AWAITING_APPROVAL" | "APPROVAL_EXPIRED" | "IDEMPOTENCY_REQUEST_IN_PROGRESS" | "PAYLOAD_TOO_LARGE" | "URI_TOO_LONG" | "UNSUPPORTED_MEDIA_TYPE" | "IDEMPOTENCY_KEY_REUSED" | "RATE_LIMITED" | "HEADERS_TOO_LARGE" | "INTERNAL" | "CUSTODY_SIGNING_FAILED" | "RPC_UNAVAILABLE" | "CUSTODY_UNAVAILABLE" | "SERVICE_UNAVAILABLE" | "DATABASE_UNAVAILABLE" | "SHUTTING_DOWN";
                     };
                 };
             };
@@ -4716,7 +5560,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description `UNAUTHENTICATED`: Authentication is required; `INVALID_API_KEY`: The API key is not valid */
+            /** @description `UNAUTHENTICATED`: Authentication is required; `INVALID_API_KEY`: The API key is not valid; `AGENT_KEY_EXPIRED`: The agent key has expired */
             401: {
                 headers: {
                     "x-request-id": components["headers"]["RequestId"];
@@ -4740,11 +5584,11 @@ export interface operations {
                         /** @enum {integer} */
                         status?: 401;
                         /** @enum {string} */
-                        code?: "UNAUTHENTICATED" | "INVALID_API_KEY";
+                        code?: "UNAUTHENTICATED" | "INVALID_API_KEY" | "AGENT_KEY_EXPIRED";
                     };
                 };
             };
-            /** @description `FORBIDDEN`: This principal may not call this endpoint; `AGENT_SUSPENDED`: The agent is suspended */
+            /** @description `FORBIDDEN`: This principal may not call this endpoint; `AGENT_SUSPENDED`: The agent is suspended; `AGENT_KEY_SCOPE`: The agent key lacks the scope this endpoint needs; `AGENT_KEY_WALLET`: The agent key is not allowed this wallet */
             403: {
                 headers: {
                     "x-request-id": components["headers"]["RequestId"];
@@ -4767,7 +5611,7 @@ export interface operations {
                         /** @enum {integer} */
                         status?: 403;
                         /** @enum {string} */
-                        code?: "FORBIDDEN" | "AGENT_SUSPENDED";
+                        code?: "FORBIDDEN" | "AGENT_SUSPENDED" | "AGENT_KEY_SCOPE" | "AGENT_KEY_WALLET";
                     };
                 };
             };
@@ -4853,7 +5697,7 @@ export interface operations {
                         /** @enum {integer} */
                         status?: 400 | 401 | 403 | 404 | 405 | 408 | 409 | 413 | 414 | 415 | 422 | 429 | 431 | 500 | 502 | 503;
                         /** @enum {string} */
-                        code?: "VALIDATION_FAILED" | "BAD_REQUEST" | "INVALID_JSON" | "AMOUNT_INVALID" | "AMOUNT_PRECISION_EXCEEDED" | "MINT_NOT_FOUND" | "RECIPIENT_IS_SENDER" | "RECIPIENT_IS_PROGRAM" | "RECIPIENT_BELOW_RENT_EXEMPTION" | "TRANSFER_INVALID" | "POLICY_INVALID" | "IDEMPOTENCY_KEY_REQUIRED" | "IDEMPOTENCY_KEY_INVALID" | "UNAUTHENTICATED" | "INVALID_API_KEY" | "AGENT_REVOKED" | "FORBIDDEN" | "AGENT_SUSPENDED" | "CSRF_REJECTED" | "POLICY_DENIED" | "NOT_FOUND" | "ROUTE_NOT_FOUND" | "METHOD_NOT_ALLOWED" | "REQUEST_TIMEOUT" | "CONFLICT" | "EMAIL_TAKEN" | "AGENT_REVOKED_FINAL" | "OWNER_REVOKED_FINAL" | "TRANSACTION_NOT_AWAITING_APPROVAL" | "APPROVAL_EXPIRED" | "IDEMPOTENCY_REQUEST_IN_PROGRESS" | "PAYLOAD_TOO_LARGE" | "URI_TOO_LONG" | "UNSUPPORTED_MEDIA_TYPE" | "IDEMPOTENCY_KEY_REUSED" | "RATE_LIMITED" | "HEADERS_TOO_LARGE" | "INTERNAL" | "CUSTODY_SIGNING_FAILED" | "RPC_UNAVAILABLE" | "CUSTODY_UNAVAILABLE" | "SERVICE_UNAVAILABLE" | "DATABASE_UNAVAILABLE" | "SHUTTING_DOWN";
+                        code?: "VALIDATION_FAILED" | "BAD_REQUEST" | "INVALID_JSON" | "AMOUNT_INVALID" | "AMOUNT_PRECISION_EXCEEDED" | "MINT_NOT_FOUND" | "RECIPIENT_IS_SENDER" | "RECIPIENT_IS_PROGRAM" | "RECIPIENT_BELOW_RENT_EXEMPTION" | "TRANSFER_INVALID" | "POLICY_INVALID" | "IDEMPOTENCY_KEY_REQUIRED" | "IDEMPOTENCY_KEY_INVALID" | "UNAUTHENTICATED" | "INVALID_API_KEY" | "AGENT_REVOKED" | "AGENT_KEY_EXPIRED" | "FORBIDDEN" | "AGENT_SUSPENDED" | "AGENT_KEY_SCOPE" | "AGENT_KEY_WALLET" | "CSRF_REJECTED" | "POLICY_DENIED" | "NOT_FOUND" | "ROUTE_NOT_FOUND" | "METHOD_NOT_ALLOWED" | "REQUEST_TIMEOUT" | "CONFLICT" | "EMAIL_TAKEN" | "AGENT_REVOKED_FINAL" | "OWNER_REVOKED_FINAL" | "TRANSACTION_NOT_AWAITING_APPROVAL" | "APPROVAL_EXPIRED" | "IDEMPOTENCY_REQUEST_IN_PROGRESS" | "PAYLOAD_TOO_LARGE" | "URI_TOO_LONG" | "UNSUPPORTED_MEDIA_TYPE" | "IDEMPOTENCY_KEY_REUSED" | "RATE_LIMITED" | "HEADERS_TOO_LARGE" | "INTERNAL" | "CUSTODY_SIGNING_FAILED" | "RPC_UNAVAILABLE" | "CUSTODY_UNAVAILABLE" | "SERVICE_UNAVAILABLE" | "DATABASE_UNAVAILABLE" | "SHUTTING_DOWN";
                     };
                 };
             };
@@ -5155,7 +5999,7 @@ export interface operations {
                         /** @enum {integer} */
                         status?: 400 | 401 | 403 | 404 | 405 | 408 | 409 | 413 | 414 | 415 | 422 | 429 | 431 | 500 | 502 | 503;
                         /** @enum {string} */
-                        code?: "VALIDATION_FAILED" | "BAD_REQUEST" | "INVALID_JSON" | "AMOUNT_INVALID" | "AMOUNT_PRECISION_EXCEEDED" | "MINT_NOT_FOUND" | "RECIPIENT_IS_SENDER" | "RECIPIENT_IS_PROGRAM" | "RECIPIENT_BELOW_RENT_EXEMPTION" | "TRANSFER_INVALID" | "POLICY_INVALID" | "IDEMPOTENCY_KEY_REQUIRED" | "IDEMPOTENCY_KEY_INVALID" | "UNAUTHENTICATED" | "INVALID_API_KEY" | "AGENT_REVOKED" | "FORBIDDEN" | "AGENT_SUSPENDED" | "CSRF_REJECTED" | "POLICY_DENIED" | "NOT_FOUND" | "ROUTE_NOT_FOUND" | "METHOD_NOT_ALLOWED" | "REQUEST_TIMEOUT" | "CONFLICT" | "EMAIL_TAKEN" | "AGENT_REVOKED_FINAL" | "OWNER_REVOKED_FINAL" | "TRANSACTION_NOT_AWAITING_APPROVAL" | "APPROVAL_EXPIRED" | "IDEMPOTENCY_REQUEST_IN_PROGRESS" | "PAYLOAD_TOO_LARGE" | "URI_TOO_LONG" | "UNSUPPORTED_MEDIA_TYPE" | "IDEMPOTENCY_KEY_REUSED" | "RATE_LIMITED" | "HEADERS_TOO_LARGE" | "INTERNAL" | "CUSTODY_SIGNING_FAILED" | "RPC_UNAVAILABLE" | "CUSTODY_UNAVAILABLE" | "SERVICE_UNAVAILABLE" | "DATABASE_UNAVAILABLE" | "SHUTTING_DOWN";
+                        code?: "VALIDATION_FAILED" | "BAD_REQUEST" | "INVALID_JSON" | "AMOUNT_INVALID" | "AMOUNT_PRECISION_EXCEEDED" | "MINT_NOT_FOUND" | "RECIPIENT_IS_SENDER" | "RECIPIENT_IS_PROGRAM" | "RECIPIENT_BELOW_RENT_EXEMPTION" | "TRANSFER_INVALID" | "POLICY_INVALID" | "IDEMPOTENCY_KEY_REQUIRED" | "IDEMPOTENCY_KEY_INVALID" | "UNAUTHENTICATED" | "INVALID_API_KEY" | "AGENT_REVOKED" | "AGENT_KEY_EXPIRED" | "FORBIDDEN" | "AGENT_SUSPENDED" | "AGENT_KEY_SCOPE" | "AGENT_KEY_WALLET" | "CSRF_REJECTED" | "POLICY_DENIED" | "NOT_FOUND" | "ROUTE_NOT_FOUND" | "METHOD_NOT_ALLOWED" | "REQUEST_TIMEOUT" | "CONFLICT" | "EMAIL_TAKEN" | "AGENT_REVOKED_FINAL" | "OWNER_REVOKED_FINAL" | "TRANSACTION_NOT_AWAITING_APPROVAL" | "APPROVAL_EXPIRED" | "IDEMPOTENCY_REQUEST_IN_PROGRESS" | "PAYLOAD_TOO_LARGE" | "URI_TOO_LONG" | "UNSUPPORTED_MEDIA_TYPE" | "IDEMPOTENCY_KEY_REUSED" | "RATE_LIMITED" | "HEADERS_TOO_LARGE" | "INTERNAL" | "CUSTODY_SIGNING_FAILED" | "RPC_UNAVAILABLE" | "CUSTODY_UNAVAILABLE" | "SERVICE_UNAVAILABLE" | "DATABASE_UNAVAILABLE" | "SHUTTING_DOWN";
                     };
                 };
             };
@@ -5389,7 +6233,7 @@ export interface operations {
                         /** @enum {integer} */
                         status?: 400 | 401 | 403 | 404 | 405 | 408 | 409 | 413 | 414 | 415 | 422 | 429 | 431 | 500 | 502 | 503;
                         /** @enum {string} */
-                        code?: "VALIDATION_FAILED" | "BAD_REQUEST" | "INVALID_JSON" | "AMOUNT_INVALID" | "AMOUNT_PRECISION_EXCEEDED" | "MINT_NOT_FOUND" | "RECIPIENT_IS_SENDER" | "RECIPIENT_IS_PROGRAM" | "RECIPIENT_BELOW_RENT_EXEMPTION" | "TRANSFER_INVALID" | "POLICY_INVALID" | "IDEMPOTENCY_KEY_REQUIRED" | "IDEMPOTENCY_KEY_INVALID" | "UNAUTHENTICATED" | "INVALID_API_KEY" | "AGENT_REVOKED" | "FORBIDDEN" | "AGENT_SUSPENDED" | "CSRF_REJECTED" | "POLICY_DENIED" | "NOT_FOUND" | "ROUTE_NOT_FOUND" | "METHOD_NOT_ALLOWED" | "REQUEST_TIMEOUT" | "CONFLICT" | "EMAIL_TAKEN" | "AGENT_REVOKED_FINAL" | "OWNER_REVOKED_FINAL" | "TRANSACTION_NOT_AWAITING_APPROVAL" | "APPROVAL_EXPIRED" | "IDEMPOTENCY_REQUEST_IN_PROGRESS" | "PAYLOAD_TOO_LARGE" | "URI_TOO_LONG" | "UNSUPPORTED_MEDIA_TYPE" | "IDEMPOTENCY_KEY_REUSED" | "RATE_LIMITED" | "HEADERS_TOO_LARGE" | "INTERNAL" | "CUSTODY_SIGNING_FAILED" | "RPC_UNAVAILABLE" | "CUSTODY_UNAVAILABLE" | "SERVICE_UNAVAILABLE" | "DATABASE_UNAVAILABLE" | "SHUTTING_DOWN";
+                        code?: "VALIDATION_FAILED" | "BAD_REQUEST" | "INVALID_JSON" | "AMOUNT_INVALID" | "AMOUNT_PRECISION_EXCEEDED" | "MINT_NOT_FOUND" | "RECIPIENT_IS_SENDER" | "RECIPIENT_IS_PROGRAM" | "RECIPIENT_BELOW_RENT_EXEMPTION" | "TRANSFER_INVALID" | "POLICY_INVALID" | "IDEMPOTENCY_KEY_REQUIRED" | "IDEMPOTENCY_KEY_INVALID" | "UNAUTHENTICATED" | "INVALID_API_KEY" | "AGENT_REVOKED" | "AGENT_KEY_EXPIRED" | "FORBIDDEN" | "AGENT_SUSPENDED" | "AGENT_KEY_SCOPE" | "AGENT_KEY_WALLET" | "CSRF_REJECTED" | "POLICY_DENIED" | "NOT_FOUND" | "ROUTE_NOT_FOUND" | "METHOD_NOT_ALLOWED" | "REQUEST_TIMEOUT" | "CONFLICT" | "EMAIL_TAKEN" | "AGENT_REVOKED_FINAL" | "OWNER_REVOKED_FINAL" | "TRANSACTION_NOT_AWAITING_APPROVAL" | "APPROVAL_EXPIRED" | "IDEMPOTENCY_REQUEST_IN_PROGRESS" | "PAYLOAD_TOO_LARGE" | "URI_TOO_LONG" | "UNSUPPORTED_MEDIA_TYPE" | "IDEMPOTENCY_KEY_REUSED" | "RATE_LIMITED" | "HEADERS_TOO_LARGE" | "INTERNAL" | "CUSTODY_SIGNING_FAILED" | "RPC_UNAVAILABLE" | "CUSTODY_UNAVAILABLE" | "SERVICE_UNAVAILABLE" | "DATABASE_UNAVAILABLE" | "SHUTTING_DOWN";
                     };
                 };
             };
@@ -5510,7 +6354,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description `UNAUTHENTICATED`: Authentication is required; `INVALID_API_KEY`: The API key is not valid */
+            /** @description `UNAUTHENTICATED`: Authentication is required; `INVALID_API_KEY`: The API key is not valid; `AGENT_KEY_EXPIRED`: The agent key has expired */
             401: {
                 headers: {
                     "x-request-id": components["headers"]["RequestId"];
@@ -5534,11 +6378,11 @@ export interface operations {
                         /** @enum {integer} */
                         status?: 401;
                         /** @enum {string} */
-                        code?: "UNAUTHENTICATED" | "INVALID_API_KEY";
+                        code?: "UNAUTHENTICATED" | "INVALID_API_KEY" | "AGENT_KEY_EXPIRED";
                     };
                 };
             };
-            /** @description `FORBIDDEN`: This principal may not call this endpoint; `AGENT_SUSPENDED`: The agent is suspended; `POLICY_DENIED`: The wallet policy denies this transfer */
+            /** @description `FORBIDDEN`: This principal may not call this endpoint; `AGENT_SUSPENDED`: The agent is suspended; `AGENT_KEY_SCOPE`: The agent key lacks the scope this endpoint needs; `AGENT_KEY_WALLET`: The agent key is not allowed this wallet; `POLICY_DENIED`: The wallet policy denies this transfer */
             403: {
                 headers: {
                     "x-request-id": components["headers"]["RequestId"];
@@ -5561,7 +6405,7 @@ export interface operations {
                         /** @enum {integer} */
                         status?: 403;
                         /** @enum {string} */
-                        code?: "FORBIDDEN" | "AGENT_SUSPENDED" | "POLICY_DENIED";
+                        code?: "FORBIDDEN" | "AGENT_SUSPENDED" | "AGENT_KEY_SCOPE" | "AGENT_KEY_WALLET" | "POLICY_DENIED";
                     };
                 };
             };
@@ -5810,7 +6654,7 @@ export interface operations {
                         /** @enum {integer} */
                         status?: 400 | 401 | 403 | 404 | 405 | 408 | 409 | 413 | 414 | 415 | 422 | 429 | 431 | 500 | 502 | 503;
                         /** @enum {string} */
-                        code?: "VALIDATION_FAILED" | "BAD_REQUEST" | "INVALID_JSON" | "AMOUNT_INVALID" | "AMOUNT_PRECISION_EXCEEDED" | "MINT_NOT_FOUND" | "RECIPIENT_IS_SENDER" | "RECIPIENT_IS_PROGRAM" | "RECIPIENT_BELOW_RENT_EXEMPTION" | "TRANSFER_INVALID" | "POLICY_INVALID" | "IDEMPOTENCY_KEY_REQUIRED" | "IDEMPOTENCY_KEY_INVALID" | "UNAUTHENTICATED" | "INVALID_API_KEY" | "AGENT_REVOKED" | "FORBIDDEN" | "AGENT_SUSPENDED" | "CSRF_REJECTED" | "POLICY_DENIED" | "NOT_FOUND" | "ROUTE_NOT_FOUND" | "METHOD_NOT_ALLOWED" | "REQUEST_TIMEOUT" | "CONFLICT" | "EMAIL_TAKEN" | "AGENT_REVOKED_FINAL" | "OWNER_REVOKED_FINAL" | "TRANSACTION_NOT_AWAITING_APPROVAL" | "APPROVAL_EXPIRED" | "IDEMPOTENCY_REQUEST_IN_PROGRESS" | "PAYLOAD_TOO_LARGE" | "URI_TOO_LONG" | "UNSUPPORTED_MEDIA_TYPE" | "IDEMPOTENCY_KEY_REUSED" | "RATE_LIMITED" | "HEADERS_TOO_LARGE" | "INTERNAL" | "CUSTODY_SIGNING_FAILED" | "RPC_UNAVAILABLE" | "CUSTODY_UNAVAILABLE" | "SERVICE_UNAVAILABLE" | "DATABASE_UNAVAILABLE" | "SHUTTING_DOWN";
+                        code?: "VALIDATION_FAILED" | "BAD_REQUEST" | "INVALID_JSON" | "AMOUNT_INVALID" | "AMOUNT_PRECISION_EXCEEDED" | "MINT_NOT_FOUND" | "RECIPIENT_IS_SENDER" | "RECIPIENT_IS_PROGRAM" | "RECIPIENT_BELOW_RENT_EXEMPTION" | "TRANSFER_INVALID" | "POLICY_INVALID" | "IDEMPOTENCY_KEY_REQUIRED" | "IDEMPOTENCY_KEY_INVALID" | "UNAUTHENTICATED" | "INVALID_API_KEY" | "AGENT_REVOKED" | "AGENT_KEY_EXPIRED" | "FORBIDDEN" | "AGENT_SUSPENDED" | "AGENT_KEY_SCOPE" | "AGENT_KEY_WALLET" | "CSRF_REJECTED" | "POLICY_DENIED" | "NOT_FOUND" | "ROUTE_NOT_FOUND" | "METHOD_NOT_ALLOWED" | "REQUEST_TIMEOUT" | "CONFLICT" | "EMAIL_TAKEN" | "AGENT_REVOKED_FINAL" | "OWNER_REVOKED_FINAL" | "TRANSACTION_NOT_AWAITING_APPROVAL" | "APPROVAL_EXPIRED" | "IDEMPOTENCY_REQUEST_IN_PROGRESS" | "PAYLOAD_TOO_LARGE" | "URI_TOO_LONG" | "UNSUPPORTED_MEDIA_TYPE" | "IDEMPOTENCY_KEY_REUSED" | "RATE_LIMITED" | "HEADERS_TOO_LARGE" | "INTERNAL" | "CUSTODY_SIGNING_FAILED" | "RPC_UNAVAILABLE" | "CUSTODY_UNAVAILABLE" | "SERVICE_UNAVAILABLE" | "DATABASE_UNAVAILABLE" | "SHUTTING_DOWN";
                     };
                 };
             };
@@ -5903,7 +6747,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description `UNAUTHENTICATED`: Authentication is required; `INVALID_API_KEY`: The API key is not valid */
+            /** @description `UNAUTHENTICATED`: Authentication is required; `INVALID_API_KEY`: The API key is not valid; `AGENT_KEY_EXPIRED`: The agent key has expired */
             401: {
                 headers: {
                     "x-request-id": components["headers"]["RequestId"];
@@ -5927,11 +6771,11 @@ export interface operations {
                         /** @enum {integer} */
                         status?: 401;
                         /** @enum {string} */
-                        code?: "UNAUTHENTICATED" | "INVALID_API_KEY";
+                        code?: "UNAUTHENTICATED" | "INVALID_API_KEY" | "AGENT_KEY_EXPIRED";
                     };
                 };
             };
-            /** @description `FORBIDDEN`: This principal may not call this endpoint; `AGENT_SUSPENDED`: The agent is suspended */
+            /** @description `FORBIDDEN`: This principal may not call this endpoint; `AGENT_SUSPENDED`: The agent is suspended; `AGENT_KEY_SCOPE`: The agent key lacks the scope this endpoint needs; `AGENT_KEY_WALLET`: The agent key is not allowed this wallet */
             403: {
                 headers: {
                     "x-request-id": components["headers"]["RequestId"];
@@ -5954,7 +6798,7 @@ export interface operations {
                         /** @enum {integer} */
                         status?: 403;
                         /** @enum {string} */
-                        code?: "FORBIDDEN" | "AGENT_SUSPENDED";
+                        code?: "FORBIDDEN" | "AGENT_SUSPENDED" | "AGENT_KEY_SCOPE" | "AGENT_KEY_WALLET";
                     };
                 };
             };
@@ -6121,7 +6965,7 @@ export interface operations {
                         /** @enum {integer} */
                         status?: 400 | 401 | 403 | 404 | 405 | 408 | 409 | 413 | 414 | 415 | 422 | 429 | 431 | 500 | 502 | 503;
                         /** @enum {string} */
-                        code?: "VALIDATION_FAILED" | "BAD_REQUEST" | "INVALID_JSON" | "AMOUNT_INVALID" | "AMOUNT_PRECISION_EXCEEDED" | "MINT_NOT_FOUND" | "RECIPIENT_IS_SENDER" | "RECIPIENT_IS_PROGRAM" | "RECIPIENT_BELOW_RENT_EXEMPTION" | "TRANSFER_INVALID" | "POLICY_INVALID" | "IDEMPOTENCY_KEY_REQUIRED" | "IDEMPOTENCY_KEY_INVALID" | "UNAUTHENTICATED" | "INVALID_API_KEY" | "AGENT_REVOKED" | "FORBIDDEN" | "AGENT_SUSPENDED" | "CSRF_REJECTED" | "POLICY_DENIED" | "NOT_FOUND" | "ROUTE_NOT_FOUND" | "METHOD_NOT_ALLOWED" | "REQUEST_TIMEOUT" | "CONFLICT" | "EMAIL_TAKEN" | "AGENT_REVOKED_FINAL" | "OWNER_REVOKED_FINAL" | "TRANSACTION_NOT_AWAITING_APPROVAL" | "APPROVAL_EXPIRED" | "IDEMPOTENCY_REQUEST_IN_PROGRESS" | "PAYLOAD_TOO_LARGE" | "URI_TOO_LONG" | "UNSUPPORTED_MEDIA_TYPE" | "IDEMPOTENCY_KEY_REUSED" | "RATE_LIMITED" | "HEADERS_TOO_LARGE" | "INTERNAL" | "CUSTODY_SIGNING_FAILED" | "RPC_UNAVAILABLE" | "CUSTODY_UNAVAILABLE" | "SERVICE_UNAVAILABLE" | "DATABASE_UNAVAILABLE" | "SHUTTING_DOWN";
+                        code?: "VALIDATION_FAILED" | "BAD_REQUEST" | "INVALID_JSON" | "AMOUNT_INVALID" | "AMOUNT_PRECISION_EXCEEDED" | "MINT_NOT_FOUND" | "RECIPIENT_IS_SENDER" | "RECIPIENT_IS_PROGRAM" | "RECIPIENT_BELOW_RENT_EXEMPTION" | "TRANSFER_INVALID" | "POLICY_INVALID" | "IDEMPOTENCY_KEY_REQUIRED" | "IDEMPOTENCY_KEY_INVALID" | "UNAUTHENTICATED" | "INVALID_API_KEY" | "AGENT_REVOKED" | "AGENT_KEY_EXPIRED" | "FORBIDDEN" | "AGENT_SUSPENDED" | "AGENT_KEY_SCOPE" | "AGENT_KEY_WALLET" | "CSRF_REJECTED" | "POLICY_DENIED" | "NOT_FOUND" | "ROUTE_NOT_FOUND" | "METHOD_NOT_ALLOWED" | "REQUEST_TIMEOUT" | "CONFLICT" | "EMAIL_TAKEN" | "AGENT_REVOKED_FINAL" | "OWNER_REVOKED_FINAL" | "TRANSACTION_NOT_AWAITING_APPROVAL" | "APPROVAL_EXPIRED" | "IDEMPOTENCY_REQUEST_IN_PROGRESS" | "PAYLOAD_TOO_LARGE" | "URI_TOO_LONG" | "UNSUPPORTED_MEDIA_TYPE" | "IDEMPOTENCY_KEY_REUSED" | "RATE_LIMITED" | "HEADERS_TOO_LARGE" | "INTERNAL" | "CUSTODY_SIGNING_FAILED" | "RPC_UNAVAILABLE" | "CUSTODY_UNAVAILABLE" | "SERVICE_UNAVAILABLE" | "DATABASE_UNAVAILABLE" | "SHUTTING_DOWN";
                     };
                 };
             };
@@ -6342,7 +7186,7 @@ export interface operations {
                         /** @enum {integer} */
                         status?: 400 | 401 | 403 | 404 | 405 | 408 | 409 | 413 | 414 | 415 | 422 | 429 | 431 | 500 | 502 | 503;
                         /** @enum {string} */
-                        code?: "VALIDATION_FAILED" | "BAD_REQUEST" | "INVALID_JSON" | "AMOUNT_INVALID" | "AMOUNT_PRECISION_EXCEEDED" | "MINT_NOT_FOUND" | "RECIPIENT_IS_SENDER" | "RECIPIENT_IS_PROGRAM" | "RECIPIENT_BELOW_RENT_EXEMPTION" | "TRANSFER_INVALID" | "POLICY_INVALID" | "IDEMPOTENCY_KEY_REQUIRED" | "IDEMPOTENCY_KEY_INVALID" | "UNAUTHENTICATED" | "INVALID_API_KEY" | "AGENT_REVOKED" | "FORBIDDEN" | "AGENT_SUSPENDED" | "CSRF_REJECTED" | "POLICY_DENIED" | "NOT_FOUND" | "ROUTE_NOT_FOUND" | "METHOD_NOT_ALLOWED" | "REQUEST_TIMEOUT" | "CONFLICT" | "EMAIL_TAKEN" | "AGENT_REVOKED_FINAL" | "OWNER_REVOKED_FINAL" | "TRANSACTION_NOT_AWAITING_APPROVAL" | "APPROVAL_EXPIRED" | "IDEMPOTENCY_REQUEST_IN_PROGRESS" | "PAYLOAD_TOO_LARGE" | "URI_TOO_LONG" | "UNSUPPORTED_MEDIA_TYPE" | "IDEMPOTENCY_KEY_REUSED" | "RATE_LIMITED" | "HEADERS_TOO_LARGE" | "INTERNAL" | "CUSTODY_SIGNING_FAILED" | "RPC_UNAVAILABLE" | "CUSTODY_UNAVAILABLE" | "SERVICE_UNAVAILABLE" | "DATABASE_UNAVAILABLE" | "SHUTTING_DOWN";
+                        code?: "VALIDATION_FAILED" | "BAD_REQUEST" | "INVALID_JSON" | "AMOUNT_INVALID" | "AMOUNT_PRECISION_EXCEEDED" | "MINT_NOT_FOUND" | "RECIPIENT_IS_SENDER" | "RECIPIENT_IS_PROGRAM" | "RECIPIENT_BELOW_RENT_EXEMPTION" | "TRANSFER_INVALID" | "POLICY_INVALID" | "IDEMPOTENCY_KEY_REQUIRED" | "IDEMPOTENCY_KEY_INVALID" | "UNAUTHENTICATED" | "INVALID_API_KEY" | "AGENT_REVOKED" | "AGENT_KEY_EXPIRED" | "FORBIDDEN" | "AGENT_SUSPENDED" | "AGENT_KEY_SCOPE" | "AGENT_KEY_WALLET" | "CSRF_REJECTED" | "POLICY_DENIED" | "NOT_FOUND" | "ROUTE_NOT_FOUND" | "METHOD_NOT_ALLOWED" | "REQUEST_TIMEOUT" | "CONFLICT" | "EMAIL_TAKEN" | "AGENT_REVOKED_FINAL" | "OWNER_REVOKED_FINAL" | "TRANSACTION_NOT_AWAITING_APPROVAL" | "APPROVAL_EXPIRED" | "IDEMPOTENCY_REQUEST_IN_PROGRESS" | "PAYLOAD_TOO_LARGE" | "URI_TOO_LONG" | "UNSUPPORTED_MEDIA_TYPE" | "IDEMPOTENCY_KEY_REUSED" | "RATE_LIMITED" | "HEADERS_TOO_LARGE" | "INTERNAL" | "CUSTODY_SIGNING_FAILED" | "RPC_UNAVAILABLE" | "CUSTODY_UNAVAILABLE" | "SERVICE_UNAVAILABLE" | "DATABASE_UNAVAILABLE" | "SHUTTING_DOWN";
                     };
                 };
             };
@@ -6447,7 +7291,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description `UNAUTHENTICATED`: Authentication is required; `INVALID_API_KEY`: The API key is not valid */
+            /** @description `UNAUTHENTICATED`: Authentication is required; `INVALID_API_KEY`: The API key is not valid; `AGENT_KEY_EXPIRED`: The agent key has expired */
             401: {
                 headers: {
                     "x-request-id": components["headers"]["RequestId"];
@@ -6471,11 +7315,11 @@ export interface operations {
                         /** @enum {integer} */
                         status?: 401;
                         /** @enum {string} */
-                        code?: "UNAUTHENTICATED" | "INVALID_API_KEY";
+                        code?: "UNAUTHENTICATED" | "INVALID_API_KEY" | "AGENT_KEY_EXPIRED";
                     };
                 };
             };
-            /** @description `FORBIDDEN`: This principal may not call this endpoint; `AGENT_SUSPENDED`: The agent is suspended */
+            /** @description `FORBIDDEN`: This principal may not call this endpoint; `AGENT_SUSPENDED`: The agent is suspended; `AGENT_KEY_SCOPE`: The agent key lacks the scope this endpoint needs */
             403: {
                 headers: {
                     "x-request-id": components["headers"]["RequestId"];
@@ -6498,7 +7342,7 @@ export interface operations {
                         /** @enum {integer} */
                         status?: 403;
                         /** @enum {string} */
-                        code?: "FORBIDDEN" | "AGENT_SUSPENDED";
+                        code?: "FORBIDDEN" | "AGENT_SUSPENDED" | "AGENT_KEY_SCOPE";
                     };
                 };
             };
@@ -6584,7 +7428,7 @@ export interface operations {
                         /** @enum {integer} */
                         status?: 400 | 401 | 403 | 404 | 405 | 408 | 409 | 413 | 414 | 415 | 422 | 429 | 431 | 500 | 502 | 503;
                         /** @enum {string} */
-                        code?: "VALIDATION_FAILED" | "BAD_REQUEST" | "INVALID_JSON" | "AMOUNT_INVALID" | "AMOUNT_PRECISION_EXCEEDED" | "MINT_NOT_FOUND" | "RECIPIENT_IS_SENDER" | "RECIPIENT_IS_PROGRAM" | "RECIPIENT_BELOW_RENT_EXEMPTION" | "TRANSFER_INVALID" | "POLICY_INVALID" | "IDEMPOTENCY_KEY_REQUIRED" | "IDEMPOTENCY_KEY_INVALID" | "UNAUTHENTICATED" | "INVALID_API_KEY" | "AGENT_REVOKED" | "FORBIDDEN" | "AGENT_SUSPENDED" | "CSRF_REJECTED" | "POLICY_DENIED" | "NOT_FOUND" | "ROUTE_NOT_FOUND" | "METHOD_NOT_ALLOWED" | "REQUEST_TIMEOUT" | "CONFLICT" | "EMAIL_TAKEN" | "AGENT_REVOKED_FINAL" | "OWNER_REVOKED_FINAL" | "TRANSACTION_NOT_AWAITING_APPROVAL" | "APPROVAL_EXPIRED" | "IDEMPOTENCY_REQUEST_IN_PROGRESS" | "PAYLOAD_TOO_LARGE" | "URI_TOO_LONG" | "UNSUPPORTED_MEDIA_TYPE" | "IDEMPOTENCY_KEY_REUSED" | "RATE_LIMITED" | "HEADERS_TOO_LARGE" | "INTERNAL" | "CUSTODY_SIGNING_FAILED" | "RPC_UNAVAILABLE" | "CUSTODY_UNAVAILABLE" | "SERVICE_UNAVAILABLE" | "DATABASE_UNAVAILABLE" | "SHUTTING_DOWN";
+                        code?: "VALIDATION_FAILED" | "BAD_REQUEST" | "INVALID_JSON" | "AMOUNT_INVALID" | "AMOUNT_PRECISION_EXCEEDED" | "MINT_NOT_FOUND" | "RECIPIENT_IS_SENDER" | "RECIPIENT_IS_PROGRAM" | "RECIPIENT_BELOW_RENT_EXEMPTION" | "TRANSFER_INVALID" | "POLICY_INVALID" | "IDEMPOTENCY_KEY_REQUIRED" | "IDEMPOTENCY_KEY_INVALID" | "UNAUTHENTICATED" | "INVALID_API_KEY" | "AGENT_REVOKED" | "AGENT_KEY_EXPIRED" | "FORBIDDEN" | "AGENT_SUSPENDED" | "AGENT_KEY_SCOPE" | "AGENT_KEY_WALLET" | "CSRF_REJECTED" | "POLICY_DENIED" | "NOT_FOUND" | "ROUTE_NOT_FOUND" | "METHOD_NOT_ALLOWED" | "REQUEST_TIMEOUT" | "CONFLICT" | "EMAIL_TAKEN" | "AGENT_REVOKED_FINAL" | "OWNER_REVOKED_FINAL" | "TRANSACTION_NOT_AWAITING_APPROVAL" | "APPROVAL_EXPIRED" | "IDEMPOTENCY_REQUEST_IN_PROGRESS" | "PAYLOAD_TOO_LARGE" | "URI_TOO_LONG" | "UNSUPPORTED_MEDIA_TYPE" | "IDEMPOTENCY_KEY_REUSED" | "RATE_LIMITED" | "HEADERS_TOO_LARGE" | "INTERNAL" | "CUSTODY_SIGNING_FAILED" | "RPC_UNAVAILABLE" | "CUSTODY_UNAVAILABLE" | "SERVICE_UNAVAILABLE" | "DATABASE_UNAVAILABLE" | "SHUTTING_DOWN";
                     };
                 };
             };
@@ -6697,7 +7541,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description `UNAUTHENTICATED`: Authentication is required; `INVALID_API_KEY`: The API key is not valid */
+            /** @description `UNAUTHENTICATED`: Authentication is required; `INVALID_API_KEY`: The API key is not valid; `AGENT_KEY_EXPIRED`: The agent key has expired */
             401: {
                 headers: {
                     "x-request-id": components["headers"]["RequestId"];
@@ -6721,11 +7565,11 @@ export interface operations {
                         /** @enum {integer} */
                         status?: 401;
                         /** @enum {string} */
-                        code?: "UNAUTHENTICATED" | "INVALID_API_KEY";
+                        code?: "UNAUTHENTICATED" | "INVALID_API_KEY" | "AGENT_KEY_EXPIRED";
                     };
                 };
             };
-            /** @description `FORBIDDEN`: This principal may not call this endpoint; `AGENT_SUSPENDED`: The agent is suspended */
+            /** @description `FORBIDDEN`: This principal may not call this endpoint; `AGENT_SUSPENDED`: The agent is suspended; `AGENT_KEY_SCOPE`: The agent key lacks the scope this endpoint needs; `AGENT_KEY_WALLET`: The agent key is not allowed this wallet */
             403: {
                 headers: {
                     "x-request-id": components["headers"]["RequestId"];
@@ -6748,7 +7592,7 @@ export interface operations {
                         /** @enum {integer} */
                         status?: 403;
                         /** @enum {string} */
-                        code?: "FORBIDDEN" | "AGENT_SUSPENDED";
+                        code?: "FORBIDDEN" | "AGENT_SUSPENDED" | "AGENT_KEY_SCOPE" | "AGENT_KEY_WALLET";
                     };
                 };
             };
@@ -6834,7 +7678,7 @@ export interface operations {
                         /** @enum {integer} */
                         status?: 400 | 401 | 403 | 404 | 405 | 408 | 409 | 413 | 414 | 415 | 422 | 429 | 431 | 500 | 502 | 503;
                         /** @enum {string} */
-                        code?: "VALIDATION_FAILED" | "BAD_REQUEST" | "INVALID_JSON" | "AMOUNT_INVALID" | "AMOUNT_PRECISION_EXCEEDED" | "MINT_NOT_FOUND" | "RECIPIENT_IS_SENDER" | "RECIPIENT_IS_PROGRAM" | "RECIPIENT_BELOW_RENT_EXEMPTION" | "TRANSFER_INVALID" | "POLICY_INVALID" | "IDEMPOTENCY_KEY_REQUIRED" | "IDEMPOTENCY_KEY_INVALID" | "UNAUTHENTICATED" | "INVALID_API_KEY" | "AGENT_REVOKED" | "FORBIDDEN" | "AGENT_SUSPENDED" | "CSRF_REJECTED" | "POLICY_DENIED" | "NOT_FOUND" | "ROUTE_NOT_FOUND" | "METHOD_NOT_ALLOWED" | "REQUEST_TIMEOUT" | "CONFLICT" | "EMAIL_TAKEN" | "AGENT_REVOKED_FINAL" | "OWNER_REVOKED_FINAL" | "TRANSACTION_NOT_AWAITING_APPROVAL" | "APPROVAL_EXPIRED" | "IDEMPOTENCY_REQUEST_IN_PROGRESS" | "PAYLOAD_TOO_LARGE" | "URI_TOO_LONG" | "UNSUPPORTED_MEDIA_TYPE" | "IDEMPOTENCY_KEY_REUSED" | "RATE_LIMITED" | "HEADERS_TOO_LARGE" | "INTERNAL" | "CUSTODY_SIGNING_FAILED" | "RPC_UNAVAILABLE" | "CUSTODY_UNAVAILABLE" | "SERVICE_UNAVAILABLE" | "DATABASE_UNAVAILABLE" | "SHUTTING_DOWN";
+                        code?: "VALIDATION_FAILED" | "BAD_REQUEST" | "INVALID_JSON" | "AMOUNT_INVALID" | "AMOUNT_PRECISION_EXCEEDED" | "MINT_NOT_FOUND" | "RECIPIENT_IS_SENDER" | "RECIPIENT_IS_PROGRAM" | "RECIPIENT_BELOW_RENT_EXEMPTION" | "TRANSFER_INVALID" | "POLICY_INVALID" | "IDEMPOTENCY_KEY_REQUIRED" | "IDEMPOTENCY_KEY_INVALID" | "UNAUTHENTICATED" | "INVALID_API_KEY" | "AGENT_REVOKED" | "AGENT_KEY_EXPIRED" | "FORBIDDEN" | "AGENT_SUSPENDED" | "AGENT_KEY_SCOPE" | "AGENT_KEY_WALLET" | "CSRF_REJECTED" | "POLICY_DENIED" | "NOT_FOUND" | "ROUTE_NOT_FOUND" | "METHOD_NOT_ALLOWED" | "REQUEST_TIMEOUT" | "CONFLICT" | "EMAIL_TAKEN" | "AGENT_REVOKED_FINAL" | "OWNER_REVOKED_FINAL" | "TRANSACTION_NOT_AWAITING_APPROVAL" | "APPROVAL_EXPIRED" | "IDEMPOTENCY_REQUEST_IN_PROGRESS" | "PAYLOAD_TOO_LARGE" | "URI_TOO_LONG" | "UNSUPPORTED_MEDIA_TYPE" | "IDEMPOTENCY_KEY_REUSED" | "RATE_LIMITED" | "HEADERS_TOO_LARGE" | "INTERNAL" | "CUSTODY_SIGNING_FAILED" | "RPC_UNAVAILABLE" | "CUSTODY_UNAVAILABLE" | "SERVICE_UNAVAILABLE" | "DATABASE_UNAVAILABLE" | "SHUTTING_DOWN";
                     };
                 };
             };
@@ -7103,7 +7947,7 @@ export interface operations {
                         /** @enum {integer} */
                         status?: 400 | 401 | 403 | 404 | 405 | 408 | 409 | 413 | 414 | 415 | 422 | 429 | 431 | 500 | 502 | 503;
                         /** @enum {string} */
-                        code?: "VALIDATION_FAILED" | "BAD_REQUEST" | "INVALID_JSON" | "AMOUNT_INVALID" | "AMOUNT_PRECISION_EXCEEDED" | "MINT_NOT_FOUND" | "RECIPIENT_IS_SENDER" | "RECIPIENT_IS_PROGRAM" | "RECIPIENT_BELOW_RENT_EXEMPTION" | "TRANSFER_INVALID" | "POLICY_INVALID" | "IDEMPOTENCY_KEY_REQUIRED" | "IDEMPOTENCY_KEY_INVALID" | "UNAUTHENTICATED" | "INVALID_API_KEY" | "AGENT_REVOKED" | "FORBIDDEN" | "AGENT_SUSPENDED" | "CSRF_REJECTED" | "POLICY_DENIED" | "NOT_FOUND" | "ROUTE_NOT_FOUND" | "METHOD_NOT_ALLOWED" | "REQUEST_TIMEOUT" | "CONFLICT" | "EMAIL_TAKEN" | "AGENT_REVOKED_FINAL" | "OWNER_REVOKED_FINAL" | "TRANSACTION_NOT_AWAITING_APPROVAL" | "APPROVAL_EXPIRED" | "IDEMPOTENCY_REQUEST_IN_PROGRESS" | "PAYLOAD_TOO_LARGE" | "URI_TOO_LONG" | "UNSUPPORTED_MEDIA_TYPE" | "IDEMPOTENCY_KEY_REUSED" | "RATE_LIMITED" | "HEADERS_TOO_LARGE" | "INTERNAL" | "CUSTODY_SIGNING_FAILED" | "RPC_UNAVAILABLE" | "CUSTODY_UNAVAILABLE" | "SERVICE_UNAVAILABLE" | "DATABASE_UNAVAILABLE" | "SHUTTING_DOWN";
+                        code?: "VALIDATION_FAILED" | "BAD_REQUEST" | "INVALID_JSON" | "AMOUNT_INVALID" | "AMOUNT_PRECISION_EXCEEDED" | "MINT_NOT_FOUND" | "RECIPIENT_IS_SENDER" | "RECIPIENT_IS_PROGRAM" | "RECIPIENT_BELOW_RENT_EXEMPTION" | "TRANSFER_INVALID" | "POLICY_INVALID" | "IDEMPOTENCY_KEY_REQUIRED" | "IDEMPOTENCY_KEY_INVALID" | "UNAUTHENTICATED" | "INVALID_API_KEY" | "AGENT_REVOKED" | "AGENT_KEY_EXPIRED" | "FORBIDDEN" | "AGENT_SUSPENDED" | "AGENT_KEY_SCOPE" | "AGENT_KEY_WALLET" | "CSRF_REJECTED" | "POLICY_DENIED" | "NOT_FOUND" | "ROUTE_NOT_FOUND" | "METHOD_NOT_ALLOWED" | "REQUEST_TIMEOUT" | "CONFLICT" | "EMAIL_TAKEN" | "AGENT_REVOKED_FINAL" | "OWNER_REVOKED_FINAL" | "TRANSACTION_NOT_AWAITING_APPROVAL" | "APPROVAL_EXPIRED" | "IDEMPOTENCY_REQUEST_IN_PROGRESS" | "PAYLOAD_TOO_LARGE" | "URI_TOO_LONG" | "UNSUPPORTED_MEDIA_TYPE" | "IDEMPOTENCY_KEY_REUSED" | "RATE_LIMITED" | "HEADERS_TOO_LARGE" | "INTERNAL" | "CUSTODY_SIGNING_FAILED" | "RPC_UNAVAILABLE" | "CUSTODY_UNAVAILABLE" | "SERVICE_UNAVAILABLE" | "DATABASE_UNAVAILABLE" | "SHUTTING_DOWN";
                     };
                 };
             };
@@ -7372,7 +8216,7 @@ export interface operations {
                         /** @enum {integer} */
                         status?: 400 | 401 | 403 | 404 | 405 | 408 | 409 | 413 | 414 | 415 | 422 | 429 | 431 | 500 | 502 | 503;
                         /** @enum {string} */
-                        code?: "VALIDATION_FAILED" | "BAD_REQUEST" | "INVALID_JSON" | "AMOUNT_INVALID" | "AMOUNT_PRECISION_EXCEEDED" | "MINT_NOT_FOUND" | "RECIPIENT_IS_SENDER" | "RECIPIENT_IS_PROGRAM" | "RECIPIENT_BELOW_RENT_EXEMPTION" | "TRANSFER_INVALID" | "POLICY_INVALID" | "IDEMPOTENCY_KEY_REQUIRED" | "IDEMPOTENCY_KEY_INVALID" | "UNAUTHENTICATED" | "INVALID_API_KEY" | "AGENT_REVOKED" | "FORBIDDEN" | "AGENT_SUSPENDED" | "CSRF_REJECTED" | "POLICY_DENIED" | "NOT_FOUND" | "ROUTE_NOT_FOUND" | "METHOD_NOT_ALLOWED" | "REQUEST_TIMEOUT" | "CONFLICT" | "EMAIL_TAKEN" | "AGENT_REVOKED_FINAL" | "OWNER_REVOKED_FINAL" | "TRANSACTION_NOT_AWAITING_APPROVAL" | "APPROVAL_EXPIRED" | "IDEMPOTENCY_REQUEST_IN_PROGRESS" | "PAYLOAD_TOO_LARGE" | "URI_TOO_LONG" | "UNSUPPORTED_MEDIA_TYPE" | "IDEMPOTENCY_KEY_REUSED" | "RATE_LIMITED" | "HEADERS_TOO_LARGE" | "INTERNAL" | "CUSTODY_SIGNING_FAILED" | "RPC_UNAVAILABLE" | "CUSTODY_UNAVAILABLE" | "SERVICE_UNAVAILABLE" | "DATABASE_UNAVAILABLE" | "SHUTTING_DOWN";
+                        code?: "VALIDATION_FAILED" | "BAD_REQUEST" | "INVALID_JSON" | "AMOUNT_INVALID" | "AMOUNT_PRECISION_EXCEEDED" | "MINT_NOT_FOUND" | "RECIPIENT_IS_SENDER" | "RECIPIENT_IS_PROGRAM" | "RECIPIENT_BELOW_RENT_EXEMPTION" | "TRANSFER_INVALID" | "POLICY_INVALID" | "IDEMPOTENCY_KEY_REQUIRED" | "IDEMPOTENCY_KEY_INVALID" | "UNAUTHENTICATED" | "INVALID_API_KEY" | "AGENT_REVOKED" | "AGENT_KEY_EXPIRED" | "FORBIDDEN" | "AGENT_SUSPENDED" | "AGENT_KEY_SCOPE" | "AGENT_KEY_WALLET" | "CSRF_REJECTED" | "POLICY_DENIED" | "NOT_FOUND" | "ROUTE_NOT_FOUND" | "METHOD_NOT_ALLOWED" | "REQUEST_TIMEOUT" | "CONFLICT" | "EMAIL_TAKEN" | "AGENT_REVOKED_FINAL" | "OWNER_REVOKED_FINAL" | "TRANSACTION_NOT_AWAITING_APPROVAL" | "APPROVAL_EXPIRED" | "IDEMPOTENCY_REQUEST_IN_PROGRESS" | "PAYLOAD_TOO_LARGE" | "URI_TOO_LONG" | "UNSUPPORTED_MEDIA_TYPE" | "IDEMPOTENCY_KEY_REUSED" | "RATE_LIMITED" | "HEADERS_TOO_LARGE" | "INTERNAL" | "CUSTODY_SIGNING_FAILED" | "RPC_UNAVAILABLE" | "CUSTODY_UNAVAILABLE" | "SERVICE_UNAVAILABLE" | "DATABASE_UNAVAILABLE" | "SHUTTING_DOWN";
                     };
                 };
             };
@@ -7550,7 +8394,7 @@ export interface operations {
                         /** @enum {integer} */
                         status?: 400 | 401 | 403 | 404 | 405 | 408 | 409 | 413 | 414 | 415 | 422 | 429 | 431 | 500 | 502 | 503;
                         /** @enum {string} */
-                        code?: "VALIDATION_FAILED" | "BAD_REQUEST" | "INVALID_JSON" | "AMOUNT_INVALID" | "AMOUNT_PRECISION_EXCEEDED" | "MINT_NOT_FOUND" | "RECIPIENT_IS_SENDER" | "RECIPIENT_IS_PROGRAM" | "RECIPIENT_BELOW_RENT_EXEMPTION" | "TRANSFER_INVALID" | "POLICY_INVALID" | "IDEMPOTENCY_KEY_REQUIRED" | "IDEMPOTENCY_KEY_INVALID" | "UNAUTHENTICATED" | "INVALID_API_KEY" | "AGENT_REVOKED" | "FORBIDDEN" | "AGENT_SUSPENDED" | "CSRF_REJECTED" | "POLICY_DENIED" | "NOT_FOUND" | "ROUTE_NOT_FOUND" | "METHOD_NOT_ALLOWED" | "REQUEST_TIMEOUT" | "CONFLICT" | "EMAIL_TAKEN" | "AGENT_REVOKED_FINAL" | "OWNER_REVOKED_FINAL" | "TRANSACTION_NOT_AWAITING_APPROVAL" | "APPROVAL_EXPIRED" | "IDEMPOTENCY_REQUEST_IN_PROGRESS" | "PAYLOAD_TOO_LARGE" | "URI_TOO_LONG" | "UNSUPPORTED_MEDIA_TYPE" | "IDEMPOTENCY_KEY_REUSED" | "RATE_LIMITED" | "HEADERS_TOO_LARGE" | "INTERNAL" | "CUSTODY_SIGNING_FAILED" | "RPC_UNAVAILABLE" | "CUSTODY_UNAVAILABLE" | "SERVICE_UNAVAILABLE" | "DATABASE_UNAVAILABLE" | "SHUTTING_DOWN";
+                        code?: "VALIDATION_FAILED" | "BAD_REQUEST" | "INVALID_JSON" | "AMOUNT_INVALID" | "AMOUNT_PRECISION_EXCEEDED" | "MINT_NOT_FOUND" | "RECIPIENT_IS_SENDER" | "RECIPIENT_IS_PROGRAM" | "RECIPIENT_BELOW_RENT_EXEMPTION" | "TRANSFER_INVALID" | "POLICY_INVALID" | "IDEMPOTENCY_KEY_REQUIRED" | "IDEMPOTENCY_KEY_INVALID" | "UNAUTHENTICATED" | "INVALID_API_KEY" | "AGENT_REVOKED" | "AGENT_KEY_EXPIRED" | "FORBIDDEN" | "AGENT_SUSPENDED" | "AGENT_KEY_SCOPE" | "AGENT_KEY_WALLET" | "CSRF_REJECTED" | "POLICY_DENIED" | "NOT_FOUND" | "ROUTE_NOT_FOUND" | "METHOD_NOT_ALLOWED" | "REQUEST_TIMEOUT" | "CONFLICT" | "EMAIL_TAKEN" | "AGENT_REVOKED_FINAL" | "OWNER_REVOKED_FINAL" | "TRANSACTION_NOT_AWAITING_APPROVAL" | "APPROVAL_EXPIRED" | "IDEMPOTENCY_REQUEST_IN_PROGRESS" | "PAYLOAD_TOO_LARGE" | "URI_TOO_LONG" | "UNSUPPORTED_MEDIA_TYPE" | "IDEMPOTENCY_KEY_REUSED" | "RATE_LIMITED" | "HEADERS_TOO_LARGE" | "INTERNAL" | "CUSTODY_SIGNING_FAILED" | "RPC_UNAVAILABLE" | "CUSTODY_UNAVAILABLE" | "SERVICE_UNAVAILABLE" | "DATABASE_UNAVAILABLE" | "SHUTTING_DOWN";
                     };
                 };
             };
@@ -7793,7 +8637,7 @@ export interface operations {
                         /** @enum {integer} */
                         status?: 400 | 401 | 403 | 404 | 405 | 408 | 409 | 413 | 414 | 415 | 422 | 429 | 431 | 500 | 502 | 503;
                         /** @enum {string} */
-                        code?: "VALIDATION_FAILED" | "BAD_REQUEST" | "INVALID_JSON" | "AMOUNT_INVALID" | "AMOUNT_PRECISION_EXCEEDED" | "MINT_NOT_FOUND" | "RECIPIENT_IS_SENDER" | "RECIPIENT_IS_PROGRAM" | "RECIPIENT_BELOW_RENT_EXEMPTION" | "TRANSFER_INVALID" | "POLICY_INVALID" | "IDEMPOTENCY_KEY_REQUIRED" | "IDEMPOTENCY_KEY_INVALID" | "UNAUTHENTICATED" | "INVALID_API_KEY" | "AGENT_REVOKED" | "FORBIDDEN" | "AGENT_SUSPENDED" | "CSRF_REJECTED" | "POLICY_DENIED" | "NOT_FOUND" | "ROUTE_NOT_FOUND" | "METHOD_NOT_ALLOWED" | "REQUEST_TIMEOUT" | "CONFLICT" | "EMAIL_TAKEN" | "AGENT_REVOKED_FINAL" | "OWNER_REVOKED_FINAL" | "TRANSACTION_NOT_AWAITING_APPROVAL" | "APPROVAL_EXPIRED" | "IDEMPOTENCY_REQUEST_IN_PROGRESS" | "PAYLOAD_TOO_LARGE" | "URI_TOO_LONG" | "UNSUPPORTED_MEDIA_TYPE" | "IDEMPOTENCY_KEY_REUSED" | "RATE_LIMITED" | "HEADERS_TOO_LARGE" | "INTERNAL" | "CUSTODY_SIGNING_FAILED" | "RPC_UNAVAILABLE" | "CUSTODY_UNAVAILABLE" | "SERVICE_UNAVAILABLE" | "DATABASE_UNAVAILABLE" | "SHUTTING_DOWN";
+                        code?: "VALIDATION_FAILED" | "BAD_REQUEST" | "INVALID_JSON" | "AMOUNT_INVALID" | "AMOUNT_PRECISION_EXCEEDED" | "MINT_NOT_FOUND" | "RECIPIENT_IS_SENDER" | "RECIPIENT_IS_PROGRAM" | "RECIPIENT_BELOW_RENT_EXEMPTION" | "TRANSFER_INVALID" | "POLICY_INVALID" | "IDEMPOTENCY_KEY_REQUIRED" | "IDEMPOTENCY_KEY_INVALID" | "UNAUTHENTICATED" | "INVALID_API_KEY" | "AGENT_REVOKED" | "AGENT_KEY_EXPIRED" | "FORBIDDEN" | "AGENT_SUSPENDED" | "AGENT_KEY_SCOPE" | "AGENT_KEY_WALLET" | "CSRF_REJECTED" | "POLICY_DENIED" | "NOT_FOUND" | "ROUTE_NOT_FOUND" | "METHOD_NOT_ALLOWED" | "REQUEST_TIMEOUT" | "CONFLICT" | "EMAIL_TAKEN" | "AGENT_REVOKED_FINAL" | "OWNER_REVOKED_FINAL" | "TRANSACTION_NOT_AWAITING_APPROVAL" | "APPROVAL_EXPIRED" | "IDEMPOTENCY_REQUEST_IN_PROGRESS" | "PAYLOAD_TOO_LARGE" | "URI_TOO_LONG" | "UNSUPPORTED_MEDIA_TYPE" | "IDEMPOTENCY_KEY_REUSED" | "RATE_LIMITED" | "HEADERS_TOO_LARGE" | "INTERNAL" | "CUSTODY_SIGNING_FAILED" | "RPC_UNAVAILABLE" | "CUSTODY_UNAVAILABLE" | "SERVICE_UNAVAILABLE" | "DATABASE_UNAVAILABLE" | "SHUTTING_DOWN";
                     };
                 };
             };
@@ -7988,7 +8832,7 @@ export interface operations {
                         /** @enum {integer} */
                         status?: 400 | 401 | 403 | 404 | 405 | 408 | 409 | 413 | 414 | 415 | 422 | 429 | 431 | 500 | 502 | 503;
                         /** @enum {string} */
-                        code?: "VALIDATION_FAILED" | "BAD_REQUEST" | "INVALID_JSON" | "AMOUNT_INVALID" | "AMOUNT_PRECISION_EXCEEDED" | "MINT_NOT_FOUND" | "RECIPIENT_IS_SENDER" | "RECIPIENT_IS_PROGRAM" | "RECIPIENT_BELOW_RENT_EXEMPTION" | "TRANSFER_INVALID" | "POLICY_INVALID" | "IDEMPOTENCY_KEY_REQUIRED" | "IDEMPOTENCY_KEY_INVALID" | "UNAUTHENTICATED" | "INVALID_API_KEY" | "AGENT_REVOKED" | "FORBIDDEN" | "AGENT_SUSPENDED" | "CSRF_REJECTED" | "POLICY_DENIED" | "NOT_FOUND" | "ROUTE_NOT_FOUND" | "METHOD_NOT_ALLOWED" | "REQUEST_TIMEOUT" | "CONFLICT" | "EMAIL_TAKEN" | "AGENT_REVOKED_FINAL" | "OWNER_REVOKED_FINAL" | "TRANSACTION_NOT_AWAITING_APPROVAL" | "APPROVAL_EXPIRED" | "IDEMPOTENCY_REQUEST_IN_PROGRESS" | "PAYLOAD_TOO_LARGE" | "URI_TOO_LONG" | "UNSUPPORTED_MEDIA_TYPE" | "IDEMPOTENCY_KEY_REUSED" | "RATE_LIMITED" | "HEADERS_TOO_LARGE" | "INTERNAL" | "CUSTODY_SIGNING_FAILED" | "RPC_UNAVAILABLE" | "CUSTODY_UNAVAILABLE" | "SERVICE_UNAVAILABLE" | "DATABASE_UNAVAILABLE" | "SHUTTING_DOWN";
+                        code?: "VALIDATION_FAILED" | "BAD_REQUEST" | "INVALID_JSON" | "AMOUNT_INVALID" | "AMOUNT_PRECISION_EXCEEDED" | "MINT_NOT_FOUND" | "RECIPIENT_IS_SENDER" | "RECIPIENT_IS_PROGRAM" | "RECIPIENT_BELOW_RENT_EXEMPTION" | "TRANSFER_INVALID" | "POLICY_INVALID" | "IDEMPOTENCY_KEY_REQUIRED" | "IDEMPOTENCY_KEY_INVALID" | "UNAUTHENTICATED" | "INVALID_API_KEY" | "AGENT_REVOKED" | "AGENT_KEY_EXPIRED" | "FORBIDDEN" | "AGENT_SUSPENDED" | "AGENT_KEY_SCOPE" | "AGENT_KEY_WALLET" | "CSRF_REJECTED" | "POLICY_DENIED" | "NOT_FOUND" | "ROUTE_NOT_FOUND" | "METHOD_NOT_ALLOWED" | "REQUEST_TIMEOUT" | "CONFLICT" | "EMAIL_TAKEN" | "AGENT_REVOKED_FINAL" | "OWNER_REVOKED_FINAL" | "TRANSACTION_NOT_AWAITING_APPROVAL" | "APPROVAL_EXPIRED" | "IDEMPOTENCY_REQUEST_IN_PROGRESS" | "PAYLOAD_TOO_LARGE" | "URI_TOO_LONG" | "UNSUPPORTED_MEDIA_TYPE" | "IDEMPOTENCY_KEY_REUSED" | "RATE_LIMITED" | "HEADERS_TOO_LARGE" | "INTERNAL" | "CUSTODY_SIGNING_FAILED" | "RPC_UNAVAILABLE" | "CUSTODY_UNAVAILABLE" | "SERVICE_UNAVAILABLE" | "DATABASE_UNAVAILABLE" | "SHUTTING_DOWN";
                     };
                 };
             };
@@ -8158,7 +9002,7 @@ export interface operations {
                         /** @enum {integer} */
                         status?: 400 | 401 | 403 | 404 | 405 | 408 | 409 | 413 | 414 | 415 | 422 | 429 | 431 | 500 | 502 | 503;
                         /** @enum {string} */
-                        code?: "VALIDATION_FAILED" | "BAD_REQUEST" | "INVALID_JSON" | "AMOUNT_INVALID" | "AMOUNT_PRECISION_EXCEEDED" | "MINT_NOT_FOUND" | "RECIPIENT_IS_SENDER" | "RECIPIENT_IS_PROGRAM" | "RECIPIENT_BELOW_RENT_EXEMPTION" | "TRANSFER_INVALID" | "POLICY_INVALID" | "IDEMPOTENCY_KEY_REQUIRED" | "IDEMPOTENCY_KEY_INVALID" | "UNAUTHENTICATED" | "INVALID_API_KEY" | "AGENT_REVOKED" | "FORBIDDEN" | "AGENT_SUSPENDED" | "CSRF_REJECTED" | "POLICY_DENIED" | "NOT_FOUND" | "ROUTE_NOT_FOUND" | "METHOD_NOT_ALLOWED" | "REQUEST_TIMEOUT" | "CONFLICT" | "EMAIL_TAKEN" | "AGENT_REVOKED_FINAL" | "OWNER_REVOKED_FINAL" | "TRANSACTION_NOT_AWAITING_APPROVAL" | "APPROVAL_EXPIRED" | "IDEMPOTENCY_REQUEST_IN_PROGRESS" | "PAYLOAD_TOO_LARGE" | "URI_TOO_LONG" | "UNSUPPORTED_MEDIA_TYPE" | "IDEMPOTENCY_KEY_REUSED" | "RATE_LIMITED" | "HEADERS_TOO_LARGE" | "INTERNAL" | "CUSTODY_SIGNING_FAILED" | "RPC_UNAVAILABLE" | "CUSTODY_UNAVAILABLE" | "SERVICE_UNAVAILABLE" | "DATABASE_UNAVAILABLE" | "SHUTTING_DOWN";
+                        code?: "VALIDATION_FAILED" | "BAD_REQUEST" | "INVALID_JSON" | "AMOUNT_INVALID" | "AMOUNT_PRECISION_EXCEEDED" | "MINT_NOT_FOUND" | "RECIPIENT_IS_SENDER" | "RECIPIENT_IS_PROGRAM" | "RECIPIENT_BELOW_RENT_EXEMPTION" | "TRANSFER_INVALID" | "POLICY_INVALID" | "IDEMPOTENCY_KEY_REQUIRED" | "IDEMPOTENCY_KEY_INVALID" | "UNAUTHENTICATED" | "INVALID_API_KEY" | "AGENT_REVOKED" | "AGENT_KEY_EXPIRED" | "FORBIDDEN" | "AGENT_SUSPENDED" | "AGENT_KEY_SCOPE" | "AGENT_KEY_WALLET" | "CSRF_REJECTED" | "POLICY_DENIED" | "NOT_FOUND" | "ROUTE_NOT_FOUND" | "METHOD_NOT_ALLOWED" | "REQUEST_TIMEOUT" | "CONFLICT" | "EMAIL_TAKEN" | "AGENT_REVOKED_FINAL" | "OWNER_REVOKED_FINAL" | "TRANSACTION_NOT_AWAITING_APPROVAL" | "APPROVAL_EXPIRED" | "IDEMPOTENCY_REQUEST_IN_PROGRESS" | "PAYLOAD_TOO_LARGE" | "URI_TOO_LONG" | "UNSUPPORTED_MEDIA_TYPE" | "IDEMPOTENCY_KEY_REUSED" | "RATE_LIMITED" | "HEADERS_TOO_LARGE" | "INTERNAL" | "CUSTODY_SIGNING_FAILED" | "RPC_UNAVAILABLE" | "CUSTODY_UNAVAILABLE" | "SERVICE_UNAVAILABLE" | "DATABASE_UNAVAILABLE" | "SHUTTING_DOWN";
                     };
                 };
             };
@@ -8215,7 +9059,7 @@ export interface operations {
                         /** @enum {integer} */
                         status?: 400 | 401 | 403 | 404 | 405 | 408 | 409 | 413 | 414 | 415 | 422 | 429 | 431 | 500 | 502 | 503;
                         /** @enum {string} */
-                        code?: "VALIDATION_FAILED" | "BAD_REQUEST" | "INVALID_JSON" | "AMOUNT_INVALID" | "AMOUNT_PRECISION_EXCEEDED" | "MINT_NOT_FOUND" | "RECIPIENT_IS_SENDER" | "RECIPIENT_IS_PROGRAM" | "RECIPIENT_BELOW_RENT_EXEMPTION" | "TRANSFER_INVALID" | "POLICY_INVALID" | "IDEMPOTENCY_KEY_REQUIRED" | "IDEMPOTENCY_KEY_INVALID" | "UNAUTHENTICATED" | "INVALID_API_KEY" | "AGENT_REVOKED" | "FORBIDDEN" | "AGENT_SUSPENDED" | "CSRF_REJECTED" | "POLICY_DENIED" | "NOT_FOUND" | "ROUTE_NOT_FOUND" | "METHOD_NOT_ALLOWED" | "REQUEST_TIMEOUT" | "CONFLICT" | "EMAIL_TAKEN" | "AGENT_REVOKED_FINAL" | "OWNER_REVOKED_FINAL" | "TRANSACTION_NOT_AWAITING_APPROVAL" | "APPROVAL_EXPIRED" | "IDEMPOTENCY_REQUEST_IN_PROGRESS" | "PAYLOAD_TOO_LARGE" | "URI_TOO_LONG" | "UNSUPPORTED_MEDIA_TYPE" | "IDEMPOTENCY_KEY_REUSED" | "RATE_LIMITED" | "HEADERS_TOO_LARGE" | "INTERNAL" | "CUSTODY_SIGNING_FAILED" | "RPC_UNAVAILABLE" | "CUSTODY_UNAVAILABLE" | "SERVICE_UNAVAILABLE" | "DATABASE_UNAVAILABLE" | "SHUTTING_DOWN";
+                        code?: "VALIDATION_FAILED" | "BAD_REQUEST" | "INVALID_JSON" | "AMOUNT_INVALID" | "AMOUNT_PRECISION_EXCEEDED" | "MINT_NOT_FOUND" | "RECIPIENT_IS_SENDER" | "RECIPIENT_IS_PROGRAM" | "RECIPIENT_BELOW_RENT_EXEMPTION" | "TRANSFER_INVALID" | "POLICY_INVALID" | "IDEMPOTENCY_KEY_REQUIRED" | "IDEMPOTENCY_KEY_INVALID" | "UNAUTHENTICATED" | "INVALID_API_KEY" | "AGENT_REVOKED" | "AGENT_KEY_EXPIRED" | "FORBIDDEN" | "AGENT_SUSPENDED" | "AGENT_KEY_SCOPE" | "AGENT_KEY_WALLET" | "CSRF_REJECTED" | "POLICY_DENIED" | "NOT_FOUND" | "ROUTE_NOT_FOUND" | "METHOD_NOT_ALLOWED" | "REQUEST_TIMEOUT" | "CONFLICT" | "EMAIL_TAKEN" | "AGENT_REVOKED_FINAL" | "OWNER_REVOKED_FINAL" | "TRANSACTION_NOT_AWAITING_APPROVAL" | "APPROVAL_EXPIRED" | "IDEMPOTENCY_REQUEST_IN_PROGRESS" | "PAYLOAD_TOO_LARGE" | "URI_TOO_LONG" | "UNSUPPORTED_MEDIA_TYPE" | "IDEMPOTENCY_KEY_REUSED" | "RATE_LIMITED" | "HEADERS_TOO_LARGE" | "INTERNAL" | "CUSTODY_SIGNING_FAILED" | "RPC_UNAVAILABLE" | "CUSTODY_UNAVAILABLE" | "SERVICE_UNAVAILABLE" | "DATABASE_UNAVAILABLE" | "SHUTTING_DOWN";
                     };
                 };
             };
@@ -8363,7 +9207,7 @@ export interface operations {
                         /** @enum {integer} */
                         status?: 400 | 401 | 403 | 404 | 405 | 408 | 409 | 413 | 414 | 415 | 422 | 429 | 431 | 500 | 502 | 503;
                         /** @enum {string} */
-                        code?: "VALIDATION_FAILED" | "BAD_REQUEST" | "INVALID_JSON" | "AMOUNT_INVALID" | "AMOUNT_PRECISION_EXCEEDED" | "MINT_NOT_FOUND" | "RECIPIENT_IS_SENDER" | "RECIPIENT_IS_PROGRAM" | "RECIPIENT_BELOW_RENT_EXEMPTION" | "TRANSFER_INVALID" | "POLICY_INVALID" | "IDEMPOTENCY_KEY_REQUIRED" | "IDEMPOTENCY_KEY_INVALID" | "UNAUTHENTICATED" | "INVALID_API_KEY" | "AGENT_REVOKED" | "FORBIDDEN" | "AGENT_SUSPENDED" | "CSRF_REJECTED" | "POLICY_DENIED" | "NOT_FOUND" | "ROUTE_NOT_FOUND" | "METHOD_NOT_ALLOWED" | "REQUEST_TIMEOUT" | "CONFLICT" | "EMAIL_TAKEN" | "AGENT_REVOKED_FINAL" | "OWNER_REVOKED_FINAL" | "TRANSACTION_NOT_AWAITING_APPROVAL" | "APPROVAL_EXPIRED" | "IDEMPOTENCY_REQUEST_IN_PROGRESS" | "PAYLOAD_TOO_LARGE" | "URI_TOO_LONG" | "UNSUPPORTED_MEDIA_TYPE" | "IDEMPOTENCY_KEY_REUSED" | "RATE_LIMITED" | "HEADERS_TOO_LARGE" | "INTERNAL" | "CUSTODY_SIGNING_FAILED" | "RPC_UNAVAILABLE" | "CUSTODY_UNAVAILABLE" | "SERVICE_UNAVAILABLE" | "DATABASE_UNAVAILABLE" | "SHUTTING_DOWN";
+                        code?: "VALIDATION_FAILED" | "BAD_REQUEST" | "INVALID_JSON" | "AMOUNT_INVALID" | "AMOUNT_PRECISION_EXCEEDED" | "MINT_NOT_FOUND" | "RECIPIENT_IS_SENDER" | "RECIPIENT_IS_PROGRAM" | "RECIPIENT_BELOW_RENT_EXEMPTION" | "TRANSFER_INVALID" | "POLICY_INVALID" | "IDEMPOTENCY_KEY_REQUIRED" | "IDEMPOTENCY_KEY_INVALID" | "UNAUTHENTICATED" | "INVALID_API_KEY" | "AGENT_REVOKED" | "AGENT_KEY_EXPIRED" | "FORBIDDEN" | "AGENT_SUSPENDED" | "AGENT_KEY_SCOPE" | "AGENT_KEY_WALLET" | "CSRF_REJECTED" | "POLICY_DENIED" | "NOT_FOUND" | "ROUTE_NOT_FOUND" | "METHOD_NOT_ALLOWED" | "REQUEST_TIMEOUT" | "CONFLICT" | "EMAIL_TAKEN" | "AGENT_REVOKED_FINAL" | "OWNER_REVOKED_FINAL" | "TRANSACTION_NOT_AWAITING_APPROVAL" | "APPROVAL_EXPIRED" | "IDEMPOTENCY_REQUEST_IN_PROGRESS" | "PAYLOAD_TOO_LARGE" | "URI_TOO_LONG" | "UNSUPPORTED_MEDIA_TYPE" | "IDEMPOTENCY_KEY_REUSED" | "RATE_LIMITED" | "HEADERS_TOO_LARGE" | "INTERNAL" | "CUSTODY_SIGNING_FAILED" | "RPC_UNAVAILABLE" | "CUSTODY_UNAVAILABLE" | "SERVICE_UNAVAILABLE" | "DATABASE_UNAVAILABLE" | "SHUTTING_DOWN";
                     };
                 };
             };
@@ -8500,7 +9344,7 @@ export interface operations {
                         /** @enum {integer} */
                         status?: 400 | 401 | 403 | 404 | 405 | 408 | 409 | 413 | 414 | 415 | 422 | 429 | 431 | 500 | 502 | 503;
                         /** @enum {string} */
-                        code?: "VALIDATION_FAILED" | "BAD_REQUEST" | "INVALID_JSON" | "AMOUNT_INVALID" | "AMOUNT_PRECISION_EXCEEDED" | "MINT_NOT_FOUND" | "RECIPIENT_IS_SENDER" | "RECIPIENT_IS_PROGRAM" | "RECIPIENT_BELOW_RENT_EXEMPTION" | "TRANSFER_INVALID" | "POLICY_INVALID" | "IDEMPOTENCY_KEY_REQUIRED" | "IDEMPOTENCY_KEY_INVALID" | "UNAUTHENTICATED" | "INVALID_API_KEY" | "AGENT_REVOKED" | "FORBIDDEN" | "AGENT_SUSPENDED" | "CSRF_REJECTED" | "POLICY_DENIED" | "NOT_FOUND" | "ROUTE_NOT_FOUND" | "METHOD_NOT_ALLOWED" | "REQUEST_TIMEOUT" | "CONFLICT" | "EMAIL_TAKEN" | "AGENT_REVOKED_FINAL" | "OWNER_REVOKED_FINAL" | "TRANSACTION_NOT_AWAITING_APPROVAL" | "APPROVAL_EXPIRED" | "IDEMPOTENCY_REQUEST_IN_PROGRESS" | "PAYLOAD_TOO_LARGE" | "URI_TOO_LONG" | "UNSUPPORTED_MEDIA_TYPE" | "IDEMPOTENCY_KEY_REUSED" | "RATE_LIMITED" | "HEADERS_TOO_LARGE" | "INTERNAL" | "CUSTODY_SIGNING_FAILED" | "RPC_UNAVAILABLE" | "CUSTODY_UNAVAILABLE" | "SERVICE_UNAVAILABLE" | "DATABASE_UNAVAILABLE" | "SHUTTING_DOWN";
+                        code?: "VALIDATION_FAILED" | "BAD_REQUEST" | "INVALID_JSON" | "AMOUNT_INVALID" | "AMOUNT_PRECISION_EXCEEDED" | "MINT_NOT_FOUND" | "RECIPIENT_IS_SENDER" | "RECIPIENT_IS_PROGRAM" | "RECIPIENT_BELOW_RENT_EXEMPTION" | "TRANSFER_INVALID" | "POLICY_INVALID" | "IDEMPOTENCY_KEY_REQUIRED" | "IDEMPOTENCY_KEY_INVALID" | "UNAUTHENTICATED" | "INVALID_API_KEY" | "AGENT_REVOKED" | "AGENT_KEY_EXPIRED" | "FORBIDDEN" | "AGENT_SUSPENDED" | "AGENT_KEY_SCOPE" | "AGENT_KEY_WALLET" | "CSRF_REJECTED" | "POLICY_DENIED" | "NOT_FOUND" | "ROUTE_NOT_FOUND" | "METHOD_NOT_ALLOWED" | "REQUEST_TIMEOUT" | "CONFLICT" | "EMAIL_TAKEN" | "AGENT_REVOKED_FINAL" | "OWNER_REVOKED_FINAL" | "TRANSACTION_NOT_AWAITING_APPROVAL" | "APPROVAL_EXPIRED" | "IDEMPOTENCY_REQUEST_IN_PROGRESS" | "PAYLOAD_TOO_LARGE" | "URI_TOO_LONG" | "UNSUPPORTED_MEDIA_TYPE" | "IDEMPOTENCY_KEY_REUSED" | "RATE_LIMITED" | "HEADERS_TOO_LARGE" | "INTERNAL" | "CUSTODY_SIGNING_FAILED" | "RPC_UNAVAILABLE" | "CUSTODY_UNAVAILABLE" | "SERVICE_UNAVAILABLE" | "DATABASE_UNAVAILABLE" | "SHUTTING_DOWN";
                     };
                 };
             };
@@ -8648,7 +9492,7 @@ export interface operations {
                         /** @enum {integer} */
                         status?: 400 | 401 | 403 | 404 | 405 | 408 | 409 | 413 | 414 | 415 | 422 | 429 | 431 | 500 | 502 | 503;
                         /** @enum {string} */
-                        code?: "VALIDATION_FAILED" | "BAD_REQUEST" | "INVALID_JSON" | "AMOUNT_INVALID" | "AMOUNT_PRECISION_EXCEEDED" | "MINT_NOT_FOUND" | "RECIPIENT_IS_SENDER" | "RECIPIENT_IS_PROGRAM" | "RECIPIENT_BELOW_RENT_EXEMPTION" | "TRANSFER_INVALID" | "POLICY_INVALID" | "IDEMPOTENCY_KEY_REQUIRED" | "IDEMPOTENCY_KEY_INVALID" | "UNAUTHENTICATED" | "INVALID_API_KEY" | "AGENT_REVOKED" | "FORBIDDEN" | "AGENT_SUSPENDED" | "CSRF_REJECTED" | "POLICY_DENIED" | "NOT_FOUND" | "ROUTE_NOT_FOUND" | "METHOD_NOT_ALLOWED" | "REQUEST_TIMEOUT" | "CONFLICT" | "EMAIL_TAKEN" | "AGENT_REVOKED_FINAL" | "OWNER_REVOKED_FINAL" | "TRANSACTION_NOT_AWAITING_APPROVAL" | "APPROVAL_EXPIRED" | "IDEMPOTENCY_REQUEST_IN_PROGRESS" | "PAYLOAD_TOO_LARGE" | "URI_TOO_LONG" | "UNSUPPORTED_MEDIA_TYPE" | "IDEMPOTENCY_KEY_REUSED" | "RATE_LIMITED" | "HEADERS_TOO_LARGE" | "INTERNAL" | "CUSTODY_SIGNING_FAILED" | "RPC_UNAVAILABLE" | "CUSTODY_UNAVAILABLE" | "SERVICE_UNAVAILABLE" | "DATABASE_UNAVAILABLE" | "SHUTTING_DOWN";
+                        code?: "VALIDATION_FAILED" | "BAD_REQUEST" | "INVALID_JSON" | "AMOUNT_INVALID" | "AMOUNT_PRECISION_EXCEEDED" | "MINT_NOT_FOUND" | "RECIPIENT_IS_SENDER" | "RECIPIENT_IS_PROGRAM" | "RECIPIENT_BELOW_RENT_EXEMPTION" | "TRANSFER_INVALID" | "POLICY_INVALID" | "IDEMPOTENCY_KEY_REQUIRED" | "IDEMPOTENCY_KEY_INVALID" | "UNAUTHENTICATED" | "INVALID_API_KEY" | "AGENT_REVOKED" | "AGENT_KEY_EXPIRED" | "FORBIDDEN" | "AGENT_SUSPENDED" | "AGENT_KEY_SCOPE" | "AGENT_KEY_WALLET" | "CSRF_REJECTED" | "POLICY_DENIED" | "NOT_FOUND" | "ROUTE_NOT_FOUND" | "METHOD_NOT_ALLOWED" | "REQUEST_TIMEOUT" | "CONFLICT" | "EMAIL_TAKEN" | "AGENT_REVOKED_FINAL" | "OWNER_REVOKED_FINAL" | "TRANSACTION_NOT_AWAITING_APPROVAL" | "APPROVAL_EXPIRED" | "IDEMPOTENCY_REQUEST_IN_PROGRESS" | "PAYLOAD_TOO_LARGE" | "URI_TOO_LONG" | "UNSUPPORTED_MEDIA_TYPE" | "IDEMPOTENCY_KEY_REUSED" | "RATE_LIMITED" | "HEADERS_TOO_LARGE" | "INTERNAL" | "CUSTODY_SIGNING_FAILED" | "RPC_UNAVAILABLE" | "CUSTODY_UNAVAILABLE" | "SERVICE_UNAVAILABLE" | "DATABASE_UNAVAILABLE" | "SHUTTING_DOWN";
                     };
                 };
             };

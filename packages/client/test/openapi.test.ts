@@ -301,6 +301,32 @@ describe('a live call through the client', () => {
     await expect(owner.listWallets()).rejects.toMatchObject({ code: 'INVALID_API_KEY' });
   });
 
+  it('creates a scoped agent key, lists it without its secret, is refused a missing scope, revokes it', async () => {
+    const operator = new WaiaasClient({ baseUrl, apiKey: adminToken });
+    const created = await operator.createOwner({ email: `${randomBytes(4).toString('hex')}@x.io` });
+    const owner = operator.withApiKey(created.apiKey);
+    const { agent } = await owner.createAgent({ name: 'scoped' });
+    const { wallet } = await owner.createWallet({ label: 'w' });
+    await owner.grantAgent(wallet.id, agent.id);
+    const { key, apiKey } = await owner.createAgentKey(agent.id, {
+      name: 'reader',
+      scopes: ['read'],
+      walletIds: [wallet.id],
+      expiresAt: new Date(Date.now() + 86_400_000).toISOString(),
+    });
+    expect(key).toMatchObject({ scopes: ['read'], walletIds: [wallet.id], status: 'ACTIVE' });
+    const reader = operator.withApiKey(apiKey);
+    expect((await reader.listWallets()).wallets.map((w) => w.id)).toEqual([wallet.id]);
+    await expect(
+      reader.evaluateTransfer(wallet.id, { to: wallet.address, amount: '0.1' }),
+    ).rejects.toMatchObject({ status: 403, code: 'AGENT_KEY_SCOPE' });
+    const { keys } = await owner.listAgentKeys(agent.id);
+    expect(keys.map((k) => k.name)).toEqual(['primary', 'reader']);
+    expect(JSON.stringify(keys)).not.toContain(apiKey);
+    await owner.revokeAgentKey(agent.id, key.id);
+    await expect(reader.listWallets()).rejects.toMatchObject({ code: 'INVALID_API_KEY' });
+  });
+
   it('parses a real problem document', async () => {
     const client = new WaiaasClient({ baseUrl, apiKey: 'not-a-key' });
     const error = await client.listWallets().catch((e: unknown) => e);

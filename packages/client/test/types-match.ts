@@ -6,6 +6,7 @@
  */
 import type {
   Agent,
+  AgentKey,
   AssetSpend,
   Balance,
   ConsoleSession,
@@ -30,6 +31,7 @@ type Assert<T extends true> = T;
 export type Checks = [
   Assert<Same<Owner, Schema<'OwnerDto'>>>,
   Assert<Same<Agent, Schema<'AgentDto'>>>,
+  Assert<Same<AgentKey, Schema<'AgentKeyDto'>>>,
   Assert<Same<Wallet, Schema<'WalletDto'>>>,
   Assert<Same<Grant, Schema<'GrantDto'>>>,
   Assert<Same<Balance, Schema<'BalanceDto'>>>,

@@ -79,6 +79,12 @@ export {
   type WebhookEndpointInput,
 } from './repositories/webhook-endpoint.repository.js';
 export {
+  AgentKeyRepository,
+  type AgentKeyAccessRecord,
+  type CreateAgentKeyRefusal,
+  type NewAgentKey,
+} from './repositories/agent-key.repository.js';
+export {
   AccessRepository,
   type AgentAccessRecord,
   type OwnerAccessRecord,

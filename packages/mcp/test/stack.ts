@@ -84,6 +84,7 @@ export async function createAgent(stack: Stack) {
   const { agent, apiKey: agentKey } = await owner.createAgent({ name: 'mcp-agent' });
   return {
     owner,
+    agentId: agent.id,
     agentKey,
     async wallet(policy: Parameters<WaiaasClient['setPolicy']>[1], fundLamports = 10_000_000_000n) {
       const { wallet } = await owner.createWallet({

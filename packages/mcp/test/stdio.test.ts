@@ -305,6 +305,37 @@ describe('approval', () => {
     expect(await lamportsOf(stack.ledger.url, to)).toBe(300_000_000n);
   });
 
+  it('gives a key without the transfer scope a structured AGENT_KEY_SCOPE error, and nothing is sent', async () => {
+    const wallet = await agent.wallet({ perTxLimit: '1', dailyLimit: '2' }, 2_000_000_000n);
+    const { apiKey } = await agent.owner.createAgentKey(agent.agentId, {
+      name: 'mcp-reader',
+      scopes: ['read', 'evaluate'],
+      expiresAt: new Date(Date.now() + 86_400_000).toISOString(),
+    });
+    const reader = await connectStdio({ WAIAAS_URL: stack.baseUrl, WAIAAS_AGENT_KEY: apiKey });
+    try {
+      const balance = await call(reader, 'get_balance', { walletId: wallet.id });
+      expect(balance.isError).toBe(false);
+      const to = await newAddress();
+      const refused = await call<{ error: ToolError }>(reader, 'send_transfer', {
+        walletId: wallet.id,
+        to,
+        amount: '0.1',
+        idempotencyKey: 'mcp-scope-1',
+      });
+      expect(refused.isError).toBe(true);
+      expect(refused.data.error).toMatchObject({
+        code: 'AGENT_KEY_SCOPE',
+        status: 403,
+        retryable: false,
+      });
+      const { transactions } = await agent.owner.listTransactions(wallet.id);
+      expect(transactions).toEqual([]);
+    } finally {
+      await reader.close();
+    }
+  });
+
   it('reports an unknown transaction as a structured NOT_FOUND error', async () => {
     const missing = await call<{ error: ToolError }>(mcp, 'get_transaction', {
       transactionId: '00000000-0000-4000-8000-000000000000',

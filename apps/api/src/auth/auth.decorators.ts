@@ -7,9 +7,12 @@ import {
 import { ApiExtension } from '@nestjs/swagger';
 import type { FastifyRequest } from 'fastify';
 import { PRINCIPALS_EXTENSION } from '../openapi/finish-document.js';
-import type { Principal, PrincipalKind } from './principal.js';
+import type { AgentKeyScope, Principal, PrincipalKind } from './principal.js';
 
 export const PRINCIPALS_KEY = 'waiaas:principals';
+export const AGENT_SCOPE_KEY = 'waiaas:agent-scope';
+/** The OpenAPI extension naming the scope an agent key needs for an operation. */
+export const AGENT_SCOPE_EXTENSION = 'x-waiaas-agent-scope';
 export const PUBLIC_KEY = 'waiaas:public';
 
 /**
@@ -22,6 +25,17 @@ export function Principals(...kinds: PrincipalKind[]): MethodDecorator & ClassDe
   return applyDecorators(
     SetMetadata(PRINCIPALS_KEY, kinds),
     ApiExtension(PRINCIPALS_EXTENSION, kinds),
+  );
+}
+
+/**
+ * The scope an agent key needs to call this handler (`read`, `evaluate` or `transfer`). Every
+ * handler agents may call needs it: the guard refuses agents on one that declares none.
+ */
+export function AgentScope(scope: AgentKeyScope): MethodDecorator & ClassDecorator {
+  return applyDecorators(
+    SetMetadata(AGENT_SCOPE_KEY, scope),
+    ApiExtension(AGENT_SCOPE_EXTENSION, scope),
   );
 }
 

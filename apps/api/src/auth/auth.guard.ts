@@ -3,9 +3,9 @@ import { Reflector } from '@nestjs/core';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { ApiError } from '../common/api-error.js';
 import { ConsoleSessionService } from '../console/console-session.service.js';
-import { PRINCIPALS_KEY, PUBLIC_KEY } from './auth.decorators.js';
+import { AGENT_SCOPE_KEY, PRINCIPALS_KEY, PUBLIC_KEY } from './auth.decorators.js';
 import { AuthService } from './auth.service.js';
-import type { PrincipalKind } from './principal.js';
+import type { AgentKeyScope, PrincipalKind } from './principal.js';
 
 const BEARER = /^Bearer ([\x21-\x7e]{1,512})$/;
 
@@ -59,6 +59,17 @@ export class AuthGuard implements CanActivate {
     const principal = await this.auth.authenticate(match[1], request.ip, reply);
     if (!allowed.includes(principal.kind)) {
       throw new ApiError('FORBIDDEN', `This endpoint is for ${allowed.join(' or ')} keys`);
+    }
+    if (principal.kind === 'agent') {
+      // Deny by default here too: an agent route without a declared scope is refused.
+      const scope = this.reflector.getAllAndOverride<AgentKeyScope | undefined>(
+        AGENT_SCOPE_KEY,
+        targets,
+      );
+      if (scope === undefined)
+        throw new ApiError('FORBIDDEN', 'This endpoint declares no agent key scope');
+      if (!principal.scopes.includes(scope))
+        throw new ApiError('AGENT_KEY_SCOPE', `This key lacks the "${scope}" scope`);
     }
     request.principal = principal;
     return true;

@@ -4,6 +4,7 @@ import { AccessRepository } from '@waiaas/database';
 import { repositoryProvider } from '../infra/repository-provider.js';
 import { AuthFailureLimiter } from '../rate-limit/auth-failure-limiter.js';
 import { RateLimitService } from '../rate-limit/rate-limit.service.js';
+import { AgentKeyUsage } from './agent-key-usage.js';
 import { AuthGuard } from './auth.guard.js';
 import { AuthService } from './auth.service.js';
 
@@ -15,6 +16,7 @@ import { AuthService } from './auth.service.js';
 @Module({
   providers: [
     AuthService,
+    AgentKeyUsage,
     RateLimitService,
     AuthFailureLimiter,
     repositoryProvider(AccessRepository),

@@ -1,17 +1,21 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { CacheKeys, type CacheService } from '@waiaas/cache';
-import type { AgentAccessRecord, OwnerAccessRecord } from '@waiaas/database';
-import { AccessRepository } from '@waiaas/database';
+import type { AgentKeyAccessRecord, OwnerAccessRecord } from '@waiaas/database';
+import { AccessRepository, AgentKeyRepository } from '@waiaas/database';
 import type { FastifyReply } from 'fastify';
 import { ApiError } from '../common/api-error.js';
 import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
-import { CACHE } from '../infra/tokens.js';
+import { CACHE, CLOCK } from '../infra/tokens.js';
 import { AuthFailureLimiter } from '../rate-limit/auth-failure-limiter.js';
 import { RateLimitService } from '../rate-limit/rate-limit.service.js';
 import { type ApiKeyKind, apiKeyKind, hashApiKey, hashesEqual, secretsEqual } from './api-key.js';
+import { AgentKeyUsage } from './agent-key-usage.js';
 import type { Principal } from './principal.js';
 
-/** Which principal a key was issued to (cached under `agent:key:{hash}` / `owner:key:{hash}`). */
+/**
+ * Which principal a key was issued to (cached under `agent:keyhash:{hash}` / `owner:key:{hash}`):
+ * for an agent key, the key's id.
+ */
 interface IssuedKey {
   id: string;
   ownerId: string;
@@ -34,7 +38,9 @@ const ISSUED = 'issued';
  * Every key that does not authenticate (unknown, rotated away, revoked, or its owner revoked)
  * gets the same 401 `INVALID_API_KEY` after the same single lookup by key hash, counted against
  * the client address; past {@link AuthFailureLimiter}'s limit that lookup is refused with 429.
- * A SUSPENDED agent's genuine key gets 403 `AGENT_SUSPENDED` (see the API README for why).
+ * A SUSPENDED agent's genuine key gets 403 `AGENT_SUSPENDED`, and an expired agent key 401
+ * `AGENT_KEY_EXPIRED` (see the API README for why). Expiry is judged against the clock on
+ * every request, cached record or not.
  */
 @Injectable()
 export class AuthService {
@@ -44,11 +50,15 @@ export class AuthService {
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     @Inject(RateLimitService) private readonly rateLimit: RateLimitService,
     @Inject(AuthFailureLimiter) private readonly failures: AuthFailureLimiter,
+    @Inject(AgentKeyRepository) private readonly agentKeys: AgentKeyRepository,
+    @Inject(AgentKeyUsage) private readonly usage: AgentKeyUsage,
+    @Inject(CLOCK) private readonly clock: () => number,
   ) {}
 
   /**
    * The principal `token` authenticates, with the RateLimit-* headers set on `reply`.
-   * @throws ApiError INVALID_API_KEY (401), AGENT_SUSPENDED (403), RATE_LIMITED (429)
+   * @throws ApiError INVALID_API_KEY (401), AGENT_KEY_EXPIRED (401), AGENT_SUSPENDED (403),
+   *   RATE_LIMITED (429)
    */
   async authenticate(
     token: string,
@@ -80,12 +90,24 @@ export class AuthService {
       this.rateLimit.apply(rate, reply);
       return { kind: 'owner', ownerId: owner.id, generation };
     }
-    const agent = await this.agentRecord(issued.id, generation);
-    if (agent === undefined || !isAlive(agent) || !hashesEqual(agent.apiKeyHash, hash))
+    const key = await this.agentKeyRecord(issued.id, generation);
+    if (key === undefined || !isAlive(key) || !hashesEqual(key.keyHash, hash))
       return this.refuse(clientAddress);
     this.rateLimit.apply(rate, reply);
-    if (agent.status === 'SUSPENDED') throw new ApiError('AGENT_SUSPENDED');
-    return { kind: 'agent', agentId: agent.id, ownerId: agent.ownerId, generation };
+    // The clock, not the cache, decides expiry: a cached record expires with its key.
+    if (key.expiresAt !== null && key.expiresAt.getTime() <= this.clock())
+      throw new ApiError('AGENT_KEY_EXPIRED', `The key expired at ${key.expiresAt.toISOString()}`);
+    if (key.agentStatus === 'SUSPENDED') throw new ApiError('AGENT_SUSPENDED');
+    this.usage.used(key.id);
+    return {
+      kind: 'agent',
+      agentId: key.agentId,
+      ownerId: key.ownerId,
+      generation,
+      keyId: key.id,
+      scopes: key.scopes,
+      walletIds: key.walletIds,
+    };
   }
 
   /**
@@ -100,7 +122,7 @@ export class AuthService {
   ): Promise<void> {
     await this.cache.bumpGeneration(CacheKeys.access(ownerId));
     const keys = [
-      ...(retiredKeyHashes.agent ?? []).map(CacheKeys.agentKey),
+      ...(retiredKeyHashes.agent ?? []).map(CacheKeys.agentKeyHash),
       ...(retiredKeyHashes.owner ?? []).map(CacheKeys.ownerKey),
     ];
     if (keys.length > 0) await this.cache.deleteMany(keys);
@@ -122,22 +144,20 @@ export class AuthService {
         const owner = await this.access.ownerByKeyHash(hash);
         return owner?.status === 'ACTIVE' ? { id: owner.id, ownerId: owner.id } : undefined;
       }
-      const agent = await this.access.agentByKeyHash(hash);
-      return agent !== null && isAlive(agent)
-        ? { id: agent.id, ownerId: agent.ownerId }
-        : undefined;
+      const key = await this.agentKeys.accessByHash(hash);
+      return key !== null && isAlive(key) ? { id: key.id, ownerId: key.ownerId } : undefined;
     };
-    const key = kind === 'owner' ? CacheKeys.ownerKey(hash) : CacheKeys.agentKey(hash);
+    const key = kind === 'owner' ? CacheKeys.ownerKey(hash) : CacheKeys.agentKeyHash(hash);
     return this.cache.getOrSet(key, lookup, { generation: ISSUED });
   }
 
-  private async agentRecord(
-    agentId: string,
+  private async agentKeyRecord(
+    keyId: string,
     generation: string | undefined,
-  ): Promise<AgentAccessRecord | undefined> {
+  ): Promise<AgentKeyAccessRecord | undefined> {
     return this.cache.getOrSet(
-      CacheKeys.agent(agentId),
-      async () => (await this.access.agentById(agentId)) ?? undefined,
+      CacheKeys.agentKeyRecord(keyId),
+      async () => (await this.agentKeys.accessById(keyId)) ?? undefined,
       { generation },
     );
   }
@@ -160,7 +180,10 @@ export class AuthService {
   }
 }
 
-/** An agent whose key may authenticate (a suspended one does, to be told it is suspended). */
-function isAlive(agent: AgentAccessRecord): boolean {
-  return agent.status !== 'REVOKED' && agent.ownerStatus === 'ACTIVE';
+/**
+ * An agent key that may authenticate: not revoked, its agent not revoked (a suspended one's
+ * does, to be told so) and its owner active. An expired key does too, to be told it expired.
+ */
+function isAlive(key: AgentKeyAccessRecord): boolean {
+  return key.revokedAt === null && key.agentStatus !== 'REVOKED' && key.ownerStatus === 'ACTIVE';
 }

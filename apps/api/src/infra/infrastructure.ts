@@ -11,15 +11,18 @@ export interface Infrastructure {
   cache: CacheBundle;
   rpc: Rpc<SolanaRpcApi>;
   custody: KeyCustody;
-  /** The transfer engine's clock, when a caller supplied one (tests); otherwise the system clock. */
-  clock?: () => Date;
+  /**
+   * The one clock of the process: policy decisions, createdAt and approval expiry in the
+   * transfer engine, and agent-key expiry (tests move it; otherwise the system clock).
+   */
+  clock: () => Date;
   close(): Promise<void>;
 }
 
 /** Parts a caller (a test, the zero-config launcher) may supply instead of the defaults. */
 export interface InfrastructureOverrides {
   custody?: KeyCustody;
-  /** The clock policy decisions use (tests set the instant; default: the system clock). */
+  /** The process's clock (tests set the instant; default: the system clock). */
   clock?: () => Date;
   /** Receives queries slower than DATABASE_SLOW_QUERY_MS (the app logs them as db_query_slow). */
   onSlowQuery?: (event: SlowQueryEvent) => void;
@@ -104,7 +107,7 @@ export async function createInfrastructure(
     cache,
     rpc,
     custody,
-    ...(overrides.clock ? { clock: overrides.clock } : {}),
+    clock: overrides.clock ?? (() => new Date()),
     close: async () => {
       await Promise.allSettled([
         cache.close(),

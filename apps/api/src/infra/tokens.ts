@@ -5,3 +5,5 @@ export const CACHE_BUNDLE = Symbol('CACHE_BUNDLE');
 export const RATE_LIMITER = Symbol('RATE_LIMITER');
 export const RPC = Symbol('RPC');
 export const CUSTODY = Symbol('CUSTODY');
+/** `() => number`: the current time in milliseconds (key expiry is judged against it). */
+export const CLOCK = Symbol('CLOCK');

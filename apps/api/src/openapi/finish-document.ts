@@ -228,7 +228,9 @@ function impliedCodes(
   if (!principals.includes('public')) {
     codes.push('UNAUTHENTICATED', 'INVALID_API_KEY', 'FORBIDDEN', 'RATE_LIMITED');
     // A revoked agent's key is answered INVALID_API_KEY (AGENT_REVOKED is no longer sent).
-    if (principals.includes('agent')) codes.push('AGENT_SUSPENDED');
+    // An agent key can be expired or lack the operation's scope (x-waiaas-agent-scope).
+    if (principals.includes('agent'))
+      codes.push('AGENT_SUSPENDED', 'AGENT_KEY_EXPIRED', 'AGENT_KEY_SCOPE');
     if (principals.includes('console-session') && !options.safeMethods.has(method.toUpperCase()))
       codes.push('CSRF_REJECTED');
   }

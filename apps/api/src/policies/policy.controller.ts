@@ -1,6 +1,6 @@
 import { Body, Controller, Get, Inject, Put } from '@nestjs/common';
 import { ApiBody, ApiExtraModels, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
-import { CurrentPrincipal, Owner, Principals } from '../auth/auth.decorators.js';
+import { AgentScope, CurrentPrincipal, Owner, Principals } from '../auth/auth.decorators.js';
 import type { OwnerOrAgent, OwnerPrincipal } from '../auth/principal.js';
 import { UuidParam } from '../common/uuid.pipe.js';
 import { PolicyInputDto, PolicyResponseDto, TokenLimitDto } from './policy.dto.js';
@@ -57,13 +57,14 @@ export class PolicyController {
 
   @Get()
   @Principals('owner', 'agent')
+  @AgentScope('read')
   @ApiOperation({
     operationId: 'getWalletPolicy',
     summary: "Read the wallet's current policy (cached 5 min, invalidated on write).",
     description:
       'Agents may read the policy of a wallet granted to them, to know their limits before asking.',
   })
-  @ApiProblems('NOT_FOUND')
+  @ApiProblems('NOT_FOUND', 'AGENT_KEY_WALLET')
   @ApiOkResponse({ type: PolicyResponseDto })
   get(
     @CurrentPrincipal() principal: OwnerOrAgent,

@@ -1,6 +1,6 @@
 import { Controller, Get, HttpCode, Inject, Post, Query } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
-import { CurrentPrincipal, Owner, Principals } from '../auth/auth.decorators.js';
+import { AgentScope, CurrentPrincipal, Owner, Principals } from '../auth/auth.decorators.js';
 import type { OwnerOrAgent, OwnerPrincipal } from '../auth/principal.js';
 import { Http, type HttpContext } from '../common/http-context.js';
 import { UuidParam } from '../common/uuid.pipe.js';
@@ -36,12 +36,13 @@ export class TransactionController {
 
   @Get('transactions/:id')
   @Principals('owner', 'agent')
+  @AgentScope('read')
   @ApiOperation({
     operationId: 'getTransaction',
     summary:
       'Read a transaction (its status as the worker moves it PENDING → SUBMITTED → CONFIRMED/FAILED).',
     description:
-      'An agent sees the transactions of wallets granted to it; anything else is 404. Poll this (or use the webhook) until CONFIRMED, FAILED, EXPIRED or REJECTED.',
+      'An agent sees the transactions of wallets granted to it (and, with a key limited to some wallets, of those only); anything else is 404. Poll this (or use the webhook) until CONFIRMED, FAILED, EXPIRED or REJECTED.',
   })
   @ApiProblems('NOT_FOUND')
   @ApiOkResponse({ type: TransactionResponseDto })
@@ -54,13 +55,14 @@ export class TransactionController {
 
   @Get('wallets/:id/transactions')
   @Principals('owner', 'agent')
+  @AgentScope('read')
   @ApiOperation({
     operationId: 'listWalletTransactions',
     summary: "List a wallet's transactions, newest first, optionally by status; cursor pagination.",
     description:
       'Pass `nextCursor` of one page as `cursor` to get the next; `nextCursor` is null on the last page.',
   })
-  @ApiProblems('NOT_FOUND')
+  @ApiProblems('NOT_FOUND', 'AGENT_KEY_WALLET')
   @ApiOkResponse({ type: TransactionListDto })
   list(
     @CurrentPrincipal() principal: OwnerOrAgent,

@@ -6,7 +6,7 @@ import {
   ApiOperation,
   ApiTags,
 } from '@nestjs/swagger';
-import { Agent, CurrentPrincipal, Principals } from '../auth/auth.decorators.js';
+import { Agent, AgentScope, CurrentPrincipal, Principals } from '../auth/auth.decorators.js';
 import type { AgentPrincipal, OwnerOrAgent } from '../auth/principal.js';
 import { Http, type HttpContext } from '../common/http-context.js';
 import { UuidParam } from '../common/uuid.pipe.js';
@@ -23,6 +23,7 @@ export class TransferController {
   @Post()
   @HttpCode(201)
   @Agent()
+  @AgentScope('transfer')
   @ApiOperation({
     operationId: 'createTransfer',
     summary: 'Request a transfer (agent). Checked against the policy before anything is signed.',
@@ -35,6 +36,7 @@ export class TransferController {
   })
   @ApiProblems(
     'NOT_FOUND',
+    'AGENT_KEY_WALLET',
     'AMOUNT_INVALID',
     'AMOUNT_PRECISION_EXCEEDED',
     'MINT_NOT_FOUND',
@@ -69,6 +71,7 @@ export class TransferController {
   @Post('evaluate')
   @HttpCode(200)
   @Principals('owner', 'agent')
+  @AgentScope('evaluate')
   @ApiOperation({
     operationId: 'evaluateTransfer',
     summary: 'Dry run: the policy decision with every reason. Nothing is signed or stored.',
@@ -77,6 +80,7 @@ export class TransferController {
   })
   @ApiProblems(
     'NOT_FOUND',
+    'AGENT_KEY_WALLET',
     'AMOUNT_INVALID',
     'AMOUNT_PRECISION_EXCEEDED',
     'MINT_NOT_FOUND',

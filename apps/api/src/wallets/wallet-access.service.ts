@@ -13,6 +13,10 @@ import { CACHE } from '../infra/tokens.js';
  * The wallet and its grants are cached under `wallet:{id}`, tagged with the owner's access
  * generation the request was authenticated under: a grant or revocation bumps it, so the next
  * request on any instance reads the database again. Warm, the check costs no SQL.
+ *
+ * An agent key limited to some wallets sees only those (and only while granted): another
+ * wallet granted to its agent is refused with 403 AGENT_KEY_WALLET (the agent may see it, this
+ * key may not), any other wallet is 404 as above.
  */
 @Injectable()
 export class WalletAccessService {
@@ -21,11 +25,11 @@ export class WalletAccessService {
     @Inject(CACHE) private readonly cache: CacheService,
   ) {}
 
-  /** Whose wallets `principal` may see, as the repositories take it. */
+  /** Whose wallets `principal` may see, as the repositories take it (a scoped key: fewer). */
   viewer(principal: OwnerOrAgent): WalletViewer {
     return principal.kind === 'owner'
       ? { ownerId: principal.ownerId }
-      : { agentId: principal.agentId };
+      : { agentId: principal.agentId, walletIds: principal.walletIds };
   }
 
   /**
@@ -46,6 +50,12 @@ export class WalletAccessService {
       wallet.ownerId === principal.ownerId &&
       (principal.kind === 'owner' || wallet.agentIds.includes(principal.agentId));
     if (!visible) throw new ApiError('NOT_FOUND', 'Wallet not found');
+    if (
+      principal.kind === 'agent' &&
+      principal.walletIds !== null &&
+      !principal.walletIds.includes(walletId)
+    )
+      throw new ApiError('AGENT_KEY_WALLET', 'This key is limited to other wallets');
     return wallet;
   }
 }

@@ -6,7 +6,7 @@ import {
   ApiOperation,
   ApiTags,
 } from '@nestjs/swagger';
-import { CurrentPrincipal, Owner, Principals } from '../auth/auth.decorators.js';
+import { AgentScope, CurrentPrincipal, Owner, Principals } from '../auth/auth.decorators.js';
 import type { OwnerOrAgent, OwnerPrincipal } from '../auth/principal.js';
 import { UuidParam } from '../common/uuid.pipe.js';
 import {
@@ -45,6 +45,7 @@ export class WalletController {
 
   @Get()
   @Principals('owner', 'agent')
+  @AgentScope('read')
   @ApiOperation({
     operationId: 'listWallets',
     summary: 'List wallets: an owner its own, an agent those granted to it.',
@@ -57,12 +58,13 @@ export class WalletController {
 
   @Get(':id')
   @Principals('owner', 'agent')
+  @AgentScope('read')
   @ApiOperation({
     operationId: 'getWallet',
     summary: 'Read a wallet.',
     description: 'A wallet the caller may see; any other is 404.',
   })
-  @ApiProblems('NOT_FOUND')
+  @ApiProblems('NOT_FOUND', 'AGENT_KEY_WALLET')
   @ApiOkResponse({ type: WalletResponseDto })
   get(
     @CurrentPrincipal() principal: OwnerOrAgent,
@@ -109,13 +111,14 @@ export class WalletController {
 
   @Get(':id/balance')
   @Principals('owner', 'agent')
+  @AgentScope('read')
   @ApiOperation({
     operationId: 'getWalletBalance',
     summary: 'SOL and SPL token balances (SPL Token and Token-2022), cached 10 s.',
     description:
       'Read from the Solana RPC and cached for 10 s (a transfer of this wallet invalidates the cache). Amounts are decimal strings, never floats.',
   })
-  @ApiProblems('NOT_FOUND', 'RPC_UNAVAILABLE')
+  @ApiProblems('NOT_FOUND', 'AGENT_KEY_WALLET', 'RPC_UNAVAILABLE')
   @ApiOkResponse({ type: BalanceResponseDto })
   balance(
     @CurrentPrincipal() principal: OwnerOrAgent,

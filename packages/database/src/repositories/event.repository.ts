@@ -33,6 +33,23 @@ export type AuditEvent =
     }
   | { type: 'agent.key_rotated'; ownerId: string; payload: { agentId: string } }
   | {
+      type: 'agent.key_created';
+      ownerId: string;
+      payload: {
+        agentId: string;
+        keyId: string;
+        name: string | null;
+        scopes: readonly string[];
+        walletIds: readonly string[];
+        expiresAt: string;
+      };
+    }
+  | {
+      type: 'agent.key_revoked';
+      ownerId: string;
+      payload: { agentId: string; keyId: string; name: string | null; primary: boolean };
+    }
+  | {
       type: 'wallet.created';
       ownerId: string;
       walletId: string;

@@ -4,7 +4,7 @@
  * the spend and worker repositories.
  */
 import type { PrismaClient, Transaction, TxStatus } from '../generated/prisma/client.js';
-import type { WalletViewer } from './wallet.repository.js';
+import { visibleWallets, type WalletViewer } from './wallet.repository.js';
 
 /** Which transfers a page covers: one wallet's, or every wallet of an owner. */
 export type TransactionScope = { walletId: string } | { ownerId: string };
@@ -14,12 +14,6 @@ export interface TransactionPageQuery {
   status?: TxStatus;
   /** The last row of the previous page: the page starts strictly after it. */
   after?: { createdAt: Date; id: string } | null;
-}
-
-function visibleWallets(viewer: WalletViewer) {
-  return 'agentId' in viewer
-    ? { grants: { some: { agentId: viewer.agentId } } }
-    : { ownerId: viewer.ownerId };
 }
 
 /**

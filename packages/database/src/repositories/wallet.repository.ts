@@ -28,8 +28,21 @@ function grantEvent(
   return { type, ownerId, walletId, payload: { agentId } };
 }
 
-/** Whose wallets: an owner's own, or those granted to an agent. */
-export type WalletViewer = { ownerId: string } | { agentId: string };
+/**
+ * Whose wallets: an owner's own, or those granted to an agent (only `walletIds` of them when
+ * the agent's key is scoped; null or absent: every granted wallet).
+ */
+export type WalletViewer =
+  { ownerId: string } | { agentId: string; walletIds?: readonly string[] | null };
+
+/** Prisma `where` for the wallets `viewer` may see. */
+export function visibleWallets(viewer: WalletViewer) {
+  if ('ownerId' in viewer) return { ownerId: viewer.ownerId };
+  const granted = { grants: { some: { agentId: viewer.agentId } } };
+  return viewer.walletIds === null || viewer.walletIds === undefined
+    ? granted
+    : { ...granted, id: { in: [...viewer.walletIds] } };
+}
 
 /** A wallet with its granted agents' ids (only listed for an owner). */
 export type ListedWallet = Wallet & { agentIds?: string[] };
@@ -80,7 +93,7 @@ export class WalletRepository {
   async listVisible(viewer: WalletViewer): Promise<ListedWallet[]> {
     if ('agentId' in viewer) {
       return this.prisma.wallet.findMany({
-        where: { grants: { some: { agentId: viewer.agentId } } },
+        where: visibleWallets(viewer),
         orderBy: [{ createdAt: 'asc' }, { id: 'asc' }],
       });
     }

@@ -61,6 +61,14 @@ export const CacheKeys = {
   agent: (agentId: string): string => `agent:${agentId}`,
   /** Which agent an agent key (by its SHA-256) was issued to: never changes (TTL 10 min). */
   agentKey: (keyHash: string): string => `agent:key:${keyHash}`,
+  /**
+   * Which agent key (its id and owner) a key hash belongs to: never changes (TTL 10 min).
+   * Replaces `agentKey` for keys that carry scopes; a new name so instances of both versions
+   * can share one Redis during a rolling deploy.
+   */
+  agentKeyHash: (keyHash: string): string => `agent:keyhash:${keyHash}`,
+  /** An agent key's scopes, wallets, expiry and standing (TTL 10 min; tagged with the owner's generation). */
+  agentKeyRecord: (keyId: string): string => `agent:keyid:${keyId}`,
   /** Owner key metadata (TTL 10 min; invalidated on rotate and revoke). */
   owner: (ownerId: string): string => `owner:${ownerId}`,
   /** Which owner an owner key (by its SHA-256) was issued to: never changes (TTL 10 min). */
