@@ -86,7 +86,6 @@ export {
 } from './repositories/agent-key.repository.js';
 export {
   AccessRepository,
-  type AgentAccessRecord,
   type OwnerAccessRecord,
   type WalletAccessRecord,
 } from './repositories/access.repository.js';

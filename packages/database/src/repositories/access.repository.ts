@@ -5,16 +5,6 @@
  */
 import type { PrismaClient } from '../generated/prisma/client.js';
 
-/** An agent's key record with its owner's standing. */
-export interface AgentAccessRecord {
-  id: string;
-  ownerId: string;
-  status: 'ACTIVE' | 'SUSPENDED' | 'REVOKED';
-  /** SHA-256 (hex) of the agent's current key. */
-  apiKeyHash: string;
-  ownerStatus: 'ACTIVE' | 'REVOKED';
-}
-
 /** An owner's key record. */
 export interface OwnerAccessRecord {
   id: string;
@@ -36,14 +26,6 @@ export interface WalletAccessRecord {
   agentIds: string[];
 }
 
-interface AgentRow {
-  id: string;
-  owner_id: string;
-  status: AgentAccessRecord['status'];
-  api_key_hash: string;
-  owner_status: AgentAccessRecord['ownerStatus'];
-}
-
 interface OwnerRow {
   id: string;
   status: OwnerAccessRecord['status'];
@@ -62,14 +44,6 @@ interface WalletRow {
   agent_ids: string[];
 }
 
-const toAgent = (row: AgentRow): AgentAccessRecord => ({
-  id: row.id,
-  ownerId: row.owner_id,
-  status: row.status,
-  apiKeyHash: row.api_key_hash,
-  ownerStatus: row.owner_status,
-});
-
 const toOwner = (row: OwnerRow): OwnerAccessRecord => ({
   id: row.id,
   status: row.status,
@@ -80,32 +54,12 @@ const toOwner = (row: OwnerRow): OwnerAccessRecord => ({
  * @example
  * ```ts
  * const access = new AccessRepository(prisma);
- * const agent = await access.agentByKeyHash(sha256hex(key)); // null: no such key
+ * const owner = await access.ownerByKeyHash(sha256hex(key)); // null: no such key
  * const wallet = await access.walletWithGrants(walletId);     // null: no such wallet
  * ```
  */
 export class AccessRepository {
   constructor(private readonly prisma: PrismaClient) {}
-
-  /** The agent whose current key hashes to `apiKeyHash`, or null. */
-  async agentByKeyHash(apiKeyHash: string): Promise<AgentAccessRecord | null> {
-    const rows = await this.prisma.$queryRaw<AgentRow[]>`
-      SELECT a.id::text, a.owner_id::text, a.status::text, a.api_key_hash,
-             o.status::text AS owner_status
-      FROM agents a JOIN owners o ON o.id = a.owner_id
-      WHERE a.api_key_hash = ${apiKeyHash}`;
-    return rows[0] === undefined ? null : toAgent(rows[0]);
-  }
-
-  /** The agent `agentId`, or null. */
-  async agentById(agentId: string): Promise<AgentAccessRecord | null> {
-    const rows = await this.prisma.$queryRaw<AgentRow[]>`
-      SELECT a.id::text, a.owner_id::text, a.status::text, a.api_key_hash,
-             o.status::text AS owner_status
-      FROM agents a JOIN owners o ON o.id = a.owner_id
-      WHERE a.id = ${agentId}::uuid`;
-    return rows[0] === undefined ? null : toAgent(rows[0]);
-  }
 
   /** The owner whose current key hashes to `apiKeyHash`, or null. */
   async ownerByKeyHash(apiKeyHash: string): Promise<OwnerAccessRecord | null> {

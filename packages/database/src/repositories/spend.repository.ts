@@ -18,12 +18,10 @@
  */
 import {
   evaluate,
-  parsePolicy,
   rateWindowStart,
   windowStart,
   type Decision,
   type Policy,
-  type PolicyInput,
 } from '@waiaas/policy-engine';
 import { randomUUID } from 'node:crypto';
 import { Prisma, type PrismaClient, type Transaction } from '../generated/prisma/client.js';
@@ -31,6 +29,7 @@ import type { TransactionClient } from '../transaction-client.js';
 import { RepositoryError } from '../repository-error.js';
 import { type Sql, sqlOf, sqlPool, sqlTransaction } from '../sql.js';
 import { completeIdempotencyRecord } from './idempotency.repository.js';
+import { parseStoredPolicy, type StoredPolicyRow } from './stored-policy.js';
 import { foldFees, NOT_COUNTING_SQL_TEXT, NOT_COUNTING_STATUSES } from './spend-accounting.js';
 import { recordAwaitingApproval } from './approval-expiry.repository.js';
 
@@ -126,15 +125,7 @@ interface WalletRow {
   owner_id: string;
 }
 
-interface PolicyRow {
-  per_tx_limit: string;
-  daily_limit: string;
-  allowed_assets: string[];
-  allowed_addresses: string[];
-  requires_approval: boolean;
-  metadata: PolicyInput['metadata'];
-  version: number;
-}
+type PolicyRow = StoredPolicyRow;
 
 interface SpendRow {
   asset: string | null;
@@ -466,30 +457,6 @@ async function lockWalletWithPolicy(
   if (!row) throw new RepositoryError('WALLET_NOT_FOUND', { walletId });
   const policyRow = row.has_policy ? (row as PolicyRow) : undefined;
   return { wallet: { owner_id: row.owner_id }, ...parseStoredPolicy(walletId, policyRow) };
-}
-
-function parseStoredPolicy(
-  walletId: string,
-  row: PolicyRow | undefined,
-): { policy: Policy | null; version: number | null } {
-  if (!row) return { policy: null, version: null }; // deny by default: NO_POLICY
-  const parsed = parsePolicy({
-    perTxLimit: row.per_tx_limit,
-    dailyLimit: row.daily_limit,
-    allowedAssets: row.allowed_assets,
-    allowedAddresses: row.allowed_addresses,
-    requiresApproval: row.requires_approval,
-    metadata: row.metadata,
-  });
-  if (!parsed.ok) {
-    // Policies are validated on write; a stored one that no longer parses is corrupt data, and
-    // refusing to move money is the only safe answer.
-    throw new RepositoryError('POLICY_CORRUPT', {
-      walletId,
-      issues: parsed.issues.map((i) => `${i.path}: ${i.code}`),
-    });
-  }
-  return { policy: parsed.policy, version: row.version };
 }
 
 const MINUTE_MS = 60_000;
