@@ -124,7 +124,13 @@ function describeCause(e: unknown): string {
   return `${typeof message === 'string' ? message : String(e)}${detail === undefined ? '' : ` (${detail})`}`;
 }
 
-const FINAL_STATUSES: readonly TransactionStatus[] = ['CONFIRMED', 'FAILED', 'REJECTED', 'EXPIRED'];
+const FINAL_STATUSES: readonly TransactionStatus[] = [
+  'CONFIRMED',
+  'FAILED',
+  'REJECTED',
+  'EXPIRED',
+  'CANCELLED',
+];
 
 /**
  * Typed client of the WAIaaS REST API, over `fetch`. One instance holds one

@@ -362,7 +362,15 @@ export interface Evaluation {
  * ```
  */
 export type TransactionStatus =
-  'AWAITING_APPROVAL' | 'PENDING' | 'SUBMITTED' | 'CONFIRMED' | 'FAILED' | 'REJECTED' | 'EXPIRED';
+  | 'AWAITING_APPROVAL'
+  | 'DELAYED'
+  | 'PENDING'
+  | 'SUBMITTED'
+  | 'CONFIRMED'
+  | 'FAILED'
+  | 'REJECTED'
+  | 'EXPIRED'
+  | 'CANCELLED';
 
 /**
  * @example

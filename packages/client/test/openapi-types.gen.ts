@@ -1095,7 +1095,7 @@ export interface components {
             /** Format: uuid */
             agentId: string | null;
             /** @enum {string} */
-            status: "AWAITING_APPROVAL" | "PENDING" | "SUBMITTED" | "CONFIRMED" | "FAILED" | "REJECTED" | "EXPIRED";
+            status: "AWAITING_APPROVAL" | "PENDING" | "SUBMITTED" | "CONFIRMED" | "FAILED" | "REJECTED" | "EXPIRED" | "DELAYED" | "CANCELLED";
             /** @example TRANSFER */
             type: string;
             /** @description Mint; null for SOL */
@@ -6974,7 +6974,7 @@ export interface operations {
     listOwnerTransactions: {
         parameters: {
             query?: {
-                status?: "AWAITING_APPROVAL" | "PENDING" | "SUBMITTED" | "CONFIRMED" | "FAILED" | "REJECTED" | "EXPIRED";
+                status?: "AWAITING_APPROVAL" | "PENDING" | "SUBMITTED" | "CONFIRMED" | "FAILED" | "REJECTED" | "EXPIRED" | "DELAYED" | "CANCELLED";
                 limit?: number;
                 /** @description Opaque cursor from a previous page */
                 cursor?: string;
@@ -7437,7 +7437,7 @@ export interface operations {
     listWalletTransactions: {
         parameters: {
             query?: {
-                status?: "AWAITING_APPROVAL" | "PENDING" | "SUBMITTED" | "CONFIRMED" | "FAILED" | "REJECTED" | "EXPIRED";
+                status?: "AWAITING_APPROVAL" | "PENDING" | "SUBMITTED" | "CONFIRMED" | "FAILED" | "REJECTED" | "EXPIRED" | "DELAYED" | "CANCELLED";
                 limit?: number;
                 /** @description Opaque cursor from a previous page */
                 cursor?: string;

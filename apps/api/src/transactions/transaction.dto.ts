@@ -13,6 +13,8 @@ export const TX_STATUSES = [
   'FAILED',
   'REJECTED',
   'EXPIRED',
+  'DELAYED',
+  'CANCELLED',
 ] as const;
 export type TxStatusValue = (typeof TX_STATUSES)[number];
 

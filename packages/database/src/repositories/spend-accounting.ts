@@ -3,16 +3,16 @@
  * (SpendRepository) and the owner's report (SpendReportRepository, the console's gauges and
  * chart), so the two can never disagree:
  *
- * - a transaction counts from the moment it is stored (PENDING, or AWAITING_APPROVAL: a
- *   waiting transfer holds its budget) until it becomes FAILED, REJECTED or EXPIRED (an
- *   approval the owner did not give in time);
+ * - a transaction counts from the moment it is stored (PENDING, or AWAITING_APPROVAL or
+ *   DELAYED: a waiting transfer holds its budget) until it becomes FAILED, REJECTED, EXPIRED (an
+ *   approval the owner did not give in time) or CANCELLED (stopped before it was broadcast);
  * - it counts its amount in its own asset, and its network fee in SOL (a token transfer's fee
  *   is paid in SOL all the same).
  */
 import { Prisma } from '../generated/prisma/client.js';
 
 /** Statuses whose transactions no longer count. */
-export const NOT_COUNTING_STATUSES = ['FAILED', 'REJECTED', 'EXPIRED'] as const;
+export const NOT_COUNTING_STATUSES = ['FAILED', 'REJECTED', 'EXPIRED', 'CANCELLED'] as const;
 
 /** The same list as SQL text, for `status NOT IN …` in plain statements. */
 export const NOT_COUNTING_SQL_TEXT = `(${NOT_COUNTING_STATUSES.map((s) => `'${s}'`).join(', ')})`;
