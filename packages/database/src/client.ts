@@ -81,8 +81,7 @@ export function createPrismaClient(config: DatabaseConfig): PrismaClient {
     disposeExternalPool: true,
   });
   const prepared = config.preparedStatements ?? true;
-  if (!config.onSlowQuery)
-    return registerPool(new PrismaClient({ adapter }), pool, null, prepared);
+  if (!config.onSlowQuery) return registerPool(new PrismaClient({ adapter }), pool, null, prepared);
 
   const threshold = config.slowQueryMs ?? 200;
   const onSlowQuery = config.onSlowQuery;
