@@ -31,7 +31,9 @@ describe('signWithCustody', () => {
     expect(await signWithCustody(custody, wallet.address, message)).toHaveLength(64);
     // … then the same custody answers with another key's signature.
     answers.set(wallet.address, other);
-    const refused = await signWithCustody(custody, wallet.address, message).catch((e) => e);
+    const refused = await signWithCustody(custody, wallet.address, message).catch(
+      (e: unknown) => e,
+    );
     expect(isSignerError(refused) && refused.code).toBe('CUSTODY_SIGNING_FAILED');
     expect((refused as Error).message).toContain('does not verify');
 
