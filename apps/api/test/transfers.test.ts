@@ -591,14 +591,15 @@ describe('approval with allowedPrograms (the programs judged at reservation are 
   });
 });
 
-describe('transfers that cannot succeed are refused before signing (nothing stored)', () => {
-  const counts = () =>
-    Promise.all([
-      h.prisma.transaction.count(),
-      h.prisma.idempotencyRecord.count(),
-      h.prisma.event.count(),
-    ]);
+/** Rows a refused request must not have written. */
+const counts = () =>
+  Promise.all([
+    h.prisma.transaction.count(),
+    h.prisma.idempotencyRecord.count(),
+    h.prisma.event.count(),
+  ]);
 
+describe('transfers that cannot succeed are refused before signing (nothing stored)', () => {
   it.each([
     ['11111111111111111111111111111111', '0.1', 'RECIPIENT_IS_PROGRAM'],
     ['SysvarRent111111111111111111111111111111111', '0.1', 'RECIPIENT_IS_PROGRAM'],
@@ -634,12 +635,6 @@ describe('transfers that cannot succeed are refused before signing (nothing stor
 });
 
 describe('the sender must be able to pay amount + fee (422 INSUFFICIENT_FUNDS, nothing stored)', () => {
-  const counts = () =>
-    Promise.all([
-      h.prisma.transaction.count(),
-      h.prisma.idempotencyRecord.count(),
-      h.prisma.event.count(),
-    ]);
   /** Past the engine's memory of the sender's funds (1 s), so a top-up is seen. */
   const fundsForgotten = () => new Promise((resolve) => setTimeout(resolve, 1_100));
 

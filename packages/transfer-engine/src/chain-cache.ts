@@ -76,26 +76,19 @@ export class ChainCache {
     this.maxAgeMs = options.maxBlockhashAgeMs ?? 2_000;
     this.maxMints = options.maxMints ?? 10_000;
     this.now = options.now ?? Date.now;
-    const accountTtl = options.accountTtlMs ?? 5_000;
-    this.accounts =
-      accountTtl > 0
-        ? new LRUCache<string, AccountState>({
-            max: 10_000,
-            ttl: accountTtl,
-            ttlResolution: 0,
-            perf: { now: () => this.now() },
-          })
-        : null;
-    const fundsTtl = options.fundsTtlMs ?? 1_000;
-    this.funds =
-      fundsTtl > 0
-        ? new LRUCache<string, SenderFunds>({
-            max: 10_000,
-            ttl: fundsTtl,
-            ttlResolution: 0,
-            perf: { now: () => this.now() },
-          })
-        : null;
+    this.accounts = this.expiring<AccountState>(options.accountTtlMs ?? 5_000);
+    this.funds = this.expiring<SenderFunds>(options.fundsTtlMs ?? 1_000);
+  }
+
+  /** 10,000 entries that expire `ttlMs` after they were set, on this cache's clock; none for 0. */
+  private expiring<V extends object>(ttlMs: number): LRUCache<string, V> | null {
+    if (ttlMs <= 0) return null;
+    return new LRUCache<string, V>({
+      max: 10_000,
+      ttl: ttlMs,
+      ttlResolution: 0,
+      perf: { now: () => this.now() },
+    });
   }
 
   /** A blockhash at most `maxBlockhashAgeMs` old, with the last block height it is valid for. */
