@@ -7,6 +7,7 @@ const API_CODE: Record<TransferEngineErrorCode, ApiErrorCode> = {
   TRANSACTION_NOT_FOUND: 'NOT_FOUND',
   TRANSACTION_NOT_AWAITING_APPROVAL: 'TRANSACTION_NOT_AWAITING_APPROVAL',
   APPROVAL_EXPIRED: 'APPROVAL_EXPIRED',
+  TRANSACTION_NOT_DELAYED: 'TRANSACTION_NOT_DELAYED',
   IDEMPOTENCY_KEY_REUSED: 'IDEMPOTENCY_KEY_REUSED',
   IDEMPOTENCY_REQUEST_IN_PROGRESS: 'IDEMPOTENCY_REQUEST_IN_PROGRESS',
   AMOUNT_INVALID: 'AMOUNT_INVALID',
@@ -27,6 +28,10 @@ export function toApiError(e: unknown): unknown {
   const code = API_CODE[e.code];
   return new ApiError(code, e.message, {
     ...(e.details.issues ? { errors: e.details.issues } : {}),
+    // Which status the transfer has instead (a cancel that lost to its release sees PENDING).
+    ...(code === 'TRANSACTION_NOT_DELAYED' && typeof e.details.context?.status === 'string'
+      ? { extensions: { transactionStatus: e.details.context.status } }
+      : {}),
     ...(code === 'IDEMPOTENCY_REQUEST_IN_PROGRESS' ? { headers: { 'retry-after': '1' } } : {}),
     cause: e.cause ?? e,
   });
