@@ -123,14 +123,14 @@ describe('per-key daily caps', () => {
     for (let i = 0; i < 2; i++) expect((await transfer(agent.key, walletId, '4')).status).toBe(201);
     const overWallet = await transfer(agent.key, walletId, '2');
     expectProblem(overWallet, 403, 'POLICY_DENIED');
-    expect(overWallet.body.reasons.map((r: { code: string }) => r.code)).toEqual([
+    expect((overWallet.body.reasons as { code: string }[]).map((r) => r.code)).toEqual([
       'DAILY_LIMIT_EXCEEDED',
     ]);
 
     // A cap never lifts the wallet's limits: a generous cap is still bound by them.
     const generous = await key('100');
     const walletBound = await transfer(generous.key, walletId, '2');
-    expect(walletBound.body.reasons.map((r: { code: string }) => r.code)).toEqual([
+    expect((walletBound.body.reasons as { code: string }[]).map((r) => r.code)).toEqual([
       'DAILY_LIMIT_EXCEEDED',
     ]);
   });
@@ -160,7 +160,7 @@ describe('per-key daily caps', () => {
     const fit = SOL / (100_000_000n + fee);
     expect(BigInt(allowed.length)).toBe(fit);
     for (const r of results.filter((x) => x.status === 403))
-      expect(r.body.reasons.map((x: { code: string }) => x.code)).toEqual([
+      expect((r.body.reasons as { code: string }[]).map((x) => x.code)).toEqual([
         'AGENT_KEY_CAP_EXCEEDED',
       ]);
     const spent = await spentByKey(capped.id);

@@ -132,7 +132,7 @@ describe('the delay tier', () => {
     // While it waits it holds its 1.5 SOL: 0.2 more would pass 2 SOL with the fees.
     const held = await transfer(wallet.id, '0.2');
     expectProblem(held, 403, 'POLICY_DENIED');
-    expect(held.body.reasons.map((r: { code: string }) => r.code)).toEqual([
+    expect((held.body.reasons as { code: string }[]).map((r) => r.code)).toEqual([
       'DAILY_LIMIT_EXCEEDED',
     ]);
 

@@ -163,7 +163,9 @@ export function toAgentKeyDto(
     revokedAt: row.revokedAt?.toISOString() ?? null,
     lastUsedAt: row.lastUsedAt?.toISOString() ?? null,
     dailyCap:
-      row.dailyCap == null ? null : formatUiAmount(BigInt(row.dailyCap.toFixed(0)), SOL_DECIMALS),
+      row.dailyCap === undefined || row.dailyCap === null
+        ? null
+        : formatUiAmount(BigInt(row.dailyCap.toFixed(0)), SOL_DECIMALS),
     createdAt: row.createdAt.toISOString(),
   };
 }

@@ -153,7 +153,8 @@ export class AgentKeyRepository {
           scopes: key.scopes,
           walletIds: key.walletIds ?? [],
           expiresAt: key.expiresAt,
-          dailyCap: key.dailyCap == null ? null : key.dailyCap.toString(),
+          dailyCap:
+            key.dailyCap === undefined || key.dailyCap === null ? null : key.dailyCap.toString(),
         },
       });
       await audit(row, tx);

@@ -598,7 +598,13 @@ export class SpendRepository {
       request.walletId,
       row.has_policy ? (row as PolicyRow) : undefined,
     );
-    return judge(sql, policy, request, null, row.key_cap == null ? null : BigInt(row.key_cap));
+    return judge(
+      sql,
+      policy,
+      request,
+      null,
+      row.key_cap === undefined || row.key_cap === null ? null : BigInt(row.key_cap),
+    );
   }
 }
 
