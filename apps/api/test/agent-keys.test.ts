@@ -157,6 +157,7 @@ describe('create, list, revoke', () => {
         [
           'agentId',
           'createdAt',
+          'dailyCap',
           'expiresAt',
           'id',
           'lastUsedAt',

@@ -659,6 +659,70 @@ describe('the API answers as its OpenAPI document says', () => {
         label: 'invalid time window',
       },
     );
+    // The delay tier: a transfer above the threshold waits DELAYED; the owner cancels it.
+    await op(
+      'setWalletPolicy',
+      { id: wallet.id },
+      {
+        ...owner,
+        body: {
+          perTxLimit: '1',
+          dailyLimit: '3',
+          metadata: { delayThreshold: '0.2', delaySeconds: 3600 },
+        },
+        label: 'delay tier',
+      },
+    );
+    const waiting = await op(
+      'createTransfer',
+      { id: wallet.id },
+      {
+        ...agent,
+        body: { ...transfer, amount: '0.3' },
+        headers: { 'idempotency-key': 'c-delay' },
+        label: 'delayed',
+      },
+    );
+    expect(waiting.body.transaction.status).toBe('DELAYED');
+    await op(
+      'cancelTransaction',
+      { id: waiting.body.transaction.id },
+      { ...agent, label: 'agent' },
+    );
+    await op('cancelTransaction', { id: waiting.body.transaction.id }, owner);
+    await op(
+      'cancelTransaction',
+      { id: waiting.body.transaction.id },
+      { ...owner, label: 'again' },
+    );
+    await op('cancelTransaction', { id: UNKNOWN_ID }, { ...owner, label: 'unknown' });
+    await op(
+      'setWalletPolicy',
+      { id: wallet.id },
+      {
+        ...owner,
+        body: { perTxLimit: '1', dailyLimit: '3', metadata: { delayThreshold: '0.2' } },
+        label: 'delay without seconds',
+      },
+    );
+    await op(
+      'createAgentKey',
+      { id: agentId },
+      {
+        ...owner,
+        body: { name: 'capped', scopes: ['transfer'], expiresAt: inDays(1), dailyCap: '0.5' },
+        label: 'daily cap',
+      },
+    );
+    await op(
+      'createAgentKey',
+      { id: agentId },
+      {
+        ...owner,
+        body: { name: 'capped', scopes: ['transfer'], expiresAt: inDays(1), dailyCap: '-1' },
+        label: 'invalid daily cap',
+      },
+    );
     await op(
       'setWalletPolicy',
       { id: wallet.id },

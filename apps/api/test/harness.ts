@@ -95,6 +95,9 @@ export async function startHarness(
     // Test files send many deliberately bad keys from one address; the per-address limit on
     // failed authentication has tests of its own that set it low.
     AUTH_FAILURES_PER_MINUTE: '100000',
+    // The delay tier's release loop queries the database every second; tests that count
+    // statements must not see it, so it runs only where a test asks for it.
+    DELAY_RELEASE_INTERVAL_MS: '0',
     ...env,
   });
   const app = await createApp(config, {
@@ -145,6 +148,7 @@ export async function startInstance(
     NODE_ENV: 'test',
     LOG_LEVEL: 'silent',
     AUTH_FAILURES_PER_MINUTE: '100000',
+    DELAY_RELEASE_INTERVAL_MS: '0',
     ...env,
   });
   const app = await createApp(config, {

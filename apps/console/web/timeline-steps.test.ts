@@ -35,6 +35,8 @@ function tx(overrides: Partial<Transaction>): Transaction {
     confirmedAt: null,
     decidedAt: null,
     expiresAt: null,
+    dueAt: null,
+    agentKeyId: null,
     ...overrides,
   };
 }

@@ -166,18 +166,20 @@ describe('requests', () => {
     expect(requests[1]?.url).toBe(`/v1/wallets/${WALLET}/transactions`);
   });
 
-  it('uses PATCH for agent updates and POST for key rotation, approve and reject', async () => {
+  it('uses PATCH for agent updates and POST for key rotation, approve, reject and cancel', async () => {
     respond = json(200, { agent: { id: 'a' }, transaction: { id: 't' }, apiKey: 'k2' });
     const owner = new WaiaasClient({ baseUrl, apiKey: 'owner' });
     await owner.updateAgent('a', { status: 'SUSPENDED' });
     await owner.rotateAgentKey('a');
     await owner.approveTransaction('t');
     await owner.rejectTransaction('t');
+    await owner.cancelTransaction('t');
     expect(requests.map((r) => `${r.method} ${r.url}`)).toEqual([
       'PATCH /v1/agents/a',
       'POST /v1/agents/a/rotate-key',
       'POST /v1/transactions/t/approve',
       'POST /v1/transactions/t/reject',
+      'POST /v1/transactions/t/cancel',
     ]);
     expect(JSON.parse(requests[0]?.body ?? '')).toEqual({ status: 'SUSPENDED' });
   });

@@ -352,6 +352,19 @@ export class WaiaasClient {
   }
 
   /**
+   * Cancels a DELAYED transfer before its delay ends (owner key): CANCELLED, never signed.
+   * Any other status is refused with `TRANSACTION_NOT_DELAYED` (409).
+   *
+   * @example
+   * ```ts
+   * await owner.cancelTransaction(transactionId);
+   * ```
+   */
+  cancelTransaction(transactionId: string): Promise<{ transaction: Transaction }> {
+    return this.call('cancelTransaction', { params: { id: transactionId } });
+  }
+
+  /**
    * Polls a transaction until its status is one of `until` (default: a final status) and
    * returns it; throws `WAIT_TIMEOUT` after `timeoutMs`.
    *

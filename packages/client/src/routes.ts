@@ -36,6 +36,7 @@ export const ROUTES = {
   getTransaction: { method: 'GET', path: '/v1/transactions/{id}' },
   approveTransaction: { method: 'POST', path: '/v1/transactions/{id}/approve' },
   rejectTransaction: { method: 'POST', path: '/v1/transactions/{id}/reject' },
+  cancelTransaction: { method: 'POST', path: '/v1/transactions/{id}/cancel' },
   setWebhook: { method: 'PUT', path: '/v1/webhook' },
   getWebhook: { method: 'GET', path: '/v1/webhook' },
   listWebhookDeliveries: { method: 'GET', path: '/v1/webhook/deliveries' },

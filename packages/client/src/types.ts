@@ -29,6 +29,8 @@ export interface WaiaasProblem {
   errors?: { path: string; code: string; message: string; fields?: string[] }[];
   /** Policy reasons (`POLICY_DENIED`): every rule that refused, with its figures. */
   reasons?: PolicyReason[];
+  /** `TRANSACTION_NOT_DELAYED`: the status the transaction has instead (e.g. PENDING once released). */
+  transactionStatus?: string;
   [extension: string]: unknown;
 }
 
@@ -59,7 +61,9 @@ export type PolicyReasonCode =
   | 'PROGRAM_NOT_ALLOWED'
   | 'RATE_LIMITED'
   | 'OUTSIDE_TIME_WINDOW'
-  | 'APPROVAL_REQUIRED';
+  | 'AGENT_KEY_CAP_EXCEEDED'
+  | 'APPROVAL_REQUIRED'
+  | 'DELAY_REQUIRED';
 
 /**
  * @example
@@ -141,6 +145,8 @@ export interface AgentKey {
   revokedAt: string | null;
   /** To the minute: written at most once a minute per key, after the request. */
   lastUsedAt: string | null;
+  /** SOL (decimal string) the key's transfers may cost in a rolling 24 hours; null: no cap of its own. */
+  dailyCap: string | null;
   createdAt: string;
 }
 
@@ -161,6 +167,11 @@ export interface AgentKeyInput {
   walletIds?: string[];
   /** Required: an ISO date-time in the future, at most 365 days ahead. */
   expiresAt: string;
+  /**
+   * SOL (decimal string): the most the key's transfers may cost (amounts + fees) in a rolling
+   * 24 hours, across its wallets; the wallets' policies still apply (the stricter wins).
+   */
+  dailyCap?: string;
 }
 
 /**
@@ -253,6 +264,13 @@ export interface PolicyMetadata {
   dailyWindow?: 'ROLLING_24H' | 'UTC_DAY';
   /** Transfers only inside these days and hours (denied outside with `OUTSIDE_TIME_WINDOW` and its `nextOpening`). */
   timeWindow?: TimeWindow;
+  /**
+   * SOL (decimal string): transfers costing more (amount + fee) wait `delaySeconds` as DELAYED,
+   * cancellable by the owner, then are judged again and signed. Set with `delaySeconds`.
+   */
+  delayThreshold?: string;
+  /** The delay in whole seconds (1..604800). Set with `delayThreshold`. */
+  delaySeconds?: number;
 }
 
 /**
@@ -411,6 +429,10 @@ export interface Transaction {
   decidedAt: string | null;
   /** AWAITING_APPROVAL transfers: the owner must decide before this, or it becomes EXPIRED. */
   expiresAt: string | null;
+  /** DELAYED transfers: when the delay ends (then judged again and signed, or FAILED/POLICY). */
+  dueAt: string | null;
+  /** The agent key that requested it. */
+  agentKeyId: string | null;
 }
 
 /**

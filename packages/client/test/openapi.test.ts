@@ -198,6 +198,8 @@ const fields = {
     confirmedAt: true,
     decidedAt: true,
     expiresAt: true,
+    dueAt: true,
+    agentKeyId: true,
   } satisfies Record<keyof Transaction, true>,
   WebhookDto: {
     id: true,
@@ -257,6 +259,7 @@ const fields = {
     requestId: true,
     errors: true,
     reasons: true,
+    transactionStatus: true,
     // WaiaasProblem has an index signature (problem extensions), so its keys are listed by hand.
   } satisfies Partial<Record<keyof WaiaasProblem, true>>,
 };

@@ -45,6 +45,7 @@ export {
   type SignTransfer,
   type ReserveResult,
   type ApproveResult,
+  type ReleaseResult,
   type SpendRepositoryOptions,
   type ReservationReceipt,
 } from './repositories/spend.repository.js';
@@ -71,6 +72,7 @@ export {
   ApprovalExpiryRepository,
   type ExpiredApprovals,
   recordAwaitingApproval,
+  recordDelayed,
 } from './repositories/approval-expiry.repository.js';
 export { DbHealthRepository, type DbHealthReport } from './repositories/db-health.repository.js';
 export {

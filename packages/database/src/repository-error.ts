@@ -9,6 +9,7 @@ export interface RepositoryErrorContext {
   WALLET_NOT_FOUND: { walletId: string };
   TRANSACTION_NOT_FOUND: { transactionId: string };
   TRANSACTION_NOT_AWAITING_APPROVAL: { transactionId: string; status: string };
+  TRANSACTION_NOT_DELAYED: { transactionId: string; status: string };
   /** A stored policy no longer parses; transfers from that wallet are refused until it is rewritten. */
   POLICY_CORRUPT: { walletId: string; issues: string[] };
 }
@@ -20,6 +21,7 @@ const MESSAGES: { [C in RepositoryErrorCode]: (context: RepositoryErrorContext[C
   TRANSACTION_NOT_FOUND: (c) => `Transaction ${c.transactionId} does not exist.`,
   TRANSACTION_NOT_AWAITING_APPROVAL: (c) =>
     `Transaction ${c.transactionId} is ${c.status}, not AWAITING_APPROVAL.`,
+  TRANSACTION_NOT_DELAYED: (c) => `Transaction ${c.transactionId} is ${c.status}, not DELAYED.`,
   POLICY_CORRUPT: (c) =>
     `The stored policy of wallet ${c.walletId} is invalid: ${c.issues.join('; ')}.`,
 };

@@ -20,6 +20,7 @@ import {
 import { U64_MAX } from './amount.js';
 import {
   type Decision,
+  delayOf,
   describeReason,
   evaluate,
   type EvaluationContext,
@@ -27,7 +28,7 @@ import {
   REASON_CODES,
   type TransferIntent,
 } from './evaluate.js';
-import { assertPolicy, type PolicyInput } from './policy.js';
+import { assertPolicy, parsePolicy, type PolicyInput, serializePolicy } from './policy.js';
 import { windowStart } from './window.js';
 
 const SOL = 1_000_000_000n;
@@ -687,10 +688,31 @@ describe('describeReason', () => {
       { code: 'RATE_LIMITED', limit: '5', spent: '5', requested: '1', remaining: '0' },
       { code: 'OUTSIDE_TIME_WINDOW', timeZone: 'UTC', nextOpening: '2026-11-23T09:00:00.000Z' },
       { code: 'APPROVAL_REQUIRED', asset: null, threshold: '500000000', requested: '600000000' },
+      {
+        code: 'AGENT_KEY_CAP_EXCEEDED',
+        asset: null,
+        decimals: 9,
+        limit: '1000000000',
+        spent: '900000000',
+        requested: '200000000',
+        fee: '5000',
+        remaining: '100000000',
+      },
+      {
+        code: 'DELAY_REQUIRED',
+        asset: null,
+        threshold: '1000000000',
+        requested: '2000000000',
+        fee: '5000',
+        delaySeconds: 3600,
+      },
     ];
     expect(new Set(samples.map((s) => s.code))).toEqual(new Set(REASON_CODES));
     expect(describeReason(samples[4]!)).toBe('1.5 SOL exceeds the per-transaction limit of 1 SOL');
     expect(describeReason(samples[11]!)).toBe('0.6 SOL is above the approval threshold of 0.5 SOL');
+    expect(describeReason(samples[12]!)).toBe(
+      "0.2 SOL + 0.000005 SOL fee exceeds the 0.1 SOL left of this agent key's daily cap of 1 SOL",
+    );
     for (const s of samples) expect(describeReason(s).length).toBeGreaterThan(10);
   });
 });
@@ -715,7 +737,9 @@ describe('evaluate: properties', () => {
         arbitraryContext(),
         (policy, intent, ctx) => {
           const decision = evaluate(policy, intent, ctx);
-          const denies = decision.reasons.some((r) => r.code !== 'APPROVAL_REQUIRED');
+          const denies = decision.reasons.some(
+            (r) => r.code !== 'APPROVAL_REQUIRED' && r.code !== 'DELAY_REQUIRED',
+          );
           const approval = decision.reasons.some((r) => r.code === 'APPROVAL_REQUIRED');
           expect(decision.outcome).toBe(denies ? 'DENY' : approval ? 'REQUIRE_APPROVAL' : 'ALLOW');
           expect(JSON.parse(JSON.stringify(decision))).toEqual(decision);
@@ -882,5 +906,136 @@ describe('evaluate: network fees count toward the SOL limits', () => {
         evaluate(policy, { asset: null, amount: 1n, fee, to: ALICE }, context()).reasons,
       ).toContainEqual({ code: 'INVALID_INTENT', field: 'fee' });
     }
+  });
+});
+
+describe('evaluate: the delay tier', () => {
+  const policy = assertPolicy({
+    perTxLimit: '5',
+    dailyLimit: '10',
+    metadata: { delayThreshold: '1', delaySeconds: 600 },
+  });
+  const sol = (amount: bigint, fee = 0n): TransferIntent => ({
+    asset: null,
+    amount,
+    to: ALICE,
+    fee,
+  });
+
+  it('delays (ALLOW with DELAY_REQUIRED) only a SOL cost above the threshold, fee included', () => {
+    expect(evaluate(policy, sol(SOL), context())).toEqual({ outcome: 'ALLOW', reasons: [] });
+    const above = evaluate(policy, sol(SOL, 5_000n), context());
+    expect(above.outcome).toBe('ALLOW');
+    expect(above.reasons).toEqual([
+      {
+        code: 'DELAY_REQUIRED',
+        asset: null,
+        threshold: '1000000000',
+        requested: '1000000000',
+        fee: '5000',
+        delaySeconds: 600,
+      },
+    ]);
+    expect(delayOf(above)?.delaySeconds).toBe(600);
+    expect(delayOf(evaluate(policy, sol(SOL), context()))).toBeUndefined();
+  });
+
+  it('never turns a denial into a delay, and composes with approval', () => {
+    const denied = evaluate(policy, sol(6n * SOL), context());
+    expect(denied.outcome).toBe('DENY');
+    const both = evaluate(
+      assertPolicy({
+        perTxLimit: '5',
+        dailyLimit: '10',
+        requiresApproval: true,
+        metadata: { delayThreshold: '1', delaySeconds: 600 },
+      }),
+      sol(2n * SOL),
+      context(),
+    );
+    expect(both.outcome).toBe('REQUIRE_APPROVAL');
+    expect(both.reasons.map((r) => r.code)).toEqual(['APPROVAL_REQUIRED', 'DELAY_REQUIRED']);
+  });
+
+  it('parsePolicy wants threshold and seconds together, seconds in 1..7 days', () => {
+    const issues = (metadata: Record<string, unknown>) => {
+      const r = parsePolicy({ perTxLimit: '1', dailyLimit: '1', metadata });
+      return r.ok ? [] : r.issues.map((i) => `${i.path}:${i.code}`);
+    };
+    expect(issues({ delayThreshold: '1' })).toEqual(['metadata.delaySeconds:DELAY_INCOMPLETE']);
+    expect(issues({ delaySeconds: 5 })).toEqual(['metadata.delayThreshold:DELAY_INCOMPLETE']);
+    expect(issues({ delayThreshold: '1', delaySeconds: 0 })).toEqual([
+      'metadata.delaySeconds:INVALID_INTEGER',
+    ]);
+    expect(issues({ delayThreshold: '1', delaySeconds: 604_801 })).toEqual([
+      'metadata.delaySeconds:INVALID_INTEGER',
+    ]);
+    expect(issues({ delayThreshold: 1, delaySeconds: 5 })).toEqual([
+      'metadata.delayThreshold:INVALID_TYPE',
+    ]);
+    expect(serializePolicy(policy).metadata).toMatchObject({
+      delayThreshold: '1',
+      delaySeconds: 600,
+    });
+  });
+});
+
+describe("evaluate: an agent key's daily cap", () => {
+  const policy = assertPolicy({ perTxLimit: '5', dailyLimit: '10' });
+  const intent: TransferIntent = { asset: null, amount: SOL, to: ALICE, fee: 5_000n };
+
+  it('denies above the cap while the wallet allows, and the stricter wins', () => {
+    const keyCap = { limit: 2n * SOL, spent: SOL };
+    const denied = evaluate(policy, intent, context({ keyCap }));
+    expect(denied).toEqual({
+      outcome: 'DENY',
+      reasons: [
+        {
+          code: 'AGENT_KEY_CAP_EXCEEDED',
+          asset: null,
+          decimals: 9,
+          limit: '2000000000',
+          spent: '1000000000',
+          requested: '1000000000',
+          fee: '5000',
+          remaining: '1000000000',
+        },
+      ],
+    });
+    // Exactly at the cap is allowed.
+    expect(
+      evaluate(policy, intent, context({ keyCap: { limit: 2n * SOL, spent: SOL - 5_000n } }))
+        .outcome,
+    ).toBe('ALLOW');
+    // A generous key cap does not lift the wallet's limit.
+    const wallet = evaluate(
+      policy,
+      intent,
+      context({
+        keyCap: { limit: 100n * SOL, spent: 0n },
+        spentInWindow: { sol: 10n * SOL, tokens: {} },
+      }),
+    );
+    expect(wallet.reasons.map((r) => r.code)).toEqual(['DAILY_LIMIT_EXCEEDED']);
+  });
+
+  it('property: with a cap, ALLOW implies spent + cost <= cap', () => {
+    fc.assert(
+      fc.property(
+        fc.bigInt({ min: 0n, max: 20n * SOL }),
+        fc.bigInt({ min: 0n, max: 20n * SOL }),
+        fc.bigInt({ min: 1n, max: 6n * SOL }),
+        (limit, spentByKey, amount) => {
+          const d = evaluate(
+            policy,
+            { ...intent, amount },
+            context({ keyCap: { limit, spent: spentByKey } }),
+          );
+          const over = spentByKey + amount + 5_000n > limit;
+          expect(d.reasons.some((r) => r.code === 'AGENT_KEY_CAP_EXCEEDED')).toBe(over);
+          if (d.outcome === 'ALLOW') expect(spentByKey + amount + 5_000n <= limit).toBe(true);
+        },
+      ),
+    );
   });
 });

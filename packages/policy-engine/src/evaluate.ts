@@ -65,10 +65,18 @@ export interface EvaluationContext {
   readonly spentInWindow: SpentInWindow;
   readonly txCountLastHour: number;
   readonly spentSince?: Instant;
+  /**
+   * The requesting agent key's daily cap, when it has one: `limit` lamports of SOL cost
+   * (amounts + fees, as the wallet's SOL limits count them) in a rolling 24 hours, and `spent`
+   * what the key's counting transfers already cost in that window (not including this intent).
+   * The stricter of the key's cap and the wallet's limits wins.
+   */
+  readonly keyCap?: { readonly limit: bigint; readonly spent: bigint };
 }
 
 /**
- * Stable reason codes. Never renamed once shipped. All but `APPROVAL_REQUIRED` deny.
+ * Stable reason codes. Never renamed once shipped. All but `APPROVAL_REQUIRED` and
+ * `DELAY_REQUIRED` deny.
  *
  * @example
  * ```ts
@@ -224,6 +232,44 @@ export interface OutsideTimeWindowReason {
   readonly nextOpening: string | null;
 }
 /**
+ * The requesting agent key's daily cap would be exceeded: the key's spent + requested + fee >
+ * `limit` (lamports, rolling 24 hours, every wallet the key used). Denies even when the
+ * wallet's own limits would allow the transfer.
+ *
+ * @example
+ * ```ts
+ * const r: AgentKeyCapExceededReason = { code: 'AGENT_KEY_CAP_EXCEEDED', asset: null, decimals: 9, limit: '1000000000', spent: '900000000', requested: '200000000', fee: '5000', remaining: '100000000' };
+ * ```
+ */
+export interface AgentKeyCapExceededReason {
+  readonly code: 'AGENT_KEY_CAP_EXCEEDED';
+  readonly asset: null;
+  readonly decimals: number;
+  readonly limit: string;
+  readonly spent: string;
+  readonly requested: string;
+  readonly fee: string;
+  readonly remaining: string;
+}
+/**
+ * The policy's delay tier applies: the transfer's SOL cost (`requested` + `fee`, lamports) is
+ * above `threshold`, so it waits `delaySeconds` (stored DELAYED, cancellable by the owner) and
+ * is judged again before it is signed. Does not deny: with it alone the outcome stays `ALLOW`.
+ *
+ * @example
+ * ```ts
+ * const r: DelayRequiredReason = { code: 'DELAY_REQUIRED', asset: null, threshold: '1000000000', requested: '2000000000', fee: '5000', delaySeconds: 3600 };
+ * ```
+ */
+export interface DelayRequiredReason {
+  readonly code: 'DELAY_REQUIRED';
+  readonly asset: string | null;
+  readonly threshold: string;
+  readonly requested: string;
+  readonly fee: string;
+  readonly delaySeconds: number;
+}
+/**
  * The owner must approve. `threshold` (lamports) is set when only SOL transfers above it need
  * approval; `null` when every transfer does (and for token transfers, which a SOL threshold cannot price).
  *
@@ -286,7 +332,9 @@ export type Reason =
   | ProgramNotAllowedReason
   | RateLimitedReason
   | OutsideTimeWindowReason
-  | ApprovalRequiredReason;
+  | AgentKeyCapExceededReason
+  | ApprovalRequiredReason
+  | DelayRequiredReason;
 
 /**
  * Every reason code, in the order reasons are reported.
@@ -308,7 +356,9 @@ export const REASON_CODES: readonly ReasonCode[] = Object.freeze([
   'PROGRAM_NOT_ALLOWED',
   'RATE_LIMITED',
   'OUTSIDE_TIME_WINDOW',
+  'AGENT_KEY_CAP_EXCEEDED',
   'APPROVAL_REQUIRED',
+  'DELAY_REQUIRED',
 ] as const);
 
 /**
@@ -323,8 +373,9 @@ export type DecisionOutcome = 'ALLOW' | 'DENY' | 'REQUIRE_APPROVAL';
 
 /**
  * The decision: `DENY` if any reason denies, else `REQUIRE_APPROVAL` if approval applies, else
- * `ALLOW`. `reasons` lists every applicable reason (an `APPROVAL_REQUIRED` reason is listed even
- * when another reason denies). Plain data, safe to `JSON.stringify` and store. Treat as
+ * `ALLOW`. `reasons` lists every applicable reason (an `APPROVAL_REQUIRED` or `DELAY_REQUIRED`
+ * reason is listed even when another reason denies). An `ALLOW` (or `REQUIRE_APPROVAL`) with a
+ * `DELAY_REQUIRED` reason is delayed before it is signed (see {@link delayOf}). Plain data, safe to `JSON.stringify` and store. Treat as
  * immutable: the reason-less ALLOW decision is a shared frozen object.
  *
  * @example
@@ -439,6 +490,22 @@ export function evaluate(
       });
     }
   }
+  const keyCap = context.keyCap;
+  if (keyCap !== undefined && solValid && (asset === null || fee > 0n)) {
+    const cost = solAmount + fee;
+    if (keyCap.spent + cost > keyCap.limit) {
+      reasons = add(reasons, {
+        code: 'AGENT_KEY_CAP_EXCEEDED',
+        asset: null,
+        decimals: SOL_DECIMALS,
+        limit: keyCap.limit.toString(),
+        spent: keyCap.spent.toString(),
+        requested: solAmount.toString(),
+        fee: fee.toString(),
+        remaining: (keyCap.spent >= keyCap.limit ? 0n : keyCap.limit - keyCap.spent).toString(),
+      });
+    }
+  }
   if (asset !== null && assetValid) {
     if (!policy.allowedAssets.has(asset))
       reasons = add(reasons, { code: 'ASSET_NOT_ALLOWED', asset });
@@ -526,10 +593,12 @@ export function evaluate(
   }
 
   const denied = reasons !== undefined;
+  let approval = false;
   if (policy.requiresApproval) {
     const threshold = policy.approvalThreshold;
     // A SOL threshold cannot price a token transfer, so token transfers always need approval.
     if (threshold === null || asset !== null || !amountValid || amount > threshold) {
+      approval = true;
       reasons = add(reasons, {
         code: 'APPROVAL_REQUIRED',
         asset: assetValid ? asset : null,
@@ -539,8 +608,35 @@ export function evaluate(
     }
   }
 
+  // The delay tier prices what leaves in SOL, as perTxLimit does: amount + fee.
+  const delay = policy.delay;
+  if (delay !== null && solValid && solAmount + fee > delay.threshold) {
+    reasons = add(reasons, {
+      code: 'DELAY_REQUIRED',
+      asset: assetValid ? asset : null,
+      threshold: delay.threshold.toString(),
+      requested: solAmount.toString(),
+      fee: fee.toString(),
+      delaySeconds: delay.seconds,
+    });
+  }
+
   if (reasons === undefined) return ALLOW;
-  return { outcome: denied ? 'DENY' : 'REQUIRE_APPROVAL', reasons };
+  return { outcome: denied ? 'DENY' : approval ? 'REQUIRE_APPROVAL' : 'ALLOW', reasons };
+}
+
+/**
+ * The decision's `DELAY_REQUIRED` reason, if the transfer must wait out the policy's delay.
+ *
+ * @example
+ * ```ts
+ * const delay = delayOf(decision);
+ * if (decision.outcome === 'ALLOW' && delay) dueAt = new Date(now.getTime() + delay.delaySeconds * 1000);
+ * ```
+ */
+export function delayOf(decision: Decision): DelayRequiredReason | undefined {
+  for (const reason of decision.reasons) if (reason.code === 'DELAY_REQUIRED') return reason;
+  return undefined;
 }
 
 /**
@@ -585,6 +681,10 @@ export function describeReason(reason: Reason): string {
       return reason.nextOpening === null
         ? `transfers are outside the policy's time window (${reason.timeZone})`
         : `transfers are outside the policy's time window (${reason.timeZone}); it opens at ${reason.nextOpening}`;
+    case 'AGENT_KEY_CAP_EXCEEDED':
+      return `${solCost(reason, ui)} exceeds the ${ui(reason.remaining, reason.decimals)} SOL left of this agent key's daily cap of ${ui(reason.limit, reason.decimals)} SOL`;
+    case 'DELAY_REQUIRED':
+      return `${ui(reason.requested, SOL_DECIMALS)} SOL (+ ${ui(reason.fee, SOL_DECIMALS)} SOL fee) is above the delay threshold of ${ui(reason.threshold, SOL_DECIMALS)} SOL: it waits ${reason.delaySeconds} s before it is signed, and the owner may cancel it meanwhile`;
     case 'APPROVAL_REQUIRED':
       return reason.threshold === null
         ? 'the policy requires owner approval for this transfer'
@@ -594,7 +694,7 @@ export function describeReason(reason: Reason): string {
 
 /** "1 SOL + 0.000005 SOL fee", or just the amount when there is no fee. */
 function solCost(
-  reason: PerTxLimitExceededReason | DailyLimitExceededReason,
+  reason: PerTxLimitExceededReason | DailyLimitExceededReason | AgentKeyCapExceededReason,
   ui: (base: string, decimals: number) => string,
 ): string {
   const amount = `${ui(reason.requested, reason.decimals)} SOL`;

@@ -8,12 +8,14 @@ describe('public API', () => {
     expect(Object.keys(api).sort()).toEqual(
       [
         'LAMPORTS_PER_SOL',
+        'MAX_DELAY_SECONDS',
         'PolicyEngineError',
         'REASON_CODES',
         'SOL_DECIMALS',
         'U64_MAX',
         'WEEKDAYS',
         'assertPolicy',
+        'delayOf',
         'describeReason',
         'evaluate',
         'formatSol',
@@ -75,6 +77,7 @@ describe('every rule parsePolicy accepts changes some decision of evaluate', () 
       with: { ...base, metadata: { dailyWindow: 'UTC_DAY' } },
       context: { ...context, spentSince: utcStart },
     },
+    delay: { with: { ...base, metadata: { delayThreshold: '1', delaySeconds: 60 } } },
     // 04:00 UTC on a Sunday is 05:00 in Berlin: outside a weekday office window.
     timeWindow: {
       with: {

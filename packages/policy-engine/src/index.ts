@@ -35,6 +35,7 @@ export {
 export {
   assertPolicy,
   type DailyWindow,
+  MAX_DELAY_SECONDS,
   type ParseResult,
   parsePolicy,
   type Policy,
@@ -57,11 +58,14 @@ export {
   WEEKDAYS,
 } from './time-window.js';
 export {
+  type AgentKeyCapExceededReason,
   type ApprovalRequiredReason,
   type AssetNotAllowedReason,
   type DailyLimitExceededReason,
   type Decision,
   type DecisionOutcome,
+  type DelayRequiredReason,
+  delayOf,
   describeReason,
   evaluate,
   type EvaluationContext,

@@ -23,6 +23,7 @@ import type { AmountErrorCode } from './errors.js';
  * - `EMPTY_LIST`: `timeWindow.ranges` or a range's `days` is `[]`.
  * - `TOO_MANY_ITEMS`: more than 50 ranges.
  * - `APPROVAL_THRESHOLD_WITHOUT_APPROVAL`: `approvalThreshold` is set but `requiresApproval` is not `true`.
+ * - `DELAY_INCOMPLETE`: one of `delayThreshold` / `delaySeconds` is set without the other.
  *
  * @example
  * ```ts
@@ -49,7 +50,8 @@ export type PolicyIssueCode =
   | 'DUPLICATE_WEEKDAY'
   | 'EMPTY_TIME_RANGE'
   | 'EMPTY_LIST'
-  | 'TOO_MANY_ITEMS';
+  | 'TOO_MANY_ITEMS'
+  | 'DELAY_INCOMPLETE';
 
 /**
  * One problem found by `parsePolicy`. `path` is dotted from the input's root

@@ -68,7 +68,22 @@ export interface PolicyMetadataInput {
   maxTxPerHour?: number;
   dailyWindow?: DailyWindow;
   timeWindow?: TimeWindowInput;
+  /** SOL (decimal string): transfers costing more wait `delaySeconds` before they are signed. */
+  delayThreshold?: string;
+  /** The cool-down, whole seconds in 1..{@link MAX_DELAY_SECONDS}; required with `delayThreshold`. */
+  delaySeconds?: number;
 }
+
+/**
+ * The longest delay a policy may set: 7 days. A delayed transfer holds its budget while it
+ * waits, so an unbounded delay would be a way to lock a wallet's budget up by mistake.
+ *
+ * @example
+ * ```ts
+ * MAX_DELAY_SECONDS; // 604800
+ * ```
+ */
+export const MAX_DELAY_SECONDS = 604_800;
 
 /**
  * A policy as written: the REST body and the `wallet_policies` row share this shape. SOL
@@ -137,6 +152,12 @@ export interface Policy {
   readonly dailyWindow: DailyWindow;
   /** Days and hours (in a time zone) when transfers are allowed; `null` = any time. */
   readonly timeWindow: TimeWindow | null;
+  /**
+   * The delay tier: a transfer whose SOL cost (amount + fee, as for `perTxLimit`) is above
+   * `threshold` lamports waits `seconds` (stored DELAYED, unsigned, cancellable by the owner)
+   * before it is judged again and signed. `null` = no delay tier.
+   */
+  readonly delay: { readonly threshold: Lamports; readonly seconds: number } | null;
 }
 
 /**
@@ -167,6 +188,8 @@ const METADATA_KEYS = new Set([
   'maxTxPerHour',
   'dailyWindow',
   'timeWindow',
+  'delayThreshold',
+  'delaySeconds',
 ]);
 const TIME_WINDOW_KEYS = new Set(['timeZone', 'ranges']);
 const TIME_RANGE_KEYS = new Set(['days', 'from', 'to']);
@@ -478,6 +501,7 @@ export function parsePolicy(input: unknown): ParseResult {
   let maxTxPerHour: number | null = null;
   let dailyWindow: DailyWindow = 'ROLLING_24H';
   let timeWindow: TimeWindow | null = null;
+  let delay: { threshold: Lamports; seconds: number } | null = null;
 
   const metadata = input.metadata;
   if (metadata !== undefined) {
@@ -561,6 +585,8 @@ export function parsePolicy(input: unknown): ParseResult {
 
       if (metadata.timeWindow !== undefined)
         timeWindow = readTimeWindow(c, metadata.timeWindow, 'metadata.timeWindow');
+
+      delay = readDelay(c, metadata);
     }
   }
 
@@ -577,8 +603,54 @@ export function parsePolicy(input: unknown): ParseResult {
     maxTxPerHour,
     dailyWindow,
     timeWindow,
+    delay,
   });
   return { ok: true, policy };
+}
+
+/**
+ * `delayThreshold` and `delaySeconds` come together: one without the other is refused
+ * (`DELAY_INCOMPLETE`), since a threshold without a duration (or the reverse) says nothing.
+ */
+function readDelay(
+  c: IssueCollector,
+  metadata: Record<string, unknown>,
+): { threshold: Lamports; seconds: number } | null {
+  const rawThreshold = metadata.delayThreshold;
+  const rawSeconds = metadata.delaySeconds;
+  if (rawThreshold === undefined && rawSeconds === undefined) return null;
+  const threshold =
+    rawThreshold === undefined
+      ? null
+      : readAmount(c, rawThreshold, 'metadata.delayThreshold', SOL_DECIMALS);
+  let seconds: number | null = null;
+  if (rawSeconds !== undefined) {
+    if (typeof rawSeconds !== 'number')
+      c.add(
+        'metadata.delaySeconds',
+        'INVALID_TYPE',
+        `expected an integer, got ${typeName(rawSeconds)}`,
+      );
+    else if (!Number.isSafeInteger(rawSeconds) || rawSeconds < 1 || rawSeconds > MAX_DELAY_SECONDS)
+      c.add(
+        'metadata.delaySeconds',
+        'INVALID_INTEGER',
+        `expected an integer in 1..${MAX_DELAY_SECONDS}, got ${rawSeconds}`,
+      );
+    else seconds = rawSeconds;
+  }
+  if (rawThreshold === undefined || rawSeconds === undefined) {
+    const missing = rawThreshold === undefined ? 'delayThreshold' : 'delaySeconds';
+    c.add(
+      `metadata.${missing}`,
+      'DELAY_INCOMPLETE',
+      'delayThreshold and delaySeconds must be set together',
+    );
+    return null;
+  }
+  return threshold === null || seconds === null
+    ? null
+    : { threshold: threshold as Lamports, seconds };
 }
 
 /**
@@ -643,6 +715,10 @@ export function serializePolicy(
     metadata.approvalThreshold = formatUiAmount(policy.approvalThreshold, SOL_DECIMALS);
   if (policy.maxTxPerHour !== null) metadata.maxTxPerHour = policy.maxTxPerHour;
   metadata.dailyWindow = policy.dailyWindow;
+  if (policy.delay !== null) {
+    metadata.delayThreshold = formatUiAmount(policy.delay.threshold, SOL_DECIMALS);
+    metadata.delaySeconds = policy.delay.seconds;
+  }
   if (policy.timeWindow !== null) {
     metadata.timeWindow = {
       timeZone: policy.timeWindow.timeZone,

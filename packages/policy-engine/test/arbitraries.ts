@@ -37,6 +37,12 @@ export function arbitraryPolicyInput(): fc.Arbitrary<Record<string, unknown>> {
       }),
       maxTxPerHour: fc.option(fc.nat({ max: 1000 }), { nil: undefined }),
       dailyWindow: fc.option(fc.constantFrom('ROLLING_24H', 'UTC_DAY'), { nil: undefined }),
+      delay: fc.option(
+        fc.record({ threshold: sol, seconds: fc.integer({ min: 1, max: 86_400 }) }),
+        {
+          nil: undefined,
+        },
+      ),
     })
     .map((r) => {
       const metadata: Record<string, unknown> = {};
@@ -59,6 +65,10 @@ export function arbitraryPolicyInput(): fc.Arbitrary<Record<string, unknown>> {
       if (r.programs !== undefined) metadata.allowedPrograms = r.programs;
       if (r.maxTxPerHour !== undefined) metadata.maxTxPerHour = r.maxTxPerHour;
       if (r.dailyWindow !== undefined) metadata.dailyWindow = r.dailyWindow;
+      if (r.delay !== undefined) {
+        metadata.delayThreshold = r.delay.threshold;
+        metadata.delaySeconds = r.delay.seconds;
+      }
       return {
         perTxLimit: r.perTxLimit,
         dailyLimit: r.dailyLimit,

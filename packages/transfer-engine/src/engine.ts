@@ -23,6 +23,7 @@ import {
   isRepositoryError,
   isUniqueViolation,
   type PrismaClient,
+  type ReleaseResult,
   type ReserveResult,
   type SignedTransfer,
   SpendRepository,
@@ -66,6 +67,8 @@ export interface TransferInput {
   from: string;
   /** The requesting agent; null for an owner's dry run. */
   agentId: string | null;
+  /** The agent key it authenticated with (its daily cap, if any, applies; stored on the row). */
+  agentKeyId?: string | null;
   to: string;
   amount: string;
   mint?: string | undefined;
@@ -212,6 +215,7 @@ export class TransferEngine {
       request: {
         walletId: input.walletId,
         agentId: input.agentId,
+        agentKeyId: input.agentKeyId ?? null,
         asset: mint ?? null,
         amount,
         decimals,
@@ -320,44 +324,7 @@ export class TransferEngine {
     });
     if (pending === null)
       throw new TransferEngineError('TRANSACTION_NOT_FOUND', 'Transaction not found');
-    let mintInfo: MintInfo | undefined;
-    if (pending.asset !== null) {
-      try {
-        mintInfo = await this.chain.mint(pending.asset);
-      } catch (e) {
-        throw chainReadError(e, pending.asset);
-      }
-    }
-    // The wallet may have been emptied while the request waited: judged again at signing
-    // (refused, still waiting: the owner may top it up and approve again).
-    let funds;
-    try {
-      funds = await this.senderFunds(pending.wallet.address, pending.asset ?? undefined, mintInfo);
-    } catch (e) {
-      throw chainReadError(e);
-    }
-    const prepared: PreparedTransfer = {
-      from: pending.wallet.address,
-      funds,
-      ...(mintInfo ? { mintInfo } : {}),
-      plan: planTransfer({
-        kind: pending.asset === null ? 'SOL' : 'TOKEN',
-        ...(mintInfo ? { tokenProgram: mintInfo.programAddress } : {}),
-        memo: pending.memo !== null,
-        createsDestinationAta: pending.asset !== null,
-        computeUnitLimit: baseComputeUnits(pending.asset === null ? 'SOL' : 'TOKEN', pending.memo),
-        priorityFeeMicroLamports: 0n,
-      }),
-      request: {
-        walletId: pending.walletId,
-        agentId: pending.agentId,
-        asset: pending.asset,
-        amount: BigInt(pending.amount.toFixed(0)),
-        decimals: pending.decimals,
-        destination: pending.destination,
-        memo: pending.memo,
-      },
-    };
+    const prepared = await this.preparedOf(pending);
     const lifetime = await this.lifetime();
     try {
       return await retryOnSignatureCollision(
@@ -371,6 +338,58 @@ export class TransferEngine {
     } catch (e) {
       throw repositoryError(e);
     }
+  }
+
+  /**
+   * The owner cancels a DELAYED transfer before it is released: CANCELLED, never signed, and
+   * its budget free at once. Throws TRANSACTION_NOT_FOUND and TRANSACTION_NOT_DELAYED.
+   */
+  async cancel(input: { transactionId: string; ownerId: string }): Promise<Transaction> {
+    try {
+      return await this.spend.cancelDelayedTransfer({ ...input, now: this.clock() });
+    } catch (e) {
+      throw repositoryError(e);
+    }
+  }
+
+  /**
+   * Releases up to `limit` DELAYED transfers that are due by the engine's clock: each is judged
+   * again under its wallet's lock and signed with a fresh blockhash (PENDING), or ends
+   * FAILED/POLICY. Safe to run in every API process at once: a transfer another releaser (or
+   * a cancel) took first is skipped, never signed twice. A transfer that cannot be released
+   * now (RPC or custody outage, or a wallet that can no longer pay: INSUFFICIENT_FUNDS) stays
+   * DELAYED for the next call; `onError` hears about it.
+   *
+   * @example
+   * ```ts
+   * const released = await engine.releaseDue(100, (id, e) => log.warn({ id, err: e }));
+   * ```
+   */
+  async releaseDue(
+    limit: number,
+    onError: (transactionId: string, error: unknown) => void = () => undefined,
+  ): Promise<ReleaseResult[]> {
+    const due = await this.spend.listDueDelayed(this.clock(), limit);
+    if (due.length === 0) return [];
+    const results: ReleaseResult[] = [];
+    for (const row of due) {
+      try {
+        const prepared = await this.preparedOf(row);
+        const lifetime = await this.lifetime();
+        results.push(
+          await retryOnSignatureCollision(
+            () =>
+              this.spend.releaseDelayed({ transactionId: row.id, now: this.clock() }, () =>
+                this.sign(prepared, lifetime),
+              ),
+            () => Promise.resolve(false),
+          ),
+        );
+      } catch (e) {
+        onError(row.id, e);
+      }
+    }
+    return results;
   }
 
   /** The owner rejects an AWAITING_APPROVAL transfer; it stops counting at once. */
@@ -394,6 +413,52 @@ export class TransferEngine {
         ? undefined
         : { mint: toAddress(mint), tokenProgram: mintInfo.programAddress },
     );
+  }
+
+  /** How to build a stored, unsigned transfer again (approval, release): its plan and request. */
+  private async preparedOf(
+    row: Transaction & { wallet: { address: string } },
+  ): Promise<PreparedTransfer> {
+    let mintInfo: MintInfo | undefined;
+    if (row.asset !== null) {
+      try {
+        mintInfo = await this.chain.mint(row.asset);
+      } catch (e) {
+        throw chainReadError(e, row.asset);
+      }
+    }
+    // The wallet may have been emptied while the transfer waited: judged again at signing
+    // (refused, the transfer keeps waiting: the owner may top it up).
+    let funds;
+    try {
+      funds = await this.senderFunds(row.wallet.address, row.asset ?? undefined, mintInfo);
+    } catch (e) {
+      throw chainReadError(e);
+    }
+    const kind = row.asset === null ? ('SOL' as const) : ('TOKEN' as const);
+    return {
+      from: row.wallet.address,
+      funds,
+      ...(mintInfo ? { mintInfo } : {}),
+      plan: planTransfer({
+        kind,
+        ...(mintInfo ? { tokenProgram: mintInfo.programAddress } : {}),
+        memo: row.memo !== null,
+        createsDestinationAta: row.asset !== null,
+        computeUnitLimit: baseComputeUnits(kind, row.memo),
+        priorityFeeMicroLamports: 0n,
+      }),
+      request: {
+        walletId: row.walletId,
+        agentId: row.agentId,
+        agentKeyId: row.agentKeyId,
+        asset: row.asset,
+        amount: BigInt(row.amount.toFixed(0)),
+        decimals: row.decimals,
+        destination: row.destination,
+        memo: row.memo,
+      },
+    };
   }
 
   private async lifetime(): Promise<BlockhashLifetime> {
@@ -512,6 +577,13 @@ function repositoryError(e: unknown): unknown {
       'The approval request expired before the owner decided; the transfer is EXPIRED',
       { context: { status: 'EXPIRED' } },
     );
+  if (isRepositoryError(e, 'TRANSACTION_NOT_DELAYED')) {
+    return new TransferEngineError(
+      'TRANSACTION_NOT_DELAYED',
+      `The transaction is ${String(e.context.status)}, not DELAYED: only a delayed transfer can be cancelled`,
+      { context: { status: e.context.status } },
+    );
+  }
   if (isRepositoryError(e, 'TRANSACTION_NOT_AWAITING_APPROVAL')) {
     return new TransferEngineError(
       'TRANSACTION_NOT_AWAITING_APPROVAL',

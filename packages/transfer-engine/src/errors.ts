@@ -14,6 +14,8 @@ export const TRANSFER_ENGINE_ERRORS = {
   TRANSACTION_NOT_AWAITING_APPROVAL: 'conflict',
   /** Approve/reject of a transaction whose approval expired (EXPIRED, or past its expiry). */
   APPROVAL_EXPIRED: 'conflict',
+  /** Cancel of a transaction that is not DELAYED (released, cancelled, or never delayed). */
+  TRANSACTION_NOT_DELAYED: 'conflict',
   /** The same idempotency key with another request. */
   IDEMPOTENCY_KEY_REUSED: 'conflict',
   /** The same idempotency key while the first request is still being processed. */

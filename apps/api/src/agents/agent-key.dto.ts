@@ -11,6 +11,7 @@ import {
   IsUUID,
   Length,
 } from 'class-validator';
+import { formatUiAmount, SOL_DECIMALS } from '@waiaas/policy-engine';
 import { AGENT_KEY_SCOPES, type AgentKeyScope } from '../auth/principal.js';
 
 /** The longest an agent key may live: a year (see docs/decisions/agent-keys.md). */
@@ -62,6 +63,16 @@ export class CreateAgentKeyDto {
   })
   @IsISO8601({ strict: true, strictSeparator: true })
   expiresAt!: string;
+
+  @ApiPropertyOptional({
+    example: '1.5',
+    description:
+      "SOL (decimal string, at most 9 decimals): the most this key's transfers may cost (amounts + network fees) in a rolling 24 hours, across its wallets. Checked with each wallet's policy in the same reservation; the stricter wins (a key cap never lifts a wallet limit). Denials name AGENT_KEY_CAP_EXCEEDED with the figures. Omitted: only the wallets' policies bind the key.",
+  })
+  @IsOptional()
+  @IsString()
+  @Length(1, 40)
+  dailyCap?: string;
 }
 
 export class AgentKeyDto {
@@ -95,6 +106,13 @@ export class AgentKeyDto {
       'When the key last authenticated a request, to the minute: written at most once a minute per key, after the request.',
   })
   lastUsedAt!: string | null;
+  @ApiProperty({
+    nullable: true,
+    type: String,
+    example: '1.5',
+    description: "The key's daily cap in SOL (rolling 24 hours, amounts + fees); null: none.",
+  })
+  dailyCap!: string | null;
   @ApiProperty({ format: 'date-time' }) createdAt!: string;
 }
 
@@ -123,6 +141,7 @@ export function toAgentKeyDto(
     revokedAt: Date | null;
     lastUsedAt: Date | null;
     createdAt: Date;
+    dailyCap?: { toFixed(dp: number): string } | null;
   },
   now: number,
 ): AgentKeyDto {
@@ -143,6 +162,10 @@ export function toAgentKeyDto(
     expiresAt: row.expiresAt?.toISOString() ?? null,
     revokedAt: row.revokedAt?.toISOString() ?? null,
     lastUsedAt: row.lastUsedAt?.toISOString() ?? null,
+    dailyCap:
+      row.dailyCap === undefined || row.dailyCap === null
+        ? null
+        : formatUiAmount(BigInt(row.dailyCap.toFixed(0)), SOL_DECIMALS),
     createdAt: row.createdAt.toISOString(),
   };
 }

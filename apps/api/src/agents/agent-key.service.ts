@@ -1,5 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { AgentKeyRepository } from '@waiaas/database';
+import { isPolicyEngineError, parseLimit, SOL_DECIMALS } from '@waiaas/policy-engine';
 import { AuditService } from '../audit/audit.service.js';
 import { generateApiKey, hashApiKey } from '../auth/api-key.js';
 import { AuthService } from '../auth/auth.service.js';
@@ -15,6 +16,18 @@ import {
 } from './agent-key.dto.js';
 
 const DAY_MS = 86_400_000;
+
+/** A daily cap as written (SOL, decimal string) in lamports; a malformed one is a 400. */
+function parseCap(text: string): bigint {
+  try {
+    return parseLimit(text, SOL_DECIMALS);
+  } catch (e) {
+    if (!isPolicyEngineError(e)) throw e;
+    throw new ApiError('VALIDATION_FAILED', 'dailyCap is not a valid SOL amount', {
+      errors: [{ path: 'dailyCap', code: e.code, message: e.message }],
+    });
+  }
+}
 
 /** An owner's scoped, expiring keys for its agents: create (secret shown once), list, revoke. */
 @Injectable()
@@ -32,6 +45,7 @@ export class AgentKeyService {
     dto: CreateAgentKeyDto,
   ): Promise<AgentKeyWithSecretDto> {
     const expiresAt = this.expiry(dto.expiresAt);
+    const dailyCap = dto.dailyCap === undefined ? null : parseCap(dto.dailyCap);
     const apiKey = generateApiKey('agent');
     const result = await this.keys.create(
       {
@@ -42,6 +56,7 @@ export class AgentKeyService {
         scopes: dto.scopes,
         walletIds: dto.walletIds ?? null,
         expiresAt,
+        dailyCap,
       },
       (row, tx) =>
         this.audit.record(
@@ -56,6 +71,7 @@ export class AgentKeyService {
               scopes: row.scopes,
               walletIds: row.walletIds,
               expiresAt: expiresAt.toISOString(),
+              dailyCap: dto.dailyCap ?? null,
             },
           },
           tx,

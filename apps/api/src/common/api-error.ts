@@ -54,6 +54,10 @@ export const API_ERRORS = {
     status: 409,
     title: 'The approval request expired before the owner decided',
   },
+  TRANSACTION_NOT_DELAYED: {
+    status: 409,
+    title: 'The transaction is not delayed (already released, cancelled, or never delayed)',
+  },
   IDEMPOTENCY_REQUEST_IN_PROGRESS: {
     status: 409,
     title: 'A request with this Idempotency-Key is in progress',

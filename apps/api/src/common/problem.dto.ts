@@ -46,4 +46,10 @@ export class ProblemDto {
     items: POLICY_REASON_SCHEMA,
   })
   reasons?: unknown[];
+  @ApiPropertyOptional({
+    example: 'PENDING',
+    description:
+      'TRANSACTION_NOT_DELAYED: the status the transaction has instead (PENDING: its delay ended and it was released before the cancel arrived).',
+  })
+  transactionStatus?: string;
 }

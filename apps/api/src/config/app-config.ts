@@ -110,6 +110,14 @@ export interface AppConfig {
     /** APPROVAL_TTL_SECONDS: how long a transfer waits for the owner's approval before it expires (default 86400 = 24 h). */
     ttlSeconds: number;
   };
+  delays: {
+    /**
+     * DELAY_RELEASE_INTERVAL_MS: how often this API process releases DELAYED transfers that are
+     * due (judged again, signed, PENDING); default 1000. 0 disables the loop in this process
+     * (another instance must run it). Every instance may run it: releases are exactly-once.
+     */
+    releaseIntervalMs: number;
+  };
   auth: {
     /** ADMIN_TOKEN: the operator's bearer token (required, at least 32 characters). */
     adminToken: string;
@@ -228,6 +236,7 @@ const SCHEMA = z.object({
   ADMIN_TOKEN: z.string().min(32, 'must be at least 32 characters'),
   RATE_LIMIT_PER_MINUTE: envInt(1, 10_000_000).default(1200),
   AUTH_FAILURES_PER_MINUTE: envInt(1, 10_000_000).default(60),
+  DELAY_RELEASE_INTERVAL_MS: envInt(0, 3_600_000).default(1_000),
   CONSOLE_DIST_DIR: z.string().optional(),
   CONSOLE_SESSION_TTL_MINUTES: envInt(5, 10_080).default(480),
   NODE_ENV: z
@@ -371,6 +380,7 @@ export function loadConfig(env: Env, options: Pick<ParseEnvOptions, 'warn'> = {}
     },
     webhooks: { allowPrivateTargets: e.WEBHOOK_ALLOW_PRIVATE_TARGETS },
     approvals: { ttlSeconds: e.APPROVAL_TTL_SECONDS },
+    delays: { releaseIntervalMs: e.DELAY_RELEASE_INTERVAL_MS },
     auth: { adminToken: e.ADMIN_TOKEN },
     custody,
     rateLimit: {

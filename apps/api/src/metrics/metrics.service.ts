@@ -27,7 +27,7 @@ export class MetricsService {
 
   readonly policyDecisions = new Counter({
     name: 'waiaas_policy_decisions_total',
-    help: 'Policy decisions by outcome and where they were made (transfer, evaluate, approve)',
+    help: 'Policy decisions by outcome and where they were made (transfer, evaluate, approve, release of a delayed transfer)',
     labelNames: ['outcome', 'source'] as const,
     registers: [this.registry],
   });
@@ -57,7 +57,7 @@ export class MetricsService {
     }
   };
 
-  policyDecision(outcome: string, source: 'transfer' | 'evaluate' | 'approve'): void {
+  policyDecision(outcome: string, source: 'transfer' | 'evaluate' | 'approve' | 'release'): void {
     this.policyDecisions.inc({ outcome, source });
   }
 }

@@ -71,6 +71,19 @@ export class PolicyMetadataDto {
       'Transfers are allowed only inside one of these ranges (outside: denied with OUTSIDE_TIME_WINDOW and the next opening)',
   })
   timeWindow?: TimeWindowDto;
+  @ApiPropertyOptional({
+    example: '1',
+    description:
+      'SOL (decimal string): a transfer whose SOL cost (amount + network fee) is above it waits `delaySeconds` as DELAYED (unsigned, holding its budget, cancellable by the owner), then is judged again and signed. With requiresApproval, approval comes first and the delay runs from it. Set together with delaySeconds.',
+  })
+  delayThreshold?: string;
+  @ApiPropertyOptional({
+    example: 3600,
+    minimum: 1,
+    maximum: 604800,
+    description: 'The delay, whole seconds (at most 7 days). Set together with delayThreshold.',
+  })
+  delaySeconds?: number;
 }
 
 /**

@@ -80,7 +80,7 @@ export class TransactionController {
     summary:
       'Approve an AWAITING_APPROVAL transfer: re-evaluated now, then signed (PENDING) or denied (FAILED, 403).',
     description:
-      "The policy is checked again at approval time: if the budget was spent meanwhile, or the policy's time window is closed now, the transfer becomes FAILED and this answers 403 POLICY_DENIED. A request past its `expiresAt` answers 409 APPROVAL_EXPIRED (it is, or is about to be, EXPIRED). If the wallet can no longer pay the amount and fee, this answers 422 INSUFFICIENT_FUNDS and the transfer keeps waiting (top the wallet up and approve again).",
+      "The policy is checked again at approval time: if the budget was spent meanwhile, or the policy's time window is closed now, the transfer becomes FAILED and this answers 403 POLICY_DENIED. A request past its `expiresAt` answers 409 APPROVAL_EXPIRED (it is, or is about to be, EXPIRED). If the wallet can no longer pay the amount and fee, this answers 422 INSUFFICIENT_FUNDS and the transfer keeps waiting (top the wallet up and approve again). Above the policy's delay threshold, an approved transfer becomes DELAYED (unsigned, `dueAt` = now + delaySeconds): approval first, then the cool-down, which the owner can still cancel.",
   })
   @ApiProblems(
     'NOT_FOUND',
@@ -96,6 +96,25 @@ export class TransactionController {
     @Http() http: HttpContext,
   ): Promise<TransactionResponseDto> {
     return this.transactions.approve(principal, id, http);
+  }
+
+  @Post('transactions/:id/cancel')
+  @HttpCode(200)
+  @Owner()
+  @ApiOperation({
+    operationId: 'cancelTransaction',
+    summary:
+      'Cancel a DELAYED transfer before its delay ends (CANCELLED; never signed; its budget is free at once).',
+    description:
+      'Only a DELAYED transfer can be cancelled: any other status (released to PENDING, already CANCELLED or FAILED, never delayed) answers 409 TRANSACTION_NOT_DELAYED with its `status`. A cancel and the release of the same transfer are serialised: exactly one of them wins.',
+  })
+  @ApiProblems('NOT_FOUND', 'TRANSACTION_NOT_DELAYED')
+  @ApiOkResponse({ type: TransactionResponseDto })
+  cancel(
+    @CurrentPrincipal() principal: OwnerPrincipal,
+    @UuidParam('id') id: string,
+  ): Promise<TransactionResponseDto> {
+    return this.transactions.cancel(principal, id);
   }
 
   @Post('transactions/:id/reject')

@@ -95,6 +95,21 @@ export class TransactionDto {
       'Transfers that wait for approval: the owner must decide before this instant, or it becomes EXPIRED and stops counting against the limits (APPROVAL_TTL_SECONDS after it was asked for); null for the others',
   })
   expiresAt!: string | null;
+  @ApiProperty({
+    format: 'date-time',
+    nullable: true,
+    type: String,
+    description:
+      "DELAYED transfers: when the policy's delay ends; it is then judged again and signed (PENDING) or refused (FAILED, POLICY). The owner may cancel it before (cancelTransaction). Null for the others",
+  })
+  dueAt!: string | null;
+  @ApiProperty({
+    format: 'uuid',
+    nullable: true,
+    type: String,
+    description: 'The agent key that requested it (its daily cap counts this transfer)',
+  })
+  agentKeyId!: string | null;
 }
 
 export class TransactionResponseDto {
@@ -174,5 +189,7 @@ export function toTransactionDto(row: TransactionModel): TransactionDto {
     confirmedAt: iso(row.confirmedAt),
     decidedAt: iso(row.decidedAt),
     expiresAt: iso(row.expiresAt),
+    dueAt: iso(row.dueAt),
+    agentKeyId: row.agentKeyId,
   };
 }

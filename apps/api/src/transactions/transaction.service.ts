@@ -131,6 +131,16 @@ export class TransactionService {
     return { transaction };
   }
 
+  /** The owner cancels a DELAYED transfer: CANCELLED, never signed, its budget free at once. */
+  async cancel(principal: OwnerPrincipal, transactionId: string): Promise<TransactionResponseDto> {
+    try {
+      const row = await this.engine.cancel({ transactionId, ownerId: principal.ownerId });
+      return { transaction: toTransactionDto(row) };
+    } catch (e) {
+      throw toApiError(e);
+    }
+  }
+
   async reject(principal: OwnerPrincipal, transactionId: string): Promise<TransactionResponseDto> {
     try {
       const row = await this.engine.reject({ transactionId, ownerId: principal.ownerId });

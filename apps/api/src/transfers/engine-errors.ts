@@ -7,6 +7,7 @@ const API_CODE: Record<TransferEngineErrorCode, ApiErrorCode> = {
   TRANSACTION_NOT_FOUND: 'NOT_FOUND',
   TRANSACTION_NOT_AWAITING_APPROVAL: 'TRANSACTION_NOT_AWAITING_APPROVAL',
   APPROVAL_EXPIRED: 'APPROVAL_EXPIRED',
+  TRANSACTION_NOT_DELAYED: 'TRANSACTION_NOT_DELAYED',
   IDEMPOTENCY_KEY_REUSED: 'IDEMPOTENCY_KEY_REUSED',
   IDEMPOTENCY_REQUEST_IN_PROGRESS: 'IDEMPOTENCY_REQUEST_IN_PROGRESS',
   AMOUNT_INVALID: 'AMOUNT_INVALID',
@@ -31,6 +32,10 @@ export function toApiError(e: unknown): unknown {
     // INSUFFICIENT_FUNDS: the figures (`funds`: asset, balance, required, minimumRemaining).
     ...(code === 'INSUFFICIENT_FUNDS' && e.details.context
       ? { extensions: { funds: e.details.context } }
+      : {}),
+    // Which status the transfer has instead (a cancel that lost to its release sees PENDING).
+    ...(code === 'TRANSACTION_NOT_DELAYED' && typeof e.details.context?.status === 'string'
+      ? { extensions: { transactionStatus: e.details.context.status } }
       : {}),
     ...(code === 'IDEMPOTENCY_REQUEST_IN_PROGRESS' ? { headers: { 'retry-after': '1' } } : {}),
     cause: e.cause ?? e,

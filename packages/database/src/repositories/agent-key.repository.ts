@@ -33,6 +33,8 @@ export interface NewAgentKey {
   /** null: every wallet granted to the agent. */
   walletIds: string[] | null;
   expiresAt: Date;
+  /** Lamports of SOL cost the key may spend in a rolling 24 hours; null: no cap of its own. */
+  dailyCap?: bigint | null;
 }
 
 /** Why a key could not be created (nothing was written). */
@@ -151,6 +153,8 @@ export class AgentKeyRepository {
           scopes: key.scopes,
           walletIds: key.walletIds ?? [],
           expiresAt: key.expiresAt,
+          dailyCap:
+            key.dailyCap === undefined || key.dailyCap === null ? null : key.dailyCap.toString(),
         },
       });
       await audit(row, tx);

@@ -43,15 +43,16 @@ const APPROVAL_PAYLOAD = `'amount', m.amount::text, 'decimals', m.decimals, 'ass
  * of this file.
  */
 function outbox(
-  eventType: 'transaction.awaiting_approval' | 'transaction.expired',
+  eventType: 'transaction.awaiting_approval' | 'transaction.expired' | 'transaction.delayed',
   actor: string,
-  status: 'AWAITING_APPROVAL' | 'EXPIRED',
+  status: 'AWAITING_APPROVAL' | 'EXPIRED' | 'DELAYED',
+  extra = '',
 ): string {
   return `
     ev AS (
       INSERT INTO events (type, actor_type, actor_id, owner_id, wallet_id, transaction_id, payload, created_at)
       SELECT '${eventType}', ${actor}, w.owner_id, m.wallet_id, m.id,
-             jsonb_build_object('status', '${status}', ${APPROVAL_PAYLOAD}), clock_timestamp()
+             jsonb_build_object('status', '${status}', ${APPROVAL_PAYLOAD}${extra}), clock_timestamp()
       FROM moved m JOIN wallets w ON w.id = m.wallet_id
       RETURNING id, owner_id
     ),
@@ -91,6 +92,43 @@ export async function recordAwaitingApproval(
 ): Promise<number> {
   const rows = await sql.query<{ deliveries: number }>(AWAITING_APPROVAL_SQL, [
     input.transactionId,
+  ]);
+  return rows[0]?.deliveries ?? 0;
+}
+
+/**
+ * What a delayed transfer's notification adds: when it becomes due (it is then judged again
+ * and signed), and how the owner stops it before then (the API's cancel route).
+ */
+const DELAYED_PAYLOAD = `, 'dueAt', m.due_at,
+  'cancel', jsonb_build_object('method', 'POST', 'path', '/v1/transactions/' || m.id::text || '/cancel')`;
+
+const DELAYED_SQL = `
+  WITH moved AS (
+    SELECT * FROM transactions WHERE id = $1::uuid AND status = 'DELAYED'
+  ),
+  ${outbox('transaction.delayed', `$2::"ActorType", $3::uuid`, 'DELAYED', DELAYED_PAYLOAD)}
+  SELECT (SELECT count(*) FROM dl)::int AS deliveries`;
+
+/**
+ * Writes a just-DELAYED transfer's `transaction.delayed` event (amount, recipient, fee, the
+ * policy's reasons, `dueAt` and how to cancel) and its webhook deliveries, in one statement of
+ * the caller's database transaction. The actor is the agent when the reservation delayed it,
+ * the owner when the delay started at approval. Returns the number of deliveries created.
+ *
+ * @example
+ * ```ts
+ * await recordDelayed(sql, { transactionId, actorType: 'AGENT', actorId: agentId });
+ * ```
+ */
+export async function recordDelayed(
+  sql: Sql,
+  input: { transactionId: string; actorType: 'AGENT' | 'OWNER' | 'SYSTEM'; actorId: string | null },
+): Promise<number> {
+  const rows = await sql.query<{ deliveries: number }>(DELAYED_SQL, [
+    input.transactionId,
+    input.actorType,
+    input.actorId,
   ]);
   return rows[0]?.deliveries ?? 0;
 }

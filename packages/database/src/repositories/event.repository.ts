@@ -42,6 +42,8 @@ export type AuditEvent =
         scopes: readonly string[];
         walletIds: readonly string[];
         expiresAt: string;
+        /** SOL (decimal string); null: no cap of its own. */
+        dailyCap?: string | null;
       };
     }
   | {

@@ -17,6 +17,7 @@
  * wallet's transfers are signed one at a time.
  */
 import {
+  delayOf,
   evaluate,
   rateWindowStart,
   windowStart,
@@ -31,13 +32,18 @@ import { type Sql, sqlOf, sqlPool, sqlTransaction } from '../sql.js';
 import { completeIdempotencyRecord } from './idempotency.repository.js';
 import { parseStoredPolicy, type StoredPolicyRow } from './stored-policy.js';
 import { foldFees, NOT_COUNTING_SQL_TEXT, NOT_COUNTING_STATUSES } from './spend-accounting.js';
-import { recordAwaitingApproval } from './approval-expiry.repository.js';
+import { recordAwaitingApproval, recordDelayed } from './approval-expiry.repository.js';
 
 /** What an agent asked for, in base units. */
 export interface TransferRequest {
   walletId: string;
   /** The requesting agent (null for owner-initiated or system transfers). */
   agentId: string | null;
+  /**
+   * The agent key that asked (stored on the row). When the key has a daily cap, the cap is
+   * checked under the key's row lock with the wallet's limits (see {@link SpendRepository}).
+   */
+  agentKeyId?: string | null;
   idempotencyKey: string | null;
   /** Mint address; null = SOL. */
   asset: string | null;
@@ -70,9 +76,19 @@ export type ReserveResult =
   | { outcome: 'DENY'; decision: Decision; transaction: null }
   | { outcome: 'ALLOW' | 'REQUIRE_APPROVAL'; decision: Decision; transaction: Transaction };
 
+/** `ALLOW` with a DELAYED transaction: approved, now waiting out the policy's delay. */
 export type ApproveResult =
   | { outcome: 'DENY'; decision: Decision; transaction: Transaction }
   | { outcome: 'ALLOW'; decision: Decision; transaction: Transaction };
+
+/**
+ * A due DELAYED transfer after its release: `ALLOW` → signed, PENDING; `DENY` → the re-check
+ * refused it, FAILED/POLICY with the decision stored; `SKIPPED` → it was no longer DELAYED
+ * and due when locked (another releaser took it, or the owner cancelled it): nothing changed.
+ */
+export type ReleaseResult =
+  | { outcome: 'ALLOW' | 'DENY'; decision: Decision; transaction: Transaction }
+  | { outcome: 'SKIPPED'; decision: null; transaction: null };
 
 /**
  * The caller's idempotency record for this reservation: its response is stored on the record
@@ -125,6 +141,9 @@ interface WalletRow {
   owner_id: string;
 }
 
+/** The requesting key's daily cap (lamports), read and locked with the wallet; null: no cap. */
+type KeyCap = bigint | null;
+
 type PolicyRow = StoredPolicyRow;
 
 interface SpendRow {
@@ -132,6 +151,8 @@ interface SpendRow {
   spent: string | null;
   fees: string | null;
   recent: number;
+  /** The capped key's row (SOL amounts and every fee of its transfers), not the wallet's. */
+  by_key: boolean;
 }
 
 /**
@@ -206,8 +227,12 @@ export class SpendRepository {
     return sqlTransaction(
       this.prisma,
       async (sql) => {
-        const { wallet, policy, version } = await lockWalletWithPolicy(sql, request.walletId);
-        const decision = await judge(sql, policy, request, null);
+        const { wallet, policy, version, keyCap } = await lockWalletWithPolicy(
+          sql,
+          request.walletId,
+          request.agentKeyId ?? null,
+        );
+        const decision = await judge(sql, policy, request, null, keyCap);
         const actor = {
           actorType: request.agentId ? ('AGENT' as const) : ('SYSTEM' as const),
           actorId: request.agentId,
@@ -234,8 +259,21 @@ export class SpendRepository {
           return result;
         }
 
-        const signed = decision.outcome === 'ALLOW' ? await sign(decision) : null;
-        const transaction = newTransferRow(request, signed, decision, version, this.approvalTtlMs);
+        // Approval comes first and the delay runs from it (see the approve path), so only an
+        // ALLOW is delayed here.
+        const delay = decision.outcome === 'ALLOW' ? delayOf(decision) : undefined;
+        const signed =
+          decision.outcome === 'ALLOW' && delay === undefined ? await sign(decision) : null;
+        const dueAt =
+          delay === undefined ? null : new Date(request.now.getTime() + delay.delaySeconds * 1000);
+        const transaction = newTransferRow(
+          request,
+          signed,
+          decision,
+          version,
+          this.approvalTtlMs,
+          dueAt,
+        );
         const result: ReserveResult = { outcome: decision.outcome, decision, transaction };
         await insertTransfer(sql, {
           transaction,
@@ -244,7 +282,9 @@ export class SpendRepository {
           ownerId: wallet.owner_id,
           completion: receipt ? { recordId: receipt.recordId, ...receipt.respond(result) } : null,
         });
-        if (signed === null) await recordAwaitingApproval(sql, { transactionId: transaction.id });
+        if (dueAt !== null) await recordDelayed(sql, { transactionId: transaction.id, ...actor });
+        else if (signed === null)
+          await recordAwaitingApproval(sql, { transactionId: transaction.id });
         return result;
       },
       { idleTimeoutMs: this.txOptions.timeout },
@@ -266,7 +306,8 @@ export class SpendRepository {
       const pending = await lockAwaitingApproval(tx, input.transactionId, input.ownerId, input.now);
       const { policy, version } = await loadPolicy(sqlOf(tx), pending.walletId);
       const request = requestOf(pending, input.now);
-      const judged = await judge(sqlOf(tx), policy, request, pending);
+      // The key's cap needs no second look: the reservation already holds its budget.
+      const judged = await judge(sqlOf(tx), policy, request, pending, null);
       // The owner's approval is the approval the policy asked for.
       const decision: Decision =
         judged.outcome === 'REQUIRE_APPROVAL' ? { ...judged, outcome: 'ALLOW' } : judged;
@@ -300,6 +341,40 @@ export class SpendRepository {
           },
         });
         return { outcome: 'DENY', decision, transaction };
+      }
+
+      const delay = delayOf(decision);
+      if (delay !== undefined) {
+        // Approved, then the policy's cool-down: it runs from the approval, and the owner can
+        // still cancel until it is due.
+        const dueAt = new Date(input.now.getTime() + delay.delaySeconds * 1000);
+        const transaction = await tx.transaction.update({
+          where: { id: pending.id },
+          data: {
+            status: 'DELAYED',
+            dueAt,
+            policyOutcome: 'ALLOW',
+            policyDecision: toJson(decision),
+            policyVersion: version,
+            decidedAt: input.now,
+          },
+        });
+        await tx.event.create({
+          data: {
+            type: 'transaction.approved',
+            actorType: 'OWNER',
+            actorId: input.ownerId,
+            ...common,
+            payload: { status: 'DELAYED', dueAt: dueAt.toISOString() },
+            policyDecision: toJson(decision),
+          },
+        });
+        await recordDelayed(sqlOf(tx), {
+          transactionId: pending.id,
+          actorType: 'OWNER',
+          actorId: input.ownerId,
+        });
+        return { outcome: 'ALLOW', decision, transaction };
       }
 
       const signed = await sign(decision);
@@ -360,16 +435,162 @@ export class SpendRepository {
   }
 
   /**
+   * The owner cancels a DELAYED transfer before it is released: it becomes CANCELLED (never
+   * signed) and stops counting against the limits at once. Locks wallet then transaction, as
+   * the releaser does, so a cancel and a release of one transfer are serialised and exactly
+   * one of them wins. Throws `TRANSACTION_NOT_FOUND` (also for another owner's transaction)
+   * and `TRANSACTION_NOT_DELAYED` (with its current status).
+   */
+  async cancelDelayedTransfer(input: {
+    transactionId: string;
+    ownerId: string;
+    now: Date;
+  }): Promise<Transaction> {
+    return this.prisma.$transaction(async (tx) => {
+      const found = await tx.transaction.findFirst({
+        where: { id: input.transactionId, wallet: { ownerId: input.ownerId } },
+        select: { walletId: true },
+      });
+      if (!found)
+        throw new RepositoryError('TRANSACTION_NOT_FOUND', { transactionId: input.transactionId });
+      await lockWallet(tx, found.walletId);
+      const current = await lockTransaction(tx, input.transactionId);
+      if (current.status !== 'DELAYED')
+        throw new RepositoryError('TRANSACTION_NOT_DELAYED', {
+          transactionId: input.transactionId,
+          status: current.status,
+        });
+      const transaction = await tx.transaction.update({
+        where: { id: current.id },
+        data: { status: 'CANCELLED', decidedAt: input.now },
+      });
+      await tx.event.create({
+        data: {
+          type: 'transaction.cancelled',
+          actorType: 'OWNER',
+          actorId: input.ownerId,
+          ownerId: input.ownerId,
+          walletId: current.walletId,
+          transactionId: current.id,
+          payload: { status: 'CANCELLED', previousStatus: 'DELAYED' },
+        },
+      });
+      return transaction;
+    }, this.txOptions);
+  }
+
+  /**
+   * DELAYED transfers due at `now`, oldest due first: candidates for {@link releaseDelayed}.
+   * Reads without locking: the release itself locks and re-checks, so two releasers may list
+   * the same row and exactly one of them releases it.
+   */
+  async listDueDelayed(
+    now: Date,
+    limit: number,
+  ): Promise<(Transaction & { wallet: { address: string } })[]> {
+    return this.prisma.transaction.findMany({
+      where: { status: 'DELAYED', dueAt: { lte: now } },
+      orderBy: { dueAt: 'asc' },
+      take: limit,
+      include: { wallet: { select: { address: true } } },
+    });
+  }
+
+  /**
+   * Releases one due DELAYED transfer, exactly once: under the wallet lock and the
+   * transaction's row lock (the order reservations, approvals and cancels use), it must still
+   * be DELAYED and due, else `SKIPPED`. The policy is judged again at `now` (its own
+   * reservation excluded; the delay served; the approval requirement waived only if the owner
+   * approved it before the delay): allowed → `sign` (fresh blockhash), PENDING, the worker
+   * notified on commit; refused → FAILED/POLICY with the decision stored. A crash before
+   * commit leaves it DELAYED and unsigned for the next release; signed bytes exist only in a
+   * committed PENDING row, so no transfer is ever signed twice into two rows.
+   */
+  async releaseDelayed(
+    input: { transactionId: string; now: Date },
+    sign: SignTransfer,
+  ): Promise<ReleaseResult> {
+    return this.prisma.$transaction(async (tx) => {
+      const found = await tx.transaction.findUnique({
+        where: { id: input.transactionId },
+        select: { walletId: true },
+      });
+      if (!found) return { outcome: 'SKIPPED', decision: null, transaction: null };
+      const wallet = await lockWallet(tx, found.walletId);
+      const current = await lockTransaction(tx, input.transactionId);
+      if (current.status !== 'DELAYED' || current.dueAt === null || current.dueAt > input.now)
+        return { outcome: 'SKIPPED', decision: null, transaction: null };
+      const { policy, version } = await loadPolicy(sqlOf(tx), current.walletId);
+      const judged = await judge(sqlOf(tx), policy, requestOf(current, input.now), current, null);
+      const decision = releaseDecision(judged, current.decidedAt !== null);
+      const common = {
+        actorType: 'SYSTEM' as const,
+        actorId: null,
+        ownerId: wallet.owner_id,
+        walletId: current.walletId,
+        transactionId: current.id,
+      };
+      if (decision.outcome !== 'ALLOW') {
+        const denied: Decision = { ...decision, outcome: 'DENY' };
+        const transaction = await tx.transaction.update({
+          where: { id: current.id },
+          data: {
+            status: 'FAILED',
+            failureReason: 'POLICY',
+            errorMsg: 'The policy no longer allows this transfer when its delay ended.',
+            policyOutcome: 'DENY',
+            policyDecision: toJson(denied),
+            policyVersion: version,
+          },
+        });
+        await tx.event.create({
+          data: {
+            type: 'transaction.failed',
+            ...common,
+            payload: { status: 'FAILED', failureReason: 'POLICY', previousStatus: 'DELAYED' },
+            policyDecision: toJson(denied),
+          },
+        });
+        return { outcome: 'DENY', decision: denied, transaction };
+      }
+      const signed = await sign(decision);
+      const transaction = await tx.transaction.update({
+        where: { id: current.id },
+        data: {
+          status: 'PENDING',
+          ...signedColumns(signed),
+          policyOutcome: 'ALLOW',
+          policyDecision: toJson(decision),
+          policyVersion: version,
+        },
+      });
+      await tx.event.create({
+        data: {
+          type: 'transaction.released',
+          ...common,
+          payload: { status: 'PENDING', signature: signed.signature, previousStatus: 'DELAYED' },
+          policyDecision: toJson(decision),
+        },
+      });
+      await notifyPending(tx, transaction.id);
+      return { outcome: 'ALLOW', decision, transaction };
+    }, this.txOptions);
+  }
+
+  /**
    * Dry run: the decision `reserveTransfer` would make right now. Takes no lock and writes
    * nothing, so a concurrent reservation may change the answer.
    */
   async evaluateTransfer(request: TransferRequest): Promise<Decision> {
     const sql = sqlPool(this.prisma);
-    const rows = await sql.query<{ has_policy: boolean } & Partial<PolicyRow>>(
-      `SELECT p.wallet_id IS NOT NULL AS has_policy, ${POLICY_COLUMNS}
+    const rows = await sql.query<
+      { has_policy: boolean; key_cap: string | null } & Partial<PolicyRow>
+    >(
+      `SELECT p.wallet_id IS NOT NULL AS has_policy, ${POLICY_COLUMNS},
+              (SELECT daily_cap::text FROM agent_keys WHERE id = $2::uuid) AS key_cap
        FROM wallets w LEFT JOIN wallet_policies p ON p.wallet_id = w.id
        WHERE w.id = $1::uuid`,
-      [request.walletId],
+      [request.walletId, request.agentKeyId ?? null],
     );
     const row = rows[0];
     if (!row) throw new RepositoryError('WALLET_NOT_FOUND', { walletId: request.walletId });
@@ -377,8 +598,33 @@ export class SpendRepository {
       request.walletId,
       row.has_policy ? (row as PolicyRow) : undefined,
     );
-    return judge(sql, policy, request, null);
+    return judge(
+      sql,
+      policy,
+      request,
+      null,
+      row.key_cap === undefined || row.key_cap === null ? null : BigInt(row.key_cap),
+    );
   }
+}
+
+/**
+ * The re-check at release: the delay has been served (its reason is dropped), and an approval
+ * the policy asks for counts as given only if the owner approved this transfer before its
+ * delay (`approved`); a transfer delayed at creation that the policy now wants approved is
+ * refused rather than signed without the owner.
+ */
+function releaseDecision(judged: Decision, approved: boolean): Decision {
+  const reasons = judged.reasons.filter((r) => r.code !== 'DELAY_REQUIRED');
+  if (judged.outcome === 'REQUIRE_APPROVAL' && approved) return { outcome: 'ALLOW', reasons };
+  return { outcome: judged.outcome, reasons };
+}
+
+async function lockTransaction(tx: TransactionClient, transactionId: string): Promise<Transaction> {
+  const rows = await tx.$queryRaw<{ id: string }[]>`
+    SELECT id FROM transactions WHERE id = ${transactionId}::uuid FOR UPDATE`;
+  if (rows.length === 0) throw new RepositoryError('TRANSACTION_NOT_FOUND', { transactionId });
+  return tx.transaction.findUniqueOrThrow({ where: { id: transactionId } });
 }
 
 async function lockWallet(tx: TransactionClient, walletId: string): Promise<WalletRow> {
@@ -445,18 +691,36 @@ async function loadPolicy(
 async function lockWalletWithPolicy(
   sql: Sql,
   walletId: string,
-): Promise<{ wallet: WalletRow; policy: Policy | null; version: number | null }> {
-  const rows = await sql.query<WalletRow & Partial<PolicyRow> & { has_policy: boolean }>(
-    `SELECT w.owner_id, p.wallet_id IS NOT NULL AS has_policy, ${POLICY_COLUMNS}
+  agentKeyId: string | null,
+): Promise<{ wallet: WalletRow; policy: Policy | null; version: number | null; keyCap: KeyCap }> {
+  // A capped key's row is locked too (FOR NO KEY UPDATE: it does not block the foreign-key
+  // checks of other inserts), so the key's transfers on different wallets are serialised and
+  // its cap, summed across wallets, cannot be overspent. The CTE runs from the target list,
+  // before the wallet row is locked: every reservation takes key then wallet, never the
+  // reverse. An uncapped key (or none) locks nothing more.
+  const rows = await sql.query<
+    WalletRow & Partial<PolicyRow> & { has_policy: boolean; key_cap: string | null }
+  >(
+    `WITH k AS MATERIALIZED (
+       SELECT daily_cap::text AS daily_cap FROM agent_keys
+       WHERE id = $2::uuid AND daily_cap IS NOT NULL
+       FOR NO KEY UPDATE
+     )
+     SELECT w.owner_id, p.wallet_id IS NOT NULL AS has_policy, ${POLICY_COLUMNS},
+            (SELECT daily_cap FROM k) AS key_cap
      FROM wallets w LEFT JOIN wallet_policies p ON p.wallet_id = w.id
      WHERE w.id = $1::uuid
      FOR UPDATE OF w`,
-    [walletId],
+    [walletId, agentKeyId],
   );
   const row = rows[0];
   if (!row) throw new RepositoryError('WALLET_NOT_FOUND', { walletId });
   const policyRow = row.has_policy ? (row as PolicyRow) : undefined;
-  return { wallet: { owner_id: row.owner_id }, ...parseStoredPolicy(walletId, policyRow) };
+  return {
+    wallet: { owner_id: row.owner_id },
+    ...parseStoredPolicy(walletId, policyRow),
+    keyCap: row.key_cap === null ? null : BigInt(row.key_cap),
+  };
 }
 
 const MINUTE_MS = 60_000;
@@ -486,6 +750,7 @@ async function judge(
   policy: Policy | null,
   request: TransferRequest,
   exclude: Transaction | null,
+  keyCap: KeyCap,
 ): Promise<Decision> {
   const intent = {
     asset: request.asset,
@@ -511,8 +776,13 @@ async function judge(
   const hourMin = ceilTo(hourStart, MINUTE_MS);
   const hourHour = ceilTo(hourStart, HOUR_MS);
   const hoursFrom = dayHour < hourHour ? dayHour : hourHour;
+  // The key's cap window: always a rolling 24 hours (the key spans wallets whose policies may
+  // measure their days differently). Summed from the key's own rows (an index range on
+  // (agent_key_id, created_at)); with no cap, $9 is null and the branch reads nothing.
+  const keyId = keyCap === null ? null : (request.agentKeyId ?? null);
+  const keyStart = new Date(request.now.getTime() - 86_400_000);
   // $1 wallet, $2 dayHour, $3 dayMin, $4 hourHour, $5 hourMin, $6 hoursFrom, $7 dayStart,
-  // $8 hourStart
+  // $8 hourStart, $9 capped key, $10 key window start
   const rows = await sql.query<SpendRow>(
     `WITH b AS (
       SELECT asset, amount, fees, tx_count,
@@ -529,27 +799,55 @@ async function judge(
     SELECT NULLIF(asset, '') AS asset,
            (SUM(amount) FILTER (WHERE in_day))::text AS spent,
            (SUM(fees) FILTER (WHERE in_day))::text AS fees,
-           (COALESCE(SUM(tx_count) FILTER (WHERE in_hour), 0))::int AS recent
+           (COALESCE(SUM(tx_count) FILTER (WHERE in_hour), 0))::int AS recent,
+           false AS by_key
     FROM b WHERE in_day OR in_hour
     GROUP BY asset
     UNION ALL
     SELECT asset,
            (SUM(amount) FILTER (WHERE created_at >= $7 AND created_at < $3))::text,
            (SUM(network_fee) FILTER (WHERE created_at >= $7 AND created_at < $3))::text,
-           (COUNT(*) FILTER (WHERE created_at >= $8 AND created_at < $5))::int
+           (COUNT(*) FILTER (WHERE created_at >= $8 AND created_at < $5))::int,
+           false
     FROM transactions
     WHERE wallet_id = $1::uuid
       AND status NOT IN ${NOT_COUNTING_SQL_TEXT}
       AND ((created_at >= $7 AND created_at < $3)
         OR (created_at >= $8 AND created_at < $5))
-    GROUP BY asset`,
-    [request.walletId, dayHour, dayMin, hourHour, hourMin, hoursFrom, dayStart, hourStart],
+    GROUP BY asset
+    UNION ALL
+    SELECT NULL, (SUM(amount) FILTER (WHERE asset IS NULL))::text, SUM(network_fee)::text, 0, true
+    FROM transactions
+    WHERE agent_key_id = $9::uuid AND created_at >= $10
+      AND status NOT IN ${NOT_COUNTING_SQL_TEXT}`,
+    [
+      request.walletId,
+      dayHour,
+      dayMin,
+      hourHour,
+      hourMin,
+      hoursFrom,
+      dayStart,
+      hourStart,
+      keyId,
+      keyStart,
+    ],
   );
   let recent = 0;
-  const counted = rows.map((row) => {
+  let keySpent = 0n;
+  const counted = [];
+  for (const row of rows) {
+    if (row.by_key) {
+      keySpent = BigInt(row.spent ?? '0') + BigInt(row.fees ?? '0');
+      continue;
+    }
     recent += row.recent;
-    return { asset: row.asset, amount: BigInt(row.spent ?? '0'), fees: BigInt(row.fees ?? '0') };
-  });
+    counted.push({
+      asset: row.asset,
+      amount: BigInt(row.spent ?? '0'),
+      fees: BigInt(row.fees ?? '0'),
+    });
+  }
   if (exclude !== null && !NOT_COUNTING_STATUSES.includes(exclude.status as never)) {
     if (exclude.createdAt >= dayStart) {
       counted.push({
@@ -567,6 +865,7 @@ async function judge(
     spentInWindow: { sol, tokens },
     txCountLastHour: recent,
     spentSince: dayStart,
+    ...(keyCap === null ? {} : { keyCap: { limit: keyCap, spent: keySpent } }),
   });
 }
 
@@ -583,6 +882,7 @@ function requestOf(row: Transaction, now: Date): TransferRequest {
   return {
     walletId: row.walletId,
     agentId: row.agentId,
+    agentKeyId: row.agentKeyId,
     idempotencyKey: row.idempotencyKey,
     asset: row.asset,
     amount: BigInt(row.amount.toFixed(0)),
@@ -658,11 +958,14 @@ function newTransferRow(
   decision: Decision,
   policyVersion: number | null,
   approvalTtlMs: number,
+  dueAt: Date | null,
 ): Transaction {
+  const waitsForOwner = signed === null && dueAt === null;
   return {
     id: randomUUID(),
     walletId: request.walletId,
     agentId: request.agentId,
+    agentKeyId: request.agentKeyId ?? null,
     idempotencyKey: request.idempotencyKey,
     signature: signed?.signature ?? null,
     type: 'TRANSFER' as const,
@@ -671,7 +974,11 @@ function newTransferRow(
     asset: request.asset,
     destination: request.destination,
     memo: request.memo,
-    status: signed ? ('PENDING' as const) : ('AWAITING_APPROVAL' as const),
+    status: signed
+      ? ('PENDING' as const)
+      : dueAt !== null
+        ? ('DELAYED' as const)
+        : ('AWAITING_APPROVAL' as const),
     failureReason: null,
     errorMsg: null,
     wireTransaction: signed ? new Uint8Array(signed.wireTransaction) : null,
@@ -692,7 +999,8 @@ function newTransferRow(
     submittedAt: null,
     confirmedAt: null,
     decidedAt: null,
-    expiresAt: signed ? null : new Date(request.now.getTime() + approvalTtlMs),
+    expiresAt: waitsForOwner ? new Date(request.now.getTime() + approvalTtlMs) : null,
+    dueAt,
   } satisfies Record<keyof Transaction, unknown>;
 }
 
@@ -727,11 +1035,11 @@ async function insertTransfer(
          id, wallet_id, agent_id, idempotency_key, type, amount, network_fee, programs, decimals,
          asset, destination, memo, status, signature, wire_transaction, blockhash,
          last_valid_block_height, policy_outcome, policy_decision, policy_version, created_at,
-         updated_at, expires_at)
+         updated_at, expires_at, agent_key_id, due_at)
        VALUES ($1::uuid, $2::uuid, $3::uuid, $4, 'TRANSFER', $5::numeric, $6::numeric, $7::text[],
                $8::smallint, $9, $10, $11, $12::"TxStatus", $13, $14::bytea, $15, $16::bigint,
                $17::"PolicyOutcome", $18::jsonb, $19::int, $20::timestamptz, $20::timestamptz,
-               $29::timestamptz)
+               $29::timestamptz, $30::uuid, $31::timestamptz)
        RETURNING id, wallet_id
      ), e AS (
        INSERT INTO events (type, actor_type, actor_id, owner_id, wallet_id, transaction_id,
@@ -778,6 +1086,8 @@ async function insertTransfer(
       completion?.status ?? null,
       completion === null ? null : JSON.stringify(completion.body ?? null),
       t.expiresAt,
+      t.agentKeyId,
+      t.dueAt,
     ],
   );
 }
