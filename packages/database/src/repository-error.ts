@@ -9,6 +9,13 @@ export interface RepositoryErrorContext {
   WALLET_NOT_FOUND: { walletId: string };
   TRANSACTION_NOT_FOUND: { transactionId: string };
   TRANSACTION_NOT_AWAITING_APPROVAL: { transactionId: string; status: string };
+  AGENT_NOT_FOUND: { agentId: string };
+  OWNER_NOT_FOUND: { ownerId: string };
+  /**
+   * A freeze stops this transfer: the whole service (`SERVICE`), the wallet's owner
+   * (`OWNER`), the wallet (`WALLET`) or the requesting agent (`AGENT`).
+   */
+  FROZEN: { scope: 'SERVICE' | 'OWNER' | 'WALLET' | 'AGENT'; walletId: string };
   /** A stored policy no longer parses; transfers from that wallet are refused until it is rewritten. */
   POLICY_CORRUPT: { walletId: string; issues: string[] };
 }
@@ -20,6 +27,10 @@ const MESSAGES: { [C in RepositoryErrorCode]: (context: RepositoryErrorContext[C
   TRANSACTION_NOT_FOUND: (c) => `Transaction ${c.transactionId} does not exist.`,
   TRANSACTION_NOT_AWAITING_APPROVAL: (c) =>
     `Transaction ${c.transactionId} is ${c.status}, not AWAITING_APPROVAL.`,
+  AGENT_NOT_FOUND: (c) => `Agent ${c.agentId} does not exist.`,
+  OWNER_NOT_FOUND: (c) => `Owner ${c.ownerId} does not exist.`,
+  FROZEN: (c) =>
+    `Transfers from wallet ${c.walletId} are frozen (${c.scope.toLowerCase()} freeze).`,
   POLICY_CORRUPT: (c) =>
     `The stored policy of wallet ${c.walletId} is invalid: ${c.issues.join('; ')}.`,
 };

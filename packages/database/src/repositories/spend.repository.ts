@@ -121,6 +121,9 @@ class KeyedSerializer {
 /** Channel the confirmation worker LISTENs on; the payload is a transaction id. */
 export const PENDING_TRANSACTION_CHANNEL = 'waiaas_tx_pending';
 
+/** Which freeze stops a transfer (see `freeze_scope()` in the migrations). */
+type FrozenScope = 'SERVICE' | 'OWNER' | 'WALLET' | 'AGENT';
+
 interface WalletRow {
   owner_id: string;
 }
@@ -206,7 +209,11 @@ export class SpendRepository {
     return sqlTransaction(
       this.prisma,
       async (sql) => {
-        const { wallet, policy, version } = await lockWalletWithPolicy(sql, request.walletId);
+        const { wallet, policy, version } = await lockWalletWithPolicy(
+          sql,
+          request.walletId,
+          request.agentId,
+        );
         const decision = await judge(sql, policy, request, null);
         const actor = {
           actorType: request.agentId ? ('AGENT' as const) : ('SYSTEM' as const),
@@ -264,6 +271,7 @@ export class SpendRepository {
   ): Promise<ApproveResult> {
     return this.prisma.$transaction(async (tx) => {
       const pending = await lockAwaitingApproval(tx, input.transactionId, input.ownerId, input.now);
+      await refuseIfFrozen(sqlOf(tx), pending.walletId, pending.agentId);
       const { policy, version } = await loadPolicy(sqlOf(tx), pending.walletId);
       const request = requestOf(pending, input.now);
       const judged = await judge(sqlOf(tx), policy, request, pending);
@@ -365,14 +373,20 @@ export class SpendRepository {
    */
   async evaluateTransfer(request: TransferRequest): Promise<Decision> {
     const sql = sqlPool(this.prisma);
-    const rows = await sql.query<{ has_policy: boolean } & Partial<PolicyRow>>(
-      `SELECT p.wallet_id IS NOT NULL AS has_policy, ${POLICY_COLUMNS}
+    const rows = await sql.query<
+      { has_policy: boolean; frozen: FrozenScope | null } & Partial<PolicyRow>
+    >(
+      `SELECT p.wallet_id IS NOT NULL AS has_policy, ${POLICY_COLUMNS},
+              freeze_scope(w.id, $2::uuid) AS frozen
        FROM wallets w LEFT JOIN wallet_policies p ON p.wallet_id = w.id
        WHERE w.id = $1::uuid`,
-      [request.walletId],
+      [request.walletId, request.agentId],
     );
     const row = rows[0];
     if (!row) throw new RepositoryError('WALLET_NOT_FOUND', { walletId: request.walletId });
+    // The dry run answers a freeze as the transfer would.
+    if (row.frozen !== null)
+      throw new RepositoryError('FROZEN', { scope: row.frozen, walletId: request.walletId });
     const { policy } = parseStoredPolicy(
       request.walletId,
       row.has_policy ? (row as PolicyRow) : undefined,
@@ -424,6 +438,20 @@ async function lockAwaitingApproval(
   return current;
 }
 
+/**
+ * Throws `FROZEN` when a freeze stops transfers of `agentId` from `walletId`. Runs after the
+ * wallet lock is held, so its snapshot includes every freeze committed before (a freeze locks
+ * the wallet rows in its scope).
+ */
+async function refuseIfFrozen(sql: Sql, walletId: string, agentId: string | null): Promise<void> {
+  const rows = await sql.query<{ frozen: FrozenScope | null }>(
+    `SELECT freeze_scope($1::uuid, $2::uuid) AS frozen`,
+    [walletId, agentId],
+  );
+  const frozen = rows[0]?.frozen ?? null;
+  if (frozen !== null) throw new RepositoryError('FROZEN', { scope: frozen, walletId });
+}
+
 const POLICY_COLUMNS = `p.per_tx_limit::text, p.daily_limit::text, p.allowed_assets,
   p.allowed_addresses, p.requires_approval, p.metadata, p.version`;
 
@@ -445,16 +473,23 @@ async function loadPolicy(
 async function lockWalletWithPolicy(
   sql: Sql,
   walletId: string,
+  agentId: string | null,
 ): Promise<{ wallet: WalletRow; policy: Policy | null; version: number | null }> {
-  const rows = await sql.query<WalletRow & Partial<PolicyRow> & { has_policy: boolean }>(
-    `SELECT w.owner_id, p.wallet_id IS NOT NULL AS has_policy, ${POLICY_COLUMNS}
+  // freeze_scope() is volatile: evaluated again, on a fresh snapshot, when this statement is
+  // re-evaluated after waiting for a lock a freeze held (see freeze.repository.ts).
+  const rows = await sql.query<
+    WalletRow & Partial<PolicyRow> & { has_policy: boolean; frozen: FrozenScope | null }
+  >(
+    `SELECT w.owner_id, p.wallet_id IS NOT NULL AS has_policy, ${POLICY_COLUMNS},
+            freeze_scope(w.id, $2::uuid) AS frozen
      FROM wallets w LEFT JOIN wallet_policies p ON p.wallet_id = w.id
      WHERE w.id = $1::uuid
      FOR UPDATE OF w`,
-    [walletId],
+    [walletId, agentId],
   );
   const row = rows[0];
   if (!row) throw new RepositoryError('WALLET_NOT_FOUND', { walletId });
+  if (row.frozen !== null) throw new RepositoryError('FROZEN', { scope: row.frozen, walletId });
   const policyRow = row.has_policy ? (row as PolicyRow) : undefined;
   return { wallet: { owner_id: row.owner_id }, ...parseStoredPolicy(walletId, policyRow) };
 }
