@@ -343,8 +343,8 @@ describe('what a freeze stops', () => {
     expect(unfrozen.body.freeze.changed).toBe(true);
     await new Promise((r) => setTimeout(r, 300));
     const byId = new Map((await statuses(s.wallet.id)).map((t) => [t.id, t]));
-    expect(byId.get(pending.body.transaction.id)?.status).toBe('CANCELLED');
-    expect(byId.get(waiting.body.transaction.id)?.status).toBe('CANCELLED');
+    expect(byId.get(String(pending.body.transaction.id))?.status).toBe('CANCELLED');
+    expect(byId.get(String(waiting.body.transaction.id))?.status).toBe('CANCELLED');
     expect(h.ledger.landingCount(String(pending.body.transaction.signature))).toBe(0);
     const read = await call(
       h.app,
