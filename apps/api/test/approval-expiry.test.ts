@@ -7,13 +7,7 @@ import { randomUUID } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import {
-  ConfirmationWorker,
-  loadConfig as loadWorkerConfig,
-  verifyWebhookSignature,
-  type WebhookBody,
-} from '@waiaas/confirmation-worker';
-import { pino } from 'pino';
+import { verifyWebhookSignature, type WebhookBody } from '@waiaas/confirmation-worker';
 import {
   call,
   createAgent,
@@ -23,6 +17,7 @@ import {
   grant,
   type Harness,
   startHarness,
+  startWorker,
 } from './harness.js';
 
 const RECIPIENT = 'Fg6PaFpoGXkYsidMpWTK6W2BeZ7FEfcYkg476zPFsLnS';
@@ -122,25 +117,10 @@ describe('approval notifications and expiry', () => {
       expect.objectContaining({ code: 'DAILY_LIMIT_EXCEEDED' }),
     ]);
 
-    const worker = await ConfirmationWorker.create({
-      config: loadWorkerConfig(
-        {
-          DATABASE_URL: h.db.url,
-          SOLANA_RPC_URL: h.ledger.url,
-          POLL_INTERVAL_MS: '100',
-          APPROVAL_EXPIRY_INTERVAL_MS: '100',
-          METRICS_PORT: '0',
-          METRICS_HOST: '127.0.0.1',
-          DATABASE_POOL_SIZE: '4',
-          WEBHOOK_ALLOW_PRIVATE_TARGETS: 'true',
-          LOG_LEVEL: 'silent',
-        },
-        'approval-expiry-test',
-      ),
-      logger: pino({ level: 'silent' }),
-      defaultMetrics: false,
+    const worker = await startWorker(h, {
+      APPROVAL_EXPIRY_INTERVAL_MS: '100',
+      WEBHOOK_ALLOW_PRIVATE_TARGETS: 'true',
     });
-    await worker.start();
     try {
       await waitFor(
         () => events('transaction.awaiting_approval').length === 1,

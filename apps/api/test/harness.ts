@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
+import { ConfirmationWorker, loadConfig as loadWorkerConfig } from '@waiaas/confirmation-worker';
 import { createPrismaClient, type PrismaClient } from '@waiaas/database';
 import { type LocalLedger, startLocalLedger } from '@waiaas/local-ledger';
 import {
@@ -145,6 +146,37 @@ export async function startInstance(
   });
   await listen(app);
   return app;
+}
+
+/**
+ * The real confirmation worker on `h`'s database, ledger and Redis prefix, started (fast polls,
+ * no metrics port, silent). `env` adds or overrides worker variables. The caller stops it.
+ */
+export async function startWorker(
+  h: Harness,
+  env: Record<string, string> = {},
+): Promise<ConfirmationWorker> {
+  const worker = await ConfirmationWorker.create({
+    config: loadWorkerConfig(
+      {
+        DATABASE_URL: h.db.url,
+        REDIS_URL: h.redis.url,
+        REDIS_KEY_PREFIX: h.redis.prefix,
+        SOLANA_RPC_URL: h.ledger.url,
+        POLL_INTERVAL_MS: '100',
+        METRICS_PORT: '0',
+        METRICS_HOST: '127.0.0.1',
+        DATABASE_POOL_SIZE: '4',
+        LOG_LEVEL: 'silent',
+        ...env,
+      },
+      `api-test-${randomBytes(3).toString('hex')}`,
+    ),
+    logger: pino({ level: 'silent' }),
+    defaultMetrics: false,
+  });
+  await worker.start();
+  return worker;
 }
 
 export interface CallOptions {

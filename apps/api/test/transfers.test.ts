@@ -3,6 +3,7 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { address } from '@solana/kit';
+import type { ConfirmationWorker } from '@waiaas/confirmation-worker';
 import { createPrismaClient } from '@waiaas/database';
 import { type KeyCustody, LocalKeystoreCustody, SignerError } from '@waiaas/solana-signer';
 import {
@@ -14,6 +15,7 @@ import {
   grant,
   type Harness,
   startHarness,
+  startWorker,
 } from './harness.js';
 import { mintTo } from '@waiaas/local-ledger/testing';
 
@@ -510,6 +512,29 @@ describe('idempotency recovery', () => {
 });
 
 describe('approval with allowedPrograms (the programs judged at reservation are stored)', () => {
+  // The real worker sends what the approval signed and follows it to CONFIRMED.
+  let worker: ConfirmationWorker;
+  beforeAll(async () => {
+    worker = await startWorker(h);
+  });
+  afterAll(async () => {
+    await worker.stop();
+  });
+
+  async function confirmed(id: string): Promise<Record<string, unknown>> {
+    const deadline = Date.now() + 30_000;
+    for (;;) {
+      const r = await call(h.app, 'GET', `/v1/transactions/${id}`, { token: owner.key });
+      const status = r.body.transaction?.status;
+      if (status === 'CONFIRMED') return r.body.transaction as Record<string, unknown>;
+      if (status === 'FAILED' || Date.now() > deadline)
+        throw new Error(`transaction ${id} ended ${JSON.stringify(r.body.transaction)}`);
+      // This ledger makes slots only when told: one per look once it was sent.
+      if (status === 'SUBMITTED') h.ledger.advanceSlots(1);
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+  }
+
   const COMPUTE_BUDGET = 'ComputeBudget111111111111111111111111111111';
   const SYSTEM = '11111111111111111111111111111111';
   const ATA = 'ATokenGPvbdGVxr1b2hvZbsiqW5xWH25efTNsLJA8knL';
@@ -519,13 +544,15 @@ describe('approval with allowedPrograms (the programs judged at reservation are 
     return call(h.app, 'POST', `/v1/transactions/${id}/approve`, { token: owner.key });
   }
 
-  it('a SOL transfer is approved and signed, its fee shown', async () => {
+  it('a SOL transfer is approved, signed and CONFIRMED, its fee shown', async () => {
     const walletId = await walletWithPolicy({
       perTxLimit: '1',
       dailyLimit: '2',
       requiresApproval: true,
       metadata: { allowedPrograms: [COMPUTE_BUDGET, SYSTEM] },
     });
+    const wallet = await h.prisma.wallet.findUniqueOrThrow({ where: { id: walletId } });
+    await h.ledger.airdrop(address(wallet.address), 2_000_000_000n);
     const waiting = await transfer(walletId, { amount: '0.5' });
     expect(waiting.body.transaction).toEqual(
       expect.objectContaining({ status: 'AWAITING_APPROVAL', networkFee: '5000' }),
@@ -536,11 +563,16 @@ describe('approval with allowedPrograms (the programs judged at reservation are 
       expect.objectContaining({ status: 'PENDING', networkFee: '5000' }),
     );
     expect(approved.body.transaction.signature).toMatch(/^[1-9A-HJ-NP-Za-km-z]{64,88}$/);
+    // On chain the fee is what was counted.
+    expect(await confirmed(String(waiting.body.transaction.id))).toEqual(
+      expect.objectContaining({ networkFee: '5000', fee: '5000' }),
+    );
   });
 
-  it('a token transfer is approved and signed', async () => {
+  it('a token transfer is approved, signed and CONFIRMED', async () => {
     const wallet = await createWallet(h.app, owner.key);
     await grant(h.app, owner.key, wallet.id, agent.id);
+    await h.ledger.airdrop(address(wallet.address), 1_000_000_000n); // fee and the account's rent
     const mint = await mintTo(h.ledger, address(wallet.address), 6, 5_000_000n);
     const policy = await call(h.app, 'PUT', `/v1/wallets/${wallet.id}/policy`, {
       token: owner.key,
@@ -558,6 +590,7 @@ describe('approval with allowedPrograms (the programs judged at reservation are 
     const approved = await approve(String(waiting.body.transaction.id));
     expect(approved.status).toBe(200);
     expect(approved.body.transaction.status).toBe('PENDING');
+    await confirmed(String(waiting.body.transaction.id));
   });
 });
 

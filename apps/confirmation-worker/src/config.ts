@@ -72,7 +72,7 @@ const schema = z.object({
  */
 export interface WorkerConfig {
   workerId: string;
-  database: { url: string; poolSize: number };
+  database: { url: string; poolSize: number; preparedStatements: boolean };
   rpc: { url: string; timeoutMs: number; retries: number; batchMax: number };
   redis: { url: string | undefined; prefix: string };
   commitment: 'confirmed' | 'finalized';
@@ -117,7 +117,11 @@ export function loadConfig(
   const e = parseWorkerEnv(env, options);
   return {
     workerId: e.WORKER_ID ?? defaultWorkerId,
-    database: { url: e.DATABASE_URL, poolSize: e.DATABASE_POOL_SIZE },
+    database: {
+      url: e.DATABASE_URL,
+      poolSize: e.DATABASE_POOL_SIZE,
+      preparedStatements: e.DATABASE_PREPARED_STATEMENTS,
+    },
     rpc: {
       url: e.SOLANA_RPC_URL,
       timeoutMs: e.SOLANA_RPC_TIMEOUT_MS,

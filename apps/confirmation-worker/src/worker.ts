@@ -297,6 +297,7 @@ export class ConfirmationWorker {
     const prisma = createPrismaClient({
       url: config.database.url,
       poolSize: config.database.poolSize,
+      preparedStatements: config.database.preparedStatements,
       applicationName: `waiaas-worker:${config.workerId}`,
     });
     try {

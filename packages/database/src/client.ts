@@ -27,6 +27,13 @@ export interface DatabaseConfig {
    */
   onSlowQuery?: (event: SlowQueryEvent) => void;
   slowQueryMs?: number;
+  /**
+   * The hot paths' parameterised statements run as named prepared statements, parsed and
+   * planned once per connection (default true). Turn off only behind a pooler that cannot keep
+   * them per client (PgBouncer in transaction mode before 1.21, or without
+   * `max_prepared_statements`).
+   */
+  preparedStatements?: boolean;
 }
 
 /** A query slower than the configured threshold. */
@@ -73,7 +80,8 @@ export function createPrismaClient(config: DatabaseConfig): PrismaClient {
   const adapter = new PrismaPg(pool as unknown as ConstructorParameters<typeof PrismaPg>[0], {
     disposeExternalPool: true,
   });
-  if (!config.onSlowQuery) return registerPool(new PrismaClient({ adapter }), pool, null);
+  const prepared = config.preparedStatements ?? true;
+  if (!config.onSlowQuery) return registerPool(new PrismaClient({ adapter }), pool, null, prepared);
 
   const threshold = config.slowQueryMs ?? 200;
   const onSlowQuery = config.onSlowQuery;
@@ -83,5 +91,5 @@ export function createPrismaClient(config: DatabaseConfig): PrismaClient {
     if (durationMs >= threshold)
       onSlowQuery({ event: 'db_query_slow', query: e.query, durationMs });
   });
-  return registerPool(client, pool, { thresholdMs: threshold, onSlowQuery });
+  return registerPool(client, pool, { thresholdMs: threshold, onSlowQuery }, prepared);
 }

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { createTestDatabase, type TestDatabase } from '@waiaas/testing';
-import { createPrismaClient, type SlowQueryEvent } from '../src/index.js';
+import { createPrismaClient, type SlowQueryEvent, sqlPool, sqlTransaction } from '../src/index.js';
 
 let db: TestDatabase;
 beforeAll(async () => {
@@ -40,5 +40,28 @@ describe('createPrismaClient', () => {
     } finally {
       await prisma.$disconnect();
     }
+  });
+
+  it('prepares a hot statement once per connection, and not at all when told not to', async () => {
+    const statement = 'SELECT $1::int + 1 AS next';
+    // One connection, so the statement and the look at pg_prepared_statements share a session.
+    const preparedOn = async (preparedStatements: boolean): Promise<string[]> => {
+      const prisma = createPrismaClient({ url: db.url, poolSize: 1, preparedStatements });
+      try {
+        for (let i = 0; i < 3; i++) {
+          const rows = await sqlPool(prisma).query<{ next: number }>(statement, [i]);
+          expect(rows).toEqual([{ next: i + 1 }]);
+        }
+        // Statements without values (several commands in one) still run, in a transaction too.
+        await sqlTransaction(prisma, (sql) => sql.query(statement, [41]));
+        const rows = await prisma.$queryRaw<{ statement: string }[]>`
+          SELECT statement FROM pg_prepared_statements WHERE statement LIKE '%$1::int + 1%'`;
+        return rows.map((r) => r.statement);
+      } finally {
+        await prisma.$disconnect();
+      }
+    };
+    expect(await preparedOn(true)).toEqual([statement]);
+    expect(await preparedOn(false)).toEqual([]);
   });
 });

@@ -9,7 +9,23 @@ import {
   isSignatureBytes,
   verifySignature,
 } from '@solana/kit';
+import { LRUCache } from 'lru-cache';
 import { SignerError } from './errors.js';
+
+/**
+ * Public keys of the addresses signed for lately, as imported WebCrypto keys: importing one
+ * costs about as much as the verification itself, and an address's public key never changes.
+ */
+const publicKeys = new LRUCache<Address, CryptoKey>({ max: 10_000 });
+
+async function publicKeyOf(address: Address): Promise<CryptoKey> {
+  let key = publicKeys.get(address);
+  if (key === undefined) {
+    key = await getPublicKeyFromAddress(address);
+    publicKeys.set(address, key);
+  }
+  return key;
+}
 
 /**
  * Where a wallet's key lives. Matches the `custody` column of the `wallets` table.
@@ -112,7 +128,7 @@ export async function signWithCustody(
     );
   }
   if (options.verify ?? true) {
-    if (!(await verifySignature(await getPublicKeyFromAddress(address), signature, message))) {
+    if (!(await verifySignature(await publicKeyOf(address), signature, message))) {
       throw new SignerError(
         'CUSTODY_SIGNING_FAILED',
         { address, reason: 'signature does not verify against the address' },

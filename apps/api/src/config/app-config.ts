@@ -64,6 +64,8 @@ export interface AppConfig {
     url: string;
     /** DATABASE_POOL_SIZE: pool connections per process (default 10, 2..200). */
     poolSize: number;
+    /** DATABASE_PREPARED_STATEMENTS: hot statements prepared once per connection (default true). */
+    preparedStatements: boolean;
     /** DATABASE_STATEMENT_TIMEOUT_MS: server-side statement timeout (default 5000). */
     statementTimeoutMs: number;
     /** DATABASE_CONNECTION_TIMEOUT_MS: wait for a pool connection (default 5000). */
@@ -354,6 +356,7 @@ export function loadConfig(env: Env, options: Pick<ParseEnvOptions, 'warn'> = {}
     database: {
       url: e.DATABASE_URL,
       poolSize: e.DATABASE_POOL_SIZE,
+      preparedStatements: e.DATABASE_PREPARED_STATEMENTS,
       statementTimeoutMs: e.DATABASE_STATEMENT_TIMEOUT_MS,
       connectionTimeoutMs: e.DATABASE_CONNECTION_TIMEOUT_MS,
       slowQueryMs: e.DATABASE_SLOW_QUERY_MS,

@@ -40,6 +40,7 @@ export async function createInfrastructure(
   const prisma = createPrismaClient({
     url: config.database.url,
     poolSize: config.database.poolSize,
+    preparedStatements: config.database.preparedStatements,
     statementTimeoutMs: config.database.statementTimeoutMs,
     connectionTimeoutMs: config.database.connectionTimeoutMs,
     applicationName: 'waiaas-api',
@@ -91,6 +92,7 @@ export async function createInfrastructure(
     keystorePrisma = createPrismaClient({
       url: config.database.url,
       poolSize: Math.max(2, Math.ceil(config.database.poolSize / 2)),
+      preparedStatements: config.database.preparedStatements,
       statementTimeoutMs: config.database.statementTimeoutMs,
       connectionTimeoutMs: config.database.connectionTimeoutMs,
       applicationName: 'waiaas-api-keystore',

@@ -111,6 +111,8 @@ export const COMMON_ENV = {
   /** Pool connections per process. At least 2: a claim or transaction holds one while a
    * health check or a second loop needs another. */
   DATABASE_POOL_SIZE: envInt(2, 200).default(10),
+  /** false: no named prepared statements (only behind a pooler that cannot keep them). */
+  DATABASE_PREPARED_STATEMENTS: envBool().default(true),
   /** Redis connection string; unset → no shared cache. */
   REDIS_URL: envUrl(['redis:', 'rediss:']).optional(),
   /** Prefix of every Redis key and channel; every process of one deployment must agree. */
