@@ -5780,7 +5780,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description `FORBIDDEN`: This principal may not call this endpoint */
+            /** @description `FORBIDDEN`: This principal may not call this endpoint; `CSRF_REJECTED`: The console request failed its CSRF check */
             403: {
                 headers: {
                     "x-request-id": components["headers"]["RequestId"];
@@ -5803,7 +5803,7 @@ export interface operations {
                         /** @enum {integer} */
                         status?: 403;
                         /** @enum {string} */
-                        code?: "FORBIDDEN";
+                        code?: "FORBIDDEN" | "CSRF_REJECTED";
                     };
                 };
             };
@@ -5988,7 +5988,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description `FORBIDDEN`: This principal may not call this endpoint */
+            /** @description `FORBIDDEN`: This principal may not call this endpoint; `CSRF_REJECTED`: The console request failed its CSRF check */
             403: {
                 headers: {
                     "x-request-id": components["headers"]["RequestId"];
@@ -6011,7 +6011,7 @@ export interface operations {
                         /** @enum {integer} */
                         status?: 403;
                         /** @enum {string} */
-                        code?: "FORBIDDEN";
+                        code?: "FORBIDDEN" | "CSRF_REJECTED";
                     };
                 };
             };
@@ -6196,7 +6196,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description `FORBIDDEN`: This principal may not call this endpoint */
+            /** @description `FORBIDDEN`: This principal may not call this endpoint; `CSRF_REJECTED`: The console request failed its CSRF check */
             403: {
                 headers: {
                     "x-request-id": components["headers"]["RequestId"];
@@ -6219,7 +6219,7 @@ export interface operations {
                         /** @enum {integer} */
                         status?: 403;
                         /** @enum {string} */
-                        code?: "FORBIDDEN";
+                        code?: "FORBIDDEN" | "CSRF_REJECTED";
                     };
                 };
             };
@@ -6404,7 +6404,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description `FORBIDDEN`: This principal may not call this endpoint */
+            /** @description `FORBIDDEN`: This principal may not call this endpoint; `CSRF_REJECTED`: The console request failed its CSRF check */
             403: {
                 headers: {
                     "x-request-id": components["headers"]["RequestId"];
@@ -6427,7 +6427,7 @@ export interface operations {
                         /** @enum {integer} */
                         status?: 403;
                         /** @enum {string} */
-                        code?: "FORBIDDEN";
+                        code?: "FORBIDDEN" | "CSRF_REJECTED";
                     };
                 };
             };
@@ -6583,7 +6583,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description `FORBIDDEN`: This principal may not call this endpoint */
+            /** @description `FORBIDDEN`: This principal may not call this endpoint; `CSRF_REJECTED`: The console request failed its CSRF check */
             403: {
                 headers: {
                     "x-request-id": components["headers"]["RequestId"];
@@ -6606,7 +6606,7 @@ export interface operations {
                         /** @enum {integer} */
                         status?: 403;
                         /** @enum {string} */
-                        code?: "FORBIDDEN";
+                        code?: "FORBIDDEN" | "CSRF_REJECTED";
                     };
                 };
             };
@@ -6735,7 +6735,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description `FORBIDDEN`: This principal may not call this endpoint */
+            /** @description `FORBIDDEN`: This principal may not call this endpoint; `CSRF_REJECTED`: The console request failed its CSRF check */
             403: {
                 headers: {
                     "x-request-id": components["headers"]["RequestId"];
@@ -6758,7 +6758,7 @@ export interface operations {
                         /** @enum {integer} */
                         status?: 403;
                         /** @enum {string} */
-                        code?: "FORBIDDEN";
+                        code?: "FORBIDDEN" | "CSRF_REJECTED";
                     };
                 };
             };
