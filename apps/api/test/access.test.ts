@@ -81,7 +81,7 @@ interface Tenant {
 async function tenant(app: NestFastifyApplication = h.app): Promise<Tenant> {
   const owner = await createOwner(app);
   const agent = await createAgent(app, owner.key);
-  const wallet = await createWallet(app, owner.key);
+  const wallet = await createWallet(app, owner.key, { fund: 0n });
   await grant(app, owner.key, wallet.id, agent.id);
   return { owner, agent, wallet };
 }

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
+import { address } from '@solana/kit';
 import { ConfirmationWorker, loadConfig as loadWorkerConfig } from '@waiaas/confirmation-worker';
 import { createPrismaClient, type PrismaClient } from '@waiaas/database';
 import { type LocalLedger, startLocalLedger } from '@waiaas/local-ledger';
@@ -60,6 +61,12 @@ async function proxyFor(url: string): Promise<TcpProxy> {
   return startTcpProxy({ host: u.hostname, port: Number(u.port) });
 }
 
+/** The ledger behind each app a harness started, so {@link createWallet} can fund wallets. */
+const ledgers = new WeakMap<NestFastifyApplication, LocalLedger>();
+
+/** SOL a wallet made by {@link createWallet} holds unless told otherwise: 100 SOL. */
+export const TEST_WALLET_FUNDING = 100_000_000_000n;
+
 /** Environment for one test file: its own database, Redis prefix and local ledger. */
 export async function startHarness(
   env: Record<string, string> = {},
@@ -95,6 +102,7 @@ export async function startHarness(
     ...(options.custody ? { custody: options.custody(config, db.url) } : {}),
     ...(options.clock ? { clock: options.clock } : {}),
   });
+  ledgers.set(app, ledger);
   const prisma = createPrismaClient({ url: db.url, poolSize: 2 });
   const baseUrl = await listen(app);
   return {
@@ -144,6 +152,7 @@ export async function startInstance(
     ...(options.custody ? { custody: options.custody } : {}),
     ...(options.clock ? { clock: options.clock } : {}),
   });
+  ledgers.set(app, h.ledger);
   await listen(app);
   return app;
 }
@@ -263,13 +272,21 @@ export async function createAgent(
   return { id: r.body.agent.id, key: r.body.apiKey };
 }
 
+/**
+ * A wallet of `ownerKey`'s owner, funded with {@link TEST_WALLET_FUNDING} lamports from the
+ * app's ledger (a transfer must be payable: 422 INSUFFICIENT_FUNDS otherwise), or `fund`.
+ */
 export async function createWallet(
   app: NestFastifyApplication,
   ownerKey: string,
+  { fund = TEST_WALLET_FUNDING }: { fund?: bigint } = {},
 ): Promise<{ id: string; address: string }> {
   const r = await call(app, 'POST', '/v1/wallets', { token: ownerKey, body: { label: 'w' } });
   if (r.status !== 201) throw new Error(`createWallet: ${r.status} ${JSON.stringify(r.body)}`);
-  return { id: r.body.wallet.id, address: r.body.wallet.address };
+  const wallet = { id: String(r.body.wallet.id), address: String(r.body.wallet.address) };
+  const ledger = ledgers.get(app);
+  if (fund > 0n && ledger !== undefined) await ledger.airdrop(address(wallet.address), fund);
+  return wallet;
 }
 
 export async function grant(

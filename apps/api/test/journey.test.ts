@@ -26,7 +26,7 @@ describe('the agent journey', () => {
   it('owner → agent → wallet → grant → policy → transfer → status', async () => {
     const owner = await createOwner(h.app);
     const agent = await createAgent(h.app, owner.key);
-    const wallet = await createWallet(h.app, owner.key);
+    const wallet = await createWallet(h.app, owner.key, { fund: 0n });
     await grant(h.app, owner.key, wallet.id, agent.id);
     await h.ledger.airdrop(address(wallet.address), 5_000_000_000n);
     h.ledger.advanceSlots(1);

@@ -334,7 +334,7 @@ describe('observability and documentation', () => {
 describe('balances', () => {
   it('reads SOL from the chain and caches it 10 s under balance:{address}', async () => {
     const owner = await createOwner(h.app);
-    const wallet = await createWallet(h.app, owner.key);
+    const wallet = await createWallet(h.app, owner.key, { fund: 0n });
     await h.ledger.airdrop(address(wallet.address), 1_500_000_000n);
     h.ledger.advanceSlots(2);
     const first = await call(h.app, 'GET', `/v1/wallets/${wallet.id}/balance`, {

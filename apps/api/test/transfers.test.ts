@@ -551,8 +551,6 @@ describe('approval with allowedPrograms (the programs judged at reservation are 
       requiresApproval: true,
       metadata: { allowedPrograms: [COMPUTE_BUDGET, SYSTEM] },
     });
-    const wallet = await h.prisma.wallet.findUniqueOrThrow({ where: { id: walletId } });
-    await h.ledger.airdrop(address(wallet.address), 2_000_000_000n);
     const waiting = await transfer(walletId, { amount: '0.5' });
     expect(waiting.body.transaction).toEqual(
       expect.objectContaining({ status: 'AWAITING_APPROVAL', networkFee: '5000' }),
@@ -572,7 +570,6 @@ describe('approval with allowedPrograms (the programs judged at reservation are 
   it('a token transfer is approved, signed and CONFIRMED', async () => {
     const wallet = await createWallet(h.app, owner.key);
     await grant(h.app, owner.key, wallet.id, agent.id);
-    await h.ledger.airdrop(address(wallet.address), 1_000_000_000n); // fee and the account's rent
     const mint = await mintTo(h.ledger, address(wallet.address), 6, 5_000_000n);
     const policy = await call(h.app, 'PUT', `/v1/wallets/${wallet.id}/policy`, {
       token: owner.key,
@@ -594,14 +591,15 @@ describe('approval with allowedPrograms (the programs judged at reservation are 
   });
 });
 
-describe('transfers that cannot succeed are refused before signing (nothing stored)', () => {
-  const counts = () =>
-    Promise.all([
-      h.prisma.transaction.count(),
-      h.prisma.idempotencyRecord.count(),
-      h.prisma.event.count(),
-    ]);
+/** Rows a refused request must not have written. */
+const counts = () =>
+  Promise.all([
+    h.prisma.transaction.count(),
+    h.prisma.idempotencyRecord.count(),
+    h.prisma.event.count(),
+  ]);
 
+describe('transfers that cannot succeed are refused before signing (nothing stored)', () => {
   it.each([
     ['11111111111111111111111111111111', '0.1', 'RECIPIENT_IS_PROGRAM'],
     ['SysvarRent111111111111111111111111111111111', '0.1', 'RECIPIENT_IS_PROGRAM'],
@@ -633,5 +631,112 @@ describe('transfers that cannot succeed are refused before signing (nothing stor
       body: { to: to === 'self' ? wallet.address : to, amount },
     });
     expectProblem(evaluated, 400, code);
+  });
+});
+
+describe('the sender must be able to pay amount + fee (422 INSUFFICIENT_FUNDS, nothing stored)', () => {
+  /** Past the engine's memory of the sender's funds (1 s), so a top-up is seen. */
+  const fundsForgotten = () => new Promise((resolve) => setTimeout(resolve, 1_100));
+
+  async function fundedWallet(lamports: bigint, policy: Record<string, unknown>) {
+    const wallet = await createWallet(h.app, owner.key, { fund: lamports });
+    await grant(h.app, owner.key, wallet.id, agent.id);
+    const r = await call(h.app, 'PUT', `/v1/wallets/${wallet.id}/policy`, {
+      token: owner.key,
+      body: policy,
+    });
+    expect(r.status).toBe(200);
+    return wallet;
+  }
+
+  it('an empty wallet is refused with the figures; the same key works after a top-up', async () => {
+    const wallet = await fundedWallet(0n, { perTxLimit: '1', dailyLimit: '5' });
+    const before = await counts();
+    const refused = await transfer(wallet.id, { amount: '0.5' }, 'top-up-then-retry');
+    expectProblem(refused, 422, 'INSUFFICIENT_FUNDS');
+    expect(refused.body.funds).toEqual({
+      address: wallet.address,
+      asset: null,
+      balance: '0',
+      required: '500005000',
+      minimumRemaining: '890880',
+    });
+    expect(refused.body.errors).toEqual([
+      expect.objectContaining({ path: 'amount', code: 'INSUFFICIENT_FUNDS' }),
+    ]);
+    expect(await counts()).toEqual(before);
+    // The dry run says the same.
+    const evaluated = await call(h.app, 'POST', `/v1/wallets/${wallet.id}/transfers/evaluate`, {
+      token: agent.key,
+      body: { to: RECIPIENT, amount: '0.5' },
+    });
+    expectProblem(evaluated, 422, 'INSUFFICIENT_FUNDS');
+
+    await h.ledger.airdrop(address(wallet.address), 1_000_000_000n);
+    await fundsForgotten();
+    const sent = await transfer(wallet.id, { amount: '0.5' }, 'top-up-then-retry');
+    expect(sent.status).toBe(201);
+    expect(sent.body.transaction.status).toBe('PENDING');
+  });
+
+  it('a policy denial comes first (and is stored and audited as one)', async () => {
+    const wallet = await fundedWallet(0n, { perTxLimit: '1', dailyLimit: '5' });
+    const denied = await transfer(wallet.id, { amount: '2' });
+    expectProblem(denied, 403, 'POLICY_DENIED');
+  });
+
+  it('refuses to leave the wallet between 0 and rent exemption, and allows emptying it', async () => {
+    const wallet = await fundedWallet(1_000_000_000n, { perTxLimit: '1', dailyLimit: '5' });
+    // 1 SOL − fee − 1 lamport would leave 1 lamport: the chain would fail it and keep the fee.
+    const strands = await transfer(wallet.id, { amount: '0.999994999' });
+    expectProblem(strands, 422, 'INSUFFICIENT_FUNDS');
+    expect(strands.body.funds).toEqual(
+      expect.objectContaining({ balance: '1000000000', required: '999999999' }),
+    );
+    const empties = await transfer(wallet.id, { amount: '0.999995' });
+    expect(empties.status).toBe(201);
+  });
+
+  it('a token transfer needs the tokens, and SOL for the fee', async () => {
+    const wallet = await fundedWallet(0n, { perTxLimit: '1', dailyLimit: '5' });
+    const mint = await mintTo(h.ledger, address(wallet.address), 6, 1_000_000n);
+    await call(h.app, 'PUT', `/v1/wallets/${wallet.id}/policy`, {
+      token: owner.key,
+      body: { perTxLimit: '1', dailyLimit: '5', allowedAssets: [mint] },
+    });
+    // Tokens enough (1.0), no SOL for the fee.
+    const noFee = await transfer(wallet.id, { amount: '1', mint });
+    expectProblem(noFee, 422, 'INSUFFICIENT_FUNDS');
+    expect(noFee.body.funds).toEqual(expect.objectContaining({ asset: null, required: '5000' }));
+    await h.ledger.airdrop(address(wallet.address), 1_000_000_000n);
+    await fundsForgotten();
+    const tooMany = await transfer(wallet.id, { amount: '1.5', mint });
+    expectProblem(tooMany, 422, 'INSUFFICIENT_FUNDS');
+    expect(tooMany.body.funds).toEqual(
+      expect.objectContaining({ asset: mint, balance: '1000000', required: '1500000' }),
+    );
+    expect((await transfer(wallet.id, { amount: '1', mint })).status).toBe(201);
+  });
+
+  it('approval checks again: refused while the wallet cannot pay, the transfer keeps waiting', async () => {
+    const wallet = await fundedWallet(0n, {
+      perTxLimit: '1',
+      dailyLimit: '5',
+      requiresApproval: true,
+    });
+    // Waiting transfers are not signed, so nothing is refused yet.
+    const waiting = await transfer(wallet.id, { amount: '0.5' });
+    expect(waiting.body.transaction.status).toBe('AWAITING_APPROVAL');
+    const id = String(waiting.body.transaction.id);
+    const approve = () =>
+      call(h.app, 'POST', `/v1/transactions/${id}/approve`, { token: owner.key });
+    expectProblem(await approve(), 422, 'INSUFFICIENT_FUNDS');
+    const still = await call(h.app, 'GET', `/v1/transactions/${id}`, { token: owner.key });
+    expect(still.body.transaction.status).toBe('AWAITING_APPROVAL');
+    await h.ledger.airdrop(address(wallet.address), 1_000_000_000n);
+    await fundsForgotten();
+    const approved = await approve();
+    expect(approved.status).toBe(200);
+    expect(approved.body.transaction.status).toBe('PENDING');
   });
 });

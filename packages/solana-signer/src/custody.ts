@@ -16,9 +16,10 @@ import { SignerError } from './errors.js';
  * Public keys of the addresses signed for lately, as imported WebCrypto keys: importing one
  * costs about as much as the verification itself, and an address's public key never changes.
  */
-const publicKeys = new LRUCache<Address, CryptoKey>({ max: 10_000 });
+type PublicKey = Awaited<ReturnType<typeof getPublicKeyFromAddress>>;
+const publicKeys = new LRUCache<Address, PublicKey>({ max: 10_000 });
 
-async function publicKeyOf(address: Address): Promise<CryptoKey> {
+async function publicKeyOf(address: Address): Promise<PublicKey> {
   let key = publicKeys.get(address);
   if (key === undefined) {
     key = await getPublicKeyFromAddress(address);

@@ -51,6 +51,17 @@ export interface SignerErrorContext {
   RECIPIENT_IS_PROGRAM: { recipient: string };
   /** A SOL transfer would leave a new recipient account below the rent-exempt minimum. */
   RECIPIENT_BELOW_RENT_EXEMPTION: { recipient: string; amount: string; minimum: string };
+  /**
+   * The sender cannot pay the transfer and its fee (`asset` null: SOL, in lamports; else the
+   * mint, in its base units). `minimumRemaining`: what a SOL balance must keep if not emptied.
+   */
+  INSUFFICIENT_FUNDS: {
+    address: string;
+    asset: string | null;
+    balance: string;
+    required: string;
+    minimumRemaining?: string;
+  };
 }
 
 /**

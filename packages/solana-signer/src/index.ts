@@ -77,6 +77,8 @@ export {
 export {
   RENT_EXEMPT_MINIMUM_EMPTY_ACCOUNT,
   type RecipientAccount,
+  type SenderFunds,
   assertRecipientCanReceive,
+  assertSenderCanPay,
   isReservedAddress,
 } from './recipient.js';

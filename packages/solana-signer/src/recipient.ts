@@ -135,3 +135,71 @@ export function assertRecipientCanReceive(input: {
     }
   }
 }
+
+/**
+ * What the sending wallet holds, as read before a transfer: its lamports, and for a token
+ * transfer its token account's balance in base units (null: it has no token account).
+ */
+export interface SenderFunds {
+  lamports: bigint;
+  token?: bigint | null;
+}
+
+/**
+ * Throws INSUFFICIENT_FUNDS when the sender cannot pay the transfer and its fee: for SOL,
+ * `amount + fee` must not exceed the balance and what remains must be 0 or at least
+ * {@link RENT_EXEMPT_MINIMUM_EMPTY_ACCOUNT} (the runtime refuses to leave an account between
+ * the two, and the fee is charged all the same); for a token, the token balance must cover the
+ * amount and the SOL balance the fee, on the same remainder rule.
+ *
+ * The rent of a recipient token account the transfer creates is not included: whether it
+ * exists is not read before signing (the account is created idempotently).
+ *
+ * @example
+ * ```ts
+ * assertSenderCanPay({ from, kind: 'SOL', amount: 2n, fee: 5_000n, funds: { lamports: 1n } }); // throws
+ * ```
+ */
+export function assertSenderCanPay(input: {
+  from: string;
+  kind: 'SOL' | 'TOKEN';
+  /** The token's mint, for a token transfer (shown in the error). */
+  mint?: string;
+  amount: bigint;
+  fee: bigint;
+  funds: SenderFunds;
+}): void {
+  const { from, kind, amount, fee, funds } = input;
+  if (kind === 'TOKEN') {
+    const balance = funds.token ?? 0n;
+    if (balance < amount) {
+      throw new SignerError(
+        'INSUFFICIENT_FUNDS',
+        {
+          address: from,
+          asset: input.mint ?? null,
+          balance: balance.toString(),
+          required: amount.toString(),
+        },
+        `the wallet holds ${balance} base units of ${input.mint ?? 'the token'}, the transfer needs ${amount}`,
+      );
+    }
+  }
+  const required = kind === 'SOL' ? amount + fee : fee;
+  const remaining = funds.lamports - required;
+  if (remaining < 0n || (remaining > 0n && remaining < RENT_EXEMPT_MINIMUM_EMPTY_ACCOUNT)) {
+    throw new SignerError(
+      'INSUFFICIENT_FUNDS',
+      {
+        address: from,
+        asset: null,
+        balance: funds.lamports.toString(),
+        required: required.toString(),
+        minimumRemaining: RENT_EXEMPT_MINIMUM_EMPTY_ACCOUNT.toString(),
+      },
+      remaining < 0n
+        ? `the wallet holds ${funds.lamports} lamports, the transfer needs ${required} (fee included)`
+        : `the transfer would leave ${remaining} lamports, below the ${RENT_EXEMPT_MINIMUM_EMPTY_ACCOUNT} an account must keep (send everything or leave at least that)`,
+    );
+  }
+}

@@ -16,6 +16,7 @@ import {
   TOKEN_2022_PROGRAM_ADDRESS,
   TOKEN_PROGRAM_ADDRESS,
   assertRecipientCanReceive,
+  assertSenderCanPay,
   buildTransfer,
   isSignerError,
   planTransfer,
@@ -172,6 +173,56 @@ describe('assertRecipientCanReceive', () => {
         assertRecipientCanReceive({ kind: 'TOKEN', from, to, amount: 1n, account: null }),
       ),
     ).toBe('ok');
+  });
+
+  it('refuses a sender that cannot pay amount + fee, or would be left below rent exemption', () => {
+    const min = RENT_EXEMPT_MINIMUM_EMPTY_ACCOUNT;
+    const sol = (lamports: bigint, amount: bigint) =>
+      codeOf(() =>
+        assertSenderCanPay({ from, kind: 'SOL', amount, fee: 5_000n, funds: { lamports } }),
+      );
+    expect(sol(1_000_000n, 995_000n)).toBe('ok'); // emptied exactly
+    expect(sol(1_000_000n, 995_001n)).toBe('INSUFFICIENT_FUNDS');
+    expect(sol(10_000_000n, 10_000_000n - 5_000n - min)).toBe('ok');
+    expect(sol(10_000_000n, 10_000_000n - 5_000n - min + 1n)).toBe('INSUFFICIENT_FUNDS');
+    expect(sol(0n, 1n)).toBe('INSUFFICIENT_FUNDS');
+    const token = (lamports: bigint, balance: bigint | null, amount: bigint) =>
+      codeOf(() =>
+        assertSenderCanPay({
+          from,
+          kind: 'TOKEN',
+          mint: to,
+          amount,
+          fee: 5_000n,
+          funds: { lamports, token: balance },
+        }),
+      );
+    expect(token(min + 5_000n, 10n, 10n)).toBe('ok');
+    expect(token(min + 5_000n, 9n, 10n)).toBe('INSUFFICIENT_FUNDS');
+    expect(token(min + 5_000n, null, 1n)).toBe('INSUFFICIENT_FUNDS');
+    expect(token(4_999n, 10n, 1n)).toBe('INSUFFICIENT_FUNDS'); // the fee is paid in SOL
+  });
+
+  it("the sender's remainder rule is what the ledger enforces", async () => {
+    const ledger = new TestLedger();
+    const custody = new KeyPairCustody();
+    const recipient = (await generateKeyPairSigner()).address;
+    ledger.fund(recipient, RENT_EXEMPT_MINIMUM_EMPTY_ACCOUNT);
+    const sendLeaving = async (left: bigint) => {
+      const { address: payer } = await custody.createWallet();
+      ledger.fund(payer, 10_000_000n);
+      const built = await buildTransfer(
+        { kind: 'SOL', from: payer, to: recipient, amount: 10_000_000n - 5_000n - left },
+        { rpc: ledger.rpc },
+      );
+      expect(built.plan.fee).toBe(5_000n);
+      return ledger.sendWire((await signTransfer(built, custody)).wireBytes);
+    };
+    expect(await sendLeaving(RENT_EXEMPT_MINIMUM_EMPTY_ACCOUNT - 1n)).toBeInstanceOf(
+      FailedTransactionMetadata,
+    );
+    expectSuccess(await sendLeaving(RENT_EXEMPT_MINIMUM_EMPTY_ACCOUNT));
+    expectSuccess(await sendLeaving(0n));
   });
 
   it('the minimum is what the ledger enforces', async () => {

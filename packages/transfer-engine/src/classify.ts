@@ -60,6 +60,17 @@ export function buildError(e: unknown): unknown {
       { cause: e },
     );
   }
+  if (isSignerError(e, 'INSUFFICIENT_FUNDS')) {
+    return new TransferEngineError(
+      'INSUFFICIENT_FUNDS',
+      `The wallet cannot pay this transfer: ${e.message}`,
+      {
+        issues: [{ path: 'amount', code: e.code, message: e.message }],
+        context: { ...e.context },
+      },
+      { cause: e },
+    );
+  }
   if (isSignerError(e, 'MINT_NOT_FOUND') || isSignerError(e, 'MINT_INVALID'))
     return chainReadError(e);
   if (isSignerError(e, 'INVALID_TRANSFER') || isSignerError(e, 'AMOUNT_OUT_OF_RANGE')) {

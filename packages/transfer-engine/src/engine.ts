@@ -6,11 +6,13 @@
  * Order of work for a transfer (the lock is the wallet row's, taken in SpendRepository, which
  * only this engine calls):
  * 1. before anything is claimed: parse the amount, read the mint (cached), check the recipient
- *    (one RPC read for a SOL transfer), plan programs and fee — a doomed transfer is refused
- *    here with a precise code and nothing is stored;
+ *    (one RPC read for a SOL transfer), read what the sender holds (one RPC read, remembered
+ *    for a second), plan programs and fee — a doomed transfer is refused here with a precise
+ *    code and nothing is stored;
  * 2. claim the idempotency key and fetch a recent blockhash (shared, at most 2 s old);
- * 3. under the lock: the decision, custody signing (no RPC: every chain fact is in hand) and
- *    the writes, in one database transaction;
+ * 3. under the lock: the decision, then for an allowed transfer the check that the sender can
+ *    pay amount + fee (INSUFFICIENT_FUNDS: rolled back, nothing stored), custody signing (no
+ *    RPC: every chain fact is in hand) and the writes, in one database transaction;
  * 4. store the response for replays.
  */
 import { randomInt } from 'node:crypto';
@@ -36,12 +38,14 @@ import {
 } from '@waiaas/policy-engine';
 import {
   assertRecipientCanReceive,
+  assertSenderCanPay,
   type BlockhashLifetime,
   buildTransfer,
   defaultComputeUnitLimit,
   type KeyCustody,
   type MintInfo,
   planTransfer,
+  type SenderFunds,
   signTransfer,
   type TransferPlan,
 } from '@waiaas/solana-signer';
@@ -74,6 +78,8 @@ export interface PreparedTransfer {
   from: string;
   mintInfo?: MintInfo;
   plan: TransferPlan;
+  /** What the sender held when read (before the lock); judged at signing, after the policy. */
+  funds: SenderFunds;
 }
 
 /** How the caller represents outcomes as stored responses (status + body) for replays. */
@@ -143,8 +149,9 @@ export class TransferEngine {
 
   /**
    * Step 1, before any claim or lock: the request in base units, the programs and fee, and the
-   * recipient checks. Throws AMOUNT_INVALID, AMOUNT_PRECISION_EXCEEDED, MINT_NOT_FOUND,
-   * RECIPIENT_IS_SENDER, RECIPIENT_IS_PROGRAM, RECIPIENT_BELOW_RENT_EXEMPTION, RPC_UNAVAILABLE.
+   * recipient and sender checks. Throws AMOUNT_INVALID, AMOUNT_PRECISION_EXCEEDED, MINT_NOT_FOUND,
+   * RECIPIENT_IS_SENDER, RECIPIENT_IS_PROGRAM, RECIPIENT_BELOW_RENT_EXEMPTION, INSUFFICIENT_FUNDS,
+   * RPC_UNAVAILABLE.
    */
   async prepare(input: TransferInput): Promise<PreparedTransfer> {
     const mint = input.mint;
@@ -166,14 +173,19 @@ export class TransferEngine {
     } catch (e) {
       throw buildError(e);
     }
-    if (kind === 'SOL') {
-      // Whether the recipient exists (rent exemption) and is not a program: read before the lock.
-      let account;
-      try {
-        account = await this.chain.account(toAddress(input.to));
-      } catch (e) {
-        throw chainReadError(e);
-      }
+    // Read before the lock, together: whether the recipient exists (rent exemption) and is
+    // not a program (SOL), and what the sender holds.
+    let account;
+    let funds;
+    try {
+      [account, funds] = await Promise.all([
+        kind === 'SOL' ? this.chain.account(toAddress(input.to)) : undefined,
+        this.senderFunds(input.from, mint, mintInfo),
+      ]);
+    } catch (e) {
+      throw chainReadError(e);
+    }
+    if (account !== undefined) {
       try {
         assertRecipientCanReceive({ from: input.from, to: input.to, kind, amount, account });
       } catch (e) {
@@ -195,6 +207,7 @@ export class TransferEngine {
     return {
       from: input.from,
       plan,
+      funds,
       ...(mintInfo ? { mintInfo } : {}),
       request: {
         walletId: input.walletId,
@@ -221,6 +234,8 @@ export class TransferEngine {
         idempotencyKey: null,
         now: this.clock(),
       });
+      // What create would answer: an allowed transfer the wallet cannot pay is refused.
+      if (decision.outcome === 'ALLOW') assertPreparedCanPay(prepared);
       return { decision, prepared };
     } catch (e) {
       throw repositoryError(e);
@@ -313,8 +328,17 @@ export class TransferEngine {
         throw chainReadError(e, pending.asset);
       }
     }
+    // The wallet may have been emptied while the request waited: judged again at signing
+    // (refused, still waiting: the owner may top it up and approve again).
+    let funds;
+    try {
+      funds = await this.senderFunds(pending.wallet.address, pending.asset ?? undefined, mintInfo);
+    } catch (e) {
+      throw chainReadError(e);
+    }
     const prepared: PreparedTransfer = {
       from: pending.wallet.address,
+      funds,
       ...(mintInfo ? { mintInfo } : {}),
       plan: planTransfer({
         kind: pending.asset === null ? 'SOL' : 'TOKEN',
@@ -358,6 +382,20 @@ export class TransferEngine {
     }
   }
 
+  /** What the sender holds (with the token account's balance for a token transfer). */
+  private senderFunds(
+    from: string,
+    mint: string | undefined,
+    mintInfo: MintInfo | undefined,
+  ): Promise<SenderFunds> {
+    return this.chain.senderFunds(
+      toAddress(from),
+      mint === undefined || mintInfo === undefined
+        ? undefined
+        : { mint: toAddress(mint), tokenProgram: mintInfo.programAddress },
+    );
+  }
+
   private async lifetime(): Promise<BlockhashLifetime> {
     try {
       return await this.chain.blockhash();
@@ -378,6 +416,8 @@ export class TransferEngine {
     lifetime: BlockhashLifetime,
   ): Promise<SignedTransfer> {
     const { request } = prepared;
+    // Only an allowed transfer is signed, so a policy denial is answered (and audited) first.
+    assertPreparedCanPay(prepared);
     const kind = request.asset === null ? ('SOL' as const) : ('TOKEN' as const);
     let built;
     try {
@@ -491,4 +531,23 @@ function repositoryError(e: unknown): unknown {
     );
   }
   return e;
+}
+
+/**
+ * INSUFFICIENT_FUNDS (a client error, nothing stored) when the funds read before the lock
+ * cannot pay amount + fee.
+ */
+function assertPreparedCanPay({ from, request, plan, funds }: PreparedTransfer): void {
+  try {
+    assertSenderCanPay({
+      from,
+      kind: request.asset === null ? 'SOL' : 'TOKEN',
+      ...(request.asset === null ? {} : { mint: request.asset }),
+      amount: request.amount,
+      fee: plan.fee,
+      funds,
+    });
+  } catch (e) {
+    throw buildError(e);
+  }
 }

@@ -38,6 +38,8 @@ export const TRANSFER_ENGINE_ERRORS = {
   RECIPIENT_IS_PROGRAM: 'client',
   /** A SOL transfer would leave a new recipient account below rent exemption. */
   RECIPIENT_BELOW_RENT_EXEMPTION: 'client',
+  /** The sender's balance cannot pay amount + fee (or would be left below rent exemption). */
+  INSUFFICIENT_FUNDS: 'client',
   /** The transfer cannot be built as asked (the builder refused it; not an outage). */
   TRANSFER_INVALID: 'client',
   /** The Solana RPC could not be reached (transport error or timeout). */

@@ -1,7 +1,8 @@
 // ChainCache against the local ledger: what it remembers and what it reads every time.
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { generateKeyPairSigner } from '@solana/kit';
+import { address, generateKeyPairSigner } from '@solana/kit';
 import { startLocalLedger, type LocalLedger } from '@waiaas/local-ledger';
+import { mintTo } from '@waiaas/local-ledger/testing';
 import { createRpc } from '@waiaas/solana-signer';
 import { ChainCache } from '../src/index.js';
 
@@ -67,5 +68,31 @@ describe('ChainCache recipient accounts', () => {
     await chain.account(address);
     await chain.account(address);
     expect(calls).toHaveLength(2);
+  });
+});
+
+describe('ChainCache sender funds', () => {
+  it('reads lamports and the token account balance in one call, remembered for 1 s', async () => {
+    const { chain, calls, advance } = cacheWithClock();
+    const { address: owner } = await generateKeyPairSigner();
+    await ledger.airdrop(owner, 3_000_000n);
+    const mint = await mintTo(ledger, owner, 6, 42_000n);
+    const { programAddress } = await chain.mint(mint);
+    const token = { mint: address(mint), tokenProgram: programAddress };
+    calls.length = 0;
+
+    expect(await chain.senderFunds(owner, token)).toEqual({ lamports: 3_000_000n, token: 42_000n });
+    expect(await chain.senderFunds(owner)).toEqual({ lamports: 3_000_000n });
+    expect(calls).toEqual(['getMultipleAccounts', 'getMultipleAccounts']);
+    await ledger.airdrop(owner, 1n);
+    advance(999);
+    expect(await chain.senderFunds(owner)).toEqual({ lamports: 3_000_000n });
+    advance(2);
+    expect(await chain.senderFunds(owner)).toEqual({ lamports: 3_000_001n });
+    expect(calls).toHaveLength(3);
+
+    // No token account for that mint: null, not 0.
+    const { address: empty } = await generateKeyPairSigner();
+    expect(await chain.senderFunds(empty, token)).toEqual({ lamports: 0n, token: null });
   });
 });

@@ -65,6 +65,10 @@ export const API_ERRORS = {
   PAYLOAD_TOO_LARGE: { status: 413, title: 'The request body is too large' },
   URI_TOO_LONG: { status: 414, title: 'The request URI is too long' },
   UNSUPPORTED_MEDIA_TYPE: { status: 415, title: 'The request body must be application/json' },
+  INSUFFICIENT_FUNDS: {
+    status: 422,
+    title: "The wallet's balance cannot pay this transfer and its fee",
+  },
   IDEMPOTENCY_KEY_REUSED: {
     status: 422,
     title: 'The Idempotency-Key was used with a different request',

@@ -30,6 +30,7 @@ describe('loadConfig', () => {
     expect(c.database).toEqual({
       url: BASE.DATABASE_URL,
       poolSize: 10,
+      preparedStatements: true,
       statementTimeoutMs: 5000,
       connectionTimeoutMs: 5000,
       slowQueryMs: 200,

@@ -19,6 +19,7 @@ const API_CODE: Record<TransferEngineErrorCode, ApiErrorCode> = {
   RECIPIENT_IS_SENDER: 'RECIPIENT_IS_SENDER',
   RECIPIENT_IS_PROGRAM: 'RECIPIENT_IS_PROGRAM',
   RECIPIENT_BELOW_RENT_EXEMPTION: 'RECIPIENT_BELOW_RENT_EXEMPTION',
+  INSUFFICIENT_FUNDS: 'INSUFFICIENT_FUNDS',
   TRANSFER_INVALID: 'TRANSFER_INVALID',
   RPC_UNAVAILABLE: 'RPC_UNAVAILABLE',
   CUSTODY_UNAVAILABLE: 'CUSTODY_UNAVAILABLE',
@@ -31,6 +32,10 @@ export function toApiError(e: unknown): unknown {
   const code = API_CODE[e.code];
   return new ApiError(code, e.message, {
     ...(e.details.issues ? { errors: e.details.issues } : {}),
+    // INSUFFICIENT_FUNDS: the figures (`funds`: asset, balance, required, minimumRemaining).
+    ...(code === 'INSUFFICIENT_FUNDS' && e.details.context
+      ? { extensions: { funds: e.details.context } }
+      : {}),
     ...(code === 'IDEMPOTENCY_REQUEST_IN_PROGRESS' ? { headers: { 'retry-after': '1' } } : {}),
     cause: e.cause ?? e,
   });
