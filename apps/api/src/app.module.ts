@@ -26,6 +26,7 @@ import {
 } from '@waiaas/database';
 import { TransferEngine } from '@waiaas/transfer-engine';
 import { AdminModule } from './admin/admin.module.js';
+import { FreezeModule } from './freeze/freeze.module.js';
 import { ConsoleModule } from './console/console.module.js';
 
 /** Config and infrastructure, provided once to every module. */
@@ -95,6 +96,7 @@ export class AppModule {
         OwnerModule,
         AgentModule,
         WalletModule,
+        FreezeModule,
         PolicyModule,
         TransferModule,
         TransactionModule,

@@ -740,6 +740,36 @@ describe('the API answers as its OpenAPI document says', () => {
     await op('listWebhookDeliveries', {}, owner);
     await op('listWebhookDeliveries', {}, { ...owner, query: 'limit=0', label: 'invalid' });
 
+    // The kill switch: a frozen wallet refuses transfers and dry runs with its code.
+    await op('freezeWallet', { id: wallet.id }, owner);
+    await op('freezeWallet', { id: UNKNOWN_ID }, { ...owner, label: 'unknown' });
+    await op('freezeWallet', { id: wallet.id }, { ...agent, label: 'agent' });
+    await op(
+      'createTransfer',
+      { id: wallet.id },
+      { ...agent, body: transfer, headers: { 'idempotency-key': 'c-frozen' }, label: 'frozen' },
+    );
+    await op(
+      'evaluateTransfer',
+      { id: wallet.id },
+      { ...agent, body: { to: RECIPIENT, amount: '0.1' }, label: 'frozen' },
+    );
+    await op('unfreezeWallet', { id: wallet.id }, owner);
+    await op('unfreezeWallet', { id: UNKNOWN_ID }, { ...owner, label: 'unknown' });
+    await op('freezeAgent', { id: agentId }, owner);
+    await op('freezeAgent', { id: UNKNOWN_ID }, { ...owner, label: 'unknown' });
+    await op('unfreezeAgent', { id: agentId }, owner);
+    await op('unfreezeAgent', { id: UNKNOWN_ID }, { ...owner, label: 'unknown' });
+    await op('freezeOwner', {}, owner);
+    await op('unfreezeOwner', {}, owner);
+    await op('freezeOwner', {}, { ...agent, label: 'agent' });
+    await op('getServiceFreeze', {}, admin);
+    await op('freezeService', {}, admin);
+    await op('unfreezeService', {}, admin);
+    await op('freezeService', {}, { ...owner, label: 'owner' });
+    await op('unfreezeService', {}, { ...owner, label: 'owner' });
+    await op('getServiceFreeze', {}, { ...owner, label: 'owner' });
+
     // Suspension, then revocation of the grant.
     await op('updateAgent', { id: agentId }, { ...owner, body: { status: 'SUSPENDED' } });
     await op('getWalletBalance', { id: wallet.id }, { ...agent, label: 'suspended' });

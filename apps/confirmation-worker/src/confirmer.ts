@@ -208,7 +208,8 @@ export class Confirmer {
           slot: verdict.slot,
         });
       } else if (verdict.kind === 'expired') verdicts.expiryCandidates.push(row);
-      else if (verdict.kind === 'rebroadcast') verdicts.rebroadcast.push(row);
+      // A frozen scope's transfer is only followed now: it may still land, never sent again.
+      else if (verdict.kind === 'rebroadcast' && !row.frozen) verdicts.rebroadcast.push(row);
     }
     return verdicts;
   }

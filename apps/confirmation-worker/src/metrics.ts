@@ -10,7 +10,7 @@ import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom
  */
 export type Transition = {
   from: 'PENDING' | 'SUBMITTED';
-  to: 'SUBMITTED' | 'CONFIRMED' | 'FAILED';
+  to: 'SUBMITTED' | 'CONFIRMED' | 'FAILED' | 'CANCELLED';
   reason?: string;
 };
 

@@ -63,10 +63,15 @@ export class Submitter {
     const { repository, chain, metrics, logger, observer } = this.deps;
     const outcome = await repository.withClaimedPending(
       { limit: this.options.batchSize, retryAfterMs: this.options.retryAfterMs },
-      async (rows, unit) => {
-        const ids = rows.map((r) => r.id);
+      async (claimed, unit) => {
+        let rows = claimed;
+        const ids = claimed.map((r) => r.id);
         observer?.claimed('submit', ids);
         try {
+          // A freeze that committed after these rows were stored: cancelled, never sent.
+          const frozen = rows.filter((r) => r.frozen);
+          const cancelled = await unit.markCancelled(frozen.map((r) => r.id));
+          rows = rows.filter((r) => !r.frozen);
           // One request per row, all at once: the batch size bounds the concurrency.
           const sends = await Promise.allSettled(rows.map((r) => chain.send(r.wireTransaction)));
           const rejected = sends.filter((s): s is PromiseRejectedResult => s.status === 'rejected');
@@ -77,11 +82,12 @@ export class Submitter {
             );
           }
           metrics.send('first', rows.length - rejected.length);
-          const result = await unit.markSubmitted(ids);
+          const result = await unit.markSubmitted(rows.map((r) => r.id));
           return {
-            claimed: rows.length,
+            claimed: ids.length,
             moved: result.moved.length,
-            deliveries: result.deliveries,
+            cancelled: cancelled.moved.length,
+            deliveries: result.deliveries + cancelled.deliveries,
           };
         } finally {
           observer?.released('submit', ids);
@@ -90,6 +96,9 @@ export class Submitter {
     );
     if (outcome === undefined) return 0;
     metrics.transition({ from: 'PENDING', to: 'SUBMITTED' }, outcome.moved);
+    metrics.transition({ from: 'PENDING', to: 'CANCELLED' }, outcome.cancelled);
+    if (outcome.cancelled > 0)
+      logger.info({ cancelled: outcome.cancelled }, 'frozen_transactions_cancelled');
     if (outcome.moved > 0) logger.debug({ submitted: outcome.moved }, 'transactions_submitted');
     if (outcome.deliveries > 0) this.deps.onOutbox?.();
     return outcome.claimed;

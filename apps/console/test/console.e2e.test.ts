@@ -373,6 +373,21 @@ describe('the owner console', () => {
     expect(hookBodies.length).toBeGreaterThan(0);
   });
 
+  it('freezes the wallet (transfers refused, confirmed in a dialog) and unfreezes it', async () => {
+    await page.goto(`${baseUrl}/console/wallets/${walletId}`);
+    await page.getByRole('button', { name: 'Freeze wallet' }).click();
+    await page.getByRole('dialog').getByRole('button', { name: 'Freeze' }).click();
+    await page.getByText(/^Frozen since/).waitFor(WAIT);
+    await expect(
+      agent.createTransfer(walletId, { to: RECIPIENT, amount: '0.1' }),
+    ).rejects.toMatchObject({ status: 403, code: 'WALLET_FROZEN' });
+    expect((await owner.getWallet(walletId)).wallet.frozen).toBe(true);
+    await page.getByRole('button', { name: 'Unfreeze wallet' }).click();
+    await page.getByRole('dialog').getByRole('button', { name: 'Unfreeze' }).click();
+    await page.getByText('Not frozen.').waitFor(WAIT);
+    expect((await owner.getWallet(walletId)).wallet.frozen).toBe(false);
+  });
+
   it('creates an agent (key shown once, copied), rotates a key, suspends an agent', async () => {
     await nav('Agents').click();
     await page.getByLabel('New agent name').fill('reporting-bot');

@@ -9,6 +9,7 @@ import type {
   ConsoleSession,
   ConsoleSettings,
   Evaluation,
+  Freeze,
   Grant,
   ListTransactionsQuery,
   Owner,
@@ -187,6 +188,19 @@ export class WaiaasClient {
     return this.call('rotateOwnerKey', {});
   }
 
+  /**
+   * Freezes everything the calling owner owns (owner key; kill switch): no transfer from any
+   * of its wallets until {@link unfreezeOwner}; waiting and unsent transfers are cancelled.
+   */
+  freezeOwner(): Promise<{ freeze: Freeze }> {
+    return this.call('freezeOwner', {});
+  }
+
+  /** Lifts the calling owner's own freeze (wallet and agent freezes stay); revives nothing. */
+  unfreezeOwner(): Promise<{ freeze: Freeze }> {
+    return this.call('unfreezeOwner', {});
+  }
+
   // ---- agents (owner) ----
 
   /** Creates an agent (owner key). The agent key is returned once. */
@@ -218,6 +232,19 @@ export class WaiaasClient {
   /** Issues a new agent key; the old one stops working at once. */
   rotateAgentKey(agentId: string): Promise<{ agent: Agent; apiKey: string }> {
     return this.call('rotateAgentKey', { params: { id: agentId } });
+  }
+
+  /**
+   * Freezes an agent (owner key; kill switch): none of its transfers, from any wallet, until
+   * {@link unfreezeAgent}; its waiting and unsent transfers are cancelled.
+   */
+  freezeAgent(agentId: string): Promise<{ freeze: Freeze }> {
+    return this.call('freezeAgent', { params: { id: agentId } });
+  }
+
+  /** Lifts an agent's own freeze (owner key); revives nothing. */
+  unfreezeAgent(agentId: string): Promise<{ freeze: Freeze }> {
+    return this.call('unfreezeAgent', { params: { id: agentId } });
   }
 
   /** Creates a scoped, expiring key for an agent (owner key); `apiKey` is shown only here. */
@@ -263,6 +290,19 @@ export class WaiaasClient {
   /** Revokes an agent's access to a wallet. */
   async revokeAgent(walletId: string, agentId: string): Promise<void> {
     await this.call('revokeAgent', { params: { id: walletId, agentId } });
+  }
+
+  /**
+   * Freezes a wallet (owner key; kill switch): no transfer leaves it until
+   * {@link unfreezeWallet}; its waiting and unsent transfers are cancelled.
+   */
+  freezeWallet(walletId: string): Promise<{ freeze: Freeze }> {
+    return this.call('freezeWallet', { params: { id: walletId } });
+  }
+
+  /** Lifts a wallet's own freeze (owner key); revives nothing. */
+  unfreezeWallet(walletId: string): Promise<{ freeze: Freeze }> {
+    return this.call('unfreezeWallet', { params: { id: walletId } });
   }
 
   /** SOL and token balances (cached by the API up to 10 s). */
@@ -448,6 +488,24 @@ export class WaiaasClient {
   /** Operator database health (PostgreSQL, Redis, worker lag). */
   dbHealth(): Promise<Record<string, unknown>> {
     return this.call('dbHealth', {});
+  }
+
+  /** Whether the operator has frozen the whole service (operator token). */
+  getServiceFreeze(): Promise<{ freeze: Freeze }> {
+    return this.call('getServiceFreeze', {});
+  }
+
+  /**
+   * Freezes the whole service (operator token; kill switch): no transfer of any owner until
+   * {@link unfreezeService}; every waiting and unsent transfer is cancelled.
+   */
+  freezeService(): Promise<{ freeze: Freeze }> {
+    return this.call('freezeService', {});
+  }
+
+  /** Lifts the service-wide freeze (operator token); owner, wallet and agent freezes stay. */
+  unfreezeService(): Promise<{ freeze: Freeze }> {
+    return this.call('unfreezeService', {});
   }
 
   /** Liveness. */

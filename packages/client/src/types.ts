@@ -77,6 +77,10 @@ export interface Owner {
   name: string | null;
   /** REVOKED (by the operator, final): the owner's key and its agents' keys are refused. */
   status: OwnerStatus;
+  /** The owner froze everything it owns (kill switch): see {@link Freeze}. */
+  frozen: boolean;
+  /** When the current freeze began; null when not frozen. */
+  frozenAt: string | null;
   createdAt: string;
 }
 
@@ -108,6 +112,10 @@ export interface Agent {
   name: string;
   description: string | null;
   status: AgentStatus;
+  /** Frozen by its owner (kill switch): see {@link Freeze}. */
+  frozen: boolean;
+  /** When the current freeze began; null when not frozen. */
+  frozenAt: string | null;
   createdAt: string;
   updatedAt: string;
 }
@@ -189,7 +197,45 @@ export interface Wallet {
   label: string | null;
   /** Agents granted access (owners only). */
   agentIds?: string[];
+  /** Frozen by its owner (kill switch): see {@link Freeze}. */
+  frozen: boolean;
+  /** When the current freeze began; null when not frozen. */
+  frozenAt: string | null;
   createdAt: string;
+}
+
+/**
+ * What a freeze applies to: the whole service (operator), everything an owner owns, one
+ * wallet, or one agent. A transfer refused by a freeze is a 403 with the widest scope's code:
+ * `SERVICE_FROZEN`, `OWNER_FROZEN`, `WALLET_FROZEN` or `AGENT_FROZEN`.
+ *
+ * @example
+ * ```ts
+ * const scope: FreezeScope = 'WALLET';
+ * ```
+ */
+export type FreezeScope = 'SERVICE' | 'OWNER' | 'WALLET' | 'AGENT';
+
+/**
+ * A scope's freeze state after a freeze or unfreeze (kill switch). A freeze cancels the
+ * scope's AWAITING_APPROVAL, DELAYED and PENDING transfers (listed here; never broadcast);
+ * SUBMITTED ones are followed to their end but not rebroadcast. Unfreezing revives nothing.
+ *
+ * @example
+ * ```ts
+ * const { freeze }: { freeze: Freeze } = await owner.freezeWallet(walletId);
+ * console.log(freeze.frozenAt, freeze.cancelledTransactionIds.length);
+ * ```
+ */
+export interface Freeze {
+  scope: FreezeScope;
+  frozen: boolean;
+  /** When the current freeze began (a repeated freeze keeps it); null when not frozen. */
+  frozenAt: string | null;
+  /** False when the scope already was in the asked state (nothing recorded). */
+  changed: boolean;
+  /** The transfers this call cancelled (empty for an unfreeze). */
+  cancelledTransactionIds: string[];
 }
 
 /**

@@ -322,6 +322,170 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/wallets/{id}/freeze": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Freeze a wallet (kill switch): no transfer leaves it until unfrozen.
+         * @description While frozen, new transfers in scope are refused (403 with the code of the widest freeze: SERVICE_FROZEN, OWNER_FROZEN, WALLET_FROZEN or AGENT_FROZEN; the dry run answers the same), and this call cancels the AWAITING_APPROVAL, DELAYED and PENDING transfers in scope (CANCELLED, budget released, never broadcast; approving one afterwards is 409). SUBMITTED transfers are no longer rebroadcast but are followed to their end. Takes effect on the next request on every instance and in the worker's next batch. Writes a wallet.frozen event (webhook) when the state changes; freezing a frozen scope changes nothing but cancels again.
+         */
+        post: operations["freezeWallet"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/wallets/{id}/unfreeze": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Unfreeze a wallet (lifts the wallet's own freeze).
+         * @description Lifts this freeze only (a wider one still applies). Revives nothing: cancelled transfers stay CANCELLED. Writes a wallet.unfrozen event (webhook) when the state changes.
+         */
+        post: operations["unfreezeWallet"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/agents/{id}/freeze": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Freeze an agent (kill switch): none of its transfers, from any wallet, until unfrozen.
+         * @description While frozen, new transfers in scope are refused (403 with the code of the widest freeze: SERVICE_FROZEN, OWNER_FROZEN, WALLET_FROZEN or AGENT_FROZEN; the dry run answers the same), and this call cancels the AWAITING_APPROVAL, DELAYED and PENDING transfers in scope (CANCELLED, budget released, never broadcast; approving one afterwards is 409). SUBMITTED transfers are no longer rebroadcast but are followed to their end. Takes effect on the next request on every instance and in the worker's next batch. Writes a wallet.frozen event (webhook) when the state changes; freezing a frozen scope changes nothing but cancels again.
+         */
+        post: operations["freezeAgent"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/agents/{id}/unfreeze": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Unfreeze an agent (lifts the agent's own freeze).
+         * @description Lifts this freeze only (a wider one still applies). Revives nothing: cancelled transfers stay CANCELLED. Writes a wallet.unfrozen event (webhook) when the state changes.
+         */
+        post: operations["unfreezeAgent"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/owners/me/freeze": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Freeze everything the calling owner owns (kill switch): every wallet, every agent.
+         * @description While frozen, new transfers in scope are refused (403 with the code of the widest freeze: SERVICE_FROZEN, OWNER_FROZEN, WALLET_FROZEN or AGENT_FROZEN; the dry run answers the same), and this call cancels the AWAITING_APPROVAL, DELAYED and PENDING transfers in scope (CANCELLED, budget released, never broadcast; approving one afterwards is 409). SUBMITTED transfers are no longer rebroadcast but are followed to their end. Takes effect on the next request on every instance and in the worker's next batch. Writes a wallet.frozen event (webhook) when the state changes; freezing a frozen scope changes nothing but cancels again.
+         */
+        post: operations["freezeOwner"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/owners/me/unfreeze": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Lift the calling owner's own freeze (wallet and agent freezes stay).
+         * @description Lifts this freeze only (a wider one still applies). Revives nothing: cancelled transfers stay CANCELLED. Writes a wallet.unfrozen event (webhook) when the state changes.
+         */
+        post: operations["unfreezeOwner"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/admin/freeze": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Operator: whether the whole service is frozen.
+         * @description The service-wide kill switch state (`changed` is always false here).
+         */
+        get: operations["getServiceFreeze"];
+        put?: never;
+        /**
+         * Operator: freeze the whole service (kill switch): no transfer of any owner.
+         * @description While frozen, new transfers in scope are refused (403 with the code of the widest freeze: SERVICE_FROZEN, OWNER_FROZEN, WALLET_FROZEN or AGENT_FROZEN; the dry run answers the same), and this call cancels the AWAITING_APPROVAL, DELAYED and PENDING transfers in scope (CANCELLED, budget released, never broadcast; approving one afterwards is 409). SUBMITTED transfers are no longer rebroadcast but are followed to their end. Takes effect on the next request on every instance and in the worker's next batch. Writes a wallet.frozen event (webhook) when the state changes; freezing a frozen scope changes nothing but cancels again. Every active owner gets a wallet.frozen event with scope SERVICE.
+         */
+        post: operations["freezeService"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/admin/unfreeze": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Operator: lift the service-wide freeze (owner, wallet and agent freezes stay).
+         * @description Lifts this freeze only (a wider one still applies). Revives nothing: cancelled transfers stay CANCELLED. Writes a wallet.unfrozen event (webhook) when the state changes.
+         */
+        post: operations["unfreezeService"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/wallets/{id}/policy": {
         parameters: {
             query?: never;
@@ -377,7 +541,7 @@ export interface paths {
         put?: never;
         /**
          * Request a transfer (agent). Checked against the policy before anything is signed.
-         * @description ALLOW → signed and stored PENDING (the worker submits it); REQUIRE_APPROVAL → stored AWAITING_APPROVAL unsigned; DENY → 403 POLICY_DENIED with reasons. The same Idempotency-Key with the same body replays the first response (header Idempotent-Replayed: true). A duplicate that arrives while the first request is still in progress gets 409 IDEMPOTENCY_REQUEST_IN_PROGRESS; if the API process died mid-request, the key stays in progress for up to 2 minutes (the stale window) before a retry may take it over, so clients retry 409s with backoff for at least 2 minutes rather than switching to a new key (which could send twice).
+         * @description ALLOW → signed and stored PENDING (the worker submits it); REQUIRE_APPROVAL → stored AWAITING_APPROVAL unsigned; DENY → 403 POLICY_DENIED with reasons; a freeze in scope → 403 SERVICE_FROZEN, OWNER_FROZEN, WALLET_FROZEN or AGENT_FROZEN (the widest), nothing stored. The same Idempotency-Key with the same body replays the first response (header Idempotent-Replayed: true). A duplicate that arrives while the first request is still in progress gets 409 IDEMPOTENCY_REQUEST_IN_PROGRESS; if the API process died mid-request, the key stays in progress for up to 2 minutes (the stale window) before a retry may take it over, so clients retry 409s with backoff for at least 2 minutes rather than switching to a new key (which could send twice).
          */
         post: operations["createTransfer"];
         delete?: never;
@@ -397,7 +561,7 @@ export interface paths {
         put?: never;
         /**
          * Dry run: the policy decision with every reason. Nothing is signed or stored.
-         * @description Answers what createTransfer would decide now (ALLOW, REQUIRE_APPROVAL or DENY with every reason, and the remaining daily budget). Another transfer may change the answer before you send.
+         * @description Answers what createTransfer would decide now (ALLOW, REQUIRE_APPROVAL or DENY with every reason, and the remaining daily budget). Another transfer may change the answer before you send. A freeze answers as createTransfer does (403 with its code).
          */
         post: operations["evaluateTransfer"];
         delete?: never;
@@ -477,7 +641,7 @@ export interface paths {
         put?: never;
         /**
          * Approve an AWAITING_APPROVAL transfer: re-evaluated now, then signed (PENDING) or denied (FAILED, 403).
-         * @description The policy is checked again at approval time: if the budget was spent meanwhile, or the policy's time window is closed now, the transfer becomes FAILED and this answers 403 POLICY_DENIED. A request past its `expiresAt` answers 409 APPROVAL_EXPIRED (it is, or is about to be, EXPIRED). If the wallet can no longer pay the amount and fee, this answers 422 INSUFFICIENT_FUNDS and the transfer keeps waiting (top the wallet up and approve again). Above the policy's delay threshold, an approved transfer becomes DELAYED (unsigned, `dueAt` = now + delaySeconds): approval first, then the cool-down, which the owner can still cancel.
+         * @description The policy is checked again at approval time: if the budget was spent meanwhile, or the policy's time window is closed now, the transfer becomes FAILED and this answers 403 POLICY_DENIED. A request past its `expiresAt` answers 409 APPROVAL_EXPIRED (it is, or is about to be, EXPIRED). If the wallet can no longer pay the amount and fee, this answers 422 INSUFFICIENT_FUNDS and the transfer keeps waiting (top the wallet up and approve again). Above the policy's delay threshold, an approved transfer becomes DELAYED (unsigned, `dueAt` = now + delaySeconds): approval first, then the cool-down, which the owner can still cancel. A freeze cancels waiting transfers (409 TRANSACTION_NOT_AWAITING_APPROVAL, status CANCELLED); a frozen scope refuses the approval with its 403 code.
          */
         post: operations["approveTransaction"];
         delete?: never;
@@ -657,6 +821,13 @@ export interface components {
             name: string | null;
             /** @enum {string} */
             status: "ACTIVE" | "REVOKED";
+            /** @description The owner froze everything they own (POST /v1/owners/me/freeze): no transfer leaves any of its wallets (403 OWNER_FROZEN). */
+            frozen: boolean;
+            /**
+             * Format: date-time
+             * @description When the current freeze began; null when not frozen
+             */
+            frozenAt: string | null;
             /** Format: date-time */
             createdAt: string;
         };
@@ -694,6 +865,13 @@ export interface components {
             description: string | null;
             /** @enum {string} */
             status: "ACTIVE" | "SUSPENDED" | "REVOKED";
+            /** @description Frozen by its owner (POST /v1/agents/{id}/freeze): its transfers are refused (403 AGENT_FROZEN). */
+            frozen: boolean;
+            /**
+             * Format: date-time
+             * @description When the current freeze began; null when not frozen
+             */
+            frozenAt: string | null;
             /** Format: date-time */
             createdAt: string;
             /** Format: date-time */
@@ -823,6 +1001,13 @@ export interface components {
             label: string | null;
             /** @description Agents granted access (owners only) */
             agentIds?: string[];
+            /** @description Frozen by its owner (POST /v1/wallets/{id}/freeze): no transfer leaves it (403 WALLET_FROZEN). A freeze of the owner or of the service shows on the owner and to the operator. */
+            frozen: boolean;
+            /**
+             * Format: date-time
+             * @description When the current freeze began; null when not frozen
+             */
+            frozenAt: string | null;
             /** Format: date-time */
             createdAt: string;
         };
@@ -884,6 +1069,27 @@ export interface components {
         };
         BalanceResponseDto: {
             balance: components["schemas"]["BalanceDto"];
+        };
+        FreezeDto: {
+            /**
+             * @description What the freeze applies to: the whole service (operator), everything an owner owns, one wallet, or one agent
+             * @enum {string}
+             */
+            scope: "SERVICE" | "OWNER" | "WALLET" | "AGENT";
+            /** @description Whether this scope is frozen now */
+            frozen: boolean;
+            /**
+             * Format: date-time
+             * @description When the current freeze began (a repeated freeze keeps it); null when not frozen
+             */
+            frozenAt: string | null;
+            /** @description False when the scope already was in the asked state (nothing was recorded) */
+            changed: boolean;
+            /** @description The transfers this call cancelled (AWAITING_APPROVAL, DELAYED and PENDING ones in scope; now CANCELLED and never broadcast). Empty for an unfreeze, which revives nothing. */
+            cancelledTransactionIds: string[];
+        };
+        FreezeResponseDto: {
+            freeze: components["schemas"]["FreezeDto"];
         };
         TokenLimitDto: {
             /**
@@ -1385,7 +1591,7 @@ export interface components {
              * @example NOT_FOUND
              * @enum {string}
              */
-            code: "VALIDATION_FAILED" | "BAD_REQUEST" | "INVALID_JSON" | "AMOUNT_INVALID" | "AMOUNT_PRECISION_EXCEEDED" | "MINT_NOT_FOUND" | "RECIPIENT_IS_SENDER" | "RECIPIENT_IS_PROGRAM" | "RECIPIENT_BELOW_RENT_EXEMPTION" | "TRANSFER_INVALID" | "POLICY_INVALID" | "IDEMPOTENCY_KEY_REQUIRED" | "IDEMPOTENCY_KEY_INVALID" | "UNAUTHENTICATED" | "INVALID_API_KEY" | "AGENT_REVOKED" | "AGENT_KEY_EXPIRED" | "FORBIDDEN" | "AGENT_SUSPENDED" | "AGENT_KEY_SCOPE" | "AGENT_KEY_WALLET" | "CSRF_REJECTED" | "POLICY_DENIED" | "NOT_FOUND" | "ROUTE_NOT_FOUND" | "METHOD_NOT_ALLOWED" | "REQUEST_TIMEOUT" | "CONFLICT" | "EMAIL_TAKEN" | "AGENT_REVOKED_FINAL" | "OWNER_REVOKED_FINAL" | "TRANSACTION_NOT_AWAITING_APPROVAL" | "APPROVAL_EXPIRED" | "TRANSACTION_NOT_DELAYED" | "IDEMPOTENCY_REQUEST_IN_PROGRESS" | "PAYLOAD_TOO_LARGE" | "URI_TOO_LONG" | "UNSUPPORTED_MEDIA_TYPE" | "INSUFFICIENT_FUNDS" | "IDEMPOTENCY_KEY_REUSED" | "RATE_LIMITED" | "HEADERS_TOO_LARGE" | "INTERNAL" | "CUSTODY_SIGNING_FAILED" | "RPC_UNAVAILABLE" | "CUSTODY_UNAVAILABLE" | "SERVICE_UNAVAILABLE" | "DATABASE_UNAVAILABLE" | "SHUTTING_DOWN";
+            code: "VALIDATION_FAILED" | "BAD_REQUEST" | "INVALID_JSON" | "AMOUNT_INVALID" | "AMOUNT_PRECISION_EXCEEDED" | "MINT_NOT_FOUND" | "RECIPIENT_IS_SENDER" | "RECIPIENT_IS_PROGRAM" | "RECIPIENT_BELOW_RENT_EXEMPTION" | "TRANSFER_INVALID" | "POLICY_INVALID" | "IDEMPOTENCY_KEY_REQUIRED" | "IDEMPOTENCY_KEY_INVALID" | "UNAUTHENTICATED" | "INVALID_API_KEY" | "AGENT_REVOKED" | "AGENT_KEY_EXPIRED" | "FORBIDDEN" | "AGENT_SUSPENDED" | "AGENT_KEY_SCOPE" | "AGENT_KEY_WALLET" | "CSRF_REJECTED" | "POLICY_DENIED" | "SERVICE_FROZEN" | "OWNER_FROZEN" | "WALLET_FROZEN" | "AGENT_FROZEN" | "NOT_FOUND" | "ROUTE_NOT_FOUND" | "METHOD_NOT_ALLOWED" | "REQUEST_TIMEOUT" | "CONFLICT" | "EMAIL_TAKEN" | "AGENT_REVOKED_FINAL" | "OWNER_REVOKED_FINAL" | "TRANSACTION_NOT_AWAITING_APPROVAL" | "APPROVAL_EXPIRED" | "TRANSACTION_NOT_DELAYED" | "IDEMPOTENCY_REQUEST_IN_PROGRESS" | "PAYLOAD_TOO_LARGE" | "URI_TOO_LONG" | "UNSUPPORTED_MEDIA_TYPE" | "INSUFFICIENT_FUNDS" | "IDEMPOTENCY_KEY_REUSED" | "RATE_LIMITED" | "HEADERS_TOO_LARGE" | "INTERNAL" | "CUSTODY_SIGNING_FAILED" | "RPC_UNAVAILABLE" | "CUSTODY_UNAVAILABLE" | "SERVICE_UNAVAILABLE" | "DATABASE_UNAVAILABLE" | "SHUTTING_DOWN";
             /** @example Wallet not found */
             detail: string;
             /** @example /v1/wallets/6c1f… */
@@ -1518,7 +1724,7 @@ export interface operations {
                         /** @enum {integer} */
                         status?: 400 | 401 | 403 | 404 | 405 | 408 | 409 | 413 | 414 | 415 | 422 | 429 | 431 | 500 | 502 | 503;
                         /** @enum {string} */
-                        code?: "VALIDATION_FAILED" | "BAD_REQUEST" | "INVALID_JSON" | "AMOUNT_INVALID" | "AMOUNT_PRECISION_EXCEEDED" | "MINT_NOT_FOUND" | "RECIPIENT_IS_SENDER" | "RECIPIENT_IS_PROGRAM" | "RECIPIENT_BELOW_RENT_EXEMPTION" | "TRANSFER_INVALID" | "POLICY_INVALID" | "IDEMPOTENCY_KEY_REQUIRED" | "IDEMPOTENCY_KEY_INVALID" | "UNAUTHENTICATED" | "INVALID_API_KEY" | "AGENT_REVOKED" | "AGENT_KEY_EXPIRED" | "FORBIDDEN" | "AGENT_SUSPENDED" | "AGENT_KEY_SCOPE" | "AGENT_KEY_WALLET" | "CSRF_REJECTED" | "POLICY_DENIED" | "NOT_FOUND" | "ROUTE_NOT_FOUND" | "METHOD_NOT_ALLOWED" | "REQUEST_TIMEOUT" | "CONFLICT" | "EMAIL_TAKEN" | "AGENT_REVOKED_FINAL" | "OWNER_REVOKED_FINAL" | "TRANSACTION_NOT_AWAITING_APPROVAL" | "APPROVAL_EXPIRED" | "TRANSACTION_NOT_DELAYED" | "IDEMPOTENCY_REQUEST_IN_PROGRESS" | "PAYLOAD_TOO_LARGE" | "URI_TOO_LONG" | "UNSUPPORTED_MEDIA_TYPE" | "INSUFFICIENT_FUNDS" | "IDEMPOTENCY_KEY_REUSED" | "RATE_LIMITED" | "HEADERS_TOO_LARGE" | "INTERNAL" | "CUSTODY_SIGNING_FAILED" | "RPC_UNAVAILABLE" | "CUSTODY_UNAVAILABLE" | "SERVICE_UNAVAILABLE" | "DATABASE_UNAVAILABLE" | "SHUTTING_DOWN";
+                        code?: "VALIDATION_FAILED" | "BAD_REQUEST" | "INVALID_JSON" | "AMOUNT_INVALID" | "AMOUNT_PRECISION_EXCEEDED" | "MINT_NOT_FOUND" | "RECIPIENT_IS_SENDER" | "RECIPIENT_IS_PROGRAM" | "RECIPIENT_BELOW_RENT_EXEMPTION" | "TRANSFER_INVALID" | "POLICY_INVALID" | "IDEMPOTENCY_KEY_REQUIRED" | "IDEMPOTENCY_KEY_INVALID" | "UNAUTHENTICATED" | "INVALID_API_KEY" | "AGENT_REVOKED" | "AGENT_KEY_EXPIRED" | "FORBIDDEN" | "AGENT_SUSPENDED" | "AGENT_KEY_SCOPE" | "AGENT_KEY_WALLET" | "CSRF_REJECTED" | "POLICY_DENIED" | "SERVICE_FROZEN" | "OWNER_FROZEN" | "WALLET_FROZEN" | "AGENT_FROZEN" | "NOT_FOUND" | "ROUTE_NOT_FOUND" | "METHOD_NOT_ALLOWED" | "REQUEST_TIMEOUT" | "CONFLICT" | "EMAIL_TAKEN" | "AGENT_REVOKED_FINAL" | "OWNER_REVOKED_FINAL" | "TRANSACTION_NOT_AWAITING_APPROVAL" | "APPROVAL_EXPIRED" | "TRANSACTION_NOT_DELAYED" | "IDEMPOTENCY_REQUEST_IN_PROGRESS" | "PAYLOAD_TOO_LARGE" | "URI_TOO_LONG" | "UNSUPPORTED_MEDIA_TYPE" | "INSUFFICIENT_FUNDS" | "IDEMPOTENCY_KEY_REUSED" | "RATE_LIMITED" | "HEADERS_TOO_LARGE" | "INTERNAL" | "CUSTODY_SIGNING_FAILED" | "RPC_UNAVAILABLE" | "CUSTODY_UNAVAILABLE" | "SERVICE_UNAVAILABLE" | "DATABASE_UNAVAILABLE" | "SHUTTING_DOWN";
                     };
                 };
             };
@@ -1571,7 +1777,7 @@ export interface operations {
                         /** @enum {integer} */
                         status?: 400 | 401 | 403 | 404 | 405 | 408 | 409 | 413 | 414 | 415 | 422 | 429 | 431 | 500 | 502 | 503;
                         /** @enum {string} */
-                        code?: "VALIDATION_FAILED" | "BAD_REQUEST" | "INVALID_JSON" | "AMOUNT_INVALID" | "AMOUNT_PRECISION_EXCEEDED" | "MINT_NOT_FOUND" | "RECIPIENT_IS_SENDER" | "RECIPIENT_IS_PROGRAM" | "RECIPIENT_BELOW_RENT_EXEMPTION" | "TRANSFER_INVALID" | "POLICY_INVALID" | "IDEMPOTENCY_KEY_REQUIRED" | "IDEMPOTENCY_KEY_INVALID" | "UNAUTHENTICATED" | "INVALID_API_KEY" | "AGENT_REVOKED" | "AGENT_KEY_EXPIRED" | "FORBIDDEN" | "AGENT_SUSPENDED" | "AGENT_KEY_SCOPE" | "AGENT_KEY_WALLET" | "CSRF_REJECTED" | "POLICY_DENIED" | "NOT_FOUND" | "ROUTE_NOT_FOUND" | "METHOD_NOT_ALLOWED" | "REQUEST_TIMEOUT" | "CONFLICT" | "EMAIL_TAKEN" | "AGENT_REVOKED_FINAL" | "OWNER_REVOKED_FINAL" | "TRANSACTION_NOT_AWAITING_APPROVAL" | "APPROVAL_EXPIRED" | "TRANSACTION_NOT_DELAYED" | "IDEMPOTENCY_REQUEST_IN_PROGRESS" | "PAYLOAD_TOO_LARGE" | "URI_TOO_LONG" | "UNSUPPORTED_MEDIA_TYPE" | "INSUFFICIENT_FUNDS" | "IDEMPOTENCY_KEY_REUSED" | "RATE_LIMITED" | "HEADERS_TOO_LARGE" | "INTERNAL" | "CUSTODY_SIGNING_FAILED" | "RPC_UNAVAILABLE" | "CUSTODY_UNAVAILABLE" | "SERVICE_UNAVAILABLE" | "DATABASE_UNAVAILABLE" | "SHUTTING_DOWN";
+                        code?: "VALIDATION_FAILED" | "BAD_REQUEST" | "INVALID_JSON" | "AMOUNT_INVALID" | "AMOUNT_PRECISION_EXCEEDED" | "MINT_NOT_FOUND" | "RECIPIENT_IS_SENDER" | "RECIPIENT_IS_PROGRAM" | "RECIPIENT_BELOW_RENT_EXEMPTION" | "TRANSFER_INVALID" | "POLICY_INVALID" | "IDEMPOTENCY_KEY_REQUIRED" | "IDEMPOTENCY_KEY_INVALID" | "UNAUTHENTICATED" | "INVALID_API_KEY" | "AGENT_REVOKED" | "AGENT_KEY_EXPIRED" | "FORBIDDEN" | "AGENT_SUSPENDED" | "AGENT_KEY_SCOPE" | "AGENT_KEY_WALLET" | "CSRF_REJECTED" | "POLICY_DENIED" | "SERVICE_FROZEN" | "OWNER_FROZEN" | "WALLET_FROZEN" | "AGENT_FROZEN" | "NOT_FOUND" | "ROUTE_NOT_FOUND" | "METHOD_NOT_ALLOWED" | "REQUEST_TIMEOUT" | "CONFLICT" | "EMAIL_TAKEN" | "AGENT_REVOKED_FINAL" | "OWNER_REVOKED_FINAL" | "TRANSACTION_NOT_AWAITING_APPROVAL" | "APPROVAL_EXPIRED" | "TRANSACTION_NOT_DELAYED" | "IDEMPOTENCY_REQUEST_IN_PROGRESS" | "PAYLOAD_TOO_LARGE" | "URI_TOO_LONG" | "UNSUPPORTED_MEDIA_TYPE" | "INSUFFICIENT_FUNDS" | "IDEMPOTENCY_KEY_REUSED" | "RATE_LIMITED" | "HEADERS_TOO_LARGE" | "INTERNAL" | "CUSTODY_SIGNING_FAILED" | "RPC_UNAVAILABLE" | "CUSTODY_UNAVAILABLE" | "SERVICE_UNAVAILABLE" | "DATABASE_UNAVAILABLE" | "SHUTTING_DOWN";
                     };
                 };
             };
@@ -1644,7 +1850,7 @@ export interface operations {
                         /** @enum {integer} */
                         status?: 400 | 401 | 403 | 404 | 405 | 408 | 409 | 413 | 414 | 415 | 422 | 429 | 431 | 500 | 502 | 503;
                         /** @enum {string} */
-                        code?: "VALIDATION_FAILED" | "BAD_REQUEST" | "INVALID_JSON" | "AMOUNT_INVALID" | "AMOUNT_PRECISION_EXCEEDED" | "MINT_NOT_FOUND" | "RECIPIENT_IS_SENDER" | "RECIPIENT_IS_PROGRAM" | "RECIPIENT_BELOW_RENT_EXEMPTION" | "TRANSFER_INVALID" | "POLICY_INVALID" | "IDEMPOTENCY_KEY_REQUIRED" | "IDEMPOTENCY_KEY_INVALID" | "UNAUTHENTICATED" | "INVALID_API_KEY" | "AGENT_REVOKED" | "AGENT_KEY_EXPIRED" | "FORBIDDEN" | "AGENT_SUSPENDED" | "AGENT_KEY_SCOPE" | "AGENT_KEY_WALLET" | "CSRF_REJECTED" | "POLICY_DENIED" | "NOT_FOUND" | "ROUTE_NOT_FOUND" | "METHOD_NOT_ALLOWED" | "REQUEST_TIMEOUT" | "CONFLICT" | "EMAIL_TAKEN" | "AGENT_REVOKED_FINAL" | "OWNER_REVOKED_FINAL" | "TRANSACTION_NOT_AWAITING_APPROVAL" | "APPROVAL_EXPIRED" | "TRANSACTION_NOT_DELAYED" | "IDEMPOTENCY_REQUEST_IN_PROGRESS" | "PAYLOAD_TOO_LARGE" | "URI_TOO_LONG" | "UNSUPPORTED_MEDIA_TYPE" | "INSUFFICIENT_FUNDS" | "IDEMPOTENCY_KEY_REUSED" | "RATE_LIMITED" | "HEADERS_TOO_LARGE" | "INTERNAL" | "CUSTODY_SIGNING_FAILED" | "RPC_UNAVAILABLE" | "CUSTODY_UNAVAILABLE" | "SERVICE_UNAVAILABLE" | "DATABASE_UNAVAILABLE" | "SHUTTING_DOWN";
+                        code?: "VALIDATION_FAILED" | "BAD_REQUEST" | "INVALID_JSON" | "AMOUNT_INVALID" | "AMOUNT_PRECISION_EXCEEDED" | "MINT_NOT_FOUND" | "RECIPIENT_IS_SENDER" | "RECIPIENT_IS_PROGRAM" | "RECIPIENT_BELOW_RENT_EXEMPTION" | "TRANSFER_INVALID" | "POLICY_INVALID" | "IDEMPOTENCY_KEY_REQUIRED" | "IDEMPOTENCY_KEY_INVALID" | "UNAUTHENTICATED" | "INVALID_API_KEY" | "AGENT_REVOKED" | "AGENT_KEY_EXPIRED" | "FORBIDDEN" | "AGENT_SUSPENDED" | "AGENT_KEY_SCOPE" | "AGENT_KEY_WALLET" | "CSRF_REJECTED" | "POLICY_DENIED" | "SERVICE_FROZEN" | "OWNER_FROZEN" | "WALLET_FROZEN" | "AGENT_FROZEN" | "NOT_FOUND" | "ROUTE_NOT_FOUND" | "METHOD_NOT_ALLOWED" | "REQUEST_TIMEOUT" | "CONFLICT" | "EMAIL_TAKEN" | "AGENT_REVOKED_FINAL" | "OWNER_REVOKED_FINAL" | "TRANSACTION_NOT_AWAITING_APPROVAL" | "APPROVAL_EXPIRED" | "TRANSACTION_NOT_DELAYED" | "IDEMPOTENCY_REQUEST_IN_PROGRESS" | "PAYLOAD_TOO_LARGE" | "URI_TOO_LONG" | "UNSUPPORTED_MEDIA_TYPE" | "INSUFFICIENT_FUNDS" | "IDEMPOTENCY_KEY_REUSED" | "RATE_LIMITED" | "HEADERS_TOO_LARGE" | "INTERNAL" | "CUSTODY_SIGNING_FAILED" | "RPC_UNAVAILABLE" | "CUSTODY_UNAVAILABLE" | "SERVICE_UNAVAILABLE" | "DATABASE_UNAVAILABLE" | "SHUTTING_DOWN";
                     };
                 };
             };
@@ -1687,6 +1893,8 @@ export interface operations {
                      *         "email": "ops@example.com",
                      *         "name": "Acme Robotics",
                      *         "status": "ACTIVE",
+                     *         "frozen": true,
+                     *         "frozenAt": "2019-08-24T14:15:22Z",
                      *         "createdAt": "2019-08-24T14:15:22Z"
                      *       },
                      *       "apiKey": "waiaas_owner_5Jv8…"
@@ -1913,7 +2121,7 @@ export interface operations {
                         /** @enum {integer} */
                         status?: 400 | 401 | 403 | 404 | 405 | 408 | 409 | 413 | 414 | 415 | 422 | 429 | 431 | 500 | 502 | 503;
                         /** @enum {string} */
-                        code?: "VALIDATION_FAILED" | "BAD_REQUEST" | "INVALID_JSON" | "AMOUNT_INVALID" | "AMOUNT_PRECISION_EXCEEDED" | "MINT_NOT_FOUND" | "RECIPIENT_IS_SENDER" | "RECIPIENT_IS_PROGRAM" | "RECIPIENT_BELOW_RENT_EXEMPTION" | "TRANSFER_INVALID" | "POLICY_INVALID" | "IDEMPOTENCY_KEY_REQUIRED" | "IDEMPOTENCY_KEY_INVALID" | "UNAUTHENTICATED" | "INVALID_API_KEY" | "AGENT_REVOKED" | "AGENT_KEY_EXPIRED" | "FORBIDDEN" | "AGENT_SUSPENDED" | "AGENT_KEY_SCOPE" | "AGENT_KEY_WALLET" | "CSRF_REJECTED" | "POLICY_DENIED" | "NOT_FOUND" | "ROUTE_NOT_FOUND" | "METHOD_NOT_ALLOWED" | "REQUEST_TIMEOUT" | "CONFLICT" | "EMAIL_TAKEN" | "AGENT_REVOKED_FINAL" | "OWNER_REVOKED_FINAL" | "TRANSACTION_NOT_AWAITING_APPROVAL" | "APPROVAL_EXPIRED" | "TRANSACTION_NOT_DELAYED" | "IDEMPOTENCY_REQUEST_IN_PROGRESS" | "PAYLOAD_TOO_LARGE" | "URI_TOO_LONG" | "UNSUPPORTED_MEDIA_TYPE" | "INSUFFICIENT_FUNDS" | "IDEMPOTENCY_KEY_REUSED" | "RATE_LIMITED" | "HEADERS_TOO_LARGE" | "INTERNAL" | "CUSTODY_SIGNING_FAILED" | "RPC_UNAVAILABLE" | "CUSTODY_UNAVAILABLE" | "SERVICE_UNAVAILABLE" | "DATABASE_UNAVAILABLE" | "SHUTTING_DOWN";
+                        code?: "VALIDATION_FAILED" | "BAD_REQUEST" | "INVALID_JSON" | "AMOUNT_INVALID" | "AMOUNT_PRECISION_EXCEEDED" | "MINT_NOT_FOUND" | "RECIPIENT_IS_SENDER" | "RECIPIENT_IS_PROGRAM" | "RECIPIENT_BELOW_RENT_EXEMPTION" | "TRANSFER_INVALID" | "POLICY_INVALID" | "IDEMPOTENCY_KEY_REQUIRED" | "IDEMPOTENCY_KEY_INVALID" | "UNAUTHENTICATED" | "INVALID_API_KEY" | "AGENT_REVOKED" | "AGENT_KEY_EXPIRED" | "FORBIDDEN" | "AGENT_SUSPENDED" | "AGENT_KEY_SCOPE" | "AGENT_KEY_WALLET" | "CSRF_REJECTED" | "POLICY_DENIED" | "SERVICE_FROZEN" | "OWNER_FROZEN" | "WALLET_FROZEN" | "AGENT_FROZEN" | "NOT_FOUND" | "ROUTE_NOT_FOUND" | "METHOD_NOT_ALLOWED" | "REQUEST_TIMEOUT" | "CONFLICT" | "EMAIL_TAKEN" | "AGENT_REVOKED_FINAL" | "OWNER_REVOKED_FINAL" | "TRANSACTION_NOT_AWAITING_APPROVAL" | "APPROVAL_EXPIRED" | "TRANSACTION_NOT_DELAYED" | "IDEMPOTENCY_REQUEST_IN_PROGRESS" | "PAYLOAD_TOO_LARGE" | "URI_TOO_LONG" | "UNSUPPORTED_MEDIA_TYPE" | "INSUFFICIENT_FUNDS" | "IDEMPOTENCY_KEY_REUSED" | "RATE_LIMITED" | "HEADERS_TOO_LARGE" | "INTERNAL" | "CUSTODY_SIGNING_FAILED" | "RPC_UNAVAILABLE" | "CUSTODY_UNAVAILABLE" | "SERVICE_UNAVAILABLE" | "DATABASE_UNAVAILABLE" | "SHUTTING_DOWN";
                     };
                 };
             };
@@ -1946,6 +2154,8 @@ export interface operations {
                      *         "email": "ops@example.com",
                      *         "name": "Acme Robotics",
                      *         "status": "ACTIVE",
+                     *         "frozen": true,
+                     *         "frozenAt": "2019-08-24T14:15:22Z",
                      *         "createdAt": "2019-08-24T14:15:22Z"
                      *       },
                      *       "apiKey": "waiaas_owner_5Jv8…"
@@ -2064,7 +2274,7 @@ export interface operations {
                         /** @enum {integer} */
                         status?: 400 | 401 | 403 | 404 | 405 | 408 | 409 | 413 | 414 | 415 | 422 | 429 | 431 | 500 | 502 | 503;
                         /** @enum {string} */
-                        code?: "VALIDATION_FAILED" | "BAD_REQUEST" | "INVALID_JSON" | "AMOUNT_INVALID" | "AMOUNT_PRECISION_EXCEEDED" | "MINT_NOT_FOUND" | "RECIPIENT_IS_SENDER" | "RECIPIENT_IS_PROGRAM" | "RECIPIENT_BELOW_RENT_EXEMPTION" | "TRANSFER_INVALID" | "POLICY_INVALID" | "IDEMPOTENCY_KEY_REQUIRED" | "IDEMPOTENCY_KEY_INVALID" | "UNAUTHENTICATED" | "INVALID_API_KEY" | "AGENT_REVOKED" | "AGENT_KEY_EXPIRED" | "FORBIDDEN" | "AGENT_SUSPENDED" | "AGENT_KEY_SCOPE" | "AGENT_KEY_WALLET" | "CSRF_REJECTED" | "POLICY_DENIED" | "NOT_FOUND" | "ROUTE_NOT_FOUND" | "METHOD_NOT_ALLOWED" | "REQUEST_TIMEOUT" | "CONFLICT" | "EMAIL_TAKEN" | "AGENT_REVOKED_FINAL" | "OWNER_REVOKED_FINAL" | "TRANSACTION_NOT_AWAITING_APPROVAL" | "APPROVAL_EXPIRED" | "TRANSACTION_NOT_DELAYED" | "IDEMPOTENCY_REQUEST_IN_PROGRESS" | "PAYLOAD_TOO_LARGE" | "URI_TOO_LONG" | "UNSUPPORTED_MEDIA_TYPE" | "INSUFFICIENT_FUNDS" | "IDEMPOTENCY_KEY_REUSED" | "RATE_LIMITED" | "HEADERS_TOO_LARGE" | "INTERNAL" | "CUSTODY_SIGNING_FAILED" | "RPC_UNAVAILABLE" | "CUSTODY_UNAVAILABLE" | "SERVICE_UNAVAILABLE" | "DATABASE_UNAVAILABLE" | "SHUTTING_DOWN";
+                        code?: "VALIDATION_FAILED" | "BAD_REQUEST" | "INVALID_JSON" | "AMOUNT_INVALID" | "AMOUNT_PRECISION_EXCEEDED" | "MINT_NOT_FOUND" | "RECIPIENT_IS_SENDER" | "RECIPIENT_IS_PROGRAM" | "RECIPIENT_BELOW_RENT_EXEMPTION" | "TRANSFER_INVALID" | "POLICY_INVALID" | "IDEMPOTENCY_KEY_REQUIRED" | "IDEMPOTENCY_KEY_INVALID" | "UNAUTHENTICATED" | "INVALID_API_KEY" | "AGENT_REVOKED" | "AGENT_KEY_EXPIRED" | "FORBIDDEN" | "AGENT_SUSPENDED" | "AGENT_KEY_SCOPE" | "AGENT_KEY_WALLET" | "CSRF_REJECTED" | "POLICY_DENIED" | "SERVICE_FROZEN" | "OWNER_FROZEN" | "WALLET_FROZEN" | "AGENT_FROZEN" | "NOT_FOUND" | "ROUTE_NOT_FOUND" | "METHOD_NOT_ALLOWED" | "REQUEST_TIMEOUT" | "CONFLICT" | "EMAIL_TAKEN" | "AGENT_REVOKED_FINAL" | "OWNER_REVOKED_FINAL" | "TRANSACTION_NOT_AWAITING_APPROVAL" | "APPROVAL_EXPIRED" | "TRANSACTION_NOT_DELAYED" | "IDEMPOTENCY_REQUEST_IN_PROGRESS" | "PAYLOAD_TOO_LARGE" | "URI_TOO_LONG" | "UNSUPPORTED_MEDIA_TYPE" | "INSUFFICIENT_FUNDS" | "IDEMPOTENCY_KEY_REUSED" | "RATE_LIMITED" | "HEADERS_TOO_LARGE" | "INTERNAL" | "CUSTODY_SIGNING_FAILED" | "RPC_UNAVAILABLE" | "CUSTODY_UNAVAILABLE" | "SERVICE_UNAVAILABLE" | "DATABASE_UNAVAILABLE" | "SHUTTING_DOWN";
                     };
                 };
             };
@@ -2108,6 +2318,8 @@ export interface operations {
                      *         "email": "ops@example.com",
                      *         "name": "Acme Robotics",
                      *         "status": "ACTIVE",
+                     *         "frozen": true,
+                     *         "frozenAt": "2019-08-24T14:15:22Z",
                      *         "createdAt": "2019-08-24T14:15:22Z"
                      *       }
                      *     }
@@ -2360,7 +2572,7 @@ export interface operations {
                         /** @enum {integer} */
                         status?: 400 | 401 | 403 | 404 | 405 | 408 | 409 | 413 | 414 | 415 | 422 | 429 | 431 | 500 | 502 | 503;
                         /** @enum {string} */
-                        code?: "VALIDATION_FAILED" | "BAD_REQUEST" | "INVALID_JSON" | "AMOUNT_INVALID" | "AMOUNT_PRECISION_EXCEEDED" | "MINT_NOT_FOUND" | "RECIPIENT_IS_SENDER" | "RECIPIENT_IS_PROGRAM" | "RECIPIENT_BELOW_RENT_EXEMPTION" | "TRANSFER_INVALID" | "POLICY_INVALID" | "IDEMPOTENCY_KEY_REQUIRED" | "IDEMPOTENCY_KEY_INVALID" | "UNAUTHENTICATED" | "INVALID_API_KEY" | "AGENT_REVOKED" | "AGENT_KEY_EXPIRED" | "FORBIDDEN" | "AGENT_SUSPENDED" | "AGENT_KEY_SCOPE" | "AGENT_KEY_WALLET" | "CSRF_REJECTED" | "POLICY_DENIED" | "NOT_FOUND" | "ROUTE_NOT_FOUND" | "METHOD_NOT_ALLOWED" | "REQUEST_TIMEOUT" | "CONFLICT" | "EMAIL_TAKEN" | "AGENT_REVOKED_FINAL" | "OWNER_REVOKED_FINAL" | "TRANSACTION_NOT_AWAITING_APPROVAL" | "APPROVAL_EXPIRED" | "TRANSACTION_NOT_DELAYED" | "IDEMPOTENCY_REQUEST_IN_PROGRESS" | "PAYLOAD_TOO_LARGE" | "URI_TOO_LONG" | "UNSUPPORTED_MEDIA_TYPE" | "INSUFFICIENT_FUNDS" | "IDEMPOTENCY_KEY_REUSED" | "RATE_LIMITED" | "HEADERS_TOO_LARGE" | "INTERNAL" | "CUSTODY_SIGNING_FAILED" | "RPC_UNAVAILABLE" | "CUSTODY_UNAVAILABLE" | "SERVICE_UNAVAILABLE" | "DATABASE_UNAVAILABLE" | "SHUTTING_DOWN";
+                        code?: "VALIDATION_FAILED" | "BAD_REQUEST" | "INVALID_JSON" | "AMOUNT_INVALID" | "AMOUNT_PRECISION_EXCEEDED" | "MINT_NOT_FOUND" | "RECIPIENT_IS_SENDER" | "RECIPIENT_IS_PROGRAM" | "RECIPIENT_BELOW_RENT_EXEMPTION" | "TRANSFER_INVALID" | "POLICY_INVALID" | "IDEMPOTENCY_KEY_REQUIRED" | "IDEMPOTENCY_KEY_INVALID" | "UNAUTHENTICATED" | "INVALID_API_KEY" | "AGENT_REVOKED" | "AGENT_KEY_EXPIRED" | "FORBIDDEN" | "AGENT_SUSPENDED" | "AGENT_KEY_SCOPE" | "AGENT_KEY_WALLET" | "CSRF_REJECTED" | "POLICY_DENIED" | "SERVICE_FROZEN" | "OWNER_FROZEN" | "WALLET_FROZEN" | "AGENT_FROZEN" | "NOT_FOUND" | "ROUTE_NOT_FOUND" | "METHOD_NOT_ALLOWED" | "REQUEST_TIMEOUT" | "CONFLICT" | "EMAIL_TAKEN" | "AGENT_REVOKED_FINAL" | "OWNER_REVOKED_FINAL" | "TRANSACTION_NOT_AWAITING_APPROVAL" | "APPROVAL_EXPIRED" | "TRANSACTION_NOT_DELAYED" | "IDEMPOTENCY_REQUEST_IN_PROGRESS" | "PAYLOAD_TOO_LARGE" | "URI_TOO_LONG" | "UNSUPPORTED_MEDIA_TYPE" | "INSUFFICIENT_FUNDS" | "IDEMPOTENCY_KEY_REUSED" | "RATE_LIMITED" | "HEADERS_TOO_LARGE" | "INTERNAL" | "CUSTODY_SIGNING_FAILED" | "RPC_UNAVAILABLE" | "CUSTODY_UNAVAILABLE" | "SERVICE_UNAVAILABLE" | "DATABASE_UNAVAILABLE" | "SHUTTING_DOWN";
                     };
                 };
             };
@@ -2395,6 +2607,8 @@ export interface operations {
                      *           "name": "trading-bot-1",
                      *           "description": "string",
                      *           "status": "ACTIVE",
+                     *           "frozen": true,
+                     *           "frozenAt": "2019-08-24T14:15:22Z",
                      *           "createdAt": "2019-08-24T14:15:22Z",
                      *           "updatedAt": "2019-08-24T14:15:22Z"
                      *         }
@@ -2514,7 +2728,7 @@ export interface operations {
                         /** @enum {integer} */
                         status?: 400 | 401 | 403 | 404 | 405 | 408 | 409 | 413 | 414 | 415 | 422 | 429 | 431 | 500 | 502 | 503;
                         /** @enum {string} */
-                        code?: "VALIDATION_FAILED" | "BAD_REQUEST" | "INVALID_JSON" | "AMOUNT_INVALID" | "AMOUNT_PRECISION_EXCEEDED" | "MINT_NOT_FOUND" | "RECIPIENT_IS_SENDER" | "RECIPIENT_IS_PROGRAM" | "RECIPIENT_BELOW_RENT_EXEMPTION" | "TRANSFER_INVALID" | "POLICY_INVALID" | "IDEMPOTENCY_KEY_REQUIRED" | "IDEMPOTENCY_KEY_INVALID" | "UNAUTHENTICATED" | "INVALID_API_KEY" | "AGENT_REVOKED" | "AGENT_KEY_EXPIRED" | "FORBIDDEN" | "AGENT_SUSPENDED" | "AGENT_KEY_SCOPE" | "AGENT_KEY_WALLET" | "CSRF_REJECTED" | "POLICY_DENIED" | "NOT_FOUND" | "ROUTE_NOT_FOUND" | "METHOD_NOT_ALLOWED" | "REQUEST_TIMEOUT" | "CONFLICT" | "EMAIL_TAKEN" | "AGENT_REVOKED_FINAL" | "OWNER_REVOKED_FINAL" | "TRANSACTION_NOT_AWAITING_APPROVAL" | "APPROVAL_EXPIRED" | "TRANSACTION_NOT_DELAYED" | "IDEMPOTENCY_REQUEST_IN_PROGRESS" | "PAYLOAD_TOO_LARGE" | "URI_TOO_LONG" | "UNSUPPORTED_MEDIA_TYPE" | "INSUFFICIENT_FUNDS" | "IDEMPOTENCY_KEY_REUSED" | "RATE_LIMITED" | "HEADERS_TOO_LARGE" | "INTERNAL" | "CUSTODY_SIGNING_FAILED" | "RPC_UNAVAILABLE" | "CUSTODY_UNAVAILABLE" | "SERVICE_UNAVAILABLE" | "DATABASE_UNAVAILABLE" | "SHUTTING_DOWN";
+                        code?: "VALIDATION_FAILED" | "BAD_REQUEST" | "INVALID_JSON" | "AMOUNT_INVALID" | "AMOUNT_PRECISION_EXCEEDED" | "MINT_NOT_FOUND" | "RECIPIENT_IS_SENDER" | "RECIPIENT_IS_PROGRAM" | "RECIPIENT_BELOW_RENT_EXEMPTION" | "TRANSFER_INVALID" | "POLICY_INVALID" | "IDEMPOTENCY_KEY_REQUIRED" | "IDEMPOTENCY_KEY_INVALID" | "UNAUTHENTICATED" | "INVALID_API_KEY" | "AGENT_REVOKED" | "AGENT_KEY_EXPIRED" | "FORBIDDEN" | "AGENT_SUSPENDED" | "AGENT_KEY_SCOPE" | "AGENT_KEY_WALLET" | "CSRF_REJECTED" | "POLICY_DENIED" | "SERVICE_FROZEN" | "OWNER_FROZEN" | "WALLET_FROZEN" | "AGENT_FROZEN" | "NOT_FOUND" | "ROUTE_NOT_FOUND" | "METHOD_NOT_ALLOWED" | "REQUEST_TIMEOUT" | "CONFLICT" | "EMAIL_TAKEN" | "AGENT_REVOKED_FINAL" | "OWNER_REVOKED_FINAL" | "TRANSACTION_NOT_AWAITING_APPROVAL" | "APPROVAL_EXPIRED" | "TRANSACTION_NOT_DELAYED" | "IDEMPOTENCY_REQUEST_IN_PROGRESS" | "PAYLOAD_TOO_LARGE" | "URI_TOO_LONG" | "UNSUPPORTED_MEDIA_TYPE" | "INSUFFICIENT_FUNDS" | "IDEMPOTENCY_KEY_REUSED" | "RATE_LIMITED" | "HEADERS_TOO_LARGE" | "INTERNAL" | "CUSTODY_SIGNING_FAILED" | "RPC_UNAVAILABLE" | "CUSTODY_UNAVAILABLE" | "SERVICE_UNAVAILABLE" | "DATABASE_UNAVAILABLE" | "SHUTTING_DOWN";
                     };
                 };
             };
@@ -2558,6 +2772,8 @@ export interface operations {
                      *         "name": "trading-bot-1",
                      *         "description": "string",
                      *         "status": "ACTIVE",
+                     *         "frozen": true,
+                     *         "frozenAt": "2019-08-24T14:15:22Z",
                      *         "createdAt": "2019-08-24T14:15:22Z",
                      *         "updatedAt": "2019-08-24T14:15:22Z"
                      *       },
@@ -2758,7 +2974,7 @@ export interface operations {
                         /** @enum {integer} */
                         status?: 400 | 401 | 403 | 404 | 405 | 408 | 409 | 413 | 414 | 415 | 422 | 429 | 431 | 500 | 502 | 503;
                         /** @enum {string} */
-                        code?: "VALIDATION_FAILED" | "BAD_REQUEST" | "INVALID_JSON" | "AMOUNT_INVALID" | "AMOUNT_PRECISION_EXCEEDED" | "MINT_NOT_FOUND" | "RECIPIENT_IS_SENDER" | "RECIPIENT_IS_PROGRAM" | "RECIPIENT_BELOW_RENT_EXEMPTION" | "TRANSFER_INVALID" | "POLICY_INVALID" | "IDEMPOTENCY_KEY_REQUIRED" | "IDEMPOTENCY_KEY_INVALID" | "UNAUTHENTICATED" | "INVALID_API_KEY" | "AGENT_REVOKED" | "AGENT_KEY_EXPIRED" | "FORBIDDEN" | "AGENT_SUSPENDED" | "AGENT_KEY_SCOPE" | "AGENT_KEY_WALLET" | "CSRF_REJECTED" | "POLICY_DENIED" | "NOT_FOUND" | "ROUTE_NOT_FOUND" | "METHOD_NOT_ALLOWED" | "REQUEST_TIMEOUT" | "CONFLICT" | "EMAIL_TAKEN" | "AGENT_REVOKED_FINAL" | "OWNER_REVOKED_FINAL" | "TRANSACTION_NOT_AWAITING_APPROVAL" | "APPROVAL_EXPIRED" | "TRANSACTION_NOT_DELAYED" | "IDEMPOTENCY_REQUEST_IN_PROGRESS" | "PAYLOAD_TOO_LARGE" | "URI_TOO_LONG" | "UNSUPPORTED_MEDIA_TYPE" | "INSUFFICIENT_FUNDS" | "IDEMPOTENCY_KEY_REUSED" | "RATE_LIMITED" | "HEADERS_TOO_LARGE" | "INTERNAL" | "CUSTODY_SIGNING_FAILED" | "RPC_UNAVAILABLE" | "CUSTODY_UNAVAILABLE" | "SERVICE_UNAVAILABLE" | "DATABASE_UNAVAILABLE" | "SHUTTING_DOWN";
+                        code?: "VALIDATION_FAILED" | "BAD_REQUEST" | "INVALID_JSON" | "AMOUNT_INVALID" | "AMOUNT_PRECISION_EXCEEDED" | "MINT_NOT_FOUND" | "RECIPIENT_IS_SENDER" | "RECIPIENT_IS_PROGRAM" | "RECIPIENT_BELOW_RENT_EXEMPTION" | "TRANSFER_INVALID" | "POLICY_INVALID" | "IDEMPOTENCY_KEY_REQUIRED" | "IDEMPOTENCY_KEY_INVALID" | "UNAUTHENTICATED" | "INVALID_API_KEY" | "AGENT_REVOKED" | "AGENT_KEY_EXPIRED" | "FORBIDDEN" | "AGENT_SUSPENDED" | "AGENT_KEY_SCOPE" | "AGENT_KEY_WALLET" | "CSRF_REJECTED" | "POLICY_DENIED" | "SERVICE_FROZEN" | "OWNER_FROZEN" | "WALLET_FROZEN" | "AGENT_FROZEN" | "NOT_FOUND" | "ROUTE_NOT_FOUND" | "METHOD_NOT_ALLOWED" | "REQUEST_TIMEOUT" | "CONFLICT" | "EMAIL_TAKEN" | "AGENT_REVOKED_FINAL" | "OWNER_REVOKED_FINAL" | "TRANSACTION_NOT_AWAITING_APPROVAL" | "APPROVAL_EXPIRED" | "TRANSACTION_NOT_DELAYED" | "IDEMPOTENCY_REQUEST_IN_PROGRESS" | "PAYLOAD_TOO_LARGE" | "URI_TOO_LONG" | "UNSUPPORTED_MEDIA_TYPE" | "INSUFFICIENT_FUNDS" | "IDEMPOTENCY_KEY_REUSED" | "RATE_LIMITED" | "HEADERS_TOO_LARGE" | "INTERNAL" | "CUSTODY_SIGNING_FAILED" | "RPC_UNAVAILABLE" | "CUSTODY_UNAVAILABLE" | "SERVICE_UNAVAILABLE" | "DATABASE_UNAVAILABLE" | "SHUTTING_DOWN";
                     };
                 };
             };
@@ -2794,6 +3010,8 @@ export interface operations {
                      *         "name": "trading-bot-1",
                      *         "description": "string",
                      *         "status": "ACTIVE",
+                     *         "frozen": true,
+                     *         "frozenAt": "2019-08-24T14:15:22Z",
                      *         "createdAt": "2019-08-24T14:15:22Z",
                      *         "updatedAt": "2019-08-24T14:15:22Z"
                      *       }
@@ -2966,7 +3184,7 @@ export interface operations {
                         /** @enum {integer} */
                         status?: 400 | 401 | 403 | 404 | 405 | 408 | 409 | 413 | 414 | 415 | 422 | 429 | 431 | 500 | 502 | 503;
                         /** @enum {string} */
-                        code?: "VALIDATION_FAILED" | "BAD_REQUEST" | "INVALID_JSON" | "AMOUNT_INVALID" | "AMOUNT_PRECISION_EXCEEDED" | "MINT_NOT_FOUND" | "RECIPIENT_IS_SENDER" | "RECIPIENT_IS_PROGRAM" | "RECIPIENT_BELOW_RENT_EXEMPTION" | "TRANSFER_INVALID" | "POLICY_INVALID" | "IDEMPOTENCY_KEY_REQUIRED" | "IDEMPOTENCY_KEY_INVALID" | "UNAUTHENTICATED" | "INVALID_API_KEY" | "AGENT_REVOKED" | "AGENT_KEY_EXPIRED" | "FORBIDDEN" | "AGENT_SUSPENDED" | "AGENT_KEY_SCOPE" | "AGENT_KEY_WALLET" | "CSRF_REJECTED" | "POLICY_DENIED" | "NOT_FOUND" | "ROUTE_NOT_FOUND" | "METHOD_NOT_ALLOWED" | "REQUEST_TIMEOUT" | "CONFLICT" | "EMAIL_TAKEN" | "AGENT_REVOKED_FINAL" | "OWNER_REVOKED_FINAL" | "TRANSACTION_NOT_AWAITING_APPROVAL" | "APPROVAL_EXPIRED" | "TRANSACTION_NOT_DELAYED" | "IDEMPOTENCY_REQUEST_IN_PROGRESS" | "PAYLOAD_TOO_LARGE" | "URI_TOO_LONG" | "UNSUPPORTED_MEDIA_TYPE" | "INSUFFICIENT_FUNDS" | "IDEMPOTENCY_KEY_REUSED" | "RATE_LIMITED" | "HEADERS_TOO_LARGE" | "INTERNAL" | "CUSTODY_SIGNING_FAILED" | "RPC_UNAVAILABLE" | "CUSTODY_UNAVAILABLE" | "SERVICE_UNAVAILABLE" | "DATABASE_UNAVAILABLE" | "SHUTTING_DOWN";
+                        code?: "VALIDATION_FAILED" | "BAD_REQUEST" | "INVALID_JSON" | "AMOUNT_INVALID" | "AMOUNT_PRECISION_EXCEEDED" | "MINT_NOT_FOUND" | "RECIPIENT_IS_SENDER" | "RECIPIENT_IS_PROGRAM" | "RECIPIENT_BELOW_RENT_EXEMPTION" | "TRANSFER_INVALID" | "POLICY_INVALID" | "IDEMPOTENCY_KEY_REQUIRED" | "IDEMPOTENCY_KEY_INVALID" | "UNAUTHENTICATED" | "INVALID_API_KEY" | "AGENT_REVOKED" | "AGENT_KEY_EXPIRED" | "FORBIDDEN" | "AGENT_SUSPENDED" | "AGENT_KEY_SCOPE" | "AGENT_KEY_WALLET" | "CSRF_REJECTED" | "POLICY_DENIED" | "SERVICE_FROZEN" | "OWNER_FROZEN" | "WALLET_FROZEN" | "AGENT_FROZEN" | "NOT_FOUND" | "ROUTE_NOT_FOUND" | "METHOD_NOT_ALLOWED" | "REQUEST_TIMEOUT" | "CONFLICT" | "EMAIL_TAKEN" | "AGENT_REVOKED_FINAL" | "OWNER_REVOKED_FINAL" | "TRANSACTION_NOT_AWAITING_APPROVAL" | "APPROVAL_EXPIRED" | "TRANSACTION_NOT_DELAYED" | "IDEMPOTENCY_REQUEST_IN_PROGRESS" | "PAYLOAD_TOO_LARGE" | "URI_TOO_LONG" | "UNSUPPORTED_MEDIA_TYPE" | "INSUFFICIENT_FUNDS" | "IDEMPOTENCY_KEY_REUSED" | "RATE_LIMITED" | "HEADERS_TOO_LARGE" | "INTERNAL" | "CUSTODY_SIGNING_FAILED" | "RPC_UNAVAILABLE" | "CUSTODY_UNAVAILABLE" | "SERVICE_UNAVAILABLE" | "DATABASE_UNAVAILABLE" | "SHUTTING_DOWN";
                     };
                 };
             };
@@ -3012,6 +3230,8 @@ export interface operations {
                      *         "name": "trading-bot-1",
                      *         "description": "string",
                      *         "status": "ACTIVE",
+                     *         "frozen": true,
+                     *         "frozenAt": "2019-08-24T14:15:22Z",
                      *         "createdAt": "2019-08-24T14:15:22Z",
                      *         "updatedAt": "2019-08-24T14:15:22Z"
                      *       }
@@ -3265,7 +3485,7 @@ export interface operations {
                         /** @enum {integer} */
                         status?: 400 | 401 | 403 | 404 | 405 | 408 | 409 | 413 | 414 | 415 | 422 | 429 | 431 | 500 | 502 | 503;
                         /** @enum {string} */
-                        code?: "VALIDATION_FAILED" | "BAD_REQUEST" | "INVALID_JSON" | "AMOUNT_INVALID" | "AMOUNT_PRECISION_EXCEEDED" | "MINT_NOT_FOUND" | "RECIPIENT_IS_SENDER" | "RECIPIENT_IS_PROGRAM" | "RECIPIENT_BELOW_RENT_EXEMPTION" | "TRANSFER_INVALID" | "POLICY_INVALID" | "IDEMPOTENCY_KEY_REQUIRED" | "IDEMPOTENCY_KEY_INVALID" | "UNAUTHENTICATED" | "INVALID_API_KEY" | "AGENT_REVOKED" | "AGENT_KEY_EXPIRED" | "FORBIDDEN" | "AGENT_SUSPENDED" | "AGENT_KEY_SCOPE" | "AGENT_KEY_WALLET" | "CSRF_REJECTED" | "POLICY_DENIED" | "NOT_FOUND" | "ROUTE_NOT_FOUND" | "METHOD_NOT_ALLOWED" | "REQUEST_TIMEOUT" | "CONFLICT" | "EMAIL_TAKEN" | "AGENT_REVOKED_FINAL" | "OWNER_REVOKED_FINAL" | "TRANSACTION_NOT_AWAITING_APPROVAL" | "APPROVAL_EXPIRED" | "TRANSACTION_NOT_DELAYED" | "IDEMPOTENCY_REQUEST_IN_PROGRESS" | "PAYLOAD_TOO_LARGE" | "URI_TOO_LONG" | "UNSUPPORTED_MEDIA_TYPE" | "INSUFFICIENT_FUNDS" | "IDEMPOTENCY_KEY_REUSED" | "RATE_LIMITED" | "HEADERS_TOO_LARGE" | "INTERNAL" | "CUSTODY_SIGNING_FAILED" | "RPC_UNAVAILABLE" | "CUSTODY_UNAVAILABLE" | "SERVICE_UNAVAILABLE" | "DATABASE_UNAVAILABLE" | "SHUTTING_DOWN";
+                        code?: "VALIDATION_FAILED" | "BAD_REQUEST" | "INVALID_JSON" | "AMOUNT_INVALID" | "AMOUNT_PRECISION_EXCEEDED" | "MINT_NOT_FOUND" | "RECIPIENT_IS_SENDER" | "RECIPIENT_IS_PROGRAM" | "RECIPIENT_BELOW_RENT_EXEMPTION" | "TRANSFER_INVALID" | "POLICY_INVALID" | "IDEMPOTENCY_KEY_REQUIRED" | "IDEMPOTENCY_KEY_INVALID" | "UNAUTHENTICATED" | "INVALID_API_KEY" | "AGENT_REVOKED" | "AGENT_KEY_EXPIRED" | "FORBIDDEN" | "AGENT_SUSPENDED" | "AGENT_KEY_SCOPE" | "AGENT_KEY_WALLET" | "CSRF_REJECTED" | "POLICY_DENIED" | "SERVICE_FROZEN" | "OWNER_FROZEN" | "WALLET_FROZEN" | "AGENT_FROZEN" | "NOT_FOUND" | "ROUTE_NOT_FOUND" | "METHOD_NOT_ALLOWED" | "REQUEST_TIMEOUT" | "CONFLICT" | "EMAIL_TAKEN" | "AGENT_REVOKED_FINAL" | "OWNER_REVOKED_FINAL" | "TRANSACTION_NOT_AWAITING_APPROVAL" | "APPROVAL_EXPIRED" | "TRANSACTION_NOT_DELAYED" | "IDEMPOTENCY_REQUEST_IN_PROGRESS" | "PAYLOAD_TOO_LARGE" | "URI_TOO_LONG" | "UNSUPPORTED_MEDIA_TYPE" | "INSUFFICIENT_FUNDS" | "IDEMPOTENCY_KEY_REUSED" | "RATE_LIMITED" | "HEADERS_TOO_LARGE" | "INTERNAL" | "CUSTODY_SIGNING_FAILED" | "RPC_UNAVAILABLE" | "CUSTODY_UNAVAILABLE" | "SERVICE_UNAVAILABLE" | "DATABASE_UNAVAILABLE" | "SHUTTING_DOWN";
                     };
                 };
             };
@@ -3301,6 +3521,8 @@ export interface operations {
                      *         "name": "trading-bot-1",
                      *         "description": "string",
                      *         "status": "ACTIVE",
+                     *         "frozen": true,
+                     *         "frozenAt": "2019-08-24T14:15:22Z",
                      *         "createdAt": "2019-08-24T14:15:22Z",
                      *         "updatedAt": "2019-08-24T14:15:22Z"
                      *       },
@@ -3501,7 +3723,7 @@ export interface operations {
                         /** @enum {integer} */
                         status?: 400 | 401 | 403 | 404 | 405 | 408 | 409 | 413 | 414 | 415 | 422 | 429 | 431 | 500 | 502 | 503;
                         /** @enum {string} */
-                        code?: "VALIDATION_FAILED" | "BAD_REQUEST" | "INVALID_JSON" | "AMOUNT_INVALID" | "AMOUNT_PRECISION_EXCEEDED" | "MINT_NOT_FOUND" | "RECIPIENT_IS_SENDER" | "RECIPIENT_IS_PROGRAM" | "RECIPIENT_BELOW_RENT_EXEMPTION" | "TRANSFER_INVALID" | "POLICY_INVALID" | "IDEMPOTENCY_KEY_REQUIRED" | "IDEMPOTENCY_KEY_INVALID" | "UNAUTHENTICATED" | "INVALID_API_KEY" | "AGENT_REVOKED" | "AGENT_KEY_EXPIRED" | "FORBIDDEN" | "AGENT_SUSPENDED" | "AGENT_KEY_SCOPE" | "AGENT_KEY_WALLET" | "CSRF_REJECTED" | "POLICY_DENIED" | "NOT_FOUND" | "ROUTE_NOT_FOUND" | "METHOD_NOT_ALLOWED" | "REQUEST_TIMEOUT" | "CONFLICT" | "EMAIL_TAKEN" | "AGENT_REVOKED_FINAL" | "OWNER_REVOKED_FINAL" | "TRANSACTION_NOT_AWAITING_APPROVAL" | "APPROVAL_EXPIRED" | "TRANSACTION_NOT_DELAYED" | "IDEMPOTENCY_REQUEST_IN_PROGRESS" | "PAYLOAD_TOO_LARGE" | "URI_TOO_LONG" | "UNSUPPORTED_MEDIA_TYPE" | "INSUFFICIENT_FUNDS" | "IDEMPOTENCY_KEY_REUSED" | "RATE_LIMITED" | "HEADERS_TOO_LARGE" | "INTERNAL" | "CUSTODY_SIGNING_FAILED" | "RPC_UNAVAILABLE" | "CUSTODY_UNAVAILABLE" | "SERVICE_UNAVAILABLE" | "DATABASE_UNAVAILABLE" | "SHUTTING_DOWN";
+                        code?: "VALIDATION_FAILED" | "BAD_REQUEST" | "INVALID_JSON" | "AMOUNT_INVALID" | "AMOUNT_PRECISION_EXCEEDED" | "MINT_NOT_FOUND" | "RECIPIENT_IS_SENDER" | "RECIPIENT_IS_PROGRAM" | "RECIPIENT_BELOW_RENT_EXEMPTION" | "TRANSFER_INVALID" | "POLICY_INVALID" | "IDEMPOTENCY_KEY_REQUIRED" | "IDEMPOTENCY_KEY_INVALID" | "UNAUTHENTICATED" | "INVALID_API_KEY" | "AGENT_REVOKED" | "AGENT_KEY_EXPIRED" | "FORBIDDEN" | "AGENT_SUSPENDED" | "AGENT_KEY_SCOPE" | "AGENT_KEY_WALLET" | "CSRF_REJECTED" | "POLICY_DENIED" | "SERVICE_FROZEN" | "OWNER_FROZEN" | "WALLET_FROZEN" | "AGENT_FROZEN" | "NOT_FOUND" | "ROUTE_NOT_FOUND" | "METHOD_NOT_ALLOWED" | "REQUEST_TIMEOUT" | "CONFLICT" | "EMAIL_TAKEN" | "AGENT_REVOKED_FINAL" | "OWNER_REVOKED_FINAL" | "TRANSACTION_NOT_AWAITING_APPROVAL" | "APPROVAL_EXPIRED" | "TRANSACTION_NOT_DELAYED" | "IDEMPOTENCY_REQUEST_IN_PROGRESS" | "PAYLOAD_TOO_LARGE" | "URI_TOO_LONG" | "UNSUPPORTED_MEDIA_TYPE" | "INSUFFICIENT_FUNDS" | "IDEMPOTENCY_KEY_REUSED" | "RATE_LIMITED" | "HEADERS_TOO_LARGE" | "INTERNAL" | "CUSTODY_SIGNING_FAILED" | "RPC_UNAVAILABLE" | "CUSTODY_UNAVAILABLE" | "SERVICE_UNAVAILABLE" | "DATABASE_UNAVAILABLE" | "SHUTTING_DOWN";
                     };
                 };
             };
@@ -3721,7 +3943,7 @@ export interface operations {
                         /** @enum {integer} */
                         status?: 400 | 401 | 403 | 404 | 405 | 408 | 409 | 413 | 414 | 415 | 422 | 429 | 431 | 500 | 502 | 503;
                         /** @enum {string} */
-                        code?: "VALIDATION_FAILED" | "BAD_REQUEST" | "INVALID_JSON" | "AMOUNT_INVALID" | "AMOUNT_PRECISION_EXCEEDED" | "MINT_NOT_FOUND" | "RECIPIENT_IS_SENDER" | "RECIPIENT_IS_PROGRAM" | "RECIPIENT_BELOW_RENT_EXEMPTION" | "TRANSFER_INVALID" | "POLICY_INVALID" | "IDEMPOTENCY_KEY_REQUIRED" | "IDEMPOTENCY_KEY_INVALID" | "UNAUTHENTICATED" | "INVALID_API_KEY" | "AGENT_REVOKED" | "AGENT_KEY_EXPIRED" | "FORBIDDEN" | "AGENT_SUSPENDED" | "AGENT_KEY_SCOPE" | "AGENT_KEY_WALLET" | "CSRF_REJECTED" | "POLICY_DENIED" | "NOT_FOUND" | "ROUTE_NOT_FOUND" | "METHOD_NOT_ALLOWED" | "REQUEST_TIMEOUT" | "CONFLICT" | "EMAIL_TAKEN" | "AGENT_REVOKED_FINAL" | "OWNER_REVOKED_FINAL" | "TRANSACTION_NOT_AWAITING_APPROVAL" | "APPROVAL_EXPIRED" | "TRANSACTION_NOT_DELAYED" | "IDEMPOTENCY_REQUEST_IN_PROGRESS" | "PAYLOAD_TOO_LARGE" | "URI_TOO_LONG" | "UNSUPPORTED_MEDIA_TYPE" | "INSUFFICIENT_FUNDS" | "IDEMPOTENCY_KEY_REUSED" | "RATE_LIMITED" | "HEADERS_TOO_LARGE" | "INTERNAL" | "CUSTODY_SIGNING_FAILED" | "RPC_UNAVAILABLE" | "CUSTODY_UNAVAILABLE" | "SERVICE_UNAVAILABLE" | "DATABASE_UNAVAILABLE" | "SHUTTING_DOWN";
+                        code?: "VALIDATION_FAILED" | "BAD_REQUEST" | "INVALID_JSON" | "AMOUNT_INVALID" | "AMOUNT_PRECISION_EXCEEDED" | "MINT_NOT_FOUND" | "RECIPIENT_IS_SENDER" | "RECIPIENT_IS_PROGRAM" | "RECIPIENT_BELOW_RENT_EXEMPTION" | "TRANSFER_INVALID" | "POLICY_INVALID" | "IDEMPOTENCY_KEY_REQUIRED" | "IDEMPOTENCY_KEY_INVALID" | "UNAUTHENTICATED" | "INVALID_API_KEY" | "AGENT_REVOKED" | "AGENT_KEY_EXPIRED" | "FORBIDDEN" | "AGENT_SUSPENDED" | "AGENT_KEY_SCOPE" | "AGENT_KEY_WALLET" | "CSRF_REJECTED" | "POLICY_DENIED" | "SERVICE_FROZEN" | "OWNER_FROZEN" | "WALLET_FROZEN" | "AGENT_FROZEN" | "NOT_FOUND" | "ROUTE_NOT_FOUND" | "METHOD_NOT_ALLOWED" | "REQUEST_TIMEOUT" | "CONFLICT" | "EMAIL_TAKEN" | "AGENT_REVOKED_FINAL" | "OWNER_REVOKED_FINAL" | "TRANSACTION_NOT_AWAITING_APPROVAL" | "APPROVAL_EXPIRED" | "TRANSACTION_NOT_DELAYED" | "IDEMPOTENCY_REQUEST_IN_PROGRESS" | "PAYLOAD_TOO_LARGE" | "URI_TOO_LONG" | "UNSUPPORTED_MEDIA_TYPE" | "INSUFFICIENT_FUNDS" | "IDEMPOTENCY_KEY_REUSED" | "RATE_LIMITED" | "HEADERS_TOO_LARGE" | "INTERNAL" | "CUSTODY_SIGNING_FAILED" | "RPC_UNAVAILABLE" | "CUSTODY_UNAVAILABLE" | "SERVICE_UNAVAILABLE" | "DATABASE_UNAVAILABLE" | "SHUTTING_DOWN";
                     };
                 };
             };
@@ -4039,7 +4261,7 @@ export interface operations {
                         /** @enum {integer} */
                         status?: 400 | 401 | 403 | 404 | 405 | 408 | 409 | 413 | 414 | 415 | 422 | 429 | 431 | 500 | 502 | 503;
                         /** @enum {string} */
-                        code?: "VALIDATION_FAILED" | "BAD_REQUEST" | "INVALID_JSON" | "AMOUNT_INVALID" | "AMOUNT_PRECISION_EXCEEDED" | "MINT_NOT_FOUND" | "RECIPIENT_IS_SENDER" | "RECIPIENT_IS_PROGRAM" | "RECIPIENT_BELOW_RENT_EXEMPTION" | "TRANSFER_INVALID" | "POLICY_INVALID" | "IDEMPOTENCY_KEY_REQUIRED" | "IDEMPOTENCY_KEY_INVALID" | "UNAUTHENTICATED" | "INVALID_API_KEY" | "AGENT_REVOKED" | "AGENT_KEY_EXPIRED" | "FORBIDDEN" | "AGENT_SUSPENDED" | "AGENT_KEY_SCOPE" | "AGENT_KEY_WALLET" | "CSRF_REJECTED" | "POLICY_DENIED" | "NOT_FOUND" | "ROUTE_NOT_FOUND" | "METHOD_NOT_ALLOWED" | "REQUEST_TIMEOUT" | "CONFLICT" | "EMAIL_TAKEN" | "AGENT_REVOKED_FINAL" | "OWNER_REVOKED_FINAL" | "TRANSACTION_NOT_AWAITING_APPROVAL" | "APPROVAL_EXPIRED" | "TRANSACTION_NOT_DELAYED" | "IDEMPOTENCY_REQUEST_IN_PROGRESS" | "PAYLOAD_TOO_LARGE" | "URI_TOO_LONG" | "UNSUPPORTED_MEDIA_TYPE" | "INSUFFICIENT_FUNDS" | "IDEMPOTENCY_KEY_REUSED" | "RATE_LIMITED" | "HEADERS_TOO_LARGE" | "INTERNAL" | "CUSTODY_SIGNING_FAILED" | "RPC_UNAVAILABLE" | "CUSTODY_UNAVAILABLE" | "SERVICE_UNAVAILABLE" | "DATABASE_UNAVAILABLE" | "SHUTTING_DOWN";
+                        code?: "VALIDATION_FAILED" | "BAD_REQUEST" | "INVALID_JSON" | "AMOUNT_INVALID" | "AMOUNT_PRECISION_EXCEEDED" | "MINT_NOT_FOUND" | "RECIPIENT_IS_SENDER" | "RECIPIENT_IS_PROGRAM" | "RECIPIENT_BELOW_RENT_EXEMPTION" | "TRANSFER_INVALID" | "POLICY_INVALID" | "IDEMPOTENCY_KEY_REQUIRED" | "IDEMPOTENCY_KEY_INVALID" | "UNAUTHENTICATED" | "INVALID_API_KEY" | "AGENT_REVOKED" | "AGENT_KEY_EXPIRED" | "FORBIDDEN" | "AGENT_SUSPENDED" | "AGENT_KEY_SCOPE" | "AGENT_KEY_WALLET" | "CSRF_REJECTED" | "POLICY_DENIED" | "SERVICE_FROZEN" | "OWNER_FROZEN" | "WALLET_FROZEN" | "AGENT_FROZEN" | "NOT_FOUND" | "ROUTE_NOT_FOUND" | "METHOD_NOT_ALLOWED" | "REQUEST_TIMEOUT" | "CONFLICT" | "EMAIL_TAKEN" | "AGENT_REVOKED_FINAL" | "OWNER_REVOKED_FINAL" | "TRANSACTION_NOT_AWAITING_APPROVAL" | "APPROVAL_EXPIRED" | "TRANSACTION_NOT_DELAYED" | "IDEMPOTENCY_REQUEST_IN_PROGRESS" | "PAYLOAD_TOO_LARGE" | "URI_TOO_LONG" | "UNSUPPORTED_MEDIA_TYPE" | "INSUFFICIENT_FUNDS" | "IDEMPOTENCY_KEY_REUSED" | "RATE_LIMITED" | "HEADERS_TOO_LARGE" | "INTERNAL" | "CUSTODY_SIGNING_FAILED" | "RPC_UNAVAILABLE" | "CUSTODY_UNAVAILABLE" | "SERVICE_UNAVAILABLE" | "DATABASE_UNAVAILABLE" | "SHUTTING_DOWN";
                     };
                 };
             };
@@ -4233,7 +4455,7 @@ export interface operations {
                         /** @enum {integer} */
                         status?: 400 | 401 | 403 | 404 | 405 | 408 | 409 | 413 | 414 | 415 | 422 | 429 | 431 | 500 | 502 | 503;
                         /** @enum {string} */
-                        code?: "VALIDATION_FAILED" | "BAD_REQUEST" | "INVALID_JSON" | "AMOUNT_INVALID" | "AMOUNT_PRECISION_EXCEEDED" | "MINT_NOT_FOUND" | "RECIPIENT_IS_SENDER" | "RECIPIENT_IS_PROGRAM" | "RECIPIENT_BELOW_RENT_EXEMPTION" | "TRANSFER_INVALID" | "POLICY_INVALID" | "IDEMPOTENCY_KEY_REQUIRED" | "IDEMPOTENCY_KEY_INVALID" | "UNAUTHENTICATED" | "INVALID_API_KEY" | "AGENT_REVOKED" | "AGENT_KEY_EXPIRED" | "FORBIDDEN" | "AGENT_SUSPENDED" | "AGENT_KEY_SCOPE" | "AGENT_KEY_WALLET" | "CSRF_REJECTED" | "POLICY_DENIED" | "NOT_FOUND" | "ROUTE_NOT_FOUND" | "METHOD_NOT_ALLOWED" | "REQUEST_TIMEOUT" | "CONFLICT" | "EMAIL_TAKEN" | "AGENT_REVOKED_FINAL" | "OWNER_REVOKED_FINAL" | "TRANSACTION_NOT_AWAITING_APPROVAL" | "APPROVAL_EXPIRED" | "TRANSACTION_NOT_DELAYED" | "IDEMPOTENCY_REQUEST_IN_PROGRESS" | "PAYLOAD_TOO_LARGE" | "URI_TOO_LONG" | "UNSUPPORTED_MEDIA_TYPE" | "INSUFFICIENT_FUNDS" | "IDEMPOTENCY_KEY_REUSED" | "RATE_LIMITED" | "HEADERS_TOO_LARGE" | "INTERNAL" | "CUSTODY_SIGNING_FAILED" | "RPC_UNAVAILABLE" | "CUSTODY_UNAVAILABLE" | "SERVICE_UNAVAILABLE" | "DATABASE_UNAVAILABLE" | "SHUTTING_DOWN";
+                        code?: "VALIDATION_FAILED" | "BAD_REQUEST" | "INVALID_JSON" | "AMOUNT_INVALID" | "AMOUNT_PRECISION_EXCEEDED" | "MINT_NOT_FOUND" | "RECIPIENT_IS_SENDER" | "RECIPIENT_IS_PROGRAM" | "RECIPIENT_BELOW_RENT_EXEMPTION" | "TRANSFER_INVALID" | "POLICY_INVALID" | "IDEMPOTENCY_KEY_REQUIRED" | "IDEMPOTENCY_KEY_INVALID" | "UNAUTHENTICATED" | "INVALID_API_KEY" | "AGENT_REVOKED" | "AGENT_KEY_EXPIRED" | "FORBIDDEN" | "AGENT_SUSPENDED" | "AGENT_KEY_SCOPE" | "AGENT_KEY_WALLET" | "CSRF_REJECTED" | "POLICY_DENIED" | "SERVICE_FROZEN" | "OWNER_FROZEN" | "WALLET_FROZEN" | "AGENT_FROZEN" | "NOT_FOUND" | "ROUTE_NOT_FOUND" | "METHOD_NOT_ALLOWED" | "REQUEST_TIMEOUT" | "CONFLICT" | "EMAIL_TAKEN" | "AGENT_REVOKED_FINAL" | "OWNER_REVOKED_FINAL" | "TRANSACTION_NOT_AWAITING_APPROVAL" | "APPROVAL_EXPIRED" | "TRANSACTION_NOT_DELAYED" | "IDEMPOTENCY_REQUEST_IN_PROGRESS" | "PAYLOAD_TOO_LARGE" | "URI_TOO_LONG" | "UNSUPPORTED_MEDIA_TYPE" | "INSUFFICIENT_FUNDS" | "IDEMPOTENCY_KEY_REUSED" | "RATE_LIMITED" | "HEADERS_TOO_LARGE" | "INTERNAL" | "CUSTODY_SIGNING_FAILED" | "RPC_UNAVAILABLE" | "CUSTODY_UNAVAILABLE" | "SERVICE_UNAVAILABLE" | "DATABASE_UNAVAILABLE" | "SHUTTING_DOWN";
                     };
                 };
             };
@@ -4271,6 +4493,8 @@ export interface operations {
                      *           "agentIds": [
                      *             "string"
                      *           ],
+                     *           "frozen": true,
+                     *           "frozenAt": "2019-08-24T14:15:22Z",
                      *           "createdAt": "2019-08-24T14:15:22Z"
                      *         }
                      *       ]
@@ -4389,7 +4613,7 @@ export interface operations {
                         /** @enum {integer} */
                         status?: 400 | 401 | 403 | 404 | 405 | 408 | 409 | 413 | 414 | 415 | 422 | 429 | 431 | 500 | 502 | 503;
                         /** @enum {string} */
-                        code?: "VALIDATION_FAILED" | "BAD_REQUEST" | "INVALID_JSON" | "AMOUNT_INVALID" | "AMOUNT_PRECISION_EXCEEDED" | "MINT_NOT_FOUND" | "RECIPIENT_IS_SENDER" | "RECIPIENT_IS_PROGRAM" | "RECIPIENT_BELOW_RENT_EXEMPTION" | "TRANSFER_INVALID" | "POLICY_INVALID" | "IDEMPOTENCY_KEY_REQUIRED" | "IDEMPOTENCY_KEY_INVALID" | "UNAUTHENTICATED" | "INVALID_API_KEY" | "AGENT_REVOKED" | "AGENT_KEY_EXPIRED" | "FORBIDDEN" | "AGENT_SUSPENDED" | "AGENT_KEY_SCOPE" | "AGENT_KEY_WALLET" | "CSRF_REJECTED" | "POLICY_DENIED" | "NOT_FOUND" | "ROUTE_NOT_FOUND" | "METHOD_NOT_ALLOWED" | "REQUEST_TIMEOUT" | "CONFLICT" | "EMAIL_TAKEN" | "AGENT_REVOKED_FINAL" | "OWNER_REVOKED_FINAL" | "TRANSACTION_NOT_AWAITING_APPROVAL" | "APPROVAL_EXPIRED" | "TRANSACTION_NOT_DELAYED" | "IDEMPOTENCY_REQUEST_IN_PROGRESS" | "PAYLOAD_TOO_LARGE" | "URI_TOO_LONG" | "UNSUPPORTED_MEDIA_TYPE" | "INSUFFICIENT_FUNDS" | "IDEMPOTENCY_KEY_REUSED" | "RATE_LIMITED" | "HEADERS_TOO_LARGE" | "INTERNAL" | "CUSTODY_SIGNING_FAILED" | "RPC_UNAVAILABLE" | "CUSTODY_UNAVAILABLE" | "SERVICE_UNAVAILABLE" | "DATABASE_UNAVAILABLE" | "SHUTTING_DOWN";
+                        code?: "VALIDATION_FAILED" | "BAD_REQUEST" | "INVALID_JSON" | "AMOUNT_INVALID" | "AMOUNT_PRECISION_EXCEEDED" | "MINT_NOT_FOUND" | "RECIPIENT_IS_SENDER" | "RECIPIENT_IS_PROGRAM" | "RECIPIENT_BELOW_RENT_EXEMPTION" | "TRANSFER_INVALID" | "POLICY_INVALID" | "IDEMPOTENCY_KEY_REQUIRED" | "IDEMPOTENCY_KEY_INVALID" | "UNAUTHENTICATED" | "INVALID_API_KEY" | "AGENT_REVOKED" | "AGENT_KEY_EXPIRED" | "FORBIDDEN" | "AGENT_SUSPENDED" | "AGENT_KEY_SCOPE" | "AGENT_KEY_WALLET" | "CSRF_REJECTED" | "POLICY_DENIED" | "SERVICE_FROZEN" | "OWNER_FROZEN" | "WALLET_FROZEN" | "AGENT_FROZEN" | "NOT_FOUND" | "ROUTE_NOT_FOUND" | "METHOD_NOT_ALLOWED" | "REQUEST_TIMEOUT" | "CONFLICT" | "EMAIL_TAKEN" | "AGENT_REVOKED_FINAL" | "OWNER_REVOKED_FINAL" | "TRANSACTION_NOT_AWAITING_APPROVAL" | "APPROVAL_EXPIRED" | "TRANSACTION_NOT_DELAYED" | "IDEMPOTENCY_REQUEST_IN_PROGRESS" | "PAYLOAD_TOO_LARGE" | "URI_TOO_LONG" | "UNSUPPORTED_MEDIA_TYPE" | "INSUFFICIENT_FUNDS" | "IDEMPOTENCY_KEY_REUSED" | "RATE_LIMITED" | "HEADERS_TOO_LARGE" | "INTERNAL" | "CUSTODY_SIGNING_FAILED" | "RPC_UNAVAILABLE" | "CUSTODY_UNAVAILABLE" | "SERVICE_UNAVAILABLE" | "DATABASE_UNAVAILABLE" | "SHUTTING_DOWN";
                     };
                 };
             };
@@ -4435,6 +4659,8 @@ export interface operations {
                      *         "agentIds": [
                      *           "string"
                      *         ],
+                     *         "frozen": true,
+                     *         "frozenAt": "2019-08-24T14:15:22Z",
                      *         "createdAt": "2019-08-24T14:15:22Z"
                      *       }
                      *     }
@@ -4660,7 +4886,7 @@ export interface operations {
                         /** @enum {integer} */
                         status?: 400 | 401 | 403 | 404 | 405 | 408 | 409 | 413 | 414 | 415 | 422 | 429 | 431 | 500 | 502 | 503;
                         /** @enum {string} */
-                        code?: "VALIDATION_FAILED" | "BAD_REQUEST" | "INVALID_JSON" | "AMOUNT_INVALID" | "AMOUNT_PRECISION_EXCEEDED" | "MINT_NOT_FOUND" | "RECIPIENT_IS_SENDER" | "RECIPIENT_IS_PROGRAM" | "RECIPIENT_BELOW_RENT_EXEMPTION" | "TRANSFER_INVALID" | "POLICY_INVALID" | "IDEMPOTENCY_KEY_REQUIRED" | "IDEMPOTENCY_KEY_INVALID" | "UNAUTHENTICATED" | "INVALID_API_KEY" | "AGENT_REVOKED" | "AGENT_KEY_EXPIRED" | "FORBIDDEN" | "AGENT_SUSPENDED" | "AGENT_KEY_SCOPE" | "AGENT_KEY_WALLET" | "CSRF_REJECTED" | "POLICY_DENIED" | "NOT_FOUND" | "ROUTE_NOT_FOUND" | "METHOD_NOT_ALLOWED" | "REQUEST_TIMEOUT" | "CONFLICT" | "EMAIL_TAKEN" | "AGENT_REVOKED_FINAL" | "OWNER_REVOKED_FINAL" | "TRANSACTION_NOT_AWAITING_APPROVAL" | "APPROVAL_EXPIRED" | "TRANSACTION_NOT_DELAYED" | "IDEMPOTENCY_REQUEST_IN_PROGRESS" | "PAYLOAD_TOO_LARGE" | "URI_TOO_LONG" | "UNSUPPORTED_MEDIA_TYPE" | "INSUFFICIENT_FUNDS" | "IDEMPOTENCY_KEY_REUSED" | "RATE_LIMITED" | "HEADERS_TOO_LARGE" | "INTERNAL" | "CUSTODY_SIGNING_FAILED" | "RPC_UNAVAILABLE" | "CUSTODY_UNAVAILABLE" | "SERVICE_UNAVAILABLE" | "DATABASE_UNAVAILABLE" | "SHUTTING_DOWN";
+                        code?: "VALIDATION_FAILED" | "BAD_REQUEST" | "INVALID_JSON" | "AMOUNT_INVALID" | "AMOUNT_PRECISION_EXCEEDED" | "MINT_NOT_FOUND" | "RECIPIENT_IS_SENDER" | "RECIPIENT_IS_PROGRAM" | "RECIPIENT_BELOW_RENT_EXEMPTION" | "TRANSFER_INVALID" | "POLICY_INVALID" | "IDEMPOTENCY_KEY_REQUIRED" | "IDEMPOTENCY_KEY_INVALID" | "UNAUTHENTICATED" | "INVALID_API_KEY" | "AGENT_REVOKED" | "AGENT_KEY_EXPIRED" | "FORBIDDEN" | "AGENT_SUSPENDED" | "AGENT_KEY_SCOPE" | "AGENT_KEY_WALLET" | "CSRF_REJECTED" | "POLICY_DENIED" | "SERVICE_FROZEN" | "OWNER_FROZEN" | "WALLET_FROZEN" | "AGENT_FROZEN" | "NOT_FOUND" | "ROUTE_NOT_FOUND" | "METHOD_NOT_ALLOWED" | "REQUEST_TIMEOUT" | "CONFLICT" | "EMAIL_TAKEN" | "AGENT_REVOKED_FINAL" | "OWNER_REVOKED_FINAL" | "TRANSACTION_NOT_AWAITING_APPROVAL" | "APPROVAL_EXPIRED" | "TRANSACTION_NOT_DELAYED" | "IDEMPOTENCY_REQUEST_IN_PROGRESS" | "PAYLOAD_TOO_LARGE" | "URI_TOO_LONG" | "UNSUPPORTED_MEDIA_TYPE" | "INSUFFICIENT_FUNDS" | "IDEMPOTENCY_KEY_REUSED" | "RATE_LIMITED" | "HEADERS_TOO_LARGE" | "INTERNAL" | "CUSTODY_SIGNING_FAILED" | "RPC_UNAVAILABLE" | "CUSTODY_UNAVAILABLE" | "SERVICE_UNAVAILABLE" | "DATABASE_UNAVAILABLE" | "SHUTTING_DOWN";
                     };
                 };
             };
@@ -4699,6 +4925,8 @@ export interface operations {
                      *         "agentIds": [
                      *           "string"
                      *         ],
+                     *         "frozen": true,
+                     *         "frozenAt": "2019-08-24T14:15:22Z",
                      *         "createdAt": "2019-08-24T14:15:22Z"
                      *       }
                      *     }
@@ -4870,7 +5098,7 @@ export interface operations {
                         /** @enum {integer} */
                         status?: 400 | 401 | 403 | 404 | 405 | 408 | 409 | 413 | 414 | 415 | 422 | 429 | 431 | 500 | 502 | 503;
                         /** @enum {string} */
-                        code?: "VALIDATION_FAILED" | "BAD_REQUEST" | "INVALID_JSON" | "AMOUNT_INVALID" | "AMOUNT_PRECISION_EXCEEDED" | "MINT_NOT_FOUND" | "RECIPIENT_IS_SENDER" | "RECIPIENT_IS_PROGRAM" | "RECIPIENT_BELOW_RENT_EXEMPTION" | "TRANSFER_INVALID" | "POLICY_INVALID" | "IDEMPOTENCY_KEY_REQUIRED" | "IDEMPOTENCY_KEY_INVALID" | "UNAUTHENTICATED" | "INVALID_API_KEY" | "AGENT_REVOKED" | "AGENT_KEY_EXPIRED" | "FORBIDDEN" | "AGENT_SUSPENDED" | "AGENT_KEY_SCOPE" | "AGENT_KEY_WALLET" | "CSRF_REJECTED" | "POLICY_DENIED" | "NOT_FOUND" | "ROUTE_NOT_FOUND" | "METHOD_NOT_ALLOWED" | "REQUEST_TIMEOUT" | "CONFLICT" | "EMAIL_TAKEN" | "AGENT_REVOKED_FINAL" | "OWNER_REVOKED_FINAL" | "TRANSACTION_NOT_AWAITING_APPROVAL" | "APPROVAL_EXPIRED" | "TRANSACTION_NOT_DELAYED" | "IDEMPOTENCY_REQUEST_IN_PROGRESS" | "PAYLOAD_TOO_LARGE" | "URI_TOO_LONG" | "UNSUPPORTED_MEDIA_TYPE" | "INSUFFICIENT_FUNDS" | "IDEMPOTENCY_KEY_REUSED" | "RATE_LIMITED" | "HEADERS_TOO_LARGE" | "INTERNAL" | "CUSTODY_SIGNING_FAILED" | "RPC_UNAVAILABLE" | "CUSTODY_UNAVAILABLE" | "SERVICE_UNAVAILABLE" | "DATABASE_UNAVAILABLE" | "SHUTTING_DOWN";
+                        code?: "VALIDATION_FAILED" | "BAD_REQUEST" | "INVALID_JSON" | "AMOUNT_INVALID" | "AMOUNT_PRECISION_EXCEEDED" | "MINT_NOT_FOUND" | "RECIPIENT_IS_SENDER" | "RECIPIENT_IS_PROGRAM" | "RECIPIENT_BELOW_RENT_EXEMPTION" | "TRANSFER_INVALID" | "POLICY_INVALID" | "IDEMPOTENCY_KEY_REQUIRED" | "IDEMPOTENCY_KEY_INVALID" | "UNAUTHENTICATED" | "INVALID_API_KEY" | "AGENT_REVOKED" | "AGENT_KEY_EXPIRED" | "FORBIDDEN" | "AGENT_SUSPENDED" | "AGENT_KEY_SCOPE" | "AGENT_KEY_WALLET" | "CSRF_REJECTED" | "POLICY_DENIED" | "SERVICE_FROZEN" | "OWNER_FROZEN" | "WALLET_FROZEN" | "AGENT_FROZEN" | "NOT_FOUND" | "ROUTE_NOT_FOUND" | "METHOD_NOT_ALLOWED" | "REQUEST_TIMEOUT" | "CONFLICT" | "EMAIL_TAKEN" | "AGENT_REVOKED_FINAL" | "OWNER_REVOKED_FINAL" | "TRANSACTION_NOT_AWAITING_APPROVAL" | "APPROVAL_EXPIRED" | "TRANSACTION_NOT_DELAYED" | "IDEMPOTENCY_REQUEST_IN_PROGRESS" | "PAYLOAD_TOO_LARGE" | "URI_TOO_LONG" | "UNSUPPORTED_MEDIA_TYPE" | "INSUFFICIENT_FUNDS" | "IDEMPOTENCY_KEY_REUSED" | "RATE_LIMITED" | "HEADERS_TOO_LARGE" | "INTERNAL" | "CUSTODY_SIGNING_FAILED" | "RPC_UNAVAILABLE" | "CUSTODY_UNAVAILABLE" | "SERVICE_UNAVAILABLE" | "DATABASE_UNAVAILABLE" | "SHUTTING_DOWN";
                     };
                 };
             };
@@ -5075,7 +5303,7 @@ export interface operations {
                         /** @enum {integer} */
                         status?: 400 | 401 | 403 | 404 | 405 | 408 | 409 | 413 | 414 | 415 | 422 | 429 | 431 | 500 | 502 | 503;
                         /** @enum {string} */
-                        code?: "VALIDATION_FAILED" | "BAD_REQUEST" | "INVALID_JSON" | "AMOUNT_INVALID" | "AMOUNT_PRECISION_EXCEEDED" | "MINT_NOT_FOUND" | "RECIPIENT_IS_SENDER" | "RECIPIENT_IS_PROGRAM" | "RECIPIENT_BELOW_RENT_EXEMPTION" | "TRANSFER_INVALID" | "POLICY_INVALID" | "IDEMPOTENCY_KEY_REQUIRED" | "IDEMPOTENCY_KEY_INVALID" | "UNAUTHENTICATED" | "INVALID_API_KEY" | "AGENT_REVOKED" | "AGENT_KEY_EXPIRED" | "FORBIDDEN" | "AGENT_SUSPENDED" | "AGENT_KEY_SCOPE" | "AGENT_KEY_WALLET" | "CSRF_REJECTED" | "POLICY_DENIED" | "NOT_FOUND" | "ROUTE_NOT_FOUND" | "METHOD_NOT_ALLOWED" | "REQUEST_TIMEOUT" | "CONFLICT" | "EMAIL_TAKEN" | "AGENT_REVOKED_FINAL" | "OWNER_REVOKED_FINAL" | "TRANSACTION_NOT_AWAITING_APPROVAL" | "APPROVAL_EXPIRED" | "TRANSACTION_NOT_DELAYED" | "IDEMPOTENCY_REQUEST_IN_PROGRESS" | "PAYLOAD_TOO_LARGE" | "URI_TOO_LONG" | "UNSUPPORTED_MEDIA_TYPE" | "INSUFFICIENT_FUNDS" | "IDEMPOTENCY_KEY_REUSED" | "RATE_LIMITED" | "HEADERS_TOO_LARGE" | "INTERNAL" | "CUSTODY_SIGNING_FAILED" | "RPC_UNAVAILABLE" | "CUSTODY_UNAVAILABLE" | "SERVICE_UNAVAILABLE" | "DATABASE_UNAVAILABLE" | "SHUTTING_DOWN";
+                        code?: "VALIDATION_FAILED" | "BAD_REQUEST" | "INVALID_JSON" | "AMOUNT_INVALID" | "AMOUNT_PRECISION_EXCEEDED" | "MINT_NOT_FOUND" | "RECIPIENT_IS_SENDER" | "RECIPIENT_IS_PROGRAM" | "RECIPIENT_BELOW_RENT_EXEMPTION" | "TRANSFER_INVALID" | "POLICY_INVALID" | "IDEMPOTENCY_KEY_REQUIRED" | "IDEMPOTENCY_KEY_INVALID" | "UNAUTHENTICATED" | "INVALID_API_KEY" | "AGENT_REVOKED" | "AGENT_KEY_EXPIRED" | "FORBIDDEN" | "AGENT_SUSPENDED" | "AGENT_KEY_SCOPE" | "AGENT_KEY_WALLET" | "CSRF_REJECTED" | "POLICY_DENIED" | "SERVICE_FROZEN" | "OWNER_FROZEN" | "WALLET_FROZEN" | "AGENT_FROZEN" | "NOT_FOUND" | "ROUTE_NOT_FOUND" | "METHOD_NOT_ALLOWED" | "REQUEST_TIMEOUT" | "CONFLICT" | "EMAIL_TAKEN" | "AGENT_REVOKED_FINAL" | "OWNER_REVOKED_FINAL" | "TRANSACTION_NOT_AWAITING_APPROVAL" | "APPROVAL_EXPIRED" | "TRANSACTION_NOT_DELAYED" | "IDEMPOTENCY_REQUEST_IN_PROGRESS" | "PAYLOAD_TOO_LARGE" | "URI_TOO_LONG" | "UNSUPPORTED_MEDIA_TYPE" | "INSUFFICIENT_FUNDS" | "IDEMPOTENCY_KEY_REUSED" | "RATE_LIMITED" | "HEADERS_TOO_LARGE" | "INTERNAL" | "CUSTODY_SIGNING_FAILED" | "RPC_UNAVAILABLE" | "CUSTODY_UNAVAILABLE" | "SERVICE_UNAVAILABLE" | "DATABASE_UNAVAILABLE" | "SHUTTING_DOWN";
                     };
                 };
             };
@@ -5269,7 +5497,7 @@ export interface operations {
                         /** @enum {integer} */
                         status?: 400 | 401 | 403 | 404 | 405 | 408 | 409 | 413 | 414 | 415 | 422 | 429 | 431 | 500 | 502 | 503;
                         /** @enum {string} */
-                        code?: "VALIDATION_FAILED" | "BAD_REQUEST" | "INVALID_JSON" | "AMOUNT_INVALID" | "AMOUNT_PRECISION_EXCEEDED" | "MINT_NOT_FOUND" | "RECIPIENT_IS_SENDER" | "RECIPIENT_IS_PROGRAM" | "RECIPIENT_BELOW_RENT_EXEMPTION" | "TRANSFER_INVALID" | "POLICY_INVALID" | "IDEMPOTENCY_KEY_REQUIRED" | "IDEMPOTENCY_KEY_INVALID" | "UNAUTHENTICATED" | "INVALID_API_KEY" | "AGENT_REVOKED" | "AGENT_KEY_EXPIRED" | "FORBIDDEN" | "AGENT_SUSPENDED" | "AGENT_KEY_SCOPE" | "AGENT_KEY_WALLET" | "CSRF_REJECTED" | "POLICY_DENIED" | "NOT_FOUND" | "ROUTE_NOT_FOUND" | "METHOD_NOT_ALLOWED" | "REQUEST_TIMEOUT" | "CONFLICT" | "EMAIL_TAKEN" | "AGENT_REVOKED_FINAL" | "OWNER_REVOKED_FINAL" | "TRANSACTION_NOT_AWAITING_APPROVAL" | "APPROVAL_EXPIRED" | "TRANSACTION_NOT_DELAYED" | "IDEMPOTENCY_REQUEST_IN_PROGRESS" | "PAYLOAD_TOO_LARGE" | "URI_TOO_LONG" | "UNSUPPORTED_MEDIA_TYPE" | "INSUFFICIENT_FUNDS" | "IDEMPOTENCY_KEY_REUSED" | "RATE_LIMITED" | "HEADERS_TOO_LARGE" | "INTERNAL" | "CUSTODY_SIGNING_FAILED" | "RPC_UNAVAILABLE" | "CUSTODY_UNAVAILABLE" | "SERVICE_UNAVAILABLE" | "DATABASE_UNAVAILABLE" | "SHUTTING_DOWN";
+                        code?: "VALIDATION_FAILED" | "BAD_REQUEST" | "INVALID_JSON" | "AMOUNT_INVALID" | "AMOUNT_PRECISION_EXCEEDED" | "MINT_NOT_FOUND" | "RECIPIENT_IS_SENDER" | "RECIPIENT_IS_PROGRAM" | "RECIPIENT_BELOW_RENT_EXEMPTION" | "TRANSFER_INVALID" | "POLICY_INVALID" | "IDEMPOTENCY_KEY_REQUIRED" | "IDEMPOTENCY_KEY_INVALID" | "UNAUTHENTICATED" | "INVALID_API_KEY" | "AGENT_REVOKED" | "AGENT_KEY_EXPIRED" | "FORBIDDEN" | "AGENT_SUSPENDED" | "AGENT_KEY_SCOPE" | "AGENT_KEY_WALLET" | "CSRF_REJECTED" | "POLICY_DENIED" | "SERVICE_FROZEN" | "OWNER_FROZEN" | "WALLET_FROZEN" | "AGENT_FROZEN" | "NOT_FOUND" | "ROUTE_NOT_FOUND" | "METHOD_NOT_ALLOWED" | "REQUEST_TIMEOUT" | "CONFLICT" | "EMAIL_TAKEN" | "AGENT_REVOKED_FINAL" | "OWNER_REVOKED_FINAL" | "TRANSACTION_NOT_AWAITING_APPROVAL" | "APPROVAL_EXPIRED" | "TRANSACTION_NOT_DELAYED" | "IDEMPOTENCY_REQUEST_IN_PROGRESS" | "PAYLOAD_TOO_LARGE" | "URI_TOO_LONG" | "UNSUPPORTED_MEDIA_TYPE" | "INSUFFICIENT_FUNDS" | "IDEMPOTENCY_KEY_REUSED" | "RATE_LIMITED" | "HEADERS_TOO_LARGE" | "INTERNAL" | "CUSTODY_SIGNING_FAILED" | "RPC_UNAVAILABLE" | "CUSTODY_UNAVAILABLE" | "SERVICE_UNAVAILABLE" | "DATABASE_UNAVAILABLE" | "SHUTTING_DOWN";
                     };
                 };
             };
@@ -5511,7 +5739,1599 @@ export interface operations {
                         /** @enum {integer} */
                         status?: 400 | 401 | 403 | 404 | 405 | 408 | 409 | 413 | 414 | 415 | 422 | 429 | 431 | 500 | 502 | 503;
                         /** @enum {string} */
-                        code?: "VALIDATION_FAILED" | "BAD_REQUEST" | "INVALID_JSON" | "AMOUNT_INVALID" | "AMOUNT_PRECISION_EXCEEDED" | "MINT_NOT_FOUND" | "RECIPIENT_IS_SENDER" | "RECIPIENT_IS_PROGRAM" | "RECIPIENT_BELOW_RENT_EXEMPTION" | "TRANSFER_INVALID" | "POLICY_INVALID" | "IDEMPOTENCY_KEY_REQUIRED" | "IDEMPOTENCY_KEY_INVALID" | "UNAUTHENTICATED" | "INVALID_API_KEY" | "AGENT_REVOKED" | "AGENT_KEY_EXPIRED" | "FORBIDDEN" | "AGENT_SUSPENDED" | "AGENT_KEY_SCOPE" | "AGENT_KEY_WALLET" | "CSRF_REJECTED" | "POLICY_DENIED" | "NOT_FOUND" | "ROUTE_NOT_FOUND" | "METHOD_NOT_ALLOWED" | "REQUEST_TIMEOUT" | "CONFLICT" | "EMAIL_TAKEN" | "AGENT_REVOKED_FINAL" | "OWNER_REVOKED_FINAL" | "TRANSACTION_NOT_AWAITING_APPROVAL" | "APPROVAL_EXPIRED" | "TRANSACTION_NOT_DELAYED" | "IDEMPOTENCY_REQUEST_IN_PROGRESS" | "PAYLOAD_TOO_LARGE" | "URI_TOO_LONG" | "UNSUPPORTED_MEDIA_TYPE" | "INSUFFICIENT_FUNDS" | "IDEMPOTENCY_KEY_REUSED" | "RATE_LIMITED" | "HEADERS_TOO_LARGE" | "INTERNAL" | "CUSTODY_SIGNING_FAILED" | "RPC_UNAVAILABLE" | "CUSTODY_UNAVAILABLE" | "SERVICE_UNAVAILABLE" | "DATABASE_UNAVAILABLE" | "SHUTTING_DOWN";
+                        code?: "VALIDATION_FAILED" | "BAD_REQUEST" | "INVALID_JSON" | "AMOUNT_INVALID" | "AMOUNT_PRECISION_EXCEEDED" | "MINT_NOT_FOUND" | "RECIPIENT_IS_SENDER" | "RECIPIENT_IS_PROGRAM" | "RECIPIENT_BELOW_RENT_EXEMPTION" | "TRANSFER_INVALID" | "POLICY_INVALID" | "IDEMPOTENCY_KEY_REQUIRED" | "IDEMPOTENCY_KEY_INVALID" | "UNAUTHENTICATED" | "INVALID_API_KEY" | "AGENT_REVOKED" | "AGENT_KEY_EXPIRED" | "FORBIDDEN" | "AGENT_SUSPENDED" | "AGENT_KEY_SCOPE" | "AGENT_KEY_WALLET" | "CSRF_REJECTED" | "POLICY_DENIED" | "SERVICE_FROZEN" | "OWNER_FROZEN" | "WALLET_FROZEN" | "AGENT_FROZEN" | "NOT_FOUND" | "ROUTE_NOT_FOUND" | "METHOD_NOT_ALLOWED" | "REQUEST_TIMEOUT" | "CONFLICT" | "EMAIL_TAKEN" | "AGENT_REVOKED_FINAL" | "OWNER_REVOKED_FINAL" | "TRANSACTION_NOT_AWAITING_APPROVAL" | "APPROVAL_EXPIRED" | "TRANSACTION_NOT_DELAYED" | "IDEMPOTENCY_REQUEST_IN_PROGRESS" | "PAYLOAD_TOO_LARGE" | "URI_TOO_LONG" | "UNSUPPORTED_MEDIA_TYPE" | "INSUFFICIENT_FUNDS" | "IDEMPOTENCY_KEY_REUSED" | "RATE_LIMITED" | "HEADERS_TOO_LARGE" | "INTERNAL" | "CUSTODY_SIGNING_FAILED" | "RPC_UNAVAILABLE" | "CUSTODY_UNAVAILABLE" | "SERVICE_UNAVAILABLE" | "DATABASE_UNAVAILABLE" | "SHUTTING_DOWN";
+                    };
+                };
+            };
+        };
+    };
+    freezeWallet: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    "Cache-Control": components["headers"]["CacheControl"];
+                    "RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimitReset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "freeze": {
+                     *         "scope": "SERVICE",
+                     *         "frozen": true,
+                     *         "frozenAt": "2019-08-24T14:15:22Z",
+                     *         "changed": true,
+                     *         "cancelledTransactionIds": [
+                     *           "string"
+                     *         ]
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["FreezeResponseDto"];
+                };
+            };
+            /** @description `VALIDATION_FAILED`: The request is invalid */
+            400: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    "Cache-Control": components["headers"]["CacheControlOnError"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://waiaas.dev/problems/validation-failed",
+                     *       "title": "The request is invalid",
+                     *       "status": 400,
+                     *       "code": "VALIDATION_FAILED",
+                     *       "detail": "The request is invalid",
+                     *       "instance": "/v1/…",
+                     *       "requestId": "7b0e4c1e-3f7a-4f55-9d7b-2a8f8f3e7c11"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["ProblemDto"] & {
+                        /** @enum {integer} */
+                        status?: 400;
+                        /** @enum {string} */
+                        code?: "VALIDATION_FAILED";
+                    };
+                };
+            };
+            /** @description `UNAUTHENTICATED`: Authentication is required; `INVALID_API_KEY`: The API key is not valid */
+            401: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    "Cache-Control": components["headers"]["CacheControlOnError"];
+                    "WWW-Authenticate": components["headers"]["WwwAuthenticate"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://waiaas.dev/problems/unauthenticated",
+                     *       "title": "Authentication is required",
+                     *       "status": 401,
+                     *       "code": "UNAUTHENTICATED",
+                     *       "detail": "Authentication is required",
+                     *       "instance": "/v1/…",
+                     *       "requestId": "7b0e4c1e-3f7a-4f55-9d7b-2a8f8f3e7c11"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["ProblemDto"] & {
+                        /** @enum {integer} */
+                        status?: 401;
+                        /** @enum {string} */
+                        code?: "UNAUTHENTICATED" | "INVALID_API_KEY";
+                    };
+                };
+            };
+            /** @description `FORBIDDEN`: This principal may not call this endpoint; `CSRF_REJECTED`: The console request failed its CSRF check */
+            403: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    "Cache-Control": components["headers"]["CacheControlOnError"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://waiaas.dev/problems/forbidden",
+                     *       "title": "This principal may not call this endpoint",
+                     *       "status": 403,
+                     *       "code": "FORBIDDEN",
+                     *       "detail": "This principal may not call this endpoint",
+                     *       "instance": "/v1/…",
+                     *       "requestId": "7b0e4c1e-3f7a-4f55-9d7b-2a8f8f3e7c11"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["ProblemDto"] & {
+                        /** @enum {integer} */
+                        status?: 403;
+                        /** @enum {string} */
+                        code?: "FORBIDDEN" | "CSRF_REJECTED";
+                    };
+                };
+            };
+            /** @description `NOT_FOUND`: Not found */
+            404: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    "Cache-Control": components["headers"]["CacheControlOnError"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://waiaas.dev/problems/not-found",
+                     *       "title": "Not found",
+                     *       "status": 404,
+                     *       "code": "NOT_FOUND",
+                     *       "detail": "Not found",
+                     *       "instance": "/v1/…",
+                     *       "requestId": "7b0e4c1e-3f7a-4f55-9d7b-2a8f8f3e7c11"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["ProblemDto"] & {
+                        /** @enum {integer} */
+                        status?: 404;
+                        /** @enum {string} */
+                        code?: "NOT_FOUND";
+                    };
+                };
+            };
+            /** @description `RATE_LIMITED`: Too many requests */
+            429: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    "Cache-Control": components["headers"]["CacheControlOnError"];
+                    "RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimitReset"];
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://waiaas.dev/problems/rate-limited",
+                     *       "title": "Too many requests",
+                     *       "status": 429,
+                     *       "code": "RATE_LIMITED",
+                     *       "detail": "Too many requests",
+                     *       "instance": "/v1/…",
+                     *       "requestId": "7b0e4c1e-3f7a-4f55-9d7b-2a8f8f3e7c11"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["ProblemDto"] & {
+                        /** @enum {integer} */
+                        status?: 429;
+                        /** @enum {string} */
+                        code?: "RATE_LIMITED";
+                    };
+                };
+            };
+            /** @description Any other failure (5xx: INTERNAL, CUSTODY_*, RPC_UNAVAILABLE, DATABASE_UNAVAILABLE, SHUTTING_DOWN, …) as a problem document. */
+            default: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    "Cache-Control": components["headers"]["CacheControlOnError"];
+                    "Retry-After": components["headers"]["RetryAfterOptional"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://waiaas.dev/problems/validation-failed",
+                     *       "title": "The request is invalid",
+                     *       "status": 400,
+                     *       "code": "VALIDATION_FAILED",
+                     *       "detail": "The request is invalid",
+                     *       "instance": "/v1/…",
+                     *       "requestId": "7b0e4c1e-3f7a-4f55-9d7b-2a8f8f3e7c11"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["ProblemDto"] & {
+                        /** @enum {integer} */
+                        status?: 400 | 401 | 403 | 404 | 405 | 408 | 409 | 413 | 414 | 415 | 422 | 429 | 431 | 500 | 502 | 503;
+                        /** @enum {string} */
+                        code?: "VALIDATION_FAILED" | "BAD_REQUEST" | "INVALID_JSON" | "AMOUNT_INVALID" | "AMOUNT_PRECISION_EXCEEDED" | "MINT_NOT_FOUND" | "RECIPIENT_IS_SENDER" | "RECIPIENT_IS_PROGRAM" | "RECIPIENT_BELOW_RENT_EXEMPTION" | "TRANSFER_INVALID" | "POLICY_INVALID" | "IDEMPOTENCY_KEY_REQUIRED" | "IDEMPOTENCY_KEY_INVALID" | "UNAUTHENTICATED" | "INVALID_API_KEY" | "AGENT_REVOKED" | "AGENT_KEY_EXPIRED" | "FORBIDDEN" | "AGENT_SUSPENDED" | "AGENT_KEY_SCOPE" | "AGENT_KEY_WALLET" | "CSRF_REJECTED" | "POLICY_DENIED" | "SERVICE_FROZEN" | "OWNER_FROZEN" | "WALLET_FROZEN" | "AGENT_FROZEN" | "NOT_FOUND" | "ROUTE_NOT_FOUND" | "METHOD_NOT_ALLOWED" | "REQUEST_TIMEOUT" | "CONFLICT" | "EMAIL_TAKEN" | "AGENT_REVOKED_FINAL" | "OWNER_REVOKED_FINAL" | "TRANSACTION_NOT_AWAITING_APPROVAL" | "APPROVAL_EXPIRED" | "TRANSACTION_NOT_DELAYED" | "IDEMPOTENCY_REQUEST_IN_PROGRESS" | "PAYLOAD_TOO_LARGE" | "URI_TOO_LONG" | "UNSUPPORTED_MEDIA_TYPE" | "INSUFFICIENT_FUNDS" | "IDEMPOTENCY_KEY_REUSED" | "RATE_LIMITED" | "HEADERS_TOO_LARGE" | "INTERNAL" | "CUSTODY_SIGNING_FAILED" | "RPC_UNAVAILABLE" | "CUSTODY_UNAVAILABLE" | "SERVICE_UNAVAILABLE" | "DATABASE_UNAVAILABLE" | "SHUTTING_DOWN";
+                    };
+                };
+            };
+        };
+    };
+    unfreezeWallet: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    "Cache-Control": components["headers"]["CacheControl"];
+                    "RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimitReset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "freeze": {
+                     *         "scope": "SERVICE",
+                     *         "frozen": true,
+                     *         "frozenAt": "2019-08-24T14:15:22Z",
+                     *         "changed": true,
+                     *         "cancelledTransactionIds": [
+                     *           "string"
+                     *         ]
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["FreezeResponseDto"];
+                };
+            };
+            /** @description `VALIDATION_FAILED`: The request is invalid */
+            400: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    "Cache-Control": components["headers"]["CacheControlOnError"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://waiaas.dev/problems/validation-failed",
+                     *       "title": "The request is invalid",
+                     *       "status": 400,
+                     *       "code": "VALIDATION_FAILED",
+                     *       "detail": "The request is invalid",
+                     *       "instance": "/v1/…",
+                     *       "requestId": "7b0e4c1e-3f7a-4f55-9d7b-2a8f8f3e7c11"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["ProblemDto"] & {
+                        /** @enum {integer} */
+                        status?: 400;
+                        /** @enum {string} */
+                        code?: "VALIDATION_FAILED";
+                    };
+                };
+            };
+            /** @description `UNAUTHENTICATED`: Authentication is required; `INVALID_API_KEY`: The API key is not valid */
+            401: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    "Cache-Control": components["headers"]["CacheControlOnError"];
+                    "WWW-Authenticate": components["headers"]["WwwAuthenticate"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://waiaas.dev/problems/unauthenticated",
+                     *       "title": "Authentication is required",
+                     *       "status": 401,
+                     *       "code": "UNAUTHENTICATED",
+                     *       "detail": "Authentication is required",
+                     *       "instance": "/v1/…",
+                     *       "requestId": "7b0e4c1e-3f7a-4f55-9d7b-2a8f8f3e7c11"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["ProblemDto"] & {
+                        /** @enum {integer} */
+                        status?: 401;
+                        /** @enum {string} */
+                        code?: "UNAUTHENTICATED" | "INVALID_API_KEY";
+                    };
+                };
+            };
+            /** @description `FORBIDDEN`: This principal may not call this endpoint; `CSRF_REJECTED`: The console request failed its CSRF check */
+            403: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    "Cache-Control": components["headers"]["CacheControlOnError"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://waiaas.dev/problems/forbidden",
+                     *       "title": "This principal may not call this endpoint",
+                     *       "status": 403,
+                     *       "code": "FORBIDDEN",
+                     *       "detail": "This principal may not call this endpoint",
+                     *       "instance": "/v1/…",
+                     *       "requestId": "7b0e4c1e-3f7a-4f55-9d7b-2a8f8f3e7c11"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["ProblemDto"] & {
+                        /** @enum {integer} */
+                        status?: 403;
+                        /** @enum {string} */
+                        code?: "FORBIDDEN" | "CSRF_REJECTED";
+                    };
+                };
+            };
+            /** @description `NOT_FOUND`: Not found */
+            404: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    "Cache-Control": components["headers"]["CacheControlOnError"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://waiaas.dev/problems/not-found",
+                     *       "title": "Not found",
+                     *       "status": 404,
+                     *       "code": "NOT_FOUND",
+                     *       "detail": "Not found",
+                     *       "instance": "/v1/…",
+                     *       "requestId": "7b0e4c1e-3f7a-4f55-9d7b-2a8f8f3e7c11"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["ProblemDto"] & {
+                        /** @enum {integer} */
+                        status?: 404;
+                        /** @enum {string} */
+                        code?: "NOT_FOUND";
+                    };
+                };
+            };
+            /** @description `RATE_LIMITED`: Too many requests */
+            429: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    "Cache-Control": components["headers"]["CacheControlOnError"];
+                    "RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimitReset"];
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://waiaas.dev/problems/rate-limited",
+                     *       "title": "Too many requests",
+                     *       "status": 429,
+                     *       "code": "RATE_LIMITED",
+                     *       "detail": "Too many requests",
+                     *       "instance": "/v1/…",
+                     *       "requestId": "7b0e4c1e-3f7a-4f55-9d7b-2a8f8f3e7c11"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["ProblemDto"] & {
+                        /** @enum {integer} */
+                        status?: 429;
+                        /** @enum {string} */
+                        code?: "RATE_LIMITED";
+                    };
+                };
+            };
+            /** @description Any other failure (5xx: INTERNAL, CUSTODY_*, RPC_UNAVAILABLE, DATABASE_UNAVAILABLE, SHUTTING_DOWN, …) as a problem document. */
+            default: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    "Cache-Control": components["headers"]["CacheControlOnError"];
+                    "Retry-After": components["headers"]["RetryAfterOptional"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://waiaas.dev/problems/validation-failed",
+                     *       "title": "The request is invalid",
+                     *       "status": 400,
+                     *       "code": "VALIDATION_FAILED",
+                     *       "detail": "The request is invalid",
+                     *       "instance": "/v1/…",
+                     *       "requestId": "7b0e4c1e-3f7a-4f55-9d7b-2a8f8f3e7c11"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["ProblemDto"] & {
+                        /** @enum {integer} */
+                        status?: 400 | 401 | 403 | 404 | 405 | 408 | 409 | 413 | 414 | 415 | 422 | 429 | 431 | 500 | 502 | 503;
+                        /** @enum {string} */
+                        code?: "VALIDATION_FAILED" | "BAD_REQUEST" | "INVALID_JSON" | "AMOUNT_INVALID" | "AMOUNT_PRECISION_EXCEEDED" | "MINT_NOT_FOUND" | "RECIPIENT_IS_SENDER" | "RECIPIENT_IS_PROGRAM" | "RECIPIENT_BELOW_RENT_EXEMPTION" | "TRANSFER_INVALID" | "POLICY_INVALID" | "IDEMPOTENCY_KEY_REQUIRED" | "IDEMPOTENCY_KEY_INVALID" | "UNAUTHENTICATED" | "INVALID_API_KEY" | "AGENT_REVOKED" | "AGENT_KEY_EXPIRED" | "FORBIDDEN" | "AGENT_SUSPENDED" | "AGENT_KEY_SCOPE" | "AGENT_KEY_WALLET" | "CSRF_REJECTED" | "POLICY_DENIED" | "SERVICE_FROZEN" | "OWNER_FROZEN" | "WALLET_FROZEN" | "AGENT_FROZEN" | "NOT_FOUND" | "ROUTE_NOT_FOUND" | "METHOD_NOT_ALLOWED" | "REQUEST_TIMEOUT" | "CONFLICT" | "EMAIL_TAKEN" | "AGENT_REVOKED_FINAL" | "OWNER_REVOKED_FINAL" | "TRANSACTION_NOT_AWAITING_APPROVAL" | "APPROVAL_EXPIRED" | "TRANSACTION_NOT_DELAYED" | "IDEMPOTENCY_REQUEST_IN_PROGRESS" | "PAYLOAD_TOO_LARGE" | "URI_TOO_LONG" | "UNSUPPORTED_MEDIA_TYPE" | "INSUFFICIENT_FUNDS" | "IDEMPOTENCY_KEY_REUSED" | "RATE_LIMITED" | "HEADERS_TOO_LARGE" | "INTERNAL" | "CUSTODY_SIGNING_FAILED" | "RPC_UNAVAILABLE" | "CUSTODY_UNAVAILABLE" | "SERVICE_UNAVAILABLE" | "DATABASE_UNAVAILABLE" | "SHUTTING_DOWN";
+                    };
+                };
+            };
+        };
+    };
+    freezeAgent: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    "Cache-Control": components["headers"]["CacheControl"];
+                    "RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimitReset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "freeze": {
+                     *         "scope": "SERVICE",
+                     *         "frozen": true,
+                     *         "frozenAt": "2019-08-24T14:15:22Z",
+                     *         "changed": true,
+                     *         "cancelledTransactionIds": [
+                     *           "string"
+                     *         ]
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["FreezeResponseDto"];
+                };
+            };
+            /** @description `VALIDATION_FAILED`: The request is invalid */
+            400: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    "Cache-Control": components["headers"]["CacheControlOnError"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://waiaas.dev/problems/validation-failed",
+                     *       "title": "The request is invalid",
+                     *       "status": 400,
+                     *       "code": "VALIDATION_FAILED",
+                     *       "detail": "The request is invalid",
+                     *       "instance": "/v1/…",
+                     *       "requestId": "7b0e4c1e-3f7a-4f55-9d7b-2a8f8f3e7c11"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["ProblemDto"] & {
+                        /** @enum {integer} */
+                        status?: 400;
+                        /** @enum {string} */
+                        code?: "VALIDATION_FAILED";
+                    };
+                };
+            };
+            /** @description `UNAUTHENTICATED`: Authentication is required; `INVALID_API_KEY`: The API key is not valid */
+            401: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    "Cache-Control": components["headers"]["CacheControlOnError"];
+                    "WWW-Authenticate": components["headers"]["WwwAuthenticate"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://waiaas.dev/problems/unauthenticated",
+                     *       "title": "Authentication is required",
+                     *       "status": 401,
+                     *       "code": "UNAUTHENTICATED",
+                     *       "detail": "Authentication is required",
+                     *       "instance": "/v1/…",
+                     *       "requestId": "7b0e4c1e-3f7a-4f55-9d7b-2a8f8f3e7c11"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["ProblemDto"] & {
+                        /** @enum {integer} */
+                        status?: 401;
+                        /** @enum {string} */
+                        code?: "UNAUTHENTICATED" | "INVALID_API_KEY";
+                    };
+                };
+            };
+            /** @description `FORBIDDEN`: This principal may not call this endpoint; `CSRF_REJECTED`: The console request failed its CSRF check */
+            403: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    "Cache-Control": components["headers"]["CacheControlOnError"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://waiaas.dev/problems/forbidden",
+                     *       "title": "This principal may not call this endpoint",
+                     *       "status": 403,
+                     *       "code": "FORBIDDEN",
+                     *       "detail": "This principal may not call this endpoint",
+                     *       "instance": "/v1/…",
+                     *       "requestId": "7b0e4c1e-3f7a-4f55-9d7b-2a8f8f3e7c11"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["ProblemDto"] & {
+                        /** @enum {integer} */
+                        status?: 403;
+                        /** @enum {string} */
+                        code?: "FORBIDDEN" | "CSRF_REJECTED";
+                    };
+                };
+            };
+            /** @description `NOT_FOUND`: Not found */
+            404: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    "Cache-Control": components["headers"]["CacheControlOnError"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://waiaas.dev/problems/not-found",
+                     *       "title": "Not found",
+                     *       "status": 404,
+                     *       "code": "NOT_FOUND",
+                     *       "detail": "Not found",
+                     *       "instance": "/v1/…",
+                     *       "requestId": "7b0e4c1e-3f7a-4f55-9d7b-2a8f8f3e7c11"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["ProblemDto"] & {
+                        /** @enum {integer} */
+                        status?: 404;
+                        /** @enum {string} */
+                        code?: "NOT_FOUND";
+                    };
+                };
+            };
+            /** @description `RATE_LIMITED`: Too many requests */
+            429: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    "Cache-Control": components["headers"]["CacheControlOnError"];
+                    "RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimitReset"];
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://waiaas.dev/problems/rate-limited",
+                     *       "title": "Too many requests",
+                     *       "status": 429,
+                     *       "code": "RATE_LIMITED",
+                     *       "detail": "Too many requests",
+                     *       "instance": "/v1/…",
+                     *       "requestId": "7b0e4c1e-3f7a-4f55-9d7b-2a8f8f3e7c11"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["ProblemDto"] & {
+                        /** @enum {integer} */
+                        status?: 429;
+                        /** @enum {string} */
+                        code?: "RATE_LIMITED";
+                    };
+                };
+            };
+            /** @description Any other failure (5xx: INTERNAL, CUSTODY_*, RPC_UNAVAILABLE, DATABASE_UNAVAILABLE, SHUTTING_DOWN, …) as a problem document. */
+            default: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    "Cache-Control": components["headers"]["CacheControlOnError"];
+                    "Retry-After": components["headers"]["RetryAfterOptional"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://waiaas.dev/problems/validation-failed",
+                     *       "title": "The request is invalid",
+                     *       "status": 400,
+                     *       "code": "VALIDATION_FAILED",
+                     *       "detail": "The request is invalid",
+                     *       "instance": "/v1/…",
+                     *       "requestId": "7b0e4c1e-3f7a-4f55-9d7b-2a8f8f3e7c11"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["ProblemDto"] & {
+                        /** @enum {integer} */
+                        status?: 400 | 401 | 403 | 404 | 405 | 408 | 409 | 413 | 414 | 415 | 422 | 429 | 431 | 500 | 502 | 503;
+                        /** @enum {string} */
+                        code?: "VALIDATION_FAILED" | "BAD_REQUEST" | "INVALID_JSON" | "AMOUNT_INVALID" | "AMOUNT_PRECISION_EXCEEDED" | "MINT_NOT_FOUND" | "RECIPIENT_IS_SENDER" | "RECIPIENT_IS_PROGRAM" | "RECIPIENT_BELOW_RENT_EXEMPTION" | "TRANSFER_INVALID" | "POLICY_INVALID" | "IDEMPOTENCY_KEY_REQUIRED" | "IDEMPOTENCY_KEY_INVALID" | "UNAUTHENTICATED" | "INVALID_API_KEY" | "AGENT_REVOKED" | "AGENT_KEY_EXPIRED" | "FORBIDDEN" | "AGENT_SUSPENDED" | "AGENT_KEY_SCOPE" | "AGENT_KEY_WALLET" | "CSRF_REJECTED" | "POLICY_DENIED" | "SERVICE_FROZEN" | "OWNER_FROZEN" | "WALLET_FROZEN" | "AGENT_FROZEN" | "NOT_FOUND" | "ROUTE_NOT_FOUND" | "METHOD_NOT_ALLOWED" | "REQUEST_TIMEOUT" | "CONFLICT" | "EMAIL_TAKEN" | "AGENT_REVOKED_FINAL" | "OWNER_REVOKED_FINAL" | "TRANSACTION_NOT_AWAITING_APPROVAL" | "APPROVAL_EXPIRED" | "TRANSACTION_NOT_DELAYED" | "IDEMPOTENCY_REQUEST_IN_PROGRESS" | "PAYLOAD_TOO_LARGE" | "URI_TOO_LONG" | "UNSUPPORTED_MEDIA_TYPE" | "INSUFFICIENT_FUNDS" | "IDEMPOTENCY_KEY_REUSED" | "RATE_LIMITED" | "HEADERS_TOO_LARGE" | "INTERNAL" | "CUSTODY_SIGNING_FAILED" | "RPC_UNAVAILABLE" | "CUSTODY_UNAVAILABLE" | "SERVICE_UNAVAILABLE" | "DATABASE_UNAVAILABLE" | "SHUTTING_DOWN";
+                    };
+                };
+            };
+        };
+    };
+    unfreezeAgent: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    "Cache-Control": components["headers"]["CacheControl"];
+                    "RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimitReset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "freeze": {
+                     *         "scope": "SERVICE",
+                     *         "frozen": true,
+                     *         "frozenAt": "2019-08-24T14:15:22Z",
+                     *         "changed": true,
+                     *         "cancelledTransactionIds": [
+                     *           "string"
+                     *         ]
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["FreezeResponseDto"];
+                };
+            };
+            /** @description `VALIDATION_FAILED`: The request is invalid */
+            400: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    "Cache-Control": components["headers"]["CacheControlOnError"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://waiaas.dev/problems/validation-failed",
+                     *       "title": "The request is invalid",
+                     *       "status": 400,
+                     *       "code": "VALIDATION_FAILED",
+                     *       "detail": "The request is invalid",
+                     *       "instance": "/v1/…",
+                     *       "requestId": "7b0e4c1e-3f7a-4f55-9d7b-2a8f8f3e7c11"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["ProblemDto"] & {
+                        /** @enum {integer} */
+                        status?: 400;
+                        /** @enum {string} */
+                        code?: "VALIDATION_FAILED";
+                    };
+                };
+            };
+            /** @description `UNAUTHENTICATED`: Authentication is required; `INVALID_API_KEY`: The API key is not valid */
+            401: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    "Cache-Control": components["headers"]["CacheControlOnError"];
+                    "WWW-Authenticate": components["headers"]["WwwAuthenticate"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://waiaas.dev/problems/unauthenticated",
+                     *       "title": "Authentication is required",
+                     *       "status": 401,
+                     *       "code": "UNAUTHENTICATED",
+                     *       "detail": "Authentication is required",
+                     *       "instance": "/v1/…",
+                     *       "requestId": "7b0e4c1e-3f7a-4f55-9d7b-2a8f8f3e7c11"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["ProblemDto"] & {
+                        /** @enum {integer} */
+                        status?: 401;
+                        /** @enum {string} */
+                        code?: "UNAUTHENTICATED" | "INVALID_API_KEY";
+                    };
+                };
+            };
+            /** @description `FORBIDDEN`: This principal may not call this endpoint; `CSRF_REJECTED`: The console request failed its CSRF check */
+            403: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    "Cache-Control": components["headers"]["CacheControlOnError"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://waiaas.dev/problems/forbidden",
+                     *       "title": "This principal may not call this endpoint",
+                     *       "status": 403,
+                     *       "code": "FORBIDDEN",
+                     *       "detail": "This principal may not call this endpoint",
+                     *       "instance": "/v1/…",
+                     *       "requestId": "7b0e4c1e-3f7a-4f55-9d7b-2a8f8f3e7c11"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["ProblemDto"] & {
+                        /** @enum {integer} */
+                        status?: 403;
+                        /** @enum {string} */
+                        code?: "FORBIDDEN" | "CSRF_REJECTED";
+                    };
+                };
+            };
+            /** @description `NOT_FOUND`: Not found */
+            404: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    "Cache-Control": components["headers"]["CacheControlOnError"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://waiaas.dev/problems/not-found",
+                     *       "title": "Not found",
+                     *       "status": 404,
+                     *       "code": "NOT_FOUND",
+                     *       "detail": "Not found",
+                     *       "instance": "/v1/…",
+                     *       "requestId": "7b0e4c1e-3f7a-4f55-9d7b-2a8f8f3e7c11"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["ProblemDto"] & {
+                        /** @enum {integer} */
+                        status?: 404;
+                        /** @enum {string} */
+                        code?: "NOT_FOUND";
+                    };
+                };
+            };
+            /** @description `RATE_LIMITED`: Too many requests */
+            429: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    "Cache-Control": components["headers"]["CacheControlOnError"];
+                    "RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimitReset"];
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://waiaas.dev/problems/rate-limited",
+                     *       "title": "Too many requests",
+                     *       "status": 429,
+                     *       "code": "RATE_LIMITED",
+                     *       "detail": "Too many requests",
+                     *       "instance": "/v1/…",
+                     *       "requestId": "7b0e4c1e-3f7a-4f55-9d7b-2a8f8f3e7c11"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["ProblemDto"] & {
+                        /** @enum {integer} */
+                        status?: 429;
+                        /** @enum {string} */
+                        code?: "RATE_LIMITED";
+                    };
+                };
+            };
+            /** @description Any other failure (5xx: INTERNAL, CUSTODY_*, RPC_UNAVAILABLE, DATABASE_UNAVAILABLE, SHUTTING_DOWN, …) as a problem document. */
+            default: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    "Cache-Control": components["headers"]["CacheControlOnError"];
+                    "Retry-After": components["headers"]["RetryAfterOptional"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://waiaas.dev/problems/validation-failed",
+                     *       "title": "The request is invalid",
+                     *       "status": 400,
+                     *       "code": "VALIDATION_FAILED",
+                     *       "detail": "The request is invalid",
+                     *       "instance": "/v1/…",
+                     *       "requestId": "7b0e4c1e-3f7a-4f55-9d7b-2a8f8f3e7c11"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["ProblemDto"] & {
+                        /** @enum {integer} */
+                        status?: 400 | 401 | 403 | 404 | 405 | 408 | 409 | 413 | 414 | 415 | 422 | 429 | 431 | 500 | 502 | 503;
+                        /** @enum {string} */
+                        code?: "VALIDATION_FAILED" | "BAD_REQUEST" | "INVALID_JSON" | "AMOUNT_INVALID" | "AMOUNT_PRECISION_EXCEEDED" | "MINT_NOT_FOUND" | "RECIPIENT_IS_SENDER" | "RECIPIENT_IS_PROGRAM" | "RECIPIENT_BELOW_RENT_EXEMPTION" | "TRANSFER_INVALID" | "POLICY_INVALID" | "IDEMPOTENCY_KEY_REQUIRED" | "IDEMPOTENCY_KEY_INVALID" | "UNAUTHENTICATED" | "INVALID_API_KEY" | "AGENT_REVOKED" | "AGENT_KEY_EXPIRED" | "FORBIDDEN" | "AGENT_SUSPENDED" | "AGENT_KEY_SCOPE" | "AGENT_KEY_WALLET" | "CSRF_REJECTED" | "POLICY_DENIED" | "SERVICE_FROZEN" | "OWNER_FROZEN" | "WALLET_FROZEN" | "AGENT_FROZEN" | "NOT_FOUND" | "ROUTE_NOT_FOUND" | "METHOD_NOT_ALLOWED" | "REQUEST_TIMEOUT" | "CONFLICT" | "EMAIL_TAKEN" | "AGENT_REVOKED_FINAL" | "OWNER_REVOKED_FINAL" | "TRANSACTION_NOT_AWAITING_APPROVAL" | "APPROVAL_EXPIRED" | "TRANSACTION_NOT_DELAYED" | "IDEMPOTENCY_REQUEST_IN_PROGRESS" | "PAYLOAD_TOO_LARGE" | "URI_TOO_LONG" | "UNSUPPORTED_MEDIA_TYPE" | "INSUFFICIENT_FUNDS" | "IDEMPOTENCY_KEY_REUSED" | "RATE_LIMITED" | "HEADERS_TOO_LARGE" | "INTERNAL" | "CUSTODY_SIGNING_FAILED" | "RPC_UNAVAILABLE" | "CUSTODY_UNAVAILABLE" | "SERVICE_UNAVAILABLE" | "DATABASE_UNAVAILABLE" | "SHUTTING_DOWN";
+                    };
+                };
+            };
+        };
+    };
+    freezeOwner: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    "Cache-Control": components["headers"]["CacheControl"];
+                    "RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimitReset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "freeze": {
+                     *         "scope": "SERVICE",
+                     *         "frozen": true,
+                     *         "frozenAt": "2019-08-24T14:15:22Z",
+                     *         "changed": true,
+                     *         "cancelledTransactionIds": [
+                     *           "string"
+                     *         ]
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["FreezeResponseDto"];
+                };
+            };
+            /** @description `UNAUTHENTICATED`: Authentication is required; `INVALID_API_KEY`: The API key is not valid */
+            401: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    "Cache-Control": components["headers"]["CacheControlOnError"];
+                    "WWW-Authenticate": components["headers"]["WwwAuthenticate"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://waiaas.dev/problems/unauthenticated",
+                     *       "title": "Authentication is required",
+                     *       "status": 401,
+                     *       "code": "UNAUTHENTICATED",
+                     *       "detail": "Authentication is required",
+                     *       "instance": "/v1/…",
+                     *       "requestId": "7b0e4c1e-3f7a-4f55-9d7b-2a8f8f3e7c11"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["ProblemDto"] & {
+                        /** @enum {integer} */
+                        status?: 401;
+                        /** @enum {string} */
+                        code?: "UNAUTHENTICATED" | "INVALID_API_KEY";
+                    };
+                };
+            };
+            /** @description `FORBIDDEN`: This principal may not call this endpoint; `CSRF_REJECTED`: The console request failed its CSRF check */
+            403: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    "Cache-Control": components["headers"]["CacheControlOnError"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://waiaas.dev/problems/forbidden",
+                     *       "title": "This principal may not call this endpoint",
+                     *       "status": 403,
+                     *       "code": "FORBIDDEN",
+                     *       "detail": "This principal may not call this endpoint",
+                     *       "instance": "/v1/…",
+                     *       "requestId": "7b0e4c1e-3f7a-4f55-9d7b-2a8f8f3e7c11"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["ProblemDto"] & {
+                        /** @enum {integer} */
+                        status?: 403;
+                        /** @enum {string} */
+                        code?: "FORBIDDEN" | "CSRF_REJECTED";
+                    };
+                };
+            };
+            /** @description `RATE_LIMITED`: Too many requests */
+            429: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    "Cache-Control": components["headers"]["CacheControlOnError"];
+                    "RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimitReset"];
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://waiaas.dev/problems/rate-limited",
+                     *       "title": "Too many requests",
+                     *       "status": 429,
+                     *       "code": "RATE_LIMITED",
+                     *       "detail": "Too many requests",
+                     *       "instance": "/v1/…",
+                     *       "requestId": "7b0e4c1e-3f7a-4f55-9d7b-2a8f8f3e7c11"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["ProblemDto"] & {
+                        /** @enum {integer} */
+                        status?: 429;
+                        /** @enum {string} */
+                        code?: "RATE_LIMITED";
+                    };
+                };
+            };
+            /** @description Any other failure (5xx: INTERNAL, CUSTODY_*, RPC_UNAVAILABLE, DATABASE_UNAVAILABLE, SHUTTING_DOWN, …) as a problem document. */
+            default: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    "Cache-Control": components["headers"]["CacheControlOnError"];
+                    "Retry-After": components["headers"]["RetryAfterOptional"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://waiaas.dev/problems/validation-failed",
+                     *       "title": "The request is invalid",
+                     *       "status": 400,
+                     *       "code": "VALIDATION_FAILED",
+                     *       "detail": "The request is invalid",
+                     *       "instance": "/v1/…",
+                     *       "requestId": "7b0e4c1e-3f7a-4f55-9d7b-2a8f8f3e7c11"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["ProblemDto"] & {
+                        /** @enum {integer} */
+                        status?: 400 | 401 | 403 | 404 | 405 | 408 | 409 | 413 | 414 | 415 | 422 | 429 | 431 | 500 | 502 | 503;
+                        /** @enum {string} */
+                        code?: "VALIDATION_FAILED" | "BAD_REQUEST" | "INVALID_JSON" | "AMOUNT_INVALID" | "AMOUNT_PRECISION_EXCEEDED" | "MINT_NOT_FOUND" | "RECIPIENT_IS_SENDER" | "RECIPIENT_IS_PROGRAM" | "RECIPIENT_BELOW_RENT_EXEMPTION" | "TRANSFER_INVALID" | "POLICY_INVALID" | "IDEMPOTENCY_KEY_REQUIRED" | "IDEMPOTENCY_KEY_INVALID" | "UNAUTHENTICATED" | "INVALID_API_KEY" | "AGENT_REVOKED" | "AGENT_KEY_EXPIRED" | "FORBIDDEN" | "AGENT_SUSPENDED" | "AGENT_KEY_SCOPE" | "AGENT_KEY_WALLET" | "CSRF_REJECTED" | "POLICY_DENIED" | "SERVICE_FROZEN" | "OWNER_FROZEN" | "WALLET_FROZEN" | "AGENT_FROZEN" | "NOT_FOUND" | "ROUTE_NOT_FOUND" | "METHOD_NOT_ALLOWED" | "REQUEST_TIMEOUT" | "CONFLICT" | "EMAIL_TAKEN" | "AGENT_REVOKED_FINAL" | "OWNER_REVOKED_FINAL" | "TRANSACTION_NOT_AWAITING_APPROVAL" | "APPROVAL_EXPIRED" | "TRANSACTION_NOT_DELAYED" | "IDEMPOTENCY_REQUEST_IN_PROGRESS" | "PAYLOAD_TOO_LARGE" | "URI_TOO_LONG" | "UNSUPPORTED_MEDIA_TYPE" | "INSUFFICIENT_FUNDS" | "IDEMPOTENCY_KEY_REUSED" | "RATE_LIMITED" | "HEADERS_TOO_LARGE" | "INTERNAL" | "CUSTODY_SIGNING_FAILED" | "RPC_UNAVAILABLE" | "CUSTODY_UNAVAILABLE" | "SERVICE_UNAVAILABLE" | "DATABASE_UNAVAILABLE" | "SHUTTING_DOWN";
+                    };
+                };
+            };
+        };
+    };
+    unfreezeOwner: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    "Cache-Control": components["headers"]["CacheControl"];
+                    "RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimitReset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "freeze": {
+                     *         "scope": "SERVICE",
+                     *         "frozen": true,
+                     *         "frozenAt": "2019-08-24T14:15:22Z",
+                     *         "changed": true,
+                     *         "cancelledTransactionIds": [
+                     *           "string"
+                     *         ]
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["FreezeResponseDto"];
+                };
+            };
+            /** @description `UNAUTHENTICATED`: Authentication is required; `INVALID_API_KEY`: The API key is not valid */
+            401: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    "Cache-Control": components["headers"]["CacheControlOnError"];
+                    "WWW-Authenticate": components["headers"]["WwwAuthenticate"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://waiaas.dev/problems/unauthenticated",
+                     *       "title": "Authentication is required",
+                     *       "status": 401,
+                     *       "code": "UNAUTHENTICATED",
+                     *       "detail": "Authentication is required",
+                     *       "instance": "/v1/…",
+                     *       "requestId": "7b0e4c1e-3f7a-4f55-9d7b-2a8f8f3e7c11"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["ProblemDto"] & {
+                        /** @enum {integer} */
+                        status?: 401;
+                        /** @enum {string} */
+                        code?: "UNAUTHENTICATED" | "INVALID_API_KEY";
+                    };
+                };
+            };
+            /** @description `FORBIDDEN`: This principal may not call this endpoint; `CSRF_REJECTED`: The console request failed its CSRF check */
+            403: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    "Cache-Control": components["headers"]["CacheControlOnError"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://waiaas.dev/problems/forbidden",
+                     *       "title": "This principal may not call this endpoint",
+                     *       "status": 403,
+                     *       "code": "FORBIDDEN",
+                     *       "detail": "This principal may not call this endpoint",
+                     *       "instance": "/v1/…",
+                     *       "requestId": "7b0e4c1e-3f7a-4f55-9d7b-2a8f8f3e7c11"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["ProblemDto"] & {
+                        /** @enum {integer} */
+                        status?: 403;
+                        /** @enum {string} */
+                        code?: "FORBIDDEN" | "CSRF_REJECTED";
+                    };
+                };
+            };
+            /** @description `RATE_LIMITED`: Too many requests */
+            429: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    "Cache-Control": components["headers"]["CacheControlOnError"];
+                    "RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimitReset"];
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://waiaas.dev/problems/rate-limited",
+                     *       "title": "Too many requests",
+                     *       "status": 429,
+                     *       "code": "RATE_LIMITED",
+                     *       "detail": "Too many requests",
+                     *       "instance": "/v1/…",
+                     *       "requestId": "7b0e4c1e-3f7a-4f55-9d7b-2a8f8f3e7c11"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["ProblemDto"] & {
+                        /** @enum {integer} */
+                        status?: 429;
+                        /** @enum {string} */
+                        code?: "RATE_LIMITED";
+                    };
+                };
+            };
+            /** @description Any other failure (5xx: INTERNAL, CUSTODY_*, RPC_UNAVAILABLE, DATABASE_UNAVAILABLE, SHUTTING_DOWN, …) as a problem document. */
+            default: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    "Cache-Control": components["headers"]["CacheControlOnError"];
+                    "Retry-After": components["headers"]["RetryAfterOptional"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://waiaas.dev/problems/validation-failed",
+                     *       "title": "The request is invalid",
+                     *       "status": 400,
+                     *       "code": "VALIDATION_FAILED",
+                     *       "detail": "The request is invalid",
+                     *       "instance": "/v1/…",
+                     *       "requestId": "7b0e4c1e-3f7a-4f55-9d7b-2a8f8f3e7c11"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["ProblemDto"] & {
+                        /** @enum {integer} */
+                        status?: 400 | 401 | 403 | 404 | 405 | 408 | 409 | 413 | 414 | 415 | 422 | 429 | 431 | 500 | 502 | 503;
+                        /** @enum {string} */
+                        code?: "VALIDATION_FAILED" | "BAD_REQUEST" | "INVALID_JSON" | "AMOUNT_INVALID" | "AMOUNT_PRECISION_EXCEEDED" | "MINT_NOT_FOUND" | "RECIPIENT_IS_SENDER" | "RECIPIENT_IS_PROGRAM" | "RECIPIENT_BELOW_RENT_EXEMPTION" | "TRANSFER_INVALID" | "POLICY_INVALID" | "IDEMPOTENCY_KEY_REQUIRED" | "IDEMPOTENCY_KEY_INVALID" | "UNAUTHENTICATED" | "INVALID_API_KEY" | "AGENT_REVOKED" | "AGENT_KEY_EXPIRED" | "FORBIDDEN" | "AGENT_SUSPENDED" | "AGENT_KEY_SCOPE" | "AGENT_KEY_WALLET" | "CSRF_REJECTED" | "POLICY_DENIED" | "SERVICE_FROZEN" | "OWNER_FROZEN" | "WALLET_FROZEN" | "AGENT_FROZEN" | "NOT_FOUND" | "ROUTE_NOT_FOUND" | "METHOD_NOT_ALLOWED" | "REQUEST_TIMEOUT" | "CONFLICT" | "EMAIL_TAKEN" | "AGENT_REVOKED_FINAL" | "OWNER_REVOKED_FINAL" | "TRANSACTION_NOT_AWAITING_APPROVAL" | "APPROVAL_EXPIRED" | "TRANSACTION_NOT_DELAYED" | "IDEMPOTENCY_REQUEST_IN_PROGRESS" | "PAYLOAD_TOO_LARGE" | "URI_TOO_LONG" | "UNSUPPORTED_MEDIA_TYPE" | "INSUFFICIENT_FUNDS" | "IDEMPOTENCY_KEY_REUSED" | "RATE_LIMITED" | "HEADERS_TOO_LARGE" | "INTERNAL" | "CUSTODY_SIGNING_FAILED" | "RPC_UNAVAILABLE" | "CUSTODY_UNAVAILABLE" | "SERVICE_UNAVAILABLE" | "DATABASE_UNAVAILABLE" | "SHUTTING_DOWN";
+                    };
+                };
+            };
+        };
+    };
+    getServiceFreeze: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    "Cache-Control": components["headers"]["CacheControl"];
+                    "RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimitReset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "freeze": {
+                     *         "scope": "SERVICE",
+                     *         "frozen": true,
+                     *         "frozenAt": "2019-08-24T14:15:22Z",
+                     *         "changed": true,
+                     *         "cancelledTransactionIds": [
+                     *           "string"
+                     *         ]
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["FreezeResponseDto"];
+                };
+            };
+            /** @description `UNAUTHENTICATED`: Authentication is required; `INVALID_API_KEY`: The API key is not valid */
+            401: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    "Cache-Control": components["headers"]["CacheControlOnError"];
+                    "WWW-Authenticate": components["headers"]["WwwAuthenticate"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://waiaas.dev/problems/unauthenticated",
+                     *       "title": "Authentication is required",
+                     *       "status": 401,
+                     *       "code": "UNAUTHENTICATED",
+                     *       "detail": "Authentication is required",
+                     *       "instance": "/v1/…",
+                     *       "requestId": "7b0e4c1e-3f7a-4f55-9d7b-2a8f8f3e7c11"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["ProblemDto"] & {
+                        /** @enum {integer} */
+                        status?: 401;
+                        /** @enum {string} */
+                        code?: "UNAUTHENTICATED" | "INVALID_API_KEY";
+                    };
+                };
+            };
+            /** @description `FORBIDDEN`: This principal may not call this endpoint */
+            403: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    "Cache-Control": components["headers"]["CacheControlOnError"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://waiaas.dev/problems/forbidden",
+                     *       "title": "This principal may not call this endpoint",
+                     *       "status": 403,
+                     *       "code": "FORBIDDEN",
+                     *       "detail": "This principal may not call this endpoint",
+                     *       "instance": "/v1/…",
+                     *       "requestId": "7b0e4c1e-3f7a-4f55-9d7b-2a8f8f3e7c11"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["ProblemDto"] & {
+                        /** @enum {integer} */
+                        status?: 403;
+                        /** @enum {string} */
+                        code?: "FORBIDDEN";
+                    };
+                };
+            };
+            /** @description `RATE_LIMITED`: Too many requests */
+            429: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    "Cache-Control": components["headers"]["CacheControlOnError"];
+                    "RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimitReset"];
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://waiaas.dev/problems/rate-limited",
+                     *       "title": "Too many requests",
+                     *       "status": 429,
+                     *       "code": "RATE_LIMITED",
+                     *       "detail": "Too many requests",
+                     *       "instance": "/v1/…",
+                     *       "requestId": "7b0e4c1e-3f7a-4f55-9d7b-2a8f8f3e7c11"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["ProblemDto"] & {
+                        /** @enum {integer} */
+                        status?: 429;
+                        /** @enum {string} */
+                        code?: "RATE_LIMITED";
+                    };
+                };
+            };
+            /** @description Any other failure (5xx: INTERNAL, CUSTODY_*, RPC_UNAVAILABLE, DATABASE_UNAVAILABLE, SHUTTING_DOWN, …) as a problem document. */
+            default: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    "Cache-Control": components["headers"]["CacheControlOnError"];
+                    "Retry-After": components["headers"]["RetryAfterOptional"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://waiaas.dev/problems/validation-failed",
+                     *       "title": "The request is invalid",
+                     *       "status": 400,
+                     *       "code": "VALIDATION_FAILED",
+                     *       "detail": "The request is invalid",
+                     *       "instance": "/v1/…",
+                     *       "requestId": "7b0e4c1e-3f7a-4f55-9d7b-2a8f8f3e7c11"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["ProblemDto"] & {
+                        /** @enum {integer} */
+                        status?: 400 | 401 | 403 | 404 | 405 | 408 | 409 | 413 | 414 | 415 | 422 | 429 | 431 | 500 | 502 | 503;
+                        /** @enum {string} */
+                        code?: "VALIDATION_FAILED" | "BAD_REQUEST" | "INVALID_JSON" | "AMOUNT_INVALID" | "AMOUNT_PRECISION_EXCEEDED" | "MINT_NOT_FOUND" | "RECIPIENT_IS_SENDER" | "RECIPIENT_IS_PROGRAM" | "RECIPIENT_BELOW_RENT_EXEMPTION" | "TRANSFER_INVALID" | "POLICY_INVALID" | "IDEMPOTENCY_KEY_REQUIRED" | "IDEMPOTENCY_KEY_INVALID" | "UNAUTHENTICATED" | "INVALID_API_KEY" | "AGENT_REVOKED" | "AGENT_KEY_EXPIRED" | "FORBIDDEN" | "AGENT_SUSPENDED" | "AGENT_KEY_SCOPE" | "AGENT_KEY_WALLET" | "CSRF_REJECTED" | "POLICY_DENIED" | "SERVICE_FROZEN" | "OWNER_FROZEN" | "WALLET_FROZEN" | "AGENT_FROZEN" | "NOT_FOUND" | "ROUTE_NOT_FOUND" | "METHOD_NOT_ALLOWED" | "REQUEST_TIMEOUT" | "CONFLICT" | "EMAIL_TAKEN" | "AGENT_REVOKED_FINAL" | "OWNER_REVOKED_FINAL" | "TRANSACTION_NOT_AWAITING_APPROVAL" | "APPROVAL_EXPIRED" | "TRANSACTION_NOT_DELAYED" | "IDEMPOTENCY_REQUEST_IN_PROGRESS" | "PAYLOAD_TOO_LARGE" | "URI_TOO_LONG" | "UNSUPPORTED_MEDIA_TYPE" | "INSUFFICIENT_FUNDS" | "IDEMPOTENCY_KEY_REUSED" | "RATE_LIMITED" | "HEADERS_TOO_LARGE" | "INTERNAL" | "CUSTODY_SIGNING_FAILED" | "RPC_UNAVAILABLE" | "CUSTODY_UNAVAILABLE" | "SERVICE_UNAVAILABLE" | "DATABASE_UNAVAILABLE" | "SHUTTING_DOWN";
+                    };
+                };
+            };
+        };
+    };
+    freezeService: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    "Cache-Control": components["headers"]["CacheControl"];
+                    "RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimitReset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "freeze": {
+                     *         "scope": "SERVICE",
+                     *         "frozen": true,
+                     *         "frozenAt": "2019-08-24T14:15:22Z",
+                     *         "changed": true,
+                     *         "cancelledTransactionIds": [
+                     *           "string"
+                     *         ]
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["FreezeResponseDto"];
+                };
+            };
+            /** @description `UNAUTHENTICATED`: Authentication is required; `INVALID_API_KEY`: The API key is not valid */
+            401: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    "Cache-Control": components["headers"]["CacheControlOnError"];
+                    "WWW-Authenticate": components["headers"]["WwwAuthenticate"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://waiaas.dev/problems/unauthenticated",
+                     *       "title": "Authentication is required",
+                     *       "status": 401,
+                     *       "code": "UNAUTHENTICATED",
+                     *       "detail": "Authentication is required",
+                     *       "instance": "/v1/…",
+                     *       "requestId": "7b0e4c1e-3f7a-4f55-9d7b-2a8f8f3e7c11"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["ProblemDto"] & {
+                        /** @enum {integer} */
+                        status?: 401;
+                        /** @enum {string} */
+                        code?: "UNAUTHENTICATED" | "INVALID_API_KEY";
+                    };
+                };
+            };
+            /** @description `FORBIDDEN`: This principal may not call this endpoint */
+            403: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    "Cache-Control": components["headers"]["CacheControlOnError"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://waiaas.dev/problems/forbidden",
+                     *       "title": "This principal may not call this endpoint",
+                     *       "status": 403,
+                     *       "code": "FORBIDDEN",
+                     *       "detail": "This principal may not call this endpoint",
+                     *       "instance": "/v1/…",
+                     *       "requestId": "7b0e4c1e-3f7a-4f55-9d7b-2a8f8f3e7c11"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["ProblemDto"] & {
+                        /** @enum {integer} */
+                        status?: 403;
+                        /** @enum {string} */
+                        code?: "FORBIDDEN";
+                    };
+                };
+            };
+            /** @description `RATE_LIMITED`: Too many requests */
+            429: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    "Cache-Control": components["headers"]["CacheControlOnError"];
+                    "RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimitReset"];
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://waiaas.dev/problems/rate-limited",
+                     *       "title": "Too many requests",
+                     *       "status": 429,
+                     *       "code": "RATE_LIMITED",
+                     *       "detail": "Too many requests",
+                     *       "instance": "/v1/…",
+                     *       "requestId": "7b0e4c1e-3f7a-4f55-9d7b-2a8f8f3e7c11"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["ProblemDto"] & {
+                        /** @enum {integer} */
+                        status?: 429;
+                        /** @enum {string} */
+                        code?: "RATE_LIMITED";
+                    };
+                };
+            };
+            /** @description Any other failure (5xx: INTERNAL, CUSTODY_*, RPC_UNAVAILABLE, DATABASE_UNAVAILABLE, SHUTTING_DOWN, …) as a problem document. */
+            default: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    "Cache-Control": components["headers"]["CacheControlOnError"];
+                    "Retry-After": components["headers"]["RetryAfterOptional"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://waiaas.dev/problems/validation-failed",
+                     *       "title": "The request is invalid",
+                     *       "status": 400,
+                     *       "code": "VALIDATION_FAILED",
+                     *       "detail": "The request is invalid",
+                     *       "instance": "/v1/…",
+                     *       "requestId": "7b0e4c1e-3f7a-4f55-9d7b-2a8f8f3e7c11"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["ProblemDto"] & {
+                        /** @enum {integer} */
+                        status?: 400 | 401 | 403 | 404 | 405 | 408 | 409 | 413 | 414 | 415 | 422 | 429 | 431 | 500 | 502 | 503;
+                        /** @enum {string} */
+                        code?: "VALIDATION_FAILED" | "BAD_REQUEST" | "INVALID_JSON" | "AMOUNT_INVALID" | "AMOUNT_PRECISION_EXCEEDED" | "MINT_NOT_FOUND" | "RECIPIENT_IS_SENDER" | "RECIPIENT_IS_PROGRAM" | "RECIPIENT_BELOW_RENT_EXEMPTION" | "TRANSFER_INVALID" | "POLICY_INVALID" | "IDEMPOTENCY_KEY_REQUIRED" | "IDEMPOTENCY_KEY_INVALID" | "UNAUTHENTICATED" | "INVALID_API_KEY" | "AGENT_REVOKED" | "AGENT_KEY_EXPIRED" | "FORBIDDEN" | "AGENT_SUSPENDED" | "AGENT_KEY_SCOPE" | "AGENT_KEY_WALLET" | "CSRF_REJECTED" | "POLICY_DENIED" | "SERVICE_FROZEN" | "OWNER_FROZEN" | "WALLET_FROZEN" | "AGENT_FROZEN" | "NOT_FOUND" | "ROUTE_NOT_FOUND" | "METHOD_NOT_ALLOWED" | "REQUEST_TIMEOUT" | "CONFLICT" | "EMAIL_TAKEN" | "AGENT_REVOKED_FINAL" | "OWNER_REVOKED_FINAL" | "TRANSACTION_NOT_AWAITING_APPROVAL" | "APPROVAL_EXPIRED" | "TRANSACTION_NOT_DELAYED" | "IDEMPOTENCY_REQUEST_IN_PROGRESS" | "PAYLOAD_TOO_LARGE" | "URI_TOO_LONG" | "UNSUPPORTED_MEDIA_TYPE" | "INSUFFICIENT_FUNDS" | "IDEMPOTENCY_KEY_REUSED" | "RATE_LIMITED" | "HEADERS_TOO_LARGE" | "INTERNAL" | "CUSTODY_SIGNING_FAILED" | "RPC_UNAVAILABLE" | "CUSTODY_UNAVAILABLE" | "SERVICE_UNAVAILABLE" | "DATABASE_UNAVAILABLE" | "SHUTTING_DOWN";
+                    };
+                };
+            };
+        };
+    };
+    unfreezeService: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    "Cache-Control": components["headers"]["CacheControl"];
+                    "RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimitReset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "freeze": {
+                     *         "scope": "SERVICE",
+                     *         "frozen": true,
+                     *         "frozenAt": "2019-08-24T14:15:22Z",
+                     *         "changed": true,
+                     *         "cancelledTransactionIds": [
+                     *           "string"
+                     *         ]
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["FreezeResponseDto"];
+                };
+            };
+            /** @description `UNAUTHENTICATED`: Authentication is required; `INVALID_API_KEY`: The API key is not valid */
+            401: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    "Cache-Control": components["headers"]["CacheControlOnError"];
+                    "WWW-Authenticate": components["headers"]["WwwAuthenticate"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://waiaas.dev/problems/unauthenticated",
+                     *       "title": "Authentication is required",
+                     *       "status": 401,
+                     *       "code": "UNAUTHENTICATED",
+                     *       "detail": "Authentication is required",
+                     *       "instance": "/v1/…",
+                     *       "requestId": "7b0e4c1e-3f7a-4f55-9d7b-2a8f8f3e7c11"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["ProblemDto"] & {
+                        /** @enum {integer} */
+                        status?: 401;
+                        /** @enum {string} */
+                        code?: "UNAUTHENTICATED" | "INVALID_API_KEY";
+                    };
+                };
+            };
+            /** @description `FORBIDDEN`: This principal may not call this endpoint */
+            403: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    "Cache-Control": components["headers"]["CacheControlOnError"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://waiaas.dev/problems/forbidden",
+                     *       "title": "This principal may not call this endpoint",
+                     *       "status": 403,
+                     *       "code": "FORBIDDEN",
+                     *       "detail": "This principal may not call this endpoint",
+                     *       "instance": "/v1/…",
+                     *       "requestId": "7b0e4c1e-3f7a-4f55-9d7b-2a8f8f3e7c11"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["ProblemDto"] & {
+                        /** @enum {integer} */
+                        status?: 403;
+                        /** @enum {string} */
+                        code?: "FORBIDDEN";
+                    };
+                };
+            };
+            /** @description `RATE_LIMITED`: Too many requests */
+            429: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    "Cache-Control": components["headers"]["CacheControlOnError"];
+                    "RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimitReset"];
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://waiaas.dev/problems/rate-limited",
+                     *       "title": "Too many requests",
+                     *       "status": 429,
+                     *       "code": "RATE_LIMITED",
+                     *       "detail": "Too many requests",
+                     *       "instance": "/v1/…",
+                     *       "requestId": "7b0e4c1e-3f7a-4f55-9d7b-2a8f8f3e7c11"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["ProblemDto"] & {
+                        /** @enum {integer} */
+                        status?: 429;
+                        /** @enum {string} */
+                        code?: "RATE_LIMITED";
+                    };
+                };
+            };
+            /** @description Any other failure (5xx: INTERNAL, CUSTODY_*, RPC_UNAVAILABLE, DATABASE_UNAVAILABLE, SHUTTING_DOWN, …) as a problem document. */
+            default: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    "Cache-Control": components["headers"]["CacheControlOnError"];
+                    "Retry-After": components["headers"]["RetryAfterOptional"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://waiaas.dev/problems/validation-failed",
+                     *       "title": "The request is invalid",
+                     *       "status": 400,
+                     *       "code": "VALIDATION_FAILED",
+                     *       "detail": "The request is invalid",
+                     *       "instance": "/v1/…",
+                     *       "requestId": "7b0e4c1e-3f7a-4f55-9d7b-2a8f8f3e7c11"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["ProblemDto"] & {
+                        /** @enum {integer} */
+                        status?: 400 | 401 | 403 | 404 | 405 | 408 | 409 | 413 | 414 | 415 | 422 | 429 | 431 | 500 | 502 | 503;
+                        /** @enum {string} */
+                        code?: "VALIDATION_FAILED" | "BAD_REQUEST" | "INVALID_JSON" | "AMOUNT_INVALID" | "AMOUNT_PRECISION_EXCEEDED" | "MINT_NOT_FOUND" | "RECIPIENT_IS_SENDER" | "RECIPIENT_IS_PROGRAM" | "RECIPIENT_BELOW_RENT_EXEMPTION" | "TRANSFER_INVALID" | "POLICY_INVALID" | "IDEMPOTENCY_KEY_REQUIRED" | "IDEMPOTENCY_KEY_INVALID" | "UNAUTHENTICATED" | "INVALID_API_KEY" | "AGENT_REVOKED" | "AGENT_KEY_EXPIRED" | "FORBIDDEN" | "AGENT_SUSPENDED" | "AGENT_KEY_SCOPE" | "AGENT_KEY_WALLET" | "CSRF_REJECTED" | "POLICY_DENIED" | "SERVICE_FROZEN" | "OWNER_FROZEN" | "WALLET_FROZEN" | "AGENT_FROZEN" | "NOT_FOUND" | "ROUTE_NOT_FOUND" | "METHOD_NOT_ALLOWED" | "REQUEST_TIMEOUT" | "CONFLICT" | "EMAIL_TAKEN" | "AGENT_REVOKED_FINAL" | "OWNER_REVOKED_FINAL" | "TRANSACTION_NOT_AWAITING_APPROVAL" | "APPROVAL_EXPIRED" | "TRANSACTION_NOT_DELAYED" | "IDEMPOTENCY_REQUEST_IN_PROGRESS" | "PAYLOAD_TOO_LARGE" | "URI_TOO_LONG" | "UNSUPPORTED_MEDIA_TYPE" | "INSUFFICIENT_FUNDS" | "IDEMPOTENCY_KEY_REUSED" | "RATE_LIMITED" | "HEADERS_TOO_LARGE" | "INTERNAL" | "CUSTODY_SIGNING_FAILED" | "RPC_UNAVAILABLE" | "CUSTODY_UNAVAILABLE" | "SERVICE_UNAVAILABLE" | "DATABASE_UNAVAILABLE" | "SHUTTING_DOWN";
                     };
                 };
             };
@@ -5757,7 +7577,7 @@ export interface operations {
                         /** @enum {integer} */
                         status?: 400 | 401 | 403 | 404 | 405 | 408 | 409 | 413 | 414 | 415 | 422 | 429 | 431 | 500 | 502 | 503;
                         /** @enum {string} */
-                        code?: "VALIDATION_FAILED" | "BAD_REQUEST" | "INVALID_JSON" | "AMOUNT_INVALID" | "AMOUNT_PRECISION_EXCEEDED" | "MINT_NOT_FOUND" | "RECIPIENT_IS_SENDER" | "RECIPIENT_IS_PROGRAM" | "RECIPIENT_BELOW_RENT_EXEMPTION" | "TRANSFER_INVALID" | "POLICY_INVALID" | "IDEMPOTENCY_KEY_REQUIRED" | "IDEMPOTENCY_KEY_INVALID" | "UNAUTHENTICATED" | "INVALID_API_KEY" | "AGENT_REVOKED" | "AGENT_KEY_EXPIRED" | "FORBIDDEN" | "AGENT_SUSPENDED" | "AGENT_KEY_SCOPE" | "AGENT_KEY_WALLET" | "CSRF_REJECTED" | "POLICY_DENIED" | "NOT_FOUND" | "ROUTE_NOT_FOUND" | "METHOD_NOT_ALLOWED" | "REQUEST_TIMEOUT" | "CONFLICT" | "EMAIL_TAKEN" | "AGENT_REVOKED_FINAL" | "OWNER_REVOKED_FINAL" | "TRANSACTION_NOT_AWAITING_APPROVAL" | "APPROVAL_EXPIRED" | "TRANSACTION_NOT_DELAYED" | "IDEMPOTENCY_REQUEST_IN_PROGRESS" | "PAYLOAD_TOO_LARGE" | "URI_TOO_LONG" | "UNSUPPORTED_MEDIA_TYPE" | "INSUFFICIENT_FUNDS" | "IDEMPOTENCY_KEY_REUSED" | "RATE_LIMITED" | "HEADERS_TOO_LARGE" | "INTERNAL" | "CUSTODY_SIGNING_FAILED" | "RPC_UNAVAILABLE" | "CUSTODY_UNAVAILABLE" | "SERVICE_UNAVAILABLE" | "DATABASE_UNAVAILABLE" | "SHUTTING_DOWN";
+                        code?: "VALIDATION_FAILED" | "BAD_REQUEST" | "INVALID_JSON" | "AMOUNT_INVALID" | "AMOUNT_PRECISION_EXCEEDED" | "MINT_NOT_FOUND" | "RECIPIENT_IS_SENDER" | "RECIPIENT_IS_PROGRAM" | "RECIPIENT_BELOW_RENT_EXEMPTION" | "TRANSFER_INVALID" | "POLICY_INVALID" | "IDEMPOTENCY_KEY_REQUIRED" | "IDEMPOTENCY_KEY_INVALID" | "UNAUTHENTICATED" | "INVALID_API_KEY" | "AGENT_REVOKED" | "AGENT_KEY_EXPIRED" | "FORBIDDEN" | "AGENT_SUSPENDED" | "AGENT_KEY_SCOPE" | "AGENT_KEY_WALLET" | "CSRF_REJECTED" | "POLICY_DENIED" | "SERVICE_FROZEN" | "OWNER_FROZEN" | "WALLET_FROZEN" | "AGENT_FROZEN" | "NOT_FOUND" | "ROUTE_NOT_FOUND" | "METHOD_NOT_ALLOWED" | "REQUEST_TIMEOUT" | "CONFLICT" | "EMAIL_TAKEN" | "AGENT_REVOKED_FINAL" | "OWNER_REVOKED_FINAL" | "TRANSACTION_NOT_AWAITING_APPROVAL" | "APPROVAL_EXPIRED" | "TRANSACTION_NOT_DELAYED" | "IDEMPOTENCY_REQUEST_IN_PROGRESS" | "PAYLOAD_TOO_LARGE" | "URI_TOO_LONG" | "UNSUPPORTED_MEDIA_TYPE" | "INSUFFICIENT_FUNDS" | "IDEMPOTENCY_KEY_REUSED" | "RATE_LIMITED" | "HEADERS_TOO_LARGE" | "INTERNAL" | "CUSTODY_SIGNING_FAILED" | "RPC_UNAVAILABLE" | "CUSTODY_UNAVAILABLE" | "SERVICE_UNAVAILABLE" | "DATABASE_UNAVAILABLE" | "SHUTTING_DOWN";
                     };
                 };
             };
@@ -6061,7 +7881,7 @@ export interface operations {
                         /** @enum {integer} */
                         status?: 400 | 401 | 403 | 404 | 405 | 408 | 409 | 413 | 414 | 415 | 422 | 429 | 431 | 500 | 502 | 503;
                         /** @enum {string} */
-                        code?: "VALIDATION_FAILED" | "BAD_REQUEST" | "INVALID_JSON" | "AMOUNT_INVALID" | "AMOUNT_PRECISION_EXCEEDED" | "MINT_NOT_FOUND" | "RECIPIENT_IS_SENDER" | "RECIPIENT_IS_PROGRAM" | "RECIPIENT_BELOW_RENT_EXEMPTION" | "TRANSFER_INVALID" | "POLICY_INVALID" | "IDEMPOTENCY_KEY_REQUIRED" | "IDEMPOTENCY_KEY_INVALID" | "UNAUTHENTICATED" | "INVALID_API_KEY" | "AGENT_REVOKED" | "AGENT_KEY_EXPIRED" | "FORBIDDEN" | "AGENT_SUSPENDED" | "AGENT_KEY_SCOPE" | "AGENT_KEY_WALLET" | "CSRF_REJECTED" | "POLICY_DENIED" | "NOT_FOUND" | "ROUTE_NOT_FOUND" | "METHOD_NOT_ALLOWED" | "REQUEST_TIMEOUT" | "CONFLICT" | "EMAIL_TAKEN" | "AGENT_REVOKED_FINAL" | "OWNER_REVOKED_FINAL" | "TRANSACTION_NOT_AWAITING_APPROVAL" | "APPROVAL_EXPIRED" | "TRANSACTION_NOT_DELAYED" | "IDEMPOTENCY_REQUEST_IN_PROGRESS" | "PAYLOAD_TOO_LARGE" | "URI_TOO_LONG" | "UNSUPPORTED_MEDIA_TYPE" | "INSUFFICIENT_FUNDS" | "IDEMPOTENCY_KEY_REUSED" | "RATE_LIMITED" | "HEADERS_TOO_LARGE" | "INTERNAL" | "CUSTODY_SIGNING_FAILED" | "RPC_UNAVAILABLE" | "CUSTODY_UNAVAILABLE" | "SERVICE_UNAVAILABLE" | "DATABASE_UNAVAILABLE" | "SHUTTING_DOWN";
+                        code?: "VALIDATION_FAILED" | "BAD_REQUEST" | "INVALID_JSON" | "AMOUNT_INVALID" | "AMOUNT_PRECISION_EXCEEDED" | "MINT_NOT_FOUND" | "RECIPIENT_IS_SENDER" | "RECIPIENT_IS_PROGRAM" | "RECIPIENT_BELOW_RENT_EXEMPTION" | "TRANSFER_INVALID" | "POLICY_INVALID" | "IDEMPOTENCY_KEY_REQUIRED" | "IDEMPOTENCY_KEY_INVALID" | "UNAUTHENTICATED" | "INVALID_API_KEY" | "AGENT_REVOKED" | "AGENT_KEY_EXPIRED" | "FORBIDDEN" | "AGENT_SUSPENDED" | "AGENT_KEY_SCOPE" | "AGENT_KEY_WALLET" | "CSRF_REJECTED" | "POLICY_DENIED" | "SERVICE_FROZEN" | "OWNER_FROZEN" | "WALLET_FROZEN" | "AGENT_FROZEN" | "NOT_FOUND" | "ROUTE_NOT_FOUND" | "METHOD_NOT_ALLOWED" | "REQUEST_TIMEOUT" | "CONFLICT" | "EMAIL_TAKEN" | "AGENT_REVOKED_FINAL" | "OWNER_REVOKED_FINAL" | "TRANSACTION_NOT_AWAITING_APPROVAL" | "APPROVAL_EXPIRED" | "TRANSACTION_NOT_DELAYED" | "IDEMPOTENCY_REQUEST_IN_PROGRESS" | "PAYLOAD_TOO_LARGE" | "URI_TOO_LONG" | "UNSUPPORTED_MEDIA_TYPE" | "INSUFFICIENT_FUNDS" | "IDEMPOTENCY_KEY_REUSED" | "RATE_LIMITED" | "HEADERS_TOO_LARGE" | "INTERNAL" | "CUSTODY_SIGNING_FAILED" | "RPC_UNAVAILABLE" | "CUSTODY_UNAVAILABLE" | "SERVICE_UNAVAILABLE" | "DATABASE_UNAVAILABLE" | "SHUTTING_DOWN";
                     };
                 };
             };
@@ -6295,7 +8115,7 @@ export interface operations {
                         /** @enum {integer} */
                         status?: 400 | 401 | 403 | 404 | 405 | 408 | 409 | 413 | 414 | 415 | 422 | 429 | 431 | 500 | 502 | 503;
                         /** @enum {string} */
-                        code?: "VALIDATION_FAILED" | "BAD_REQUEST" | "INVALID_JSON" | "AMOUNT_INVALID" | "AMOUNT_PRECISION_EXCEEDED" | "MINT_NOT_FOUND" | "RECIPIENT_IS_SENDER" | "RECIPIENT_IS_PROGRAM" | "RECIPIENT_BELOW_RENT_EXEMPTION" | "TRANSFER_INVALID" | "POLICY_INVALID" | "IDEMPOTENCY_KEY_REQUIRED" | "IDEMPOTENCY_KEY_INVALID" | "UNAUTHENTICATED" | "INVALID_API_KEY" | "AGENT_REVOKED" | "AGENT_KEY_EXPIRED" | "FORBIDDEN" | "AGENT_SUSPENDED" | "AGENT_KEY_SCOPE" | "AGENT_KEY_WALLET" | "CSRF_REJECTED" | "POLICY_DENIED" | "NOT_FOUND" | "ROUTE_NOT_FOUND" | "METHOD_NOT_ALLOWED" | "REQUEST_TIMEOUT" | "CONFLICT" | "EMAIL_TAKEN" | "AGENT_REVOKED_FINAL" | "OWNER_REVOKED_FINAL" | "TRANSACTION_NOT_AWAITING_APPROVAL" | "APPROVAL_EXPIRED" | "TRANSACTION_NOT_DELAYED" | "IDEMPOTENCY_REQUEST_IN_PROGRESS" | "PAYLOAD_TOO_LARGE" | "URI_TOO_LONG" | "UNSUPPORTED_MEDIA_TYPE" | "INSUFFICIENT_FUNDS" | "IDEMPOTENCY_KEY_REUSED" | "RATE_LIMITED" | "HEADERS_TOO_LARGE" | "INTERNAL" | "CUSTODY_SIGNING_FAILED" | "RPC_UNAVAILABLE" | "CUSTODY_UNAVAILABLE" | "SERVICE_UNAVAILABLE" | "DATABASE_UNAVAILABLE" | "SHUTTING_DOWN";
+                        code?: "VALIDATION_FAILED" | "BAD_REQUEST" | "INVALID_JSON" | "AMOUNT_INVALID" | "AMOUNT_PRECISION_EXCEEDED" | "MINT_NOT_FOUND" | "RECIPIENT_IS_SENDER" | "RECIPIENT_IS_PROGRAM" | "RECIPIENT_BELOW_RENT_EXEMPTION" | "TRANSFER_INVALID" | "POLICY_INVALID" | "IDEMPOTENCY_KEY_REQUIRED" | "IDEMPOTENCY_KEY_INVALID" | "UNAUTHENTICATED" | "INVALID_API_KEY" | "AGENT_REVOKED" | "AGENT_KEY_EXPIRED" | "FORBIDDEN" | "AGENT_SUSPENDED" | "AGENT_KEY_SCOPE" | "AGENT_KEY_WALLET" | "CSRF_REJECTED" | "POLICY_DENIED" | "SERVICE_FROZEN" | "OWNER_FROZEN" | "WALLET_FROZEN" | "AGENT_FROZEN" | "NOT_FOUND" | "ROUTE_NOT_FOUND" | "METHOD_NOT_ALLOWED" | "REQUEST_TIMEOUT" | "CONFLICT" | "EMAIL_TAKEN" | "AGENT_REVOKED_FINAL" | "OWNER_REVOKED_FINAL" | "TRANSACTION_NOT_AWAITING_APPROVAL" | "APPROVAL_EXPIRED" | "TRANSACTION_NOT_DELAYED" | "IDEMPOTENCY_REQUEST_IN_PROGRESS" | "PAYLOAD_TOO_LARGE" | "URI_TOO_LONG" | "UNSUPPORTED_MEDIA_TYPE" | "INSUFFICIENT_FUNDS" | "IDEMPOTENCY_KEY_REUSED" | "RATE_LIMITED" | "HEADERS_TOO_LARGE" | "INTERNAL" | "CUSTODY_SIGNING_FAILED" | "RPC_UNAVAILABLE" | "CUSTODY_UNAVAILABLE" | "SERVICE_UNAVAILABLE" | "DATABASE_UNAVAILABLE" | "SHUTTING_DOWN";
                     };
                 };
             };
@@ -6446,7 +8266,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description `FORBIDDEN`: This principal may not call this endpoint; `AGENT_SUSPENDED`: The agent is suspended; `AGENT_KEY_SCOPE`: The agent key lacks the scope this endpoint needs; `AGENT_KEY_WALLET`: The agent key is not allowed this wallet; `POLICY_DENIED`: The wallet policy denies this transfer */
+            /** @description `FORBIDDEN`: This principal may not call this endpoint; `AGENT_SUSPENDED`: The agent is suspended; `AGENT_KEY_SCOPE`: The agent key lacks the scope this endpoint needs; `AGENT_KEY_WALLET`: The agent key is not allowed this wallet; `POLICY_DENIED`: The wallet policy denies this transfer; `SERVICE_FROZEN`: The operator has frozen the service; `OWNER_FROZEN`: The wallet's owner has frozen everything they own; `WALLET_FROZEN`: The wallet is frozen; `AGENT_FROZEN`: The agent is frozen */
             403: {
                 headers: {
                     "x-request-id": components["headers"]["RequestId"];
@@ -6469,7 +8289,7 @@ export interface operations {
                         /** @enum {integer} */
                         status?: 403;
                         /** @enum {string} */
-                        code?: "FORBIDDEN" | "AGENT_SUSPENDED" | "AGENT_KEY_SCOPE" | "AGENT_KEY_WALLET" | "POLICY_DENIED";
+                        code?: "FORBIDDEN" | "AGENT_SUSPENDED" | "AGENT_KEY_SCOPE" | "AGENT_KEY_WALLET" | "POLICY_DENIED" | "SERVICE_FROZEN" | "OWNER_FROZEN" | "WALLET_FROZEN" | "AGENT_FROZEN";
                     };
                 };
             };
@@ -6718,7 +8538,7 @@ export interface operations {
                         /** @enum {integer} */
                         status?: 400 | 401 | 403 | 404 | 405 | 408 | 409 | 413 | 414 | 415 | 422 | 429 | 431 | 500 | 502 | 503;
                         /** @enum {string} */
-                        code?: "VALIDATION_FAILED" | "BAD_REQUEST" | "INVALID_JSON" | "AMOUNT_INVALID" | "AMOUNT_PRECISION_EXCEEDED" | "MINT_NOT_FOUND" | "RECIPIENT_IS_SENDER" | "RECIPIENT_IS_PROGRAM" | "RECIPIENT_BELOW_RENT_EXEMPTION" | "TRANSFER_INVALID" | "POLICY_INVALID" | "IDEMPOTENCY_KEY_REQUIRED" | "IDEMPOTENCY_KEY_INVALID" | "UNAUTHENTICATED" | "INVALID_API_KEY" | "AGENT_REVOKED" | "AGENT_KEY_EXPIRED" | "FORBIDDEN" | "AGENT_SUSPENDED" | "AGENT_KEY_SCOPE" | "AGENT_KEY_WALLET" | "CSRF_REJECTED" | "POLICY_DENIED" | "NOT_FOUND" | "ROUTE_NOT_FOUND" | "METHOD_NOT_ALLOWED" | "REQUEST_TIMEOUT" | "CONFLICT" | "EMAIL_TAKEN" | "AGENT_REVOKED_FINAL" | "OWNER_REVOKED_FINAL" | "TRANSACTION_NOT_AWAITING_APPROVAL" | "APPROVAL_EXPIRED" | "TRANSACTION_NOT_DELAYED" | "IDEMPOTENCY_REQUEST_IN_PROGRESS" | "PAYLOAD_TOO_LARGE" | "URI_TOO_LONG" | "UNSUPPORTED_MEDIA_TYPE" | "INSUFFICIENT_FUNDS" | "IDEMPOTENCY_KEY_REUSED" | "RATE_LIMITED" | "HEADERS_TOO_LARGE" | "INTERNAL" | "CUSTODY_SIGNING_FAILED" | "RPC_UNAVAILABLE" | "CUSTODY_UNAVAILABLE" | "SERVICE_UNAVAILABLE" | "DATABASE_UNAVAILABLE" | "SHUTTING_DOWN";
+                        code?: "VALIDATION_FAILED" | "BAD_REQUEST" | "INVALID_JSON" | "AMOUNT_INVALID" | "AMOUNT_PRECISION_EXCEEDED" | "MINT_NOT_FOUND" | "RECIPIENT_IS_SENDER" | "RECIPIENT_IS_PROGRAM" | "RECIPIENT_BELOW_RENT_EXEMPTION" | "TRANSFER_INVALID" | "POLICY_INVALID" | "IDEMPOTENCY_KEY_REQUIRED" | "IDEMPOTENCY_KEY_INVALID" | "UNAUTHENTICATED" | "INVALID_API_KEY" | "AGENT_REVOKED" | "AGENT_KEY_EXPIRED" | "FORBIDDEN" | "AGENT_SUSPENDED" | "AGENT_KEY_SCOPE" | "AGENT_KEY_WALLET" | "CSRF_REJECTED" | "POLICY_DENIED" | "SERVICE_FROZEN" | "OWNER_FROZEN" | "WALLET_FROZEN" | "AGENT_FROZEN" | "NOT_FOUND" | "ROUTE_NOT_FOUND" | "METHOD_NOT_ALLOWED" | "REQUEST_TIMEOUT" | "CONFLICT" | "EMAIL_TAKEN" | "AGENT_REVOKED_FINAL" | "OWNER_REVOKED_FINAL" | "TRANSACTION_NOT_AWAITING_APPROVAL" | "APPROVAL_EXPIRED" | "TRANSACTION_NOT_DELAYED" | "IDEMPOTENCY_REQUEST_IN_PROGRESS" | "PAYLOAD_TOO_LARGE" | "URI_TOO_LONG" | "UNSUPPORTED_MEDIA_TYPE" | "INSUFFICIENT_FUNDS" | "IDEMPOTENCY_KEY_REUSED" | "RATE_LIMITED" | "HEADERS_TOO_LARGE" | "INTERNAL" | "CUSTODY_SIGNING_FAILED" | "RPC_UNAVAILABLE" | "CUSTODY_UNAVAILABLE" | "SERVICE_UNAVAILABLE" | "DATABASE_UNAVAILABLE" | "SHUTTING_DOWN";
                     };
                 };
             };
@@ -6839,7 +8659,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description `FORBIDDEN`: This principal may not call this endpoint; `AGENT_SUSPENDED`: The agent is suspended; `AGENT_KEY_SCOPE`: The agent key lacks the scope this endpoint needs; `AGENT_KEY_WALLET`: The agent key is not allowed this wallet */
+            /** @description `FORBIDDEN`: This principal may not call this endpoint; `AGENT_SUSPENDED`: The agent is suspended; `AGENT_KEY_SCOPE`: The agent key lacks the scope this endpoint needs; `AGENT_KEY_WALLET`: The agent key is not allowed this wallet; `SERVICE_FROZEN`: The operator has frozen the service; `OWNER_FROZEN`: The wallet's owner has frozen everything they own; `WALLET_FROZEN`: The wallet is frozen; `AGENT_FROZEN`: The agent is frozen */
             403: {
                 headers: {
                     "x-request-id": components["headers"]["RequestId"];
@@ -6862,7 +8682,7 @@ export interface operations {
                         /** @enum {integer} */
                         status?: 403;
                         /** @enum {string} */
-                        code?: "FORBIDDEN" | "AGENT_SUSPENDED" | "AGENT_KEY_SCOPE" | "AGENT_KEY_WALLET";
+                        code?: "FORBIDDEN" | "AGENT_SUSPENDED" | "AGENT_KEY_SCOPE" | "AGENT_KEY_WALLET" | "SERVICE_FROZEN" | "OWNER_FROZEN" | "WALLET_FROZEN" | "AGENT_FROZEN";
                     };
                 };
             };
@@ -7056,7 +8876,7 @@ export interface operations {
                         /** @enum {integer} */
                         status?: 400 | 401 | 403 | 404 | 405 | 408 | 409 | 413 | 414 | 415 | 422 | 429 | 431 | 500 | 502 | 503;
                         /** @enum {string} */
-                        code?: "VALIDATION_FAILED" | "BAD_REQUEST" | "INVALID_JSON" | "AMOUNT_INVALID" | "AMOUNT_PRECISION_EXCEEDED" | "MINT_NOT_FOUND" | "RECIPIENT_IS_SENDER" | "RECIPIENT_IS_PROGRAM" | "RECIPIENT_BELOW_RENT_EXEMPTION" | "TRANSFER_INVALID" | "POLICY_INVALID" | "IDEMPOTENCY_KEY_REQUIRED" | "IDEMPOTENCY_KEY_INVALID" | "UNAUTHENTICATED" | "INVALID_API_KEY" | "AGENT_REVOKED" | "AGENT_KEY_EXPIRED" | "FORBIDDEN" | "AGENT_SUSPENDED" | "AGENT_KEY_SCOPE" | "AGENT_KEY_WALLET" | "CSRF_REJECTED" | "POLICY_DENIED" | "NOT_FOUND" | "ROUTE_NOT_FOUND" | "METHOD_NOT_ALLOWED" | "REQUEST_TIMEOUT" | "CONFLICT" | "EMAIL_TAKEN" | "AGENT_REVOKED_FINAL" | "OWNER_REVOKED_FINAL" | "TRANSACTION_NOT_AWAITING_APPROVAL" | "APPROVAL_EXPIRED" | "TRANSACTION_NOT_DELAYED" | "IDEMPOTENCY_REQUEST_IN_PROGRESS" | "PAYLOAD_TOO_LARGE" | "URI_TOO_LONG" | "UNSUPPORTED_MEDIA_TYPE" | "INSUFFICIENT_FUNDS" | "IDEMPOTENCY_KEY_REUSED" | "RATE_LIMITED" | "HEADERS_TOO_LARGE" | "INTERNAL" | "CUSTODY_SIGNING_FAILED" | "RPC_UNAVAILABLE" | "CUSTODY_UNAVAILABLE" | "SERVICE_UNAVAILABLE" | "DATABASE_UNAVAILABLE" | "SHUTTING_DOWN";
+                        code?: "VALIDATION_FAILED" | "BAD_REQUEST" | "INVALID_JSON" | "AMOUNT_INVALID" | "AMOUNT_PRECISION_EXCEEDED" | "MINT_NOT_FOUND" | "RECIPIENT_IS_SENDER" | "RECIPIENT_IS_PROGRAM" | "RECIPIENT_BELOW_RENT_EXEMPTION" | "TRANSFER_INVALID" | "POLICY_INVALID" | "IDEMPOTENCY_KEY_REQUIRED" | "IDEMPOTENCY_KEY_INVALID" | "UNAUTHENTICATED" | "INVALID_API_KEY" | "AGENT_REVOKED" | "AGENT_KEY_EXPIRED" | "FORBIDDEN" | "AGENT_SUSPENDED" | "AGENT_KEY_SCOPE" | "AGENT_KEY_WALLET" | "CSRF_REJECTED" | "POLICY_DENIED" | "SERVICE_FROZEN" | "OWNER_FROZEN" | "WALLET_FROZEN" | "AGENT_FROZEN" | "NOT_FOUND" | "ROUTE_NOT_FOUND" | "METHOD_NOT_ALLOWED" | "REQUEST_TIMEOUT" | "CONFLICT" | "EMAIL_TAKEN" | "AGENT_REVOKED_FINAL" | "OWNER_REVOKED_FINAL" | "TRANSACTION_NOT_AWAITING_APPROVAL" | "APPROVAL_EXPIRED" | "TRANSACTION_NOT_DELAYED" | "IDEMPOTENCY_REQUEST_IN_PROGRESS" | "PAYLOAD_TOO_LARGE" | "URI_TOO_LONG" | "UNSUPPORTED_MEDIA_TYPE" | "INSUFFICIENT_FUNDS" | "IDEMPOTENCY_KEY_REUSED" | "RATE_LIMITED" | "HEADERS_TOO_LARGE" | "INTERNAL" | "CUSTODY_SIGNING_FAILED" | "RPC_UNAVAILABLE" | "CUSTODY_UNAVAILABLE" | "SERVICE_UNAVAILABLE" | "DATABASE_UNAVAILABLE" | "SHUTTING_DOWN";
                     };
                 };
             };
@@ -7279,7 +9099,7 @@ export interface operations {
                         /** @enum {integer} */
                         status?: 400 | 401 | 403 | 404 | 405 | 408 | 409 | 413 | 414 | 415 | 422 | 429 | 431 | 500 | 502 | 503;
                         /** @enum {string} */
-                        code?: "VALIDATION_FAILED" | "BAD_REQUEST" | "INVALID_JSON" | "AMOUNT_INVALID" | "AMOUNT_PRECISION_EXCEEDED" | "MINT_NOT_FOUND" | "RECIPIENT_IS_SENDER" | "RECIPIENT_IS_PROGRAM" | "RECIPIENT_BELOW_RENT_EXEMPTION" | "TRANSFER_INVALID" | "POLICY_INVALID" | "IDEMPOTENCY_KEY_REQUIRED" | "IDEMPOTENCY_KEY_INVALID" | "UNAUTHENTICATED" | "INVALID_API_KEY" | "AGENT_REVOKED" | "AGENT_KEY_EXPIRED" | "FORBIDDEN" | "AGENT_SUSPENDED" | "AGENT_KEY_SCOPE" | "AGENT_KEY_WALLET" | "CSRF_REJECTED" | "POLICY_DENIED" | "NOT_FOUND" | "ROUTE_NOT_FOUND" | "METHOD_NOT_ALLOWED" | "REQUEST_TIMEOUT" | "CONFLICT" | "EMAIL_TAKEN" | "AGENT_REVOKED_FINAL" | "OWNER_REVOKED_FINAL" | "TRANSACTION_NOT_AWAITING_APPROVAL" | "APPROVAL_EXPIRED" | "TRANSACTION_NOT_DELAYED" | "IDEMPOTENCY_REQUEST_IN_PROGRESS" | "PAYLOAD_TOO_LARGE" | "URI_TOO_LONG" | "UNSUPPORTED_MEDIA_TYPE" | "INSUFFICIENT_FUNDS" | "IDEMPOTENCY_KEY_REUSED" | "RATE_LIMITED" | "HEADERS_TOO_LARGE" | "INTERNAL" | "CUSTODY_SIGNING_FAILED" | "RPC_UNAVAILABLE" | "CUSTODY_UNAVAILABLE" | "SERVICE_UNAVAILABLE" | "DATABASE_UNAVAILABLE" | "SHUTTING_DOWN";
+                        code?: "VALIDATION_FAILED" | "BAD_REQUEST" | "INVALID_JSON" | "AMOUNT_INVALID" | "AMOUNT_PRECISION_EXCEEDED" | "MINT_NOT_FOUND" | "RECIPIENT_IS_SENDER" | "RECIPIENT_IS_PROGRAM" | "RECIPIENT_BELOW_RENT_EXEMPTION" | "TRANSFER_INVALID" | "POLICY_INVALID" | "IDEMPOTENCY_KEY_REQUIRED" | "IDEMPOTENCY_KEY_INVALID" | "UNAUTHENTICATED" | "INVALID_API_KEY" | "AGENT_REVOKED" | "AGENT_KEY_EXPIRED" | "FORBIDDEN" | "AGENT_SUSPENDED" | "AGENT_KEY_SCOPE" | "AGENT_KEY_WALLET" | "CSRF_REJECTED" | "POLICY_DENIED" | "SERVICE_FROZEN" | "OWNER_FROZEN" | "WALLET_FROZEN" | "AGENT_FROZEN" | "NOT_FOUND" | "ROUTE_NOT_FOUND" | "METHOD_NOT_ALLOWED" | "REQUEST_TIMEOUT" | "CONFLICT" | "EMAIL_TAKEN" | "AGENT_REVOKED_FINAL" | "OWNER_REVOKED_FINAL" | "TRANSACTION_NOT_AWAITING_APPROVAL" | "APPROVAL_EXPIRED" | "TRANSACTION_NOT_DELAYED" | "IDEMPOTENCY_REQUEST_IN_PROGRESS" | "PAYLOAD_TOO_LARGE" | "URI_TOO_LONG" | "UNSUPPORTED_MEDIA_TYPE" | "INSUFFICIENT_FUNDS" | "IDEMPOTENCY_KEY_REUSED" | "RATE_LIMITED" | "HEADERS_TOO_LARGE" | "INTERNAL" | "CUSTODY_SIGNING_FAILED" | "RPC_UNAVAILABLE" | "CUSTODY_UNAVAILABLE" | "SERVICE_UNAVAILABLE" | "DATABASE_UNAVAILABLE" | "SHUTTING_DOWN";
                     };
                 };
             };
@@ -7523,7 +9343,7 @@ export interface operations {
                         /** @enum {integer} */
                         status?: 400 | 401 | 403 | 404 | 405 | 408 | 409 | 413 | 414 | 415 | 422 | 429 | 431 | 500 | 502 | 503;
                         /** @enum {string} */
-                        code?: "VALIDATION_FAILED" | "BAD_REQUEST" | "INVALID_JSON" | "AMOUNT_INVALID" | "AMOUNT_PRECISION_EXCEEDED" | "MINT_NOT_FOUND" | "RECIPIENT_IS_SENDER" | "RECIPIENT_IS_PROGRAM" | "RECIPIENT_BELOW_RENT_EXEMPTION" | "TRANSFER_INVALID" | "POLICY_INVALID" | "IDEMPOTENCY_KEY_REQUIRED" | "IDEMPOTENCY_KEY_INVALID" | "UNAUTHENTICATED" | "INVALID_API_KEY" | "AGENT_REVOKED" | "AGENT_KEY_EXPIRED" | "FORBIDDEN" | "AGENT_SUSPENDED" | "AGENT_KEY_SCOPE" | "AGENT_KEY_WALLET" | "CSRF_REJECTED" | "POLICY_DENIED" | "NOT_FOUND" | "ROUTE_NOT_FOUND" | "METHOD_NOT_ALLOWED" | "REQUEST_TIMEOUT" | "CONFLICT" | "EMAIL_TAKEN" | "AGENT_REVOKED_FINAL" | "OWNER_REVOKED_FINAL" | "TRANSACTION_NOT_AWAITING_APPROVAL" | "APPROVAL_EXPIRED" | "TRANSACTION_NOT_DELAYED" | "IDEMPOTENCY_REQUEST_IN_PROGRESS" | "PAYLOAD_TOO_LARGE" | "URI_TOO_LONG" | "UNSUPPORTED_MEDIA_TYPE" | "INSUFFICIENT_FUNDS" | "IDEMPOTENCY_KEY_REUSED" | "RATE_LIMITED" | "HEADERS_TOO_LARGE" | "INTERNAL" | "CUSTODY_SIGNING_FAILED" | "RPC_UNAVAILABLE" | "CUSTODY_UNAVAILABLE" | "SERVICE_UNAVAILABLE" | "DATABASE_UNAVAILABLE" | "SHUTTING_DOWN";
+                        code?: "VALIDATION_FAILED" | "BAD_REQUEST" | "INVALID_JSON" | "AMOUNT_INVALID" | "AMOUNT_PRECISION_EXCEEDED" | "MINT_NOT_FOUND" | "RECIPIENT_IS_SENDER" | "RECIPIENT_IS_PROGRAM" | "RECIPIENT_BELOW_RENT_EXEMPTION" | "TRANSFER_INVALID" | "POLICY_INVALID" | "IDEMPOTENCY_KEY_REQUIRED" | "IDEMPOTENCY_KEY_INVALID" | "UNAUTHENTICATED" | "INVALID_API_KEY" | "AGENT_REVOKED" | "AGENT_KEY_EXPIRED" | "FORBIDDEN" | "AGENT_SUSPENDED" | "AGENT_KEY_SCOPE" | "AGENT_KEY_WALLET" | "CSRF_REJECTED" | "POLICY_DENIED" | "SERVICE_FROZEN" | "OWNER_FROZEN" | "WALLET_FROZEN" | "AGENT_FROZEN" | "NOT_FOUND" | "ROUTE_NOT_FOUND" | "METHOD_NOT_ALLOWED" | "REQUEST_TIMEOUT" | "CONFLICT" | "EMAIL_TAKEN" | "AGENT_REVOKED_FINAL" | "OWNER_REVOKED_FINAL" | "TRANSACTION_NOT_AWAITING_APPROVAL" | "APPROVAL_EXPIRED" | "TRANSACTION_NOT_DELAYED" | "IDEMPOTENCY_REQUEST_IN_PROGRESS" | "PAYLOAD_TOO_LARGE" | "URI_TOO_LONG" | "UNSUPPORTED_MEDIA_TYPE" | "INSUFFICIENT_FUNDS" | "IDEMPOTENCY_KEY_REUSED" | "RATE_LIMITED" | "HEADERS_TOO_LARGE" | "INTERNAL" | "CUSTODY_SIGNING_FAILED" | "RPC_UNAVAILABLE" | "CUSTODY_UNAVAILABLE" | "SERVICE_UNAVAILABLE" | "DATABASE_UNAVAILABLE" | "SHUTTING_DOWN";
                     };
                 };
             };
@@ -7775,7 +9595,7 @@ export interface operations {
                         /** @enum {integer} */
                         status?: 400 | 401 | 403 | 404 | 405 | 408 | 409 | 413 | 414 | 415 | 422 | 429 | 431 | 500 | 502 | 503;
                         /** @enum {string} */
-                        code?: "VALIDATION_FAILED" | "BAD_REQUEST" | "INVALID_JSON" | "AMOUNT_INVALID" | "AMOUNT_PRECISION_EXCEEDED" | "MINT_NOT_FOUND" | "RECIPIENT_IS_SENDER" | "RECIPIENT_IS_PROGRAM" | "RECIPIENT_BELOW_RENT_EXEMPTION" | "TRANSFER_INVALID" | "POLICY_INVALID" | "IDEMPOTENCY_KEY_REQUIRED" | "IDEMPOTENCY_KEY_INVALID" | "UNAUTHENTICATED" | "INVALID_API_KEY" | "AGENT_REVOKED" | "AGENT_KEY_EXPIRED" | "FORBIDDEN" | "AGENT_SUSPENDED" | "AGENT_KEY_SCOPE" | "AGENT_KEY_WALLET" | "CSRF_REJECTED" | "POLICY_DENIED" | "NOT_FOUND" | "ROUTE_NOT_FOUND" | "METHOD_NOT_ALLOWED" | "REQUEST_TIMEOUT" | "CONFLICT" | "EMAIL_TAKEN" | "AGENT_REVOKED_FINAL" | "OWNER_REVOKED_FINAL" | "TRANSACTION_NOT_AWAITING_APPROVAL" | "APPROVAL_EXPIRED" | "TRANSACTION_NOT_DELAYED" | "IDEMPOTENCY_REQUEST_IN_PROGRESS" | "PAYLOAD_TOO_LARGE" | "URI_TOO_LONG" | "UNSUPPORTED_MEDIA_TYPE" | "INSUFFICIENT_FUNDS" | "IDEMPOTENCY_KEY_REUSED" | "RATE_LIMITED" | "HEADERS_TOO_LARGE" | "INTERNAL" | "CUSTODY_SIGNING_FAILED" | "RPC_UNAVAILABLE" | "CUSTODY_UNAVAILABLE" | "SERVICE_UNAVAILABLE" | "DATABASE_UNAVAILABLE" | "SHUTTING_DOWN";
+                        code?: "VALIDATION_FAILED" | "BAD_REQUEST" | "INVALID_JSON" | "AMOUNT_INVALID" | "AMOUNT_PRECISION_EXCEEDED" | "MINT_NOT_FOUND" | "RECIPIENT_IS_SENDER" | "RECIPIENT_IS_PROGRAM" | "RECIPIENT_BELOW_RENT_EXEMPTION" | "TRANSFER_INVALID" | "POLICY_INVALID" | "IDEMPOTENCY_KEY_REQUIRED" | "IDEMPOTENCY_KEY_INVALID" | "UNAUTHENTICATED" | "INVALID_API_KEY" | "AGENT_REVOKED" | "AGENT_KEY_EXPIRED" | "FORBIDDEN" | "AGENT_SUSPENDED" | "AGENT_KEY_SCOPE" | "AGENT_KEY_WALLET" | "CSRF_REJECTED" | "POLICY_DENIED" | "SERVICE_FROZEN" | "OWNER_FROZEN" | "WALLET_FROZEN" | "AGENT_FROZEN" | "NOT_FOUND" | "ROUTE_NOT_FOUND" | "METHOD_NOT_ALLOWED" | "REQUEST_TIMEOUT" | "CONFLICT" | "EMAIL_TAKEN" | "AGENT_REVOKED_FINAL" | "OWNER_REVOKED_FINAL" | "TRANSACTION_NOT_AWAITING_APPROVAL" | "APPROVAL_EXPIRED" | "TRANSACTION_NOT_DELAYED" | "IDEMPOTENCY_REQUEST_IN_PROGRESS" | "PAYLOAD_TOO_LARGE" | "URI_TOO_LONG" | "UNSUPPORTED_MEDIA_TYPE" | "INSUFFICIENT_FUNDS" | "IDEMPOTENCY_KEY_REUSED" | "RATE_LIMITED" | "HEADERS_TOO_LARGE" | "INTERNAL" | "CUSTODY_SIGNING_FAILED" | "RPC_UNAVAILABLE" | "CUSTODY_UNAVAILABLE" | "SERVICE_UNAVAILABLE" | "DATABASE_UNAVAILABLE" | "SHUTTING_DOWN";
                     };
                 };
             };
@@ -7910,7 +9730,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description `FORBIDDEN`: This principal may not call this endpoint; `CSRF_REJECTED`: The console request failed its CSRF check; `POLICY_DENIED`: The wallet policy denies this transfer */
+            /** @description `FORBIDDEN`: This principal may not call this endpoint; `CSRF_REJECTED`: The console request failed its CSRF check; `POLICY_DENIED`: The wallet policy denies this transfer; `SERVICE_FROZEN`: The operator has frozen the service; `OWNER_FROZEN`: The wallet's owner has frozen everything they own; `WALLET_FROZEN`: The wallet is frozen; `AGENT_FROZEN`: The agent is frozen */
             403: {
                 headers: {
                     "x-request-id": components["headers"]["RequestId"];
@@ -7933,7 +9753,7 @@ export interface operations {
                         /** @enum {integer} */
                         status?: 403;
                         /** @enum {string} */
-                        code?: "FORBIDDEN" | "CSRF_REJECTED" | "POLICY_DENIED";
+                        code?: "FORBIDDEN" | "CSRF_REJECTED" | "POLICY_DENIED" | "SERVICE_FROZEN" | "OWNER_FROZEN" | "WALLET_FROZEN" | "AGENT_FROZEN";
                     };
                 };
             };
@@ -8073,7 +9893,7 @@ export interface operations {
                         /** @enum {integer} */
                         status?: 400 | 401 | 403 | 404 | 405 | 408 | 409 | 413 | 414 | 415 | 422 | 429 | 431 | 500 | 502 | 503;
                         /** @enum {string} */
-                        code?: "VALIDATION_FAILED" | "BAD_REQUEST" | "INVALID_JSON" | "AMOUNT_INVALID" | "AMOUNT_PRECISION_EXCEEDED" | "MINT_NOT_FOUND" | "RECIPIENT_IS_SENDER" | "RECIPIENT_IS_PROGRAM" | "RECIPIENT_BELOW_RENT_EXEMPTION" | "TRANSFER_INVALID" | "POLICY_INVALID" | "IDEMPOTENCY_KEY_REQUIRED" | "IDEMPOTENCY_KEY_INVALID" | "UNAUTHENTICATED" | "INVALID_API_KEY" | "AGENT_REVOKED" | "AGENT_KEY_EXPIRED" | "FORBIDDEN" | "AGENT_SUSPENDED" | "AGENT_KEY_SCOPE" | "AGENT_KEY_WALLET" | "CSRF_REJECTED" | "POLICY_DENIED" | "NOT_FOUND" | "ROUTE_NOT_FOUND" | "METHOD_NOT_ALLOWED" | "REQUEST_TIMEOUT" | "CONFLICT" | "EMAIL_TAKEN" | "AGENT_REVOKED_FINAL" | "OWNER_REVOKED_FINAL" | "TRANSACTION_NOT_AWAITING_APPROVAL" | "APPROVAL_EXPIRED" | "TRANSACTION_NOT_DELAYED" | "IDEMPOTENCY_REQUEST_IN_PROGRESS" | "PAYLOAD_TOO_LARGE" | "URI_TOO_LONG" | "UNSUPPORTED_MEDIA_TYPE" | "INSUFFICIENT_FUNDS" | "IDEMPOTENCY_KEY_REUSED" | "RATE_LIMITED" | "HEADERS_TOO_LARGE" | "INTERNAL" | "CUSTODY_SIGNING_FAILED" | "RPC_UNAVAILABLE" | "CUSTODY_UNAVAILABLE" | "SERVICE_UNAVAILABLE" | "DATABASE_UNAVAILABLE" | "SHUTTING_DOWN";
+                        code?: "VALIDATION_FAILED" | "BAD_REQUEST" | "INVALID_JSON" | "AMOUNT_INVALID" | "AMOUNT_PRECISION_EXCEEDED" | "MINT_NOT_FOUND" | "RECIPIENT_IS_SENDER" | "RECIPIENT_IS_PROGRAM" | "RECIPIENT_BELOW_RENT_EXEMPTION" | "TRANSFER_INVALID" | "POLICY_INVALID" | "IDEMPOTENCY_KEY_REQUIRED" | "IDEMPOTENCY_KEY_INVALID" | "UNAUTHENTICATED" | "INVALID_API_KEY" | "AGENT_REVOKED" | "AGENT_KEY_EXPIRED" | "FORBIDDEN" | "AGENT_SUSPENDED" | "AGENT_KEY_SCOPE" | "AGENT_KEY_WALLET" | "CSRF_REJECTED" | "POLICY_DENIED" | "SERVICE_FROZEN" | "OWNER_FROZEN" | "WALLET_FROZEN" | "AGENT_FROZEN" | "NOT_FOUND" | "ROUTE_NOT_FOUND" | "METHOD_NOT_ALLOWED" | "REQUEST_TIMEOUT" | "CONFLICT" | "EMAIL_TAKEN" | "AGENT_REVOKED_FINAL" | "OWNER_REVOKED_FINAL" | "TRANSACTION_NOT_AWAITING_APPROVAL" | "APPROVAL_EXPIRED" | "TRANSACTION_NOT_DELAYED" | "IDEMPOTENCY_REQUEST_IN_PROGRESS" | "PAYLOAD_TOO_LARGE" | "URI_TOO_LONG" | "UNSUPPORTED_MEDIA_TYPE" | "INSUFFICIENT_FUNDS" | "IDEMPOTENCY_KEY_REUSED" | "RATE_LIMITED" | "HEADERS_TOO_LARGE" | "INTERNAL" | "CUSTODY_SIGNING_FAILED" | "RPC_UNAVAILABLE" | "CUSTODY_UNAVAILABLE" | "SERVICE_UNAVAILABLE" | "DATABASE_UNAVAILABLE" | "SHUTTING_DOWN";
                     };
                 };
             };
@@ -8344,7 +10164,7 @@ export interface operations {
                         /** @enum {integer} */
                         status?: 400 | 401 | 403 | 404 | 405 | 408 | 409 | 413 | 414 | 415 | 422 | 429 | 431 | 500 | 502 | 503;
                         /** @enum {string} */
-                        code?: "VALIDATION_FAILED" | "BAD_REQUEST" | "INVALID_JSON" | "AMOUNT_INVALID" | "AMOUNT_PRECISION_EXCEEDED" | "MINT_NOT_FOUND" | "RECIPIENT_IS_SENDER" | "RECIPIENT_IS_PROGRAM" | "RECIPIENT_BELOW_RENT_EXEMPTION" | "TRANSFER_INVALID" | "POLICY_INVALID" | "IDEMPOTENCY_KEY_REQUIRED" | "IDEMPOTENCY_KEY_INVALID" | "UNAUTHENTICATED" | "INVALID_API_KEY" | "AGENT_REVOKED" | "AGENT_KEY_EXPIRED" | "FORBIDDEN" | "AGENT_SUSPENDED" | "AGENT_KEY_SCOPE" | "AGENT_KEY_WALLET" | "CSRF_REJECTED" | "POLICY_DENIED" | "NOT_FOUND" | "ROUTE_NOT_FOUND" | "METHOD_NOT_ALLOWED" | "REQUEST_TIMEOUT" | "CONFLICT" | "EMAIL_TAKEN" | "AGENT_REVOKED_FINAL" | "OWNER_REVOKED_FINAL" | "TRANSACTION_NOT_AWAITING_APPROVAL" | "APPROVAL_EXPIRED" | "TRANSACTION_NOT_DELAYED" | "IDEMPOTENCY_REQUEST_IN_PROGRESS" | "PAYLOAD_TOO_LARGE" | "URI_TOO_LONG" | "UNSUPPORTED_MEDIA_TYPE" | "INSUFFICIENT_FUNDS" | "IDEMPOTENCY_KEY_REUSED" | "RATE_LIMITED" | "HEADERS_TOO_LARGE" | "INTERNAL" | "CUSTODY_SIGNING_FAILED" | "RPC_UNAVAILABLE" | "CUSTODY_UNAVAILABLE" | "SERVICE_UNAVAILABLE" | "DATABASE_UNAVAILABLE" | "SHUTTING_DOWN";
+                        code?: "VALIDATION_FAILED" | "BAD_REQUEST" | "INVALID_JSON" | "AMOUNT_INVALID" | "AMOUNT_PRECISION_EXCEEDED" | "MINT_NOT_FOUND" | "RECIPIENT_IS_SENDER" | "RECIPIENT_IS_PROGRAM" | "RECIPIENT_BELOW_RENT_EXEMPTION" | "TRANSFER_INVALID" | "POLICY_INVALID" | "IDEMPOTENCY_KEY_REQUIRED" | "IDEMPOTENCY_KEY_INVALID" | "UNAUTHENTICATED" | "INVALID_API_KEY" | "AGENT_REVOKED" | "AGENT_KEY_EXPIRED" | "FORBIDDEN" | "AGENT_SUSPENDED" | "AGENT_KEY_SCOPE" | "AGENT_KEY_WALLET" | "CSRF_REJECTED" | "POLICY_DENIED" | "SERVICE_FROZEN" | "OWNER_FROZEN" | "WALLET_FROZEN" | "AGENT_FROZEN" | "NOT_FOUND" | "ROUTE_NOT_FOUND" | "METHOD_NOT_ALLOWED" | "REQUEST_TIMEOUT" | "CONFLICT" | "EMAIL_TAKEN" | "AGENT_REVOKED_FINAL" | "OWNER_REVOKED_FINAL" | "TRANSACTION_NOT_AWAITING_APPROVAL" | "APPROVAL_EXPIRED" | "TRANSACTION_NOT_DELAYED" | "IDEMPOTENCY_REQUEST_IN_PROGRESS" | "PAYLOAD_TOO_LARGE" | "URI_TOO_LONG" | "UNSUPPORTED_MEDIA_TYPE" | "INSUFFICIENT_FUNDS" | "IDEMPOTENCY_KEY_REUSED" | "RATE_LIMITED" | "HEADERS_TOO_LARGE" | "INTERNAL" | "CUSTODY_SIGNING_FAILED" | "RPC_UNAVAILABLE" | "CUSTODY_UNAVAILABLE" | "SERVICE_UNAVAILABLE" | "DATABASE_UNAVAILABLE" | "SHUTTING_DOWN";
                     };
                 };
             };
@@ -8615,7 +10435,7 @@ export interface operations {
                         /** @enum {integer} */
                         status?: 400 | 401 | 403 | 404 | 405 | 408 | 409 | 413 | 414 | 415 | 422 | 429 | 431 | 500 | 502 | 503;
                         /** @enum {string} */
-                        code?: "VALIDATION_FAILED" | "BAD_REQUEST" | "INVALID_JSON" | "AMOUNT_INVALID" | "AMOUNT_PRECISION_EXCEEDED" | "MINT_NOT_FOUND" | "RECIPIENT_IS_SENDER" | "RECIPIENT_IS_PROGRAM" | "RECIPIENT_BELOW_RENT_EXEMPTION" | "TRANSFER_INVALID" | "POLICY_INVALID" | "IDEMPOTENCY_KEY_REQUIRED" | "IDEMPOTENCY_KEY_INVALID" | "UNAUTHENTICATED" | "INVALID_API_KEY" | "AGENT_REVOKED" | "AGENT_KEY_EXPIRED" | "FORBIDDEN" | "AGENT_SUSPENDED" | "AGENT_KEY_SCOPE" | "AGENT_KEY_WALLET" | "CSRF_REJECTED" | "POLICY_DENIED" | "NOT_FOUND" | "ROUTE_NOT_FOUND" | "METHOD_NOT_ALLOWED" | "REQUEST_TIMEOUT" | "CONFLICT" | "EMAIL_TAKEN" | "AGENT_REVOKED_FINAL" | "OWNER_REVOKED_FINAL" | "TRANSACTION_NOT_AWAITING_APPROVAL" | "APPROVAL_EXPIRED" | "TRANSACTION_NOT_DELAYED" | "IDEMPOTENCY_REQUEST_IN_PROGRESS" | "PAYLOAD_TOO_LARGE" | "URI_TOO_LONG" | "UNSUPPORTED_MEDIA_TYPE" | "INSUFFICIENT_FUNDS" | "IDEMPOTENCY_KEY_REUSED" | "RATE_LIMITED" | "HEADERS_TOO_LARGE" | "INTERNAL" | "CUSTODY_SIGNING_FAILED" | "RPC_UNAVAILABLE" | "CUSTODY_UNAVAILABLE" | "SERVICE_UNAVAILABLE" | "DATABASE_UNAVAILABLE" | "SHUTTING_DOWN";
+                        code?: "VALIDATION_FAILED" | "BAD_REQUEST" | "INVALID_JSON" | "AMOUNT_INVALID" | "AMOUNT_PRECISION_EXCEEDED" | "MINT_NOT_FOUND" | "RECIPIENT_IS_SENDER" | "RECIPIENT_IS_PROGRAM" | "RECIPIENT_BELOW_RENT_EXEMPTION" | "TRANSFER_INVALID" | "POLICY_INVALID" | "IDEMPOTENCY_KEY_REQUIRED" | "IDEMPOTENCY_KEY_INVALID" | "UNAUTHENTICATED" | "INVALID_API_KEY" | "AGENT_REVOKED" | "AGENT_KEY_EXPIRED" | "FORBIDDEN" | "AGENT_SUSPENDED" | "AGENT_KEY_SCOPE" | "AGENT_KEY_WALLET" | "CSRF_REJECTED" | "POLICY_DENIED" | "SERVICE_FROZEN" | "OWNER_FROZEN" | "WALLET_FROZEN" | "AGENT_FROZEN" | "NOT_FOUND" | "ROUTE_NOT_FOUND" | "METHOD_NOT_ALLOWED" | "REQUEST_TIMEOUT" | "CONFLICT" | "EMAIL_TAKEN" | "AGENT_REVOKED_FINAL" | "OWNER_REVOKED_FINAL" | "TRANSACTION_NOT_AWAITING_APPROVAL" | "APPROVAL_EXPIRED" | "TRANSACTION_NOT_DELAYED" | "IDEMPOTENCY_REQUEST_IN_PROGRESS" | "PAYLOAD_TOO_LARGE" | "URI_TOO_LONG" | "UNSUPPORTED_MEDIA_TYPE" | "INSUFFICIENT_FUNDS" | "IDEMPOTENCY_KEY_REUSED" | "RATE_LIMITED" | "HEADERS_TOO_LARGE" | "INTERNAL" | "CUSTODY_SIGNING_FAILED" | "RPC_UNAVAILABLE" | "CUSTODY_UNAVAILABLE" | "SERVICE_UNAVAILABLE" | "DATABASE_UNAVAILABLE" | "SHUTTING_DOWN";
                     };
                 };
             };
@@ -8793,7 +10613,7 @@ export interface operations {
                         /** @enum {integer} */
                         status?: 400 | 401 | 403 | 404 | 405 | 408 | 409 | 413 | 414 | 415 | 422 | 429 | 431 | 500 | 502 | 503;
                         /** @enum {string} */
-                        code?: "VALIDATION_FAILED" | "BAD_REQUEST" | "INVALID_JSON" | "AMOUNT_INVALID" | "AMOUNT_PRECISION_EXCEEDED" | "MINT_NOT_FOUND" | "RECIPIENT_IS_SENDER" | "RECIPIENT_IS_PROGRAM" | "RECIPIENT_BELOW_RENT_EXEMPTION" | "TRANSFER_INVALID" | "POLICY_INVALID" | "IDEMPOTENCY_KEY_REQUIRED" | "IDEMPOTENCY_KEY_INVALID" | "UNAUTHENTICATED" | "INVALID_API_KEY" | "AGENT_REVOKED" | "AGENT_KEY_EXPIRED" | "FORBIDDEN" | "AGENT_SUSPENDED" | "AGENT_KEY_SCOPE" | "AGENT_KEY_WALLET" | "CSRF_REJECTED" | "POLICY_DENIED" | "NOT_FOUND" | "ROUTE_NOT_FOUND" | "METHOD_NOT_ALLOWED" | "REQUEST_TIMEOUT" | "CONFLICT" | "EMAIL_TAKEN" | "AGENT_REVOKED_FINAL" | "OWNER_REVOKED_FINAL" | "TRANSACTION_NOT_AWAITING_APPROVAL" | "APPROVAL_EXPIRED" | "TRANSACTION_NOT_DELAYED" | "IDEMPOTENCY_REQUEST_IN_PROGRESS" | "PAYLOAD_TOO_LARGE" | "URI_TOO_LONG" | "UNSUPPORTED_MEDIA_TYPE" | "INSUFFICIENT_FUNDS" | "IDEMPOTENCY_KEY_REUSED" | "RATE_LIMITED" | "HEADERS_TOO_LARGE" | "INTERNAL" | "CUSTODY_SIGNING_FAILED" | "RPC_UNAVAILABLE" | "CUSTODY_UNAVAILABLE" | "SERVICE_UNAVAILABLE" | "DATABASE_UNAVAILABLE" | "SHUTTING_DOWN";
+                        code?: "VALIDATION_FAILED" | "BAD_REQUEST" | "INVALID_JSON" | "AMOUNT_INVALID" | "AMOUNT_PRECISION_EXCEEDED" | "MINT_NOT_FOUND" | "RECIPIENT_IS_SENDER" | "RECIPIENT_IS_PROGRAM" | "RECIPIENT_BELOW_RENT_EXEMPTION" | "TRANSFER_INVALID" | "POLICY_INVALID" | "IDEMPOTENCY_KEY_REQUIRED" | "IDEMPOTENCY_KEY_INVALID" | "UNAUTHENTICATED" | "INVALID_API_KEY" | "AGENT_REVOKED" | "AGENT_KEY_EXPIRED" | "FORBIDDEN" | "AGENT_SUSPENDED" | "AGENT_KEY_SCOPE" | "AGENT_KEY_WALLET" | "CSRF_REJECTED" | "POLICY_DENIED" | "SERVICE_FROZEN" | "OWNER_FROZEN" | "WALLET_FROZEN" | "AGENT_FROZEN" | "NOT_FOUND" | "ROUTE_NOT_FOUND" | "METHOD_NOT_ALLOWED" | "REQUEST_TIMEOUT" | "CONFLICT" | "EMAIL_TAKEN" | "AGENT_REVOKED_FINAL" | "OWNER_REVOKED_FINAL" | "TRANSACTION_NOT_AWAITING_APPROVAL" | "APPROVAL_EXPIRED" | "TRANSACTION_NOT_DELAYED" | "IDEMPOTENCY_REQUEST_IN_PROGRESS" | "PAYLOAD_TOO_LARGE" | "URI_TOO_LONG" | "UNSUPPORTED_MEDIA_TYPE" | "INSUFFICIENT_FUNDS" | "IDEMPOTENCY_KEY_REUSED" | "RATE_LIMITED" | "HEADERS_TOO_LARGE" | "INTERNAL" | "CUSTODY_SIGNING_FAILED" | "RPC_UNAVAILABLE" | "CUSTODY_UNAVAILABLE" | "SERVICE_UNAVAILABLE" | "DATABASE_UNAVAILABLE" | "SHUTTING_DOWN";
                     };
                 };
             };
@@ -9036,7 +10856,7 @@ export interface operations {
                         /** @enum {integer} */
                         status?: 400 | 401 | 403 | 404 | 405 | 408 | 409 | 413 | 414 | 415 | 422 | 429 | 431 | 500 | 502 | 503;
                         /** @enum {string} */
-                        code?: "VALIDATION_FAILED" | "BAD_REQUEST" | "INVALID_JSON" | "AMOUNT_INVALID" | "AMOUNT_PRECISION_EXCEEDED" | "MINT_NOT_FOUND" | "RECIPIENT_IS_SENDER" | "RECIPIENT_IS_PROGRAM" | "RECIPIENT_BELOW_RENT_EXEMPTION" | "TRANSFER_INVALID" | "POLICY_INVALID" | "IDEMPOTENCY_KEY_REQUIRED" | "IDEMPOTENCY_KEY_INVALID" | "UNAUTHENTICATED" | "INVALID_API_KEY" | "AGENT_REVOKED" | "AGENT_KEY_EXPIRED" | "FORBIDDEN" | "AGENT_SUSPENDED" | "AGENT_KEY_SCOPE" | "AGENT_KEY_WALLET" | "CSRF_REJECTED" | "POLICY_DENIED" | "NOT_FOUND" | "ROUTE_NOT_FOUND" | "METHOD_NOT_ALLOWED" | "REQUEST_TIMEOUT" | "CONFLICT" | "EMAIL_TAKEN" | "AGENT_REVOKED_FINAL" | "OWNER_REVOKED_FINAL" | "TRANSACTION_NOT_AWAITING_APPROVAL" | "APPROVAL_EXPIRED" | "TRANSACTION_NOT_DELAYED" | "IDEMPOTENCY_REQUEST_IN_PROGRESS" | "PAYLOAD_TOO_LARGE" | "URI_TOO_LONG" | "UNSUPPORTED_MEDIA_TYPE" | "INSUFFICIENT_FUNDS" | "IDEMPOTENCY_KEY_REUSED" | "RATE_LIMITED" | "HEADERS_TOO_LARGE" | "INTERNAL" | "CUSTODY_SIGNING_FAILED" | "RPC_UNAVAILABLE" | "CUSTODY_UNAVAILABLE" | "SERVICE_UNAVAILABLE" | "DATABASE_UNAVAILABLE" | "SHUTTING_DOWN";
+                        code?: "VALIDATION_FAILED" | "BAD_REQUEST" | "INVALID_JSON" | "AMOUNT_INVALID" | "AMOUNT_PRECISION_EXCEEDED" | "MINT_NOT_FOUND" | "RECIPIENT_IS_SENDER" | "RECIPIENT_IS_PROGRAM" | "RECIPIENT_BELOW_RENT_EXEMPTION" | "TRANSFER_INVALID" | "POLICY_INVALID" | "IDEMPOTENCY_KEY_REQUIRED" | "IDEMPOTENCY_KEY_INVALID" | "UNAUTHENTICATED" | "INVALID_API_KEY" | "AGENT_REVOKED" | "AGENT_KEY_EXPIRED" | "FORBIDDEN" | "AGENT_SUSPENDED" | "AGENT_KEY_SCOPE" | "AGENT_KEY_WALLET" | "CSRF_REJECTED" | "POLICY_DENIED" | "SERVICE_FROZEN" | "OWNER_FROZEN" | "WALLET_FROZEN" | "AGENT_FROZEN" | "NOT_FOUND" | "ROUTE_NOT_FOUND" | "METHOD_NOT_ALLOWED" | "REQUEST_TIMEOUT" | "CONFLICT" | "EMAIL_TAKEN" | "AGENT_REVOKED_FINAL" | "OWNER_REVOKED_FINAL" | "TRANSACTION_NOT_AWAITING_APPROVAL" | "APPROVAL_EXPIRED" | "TRANSACTION_NOT_DELAYED" | "IDEMPOTENCY_REQUEST_IN_PROGRESS" | "PAYLOAD_TOO_LARGE" | "URI_TOO_LONG" | "UNSUPPORTED_MEDIA_TYPE" | "INSUFFICIENT_FUNDS" | "IDEMPOTENCY_KEY_REUSED" | "RATE_LIMITED" | "HEADERS_TOO_LARGE" | "INTERNAL" | "CUSTODY_SIGNING_FAILED" | "RPC_UNAVAILABLE" | "CUSTODY_UNAVAILABLE" | "SERVICE_UNAVAILABLE" | "DATABASE_UNAVAILABLE" | "SHUTTING_DOWN";
                     };
                 };
             };
@@ -9231,7 +11051,7 @@ export interface operations {
                         /** @enum {integer} */
                         status?: 400 | 401 | 403 | 404 | 405 | 408 | 409 | 413 | 414 | 415 | 422 | 429 | 431 | 500 | 502 | 503;
                         /** @enum {string} */
-                        code?: "VALIDATION_FAILED" | "BAD_REQUEST" | "INVALID_JSON" | "AMOUNT_INVALID" | "AMOUNT_PRECISION_EXCEEDED" | "MINT_NOT_FOUND" | "RECIPIENT_IS_SENDER" | "RECIPIENT_IS_PROGRAM" | "RECIPIENT_BELOW_RENT_EXEMPTION" | "TRANSFER_INVALID" | "POLICY_INVALID" | "IDEMPOTENCY_KEY_REQUIRED" | "IDEMPOTENCY_KEY_INVALID" | "UNAUTHENTICATED" | "INVALID_API_KEY" | "AGENT_REVOKED" | "AGENT_KEY_EXPIRED" | "FORBIDDEN" | "AGENT_SUSPENDED" | "AGENT_KEY_SCOPE" | "AGENT_KEY_WALLET" | "CSRF_REJECTED" | "POLICY_DENIED" | "NOT_FOUND" | "ROUTE_NOT_FOUND" | "METHOD_NOT_ALLOWED" | "REQUEST_TIMEOUT" | "CONFLICT" | "EMAIL_TAKEN" | "AGENT_REVOKED_FINAL" | "OWNER_REVOKED_FINAL" | "TRANSACTION_NOT_AWAITING_APPROVAL" | "APPROVAL_EXPIRED" | "TRANSACTION_NOT_DELAYED" | "IDEMPOTENCY_REQUEST_IN_PROGRESS" | "PAYLOAD_TOO_LARGE" | "URI_TOO_LONG" | "UNSUPPORTED_MEDIA_TYPE" | "INSUFFICIENT_FUNDS" | "IDEMPOTENCY_KEY_REUSED" | "RATE_LIMITED" | "HEADERS_TOO_LARGE" | "INTERNAL" | "CUSTODY_SIGNING_FAILED" | "RPC_UNAVAILABLE" | "CUSTODY_UNAVAILABLE" | "SERVICE_UNAVAILABLE" | "DATABASE_UNAVAILABLE" | "SHUTTING_DOWN";
+                        code?: "VALIDATION_FAILED" | "BAD_REQUEST" | "INVALID_JSON" | "AMOUNT_INVALID" | "AMOUNT_PRECISION_EXCEEDED" | "MINT_NOT_FOUND" | "RECIPIENT_IS_SENDER" | "RECIPIENT_IS_PROGRAM" | "RECIPIENT_BELOW_RENT_EXEMPTION" | "TRANSFER_INVALID" | "POLICY_INVALID" | "IDEMPOTENCY_KEY_REQUIRED" | "IDEMPOTENCY_KEY_INVALID" | "UNAUTHENTICATED" | "INVALID_API_KEY" | "AGENT_REVOKED" | "AGENT_KEY_EXPIRED" | "FORBIDDEN" | "AGENT_SUSPENDED" | "AGENT_KEY_SCOPE" | "AGENT_KEY_WALLET" | "CSRF_REJECTED" | "POLICY_DENIED" | "SERVICE_FROZEN" | "OWNER_FROZEN" | "WALLET_FROZEN" | "AGENT_FROZEN" | "NOT_FOUND" | "ROUTE_NOT_FOUND" | "METHOD_NOT_ALLOWED" | "REQUEST_TIMEOUT" | "CONFLICT" | "EMAIL_TAKEN" | "AGENT_REVOKED_FINAL" | "OWNER_REVOKED_FINAL" | "TRANSACTION_NOT_AWAITING_APPROVAL" | "APPROVAL_EXPIRED" | "TRANSACTION_NOT_DELAYED" | "IDEMPOTENCY_REQUEST_IN_PROGRESS" | "PAYLOAD_TOO_LARGE" | "URI_TOO_LONG" | "UNSUPPORTED_MEDIA_TYPE" | "INSUFFICIENT_FUNDS" | "IDEMPOTENCY_KEY_REUSED" | "RATE_LIMITED" | "HEADERS_TOO_LARGE" | "INTERNAL" | "CUSTODY_SIGNING_FAILED" | "RPC_UNAVAILABLE" | "CUSTODY_UNAVAILABLE" | "SERVICE_UNAVAILABLE" | "DATABASE_UNAVAILABLE" | "SHUTTING_DOWN";
                     };
                 };
             };
@@ -9401,7 +11221,7 @@ export interface operations {
                         /** @enum {integer} */
                         status?: 400 | 401 | 403 | 404 | 405 | 408 | 409 | 413 | 414 | 415 | 422 | 429 | 431 | 500 | 502 | 503;
                         /** @enum {string} */
-                        code?: "VALIDATION_FAILED" | "BAD_REQUEST" | "INVALID_JSON" | "AMOUNT_INVALID" | "AMOUNT_PRECISION_EXCEEDED" | "MINT_NOT_FOUND" | "RECIPIENT_IS_SENDER" | "RECIPIENT_IS_PROGRAM" | "RECIPIENT_BELOW_RENT_EXEMPTION" | "TRANSFER_INVALID" | "POLICY_INVALID" | "IDEMPOTENCY_KEY_REQUIRED" | "IDEMPOTENCY_KEY_INVALID" | "UNAUTHENTICATED" | "INVALID_API_KEY" | "AGENT_REVOKED" | "AGENT_KEY_EXPIRED" | "FORBIDDEN" | "AGENT_SUSPENDED" | "AGENT_KEY_SCOPE" | "AGENT_KEY_WALLET" | "CSRF_REJECTED" | "POLICY_DENIED" | "NOT_FOUND" | "ROUTE_NOT_FOUND" | "METHOD_NOT_ALLOWED" | "REQUEST_TIMEOUT" | "CONFLICT" | "EMAIL_TAKEN" | "AGENT_REVOKED_FINAL" | "OWNER_REVOKED_FINAL" | "TRANSACTION_NOT_AWAITING_APPROVAL" | "APPROVAL_EXPIRED" | "TRANSACTION_NOT_DELAYED" | "IDEMPOTENCY_REQUEST_IN_PROGRESS" | "PAYLOAD_TOO_LARGE" | "URI_TOO_LONG" | "UNSUPPORTED_MEDIA_TYPE" | "INSUFFICIENT_FUNDS" | "IDEMPOTENCY_KEY_REUSED" | "RATE_LIMITED" | "HEADERS_TOO_LARGE" | "INTERNAL" | "CUSTODY_SIGNING_FAILED" | "RPC_UNAVAILABLE" | "CUSTODY_UNAVAILABLE" | "SERVICE_UNAVAILABLE" | "DATABASE_UNAVAILABLE" | "SHUTTING_DOWN";
+                        code?: "VALIDATION_FAILED" | "BAD_REQUEST" | "INVALID_JSON" | "AMOUNT_INVALID" | "AMOUNT_PRECISION_EXCEEDED" | "MINT_NOT_FOUND" | "RECIPIENT_IS_SENDER" | "RECIPIENT_IS_PROGRAM" | "RECIPIENT_BELOW_RENT_EXEMPTION" | "TRANSFER_INVALID" | "POLICY_INVALID" | "IDEMPOTENCY_KEY_REQUIRED" | "IDEMPOTENCY_KEY_INVALID" | "UNAUTHENTICATED" | "INVALID_API_KEY" | "AGENT_REVOKED" | "AGENT_KEY_EXPIRED" | "FORBIDDEN" | "AGENT_SUSPENDED" | "AGENT_KEY_SCOPE" | "AGENT_KEY_WALLET" | "CSRF_REJECTED" | "POLICY_DENIED" | "SERVICE_FROZEN" | "OWNER_FROZEN" | "WALLET_FROZEN" | "AGENT_FROZEN" | "NOT_FOUND" | "ROUTE_NOT_FOUND" | "METHOD_NOT_ALLOWED" | "REQUEST_TIMEOUT" | "CONFLICT" | "EMAIL_TAKEN" | "AGENT_REVOKED_FINAL" | "OWNER_REVOKED_FINAL" | "TRANSACTION_NOT_AWAITING_APPROVAL" | "APPROVAL_EXPIRED" | "TRANSACTION_NOT_DELAYED" | "IDEMPOTENCY_REQUEST_IN_PROGRESS" | "PAYLOAD_TOO_LARGE" | "URI_TOO_LONG" | "UNSUPPORTED_MEDIA_TYPE" | "INSUFFICIENT_FUNDS" | "IDEMPOTENCY_KEY_REUSED" | "RATE_LIMITED" | "HEADERS_TOO_LARGE" | "INTERNAL" | "CUSTODY_SIGNING_FAILED" | "RPC_UNAVAILABLE" | "CUSTODY_UNAVAILABLE" | "SERVICE_UNAVAILABLE" | "DATABASE_UNAVAILABLE" | "SHUTTING_DOWN";
                     };
                 };
             };
@@ -9458,7 +11278,7 @@ export interface operations {
                         /** @enum {integer} */
                         status?: 400 | 401 | 403 | 404 | 405 | 408 | 409 | 413 | 414 | 415 | 422 | 429 | 431 | 500 | 502 | 503;
                         /** @enum {string} */
-                        code?: "VALIDATION_FAILED" | "BAD_REQUEST" | "INVALID_JSON" | "AMOUNT_INVALID" | "AMOUNT_PRECISION_EXCEEDED" | "MINT_NOT_FOUND" | "RECIPIENT_IS_SENDER" | "RECIPIENT_IS_PROGRAM" | "RECIPIENT_BELOW_RENT_EXEMPTION" | "TRANSFER_INVALID" | "POLICY_INVALID" | "IDEMPOTENCY_KEY_REQUIRED" | "IDEMPOTENCY_KEY_INVALID" | "UNAUTHENTICATED" | "INVALID_API_KEY" | "AGENT_REVOKED" | "AGENT_KEY_EXPIRED" | "FORBIDDEN" | "AGENT_SUSPENDED" | "AGENT_KEY_SCOPE" | "AGENT_KEY_WALLET" | "CSRF_REJECTED" | "POLICY_DENIED" | "NOT_FOUND" | "ROUTE_NOT_FOUND" | "METHOD_NOT_ALLOWED" | "REQUEST_TIMEOUT" | "CONFLICT" | "EMAIL_TAKEN" | "AGENT_REVOKED_FINAL" | "OWNER_REVOKED_FINAL" | "TRANSACTION_NOT_AWAITING_APPROVAL" | "APPROVAL_EXPIRED" | "TRANSACTION_NOT_DELAYED" | "IDEMPOTENCY_REQUEST_IN_PROGRESS" | "PAYLOAD_TOO_LARGE" | "URI_TOO_LONG" | "UNSUPPORTED_MEDIA_TYPE" | "INSUFFICIENT_FUNDS" | "IDEMPOTENCY_KEY_REUSED" | "RATE_LIMITED" | "HEADERS_TOO_LARGE" | "INTERNAL" | "CUSTODY_SIGNING_FAILED" | "RPC_UNAVAILABLE" | "CUSTODY_UNAVAILABLE" | "SERVICE_UNAVAILABLE" | "DATABASE_UNAVAILABLE" | "SHUTTING_DOWN";
+                        code?: "VALIDATION_FAILED" | "BAD_REQUEST" | "INVALID_JSON" | "AMOUNT_INVALID" | "AMOUNT_PRECISION_EXCEEDED" | "MINT_NOT_FOUND" | "RECIPIENT_IS_SENDER" | "RECIPIENT_IS_PROGRAM" | "RECIPIENT_BELOW_RENT_EXEMPTION" | "TRANSFER_INVALID" | "POLICY_INVALID" | "IDEMPOTENCY_KEY_REQUIRED" | "IDEMPOTENCY_KEY_INVALID" | "UNAUTHENTICATED" | "INVALID_API_KEY" | "AGENT_REVOKED" | "AGENT_KEY_EXPIRED" | "FORBIDDEN" | "AGENT_SUSPENDED" | "AGENT_KEY_SCOPE" | "AGENT_KEY_WALLET" | "CSRF_REJECTED" | "POLICY_DENIED" | "SERVICE_FROZEN" | "OWNER_FROZEN" | "WALLET_FROZEN" | "AGENT_FROZEN" | "NOT_FOUND" | "ROUTE_NOT_FOUND" | "METHOD_NOT_ALLOWED" | "REQUEST_TIMEOUT" | "CONFLICT" | "EMAIL_TAKEN" | "AGENT_REVOKED_FINAL" | "OWNER_REVOKED_FINAL" | "TRANSACTION_NOT_AWAITING_APPROVAL" | "APPROVAL_EXPIRED" | "TRANSACTION_NOT_DELAYED" | "IDEMPOTENCY_REQUEST_IN_PROGRESS" | "PAYLOAD_TOO_LARGE" | "URI_TOO_LONG" | "UNSUPPORTED_MEDIA_TYPE" | "INSUFFICIENT_FUNDS" | "IDEMPOTENCY_KEY_REUSED" | "RATE_LIMITED" | "HEADERS_TOO_LARGE" | "INTERNAL" | "CUSTODY_SIGNING_FAILED" | "RPC_UNAVAILABLE" | "CUSTODY_UNAVAILABLE" | "SERVICE_UNAVAILABLE" | "DATABASE_UNAVAILABLE" | "SHUTTING_DOWN";
                     };
                 };
             };
@@ -9606,7 +11426,7 @@ export interface operations {
                         /** @enum {integer} */
                         status?: 400 | 401 | 403 | 404 | 405 | 408 | 409 | 413 | 414 | 415 | 422 | 429 | 431 | 500 | 502 | 503;
                         /** @enum {string} */
-                        code?: "VALIDATION_FAILED" | "BAD_REQUEST" | "INVALID_JSON" | "AMOUNT_INVALID" | "AMOUNT_PRECISION_EXCEEDED" | "MINT_NOT_FOUND" | "RECIPIENT_IS_SENDER" | "RECIPIENT_IS_PROGRAM" | "RECIPIENT_BELOW_RENT_EXEMPTION" | "TRANSFER_INVALID" | "POLICY_INVALID" | "IDEMPOTENCY_KEY_REQUIRED" | "IDEMPOTENCY_KEY_INVALID" | "UNAUTHENTICATED" | "INVALID_API_KEY" | "AGENT_REVOKED" | "AGENT_KEY_EXPIRED" | "FORBIDDEN" | "AGENT_SUSPENDED" | "AGENT_KEY_SCOPE" | "AGENT_KEY_WALLET" | "CSRF_REJECTED" | "POLICY_DENIED" | "NOT_FOUND" | "ROUTE_NOT_FOUND" | "METHOD_NOT_ALLOWED" | "REQUEST_TIMEOUT" | "CONFLICT" | "EMAIL_TAKEN" | "AGENT_REVOKED_FINAL" | "OWNER_REVOKED_FINAL" | "TRANSACTION_NOT_AWAITING_APPROVAL" | "APPROVAL_EXPIRED" | "TRANSACTION_NOT_DELAYED" | "IDEMPOTENCY_REQUEST_IN_PROGRESS" | "PAYLOAD_TOO_LARGE" | "URI_TOO_LONG" | "UNSUPPORTED_MEDIA_TYPE" | "INSUFFICIENT_FUNDS" | "IDEMPOTENCY_KEY_REUSED" | "RATE_LIMITED" | "HEADERS_TOO_LARGE" | "INTERNAL" | "CUSTODY_SIGNING_FAILED" | "RPC_UNAVAILABLE" | "CUSTODY_UNAVAILABLE" | "SERVICE_UNAVAILABLE" | "DATABASE_UNAVAILABLE" | "SHUTTING_DOWN";
+                        code?: "VALIDATION_FAILED" | "BAD_REQUEST" | "INVALID_JSON" | "AMOUNT_INVALID" | "AMOUNT_PRECISION_EXCEEDED" | "MINT_NOT_FOUND" | "RECIPIENT_IS_SENDER" | "RECIPIENT_IS_PROGRAM" | "RECIPIENT_BELOW_RENT_EXEMPTION" | "TRANSFER_INVALID" | "POLICY_INVALID" | "IDEMPOTENCY_KEY_REQUIRED" | "IDEMPOTENCY_KEY_INVALID" | "UNAUTHENTICATED" | "INVALID_API_KEY" | "AGENT_REVOKED" | "AGENT_KEY_EXPIRED" | "FORBIDDEN" | "AGENT_SUSPENDED" | "AGENT_KEY_SCOPE" | "AGENT_KEY_WALLET" | "CSRF_REJECTED" | "POLICY_DENIED" | "SERVICE_FROZEN" | "OWNER_FROZEN" | "WALLET_FROZEN" | "AGENT_FROZEN" | "NOT_FOUND" | "ROUTE_NOT_FOUND" | "METHOD_NOT_ALLOWED" | "REQUEST_TIMEOUT" | "CONFLICT" | "EMAIL_TAKEN" | "AGENT_REVOKED_FINAL" | "OWNER_REVOKED_FINAL" | "TRANSACTION_NOT_AWAITING_APPROVAL" | "APPROVAL_EXPIRED" | "TRANSACTION_NOT_DELAYED" | "IDEMPOTENCY_REQUEST_IN_PROGRESS" | "PAYLOAD_TOO_LARGE" | "URI_TOO_LONG" | "UNSUPPORTED_MEDIA_TYPE" | "INSUFFICIENT_FUNDS" | "IDEMPOTENCY_KEY_REUSED" | "RATE_LIMITED" | "HEADERS_TOO_LARGE" | "INTERNAL" | "CUSTODY_SIGNING_FAILED" | "RPC_UNAVAILABLE" | "CUSTODY_UNAVAILABLE" | "SERVICE_UNAVAILABLE" | "DATABASE_UNAVAILABLE" | "SHUTTING_DOWN";
                     };
                 };
             };
@@ -9743,7 +11563,7 @@ export interface operations {
                         /** @enum {integer} */
                         status?: 400 | 401 | 403 | 404 | 405 | 408 | 409 | 413 | 414 | 415 | 422 | 429 | 431 | 500 | 502 | 503;
                         /** @enum {string} */
-                        code?: "VALIDATION_FAILED" | "BAD_REQUEST" | "INVALID_JSON" | "AMOUNT_INVALID" | "AMOUNT_PRECISION_EXCEEDED" | "MINT_NOT_FOUND" | "RECIPIENT_IS_SENDER" | "RECIPIENT_IS_PROGRAM" | "RECIPIENT_BELOW_RENT_EXEMPTION" | "TRANSFER_INVALID" | "POLICY_INVALID" | "IDEMPOTENCY_KEY_REQUIRED" | "IDEMPOTENCY_KEY_INVALID" | "UNAUTHENTICATED" | "INVALID_API_KEY" | "AGENT_REVOKED" | "AGENT_KEY_EXPIRED" | "FORBIDDEN" | "AGENT_SUSPENDED" | "AGENT_KEY_SCOPE" | "AGENT_KEY_WALLET" | "CSRF_REJECTED" | "POLICY_DENIED" | "NOT_FOUND" | "ROUTE_NOT_FOUND" | "METHOD_NOT_ALLOWED" | "REQUEST_TIMEOUT" | "CONFLICT" | "EMAIL_TAKEN" | "AGENT_REVOKED_FINAL" | "OWNER_REVOKED_FINAL" | "TRANSACTION_NOT_AWAITING_APPROVAL" | "APPROVAL_EXPIRED" | "TRANSACTION_NOT_DELAYED" | "IDEMPOTENCY_REQUEST_IN_PROGRESS" | "PAYLOAD_TOO_LARGE" | "URI_TOO_LONG" | "UNSUPPORTED_MEDIA_TYPE" | "INSUFFICIENT_FUNDS" | "IDEMPOTENCY_KEY_REUSED" | "RATE_LIMITED" | "HEADERS_TOO_LARGE" | "INTERNAL" | "CUSTODY_SIGNING_FAILED" | "RPC_UNAVAILABLE" | "CUSTODY_UNAVAILABLE" | "SERVICE_UNAVAILABLE" | "DATABASE_UNAVAILABLE" | "SHUTTING_DOWN";
+                        code?: "VALIDATION_FAILED" | "BAD_REQUEST" | "INVALID_JSON" | "AMOUNT_INVALID" | "AMOUNT_PRECISION_EXCEEDED" | "MINT_NOT_FOUND" | "RECIPIENT_IS_SENDER" | "RECIPIENT_IS_PROGRAM" | "RECIPIENT_BELOW_RENT_EXEMPTION" | "TRANSFER_INVALID" | "POLICY_INVALID" | "IDEMPOTENCY_KEY_REQUIRED" | "IDEMPOTENCY_KEY_INVALID" | "UNAUTHENTICATED" | "INVALID_API_KEY" | "AGENT_REVOKED" | "AGENT_KEY_EXPIRED" | "FORBIDDEN" | "AGENT_SUSPENDED" | "AGENT_KEY_SCOPE" | "AGENT_KEY_WALLET" | "CSRF_REJECTED" | "POLICY_DENIED" | "SERVICE_FROZEN" | "OWNER_FROZEN" | "WALLET_FROZEN" | "AGENT_FROZEN" | "NOT_FOUND" | "ROUTE_NOT_FOUND" | "METHOD_NOT_ALLOWED" | "REQUEST_TIMEOUT" | "CONFLICT" | "EMAIL_TAKEN" | "AGENT_REVOKED_FINAL" | "OWNER_REVOKED_FINAL" | "TRANSACTION_NOT_AWAITING_APPROVAL" | "APPROVAL_EXPIRED" | "TRANSACTION_NOT_DELAYED" | "IDEMPOTENCY_REQUEST_IN_PROGRESS" | "PAYLOAD_TOO_LARGE" | "URI_TOO_LONG" | "UNSUPPORTED_MEDIA_TYPE" | "INSUFFICIENT_FUNDS" | "IDEMPOTENCY_KEY_REUSED" | "RATE_LIMITED" | "HEADERS_TOO_LARGE" | "INTERNAL" | "CUSTODY_SIGNING_FAILED" | "RPC_UNAVAILABLE" | "CUSTODY_UNAVAILABLE" | "SERVICE_UNAVAILABLE" | "DATABASE_UNAVAILABLE" | "SHUTTING_DOWN";
                     };
                 };
             };
@@ -9891,7 +11711,7 @@ export interface operations {
                         /** @enum {integer} */
                         status?: 400 | 401 | 403 | 404 | 405 | 408 | 409 | 413 | 414 | 415 | 422 | 429 | 431 | 500 | 502 | 503;
                         /** @enum {string} */
-                        code?: "VALIDATION_FAILED" | "BAD_REQUEST" | "INVALID_JSON" | "AMOUNT_INVALID" | "AMOUNT_PRECISION_EXCEEDED" | "MINT_NOT_FOUND" | "RECIPIENT_IS_SENDER" | "RECIPIENT_IS_PROGRAM" | "RECIPIENT_BELOW_RENT_EXEMPTION" | "TRANSFER_INVALID" | "POLICY_INVALID" | "IDEMPOTENCY_KEY_REQUIRED" | "IDEMPOTENCY_KEY_INVALID" | "UNAUTHENTICATED" | "INVALID_API_KEY" | "AGENT_REVOKED" | "AGENT_KEY_EXPIRED" | "FORBIDDEN" | "AGENT_SUSPENDED" | "AGENT_KEY_SCOPE" | "AGENT_KEY_WALLET" | "CSRF_REJECTED" | "POLICY_DENIED" | "NOT_FOUND" | "ROUTE_NOT_FOUND" | "METHOD_NOT_ALLOWED" | "REQUEST_TIMEOUT" | "CONFLICT" | "EMAIL_TAKEN" | "AGENT_REVOKED_FINAL" | "OWNER_REVOKED_FINAL" | "TRANSACTION_NOT_AWAITING_APPROVAL" | "APPROVAL_EXPIRED" | "TRANSACTION_NOT_DELAYED" | "IDEMPOTENCY_REQUEST_IN_PROGRESS" | "PAYLOAD_TOO_LARGE" | "URI_TOO_LONG" | "UNSUPPORTED_MEDIA_TYPE" | "INSUFFICIENT_FUNDS" | "IDEMPOTENCY_KEY_REUSED" | "RATE_LIMITED" | "HEADERS_TOO_LARGE" | "INTERNAL" | "CUSTODY_SIGNING_FAILED" | "RPC_UNAVAILABLE" | "CUSTODY_UNAVAILABLE" | "SERVICE_UNAVAILABLE" | "DATABASE_UNAVAILABLE" | "SHUTTING_DOWN";
+                        code?: "VALIDATION_FAILED" | "BAD_REQUEST" | "INVALID_JSON" | "AMOUNT_INVALID" | "AMOUNT_PRECISION_EXCEEDED" | "MINT_NOT_FOUND" | "RECIPIENT_IS_SENDER" | "RECIPIENT_IS_PROGRAM" | "RECIPIENT_BELOW_RENT_EXEMPTION" | "TRANSFER_INVALID" | "POLICY_INVALID" | "IDEMPOTENCY_KEY_REQUIRED" | "IDEMPOTENCY_KEY_INVALID" | "UNAUTHENTICATED" | "INVALID_API_KEY" | "AGENT_REVOKED" | "AGENT_KEY_EXPIRED" | "FORBIDDEN" | "AGENT_SUSPENDED" | "AGENT_KEY_SCOPE" | "AGENT_KEY_WALLET" | "CSRF_REJECTED" | "POLICY_DENIED" | "SERVICE_FROZEN" | "OWNER_FROZEN" | "WALLET_FROZEN" | "AGENT_FROZEN" | "NOT_FOUND" | "ROUTE_NOT_FOUND" | "METHOD_NOT_ALLOWED" | "REQUEST_TIMEOUT" | "CONFLICT" | "EMAIL_TAKEN" | "AGENT_REVOKED_FINAL" | "OWNER_REVOKED_FINAL" | "TRANSACTION_NOT_AWAITING_APPROVAL" | "APPROVAL_EXPIRED" | "TRANSACTION_NOT_DELAYED" | "IDEMPOTENCY_REQUEST_IN_PROGRESS" | "PAYLOAD_TOO_LARGE" | "URI_TOO_LONG" | "UNSUPPORTED_MEDIA_TYPE" | "INSUFFICIENT_FUNDS" | "IDEMPOTENCY_KEY_REUSED" | "RATE_LIMITED" | "HEADERS_TOO_LARGE" | "INTERNAL" | "CUSTODY_SIGNING_FAILED" | "RPC_UNAVAILABLE" | "CUSTODY_UNAVAILABLE" | "SERVICE_UNAVAILABLE" | "DATABASE_UNAVAILABLE" | "SHUTTING_DOWN";
                     };
                 };
             };

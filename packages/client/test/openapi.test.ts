@@ -22,6 +22,7 @@ import type {
   ConsoleSession,
   ConsoleSettings,
   DaySpend,
+  Freeze,
   Grant,
   Owner,
   Policy,
@@ -130,16 +131,23 @@ function propertiesOf(name: string): string[] {
 // `Record<keyof T, true>` must list every field of T and nothing else (the compiler checks
 // both), so these objects are the client's types' field lists at run time.
 const fields = {
-  OwnerDto: { id: true, email: true, name: true, status: true, createdAt: true } satisfies Record<
-    keyof Owner,
-    true
-  >,
+  OwnerDto: {
+    id: true,
+    email: true,
+    name: true,
+    status: true,
+    frozen: true,
+    frozenAt: true,
+    createdAt: true,
+  } satisfies Record<keyof Owner, true>,
   AgentDto: {
     id: true,
     ownerId: true,
     name: true,
     description: true,
     status: true,
+    frozen: true,
+    frozenAt: true,
     createdAt: true,
     updatedAt: true,
   } satisfies Record<keyof Agent, true>,
@@ -150,8 +158,17 @@ const fields = {
     custody: true,
     label: true,
     agentIds: true,
+    frozen: true,
+    frozenAt: true,
     createdAt: true,
   } satisfies Record<keyof Wallet, true>,
+  FreezeDto: {
+    scope: true,
+    frozen: true,
+    frozenAt: true,
+    changed: true,
+    cancelledTransactionIds: true,
+  } satisfies Record<keyof Freeze, true>,
   GrantDto: { walletId: true, agentId: true, grantedAt: true } satisfies Record<keyof Grant, true>,
   BalanceDto: {
     address: true,

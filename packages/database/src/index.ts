@@ -74,6 +74,14 @@ export {
   recordAwaitingApproval,
   recordDelayed,
 } from './repositories/approval-expiry.repository.js';
+export {
+  FreezeRepository,
+  CANCELLED_BY_FREEZE,
+  type FreezeScope,
+  type FreezeTarget,
+  type FreezeResult,
+  type CancelledTransfer,
+} from './repositories/freeze.repository.js';
 export { DbHealthRepository, type DbHealthReport } from './repositories/db-health.repository.js';
 export {
   WebhookEndpointRepository,

@@ -10,6 +10,13 @@ export interface RepositoryErrorContext {
   TRANSACTION_NOT_FOUND: { transactionId: string };
   TRANSACTION_NOT_AWAITING_APPROVAL: { transactionId: string; status: string };
   TRANSACTION_NOT_DELAYED: { transactionId: string; status: string };
+  AGENT_NOT_FOUND: { agentId: string };
+  OWNER_NOT_FOUND: { ownerId: string };
+  /**
+   * A freeze stops this transfer: the whole service (`SERVICE`), the wallet's owner
+   * (`OWNER`), the wallet (`WALLET`) or the requesting agent (`AGENT`).
+   */
+  FROZEN: { scope: 'SERVICE' | 'OWNER' | 'WALLET' | 'AGENT'; walletId: string };
   /** A stored policy no longer parses; transfers from that wallet are refused until it is rewritten. */
   POLICY_CORRUPT: { walletId: string; issues: string[] };
 }
@@ -22,6 +29,10 @@ const MESSAGES: { [C in RepositoryErrorCode]: (context: RepositoryErrorContext[C
   TRANSACTION_NOT_AWAITING_APPROVAL: (c) =>
     `Transaction ${c.transactionId} is ${c.status}, not AWAITING_APPROVAL.`,
   TRANSACTION_NOT_DELAYED: (c) => `Transaction ${c.transactionId} is ${c.status}, not DELAYED.`,
+  AGENT_NOT_FOUND: (c) => `Agent ${c.agentId} does not exist.`,
+  OWNER_NOT_FOUND: (c) => `Owner ${c.ownerId} does not exist.`,
+  FROZEN: (c) =>
+    `Transfers from wallet ${c.walletId} are frozen (${c.scope.toLowerCase()} freeze).`,
   POLICY_CORRUPT: (c) =>
     `The stored policy of wallet ${c.walletId} is invalid: ${c.issues.join('; ')}.`,
 };

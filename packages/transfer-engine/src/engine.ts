@@ -566,7 +566,18 @@ function parseAmount(text: string, decimals: number): bigint {
   }
 }
 
+const FROZEN_MESSAGES = {
+  SERVICE: ['SERVICE_FROZEN', 'The operator has frozen the service: no transfer is accepted'],
+  OWNER: ['OWNER_FROZEN', "The wallet's owner has frozen everything they own"],
+  WALLET: ['WALLET_FROZEN', 'The owner has frozen this wallet'],
+  AGENT: ['AGENT_FROZEN', 'The owner has frozen this agent'],
+} as const;
+
 function repositoryError(e: unknown): unknown {
+  if (isRepositoryError(e, 'FROZEN')) {
+    const [code, message] = FROZEN_MESSAGES[e.context.scope];
+    return new TransferEngineError(code, message, { context: { scope: e.context.scope } });
+  }
   if (isRepositoryError(e, 'WALLET_NOT_FOUND'))
     return new TransferEngineError('WALLET_NOT_FOUND', 'Wallet not found');
   if (isRepositoryError(e, 'TRANSACTION_NOT_FOUND'))

@@ -16,6 +16,14 @@ export const TRANSFER_ENGINE_ERRORS = {
   APPROVAL_EXPIRED: 'conflict',
   /** Cancel of a transaction that is not DELAYED (released, cancelled, or never delayed). */
   TRANSACTION_NOT_DELAYED: 'conflict',
+  /** The operator froze the whole service: no transfer is accepted. */
+  SERVICE_FROZEN: 'frozen',
+  /** The wallet's owner froze everything they own. */
+  OWNER_FROZEN: 'frozen',
+  /** The owner froze this wallet. */
+  WALLET_FROZEN: 'frozen',
+  /** The owner froze the requesting agent. */
+  AGENT_FROZEN: 'frozen',
   /** The same idempotency key with another request. */
   IDEMPOTENCY_KEY_REUSED: 'conflict',
   /** The same idempotency key while the first request is still being processed. */

@@ -39,6 +39,18 @@ export class AgentDto {
   @ApiProperty({ example: 'trading-bot-1' }) name!: string;
   @ApiProperty({ nullable: true, type: String }) description!: string | null;
   @ApiProperty({ enum: AGENT_STATUSES }) status!: AgentStatusValue;
+  @ApiProperty({
+    description:
+      'Frozen by its owner (POST /v1/agents/{id}/freeze): its transfers are refused (403 AGENT_FROZEN).',
+  })
+  frozen!: boolean;
+  @ApiProperty({
+    format: 'date-time',
+    nullable: true,
+    type: String,
+    description: 'When the current freeze began; null when not frozen',
+  })
+  frozenAt!: string | null;
   @ApiProperty({ format: 'date-time' }) createdAt!: string;
   @ApiProperty({ format: 'date-time' }) updatedAt!: string;
 }
@@ -66,6 +78,7 @@ export function toAgentDto(row: {
   name: string;
   description: string | null;
   status: AgentStatusValue;
+  frozenAt: Date | null;
   createdAt: Date;
   updatedAt: Date;
 }): AgentDto {
@@ -75,6 +88,8 @@ export function toAgentDto(row: {
     name: row.name,
     description: row.description,
     status: row.status,
+    frozen: row.frozenAt !== null,
+    frozenAt: row.frozenAt?.toISOString() ?? null,
     createdAt: row.createdAt.toISOString(),
     updatedAt: row.updatedAt.toISOString(),
   };

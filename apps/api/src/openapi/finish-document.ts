@@ -37,6 +37,8 @@ const TAGS: Record<string, string> = {
   transactions: 'Transfers as stored: status, approvals, history.',
   webhooks: "The owner's webhook and its deliveries.",
   console: 'Sign-in and settings of the owner console (cookie session with a CSRF token).',
+  freeze:
+    'The kill switch: an owner freezes a wallet, an agent or everything it owns; the operator freezes the service.',
   admin: 'Operator diagnostics.',
   health: 'Liveness and readiness probes.',
   metrics: 'Prometheus metrics.',

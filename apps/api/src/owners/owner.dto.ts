@@ -29,6 +29,18 @@ export class OwnerDto {
   @ApiProperty({ example: 'ops@example.com' }) email!: string;
   @ApiProperty({ example: 'Acme Robotics', nullable: true, type: String }) name!: string | null;
   @ApiProperty({ enum: ['ACTIVE', 'REVOKED'] }) status!: 'ACTIVE' | 'REVOKED';
+  @ApiProperty({
+    description:
+      'The owner froze everything they own (POST /v1/owners/me/freeze): no transfer leaves any of its wallets (403 OWNER_FROZEN).',
+  })
+  frozen!: boolean;
+  @ApiProperty({
+    format: 'date-time',
+    nullable: true,
+    type: String,
+    description: 'When the current freeze began; null when not frozen',
+  })
+  frozenAt!: string | null;
   @ApiProperty({ format: 'date-time' }) createdAt!: string;
 }
 
@@ -50,6 +62,7 @@ export function toOwnerDto(row: {
   email: string;
   name: string | null;
   status: 'ACTIVE' | 'REVOKED';
+  frozenAt: Date | null;
   createdAt: Date;
 }): OwnerDto {
   return {
@@ -57,6 +70,8 @@ export function toOwnerDto(row: {
     email: row.email,
     name: row.name,
     status: row.status,
+    frozen: row.frozenAt !== null,
+    frozenAt: row.frozenAt?.toISOString() ?? null,
     createdAt: row.createdAt.toISOString(),
   };
 }

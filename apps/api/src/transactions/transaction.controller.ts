@@ -80,7 +80,7 @@ export class TransactionController {
     summary:
       'Approve an AWAITING_APPROVAL transfer: re-evaluated now, then signed (PENDING) or denied (FAILED, 403).',
     description:
-      "The policy is checked again at approval time: if the budget was spent meanwhile, or the policy's time window is closed now, the transfer becomes FAILED and this answers 403 POLICY_DENIED. A request past its `expiresAt` answers 409 APPROVAL_EXPIRED (it is, or is about to be, EXPIRED). If the wallet can no longer pay the amount and fee, this answers 422 INSUFFICIENT_FUNDS and the transfer keeps waiting (top the wallet up and approve again). Above the policy's delay threshold, an approved transfer becomes DELAYED (unsigned, `dueAt` = now + delaySeconds): approval first, then the cool-down, which the owner can still cancel.",
+      "The policy is checked again at approval time: if the budget was spent meanwhile, or the policy's time window is closed now, the transfer becomes FAILED and this answers 403 POLICY_DENIED. A request past its `expiresAt` answers 409 APPROVAL_EXPIRED (it is, or is about to be, EXPIRED). If the wallet can no longer pay the amount and fee, this answers 422 INSUFFICIENT_FUNDS and the transfer keeps waiting (top the wallet up and approve again). Above the policy's delay threshold, an approved transfer becomes DELAYED (unsigned, `dueAt` = now + delaySeconds): approval first, then the cool-down, which the owner can still cancel. A freeze cancels waiting transfers (409 TRANSACTION_NOT_AWAITING_APPROVAL, status CANCELLED); a frozen scope refuses the approval with its 403 code.",
   })
   @ApiProblems(
     'NOT_FOUND',
@@ -88,6 +88,10 @@ export class TransactionController {
     'INSUFFICIENT_FUNDS',
     'TRANSACTION_NOT_AWAITING_APPROVAL',
     'APPROVAL_EXPIRED',
+    'SERVICE_FROZEN',
+    'OWNER_FROZEN',
+    'WALLET_FROZEN',
+    'AGENT_FROZEN',
   )
   @ApiOkResponse({ type: TransactionResponseDto })
   approve(

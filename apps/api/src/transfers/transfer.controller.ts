@@ -28,7 +28,7 @@ export class TransferController {
     operationId: 'createTransfer',
     summary: 'Request a transfer (agent). Checked against the policy before anything is signed.',
     description:
-      'ALLOW → signed and stored PENDING (the worker submits it); REQUIRE_APPROVAL → stored AWAITING_APPROVAL unsigned; DENY → 403 POLICY_DENIED with reasons. ' +
+      'ALLOW → signed and stored PENDING (the worker submits it); REQUIRE_APPROVAL → stored AWAITING_APPROVAL unsigned; DENY → 403 POLICY_DENIED with reasons; a freeze in scope → 403 SERVICE_FROZEN, OWNER_FROZEN, WALLET_FROZEN or AGENT_FROZEN (the widest), nothing stored. ' +
       'The same Idempotency-Key with the same body replays the first response (header Idempotent-Replayed: true). ' +
       'A duplicate that arrives while the first request is still in progress gets 409 IDEMPOTENCY_REQUEST_IN_PROGRESS; ' +
       'if the API process died mid-request, the key stays in progress for up to 2 minutes (the stale window) before a retry may take it over, ' +
@@ -48,6 +48,10 @@ export class TransferController {
     'IDEMPOTENCY_KEY_REQUIRED',
     'IDEMPOTENCY_KEY_INVALID',
     'POLICY_DENIED',
+    'SERVICE_FROZEN',
+    'OWNER_FROZEN',
+    'WALLET_FROZEN',
+    'AGENT_FROZEN',
     'IDEMPOTENCY_REQUEST_IN_PROGRESS',
     'IDEMPOTENCY_KEY_REUSED',
     'CUSTODY_SIGNING_FAILED',
@@ -77,7 +81,7 @@ export class TransferController {
     operationId: 'evaluateTransfer',
     summary: 'Dry run: the policy decision with every reason. Nothing is signed or stored.',
     description:
-      'Answers what createTransfer would decide now (ALLOW, REQUIRE_APPROVAL or DENY with every reason, and the remaining daily budget). Another transfer may change the answer before you send.',
+      'Answers what createTransfer would decide now (ALLOW, REQUIRE_APPROVAL or DENY with every reason, and the remaining daily budget). Another transfer may change the answer before you send. A freeze answers as createTransfer does (403 with its code).',
   })
   @ApiProblems(
     'NOT_FOUND',
@@ -90,6 +94,10 @@ export class TransferController {
     'RECIPIENT_BELOW_RENT_EXEMPTION',
     'INSUFFICIENT_FUNDS',
     'TRANSFER_INVALID',
+    'SERVICE_FROZEN',
+    'OWNER_FROZEN',
+    'WALLET_FROZEN',
+    'AGENT_FROZEN',
     'RPC_UNAVAILABLE',
   )
   @ApiOkResponse({ type: EvaluationDto })

@@ -21,6 +21,18 @@ export class WalletDto {
   @ApiProperty({ nullable: true, type: String, example: 'treasury' }) label!: string | null;
   @ApiPropertyOptional({ type: [String], description: 'Agents granted access (owners only)' })
   agentIds?: string[];
+  @ApiProperty({
+    description:
+      'Frozen by its owner (POST /v1/wallets/{id}/freeze): no transfer leaves it (403 WALLET_FROZEN). A freeze of the owner or of the service shows on the owner and to the operator.',
+  })
+  frozen!: boolean;
+  @ApiProperty({
+    format: 'date-time',
+    nullable: true,
+    type: String,
+    description: 'When the current freeze began; null when not frozen',
+  })
+  frozenAt!: string | null;
   @ApiProperty({ format: 'date-time' }) createdAt!: string;
 }
 
@@ -75,6 +87,7 @@ export function toWalletDto(
     ownerId: string;
     custody: 'TURNKEY' | 'LOCAL';
     label: string | null;
+    frozenAt?: Date | null;
     createdAt: Date;
   },
   agentIds?: string[],
@@ -86,6 +99,8 @@ export function toWalletDto(
     custody: row.custody,
     label: row.label,
     ...(agentIds === undefined ? {} : { agentIds }),
+    frozen: (row.frozenAt ?? null) !== null,
+    frozenAt: row.frozenAt?.toISOString() ?? null,
     createdAt: row.createdAt.toISOString(),
   };
 }

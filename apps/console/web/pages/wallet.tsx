@@ -10,6 +10,7 @@ import {
 import { useState } from 'preact/hooks';
 import { Link } from 'wouter-preact';
 import { describeError } from '../api.js';
+import { ConfirmDialog } from '../components/confirm.js';
 import { SpendGauge } from '../components/gauge.js';
 import { SpendChart } from '../components/spend-chart.js';
 import { Timeline } from '../components/timeline.js';
@@ -65,6 +66,8 @@ export function WalletPage(props: { id: string }) {
           </>
         )}
       </p>
+
+      <FreezeControl wallet={wallet} onChanged={() => void data.reload()} />
 
       <section aria-labelledby="spend-heading">
         <h2 id="spend-heading">Spend</h2>
@@ -432,6 +435,79 @@ function Transactions(props: { walletId: string; agents: Agent[] }) {
           );
         })}
       </ul>
+    </section>
+  );
+}
+
+/**
+ * The wallet's kill switch: freezing refuses every new transfer from it and cancels its waiting
+ * and unsent ones (never broadcast); unfreezing revives nothing. Confirmed in a dialog.
+ */
+function FreezeControl(props: { wallet: Wallet; onChanged: () => void }) {
+  const { client } = useConsole();
+  const [asking, setAsking] = useState(false);
+  const [busy, setBusy] = useState(false);
+  const [message, setMessage] = useState<string | null>(null);
+  const frozen = props.wallet.frozen;
+
+  async function toggle() {
+    setBusy(true);
+    try {
+      const { freeze } = frozen
+        ? await client.unfreezeWallet(props.wallet.id)
+        : await client.freezeWallet(props.wallet.id);
+      const cancelled = freeze.cancelledTransactionIds.length;
+      setMessage(
+        freeze.frozen
+          ? `Frozen. ${cancelled} waiting or unsent transfer${cancelled === 1 ? '' : 's'} cancelled.`
+          : 'Unfrozen. Cancelled transfers stay cancelled.',
+      );
+      props.onChanged();
+    } catch (e) {
+      setMessage(describeError(e));
+    } finally {
+      setBusy(false);
+      setAsking(false);
+    }
+  }
+
+  return (
+    <section aria-labelledby="freeze-heading">
+      <h2 id="freeze-heading">Kill switch</h2>
+      <p>
+        {frozen ? (
+          <strong class="error">
+            Frozen since {new Date(props.wallet.frozenAt ?? '').toLocaleString()}: no transfer
+            leaves this wallet.
+          </strong>
+        ) : (
+          <span class="muted">Not frozen.</span>
+        )}{' '}
+        <button
+          type="button"
+          class={frozen ? 'secondary' : 'danger'}
+          onClick={() => setAsking(true)}
+        >
+          {frozen ? 'Unfreeze wallet' : 'Freeze wallet'}
+        </button>
+      </p>
+      {message !== null && <p role="status">{message}</p>}
+      {asking && (
+        <ConfirmDialog
+          title={frozen ? 'Unfreeze this wallet?' : 'Freeze this wallet?'}
+          confirmLabel={frozen ? 'Unfreeze' : 'Freeze'}
+          danger={!frozen}
+          busy={busy}
+          onCancel={() => setAsking(false)}
+          onConfirm={() => void toggle()}
+        >
+          <p>
+            {frozen
+              ? 'Agents may send from it again within its policy. Transfers the freeze cancelled stay cancelled.'
+              : 'New transfers are refused at once. Transfers waiting for approval or not yet sent are cancelled; ones already sent are followed to their end.'}
+          </p>
+        </ConfirmDialog>
+      )}
     </section>
   );
 }

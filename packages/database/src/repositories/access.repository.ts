@@ -23,6 +23,8 @@ export interface WalletAccessRecord {
   label: string | null;
   createdAt: Date;
   updatedAt: Date;
+  /** Set while the owner has frozen this wallet (kill switch). */
+  frozenAt: Date | null;
   agentIds: string[];
 }
 
@@ -41,6 +43,7 @@ interface WalletRow {
   label: string | null;
   created_at: Date;
   updated_at: Date;
+  frozen_at: Date | null;
   agent_ids: string[];
 }
 
@@ -79,7 +82,7 @@ export class AccessRepository {
   async walletWithGrants(walletId: string): Promise<WalletAccessRecord | null> {
     const rows = await this.prisma.$queryRaw<WalletRow[]>`
       SELECT w.id::text, w.address, w.owner_id::text, w.custody::text, w.turnkey_wallet_id,
-             w.label, w.created_at, w.updated_at,
+             w.label, w.created_at, w.updated_at, w.frozen_at,
              COALESCE(array_agg(g.agent_id::text ORDER BY g.granted_at, g.agent_id)
                         FILTER (WHERE g.agent_id IS NOT NULL), '{}') AS agent_ids
       FROM wallets w LEFT JOIN wallet_agents g ON g.wallet_id = w.id
@@ -96,6 +99,7 @@ export class AccessRepository {
       label: row.label,
       createdAt: row.created_at,
       updatedAt: row.updated_at,
+      frozenAt: row.frozen_at,
       agentIds: row.agent_ids,
     };
   }

@@ -137,6 +137,9 @@ class KeyedSerializer {
 /** Channel the confirmation worker LISTENs on; the payload is a transaction id. */
 export const PENDING_TRANSACTION_CHANNEL = 'waiaas_tx_pending';
 
+/** Which freeze stops a transfer (see `freeze_scope()` in the migrations). */
+type FrozenScope = 'SERVICE' | 'OWNER' | 'WALLET' | 'AGENT';
+
 interface WalletRow {
   owner_id: string;
 }
@@ -231,6 +234,7 @@ export class SpendRepository {
           sql,
           request.walletId,
           request.agentKeyId ?? null,
+          request.agentId,
         );
         const decision = await judge(sql, policy, request, null, keyCap);
         const actor = {
@@ -304,6 +308,7 @@ export class SpendRepository {
   ): Promise<ApproveResult> {
     return this.prisma.$transaction(async (tx) => {
       const pending = await lockAwaitingApproval(tx, input.transactionId, input.ownerId, input.now);
+      await refuseIfFrozen(sqlOf(tx), pending.walletId, pending.agentId);
       const { policy, version } = await loadPolicy(sqlOf(tx), pending.walletId);
       const request = requestOf(pending, input.now);
       // The key's cap needs no second look: the reservation already holds its budget.
@@ -520,6 +525,8 @@ export class SpendRepository {
       const current = await lockTransaction(tx, input.transactionId);
       if (current.status !== 'DELAYED' || current.dueAt === null || current.dueAt > input.now)
         return { outcome: 'SKIPPED', decision: null, transaction: null };
+      // A freeze cancels DELAYED transfers in its scope; this only guards a race with one.
+      await refuseIfFrozen(sqlOf(tx), current.walletId, current.agentId);
       const { policy, version } = await loadPolicy(sqlOf(tx), current.walletId);
       const judged = await judge(sqlOf(tx), policy, requestOf(current, input.now), current, null);
       const decision = releaseDecision(judged, current.decidedAt !== null);
@@ -584,16 +591,24 @@ export class SpendRepository {
   async evaluateTransfer(request: TransferRequest): Promise<Decision> {
     const sql = sqlPool(this.prisma);
     const rows = await sql.query<
-      { has_policy: boolean; key_cap: string | null } & Partial<PolicyRow>
+      {
+        has_policy: boolean;
+        key_cap: string | null;
+        frozen: FrozenScope | null;
+      } & Partial<PolicyRow>
     >(
       `SELECT p.wallet_id IS NOT NULL AS has_policy, ${POLICY_COLUMNS},
-              (SELECT daily_cap::text FROM agent_keys WHERE id = $2::uuid) AS key_cap
+              (SELECT daily_cap::text FROM agent_keys WHERE id = $2::uuid) AS key_cap,
+              freeze_scope(w.id, $3::uuid) AS frozen
        FROM wallets w LEFT JOIN wallet_policies p ON p.wallet_id = w.id
        WHERE w.id = $1::uuid`,
-      [request.walletId, request.agentKeyId ?? null],
+      [request.walletId, request.agentKeyId ?? null, request.agentId],
     );
     const row = rows[0];
     if (!row) throw new RepositoryError('WALLET_NOT_FOUND', { walletId: request.walletId });
+    // The dry run answers a freeze as the transfer would.
+    if (row.frozen !== null)
+      throw new RepositoryError('FROZEN', { scope: row.frozen, walletId: request.walletId });
     const { policy } = parseStoredPolicy(
       request.walletId,
       row.has_policy ? (row as PolicyRow) : undefined,
@@ -670,6 +685,20 @@ async function lockAwaitingApproval(
   return current;
 }
 
+/**
+ * Throws `FROZEN` when a freeze stops transfers of `agentId` from `walletId`. Runs after the
+ * wallet lock is held, so its snapshot includes every freeze committed before (a freeze locks
+ * the wallet rows in its scope).
+ */
+async function refuseIfFrozen(sql: Sql, walletId: string, agentId: string | null): Promise<void> {
+  const rows = await sql.query<{ frozen: FrozenScope | null }>(
+    `SELECT freeze_scope($1::uuid, $2::uuid) AS frozen`,
+    [walletId, agentId],
+  );
+  const frozen = rows[0]?.frozen ?? null;
+  if (frozen !== null) throw new RepositoryError('FROZEN', { scope: frozen, walletId });
+}
+
 const POLICY_COLUMNS = `p.per_tx_limit::text, p.daily_limit::text, p.allowed_assets,
   p.allowed_addresses, p.requires_approval, p.metadata, p.version`;
 
@@ -692,14 +721,22 @@ async function lockWalletWithPolicy(
   sql: Sql,
   walletId: string,
   agentKeyId: string | null,
+  agentId: string | null,
 ): Promise<{ wallet: WalletRow; policy: Policy | null; version: number | null; keyCap: KeyCap }> {
   // A capped key's row is locked too (FOR NO KEY UPDATE: it does not block the foreign-key
   // checks of other inserts), so the key's transfers on different wallets are serialised and
   // its cap, summed across wallets, cannot be overspent. The CTE runs from the target list,
   // before the wallet row is locked: every reservation takes key then wallet, never the
   // reverse. An uncapped key (or none) locks nothing more.
+  // freeze_scope() is volatile: evaluated again, on a fresh snapshot, when this statement is
+  // re-evaluated after waiting for a lock a freeze held (see freeze.repository.ts).
   const rows = await sql.query<
-    WalletRow & Partial<PolicyRow> & { has_policy: boolean; key_cap: string | null }
+    WalletRow &
+      Partial<PolicyRow> & {
+        has_policy: boolean;
+        key_cap: string | null;
+        frozen: FrozenScope | null;
+      }
   >(
     `WITH k AS MATERIALIZED (
        SELECT daily_cap::text AS daily_cap FROM agent_keys
@@ -707,14 +744,16 @@ async function lockWalletWithPolicy(
        FOR NO KEY UPDATE
      )
      SELECT w.owner_id, p.wallet_id IS NOT NULL AS has_policy, ${POLICY_COLUMNS},
-            (SELECT daily_cap FROM k) AS key_cap
+            (SELECT daily_cap FROM k) AS key_cap,
+            freeze_scope(w.id, $3::uuid) AS frozen
      FROM wallets w LEFT JOIN wallet_policies p ON p.wallet_id = w.id
      WHERE w.id = $1::uuid
      FOR UPDATE OF w`,
-    [walletId, agentKeyId],
+    [walletId, agentKeyId, agentId],
   );
   const row = rows[0];
   if (!row) throw new RepositoryError('WALLET_NOT_FOUND', { walletId });
+  if (row.frozen !== null) throw new RepositoryError('FROZEN', { scope: row.frozen, walletId });
   const policyRow = row.has_policy ? (row as PolicyRow) : undefined;
   return {
     wallet: { owner_id: row.owner_id },

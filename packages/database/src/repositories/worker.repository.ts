@@ -45,6 +45,12 @@ export interface ClaimedTransaction {
    * fees were planned. A landed transaction pays exactly this.
    */
   networkFee: bigint;
+  /**
+   * A freeze stops this transfer's scope (read by the claim's statement): a PENDING one is not
+   * sent but cancelled ({@link ClaimUnit.markCancelled}), a SUBMITTED one is not rebroadcast
+   * (only followed to its end).
+   */
+  frozen: boolean;
 }
 
 /**
@@ -107,6 +113,11 @@ export interface TransitionResult {
 export interface ClaimUnit {
   /** PENDING → SUBMITTED after a send attempt the RPC accepted; counts the attempt; emits `transaction.submitted`. */
   markSubmitted(ids: readonly string[]): Promise<TransitionResult>;
+  /**
+   * PENDING → CANCELLED for rows found frozen at claim (never sent); emits
+   * `transaction.cancelled` (the spend stops counting).
+   */
+  markCancelled(ids: readonly string[]): Promise<TransitionResult>;
   /** Counts a (re)broadcast attempt without changing the status. */
   recordAttempts(ids: readonly string[]): Promise<number>;
   /** SUBMITTED → CONFIRMED with slot and fee; emits `transaction.confirmed`. */
@@ -141,6 +152,7 @@ interface ClaimRow {
   last_submitted_at: Date | null;
   created_at: Date;
   network_fee: string;
+  frozen: boolean;
 }
 
 interface MovedRow {
@@ -153,7 +165,8 @@ interface MovedRow {
 const CLAIM_COLUMNS = Prisma.sql`
   t.id::text AS id, t.status::text AS status, t.wallet_id::text AS wallet_id, w.owner_id::text AS owner_id,
   t.signature, t.wire_transaction, t.blockhash, t.last_valid_block_height::text AS last_valid_block_height,
-  t.submit_attempts, t.last_submitted_at, t.created_at, t.network_fee::text AS network_fee`;
+  t.submit_attempts, t.last_submitted_at, t.created_at, t.network_fee::text AS network_fee,
+  freeze_scope(t.wallet_id, t.agent_id) IS NOT NULL AS frozen`;
 
 /**
  * @example
@@ -267,6 +280,7 @@ function toClaimed(row: ClaimRow): ClaimedTransaction {
     lastSubmittedAt: row.last_submitted_at,
     createdAt: row.created_at,
     networkFee: BigInt(row.network_fee),
+    frozen: row.frozen,
   };
 }
 
@@ -320,6 +334,23 @@ function unitFor(tx: TransactionClient): ClaimUnit {
           RETURNING t.*
         ),
         ${outboxTail('transaction.submitted', Prisma.sql`jsonb_build_object('status', 'SUBMITTED', ${BASE_PAYLOAD})`)}`;
+      return toResult(rows);
+    },
+
+    async markCancelled(ids) {
+      if (ids.length === 0) return { moved: [], deliveries: 0 };
+      const rows = await tx.$queryRaw<MovedRow[]>`
+        WITH moved AS (
+          UPDATE transactions t
+          SET status = 'CANCELLED', decided_at = clock_timestamp(), updated_at = clock_timestamp()
+          WHERE t.id = ANY(${[...ids]}::uuid[]) AND t.status = 'PENDING'
+          RETURNING t.*
+        ),
+        ${outboxTail(
+          'transaction.cancelled',
+          Prisma.sql`jsonb_build_object('status', 'CANCELLED', 'previousStatus', 'PENDING', 'reason', 'FROZEN',
+                                        ${BASE_PAYLOAD})`,
+        )}`;
       return toResult(rows);
     },
 
