@@ -316,20 +316,15 @@ export class SpendRepository {
       // The owner's approval is the approval the policy asked for.
       const decision: Decision =
         judged.outcome === 'REQUIRE_APPROVAL' ? { ...judged, outcome: 'ALLOW' } : judged;
-      const common = {
-        ownerId: input.ownerId,
-        walletId: pending.walletId,
-        transactionId: pending.id,
-      };
-
-      if (decision.outcome === 'DENY') {
+      // Every outcome writes the decision on the row and one event by the owner, together.
+      const decide = async (
+        data: Prisma.TransactionUpdateInput,
+        event: { type: string; payload: Prisma.InputJsonObject },
+      ): Promise<Transaction> => {
         const transaction = await tx.transaction.update({
           where: { id: pending.id },
           data: {
-            status: 'FAILED',
-            failureReason: 'POLICY',
-            errorMsg: 'The policy no longer allows this transfer at approval time.',
-            policyOutcome: 'DENY',
+            ...data,
             policyDecision: toJson(decision),
             policyVersion: version,
             decidedAt: input.now,
@@ -337,14 +332,28 @@ export class SpendRepository {
         });
         await tx.event.create({
           data: {
-            type: 'transaction.failed',
+            ...event,
             actorType: 'OWNER',
             actorId: input.ownerId,
-            ...common,
-            payload: { status: 'FAILED', failureReason: 'POLICY' },
+            ownerId: input.ownerId,
+            walletId: pending.walletId,
+            transactionId: pending.id,
             policyDecision: toJson(decision),
           },
         });
+        return transaction;
+      };
+
+      if (decision.outcome === 'DENY') {
+        const transaction = await decide(
+          {
+            status: 'FAILED',
+            failureReason: 'POLICY',
+            errorMsg: 'The policy no longer allows this transfer at approval time.',
+            policyOutcome: 'DENY',
+          },
+          { type: 'transaction.failed', payload: { status: 'FAILED', failureReason: 'POLICY' } },
+        );
         return { outcome: 'DENY', decision, transaction };
       }
 
@@ -353,27 +362,13 @@ export class SpendRepository {
         // Approved, then the policy's cool-down: it runs from the approval, and the owner can
         // still cancel until it is due.
         const dueAt = new Date(input.now.getTime() + delay.delaySeconds * 1000);
-        const transaction = await tx.transaction.update({
-          where: { id: pending.id },
-          data: {
-            status: 'DELAYED',
-            dueAt,
-            policyOutcome: 'ALLOW',
-            policyDecision: toJson(decision),
-            policyVersion: version,
-            decidedAt: input.now,
-          },
-        });
-        await tx.event.create({
-          data: {
+        const transaction = await decide(
+          { status: 'DELAYED', dueAt, policyOutcome: 'ALLOW' },
+          {
             type: 'transaction.approved',
-            actorType: 'OWNER',
-            actorId: input.ownerId,
-            ...common,
             payload: { status: 'DELAYED', dueAt: dueAt.toISOString() },
-            policyDecision: toJson(decision),
           },
-        });
+        );
         await recordDelayed(sqlOf(tx), {
           transactionId: pending.id,
           actorType: 'OWNER',
@@ -383,27 +378,13 @@ export class SpendRepository {
       }
 
       const signed = await sign(decision);
-      const transaction = await tx.transaction.update({
-        where: { id: pending.id },
-        data: {
-          status: 'PENDING',
-          ...signedColumns(signed),
-          policyOutcome: 'ALLOW',
-          policyDecision: toJson(decision),
-          policyVersion: version,
-          decidedAt: input.now,
-        },
-      });
-      await tx.event.create({
-        data: {
+      const transaction = await decide(
+        { status: 'PENDING', ...signedColumns(signed), policyOutcome: 'ALLOW' },
+        {
           type: 'transaction.approved',
-          actorType: 'OWNER',
-          actorId: input.ownerId,
-          ...common,
           payload: { status: 'PENDING', signature: signed.signature },
-          policyDecision: toJson(decision),
         },
-      });
+      );
       await notifyPending(tx, transaction.id);
       return { outcome: 'ALLOW', decision, transaction };
     }, this.txOptions);
