@@ -80,6 +80,7 @@ async function startWorker(): Promise<ConfirmationWorker> {
         CONFIRM_INTERVAL_MS: '20',
         REBROADCAST_INTERVAL_MS: '50',
         BATCH_SIZE: '8',
+        CONFIRM_BATCH_SIZE: '8',
         METRICS_PORT: '0',
         METRICS_HOST: '127.0.0.1',
         DATABASE_POOL_SIZE: '6',

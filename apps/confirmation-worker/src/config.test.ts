@@ -25,6 +25,7 @@ describe('loadConfig', () => {
       pollIntervalMs: 1_000,
       confirmIntervalMs: 400,
       batchSize: 100,
+      confirmBatchSize: 256,
       submitConcurrency: 2,
       rpc: { batchMax: 100 },
       rebroadcastIntervalMs: 2_000,
@@ -38,10 +39,12 @@ describe('loadConfig', () => {
       ...required,
       COMMITMENT: 'finalized',
       BATCH_SIZE: '256',
+      CONFIRM_BATCH_SIZE: '10',
       REDIS_URL: 'redis://x:6379',
     });
     expect(config.commitment).toBe('finalized');
     expect(config.batchSize).toBe(256);
+    expect(config.confirmBatchSize).toBe(10);
     expect(config.redis.url).toBe('redis://x:6379');
   });
 
@@ -54,6 +57,7 @@ describe('loadConfig', () => {
   it('stops on a bad value, naming the variable', () => {
     expect(failure({ SOLANA_RPC_URL: required.SOLANA_RPC_URL })).toBe('DATABASE_URL');
     expect(failure({ ...required, BATCH_SIZE: '257' })).toBe('BATCH_SIZE');
+    expect(failure({ ...required, CONFIRM_BATCH_SIZE: '0' })).toBe('CONFIRM_BATCH_SIZE');
     expect(failure({ ...required, POLL_INTERVAL_MS: 'soon' })).toBe('POLL_INTERVAL_MS');
     expect(failure({ ...required, COMMITMENT: 'processed' })).toBe('COMMITMENT');
     expect(failure({ ...required, SOLANA_RPC_URL: 'ftp://x' })).toBe('SOLANA_RPC_URL');

@@ -27,8 +27,13 @@ const schema = z.object({
   COMMITMENT: z.enum(['confirmed', 'finalized']).default('confirmed'),
   /** Fallback polling interval when no NOTIFY arrives, and the status-check cadence (ms). */
   POLL_INTERVAL_MS: envInt(10, 600_000).default(1_000),
-  /** Transactions claimed per batch (getSignatureStatuses takes at most 256). */
+  /** PENDING transactions claimed (and sent in one JSON-RPC batch) per submit batch. */
   BATCH_SIZE: envInt(1, 256).default(100),
+  /**
+   * SUBMITTED transactions claimed per page of a confirmation pass: one getSignatureStatuses
+   * call (which takes at most 256 signatures) per page.
+   */
+  CONFIRM_BATCH_SIZE: envInt(1, 256).default(256),
   /** Submit batches in flight at once in this process (each claims its own rows). */
   SUBMIT_CONCURRENCY: envInt(1, 16).default(2),
   /** Minimum time between two sends of the same bytes (ms). */
@@ -80,6 +85,8 @@ export interface WorkerConfig {
   /** How often the SUBMITTED transactions' statuses are checked. */
   confirmIntervalMs: number;
   batchSize: number;
+  /** Rows per page of a confirmation pass. */
+  confirmBatchSize: number;
   /** Submit loops running at once. */
   submitConcurrency: number;
   rebroadcastIntervalMs: number;
@@ -133,6 +140,7 @@ export function loadConfig(
     pollIntervalMs: e.POLL_INTERVAL_MS,
     confirmIntervalMs: e.CONFIRM_INTERVAL_MS ?? Math.min(400, e.POLL_INTERVAL_MS),
     batchSize: e.BATCH_SIZE,
+    confirmBatchSize: e.CONFIRM_BATCH_SIZE,
     submitConcurrency: e.SUBMIT_CONCURRENCY,
     rebroadcastIntervalMs: e.REBROADCAST_INTERVAL_MS,
     webhook: {

@@ -73,9 +73,10 @@ interface PageResult {
  * SUBMITTED → CONFIRMED / FAILED, and the rebroadcast loop. Walks every SUBMITTED row in pages
  * of `batchSize` (claimed with SKIP LOCKED, so replicas split the work) and, per page:
  *
- * 1. reads the **finalized block height first**, then the signature statuses: a signature
- *    absent after a height past its `lastValidBlockHeight` was read can never land (reading
- *    them the other way round, it could land in between);
+ * 1. reads the signature statuses **after the finalized block height** (read once per pass,
+ *    before its first page): a signature absent after a height past its
+ *    `lastValidBlockHeight` was read can never land (reading them the other way round, it
+ *    could land in between);
  * 2. statuses use `searchTransactionHistory: true` for rows this process has not checked yet
  *    (after a restart, or rows another replica sent) and before declaring anything EXPIRED;
  * 3. confirms at the configured commitment with slot and fee (`getTransaction`), fails landed
@@ -104,12 +105,18 @@ export class Confirmer {
   /** One pass over every SUBMITTED row not held by another worker. */
   async runOnce(shouldContinue: () => boolean = () => true): Promise<ConfirmPass> {
     const pass: ConfirmPass = { checked: 0, confirmed: 0, failed: 0, expired: 0, rebroadcast: 0 };
+    // Read once per pass, before the first page's statuses (so before every page's): an absence
+    // is only trusted from a search made after the height was read, and an older height only
+    // makes expiry later, never wrong. Per page, it was a second RPC each page waited for
+    // behind the submit loops' sends. Not read at all by a pass that finds nothing to check.
+    let height: Promise<bigint> | undefined;
+    const finalizedHeight = () => (height ??= this.deps.chain.blockHeight('finalized'));
     let afterId: string | null = null;
     while (shouldContinue()) {
       const page: { lastId: string; count: number; result: PageResult } | undefined =
         await this.deps.repository.withClaimedSubmitted(
           { limit: this.options.batchSize, afterId },
-          (rows, unit) => this.processPage(rows, unit),
+          async (rows, unit) => this.processPage(rows, unit, await finalizedHeight()),
         );
       if (page === undefined) break;
       const r = page.result;
@@ -139,12 +146,16 @@ export class Confirmer {
    * apparently expired row really is absent, fetch fees and rebroadcast, then record every
    * transition while the rows are still held.
    */
-  private async processPage(rows: ClaimedTransaction[], unit: ClaimUnit): Promise<PageResult> {
+  private async processPage(
+    rows: ClaimedTransaction[],
+    unit: ClaimUnit,
+    finalizedHeight: bigint,
+  ): Promise<PageResult> {
     const { observer } = this.deps;
     const ids = rows.map((r) => r.id);
     observer?.claimed('confirm', ids);
     try {
-      const { finalizedHeight, fresh, statuses } = await this.readStatuses(rows);
+      const { fresh, statuses } = await this.readStatuses(rows);
       const verdicts = this.classifyRows(rows, statuses, finalizedHeight);
       const expired = await this.confirmExpiry(verdicts.expiryCandidates, fresh, finalizedHeight);
       const confirmed = await this.fetchFeesAndRebroadcast(rows, verdicts);
@@ -155,16 +166,14 @@ export class Confirmer {
   }
 
   /**
-   * The finalized height (read first: absence is only trusted from a search made after it)
-   * and every row's status; rows seen for the first time are searched in the full history.
+   * Every row's status (searched after the pass read the finalized height); rows seen for the
+   * first time are searched in the full history.
    */
   private async readStatuses(rows: ClaimedTransaction[]): Promise<{
-    finalizedHeight: bigint;
     fresh: ClaimedTransaction[];
     statuses: Map<string, SignatureStatus>;
   }> {
     const { chain } = this.deps;
-    const finalizedHeight = await chain.blockHeight('finalized');
     const fresh = rows.filter((r) => !this.seen.has(r.id));
     const known = rows.filter((r) => this.seen.has(r.id));
     const statuses = new Map<string, SignatureStatus>();
@@ -178,7 +187,7 @@ export class Confirmer {
     };
     await Promise.all([lookup(fresh, true), lookup(known, false)]);
     for (const r of rows) this.seen.add(r.id);
-    return { finalizedHeight, fresh, statuses };
+    return { fresh, statuses };
   }
 
   /** Sorts the rows by what {@link classify} says to do with each. */

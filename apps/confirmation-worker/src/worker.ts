@@ -236,7 +236,7 @@ export class ConfirmationWorker {
         ...observer,
       },
       {
-        batchSize: config.batchSize,
+        batchSize: config.confirmBatchSize,
         commitment: config.commitment,
         rebroadcastIntervalMs: config.rebroadcastIntervalMs,
       },

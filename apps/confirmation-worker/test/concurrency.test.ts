@@ -66,6 +66,7 @@ describe('three workers at once', () => {
         ConfirmationWorker.create({
           config: testConfig(db.url, ledger.url, {
             BATCH_SIZE: '10',
+            CONFIRM_BATCH_SIZE: '10',
             WORKER_ID: name,
             REBROADCAST_INTERVAL_MS: '150',
           }),

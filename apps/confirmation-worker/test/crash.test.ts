@@ -92,7 +92,11 @@ describe('crash safety', () => {
       methods: ['getSignatureStatuses', 'getBlockHeight', 'sendTransaction'],
       seed: SEED,
     });
-    const env = testEnv(db.url, ledger.url, { BATCH_SIZE: '20', REBROADCAST_INTERVAL_MS: '200' });
+    const env = testEnv(db.url, ledger.url, {
+      BATCH_SIZE: '20',
+      CONFIRM_BATCH_SIZE: '20',
+      REBROADCAST_INTERVAL_MS: '200',
+    });
 
     // Transfers keep arriving while the worker is killed again and again.
     let reserving = true;
