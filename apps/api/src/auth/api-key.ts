@@ -1,4 +1,4 @@
-import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import { hash, randomBytes, timingSafeEqual } from 'node:crypto';
 import bs58 from 'bs58';
 
 export type ApiKeyKind = 'owner' | 'agent';
@@ -10,9 +10,12 @@ export function generateApiKey(kind: ApiKeyKind): string {
   return PREFIX[kind] + bs58.encode(randomBytes(32));
 }
 
-/** What is stored in `api_key_hash`: SHA-256 of the whole key, lowercase hex. */
+/**
+ * What is stored in `api_key_hash`: SHA-256 of the whole key, lowercase hex. Every request
+ * hashes its key: the one-shot `hash()` costs about half of a `createHash()` object's round.
+ */
 export function hashApiKey(key: string): string {
-  return createHash('sha256').update(key, 'utf8').digest('hex');
+  return hash('sha256', key, 'hex');
 }
 
 /** Which kind of key this looks like (by prefix), or null. */
@@ -27,8 +30,8 @@ export function apiKeyKind(key: string): ApiKeyKind | null {
  * over equal-length digests and leaks neither content nor length.
  */
 export function secretsEqual(a: string, b: string): boolean {
-  const da = createHash('sha256').update(a, 'utf8').digest();
-  const db = createHash('sha256').update(b, 'utf8').digest();
+  const da = hash('sha256', a, 'buffer');
+  const db = hash('sha256', b, 'buffer');
   return timingSafeEqual(da, db);
 }
 

@@ -18,11 +18,23 @@ export class MetricsService {
     registers: [this.registry],
   });
 
+  /**
+   * Cache events are counted in a plain map and handed to the counter when it is scraped:
+   * they fire several times per request, and prom-client's `inc(labels)` hashes the label
+   * object on every call.
+   */
+  private readonly cacheCounts = new Map<string, { keyspace: string; result: string; n: number }>();
+
   readonly cacheEvents = new Counter({
     name: 'waiaas_cache_events_total',
     help: 'Cache reads by keyspace and result (hit, miss), plus fetches and coalesced waits',
     labelNames: ['keyspace', 'result'] as const,
     registers: [this.registry],
+    collect: () => {
+      this.cacheEvents.reset();
+      for (const { keyspace, result, n } of this.cacheCounts.values())
+        this.cacheEvents.inc({ keyspace, result }, n);
+    },
   });
 
   readonly policyDecisions = new Counter({
@@ -40,22 +52,25 @@ export class MetricsService {
   onCacheEvent = (event: CacheEvent): void => {
     switch (event.type) {
       case 'hit':
-        this.cacheEvents.inc({ keyspace: event.keyspace, result: 'hit' });
-        break;
       case 'miss':
-        this.cacheEvents.inc({ keyspace: event.keyspace, result: 'miss' });
-        break;
       case 'fetch':
       case 'coalesced':
-        this.cacheEvents.inc({ keyspace: event.keyspace, result: event.type });
+        this.countCacheEvent(event.keyspace, event.type);
         break;
       case 'error':
-        this.cacheEvents.inc({ keyspace: 'store', result: 'error' });
+        this.countCacheEvent('store', 'error');
         break;
       default:
         break;
     }
   };
+
+  private countCacheEvent(keyspace: string, result: string): void {
+    const key = `${keyspace} ${result}`;
+    const entry = this.cacheCounts.get(key);
+    if (entry === undefined) this.cacheCounts.set(key, { keyspace, result, n: 1 });
+    else entry.n += 1;
+  }
 
   policyDecision(outcome: string, source: 'transfer' | 'evaluate' | 'approve' | 'release'): void {
     this.policyDecisions.inc({ outcome, source });
