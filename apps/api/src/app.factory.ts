@@ -7,7 +7,7 @@ import { AppModule } from './app.module.js';
 import { FRAMEWORK_ERROR_OPTIONS, registerFrameworkErrorHooks } from './common/framework-errors.js';
 import { registerHttpHooks, genReqId } from './common/http-hooks.js';
 import { registerJsonBodyParser } from './common/json-body.js';
-import { createLogger, PinoNestLogger } from './common/logger.js';
+import { createLogger, lazyRequestLogger, PinoNestLogger } from './common/logger.js';
 import type { AppConfig } from './config/app-config.js';
 import { registerConsole } from './console/console-static.js';
 import { createInfrastructure, type InfrastructureOverrides } from './infra/infrastructure.js';
@@ -47,6 +47,7 @@ export async function createApp(
       trustProxy: config.server.trustProxy,
       genReqId,
       requestIdHeader: false,
+      childLoggerFactory: lazyRequestLogger,
       ...FRAMEWORK_ERROR_OPTIONS,
     });
     const app = await NestFactory.create<NestFastifyApplication>(

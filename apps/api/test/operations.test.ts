@@ -416,8 +416,15 @@ describe('unexpected errors', () => {
       createWallet: () => Promise.reject(new TypeError('secret internal detail at /srv/app.js:12')),
       signMessage: () => Promise.reject(new TypeError('unused')),
     };
-    const app = await instance({}, broken);
+    // At the production level: per-request loggers are made only when they write, and the
+    // line they write carries the request id.
+    const lines: string[] = [];
+    const logger = pino({ level: 'warn' }, { write: (line: string) => void lines.push(line) });
+    const app = await startInstance(h, {}, { custody: broken, logger });
+    extra.push(app);
     const owner = await createOwner(h.app);
+    await call(app, 'GET', '/v1/wallets', { token: owner.key });
+    expect(lines).toEqual([]);
     const r = await call(app, 'POST', '/v1/wallets', {
       token: owner.key,
       body: {},
@@ -426,5 +433,7 @@ describe('unexpected errors', () => {
     expectProblem(r, 500, 'INTERNAL');
     expect(r.body.requestId).toBe('corr-500');
     expect(JSON.stringify(r.body)).not.toMatch(/secret internal|app\.js|TypeError|stack/);
+    const logged = lines.map((l) => JSON.parse(l) as { level: number; reqId?: string });
+    expect(logged).toContainEqual(expect.objectContaining({ level: 50, reqId: 'corr-500' }));
   });
 });
