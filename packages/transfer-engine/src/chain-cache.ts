@@ -5,6 +5,11 @@
  * recipient account (an existing account is remembered for `accountTtlMs`; a missing one is
  * read again every time, since it may be funded any moment), and what the sender holds
  * (remembered for `fundsTtlMs`).
+ *
+ * Account reads of transfers in flight at the same time share one `getMultipleAccounts` call
+ * (up to 100 addresses): under load every transfer reads its sender and recipient, and one
+ * HTTP request per read cost 5-7 % of the API's CPU on the transfer path, and as many
+ * requests at the node.
  */
 import {
   type Address,
@@ -15,6 +20,7 @@ import {
   address as toAddress,
 } from '@solana/kit';
 import { findAssociatedTokenPda } from '@solana-program/token';
+import DataLoader from 'dataloader';
 import { LRUCache } from 'lru-cache';
 import {
   type BlockhashLifetime,
@@ -52,6 +58,15 @@ export interface AccountState {
   executable: boolean;
 }
 
+/** One account as the batched read returns it: its state and the 8 bytes at offset 64. */
+interface AccountRead extends AccountState {
+  /** A token account's amount (u64 at byte 64, in SPL Token and Token-2022 alike), base64. */
+  amountSlice: string;
+}
+
+/** `getMultipleAccounts` takes at most this many addresses. */
+const MAX_ACCOUNTS_PER_CALL = 100;
+
 /**
  * @example
  * ```ts
@@ -68,6 +83,7 @@ export class ChainCache {
   private readonly maxAgeMs: number;
   private readonly maxMints: number;
   private readonly now: () => number;
+  private readonly reads: DataLoader<Address, AccountRead | null>;
 
   constructor(
     private readonly rpc: Rpc<SolanaRpcApi>,
@@ -78,6 +94,14 @@ export class ChainCache {
     this.now = options.now ?? Date.now;
     this.accounts = this.expiring<AccountState>(options.accountTtlMs ?? 5_000);
     this.funds = this.expiring<SenderFunds>(options.fundsTtlMs ?? 1_000);
+    this.reads = new DataLoader((addresses) => this.readAccounts(addresses), {
+      // Freshness is the TTL caches' business: the loader only batches.
+      cache: false,
+      maxBatchSize: MAX_ACCOUNTS_PER_CALL,
+      // Gathers the reads of a whole turn of the event loop (every request whose data or
+      // Redis reply arrived in it), not only those of one tick.
+      batchScheduleFn: (run) => setImmediate(run),
+    });
   }
 
   /** 10,000 entries that expire `ttlMs` after they were set, on this cache's clock; none for 0. */
@@ -118,15 +142,9 @@ export class ChainCache {
   async account(address: Address): Promise<AccountState | null> {
     const known = this.accounts?.get(address);
     if (known !== undefined) return known;
-    const { value } = await this.rpc
-      .getAccountInfo(address, {
-        commitment: 'confirmed',
-        encoding: 'base64',
-        dataSlice: { offset: 0, length: 0 },
-      })
-      .send();
-    if (value === null) return null;
-    const state = { lamports: BigInt(value.lamports), executable: value.executable };
+    const read = await this.reads.load(address);
+    if (read === null) return null;
+    const state = { lamports: read.lamports, executable: read.executable };
     this.accounts?.set(address, state);
     return state;
   }
@@ -151,24 +169,43 @@ export class ChainCache {
       });
       addresses.push(ata);
     }
-    // A token account's amount is the u64 at byte 64, in SPL Token and Token-2022 alike.
+    const [sender, tokenAccount] = await this.readAll(addresses);
+    const funds: SenderFunds = { lamports: sender?.lamports ?? 0n };
+    if (token !== undefined) {
+      funds.token =
+        tokenAccount === null || tokenAccount === undefined
+          ? null
+          : getU64Decoder().decode(getBase64Encoder().encode(tokenAccount.amountSlice));
+    }
+    this.funds?.set(key, funds);
+    return funds;
+  }
+
+  /** Batched reads of several accounts; the first failure is thrown. */
+  private async readAll(addresses: Address[]): Promise<(AccountRead | null)[]> {
+    const reads = await this.reads.loadMany(addresses);
+    for (const read of reads) if (read instanceof Error) throw read;
+    return reads as (AccountRead | null)[];
+  }
+
+  /** One `getMultipleAccounts` for the addresses a turn of the event loop asked for. */
+  private async readAccounts(addresses: readonly Address[]): Promise<(AccountRead | null)[]> {
     const { value } = await this.rpc
-      .getMultipleAccounts(addresses, {
+      .getMultipleAccounts([...addresses], {
         commitment: 'confirmed',
         encoding: 'base64',
         dataSlice: { offset: 64, length: 8 },
       })
       .send();
-    const funds: SenderFunds = { lamports: value[0] === null ? 0n : BigInt(value[0]!.lamports) };
-    if (token !== undefined) {
-      const account = value[1];
-      funds.token =
-        account === null || account === undefined
-          ? null
-          : getU64Decoder().decode(getBase64Encoder().encode(account.data[0]));
-    }
-    this.funds?.set(key, funds);
-    return funds;
+    return addresses.map((_, i) => {
+      const account = value[i];
+      if (account === null || account === undefined) return null;
+      return {
+        lamports: BigInt(account.lamports),
+        executable: account.executable,
+        amountSlice: account.data[0],
+      };
+    });
   }
 
   private async fetchBlockhash(): Promise<BlockhashLifetime> {

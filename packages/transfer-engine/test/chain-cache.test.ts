@@ -46,10 +46,10 @@ describe('ChainCache recipient accounts', () => {
     await ledger.airdrop(address, 1n);
     advance(4_999);
     expect(await chain.account(address)).toEqual({ lamports: 5_000_000n, executable: false });
-    expect(calls).toEqual(['getAccountInfo']);
+    expect(calls).toEqual(['getMultipleAccounts']);
     advance(2);
     expect(await chain.account(address)).toEqual({ lamports: 5_000_001n, executable: false });
-    expect(calls).toEqual(['getAccountInfo', 'getAccountInfo']);
+    expect(calls).toEqual(['getMultipleAccounts', 'getMultipleAccounts']);
   });
 
   it('never remembers a missing account: it is seen the moment it is funded', async () => {
@@ -94,5 +94,56 @@ describe('ChainCache sender funds', () => {
     // No token account for that mint: null, not 0.
     const { address: empty } = await generateKeyPairSigner();
     expect(await chain.senderFunds(empty, token)).toEqual({ lamports: 0n, token: null });
+  });
+});
+
+describe('ChainCache batching', () => {
+  it('reads the accounts of transfers asked for at the same time in one call', async () => {
+    const { chain, calls } = cacheWithClock();
+    const senders = await Promise.all([1, 2, 3].map(() => generateKeyPairSigner()));
+    for (const [i, s] of senders.entries())
+      await ledger.airdrop(s.address, 1_000_000n * BigInt(i + 1));
+    const { address: recipient } = await generateKeyPairSigner();
+    await ledger.airdrop(recipient, 7_000_000n);
+    const { address: missing } = await generateKeyPairSigner();
+    calls.length = 0;
+
+    const [a, b, c, r, m] = await Promise.all([
+      chain.senderFunds(senders[0]!.address),
+      chain.senderFunds(senders[1]!.address),
+      chain.senderFunds(senders[2]!.address),
+      chain.account(recipient),
+      chain.account(missing),
+    ]);
+    expect([a, b, c, r, m]).toEqual([
+      { lamports: 1_000_000n },
+      { lamports: 2_000_000n },
+      { lamports: 3_000_000n },
+      { lamports: 7_000_000n, executable: false },
+      null,
+    ]);
+    expect(calls).toEqual(['getMultipleAccounts']);
+  });
+
+  it('fails every read of a batch whose call failed, and reads again afterwards', async () => {
+    const { address: owner } = await generateKeyPairSigner();
+    await ledger.airdrop(owner, 9_000_000n);
+    let fail = true;
+    const rpc = createRpc({ url: ledger.url, retries: 0 });
+    const flaky = new Proxy(rpc, {
+      get(target, method: string) {
+        const real = Reflect.get(target, method) as (...args: unknown[]) => unknown;
+        if (method !== 'getMultipleAccounts') return real.bind(target);
+        return (...args: unknown[]) =>
+          fail
+            ? { send: () => Promise.reject(new Error('node unavailable')) }
+            : real.apply(target, args);
+      },
+    });
+    const chain = new ChainCache(flaky);
+    const results = await Promise.allSettled([chain.senderFunds(owner), chain.account(owner)]);
+    expect(results.map((r) => r.status)).toEqual(['rejected', 'rejected']);
+    fail = false;
+    expect(await chain.senderFunds(owner)).toEqual({ lamports: 9_000_000n });
   });
 });
