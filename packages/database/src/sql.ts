@@ -124,7 +124,8 @@ export interface SqlTransactionOptions {
 
 /**
  * Runs `work` in one transaction on a connection of `prisma`'s pool: committed when `work`
- * resolves, rolled back when it throws (and the connection discarded if the rollback fails).
+ * resolves, rolled back when it throws (and the connection discarded if it broke or the
+ * rollback fails).
  */
 export async function sqlTransaction<T>(
   prisma: PrismaClient,
@@ -132,28 +133,44 @@ export async function sqlTransaction<T>(
   options: SqlTransactionOptions = {},
 ): Promise<T> {
   const entry = registered(prisma);
-  const { pool } = entry;
   const idleMs = Math.max(1, Math.trunc(options.idleTimeoutMs ?? 20_000));
-  const client = await pool.connect();
-  const sql = timed(client, entry);
-  try {
-    // One round trip: BEGIN and the session's idle limit for this transaction only.
-    await sql.query(`BEGIN; SET LOCAL idle_in_transaction_session_timeout = ${idleMs}`);
-  } catch (e) {
-    client.release(e as Error);
-    throw e;
-  }
+  const client = await entry.pool.connect();
+  // The pool stops listening for a connection's errors while it is checked out, so one that
+  // ends between statements (the idle limit below, a server restart) would be thrown as an
+  // unhandled 'error' event and take the process down. Remembered instead: the next statement
+  // fails with it, and the connection is discarded on release.
   let broken: Error | undefined;
+  const onConnectionError = (e: Error) => {
+    broken ??= e;
+  };
+  client.on('error', onConnectionError);
+  const statements = timed(client, entry);
+  const sql: Sql = {
+    query: <R>(text: string, values?: readonly unknown[]) =>
+      statements.query<R>(text, values).catch((e: unknown) => {
+        throw broken ?? e;
+      }),
+  };
   try {
-    const result = await work(sql);
-    await sql.query('COMMIT');
-    return result;
-  } catch (e) {
-    await client.query('ROLLBACK').catch((rollbackError: unknown) => {
-      broken = rollbackError as Error;
-    });
-    throw e;
+    try {
+      // One round trip: BEGIN and the session's idle limit for this transaction only.
+      await sql.query(`BEGIN; SET LOCAL idle_in_transaction_session_timeout = ${idleMs}`);
+    } catch (e) {
+      broken ??= e as Error;
+      throw e;
+    }
+    try {
+      const result = await work(sql);
+      await sql.query('COMMIT');
+      return result;
+    } catch (e) {
+      await client.query('ROLLBACK').catch((rollbackError: unknown) => {
+        broken ??= rollbackError as Error;
+      });
+      throw e;
+    }
   } finally {
+    client.removeListener('error', onConnectionError);
     client.release(broken);
   }
 }

@@ -1,6 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { createTestDatabase, type TestDatabase } from '@waiaas/testing';
-import { createPrismaClient, type SlowQueryEvent, sqlPool, sqlTransaction } from '../src/index.js';
+import {
+  createPrismaClient,
+  type PrismaClient,
+  type SlowQueryEvent,
+  sqlPool,
+  sqlTransaction,
+} from '../src/index.js';
 
 let db: TestDatabase;
 beforeAll(async () => {
@@ -64,4 +70,40 @@ describe('createPrismaClient', () => {
     expect(await preparedOn(true)).toEqual([statement]);
     expect(await preparedOn(false)).toEqual([]);
   });
+
+  it('ends a transaction left idle past its limit: the next statement fails with the reason, the pool carries on', async () => {
+    // One connection, so the pool can only carry on if the broken one was discarded.
+    const prisma = createPrismaClient({ url: db.url, poolSize: 1 });
+    const watcher = createPrismaClient({ url: db.url, poolSize: 1 });
+    try {
+      // Prisma ends the pool on $disconnect only if it connected itself.
+      await prisma.$connect();
+      const transaction = sqlTransaction(
+        prisma,
+        async (sql) => {
+          const [session] = await sql.query<{ pid: number }>('SELECT pg_backend_pid() AS pid');
+          await sessionEnded(watcher, session!.pid);
+          return sql.query('SELECT $1::int AS x', [1]);
+        },
+        { idleTimeoutMs: 50 },
+      );
+      await expect(transaction).rejects.toThrow(/idle-in-transaction timeout/);
+      expect(await sqlPool(prisma).query('SELECT $1::int AS x', [2])).toEqual([{ x: 2 }]);
+    } finally {
+      await prisma.$disconnect();
+      await watcher.$disconnect();
+    }
+  });
 });
+
+/** Resolves once the server has ended the session `pid` (polled from another connection). */
+async function sessionEnded(watcher: PrismaClient, pid: number): Promise<void> {
+  const deadline = Date.now() + 10_000;
+  while (Date.now() < deadline) {
+    const rows = await watcher.$queryRaw<{ n: number }[]>`
+      SELECT count(*)::int AS n FROM pg_stat_activity WHERE pid = ${pid}`;
+    if (rows[0]?.n === 0) return;
+    await new Promise((r) => setTimeout(r, 10));
+  }
+  throw new Error(`session ${pid} still open`);
+}
