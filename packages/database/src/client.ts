@@ -75,6 +75,11 @@ export function createPrismaClient(config: DatabaseConfig): PrismaClient {
     keepAlive: true,
     application_name: config.applicationName ?? 'waiaas',
   });
+  // An idle connection the server ends (a restart, pg_terminate_backend) is dropped by the pool
+  // and the next statement opens a new one; the pool reports it as an 'error' event, which
+  // with no listener would be thrown and end the process (Prisma's adapter listens only once
+  // it has run a query itself, and the hot paths may have run only plain statements).
+  pool.on('error', () => undefined);
   // The adapter resolves the same `pg` at run time (it checks `instanceof pg.Pool`); only its
   // @types/pg is a newer minor than ours, hence the cast.
   const adapter = new PrismaPg(pool as unknown as ConstructorParameters<typeof PrismaPg>[0], {

@@ -96,6 +96,33 @@ describe('createPrismaClient', () => {
   });
 });
 
+describe('an idle pooled connection the server ends', () => {
+  it('is dropped without taking the process down, and the next statement runs on a new one', async () => {
+    const prisma = createPrismaClient({ url: db.url, poolSize: 1 });
+    const watcher = createPrismaClient({ url: db.url, poolSize: 1 });
+    try {
+      // Only plain statements so far: Prisma's adapter has not attached its own listeners.
+      const [session] = await sqlPool(prisma).query<{ pid: number }>(
+        'SELECT pg_backend_pid() AS pid',
+        [],
+      );
+      await watcher.$queryRaw`SELECT pg_terminate_backend(${session!.pid}::int)`;
+      await sessionEnded(watcher, session!.pid);
+      // Gives the pool's socket time to see the end before the next checkout.
+      await new Promise((r) => setTimeout(r, 50));
+      const [next] = await sqlPool(prisma).query<{ pid: number }>(
+        'SELECT pg_backend_pid() AS pid',
+        [],
+      );
+      expect(next!.pid).not.toBe(session!.pid);
+    } finally {
+      await prisma.$connect();
+      await prisma.$disconnect();
+      await watcher.$disconnect();
+    }
+  });
+});
+
 /** Resolves once the server has ended the session `pid` (polled from another connection). */
 async function sessionEnded(watcher: PrismaClient, pid: number): Promise<void> {
   const deadline = Date.now() + 10_000;
