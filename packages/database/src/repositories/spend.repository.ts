@@ -790,10 +790,14 @@ function spendSumsParamCount(dayWindows: number): number {
   return SPEND_SUMS_FIXED_PARAMS + 3 * dayWindows;
 }
 
+/** A minute bucket among window `w`'s whole minutes before its first whole hour. */
+function minuteBucketInWindow(w: WindowParams): string {
+  return `(width = 60 AND bucket_start >= ${w.minute} AND bucket_start < ${w.hour})`;
+}
+
 /** A spend bucket row inside window `w` (its hours, then its whole minutes before them). */
 function bucketInWindow(w: WindowParams): string {
-  return `((width = 3600 AND bucket_start >= ${w.hour})
-          OR (width = 60 AND bucket_start >= ${w.minute} AND bucket_start < ${w.hour}))`;
+  return `((width = 3600 AND bucket_start >= ${w.hour}) OR ${minuteBucketInWindow(w)})`;
 }
 
 /** A transaction in window `w`'s partial first minute (the part no bucket holds whole). */
@@ -814,12 +818,10 @@ function rowInFirstMinute(w: WindowParams): string {
  */
 function spendSumsSql(dayWindows: number, keyId: string): string {
   const days = Array.from({ length: dayWindows }, (_, i) => dayWindowParams(i));
-  const perDay = (column: (i: number) => string) =>
-    `ARRAY[${days.map((_, i) => column(i)).join(', ')}]::text[]`;
+  const perDay = (column: (w: WindowParams, i: number) => string) =>
+    `ARRAY[${days.map(column).join(', ')}]::text[]`;
   const inDay = days.map((_, i) => `in_day_${i}`);
-  const minuteRanges = [...days, HOUR_WINDOW].map(
-    (w) => `(width = 60 AND bucket_start >= ${w.minute} AND bucket_start < ${w.hour})`,
-  );
+  const minuteRanges = [...days, HOUR_WINDOW].map(minuteBucketInWindow);
   const firstMinutes = [...days, HOUR_WINDOW].map(rowInFirstMinute);
   return `WITH b AS (
       SELECT asset, amount, fees, tx_count,
@@ -831,16 +833,16 @@ function spendSumsSql(dayWindows: number, keyId: string): string {
           OR ${minuteRanges.join('\n          OR ')})
     )
     SELECT NULLIF(asset, '') AS asset,
-           ${perDay((i) => `SUM(amount) FILTER (WHERE in_day_${i})`)} AS spent,
-           ${perDay((i) => `SUM(fees) FILTER (WHERE in_day_${i})`)} AS fees,
+           ${perDay((_, i) => `SUM(amount) FILTER (WHERE in_day_${i})`)} AS spent,
+           ${perDay((_, i) => `SUM(fees) FILTER (WHERE in_day_${i})`)} AS fees,
            (COALESCE(SUM(tx_count) FILTER (WHERE in_hour), 0))::int AS recent,
            false AS by_key
     FROM b WHERE ${[...inDay, 'in_hour'].join(' OR ')}
     GROUP BY asset
     UNION ALL
     SELECT asset,
-           ${perDay((i) => `SUM(amount) FILTER (WHERE ${rowInFirstMinute(days[i]!)})`)},
-           ${perDay((i) => `SUM(network_fee) FILTER (WHERE ${rowInFirstMinute(days[i]!)})`)},
+           ${perDay((w) => `SUM(amount) FILTER (WHERE ${rowInFirstMinute(w)})`)},
+           ${perDay((w) => `SUM(network_fee) FILTER (WHERE ${rowInFirstMinute(w)})`)},
            (COUNT(*) FILTER (WHERE ${rowInFirstMinute(HOUR_WINDOW)}))::int,
            false
     FROM transactions
