@@ -1,11 +1,14 @@
 // Spend accounting through buckets is exact: random sequences of creates, approvals,
-// rejections, failures, expiries, confirmations, approval-expiry sweeps and window slides, each decision compared
+// rejections, failures, expiries, confirmations, approval-expiry sweeps and window slides, under
+// a rolling or a UTC-day policy, each decision (and the dry run's before each create) compared
 // with the policy engine's decision on sums recomputed from the transactions themselves.
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import {
   assertPolicy,
+  type DailyWindow,
   type Decision,
   evaluate,
+  type Policy,
   rateWindowStart,
   windowStart,
 } from '@waiaas/policy-engine';
@@ -39,7 +42,7 @@ afterAll(async () => {
 });
 
 const MINT = newAddress();
-const POLICY = {
+const policyInput = (dailyWindow: DailyWindow) => ({
   perTxLimit: '1',
   dailyLimit: '2',
   allowedAssets: [MINT],
@@ -48,9 +51,9 @@ const POLICY = {
     approvalThreshold: '0.5',
     maxTxPerHour: 6,
     tokenLimits: { [MINT]: { daily: '5', decimals: 6 } },
+    dailyWindow,
   },
-};
-const policy = assertPolicy(POLICY);
+});
 const COUNTS = (s: string) => s !== 'FAILED' && s !== 'REJECTED' && s !== 'EXPIRED';
 
 type Op =
@@ -116,6 +119,7 @@ async function refusedAsExpired(attempt: Promise<unknown>): Promise<boolean> {
 
 /** The decision recomputed from every transaction of the wallet (no buckets). */
 async function expected(
+  policy: Policy,
   walletId: string,
   now: Date,
   intent: { asset: string | null; amount: bigint; fee: bigint; to: string },
@@ -151,31 +155,38 @@ function pickOf(rows: TransactionModel[], status: string[], pick: number) {
 describe('spend buckets', () => {
   it('every decision equals the one recomputed from the transactions', async () => {
     await fc.assert(
-      fc.asyncProperty(fc.array(op, { minLength: 5, maxLength: 30 }), async (ops) => {
-        const { owner, wallet } = await ownerWithWallet(prisma);
-        await setPolicy(prisma, wallet.id, POLICY);
-        let now = new Date(Date.UTC(2026, 10, 20, 10, 0, 0, 0) + 12_345);
-        for (const o of ops) {
-          const rows = await prisma.transaction.findMany({ where: { walletId: wallet.id } });
-          if (o.kind === 'slide') {
-            now = new Date(now.getTime() + o.ms);
-          } else if (o.kind === 'sweep') {
-            const { expired } = await approvals.expireDue(now, 100);
-            const due = rows.filter((r) => r.status === 'AWAITING_APPROVAL' && lapsed(r, now));
-            // (Other wallets' lapsed approvals, from earlier runs, expire too.)
-            const mine = expired.filter((e) => e.walletId === wallet.id);
-            expect(mine.map((e) => e.id).sort()).toEqual(due.map((r) => r.id).sort());
-          } else if (o.kind === 'create') {
-            const asset = o.asset === 'SOL' ? null : MINT;
-            const to = newAddress();
-            const want = await expected(
-              wallet.id,
-              now,
-              { asset, amount: o.amount, fee: o.fee, to },
-              null,
-            );
-            const got = await spend.reserveTransfer(
-              {
+      fc.asyncProperty(
+        fc.constantFrom<DailyWindow>('ROLLING_24H', 'UTC_DAY'),
+        // Any time of day, so that some runs cross midnight (where the two windows part).
+        fc.integer({ min: 0, max: 86_399_999 }),
+        fc.array(op, { minLength: 5, maxLength: 30 }),
+        async (dailyWindow, startInDay, ops) => {
+          const { owner, wallet } = await ownerWithWallet(prisma);
+          const input = policyInput(dailyWindow);
+          const policy = assertPolicy(input);
+          await setPolicy(prisma, wallet.id, input);
+          let now = new Date(Date.UTC(2026, 10, 20) + startInDay);
+          for (const o of ops) {
+            const rows = await prisma.transaction.findMany({ where: { walletId: wallet.id } });
+            if (o.kind === 'slide') {
+              now = new Date(now.getTime() + o.ms);
+            } else if (o.kind === 'sweep') {
+              const { expired } = await approvals.expireDue(now, 100);
+              const due = rows.filter((r) => r.status === 'AWAITING_APPROVAL' && lapsed(r, now));
+              // (Other wallets' lapsed approvals, from earlier runs, expire too.)
+              const mine = expired.filter((e) => e.walletId === wallet.id);
+              expect(mine.map((e) => e.id).sort()).toEqual(due.map((r) => r.id).sort());
+            } else if (o.kind === 'create') {
+              const asset = o.asset === 'SOL' ? null : MINT;
+              const to = newAddress();
+              const want = await expected(
+                policy,
+                wallet.id,
+                now,
+                { asset, amount: o.amount, fee: o.fee, to },
+                null,
+              );
+              const request = {
                 walletId: wallet.id,
                 agentId: null,
                 idempotencyKey: null,
@@ -186,72 +197,73 @@ describe('spend buckets', () => {
                 memo: null,
                 fee: o.fee,
                 now,
-              },
-              fakeSign,
-            );
-            expect(got.decision).toEqual(want);
-          } else if (o.kind === 'approve') {
-            const row = pickOf(rows, ['AWAITING_APPROVAL'], o.pick);
-            if (row === null) continue;
-            if (lapsed(row, now)) {
-              expect(
-                await refusedAsExpired(
-                  spend.approveTransfer(
-                    { transactionId: row.id, ownerId: owner.id, now },
-                    fakeSign,
+              };
+              expect(await spend.evaluateTransfer(request)).toEqual(want);
+              const got = await spend.reserveTransfer(request, fakeSign);
+              expect(got.decision).toEqual(want);
+            } else if (o.kind === 'approve') {
+              const row = pickOf(rows, ['AWAITING_APPROVAL'], o.pick);
+              if (row === null) continue;
+              if (lapsed(row, now)) {
+                expect(
+                  await refusedAsExpired(
+                    spend.approveTransfer(
+                      { transactionId: row.id, ownerId: owner.id, now },
+                      fakeSign,
+                    ),
                   ),
-                ),
-              ).toBe(true);
-              continue;
+                ).toBe(true);
+                continue;
+              }
+              const judged = await expected(
+                policy,
+                wallet.id,
+                now,
+                {
+                  asset: row.asset,
+                  amount: BigInt(row.amount.toFixed(0)),
+                  fee: BigInt(row.networkFee.toFixed(0)),
+                  to: row.destination,
+                },
+                row.id,
+              );
+              const got = await spend.approveTransfer(
+                { transactionId: row.id, ownerId: owner.id, now },
+                fakeSign,
+              );
+              expect(got.decision.reasons).toEqual(judged.reasons);
+              expect(got.outcome).toBe(judged.outcome === 'DENY' ? 'DENY' : 'ALLOW');
+            } else if (o.kind === 'reject') {
+              const row = pickOf(rows, ['AWAITING_APPROVAL'], o.pick);
+              if (row === null) continue;
+              const rejection = spend.rejectTransfer({
+                transactionId: row.id,
+                ownerId: owner.id,
+                now,
+              });
+              if (lapsed(row, now)) expect(await refusedAsExpired(rejection)).toBe(true);
+              else await rejection;
+            } else {
+              const row = pickOf(rows, ['PENDING', 'SUBMITTED'], o.pick);
+              if (row === null) continue;
+              await prisma.transaction.update({
+                where: { id: row.id },
+                data:
+                  o.kind === 'confirm'
+                    ? { status: row.status === 'PENDING' ? 'SUBMITTED' : 'CONFIRMED' }
+                    : {
+                        status: 'FAILED',
+                        failureReason: o.kind === 'expire' ? 'EXPIRED' : 'ON_CHAIN_ERROR',
+                      },
+              });
             }
-            const judged = await expected(
-              wallet.id,
-              now,
-              {
-                asset: row.asset,
-                amount: BigInt(row.amount.toFixed(0)),
-                fee: BigInt(row.networkFee.toFixed(0)),
-                to: row.destination,
-              },
-              row.id,
-            );
-            const got = await spend.approveTransfer(
-              { transactionId: row.id, ownerId: owner.id, now },
-              fakeSign,
-            );
-            expect(got.decision.reasons).toEqual(judged.reasons);
-            expect(got.outcome).toBe(judged.outcome === 'DENY' ? 'DENY' : 'ALLOW');
-          } else if (o.kind === 'reject') {
-            const row = pickOf(rows, ['AWAITING_APPROVAL'], o.pick);
-            if (row === null) continue;
-            const rejection = spend.rejectTransfer({
-              transactionId: row.id,
-              ownerId: owner.id,
-              now,
-            });
-            if (lapsed(row, now)) expect(await refusedAsExpired(rejection)).toBe(true);
-            else await rejection;
-          } else {
-            const row = pickOf(rows, ['PENDING', 'SUBMITTED'], o.pick);
-            if (row === null) continue;
-            await prisma.transaction.update({
-              where: { id: row.id },
-              data:
-                o.kind === 'confirm'
-                  ? { status: row.status === 'PENDING' ? 'SUBMITTED' : 'CONFIRMED' }
-                  : {
-                      status: 'FAILED',
-                      failureReason: o.kind === 'expire' ? 'EXPIRED' : 'ON_CHAIN_ERROR',
-                    },
-            });
           }
-        }
-        // The buckets themselves equal the transactions, grouped.
-        const [buckets, exact] = await Promise.all([
-          prisma.$queryRaw<{ k: string }[]>`
+          // The buckets themselves equal the transactions, grouped.
+          const [buckets, exact] = await Promise.all([
+            prisma.$queryRaw<{ k: string }[]>`
             SELECT width || '|' || asset || '|' || bucket_start::text || '|' || amount::text || '|' || fees::text || '|' || tx_count AS k
             FROM spend_buckets WHERE wallet_id = ${wallet.id}::uuid AND tx_count > 0 ORDER BY 1`,
-          prisma.$queryRaw<{ k: string }[]>`
+            prisma.$queryRaw<{ k: string }[]>`
             SELECT w.width || '|' || COALESCE(asset, '') || '|' ||
                    (CASE w.width WHEN 3600 THEN date_trunc('hour', created_at, 'UTC')
                                  ELSE date_trunc('minute', created_at, 'UTC') END)::text || '|' ||
@@ -262,9 +274,10 @@ describe('spend buckets', () => {
                      CASE w.width WHEN 3600 THEN date_trunc('hour', created_at, 'UTC')
                                   ELSE date_trunc('minute', created_at, 'UTC') END
             ORDER BY 1`,
-        ]);
-        expect(buckets).toEqual(exact);
-      }),
+          ]);
+          expect(buckets).toEqual(exact);
+        },
+      ),
       { numRuns: 40, seed: Number(process.env.PROPERTY_SEED ?? 20261202) },
     );
   }, 300_000);

@@ -128,7 +128,15 @@ async function setup(policy: {
 }
 
 function create(input: TransferInput & { agentId: string }, key: string = randomUUID()) {
-  return engine.create(input, { agentId: input.agentId, key, fingerprint: key }, present);
+  return createWith(engine, input, key);
+}
+
+function createWith(
+  on: TransferEngine,
+  input: TransferInput & { agentId: string },
+  key: string = randomUUID(),
+) {
+  return on.create(input, { agentId: input.agentId, key, fingerprint: key }, present);
 }
 
 /** Sends the stored wire bytes as the worker would and waits until the ledger confirms them. */
@@ -319,3 +327,69 @@ describe('database round trips', () => {
 
 /** Statements per allowed transfer, as stated in the README. */
 const TRANSFER_STATEMENTS = 6;
+
+describe('the dry run', () => {
+  // 0.6 SOL spent at 23:00 UTC, then 0.5 SOL asked for at 01:00: inside the rolling 24 hours,
+  // before the UTC day. The key's cap always looks back a rolling 24 hours.
+  const spentAt = new Date('2026-11-20T23:00:00.123Z');
+  const askedAt = new Date('2026-11-21T01:00:00.456Z');
+  let now = spentAt;
+  let clocked: TransferEngine;
+
+  beforeAll(() => {
+    clocked = new TransferEngine({
+      prisma,
+      custody,
+      rpc: createRpc({ url: ledger.url }),
+      spendOptions: { maxWaitMs: 60_000, transactionTimeoutMs: 60_000 },
+      clock: () => now,
+    });
+  });
+
+  it.each([
+    ['ROLLING_24H', null, 'DENY', ['DAILY_LIMIT_EXCEEDED']],
+    ['UTC_DAY', null, 'ALLOW', []],
+    ['ROLLING_24H', '1', 'DENY', ['DAILY_LIMIT_EXCEEDED', 'AGENT_KEY_CAP_EXCEEDED']],
+    ['UTC_DAY', '1', 'DENY', ['AGENT_KEY_CAP_EXCEEDED']],
+  ] as const)(
+    '%s policy, key cap %s: one statement, and the decision the create then makes (%s)',
+    async (dailyWindow, cap, outcome, codes) => {
+      const { agent, input } = await setup({
+        perTxLimit: '1',
+        dailyLimit: '1',
+        metadata: { dailyWindow },
+      });
+      const key = await prisma.agentKey.create({
+        data: {
+          agentId: agent.id,
+          name: 'key',
+          keyHash: randomBytes(32).toString('hex'),
+          scopes: ['transfer'],
+          walletIds: [],
+          dailyCap: cap === null ? null : new Prisma.Decimal(cap).mul(1e9),
+        },
+      });
+      const to = (await generateKeyPairSigner()).address;
+      const asked = input({ to, amount: '0.5', agentKeyId: key.id });
+      now = spentAt;
+      const spent = await createWith(clocked, input({ to, amount: '0.6', agentKeyId: key.id }));
+      if (spent.replayed) throw new Error('unexpected replay');
+      expect(spent.result.outcome).toBe('ALLOW');
+
+      now = askedAt;
+      statements = [];
+      const { decision } = await clocked.evaluate(asked);
+      expect(statements).toEqual([expect.stringMatching(/spend_buckets[\s\S]*freeze_scope/)]);
+      expect(statements).toHaveLength(EVALUATE_STATEMENTS);
+      expect(decision.outcome).toBe(outcome);
+      expect(decision.reasons.map((r) => r.code)).toEqual(codes);
+
+      const created = await createWith(clocked, asked);
+      if (created.replayed) throw new Error('unexpected replay');
+      expect(created.result.decision).toEqual(decision);
+    },
+  );
+});
+
+/** Statements per dry run, as stated in the README. */
+const EVALUATE_STATEMENTS = 1;

@@ -17,6 +17,7 @@
  * wallet's transfers are signed one at a time.
  */
 import {
+  type DailyWindow,
   delayOf,
   evaluate,
   rateWindowStart,
@@ -31,7 +32,12 @@ import { RepositoryError } from '../repository-error.js';
 import { type Sql, sqlOf, sqlPool, sqlTransaction } from '../sql.js';
 import { completeIdempotencyRecord } from './idempotency.repository.js';
 import { parseStoredPolicy, type StoredPolicyRow } from './stored-policy.js';
-import { foldFees, NOT_COUNTING_SQL_TEXT, NOT_COUNTING_STATUSES } from './spend-accounting.js';
+import {
+  type CountedByAsset,
+  foldFees,
+  NOT_COUNTING_SQL_TEXT,
+  NOT_COUNTING_STATUSES,
+} from './spend-accounting.js';
 import { recordAwaitingApproval, recordDelayed } from './approval-expiry.repository.js';
 
 /** What an agent asked for, in base units. */
@@ -149,10 +155,12 @@ type KeyCap = bigint | null;
 
 type PolicyRow = StoredPolicyRow;
 
+/** A row of the spend-sum statement (see {@link spendSumsSql}). */
 interface SpendRow {
   asset: string | null;
-  spent: string | null;
-  fees: string | null;
+  /** Per daily window of the statement, in its order; null: nothing counted there. */
+  spent: (string | null)[];
+  fees: (string | null)[];
   recent: number;
   /** The capped key's row (SOL amounts and every fee of its transfers), not the wallet's. */
   by_key: boolean;
@@ -568,23 +576,17 @@ export class SpendRepository {
   /**
    * Dry run: the decision `reserveTransfer` would make right now. Takes no lock and writes
    * nothing, so a concurrent reservation may change the answer.
+   *
+   * One statement: the policy, the key's cap, the freeze and the spend sums together. Without
+   * a lock nothing has to be read after anything else, but the sums' window depends on the
+   * policy, so they are taken over every kind of daily window and the policy's is picked here.
    */
   async evaluateTransfer(request: TransferRequest): Promise<Decision> {
-    const sql = sqlPool(this.prisma);
-    const rows = await sql.query<
-      {
-        has_policy: boolean;
-        key_cap: string | null;
-        frozen: FrozenScope | null;
-      } & Partial<PolicyRow>
-    >(
-      `SELECT p.wallet_id IS NOT NULL AS has_policy, ${POLICY_COLUMNS},
-              (SELECT daily_cap::text FROM agent_keys WHERE id = $2::uuid) AS key_cap,
-              freeze_scope(w.id, $3::uuid) AS frozen
-       FROM wallets w LEFT JOIN wallet_policies p ON p.wallet_id = w.id
-       WHERE w.id = $1::uuid`,
-      [request.walletId, request.agentKeyId ?? null, request.agentId],
-    );
+    const dayStarts = DAILY_WINDOWS.map((dailyWindow) => windowStart({ dailyWindow }, request.now));
+    const rows = await sqlPool(this.prisma).query<EvaluateRow>(EVALUATE_SQL, [
+      ...spendSumsValues(request.walletId, request.agentKeyId ?? null, request.now, dayStarts),
+      request.agentId,
+    ]);
     const row = rows[0];
     if (!row) throw new RepositoryError('WALLET_NOT_FOUND', { walletId: request.walletId });
     // The dry run answers a freeze as the transfer would.
@@ -594,12 +596,15 @@ export class SpendRepository {
       request.walletId,
       row.has_policy ? (row as PolicyRow) : undefined,
     );
-    return judge(
-      sql,
+    if (!policy) return judgeWithoutPolicy(request);
+    const day = DAILY_WINDOWS.indexOf(policy.dailyWindow);
+    return decide(
       policy,
       request,
+      dayStarts[day]!,
+      foldSpendRows(row.spend ?? [], day),
       null,
-      row.key_cap === undefined || row.key_cap === null ? null : BigInt(row.key_cap),
+      row.key_cap === null ? null : BigInt(row.key_cap),
     );
   }
 }
@@ -745,10 +750,224 @@ async function lockWalletWithPolicy(
 
 const MINUTE_MS = 60_000;
 const HOUR_MS = 3_600_000;
+const DAY_MS = 86_400_000;
 
 /** The first instant at or after `t` that is a whole multiple of `unitMs` (UTC). */
 function ceilTo(t: Date, unitMs: number): Date {
   return new Date(Math.ceil(t.getTime() / unitMs) * unitMs);
+}
+
+/**
+ * A window [start, ∞) as the sums read it: whole hours from `hour` (hour buckets), whole
+ * minutes in [minute, hour) (minute buckets) and the exact rows in [start, minute)
+ * (transactions). At most 24 + 60 bucket rows per asset for a day.
+ */
+interface WindowBounds {
+  start: Date;
+  minute: Date;
+  hour: Date;
+}
+
+function boundsFrom(start: Date): WindowBounds {
+  return { start, minute: ceilTo(start, MINUTE_MS), hour: ceilTo(start, HOUR_MS) };
+}
+
+/** The placeholders of a window's bounds in {@link spendSumsSql}. */
+type WindowParams = Record<keyof WindowBounds, string>;
+
+/** $1 wallet, $2 first hour bucket read, $3 capped key, $4 key window start, $5–$7 the hour. */
+const SPEND_SUMS_FIXED_PARAMS = 7;
+const HOUR_WINDOW: WindowParams = { start: '$5', minute: '$6', hour: '$7' };
+
+/** Daily window `i`'s placeholders: three per window after the fixed ones. */
+function dayWindowParams(i: number): WindowParams {
+  const n = SPEND_SUMS_FIXED_PARAMS + 1 + 3 * i;
+  return { start: `$${n}`, minute: `$${n + 1}`, hour: `$${n + 2}` };
+}
+
+/** How many placeholders {@link spendSumsSql} uses for `dayWindows` windows. */
+function spendSumsParamCount(dayWindows: number): number {
+  return SPEND_SUMS_FIXED_PARAMS + 3 * dayWindows;
+}
+
+/** A minute bucket among window `w`'s whole minutes before its first whole hour. */
+function minuteBucketInWindow(w: WindowParams): string {
+  return `(width = 60 AND bucket_start >= ${w.minute} AND bucket_start < ${w.hour})`;
+}
+
+/** A spend bucket row inside window `w` (its hours, then its whole minutes before them). */
+function bucketInWindow(w: WindowParams): string {
+  return `((width = 3600 AND bucket_start >= ${w.hour}) OR ${minuteBucketInWindow(w)})`;
+}
+
+/** A transaction in window `w`'s partial first minute (the part no bucket holds whole). */
+function rowInFirstMinute(w: WindowParams): string {
+  return `(created_at >= ${w.start} AND created_at < ${w.minute})`;
+}
+
+/**
+ * The spend-sum statement for `dayWindows` candidate daily windows (the reservation passes
+ * its policy's one; the dry run, which reads the policy in the same statement, passes every
+ * kind and picks afterwards), parameters as {@link spendSumsValues} lists them. One row per
+ * asset from the buckets and one per asset from the transactions, each with its sums per daily
+ * window (`spent[i]`, `fees[i]`, nulls when nothing) and its count in the last hour; then the
+ * capped key's row (`by_key`, its one window at index 0), which reads nothing when `keyId`
+ * (an SQL expression) is null.
+ *
+ * Built as text from one template, so both callers run the same sums and fold the same rows.
+ */
+function spendSumsSql(dayWindows: number, keyId: string): string {
+  const days = Array.from({ length: dayWindows }, (_, i) => dayWindowParams(i));
+  const perDay = (column: (w: WindowParams, i: number) => string) =>
+    `ARRAY[${days.map(column).join(', ')}]::text[]`;
+  const inDay = days.map((_, i) => `in_day_${i}`);
+  const minuteRanges = [...days, HOUR_WINDOW].map(minuteBucketInWindow);
+  const firstMinutes = [...days, HOUR_WINDOW].map(rowInFirstMinute);
+  return `WITH b AS (
+      SELECT asset, amount, fees, tx_count,
+             ${days.map((w, i) => `${bucketInWindow(w)} AS in_day_${i}`).join(',\n             ')},
+             ${bucketInWindow(HOUR_WINDOW)} AS in_hour
+      FROM spend_buckets
+      WHERE wallet_id = $1::uuid
+        AND ((width = 3600 AND bucket_start >= $2)
+          OR ${minuteRanges.join('\n          OR ')})
+    )
+    SELECT NULLIF(asset, '') AS asset,
+           ${perDay((_, i) => `SUM(amount) FILTER (WHERE in_day_${i})`)} AS spent,
+           ${perDay((_, i) => `SUM(fees) FILTER (WHERE in_day_${i})`)} AS fees,
+           (COALESCE(SUM(tx_count) FILTER (WHERE in_hour), 0))::int AS recent,
+           false AS by_key
+    FROM b WHERE ${[...inDay, 'in_hour'].join(' OR ')}
+    GROUP BY asset
+    UNION ALL
+    SELECT asset,
+           ${perDay((w) => `SUM(amount) FILTER (WHERE ${rowInFirstMinute(w)})`)},
+           ${perDay((w) => `SUM(network_fee) FILTER (WHERE ${rowInFirstMinute(w)})`)},
+           (COUNT(*) FILTER (WHERE ${rowInFirstMinute(HOUR_WINDOW)}))::int,
+           false
+    FROM transactions
+    WHERE wallet_id = $1::uuid
+      AND status NOT IN ${NOT_COUNTING_SQL_TEXT}
+      AND (${firstMinutes.join('\n        OR ')})
+    GROUP BY asset
+    UNION ALL
+    SELECT NULL, ARRAY[SUM(amount) FILTER (WHERE asset IS NULL)]::text[],
+           ARRAY[SUM(network_fee)]::text[], 0, true
+    FROM transactions
+    WHERE agent_key_id = ${keyId} AND created_at >= $4
+      AND status NOT IN ${NOT_COUNTING_SQL_TEXT}`;
+}
+
+/**
+ * The values of {@link spendSumsSql}'s placeholders, windows from `dayStarts` (one bound set
+ * each) and the last hour. The key's cap window is always a rolling 24 hours (the key spans
+ * wallets whose policies may measure their days differently), summed from the key's own rows
+ * (an index range on (agent_key_id, created_at)).
+ */
+function spendSumsValues(
+  walletId: string,
+  keyId: string | null,
+  now: Date,
+  dayStarts: readonly Date[],
+): unknown[] {
+  const hour = boundsFrom(rateWindowStart(now));
+  const days = dayStarts.map(boundsFrom);
+  const hoursFrom = days.reduce((first, d) => (d.hour < first ? d.hour : first), hour.hour);
+  return [
+    walletId,
+    hoursFrom,
+    keyId,
+    new Date(now.getTime() - DAY_MS),
+    hour.start,
+    hour.minute,
+    hour.hour,
+    ...days.flatMap((d) => [d.start, d.minute, d.hour]),
+  ];
+}
+
+/** The reservation's (and approval's, and release's) sums: the policy's own window only. */
+const SPEND_SUMS_SQL = spendSumsSql(1, '$3::uuid');
+
+/**
+ * Every kind of daily window, in the order the dry run's statement sums them (a Record first,
+ * so a new kind cannot be left out here).
+ */
+const DAILY_WINDOWS = Object.keys({
+  ROLLING_24H: true,
+  UTC_DAY: true,
+} satisfies Record<DailyWindow, true>) as DailyWindow[];
+
+/** The dry run's one row: the wallet's policy, the key's cap, the freeze and the spend sums. */
+type EvaluateRow = Partial<PolicyRow> & {
+  has_policy: boolean;
+  key_cap: string | null;
+  frozen: FrozenScope | null;
+  /** The spend-sum rows as JSON (the same fields as a {@link SpendRow}). */
+  spend: SpendRow[] | null;
+};
+
+/**
+ * The dry run's statement: {@link spendSumsSql} over every daily window as a CTE, next to what
+ * the reservation's locking statement reads (without the locks). The key's branch sums only
+ * for a key with a cap, as the reservation's does. $1–$n the sums' values, then the agent.
+ */
+const EVALUATE_SQL = `WITH k AS (
+    SELECT id, daily_cap::text AS daily_cap FROM agent_keys
+    WHERE id = $3::uuid AND daily_cap IS NOT NULL
+  ), s AS (${spendSumsSql(DAILY_WINDOWS.length, '(SELECT id FROM k)')})
+  SELECT p.wallet_id IS NOT NULL AS has_policy, ${POLICY_COLUMNS},
+         (SELECT daily_cap FROM k) AS key_cap,
+         freeze_scope(w.id, $${spendSumsParamCount(DAILY_WINDOWS.length) + 1}::uuid) AS frozen,
+         (SELECT json_agg(s) FROM s) AS spend
+  FROM wallets w LEFT JOIN wallet_policies p ON p.wallet_id = w.id
+  WHERE w.id = $1::uuid`;
+
+/** What the spend-sum statement counted in one daily window. */
+interface CountedSpend {
+  byAsset: CountedByAsset[];
+  /** Counting transfers in the last hour. */
+  recent: number;
+  /** The capped key's last 24 hours (SOL amounts and every fee); 0 without a cap. */
+  keySpent: bigint;
+}
+
+/** Folds the statement's rows for daily window `day` (its index in the statement's windows). */
+function foldSpendRows(rows: readonly SpendRow[], day: number): CountedSpend {
+  let recent = 0;
+  let keySpent = 0n;
+  const byAsset: CountedByAsset[] = [];
+  for (const row of rows) {
+    if (row.by_key) {
+      keySpent = BigInt(row.spent[0] ?? '0') + BigInt(row.fees[0] ?? '0');
+      continue;
+    }
+    recent += row.recent;
+    byAsset.push({
+      asset: row.asset,
+      amount: BigInt(row.spent[day] ?? '0'),
+      fees: BigInt(row.fees[day] ?? '0'),
+    });
+  }
+  return { byAsset, recent, keySpent };
+}
+
+function intentOf(request: TransferRequest) {
+  return {
+    asset: request.asset,
+    amount: request.amount,
+    to: request.destination,
+    programs: request.programs ? [...request.programs] : undefined,
+    fee: request.fee ?? 0n,
+  };
+}
+
+/** A wallet without a policy: denied by default, nothing to sum. */
+function judgeWithoutPolicy(request: TransferRequest): Decision {
+  return evaluate(null, intentOf(request), {
+    now: request.now,
+    spentInWindow: { sol: 0n, tokens: {} },
+    txCountLastHour: 0,
+  });
 }
 
 /**
@@ -772,102 +991,29 @@ async function judge(
   exclude: Transaction | null,
   keyCap: KeyCap,
 ): Promise<Decision> {
-  const intent = {
-    asset: request.asset,
-    amount: request.amount,
-    to: request.destination,
-    programs: request.programs ? [...request.programs] : undefined,
-    fee: request.fee ?? 0n,
-  };
-  if (!policy) {
-    return evaluate(null, intent, {
-      now: request.now,
-      spentInWindow: { sol: 0n, tokens: {} },
-      txCountLastHour: 0,
-    });
-  }
+  if (!policy) return judgeWithoutPolicy(request);
   const dayStart = windowStart(policy, request.now);
-  const hourStart = rateWindowStart(request.now);
-  // Each window [start, ∞) = whole hours from ceilHour(start) (hour buckets) + whole minutes
-  // in [ceilMinute(start), ceilHour(start)) (minute buckets) + the exact rows in
-  // [start, ceilMinute(start)) (transactions). At most 24 + 60 bucket rows per asset.
-  const dayMin = ceilTo(dayStart, MINUTE_MS);
-  const dayHour = ceilTo(dayStart, HOUR_MS);
-  const hourMin = ceilTo(hourStart, MINUTE_MS);
-  const hourHour = ceilTo(hourStart, HOUR_MS);
-  const hoursFrom = dayHour < hourHour ? dayHour : hourHour;
-  // The key's cap window: always a rolling 24 hours (the key spans wallets whose policies may
-  // measure their days differently). Summed from the key's own rows (an index range on
-  // (agent_key_id, created_at)); with no cap, $9 is null and the branch reads nothing.
+  // With no cap the key's branch reads nothing.
   const keyId = keyCap === null ? null : (request.agentKeyId ?? null);
-  const keyStart = new Date(request.now.getTime() - 86_400_000);
-  // $1 wallet, $2 dayHour, $3 dayMin, $4 hourHour, $5 hourMin, $6 hoursFrom, $7 dayStart,
-  // $8 hourStart, $9 capped key, $10 key window start
   const rows = await sql.query<SpendRow>(
-    `WITH b AS (
-      SELECT asset, amount, fees, tx_count,
-             (width = 3600 AND bucket_start >= $2)
-               OR (width = 60 AND bucket_start >= $3 AND bucket_start < $2) AS in_day,
-             (width = 3600 AND bucket_start >= $4)
-               OR (width = 60 AND bucket_start >= $5 AND bucket_start < $4) AS in_hour
-      FROM spend_buckets
-      WHERE wallet_id = $1::uuid
-        AND ((width = 3600 AND bucket_start >= $6)
-          OR (width = 60 AND bucket_start >= $3 AND bucket_start < $2)
-          OR (width = 60 AND bucket_start >= $5 AND bucket_start < $4))
-    )
-    SELECT NULLIF(asset, '') AS asset,
-           (SUM(amount) FILTER (WHERE in_day))::text AS spent,
-           (SUM(fees) FILTER (WHERE in_day))::text AS fees,
-           (COALESCE(SUM(tx_count) FILTER (WHERE in_hour), 0))::int AS recent,
-           false AS by_key
-    FROM b WHERE in_day OR in_hour
-    GROUP BY asset
-    UNION ALL
-    SELECT asset,
-           (SUM(amount) FILTER (WHERE created_at >= $7 AND created_at < $3))::text,
-           (SUM(network_fee) FILTER (WHERE created_at >= $7 AND created_at < $3))::text,
-           (COUNT(*) FILTER (WHERE created_at >= $8 AND created_at < $5))::int,
-           false
-    FROM transactions
-    WHERE wallet_id = $1::uuid
-      AND status NOT IN ${NOT_COUNTING_SQL_TEXT}
-      AND ((created_at >= $7 AND created_at < $3)
-        OR (created_at >= $8 AND created_at < $5))
-    GROUP BY asset
-    UNION ALL
-    SELECT NULL, (SUM(amount) FILTER (WHERE asset IS NULL))::text, SUM(network_fee)::text, 0, true
-    FROM transactions
-    WHERE agent_key_id = $9::uuid AND created_at >= $10
-      AND status NOT IN ${NOT_COUNTING_SQL_TEXT}`,
-    [
-      request.walletId,
-      dayHour,
-      dayMin,
-      hourHour,
-      hourMin,
-      hoursFrom,
-      dayStart,
-      hourStart,
-      keyId,
-      keyStart,
-    ],
+    SPEND_SUMS_SQL,
+    spendSumsValues(request.walletId, keyId, request.now, [dayStart]),
   );
-  let recent = 0;
-  let keySpent = 0n;
-  const counted = [];
-  for (const row of rows) {
-    if (row.by_key) {
-      keySpent = BigInt(row.spent ?? '0') + BigInt(row.fees ?? '0');
-      continue;
-    }
-    recent += row.recent;
-    counted.push({
-      asset: row.asset,
-      amount: BigInt(row.spent ?? '0'),
-      fees: BigInt(row.fees ?? '0'),
-    });
-  }
+  return decide(policy, request, dayStart, foldSpendRows(rows, 0), exclude, keyCap);
+}
+
+/** The decision on sums counted from `dayStart`, `exclude` (if it still counts) taken out. */
+function decide(
+  policy: Policy,
+  request: TransferRequest,
+  dayStart: Date,
+  spend: CountedSpend,
+  exclude: Transaction | null,
+  keyCap: KeyCap,
+): Decision {
+  const hourStart = rateWindowStart(request.now);
+  const counted = [...spend.byAsset];
+  let recent = spend.recent;
   if (exclude !== null && !NOT_COUNTING_STATUSES.includes(exclude.status as never)) {
     if (exclude.createdAt >= dayStart) {
       counted.push({
@@ -880,12 +1026,12 @@ async function judge(
   }
   const { sol, tokens } = foldFees(counted);
   // spentSince lets the engine refuse a sum taken over the wrong window.
-  return evaluate(policy, intent, {
+  return evaluate(policy, intentOf(request), {
     now: request.now,
     spentInWindow: { sol, tokens },
     txCountLastHour: recent,
     spentSince: dayStart,
-    ...(keyCap === null ? {} : { keyCap: { limit: keyCap, spent: keySpent } }),
+    ...(keyCap === null ? {} : { keyCap: { limit: keyCap, spent: spend.keySpent } }),
   });
 }
 
