@@ -223,10 +223,6 @@ export class SpendRepository {
 
   /**
    * Plain `pg` statements on Prisma's pool (see `sql.ts`): BEGIN, lock + policy, the spend
-   * sums, one INSERT of the transaction with its event and the worker's notification, COMMIT.
-   */
-  /**
-   * Plain `pg` statements on Prisma's pool (see `sql.ts`): BEGIN, lock + policy, the spend
    * sums, one statement writing the transaction, its event, the stored response and the
    * worker's notification, COMMIT.
    */
