@@ -14,11 +14,10 @@ import {
   type TransactionSigner,
   appendTransactionMessageInstructions,
   assertIsFullySignedTransaction,
-  compileTransaction,
   createNoopSigner,
   createTransactionMessage,
   fetchEncodedAccount,
-  getBase64EncodedWireTransaction,
+  getBase64Decoder,
   getSignatureFromTransaction,
   getTransactionEncoder,
   pipe,
@@ -36,6 +35,7 @@ import {
   getCreateAssociatedTokenIdempotentInstruction,
   getTransferCheckedInstruction,
 } from '@solana-program/token';
+import { compileTransfer } from './compile.js';
 import { type KeyCustody, signWithCustody } from './custody.js';
 import { SignerError } from './errors.js';
 import {
@@ -359,7 +359,7 @@ export async function buildTransfer(
     (m) => setTransactionMessageLifetimeUsingBlockhash(lifetime, m),
     (m) => appendTransactionMessageInstructions([...budget, ...instructions], m),
   );
-  const transaction = compileTransaction(message);
+  const transaction = compileTransfer(message);
   return {
     kind: params.kind,
     feePayer: params.from,
@@ -557,9 +557,14 @@ function resolveComputeUnitLimit(
   return computeUnitLimit;
 }
 
+// kit's encoders hold no state; kit builds them anew on every call of its helpers.
+const transactionEncoder = getTransactionEncoder();
+const base64Decoder = getBase64Decoder();
+
 /**
  * Signs a built transfer with the fee payer's key in `custody` (the signature is verified
- * against the address), and derives the transaction id locally, before anything is sent.
+ * against the address unless the custody checks its keys itself), and derives the
+ * transaction id locally, before anything is sent.
  *
  * @example
  * ```ts
@@ -576,10 +581,12 @@ export async function signTransfer(
     signatures: Object.freeze({ ...built.transaction.signatures, [built.feePayer]: sig }),
   });
   assertIsFullySignedTransaction(transaction);
+  // Encoded once; kit's getBase64EncodedWireTransaction would encode it a second time.
+  const wireBytes = new Uint8Array(transactionEncoder.encode(transaction));
   return {
     signature: getSignatureFromTransaction(transaction),
-    wireBase64: getBase64EncodedWireTransaction(transaction),
-    wireBytes: new Uint8Array(getTransactionEncoder().encode(transaction)),
+    wireBase64: base64Decoder.decode(wireBytes) as Base64EncodedWireTransaction,
+    wireBytes,
     transaction,
     blockhash: built.blockhash,
     lastValidBlockHeight: built.lastValidBlockHeight,
