@@ -35,6 +35,7 @@ import {
   getCreateAssociatedTokenIdempotentInstruction,
   getTransferCheckedInstruction,
 } from '@solana-program/token';
+import { LRUCache } from 'lru-cache';
 import { compileTransfer } from './compile.js';
 import { type KeyCustody, signWithCustody } from './custody.js';
 import { SignerError } from './errors.js';
@@ -447,6 +448,27 @@ async function checkedMint(
 }
 
 /**
+ * Associated token accounts derived lately. A derivation hashes (SHA-256, through WebCrypto)
+ * until it finds an address off the curve, several times more costly than the rest of a token
+ * transfer's build, and its result never changes for an owner, mint and token program.
+ */
+const associatedTokenAddresses = new LRUCache<string, Address>({ max: 10_000 });
+
+async function associatedTokenAddress(
+  owner: Address,
+  mint: Address,
+  tokenProgram: Address,
+): Promise<Address> {
+  const key = `${owner}:${mint}:${tokenProgram}`;
+  let ata = associatedTokenAddresses.get(key);
+  if (ata === undefined) {
+    [ata] = await findAssociatedTokenPda({ owner, mint, tokenProgram });
+    associatedTokenAddresses.set(key, ata);
+  }
+  return ata;
+}
+
+/**
  * A `transferChecked` between the two owners' associated token accounts, preceded by the
  * recipient's account creation when `createRecipientAta` asks for it (`auto`: when missing).
  */
@@ -458,9 +480,9 @@ async function tokenInstructions(
 ): Promise<TransferInstructions> {
   const mint = await checkedMint(params, rpc, sendOpts);
   const tokenProgram = mint.programAddress;
-  const [[sourceAta], [destinationAta]] = await Promise.all([
-    findAssociatedTokenPda({ owner: params.from, mint: mint.address, tokenProgram }),
-    findAssociatedTokenPda({ owner: params.to, mint: mint.address, tokenProgram }),
+  const [sourceAta, destinationAta] = await Promise.all([
+    associatedTokenAddress(params.from, mint.address, tokenProgram),
+    associatedTokenAddress(params.to, mint.address, tokenProgram),
   ]);
   const mode = params.createRecipientAta ?? 'auto';
   const createsDestinationAta =
