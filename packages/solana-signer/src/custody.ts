@@ -5,28 +5,10 @@ import {
   type SignatureBytes,
   type SignatureDictionary,
   type TransactionPartialSigner,
-  getPublicKeyFromAddress,
   isSignatureBytes,
-  verifySignature,
 } from '@solana/kit';
-import { LRUCache } from 'lru-cache';
+import { verifyEd25519 } from './ed25519.js';
 import { SignerError } from './errors.js';
-
-/**
- * Public keys of the addresses signed for lately, as imported WebCrypto keys: importing one
- * costs about as much as the verification itself, and an address's public key never changes.
- */
-type PublicKey = Awaited<ReturnType<typeof getPublicKeyFromAddress>>;
-const publicKeys = new LRUCache<Address, PublicKey>({ max: 10_000 });
-
-async function publicKeyOf(address: Address): Promise<PublicKey> {
-  let key = publicKeys.get(address);
-  if (key === undefined) {
-    key = await getPublicKeyFromAddress(address);
-    publicKeys.set(address, key);
-  }
-  return key;
-}
 
 /**
  * Where a wallet's key lives. Matches the `custody` column of the `wallets` table.
@@ -78,6 +60,13 @@ export interface CreateWalletOptions {
  */
 export interface KeyCustody {
   readonly kind: CustodyKind;
+  /**
+   * `true` when the custody runs in this process and checks, once per key as it opens it, that
+   * the key's public key is the address it signs for. An Ed25519 signature made by the right
+   * key always verifies, so {@link signWithCustody} does not verify each one again; a custody
+   * in another service (Turnkey) leaves this unset, and each signature it returns is verified.
+   */
+  readonly checksKeysAgainstAddresses?: boolean;
   /** Creates a new key/wallet and returns its address and custody reference. */
   createWallet(opts?: CreateWalletOptions): Promise<CustodyWallet>;
   /**
@@ -98,16 +87,19 @@ export interface KeyCustody {
  */
 export interface CustodySignerOptions {
   /**
-   * Verify each signature against the address before handing it out (default `true`).
-   * A custody answering with a signature by another key would otherwise only be noticed
-   * when the cluster rejects the transaction, after it was recorded as signed.
+   * Verify each signature against the address before handing it out (default `true`, unless
+   * the custody {@link KeyCustody.checksKeysAgainstAddresses | checks its keys} itself). A
+   * custody answering with a signature by another key would otherwise only be noticed when the
+   * cluster rejects the transaction, after it was recorded as signed.
    */
   verify?: boolean;
 }
 
 /**
  * Signs `message` with `custody` for `address` and checks the result is a valid Ed25519
- * signature of that address over the message.
+ * signature of that address over the message (a custody that checks its keys against their
+ * addresses, such as the local keystore, is trusted for that: see
+ * {@link KeyCustody.checksKeysAgainstAddresses}).
  *
  * @example
  * ```ts
@@ -128,8 +120,8 @@ export async function signWithCustody(
       `custody returned a malformed signature for ${address}`,
     );
   }
-  if (options.verify ?? true) {
-    if (!(await verifySignature(await publicKeyOf(address), signature, message))) {
+  if (options.verify ?? custody.checksKeysAgainstAddresses !== true) {
+    if (!verifyEd25519(address, message, signature)) {
       throw new SignerError(
         'CUSTODY_SIGNING_FAILED',
         { address, reason: 'signature does not verify against the address' },

@@ -34,6 +34,7 @@ export {
   type LocalKeyStore,
 } from './local-keystore.custody.js';
 export { type RpcOptions, createRpc, isTransientRpcError } from './rpc.js';
+export { toAddress } from './address-cache.js';
 export {
   type MintInfo,
   TOKEN_2022_PROGRAM_ADDRESS,

@@ -1,13 +1,19 @@
-import { createCipheriv, createDecipheriv, randomBytes, type webcrypto } from 'node:crypto';
 import {
-  type Address,
-  type ReadonlyUint8Array,
-  createPrivateKeyFromBytes,
-  getAddressFromPublicKey,
-  signBytes,
-} from '@solana/kit';
+  type KeyObject,
+  createCipheriv,
+  createDecipheriv,
+  randomBytes,
+  type webcrypto,
+} from 'node:crypto';
+import { type Address, type ReadonlyUint8Array, getAddressFromPublicKey } from '@solana/kit';
 import { LRUCache } from 'lru-cache';
 import type { CreateWalletOptions, CustodyWallet, KeyCustody } from './custody.js';
+import {
+  PKCS8_ED25519_SEED_OFFSET,
+  isKeyOfAddress,
+  privateKeyFromSeed,
+  signEd25519,
+} from './ed25519.js';
 import { SignerError } from './errors.js';
 import type { MasterKeys } from './master-key.js';
 
@@ -52,23 +58,20 @@ export interface LocalKeyStore {
 /** Options of {@link LocalKeystoreCustody}. */
 export interface LocalKeystoreOptions {
   /**
-   * How long an opened key stays in memory as a non-extractable WebCrypto key, so signing
-   * with it again needs neither a database read nor a decryption (default 60 000 ms; 0 opens
-   * the key for every signature). This exposes nothing the process does not already hold: the
-   * master key that opens every key is in its memory for as long as it runs.
+   * How long an opened key stays in memory as a node:crypto `KeyObject` (the key material is
+   * held by OpenSSL, outside the JavaScript heap), so signing with it again needs neither a
+   * database read, a decryption nor the check of the key against its address (default
+   * 60 000 ms; 0 opens the key for every signature). This exposes nothing the process does not
+   * already hold: the master key that opens every key is in its memory for as long as it runs.
    */
   keyCacheTtlMs?: number;
   /** Most keys kept open at once (default 10 000; the least recently used go first). */
   keyCacheMax?: number;
 }
 
-type SigningKey = Awaited<ReturnType<typeof createPrivateKeyFromBytes>>;
-
 const SEED_BYTES = 32;
 const NONCE_BYTES = 12;
 const TAG_BYTES = 16;
-// PKCS#8 wrapping of an Ed25519 key (RFC 8410): a fixed 16-byte header, then the 32-byte seed.
-const PKCS8_ED25519_SEED_OFFSET = 16;
 
 /**
  * Key custody in PostgreSQL: Ed25519 keys generated with WebCrypto, each sealed with
@@ -85,7 +88,12 @@ const PKCS8_ED25519_SEED_OFFSET = 16;
  */
 export class LocalKeystoreCustody implements KeyCustody {
   readonly kind = 'LOCAL' as const;
-  private readonly signingKeys: LRUCache<string, SigningKey> | null;
+  /**
+   * Every key is checked against its address when it is opened, before it signs anything
+   * (see {@link LocalKeystoreCustody.signMessage}), so its signatures need no verification.
+   */
+  readonly checksKeysAgainstAddresses = true;
+  private readonly signingKeys: LRUCache<string, KeyObject> | null;
 
   constructor(
     private readonly store: LocalKeyStore,
@@ -152,21 +160,40 @@ export class LocalKeystoreCustody implements KeyCustody {
   }
 
   /**
-   * Signs `message` (Ed25519) with the key of `address`: opened from the database (the seed
-   * buffer zeroed at once) into a non-extractable key, kept for `keyCacheTtlMs`.
+   * Signs `message` (Ed25519, synchronously through node:crypto) with the key of `address`:
+   * opened from the database (the seed buffer zeroed at once), checked against the address,
+   * and kept for `keyCacheTtlMs`.
    */
   async signMessage(address: Address, message: ReadonlyUint8Array): Promise<Uint8Array> {
-    let key = this.signingKeys?.get(address);
-    if (key === undefined) {
-      const seed = await this.open(address);
-      try {
-        key = await createPrivateKeyFromBytes(seed, false);
-      } finally {
-        seed.fill(0);
-      }
-      this.signingKeys?.set(address, key);
+    const key = this.signingKeys?.get(address) ?? (await this.openSigningKey(address));
+    return signEd25519(key, message);
+  }
+
+  /**
+   * The key of `address`, refused unless its public key is the address. The sealed row is
+   * bound to its address (the AAD), but only to what was sealed for it: a row written for the
+   * address with another key (a bug, or someone holding the master key) would otherwise sign
+   * transactions the cluster refuses, after they were recorded as signed. This check, made
+   * once per opened key, is what lets `signWithCustody` skip verifying every signature:
+   * a key that matches its address makes signatures that verify against it.
+   */
+  private async openSigningKey(address: Address): Promise<KeyObject> {
+    const seed = await this.open(address);
+    let key: KeyObject;
+    try {
+      key = privateKeyFromSeed(seed);
+    } finally {
+      seed.fill(0);
     }
-    return signBytes(key, message);
+    if (!isKeyOfAddress(key, address)) {
+      throw new SignerError(
+        'CUSTODY_SIGNING_FAILED',
+        { address, reason: 'the stored key is not the key of the address' },
+        `the local key stored for ${address} belongs to another address; nothing was signed`,
+      );
+    }
+    this.signingKeys?.set(address, key);
+    return key;
   }
 
   /**

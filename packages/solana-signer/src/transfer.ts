@@ -14,11 +14,10 @@ import {
   type TransactionSigner,
   appendTransactionMessageInstructions,
   assertIsFullySignedTransaction,
-  compileTransaction,
   createNoopSigner,
   createTransactionMessage,
   fetchEncodedAccount,
-  getBase64EncodedWireTransaction,
+  getBase64Decoder,
   getSignatureFromTransaction,
   getTransactionEncoder,
   pipe,
@@ -36,6 +35,8 @@ import {
   getCreateAssociatedTokenIdempotentInstruction,
   getTransferCheckedInstruction,
 } from '@solana-program/token';
+import { LRUCache } from 'lru-cache';
+import { compileTransfer } from './compile.js';
 import { type KeyCustody, signWithCustody } from './custody.js';
 import { SignerError } from './errors.js';
 import {
@@ -359,7 +360,7 @@ export async function buildTransfer(
     (m) => setTransactionMessageLifetimeUsingBlockhash(lifetime, m),
     (m) => appendTransactionMessageInstructions([...budget, ...instructions], m),
   );
-  const transaction = compileTransaction(message);
+  const transaction = compileTransfer(message);
   return {
     kind: params.kind,
     feePayer: params.from,
@@ -447,6 +448,27 @@ async function checkedMint(
 }
 
 /**
+ * Associated token accounts derived lately. A derivation hashes (SHA-256, through WebCrypto)
+ * until it finds an address off the curve, several times more costly than the rest of a token
+ * transfer's build, and its result never changes for an owner, mint and token program.
+ */
+const associatedTokenAddresses = new LRUCache<string, Address>({ max: 10_000 });
+
+async function associatedTokenAddress(
+  owner: Address,
+  mint: Address,
+  tokenProgram: Address,
+): Promise<Address> {
+  const key = `${owner}:${mint}:${tokenProgram}`;
+  let ata = associatedTokenAddresses.get(key);
+  if (ata === undefined) {
+    [ata] = await findAssociatedTokenPda({ owner, mint, tokenProgram });
+    associatedTokenAddresses.set(key, ata);
+  }
+  return ata;
+}
+
+/**
  * A `transferChecked` between the two owners' associated token accounts, preceded by the
  * recipient's account creation when `createRecipientAta` asks for it (`auto`: when missing).
  */
@@ -458,9 +480,9 @@ async function tokenInstructions(
 ): Promise<TransferInstructions> {
   const mint = await checkedMint(params, rpc, sendOpts);
   const tokenProgram = mint.programAddress;
-  const [[sourceAta], [destinationAta]] = await Promise.all([
-    findAssociatedTokenPda({ owner: params.from, mint: mint.address, tokenProgram }),
-    findAssociatedTokenPda({ owner: params.to, mint: mint.address, tokenProgram }),
+  const [sourceAta, destinationAta] = await Promise.all([
+    associatedTokenAddress(params.from, mint.address, tokenProgram),
+    associatedTokenAddress(params.to, mint.address, tokenProgram),
   ]);
   const mode = params.createRecipientAta ?? 'auto';
   const createsDestinationAta =
@@ -557,9 +579,14 @@ function resolveComputeUnitLimit(
   return computeUnitLimit;
 }
 
+// kit's encoders hold no state; kit builds them anew on every call of its helpers.
+const transactionEncoder = getTransactionEncoder();
+const base64Decoder = getBase64Decoder();
+
 /**
  * Signs a built transfer with the fee payer's key in `custody` (the signature is verified
- * against the address), and derives the transaction id locally, before anything is sent.
+ * against the address unless the custody checks its keys itself), and derives the
+ * transaction id locally, before anything is sent.
  *
  * @example
  * ```ts
@@ -576,10 +603,12 @@ export async function signTransfer(
     signatures: Object.freeze({ ...built.transaction.signatures, [built.feePayer]: sig }),
   });
   assertIsFullySignedTransaction(transaction);
+  // Encoded once; kit's getBase64EncodedWireTransaction would encode it a second time.
+  const wireBytes = new Uint8Array(transactionEncoder.encode(transaction));
   return {
     signature: getSignatureFromTransaction(transaction),
-    wireBase64: getBase64EncodedWireTransaction(transaction),
-    wireBytes: new Uint8Array(getTransactionEncoder().encode(transaction)),
+    wireBase64: base64Decoder.decode(wireBytes) as Base64EncodedWireTransaction,
+    wireBytes,
     transaction,
     blockhash: built.blockhash,
     lastValidBlockHeight: built.lastValidBlockHeight,

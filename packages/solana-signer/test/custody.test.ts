@@ -42,4 +42,19 @@ describe('signWithCustody', () => {
       64,
     );
   });
+
+  it('trusts a custody that checks its keys against their addresses, unless told to verify', async () => {
+    const [wallet, other] = await Promise.all([generateKeyPairSigner(), generateKeyPairSigner()]);
+    const message = new TextEncoder().encode('transfer 2 SOL');
+    // A custody claiming the check while answering with another key: only to show which
+    // signatures are verified. The local keystore's own check is in local-keystore.test.ts.
+    const custody: KeyCustody = {
+      ...custodyAnswering(new Map([[wallet.address, other]])),
+      checksKeysAgainstAddresses: true,
+    };
+    expect(await signWithCustody(custody, wallet.address, message)).toHaveLength(64);
+    await expect(
+      signWithCustody(custody, wallet.address, message, { verify: true }),
+    ).rejects.toMatchObject({ code: 'CUSTODY_SIGNING_FAILED' });
+  });
 });

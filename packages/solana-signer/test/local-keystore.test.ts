@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { createCipheriv, generateKeyPairSync, randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import {
   type Address,
@@ -13,6 +13,7 @@ import {
   type MasterKeys,
   isSignerError,
   loadMasterKeys,
+  signWithCustody,
 } from '../src/index.js';
 import { transferScenarios } from './support/transfer-scenarios.js';
 
@@ -154,6 +155,45 @@ describe('LocalKeystoreCustody keystore', () => {
     expect(
       await verifies(victim.address, message, await custody.signMessage(victim.address, message)),
     ).toBe(true);
+  });
+
+  it('refuses a key sealed for an address that is not its own, before signing anything, every time', async () => {
+    // A row that opens correctly (sealed under the master key with the address as AAD) but
+    // holds another key: only the check of the opened key against the address can catch it.
+    const { address } = await custody.createWallet();
+    const otherSeed = generateKeyPairSync('ed25519')
+      .privateKey.export({ format: 'der', type: 'pkcs8' })
+      .subarray(16);
+    const nonce = randomBytes(12);
+    const cipher = createCipheriv('aes-256-gcm', masterKeys.keys.get(1)!, nonce, {
+      authTagLength: 16,
+    });
+    cipher.setAAD(Buffer.from(address, 'utf8'));
+    const ciphertext = Buffer.concat([
+      cipher.update(otherSeed),
+      cipher.final(),
+      cipher.getAuthTag(),
+    ]);
+    await prisma.localKey.update({
+      where: { address },
+      data: { ciphertext: new Uint8Array(ciphertext), nonce: new Uint8Array(nonce), keyVersion: 1 },
+    });
+    const signing = new LocalKeystoreCustody(prisma, masterKeys);
+    for (let attempt = 0; attempt < 2; attempt++) {
+      const error = await signing
+        .signMessage(address, new Uint8Array([1]))
+        .catch((e: unknown) => e);
+      expect(isSignerError(error, 'CUSTODY_SIGNING_FAILED')).toBe(true);
+      expect(error).toMatchObject({ context: { address } });
+    }
+  });
+
+  it('signs only with keys it checked, so signWithCustody trusts it without verifying', async () => {
+    expect(custody.checksKeysAgainstAddresses).toBe(true);
+    const { address } = await custody.createWallet();
+    const message = randomBytes(80);
+    const signature = await signWithCustody(custody, address, message);
+    expect(await verifies(address, message, signature)).toBe(true);
   });
 
   it('the wrong master key is CUSTODY_KEY_DECRYPT_FAILED', async () => {

@@ -16,7 +16,7 @@
  * 4. store the response for replays.
  */
 import { randomInt } from 'node:crypto';
-import { type Address, type Rpc, type SolanaRpcApi, address as toAddress } from '@solana/kit';
+import type { Address, Rpc, SolanaRpcApi } from '@solana/kit';
 import {
   type ApproveResult,
   IdempotencyRepository,
@@ -49,6 +49,7 @@ import {
   type SenderFunds,
   signTransfer,
   type TransferPlan,
+  toAddress,
 } from '@waiaas/solana-signer';
 import { ChainCache, type ChainCacheOptions } from './chain-cache.js';
 import { buildError, chainReadError, custodyError } from './classify.js';
