@@ -2,7 +2,10 @@
  * The local ledger's own send+status ceiling, in a process of its own: the same kind of
  * client as the worker (kit's JSON-RPC client; with `batched`, over the worker's own
  * batching transport, so that `inFlight` sends go as one JSON-RPC batch as the worker sends
- * a claimed batch) sends `count` pre-signed SOL transfers, at most `inFlight` at once, while
+ * a claimed batch) sends `count` pre-signed SOL transfers shaped as the signer builds them
+ * (a compute-unit limit, then the transfer: the node's cost per transaction grows with its
+ * instructions and accounts, so a bare transfer would flatter the ceiling), at most
+ * `inFlight` at once, while
  * a second loop polls `getSignatureStatuses` (256 signatures a call) until every one is
  * `confirmed`. No database, no bookkeeping: what the ledger itself can take.
  *
@@ -24,7 +27,9 @@ import {
   signTransactionMessageWithSigners,
   type Signature,
 } from '@solana/kit';
+import { getSetComputeUnitLimitInstruction } from '@solana-program/compute-budget';
 import { getTransferSolInstruction } from '@solana-program/system';
+import { defaultComputeUnitLimit } from '@waiaas/solana-signer';
 import { createBatchingTransport } from '@waiaas/confirmation-worker/batch-transport';
 
 /**
@@ -81,12 +86,14 @@ async function measure(spec: LedgerCeilingSpec): Promise<LedgerCeilingResult> {
   const { value: lifetime } = await rpc.getLatestBlockhash({ commitment: 'confirmed' }).send();
   const wires: string[] = [];
   const signatures: Signature[] = [];
+  const units = defaultComputeUnitLimit({ kind: 'SOL', memoBytes: 0, createsAta: false });
   for (let i = 0; i < spec.count; i++) {
     const payer = payers[i % PAYERS]!;
     const message = pipe(
       createTransactionMessage({ version: 0 }),
       (m) => setTransactionMessageFeePayerSigner(payer, m),
       (m) => setTransactionMessageLifetimeUsingBlockhash(lifetime, m),
+      (m) => appendTransactionMessageInstruction(getSetComputeUnitLimitInstruction({ units }), m),
       (m) =>
         appendTransactionMessageInstruction(
           getTransferSolInstruction({
