@@ -212,6 +212,15 @@ try {
   // reached quickly by a small table whose rows every transfer updates).
   await prisma.$executeRawUnsafe('VACUUM (ANALYZE) transactions, spend_buckets');
   await compare('vacuumed as autovacuum leaves it');
+  // Then the wallet keeps transferring: 5,000 reservations of its own (8 at a time) update its
+  // current hour and minute buckets and add rows, the churn a busy wallet makes between two
+  // vacuums. The statements are prepared: this is also where a generic plan that reads every
+  // row of the wallet would show.
+  for (let i = 0; i < 5_000; i += CONCURRENCY)
+    await Promise.all(
+      Array.from({ length: CONCURRENCY }, () => spend.reserveTransfer(request(busy!), sign)),
+    );
+  await compare('then 5,000 more of its own, not vacuumed');
 
   console.table(rows);
   const ceiling = rows[0]!['ops/s'];

@@ -1,0 +1,93 @@
+// The spend sums run as prepared statements, and PostgreSQL may settle on a generic plan for
+// them (planned without the parameter values). That plan must still read only the window's
+// rows: with history in the window, a reservation and a dry run fetch about as many rows as
+// on an empty wallet, not every row of the wallet.
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { createTestDatabase, type TestDatabase } from '@waiaas/testing';
+import { createPrismaClient, type PrismaClient, SpendRepository, sqlPool } from '../src/index.js';
+import { fakeSign, newAddress, ownerWithWallet, setPolicy } from './support/fixtures.js';
+
+let db: TestDatabase;
+let admin: PrismaClient;
+
+beforeAll(async () => {
+  db = await createTestDatabase();
+  admin = createPrismaClient({ url: db.url, poolSize: 2, statementTimeoutMs: 60_000 });
+});
+
+afterAll(async () => {
+  await admin.$disconnect();
+  await db.drop();
+});
+
+/** A client whose one connection always plans prepared statements generically. */
+function genericPlans(): PrismaClient {
+  const url = new URL(db.url);
+  url.searchParams.set('options', '-c plan_cache_mode=force_generic_plan');
+  return createPrismaClient({ url: url.toString(), poolSize: 1 });
+}
+
+/** Rows of `transactions` fetched through indexes, as the statistics count them. */
+async function transactionRowsFetched(): Promise<number> {
+  const rows = await admin.$queryRaw<{ fetched: bigint }[]>`
+    SELECT (idx_tup_fetch + seq_tup_read)::bigint AS fetched
+    FROM pg_stat_user_tables WHERE relname = 'transactions'`;
+  return Number(rows[0]!.fetched);
+}
+
+describe('the spend sums under a generic plan', () => {
+  it('read the window’s edges, not the wallet’s history', async () => {
+    const { agent, wallet } = await ownerWithWallet(admin);
+    await setPolicy(admin, wallet.id, { perTxLimit: '1', dailyLimit: '1000000' });
+    // A plan cached by a connection is kept until the statistics of its tables change; with
+    // autovacuum off here, they stay those of the empty tables while history grows, as they
+    // would for a long-lived connection between two autoanalyze runs.
+    await admin.$executeRawUnsafe(
+      'ALTER TABLE transactions SET (autovacuum_enabled = false); ALTER TABLE spend_buckets SET (autovacuum_enabled = false)',
+    );
+    const prisma = genericPlans();
+    try {
+      const spend = new SpendRepository(prisma);
+      const request = () => ({
+        walletId: wallet.id,
+        agentId: agent.id,
+        idempotencyKey: null,
+        asset: null,
+        amount: 1_000n,
+        decimals: 9,
+        destination: newAddress(),
+        memo: null,
+        now: new Date(),
+      });
+      // Planned now, on empty tables.
+      await spend.reserveTransfer(request(), fakeSign);
+      await spend.evaluateTransfer(request());
+
+      // 20,000 counting transactions (awaiting approval: they hold budget) over the last day.
+      await admin.$executeRaw`
+        INSERT INTO transactions (id, wallet_id, amount, network_fee, decimals, destination, status,
+                                  policy_outcome, policy_decision, created_at, updated_at)
+        SELECT gen_random_uuid(), ${wallet.id}::uuid, 1000, 5000, 9, 'history', 'AWAITING_APPROVAL',
+               'REQUIRE_APPROVAL', '{}', now() - g * interval '4 seconds', now()
+        FROM generate_series(1, 20000) AS g`;
+
+      // Statistics are sent when a session goes idle; asking the session to send them now
+      // makes the count below exact.
+      const flush = () => sqlPool(prisma).query('SELECT pg_stat_force_next_flush()');
+      await flush();
+      await flush();
+      const before = await transactionRowsFetched();
+      for (let i = 0; i < 5; i++) {
+        expect((await spend.reserveTransfer(request(), fakeSign)).outcome).toBe('ALLOW');
+        expect((await spend.evaluateTransfer(request())).outcome).toBe('ALLOW');
+      }
+      await flush();
+      await flush();
+      // Each sum reads at most one minute of rows at each window's edge (here about 15 at the
+      // day's), plus the reservation's own writes; the whole history is 20,000 rows.
+      expect((await transactionRowsFetched()) - before).toBeLessThan(1_000);
+    } finally {
+      await prisma.$disconnect();
+    }
+  });
+});
