@@ -6,7 +6,8 @@
  * - **Dies with the supervisor.** The socket reaches end-of-file when the supervisor's end
  *   closes, which the kernel does however the supervisor ends: Ctrl-C, a crash, kill -9, a
  *   closed terminal. The child then stops itself as a SIGTERM would (its own graceful
- *   shutdown), and exits hard after LIFELINE_GRACE_MS if that has not finished.
+ *   shutdown), and is SIGKILLed, from a thread of its own, after LIFELINE_GRACE_MS if that
+ *   has not finished.
  * - **Waits for its turn, warm** (WAIAAS_START_GATE=1). The supervisor starts the API and the
  *   worker while PostgreSQL and the migrations are still coming up: this module loads the
  *   modules named in WAIAAS_WARM_IMPORTS (the application's module graph: seconds of work
@@ -17,6 +18,26 @@
  */
 import { Socket } from 'node:net';
 import { pathToFileURL } from 'node:url';
+import { Worker } from 'node:worker_threads';
+
+/**
+ * SIGKILLs this process after `ms` unless it has exited by then, from a thread of its own.
+ *
+ * Why a thread: a timer of the main thread cannot fire while that thread is stuck, and its
+ * exit can get stuck. Caught in a loaded test run (gdb: the main thread in `Atomics.wait`):
+ * pino flushes its buffered lines when the process exits, and sonic-boom's `flushSync` sleeps
+ * and retries on every write error, so once the supervisor's end of stdout is closed (EPIPE)
+ * the exit never returns. Unref'd: a graceful stop that finishes first is not held up.
+ */
+function killAfter(ms: number): void {
+  const watchdog = new Worker(
+    `const { workerData } = require('node:worker_threads');
+     Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, workerData.ms);
+     process.kill(workerData.pid, 'SIGKILL');`,
+    { eval: true, workerData: { ms, pid: process.pid } },
+  );
+  watchdog.unref();
+}
 
 /**
  * How long a child may take to stop by itself once the supervisor is gone. Short: on a
@@ -40,9 +61,7 @@ if (fdText !== undefined && /^\d+$/.test(fdText)) {
     if (gone) return;
     gone = true;
     process.stderr.write('the pnpm start supervisor is gone: stopping\n');
-    // Exits hard if the graceful stop is still running then; unref'd, so a stop that
-    // finishes first is not held up by it.
-    setTimeout(() => process.exit(1), LIFELINE_GRACE_MS).unref();
+    killAfter(LIFELINE_GRACE_MS);
     process.kill(process.pid, 'SIGTERM');
   };
   lifeline.on('end', supervisorGone);
