@@ -131,7 +131,10 @@ describe('consumer program', () => {
         devDependencies: { typescript: '5.9.3', '@types/node': '20.19.8' },
       }),
     );
-    await run('npm', ['install', '--no-audit', '--no-fund', '--loglevel=error'], {
+    // A registry request that stalls is given up after 30 s and retried (npm's default waits
+    // 5 minutes per attempt: one stalled connection in a CI run took the test past its limit).
+    const fetchOptions = ['--fetch-timeout=30000', '--fetch-retries=5'];
+    await run('npm', ['install', '--no-audit', '--no-fund', '--loglevel=error', ...fetchOptions], {
       cwd: app,
       env: cleanEnv,
     });
