@@ -17,7 +17,6 @@ import {
   getU64Decoder,
   type Rpc,
   type SolanaRpcApi,
-  address as toAddress,
 } from '@solana/kit';
 import { findAssociatedTokenPda } from '@solana-program/token';
 import DataLoader from 'dataloader';
@@ -27,6 +26,7 @@ import {
   type MintInfo,
   resolveMint,
   type SenderFunds,
+  toAddress,
 } from '@waiaas/solana-signer';
 
 export interface ChainCacheOptions {
