@@ -141,26 +141,43 @@ describe('idempotency', () => {
     expect(await h.prisma.transaction.count({ where: { idempotencyKey: 'deny-1' } })).toBe(0);
   });
 
-  it('20 concurrent duplicates create exactly one transaction', async () => {
+  it('20 concurrent duplicates create exactly one transaction; the others wait and replay it', async () => {
     const results = await Promise.all(
       Array.from({ length: 20 }, () => transfer(walletId, { amount: '0.01' }, 'burst-1')),
     );
-    const statuses = results.map((r) => r.status);
-    expect(statuses.every((s) => s === 201 || s === 409)).toBe(true);
-    const fresh = results.filter(
-      (r) => r.status === 201 && r.headers['idempotent-replayed'] === undefined,
-    );
+    expect(results.map((r) => r.status)).toEqual(Array.from({ length: 20 }, () => 201));
+    const fresh = results.filter((r) => r.headers['idempotent-replayed'] === undefined);
     expect(fresh).toHaveLength(1);
-    for (const r of results.filter((x) => x.status === 409))
-      expectProblem(r, 409, 'IDEMPOTENCY_REQUEST_IN_PROGRESS');
-    const ids = new Set(
-      results.filter((r) => r.status === 201).map((r) => r.body.transaction.id as string),
-    );
-    expect(ids.size).toBe(1);
+    for (const r of results) expect(r.body).toEqual(fresh[0]!.body);
     expect(await h.prisma.transaction.count({ where: { idempotencyKey: 'burst-1' } })).toBe(1);
     const later = await transfer(walletId, { amount: '0.01' }, 'burst-1');
     expect(later.headers['idempotent-replayed']).toBe('true');
-    expect(later.body.transaction.id).toBe([...ids][0]);
+    expect(later.body.transaction.id).toBe(fresh[0]!.body.transaction.id);
+  });
+
+  it('one key sent at once for two wallets makes one transfer; the rest are refused as reused', async () => {
+    const otherWallet = await walletWithPolicy({ perTxLimit: '1', dailyLimit: '100' });
+    const before = await h.prisma.transaction.count();
+    const results = await Promise.all(
+      Array.from({ length: 10 }, (_, i) =>
+        transfer(i % 2 === 0 ? walletId : otherWallet, { amount: '0.01' }, 'two-wallets-1'),
+      ),
+    );
+    const made = results.filter((r) => r.headers['idempotent-replayed'] === undefined);
+    const winner = made.filter((r) => r.status === 201);
+    expect(winner).toHaveLength(1);
+    const winnerId = winner[0]!.body.transaction.id as string;
+    const winnerWallet = winner[0]!.body.transaction.walletId as string;
+    for (const r of results) {
+      if (r.status === 201) expect(r.body.transaction.id).toBe(winnerId);
+      else expectProblem(r, 422, 'IDEMPOTENCY_KEY_REUSED');
+    }
+    // Every request for the winner's wallet replayed it; every one for the other was refused.
+    const forWinner = results.filter(
+      (_, i) => (i % 2 === 0 ? walletId : otherWallet) === winnerWallet,
+    );
+    expect(forWinner.every((r) => r.status === 201)).toBe(true);
+    expect(await h.prisma.transaction.count()).toBe(before + 1);
   });
 
   it('scopes keys per agent and keeps them at least 24 h', async () => {
@@ -565,6 +582,26 @@ describe('approval with allowedPrograms (the programs judged at reservation are 
     expect(await confirmed(String(waiting.body.transaction.id))).toEqual(
       expect.objectContaining({ networkFee: '5000', fee: '5000' }),
     );
+  });
+
+  it('a retry after the transfer spent the wallet is replayed, not refused for want of funds', async () => {
+    const wallet = await createWallet(h.app, owner.key, { fund: 1_000_000_000n });
+    await grant(h.app, owner.key, wallet.id, agent.id);
+    const policy = await call(h.app, 'PUT', `/v1/wallets/${wallet.id}/policy`, {
+      token: owner.key,
+      body: { perTxLimit: '1', dailyLimit: '5' },
+    });
+    expect(policy.status).toBe(200);
+    const first = await transfer(wallet.id, { amount: '0.9' }, 'spent-then-retried');
+    expect(first.status).toBe(201);
+    await confirmed(String(first.body.transaction.id));
+    // The sender's funds are remembered for a second: past it, preparing 0.9 SOL again fails.
+    await new Promise((resolve) => setTimeout(resolve, 1_100));
+    expectProblem(await transfer(wallet.id, { amount: '0.9' }), 422, 'INSUFFICIENT_FUNDS');
+    const again = await transfer(wallet.id, { amount: '0.9' }, 'spent-then-retried');
+    expect(again.status).toBe(201);
+    expect(again.headers['idempotent-replayed']).toBe('true');
+    expect(again.body.transaction.id).toBe(first.body.transaction.id);
   });
 
   it('a token transfer is approved, signed and CONFIRMED', async () => {

@@ -65,8 +65,11 @@ export {
 } from './repositories/webhook-delivery.repository.js';
 export {
   IdempotencyRepository,
-  type IdempotencyBegin,
-  type IdempotencyBeginInput,
+  IdempotencyKeyHeld,
+  holdsKey,
+  type HeldIdempotencyKey,
+  type IdempotencyClock,
+  type IdempotencyCompletion,
 } from './repositories/idempotency.repository.js';
 export {
   ApprovalExpiryRepository,

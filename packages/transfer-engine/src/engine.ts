@@ -5,20 +5,22 @@
  *
  * Order of work for a transfer (the lock is the wallet row's, taken in SpendRepository, which
  * only this engine calls):
- * 1. before anything is claimed: parse the amount, read the mint (cached), check the recipient
- *    (one RPC read for a SOL transfer), read what the sender holds (one RPC read, remembered
- *    for a second), plan programs and fee — a doomed transfer is refused here with a precise
- *    code and nothing is stored;
- * 2. claim the idempotency key and fetch a recent blockhash (shared, at most 2 s old);
- * 3. under the lock: the decision, then for an allowed transfer the check that the sender can
- *    pay amount + fee (INSUFFICIENT_FUNDS: rolled back, nothing stored), custody signing (no
- *    RPC: every chain fact is in hand) and the writes, in one database transaction;
- * 4. store the response for replays.
+ * 1. before the lock: parse the amount, read the mint (cached), check the recipient (one RPC
+ *    read for a SOL transfer), read what the sender holds (one RPC read, remembered for a
+ *    second), plan programs and fee — a doomed transfer is refused here with a precise code and
+ *    nothing is stored (a retry of a key that was used is replayed instead, see
+ *    `idempotency.ts`) — and fetch a recent blockhash (shared, at most 2 s old);
+ * 2. under the lock, in one database transaction: a completed record for the key answers a
+ *    retry at once; otherwise the decision, then for an allowed transfer the check that the
+ *    sender can pay amount + fee (INSUFFICIENT_FUNDS: rolled back, nothing stored), custody
+ *    signing (no RPC: every chain fact is in hand), and one statement writing the idempotency
+ *    record with its response, the transaction, its event and the worker's notification.
  */
 import { randomInt } from 'node:crypto';
 import type { Address, Rpc, SolanaRpcApi } from '@solana/kit';
 import {
   type ApproveResult,
+  IdempotencyKeyHeld,
   IdempotencyRepository,
   isRepositoryError,
   isUniqueViolation,
@@ -257,19 +259,14 @@ export class TransferEngine {
     scope: IdempotencyScope,
     present: ResponsePresenter,
   ): Promise<IdempotentResult<ReserveResult>> {
-    const prepared = await this.prepare(input);
     return withIdempotency(
       { idempotency: this.idempotency, prisma: this.prisma },
       scope,
       (transaction) => present.created(transaction),
-      async ({
-        recordId,
-      }): Promise<{
-        response: StoredResponse;
-        transactionId: string | null;
-        result: ReserveResult;
-        stored: true;
-      }> => {
+      async (receipt) => {
+        // Inside the protocol: a retry of a transfer that was made is replayed even when
+        // preparing it again would now fail (its own spend emptied the wallet, say).
+        const prepared = await this.prepare(input);
         const lifetime = await this.lifetime();
         // Called by the reservation (to store it) and here (to answer): built once per outcome.
         const responses = new WeakMap<ReserveResult, StoredResponse>();
@@ -291,11 +288,12 @@ export class TransferEngine {
               this.spend.reserveTransfer(
                 { ...prepared.request, idempotencyKey: scope.key, now: this.clock() },
                 () => this.sign(prepared, lifetime),
-                { recordId, respond },
+                { ...receipt, respond },
               ),
             () => this.keyHasTransaction(scope.agentId, scope.key),
           );
         } catch (e) {
+          if (e instanceof IdempotencyKeyHeld) throw e;
           if (isUniqueViolation(e)) {
             throw new TransferEngineError(
               'IDEMPOTENCY_KEY_REUSED',
@@ -304,12 +302,7 @@ export class TransferEngine {
           }
           throw repositoryError(e);
         }
-        return {
-          response: respond(result),
-          transactionId: result.transaction?.id ?? null,
-          result,
-          stored: true,
-        };
+        return { response: respond(result), result };
       },
     );
   }

@@ -1,11 +1,22 @@
 /**
- * The idempotency protocol around a transfer, in one place: claim the key (a unique insert),
- * run the work, store its response; a retry with the same key and request gets the stored
- * response, a retry with another request is refused, and a key left in progress by a process
- * that died is recovered from its transaction or, once stale, taken over.
+ * The idempotency protocol around a transfer, in one place. The work runs with a receipt for
+ * its key and writes the key's record, with its response, in its own database transaction (the
+ * reservation does: transfer and answer commit together or not at all). Every other outcome is
+ * decided here from the record that holds the key: a retry with the same request gets the
+ * stored response, a retry with another request is refused, and a claim left IN_PROGRESS by
+ * an earlier version's process is waited on, completed from its transaction, or, once stale,
+ * taken over.
+ *
+ * Why no IN_PROGRESS claim before the work: duplicates of one transfer are serialised by the
+ * wallet's row lock and the record's unique index, so the second waits for the first and
+ * replays its answer (no 409), the claim's own commit is saved on every transfer, and a process
+ * that dies mid-request leaves nothing for a retry to wait out.
  */
 import {
-  type IdempotencyBegin,
+  type HeldIdempotencyKey,
+  holdsKey,
+  type IdempotencyClock,
+  IdempotencyKeyHeld,
   type IdempotencyRepository,
   type PrismaClient,
   type TransactionModel as Transaction,
@@ -15,8 +26,9 @@ import { TransferEngineError } from './errors.js';
 /** Idempotency records are kept this long (at least 24 h). */
 export const IDEMPOTENCY_TTL_MS = 24 * 60 * 60 * 1000;
 /**
- * An IN_PROGRESS record older than this, with no transaction behind it, belongs to a process
- * that died mid-request (a reservation holds its lock at most 20 s), so it may be taken over.
+ * An IN_PROGRESS record (written only by earlier versions, which claimed the key first) older
+ * than this, with no transaction behind it, belongs to a process that died mid-request (a
+ * reservation holds its lock at most 20 s), so it may be taken over.
  */
 export const STALE_IN_PROGRESS_MS = 2 * 60 * 1000;
 
@@ -26,7 +38,7 @@ export interface StoredResponse {
   body: unknown;
 }
 
-/** Who claims which key for which request. */
+/** Who uses which key for which request. */
 export interface IdempotencyScope {
   agentId: string;
   key: string;
@@ -39,24 +51,28 @@ export type IdempotentResult<T> =
   | { replayed: false; response: StoredResponse; result: T }
   | { replayed: true; response: StoredResponse };
 
-/**
- * Work run once per key, given the claimed record: its response and the transaction it created
- * (if any). `stored: true` when the work stored the response on the record itself, in its own
- * database transaction (the engine's reservation does: transfer and answer commit together).
- */
-export type IdempotentWork<T> = (claim: { recordId: string }) => Promise<{
-  response: StoredResponse;
-  transactionId: string | null;
-  result: T;
-  stored?: boolean;
-}>;
+/** What the work writes its record with: the scope, and when the record expires. */
+export type IdempotencyReceipt = IdempotencyScope & IdempotencyClock & { expiresAt: Date };
 
 /**
- * Runs `work` at most once per (agent, key). A failure of `work` releases the key (nothing was
- * decided or stored, so a retry may run again).
+ * Work run once per key. It writes the key's record in the transaction that writes its result,
+ * or throws {@link IdempotencyKeyHeld} (having written nothing) when the key turns out to be held.
+ */
+export type IdempotentWork<T> = (
+  receipt: IdempotencyReceipt,
+) => Promise<{ response: StoredResponse; result: T }>;
+
+/** How often a key that keeps changing hands (expired, taken over, released) is tried again. */
+const ATTEMPTS = 3;
+
+/**
+ * Runs `work` at most once per (agent, key) with effect. A failure of `work` stores nothing, so
+ * a retry runs again — unless the key was used before: then the retry is answered from that
+ * use, whatever failing now would have said (a transfer that spent the wallet's funds is
+ * replayed, not refused for want of funds).
  *
- * `rebuild` turns a committed transaction into the response `work` would have stored, for a
- * process that died between its commit and storing the response.
+ * `rebuild` turns a committed transaction into the response `work` would have stored, for an
+ * earlier version's claim whose process died between its commit and storing the response.
  */
 export async function withIdempotency<T>(
   deps: { idempotency: IdempotencyRepository; prisma: PrismaClient },
@@ -64,76 +80,68 @@ export async function withIdempotency<T>(
   rebuild: (transaction: Transaction) => StoredResponse,
   work: IdempotentWork<T>,
 ): Promise<IdempotentResult<T>> {
-  const begin = () =>
-    deps.idempotency.begin({
-      agentId: scope.agentId,
-      key: scope.key,
-      fingerprint: scope.fingerprint,
-      now: new Date(),
-      ttlMs: IDEMPOTENCY_TTL_MS,
-    });
-  let begun = await begin();
-  if (begun.kind === 'in_progress') begun = await recover(deps, scope, rebuild, begun, begin);
-  if (begun.kind === 'mismatch') {
+  for (let attempt = 1; ; attempt++) {
+    const now = new Date();
+    const receipt: IdempotencyReceipt = {
+      ...scope,
+      now,
+      staleBefore: new Date(now.getTime() - STALE_IN_PROGRESS_MS),
+      expiresAt: new Date(now.getTime() + IDEMPOTENCY_TTL_MS),
+    };
+    let held: HeldIdempotencyKey | null;
+    try {
+      const { response, result } = await work(receipt);
+      return { replayed: false, response, result };
+    } catch (e) {
+      if (e instanceof IdempotencyKeyHeld) {
+        held = e.record ?? (await deps.idempotency.find(scope.agentId, scope.key));
+      } else {
+        // Nothing was written; the failure stands unless the key was used before.
+        held = await deps.idempotency.find(scope.agentId, scope.key).catch(() => null);
+        if (held === null || !holdsKey(held, receipt)) throw e;
+      }
+    }
+    if (held !== null && holdsKey(held, receipt))
+      return answerFrom(deps, scope, rebuild, held, receipt);
+    // Expired, or a stale claim, or gone since: the next attempt replaces it.
+    if (attempt >= ATTEMPTS)
+      throw new Error(`idempotency key ${scope.key} kept changing hands; giving up`);
+  }
+}
+
+/** The answer a request gets from the record that holds its key. */
+async function answerFrom<T>(
+  deps: { idempotency: IdempotencyRepository; prisma: PrismaClient },
+  scope: IdempotencyScope,
+  rebuild: (transaction: Transaction) => StoredResponse,
+  held: HeldIdempotencyKey,
+  clock: IdempotencyClock,
+): Promise<IdempotentResult<T>> {
+  if (held.fingerprint !== scope.fingerprint) {
     throw new TransferEngineError(
       'IDEMPOTENCY_KEY_REUSED',
       'This Idempotency-Key was used with a different request body',
     );
   }
-  if (begun.kind === 'in_progress') {
-    throw new TransferEngineError(
-      'IDEMPOTENCY_REQUEST_IN_PROGRESS',
-      'A request with this Idempotency-Key is still being processed; retry shortly',
-    );
+  if (held.state === 'COMPLETED') {
+    return { replayed: true, response: { status: held.status ?? 500, body: held.body } };
   }
-  if (begun.kind === 'replay') {
-    return { replayed: true, response: { status: begun.status, body: begun.body } };
-  }
-
-  let outcome;
-  try {
-    outcome = await work({ recordId: begun.recordId });
-  } catch (e) {
-    await deps.idempotency.release(begun.recordId);
-    throw e;
-  }
-  if (outcome.stored === true) {
-    return { replayed: false, response: outcome.response, result: outcome.result };
-  }
-  await deps.idempotency.complete(begun.recordId, {
-    status: outcome.response.status,
-    body: outcome.response.body,
-    transactionId: outcome.transactionId,
-    now: new Date(),
-  });
-  return { replayed: false, response: outcome.response, result: outcome.result };
-}
-
-/**
- * A record left IN_PROGRESS: if its transaction exists (the process stopped between the
- * commit and storing the response) the response is rebuilt from it; if it is old and nothing
- * was stored, its process died before deciding, and this request takes the key over.
- */
-async function recover(
-  deps: { idempotency: IdempotencyRepository; prisma: PrismaClient },
-  scope: IdempotencyScope,
-  rebuild: (transaction: Transaction) => StoredResponse,
-  begun: Extract<IdempotencyBegin, { kind: 'in_progress' }>,
-  begin: () => Promise<IdempotencyBegin>,
-): Promise<IdempotencyBegin> {
+  // An earlier version's claim: if its transaction committed (its process stopped before
+  // storing the response), the response is rebuilt from it; otherwise it is still running.
   const existing = await deps.prisma.transaction.findUnique({
     where: { agentId_idempotencyKey: { agentId: scope.agentId, idempotencyKey: scope.key } },
   });
   if (existing !== null) {
     const response = rebuild(existing);
-    await deps.idempotency.complete(begun.recordId, {
+    await deps.idempotency.complete(held.recordId, {
       ...response,
       transactionId: existing.id,
-      now: new Date(),
+      now: clock.now,
     });
-    return { kind: 'replay', recordId: begun.recordId, ...response, transactionId: existing.id };
+    return { replayed: true, response };
   }
-  if (Date.now() - begun.startedAt.getTime() < STALE_IN_PROGRESS_MS) return begun;
-  await deps.idempotency.release(begun.recordId);
-  return begin();
+  throw new TransferEngineError(
+    'IDEMPOTENCY_REQUEST_IN_PROGRESS',
+    'A request with this Idempotency-Key is still being processed; retry shortly',
+  );
 }

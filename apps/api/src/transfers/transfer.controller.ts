@@ -30,9 +30,9 @@ export class TransferController {
     description:
       'ALLOW → signed and stored PENDING (the worker submits it); REQUIRE_APPROVAL → stored AWAITING_APPROVAL unsigned; DENY → 403 POLICY_DENIED with reasons; a freeze in scope → 403 SERVICE_FROZEN, OWNER_FROZEN, WALLET_FROZEN or AGENT_FROZEN (the widest), nothing stored. ' +
       'The same Idempotency-Key with the same body replays the first response (header Idempotent-Replayed: true). ' +
-      'A duplicate that arrives while the first request is still in progress gets 409 IDEMPOTENCY_REQUEST_IN_PROGRESS; ' +
-      'if the API process died mid-request, the key stays in progress for up to 2 minutes (the stale window) before a retry may take it over, ' +
-      'so clients retry 409s with backoff for at least 2 minutes rather than switching to a new key (which could send twice).',
+      'A duplicate that arrives while the first request is still in progress waits for it and replays its response; a request that failed stored nothing, so its retry runs again. ' +
+      '409 IDEMPOTENCY_REQUEST_IN_PROGRESS only while an API process of an earlier version holds the key (a rolling upgrade; at most 2 minutes if it died): ' +
+      'clients retry 409s and failures with backoff rather than switching to a new key (which could send twice).',
   })
   @ApiProblems(
     'NOT_FOUND',

@@ -30,7 +30,16 @@ import { Prisma, type PrismaClient, type Transaction } from '../generated/prisma
 import type { TransactionClient } from '../transaction-client.js';
 import { RepositoryError } from '../repository-error.js';
 import { type Sql, sqlOf, sqlPool, sqlTransaction } from '../sql.js';
-import { completeIdempotencyRecord } from './idempotency.repository.js';
+import {
+  HELD_KEY_COLUMNS,
+  type HeldIdempotencyKey,
+  type HeldKeyRow,
+  holdsKey,
+  type IdempotencyClock,
+  IdempotencyKeyHeld,
+  idempotencyRecordCte,
+  parseHeldKey,
+} from './idempotency.repository.js';
 import { parseStoredPolicy, type StoredPolicyRow } from './stored-policy.js';
 import {
   type CountedByAsset,
@@ -97,13 +106,19 @@ export type ReleaseResult =
   | { outcome: 'SKIPPED'; decision: null; transaction: null };
 
 /**
- * The caller's idempotency record for this reservation: its response is stored on the record
- * in the reservation's own transaction, so the transfer and the answer a retry replays commit
- * together (or not at all).
+ * The caller's idempotency key for this reservation: its record is written COMPLETED, with the
+ * response for the outcome, by the reservation's own write statement, so the transfer and the
+ * answer a retry replays commit together (or not at all). A reservation that finds the key held
+ * (by a duplicate that committed first, or the same key used for another request) writes
+ * nothing and throws {@link IdempotencyKeyHeld}.
  */
-export interface ReservationReceipt {
-  /** The IN_PROGRESS record the caller claimed. */
-  recordId: string;
+export interface ReservationReceipt extends IdempotencyClock {
+  agentId: string;
+  key: string;
+  /** SHA-256 (hex) of method, path and canonical body (same key, other request ⇒ refused). */
+  fingerprint: string;
+  /** Until when the record is kept (at least 24 h: the API promises replays that long). */
+  expiresAt: Date;
   /** The response to store for this outcome (status and body, as the caller answers). */
   respond: (result: ReserveResult) => { status: number; body: unknown };
 }
@@ -222,9 +237,9 @@ export class SpendRepository {
   }
 
   /**
-   * Plain `pg` statements on Prisma's pool (see `sql.ts`): BEGIN, lock + policy, the spend
-   * sums, one statement writing the transaction, its event, the stored response and the
-   * worker's notification, COMMIT.
+   * Plain `pg` statements on Prisma's pool (see `sql.ts`): BEGIN, lock + policy (+ the
+   * idempotency record, if one is already there), the spend sums, one statement writing the
+   * transaction, its event, the idempotency record and the worker's notification, COMMIT.
    */
   private async reserveLocked(
     request: TransferRequest,
@@ -234,12 +249,17 @@ export class SpendRepository {
     return sqlTransaction(
       this.prisma,
       async (sql) => {
-        const { wallet, policy, version, keyCap } = await lockWalletWithPolicy(
+        const { wallet, policy, version, keyCap, held } = await lockWalletWithPolicy(
           sql,
           request.walletId,
           request.agentKeyId ?? null,
           request.agentId,
+          receipt?.key ?? null,
         );
+        // A retry of a request that completed: answered from its record before anything is
+        // judged (seen here when it committed before this statement; one that committed while
+        // this statement waited for the lock is met by the write's conflict instead).
+        if (receipt && held && holdsKey(held, receipt)) throw new IdempotencyKeyHeld(held);
         const decision = await judge(sql, policy, request, null, keyCap);
         const actor = {
           actorType: request.agentId ? ('AGENT' as const) : ('SYSTEM' as const),
@@ -248,22 +268,19 @@ export class SpendRepository {
 
         if (decision.outcome === 'DENY') {
           const result: ReserveResult = { outcome: 'DENY', decision, transaction: null };
-          await insertEvent(sql, {
-            type: 'transfer.denied',
-            ...actor,
-            ownerId: wallet.owner_id,
-            walletId: request.walletId,
-            transactionId: null,
-            payload: transferPayload(request),
-            policyDecision: decision,
-          });
-          if (receipt) {
-            await completeIdempotencyRecord(sql, receipt.recordId, {
-              ...receipt.respond(result),
+          const recorded = await insertDenied(sql, {
+            event: {
+              type: 'transfer.denied',
+              ...actor,
+              ownerId: wallet.owner_id,
+              walletId: request.walletId,
               transactionId: null,
-              now: request.now,
-            });
-          }
+              payload: transferPayload(request),
+              policyDecision: decision,
+            },
+            record: receipt ? { ...receipt, ...receipt.respond(result) } : null,
+          });
+          if (!recorded) throw new IdempotencyKeyHeld(null);
           return result;
         }
 
@@ -283,13 +300,14 @@ export class SpendRepository {
           dueAt,
         );
         const result: ReserveResult = { outcome: decision.outcome, decision, transaction };
-        await insertTransfer(sql, {
+        const recorded = await insertTransfer(sql, {
           transaction,
           request,
           ...actor,
           ownerId: wallet.owner_id,
-          completion: receipt ? { recordId: receipt.recordId, ...receipt.respond(result) } : null,
+          record: receipt ? { ...receipt, ...receipt.respond(result) } : null,
         });
+        if (!recorded) throw new IdempotencyKeyHeld(null);
         if (dueAt !== null) await recordDelayed(sql, { transactionId: transaction.id, ...actor });
         else if (signed === null)
           await recordAwaitingApproval(sql, { transactionId: transaction.id });
@@ -704,7 +722,14 @@ async function lockWalletWithPolicy(
   walletId: string,
   agentKeyId: string | null,
   agentId: string | null,
-): Promise<{ wallet: WalletRow; policy: Policy | null; version: number | null; keyCap: KeyCap }> {
+  idempotencyKey: string | null,
+): Promise<{
+  wallet: WalletRow;
+  policy: Policy | null;
+  version: number | null;
+  keyCap: KeyCap;
+  held: HeldIdempotencyKey | null;
+}> {
   // A capped key's row is locked too (FOR NO KEY UPDATE: it does not block the foreign-key
   // checks of other inserts), so the key's transfers on different wallets are serialised and
   // its cap, summed across wallets, cannot be overspent. The CTE runs from the target list,
@@ -712,9 +737,11 @@ async function lockWalletWithPolicy(
   // reverse. An uncapped key (or none) locks nothing more.
   // freeze_scope() is volatile: evaluated again, on a fresh snapshot, when this statement is
   // re-evaluated after waiting for a lock a freeze held (see freeze.repository.ts).
+  // The caller's idempotency record, if it is already there, rides along (no key: no row).
   const rows = await sql.query<
     WalletRow &
-      Partial<PolicyRow> & {
+      Partial<PolicyRow> &
+      HeldKeyRow & {
         has_policy: boolean;
         key_cap: string | null;
         frozen: FrozenScope | null;
@@ -727,11 +754,12 @@ async function lockWalletWithPolicy(
      )
      SELECT w.owner_id, p.wallet_id IS NOT NULL AS has_policy, ${POLICY_COLUMNS},
             (SELECT daily_cap FROM k) AS key_cap,
-            freeze_scope(w.id, $3::uuid) AS frozen
+            freeze_scope(w.id, $3::uuid) AS frozen, ${HELD_KEY_COLUMNS}
      FROM wallets w LEFT JOIN wallet_policies p ON p.wallet_id = w.id
+       LEFT JOIN idempotency_records r ON r.agent_id = $3::uuid AND r.key = $4
      WHERE w.id = $1::uuid
      FOR UPDATE OF w`,
-    [walletId, agentKeyId, agentId],
+    [walletId, agentKeyId, agentId, idempotencyKey],
   );
   const row = rows[0];
   if (!row) throw new RepositoryError('WALLET_NOT_FOUND', { walletId });
@@ -741,6 +769,7 @@ async function lockWalletWithPolicy(
     wallet: { owner_id: row.owner_id },
     ...parseStoredPolicy(walletId, policyRow),
     keyCap: row.key_cap === null ? null : BigInt(row.key_cap),
+    held: parseHeldKey(row),
   };
 }
 
@@ -1104,24 +1133,6 @@ interface EventInsert {
   policyDecision: Decision;
 }
 
-async function insertEvent(sql: Sql, event: EventInsert): Promise<void> {
-  await sql.query(
-    `INSERT INTO events (type, actor_type, actor_id, owner_id, wallet_id, transaction_id,
-                         payload, policy_decision)
-     VALUES ($1, $2::"ActorType", $3::uuid, $4::uuid, $5::uuid, $6::uuid, $7::jsonb, $8::jsonb)`,
-    [
-      event.type,
-      event.actorType,
-      event.actorId,
-      event.ownerId,
-      event.walletId,
-      event.transactionId,
-      JSON.stringify(event.payload),
-      JSON.stringify(event.policyDecision),
-    ],
-  );
-}
-
 /**
  * The row a reservation writes, built here rather than read back: every column is known before
  * the INSERT (id, timestamps and defaults included), so the caller's response can be stored in
@@ -1179,17 +1190,79 @@ function newTransferRow(
   } satisfies Record<keyof Transaction, unknown>;
 }
 
-/** A stored response for the caller's idempotency record. */
-interface Completion {
-  recordId: string;
-  status: number;
-  body: unknown;
+/** The caller's idempotency record, written COMPLETED with the response for the outcome. */
+type RecordWrite = Omit<ReservationReceipt, 'respond'> & { status: number; body: unknown };
+
+/** {@link idempotencyRecordCte}'s values after a statement's own `$1…$offset`. */
+function recordValues(record: RecordWrite | null, transactionId: string | null): unknown[] {
+  return [
+    record === null ? null : randomUUID(),
+    record?.agentId ?? null,
+    record?.key ?? null,
+    record?.fingerprint ?? null,
+    record?.status ?? null,
+    record === null ? null : JSON.stringify(record.body ?? null),
+    transactionId,
+    record?.expiresAt ?? null,
+    record?.staleBefore ?? null,
+    record?.now ?? null,
+  ];
+}
+
+/** {@link idempotencyRecordCte} with its values at `$offset+1…$offset+10`. */
+function recordCte(offset: number): string {
+  const $ = (i: number) => `$${offset + i}`;
+  return idempotencyRecordCte({
+    id: $(1),
+    agentId: $(2),
+    key: $(3),
+    fingerprint: $(4),
+    status: $(5),
+    body: $(6),
+    transactionId: $(7),
+    now: $(10),
+    expiresAt: $(8),
+    staleBefore: $(9),
+  });
 }
 
 /**
- * The reservation's write, one statement: the transaction row, its `transaction.created` event,
- * the caller's stored response (when it has an idempotency record) and, when signed, the
- * worker's notification — delivered on commit and never for a rolled-back row.
+ * A denial's write, one statement: its `transfer.denied` event and the caller's idempotency
+ * record. False (nothing written) when the key turned out to be held.
+ */
+async function insertDenied(
+  sql: Sql,
+  input: { event: EventInsert; record: RecordWrite | null },
+): Promise<boolean> {
+  const { event, record } = input;
+  const rows = await sql.query<{ recorded: boolean }>(
+    `WITH rec AS (${recordCte(8)}), e AS (
+       INSERT INTO events (type, actor_type, actor_id, owner_id, wallet_id, transaction_id,
+                           payload, policy_decision)
+       SELECT $1, $2::"ActorType", $3::uuid, $4::uuid, $5::uuid, $6::uuid, $7::jsonb, $8::jsonb
+       WHERE $9::uuid IS NULL OR EXISTS (SELECT 1 FROM rec)
+     )
+     SELECT $9::uuid IS NULL OR EXISTS (SELECT 1 FROM rec) AS recorded`,
+    [
+      event.type,
+      event.actorType,
+      event.actorId,
+      event.ownerId,
+      event.walletId,
+      event.transactionId,
+      JSON.stringify(event.payload),
+      JSON.stringify(event.policyDecision),
+      ...recordValues(record, null),
+    ],
+  );
+  return rows[0]!.recorded;
+}
+
+/**
+ * The reservation's write, one statement: the caller's idempotency record, the transaction
+ * row, its `transaction.created` event and, when signed, the worker's notification (delivered
+ * on commit, never for a rolled-back row). The record comes first and the rest only with it:
+ * false (nothing written) when the key turned out to be held.
  */
 async function insertTransfer(
   sql: Sql,
@@ -1199,22 +1272,23 @@ async function insertTransfer(
     actorType: 'AGENT' | 'SYSTEM';
     actorId: string | null;
     ownerId: string;
-    completion: Completion | null;
+    record: RecordWrite | null;
   },
-): Promise<void> {
-  const { transaction: t, request, completion } = input;
+): Promise<boolean> {
+  const { transaction: t, request, record } = input;
   const signed = t.wireTransaction !== null;
-  await sql.query(
-    `WITH t AS (
+  const rows = await sql.query<{ recorded: boolean }>(
+    `WITH rec AS (${recordCte(28)}), t AS (
        INSERT INTO transactions (
          id, wallet_id, agent_id, idempotency_key, type, amount, network_fee, programs, decimals,
          asset, destination, memo, status, signature, wire_transaction, blockhash,
          last_valid_block_height, policy_outcome, policy_decision, policy_version, created_at,
          updated_at, expires_at, agent_key_id, due_at)
-       VALUES ($1::uuid, $2::uuid, $3::uuid, $4, 'TRANSFER', $5::numeric, $6::numeric, $7::text[],
-               $8::smallint, $9, $10, $11, $12::"TxStatus", $13, $14::bytea, $15, $16::bigint,
-               $17::"PolicyOutcome", $18::jsonb, $19::int, $20::timestamptz, $20::timestamptz,
-               $29::timestamptz, $30::uuid, $31::timestamptz)
+       SELECT $1::uuid, $2::uuid, $3::uuid, $4, 'TRANSFER', $5::numeric, $6::numeric, $7::text[],
+              $8::smallint, $9, $10, $11, $12::"TxStatus", $13, $14::bytea, $15, $16::bigint,
+              $17::"PolicyOutcome", $18::jsonb, $19::int, $20::timestamptz, $20::timestamptz,
+              $26::timestamptz, $27::uuid, $28::timestamptz
+       WHERE $29::uuid IS NULL OR EXISTS (SELECT 1 FROM rec)
        RETURNING id, wallet_id
      ), e AS (
        INSERT INTO events (type, actor_type, actor_id, owner_id, wallet_id, transaction_id,
@@ -1222,15 +1296,10 @@ async function insertTransfer(
        SELECT 'transaction.created', $21::"ActorType", $3::uuid, $22::uuid, t.wallet_id, t.id,
               $23::jsonb, $18::jsonb
        FROM t
-     ), c AS (
-       UPDATE idempotency_records
-       SET state = 'COMPLETED', response_status = $27::smallint, response_body = $28::jsonb,
-           transaction_id = $1::uuid, completed_at = $20::timestamptz
-       WHERE id = $26::uuid AND state = 'IN_PROGRESS' AND EXISTS (SELECT 1 FROM t)
      ), n AS (
        SELECT pg_notify($24, t.id::text) FROM t WHERE $25::boolean
      )
-     SELECT (SELECT count(*) FROM n) AS notified`,
+     SELECT EXISTS (SELECT 1 FROM t) AS recorded, (SELECT count(*) FROM n) AS notified`,
     [
       t.id,
       t.walletId,
@@ -1257,12 +1326,11 @@ async function insertTransfer(
       JSON.stringify({ ...transferPayload(request), status: t.status, signature: t.signature }),
       PENDING_TRANSACTION_CHANNEL,
       signed,
-      completion?.recordId ?? null,
-      completion?.status ?? null,
-      completion === null ? null : JSON.stringify(completion.body ?? null),
       t.expiresAt,
       t.agentKeyId,
       t.dueAt,
+      ...recordValues(record, t.id),
     ],
   );
+  return rows[0]!.recorded;
 }
