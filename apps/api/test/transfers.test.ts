@@ -196,6 +196,33 @@ describe('idempotency', () => {
     );
   });
 
+  it('an expired record is replaced: the key is judged anew unless a transfer was made with it', async () => {
+    const denied = await transfer(walletId, { amount: '5' }, 'expired-1');
+    expectProblem(denied, 403, 'POLICY_DENIED');
+    const made = await transfer(walletId, { amount: '0.01' }, 'expired-2');
+    expect(made.status).toBe(201);
+    await h.prisma.idempotencyRecord.updateMany({
+      where: { agentId: agent.id, key: { in: ['expired-1', 'expired-2'] } },
+      data: { expiresAt: new Date(Date.now() - 1_000) },
+    });
+    // A denial made no transfer: past its record's life, the key is free for another request.
+    const fresh = await transfer(walletId, { amount: '0.02' }, 'expired-1');
+    expect(fresh.status).toBe(201);
+    expect(fresh.headers['idempotent-replayed']).toBeUndefined();
+    const record = await h.prisma.idempotencyRecord.findFirstOrThrow({
+      where: { agentId: agent.id, key: 'expired-1' },
+    });
+    expect(record.transactionId).toBe(fresh.body.transaction.id);
+    expect(record.expiresAt.getTime()).toBeGreaterThan(Date.now());
+    // A transfer keeps its key for good: never a second transfer under it.
+    expectProblem(
+      await transfer(walletId, { amount: '0.01' }, 'expired-2'),
+      422,
+      'IDEMPOTENCY_KEY_REUSED',
+    );
+    expect(await h.prisma.transaction.count({ where: { idempotencyKey: 'expired-2' } })).toBe(1);
+  });
+
   it('a custody failure stores nothing, answers 503, and the key can be retried', async () => {
     const before = await h.prisma.transaction.count();
     custody.failing = true;
