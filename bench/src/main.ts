@@ -20,7 +20,7 @@ import pg from 'pg';
 import * as prettier from 'prettier';
 import { callChild } from './child.js';
 import type { LedgerCeilingResult, LedgerCeilingSpec } from './ledger-ceiling.js';
-import { runLoad, type LoadResult, type LoadSpec, type RequestSpec } from './load.js';
+import { runLoad, type LoadResult, type RequestSpec } from './load.js';
 import { Runner, type Managed } from './processes.js';
 import {
   formatProfile,
@@ -31,6 +31,7 @@ import {
   type Row,
 } from './report.js';
 import { createFixture } from './stack.js';
+import { CpuMeter, type CpuPerRequest } from './cpu.js';
 
 const REPO = resolve(import.meta.dirname, '../..');
 const { values: flags } = parseArgs({
@@ -105,18 +106,28 @@ async function admin<T extends pg.QueryResultRow>(sql: string, params: unknown[]
 /** A pool on the bench database, for the SUBMITTED timings and the worker drain. */
 let db: pg.Pool | undefined;
 
+/**
+ * One measured run. `server` is the process whose CPU per request is reported, with the bench
+ * database's PostgreSQL backends' when `postgres` (see `cpu.ts`).
+ */
 async function load(
   label: string,
   url: string,
   request: RequestSpec,
-  extra: Partial<LoadSpec> = {},
-): Promise<LoadResult> {
-  const result = await runLoad({ url, connections, durationSec, request, ...extra });
+  measured: { server: Managed; postgres: boolean },
+): Promise<LoadResult & { cpu: CpuPerRequest | undefined }> {
+  const meter = new CpuMeter(measured.server.pid, measured.postgres ? dbName : undefined);
+  const result = await runLoad({ url, connections, durationSec, request });
+  const cpu = meter.perRequest(result.total);
   log(
-    `${label}: ${result.rps.toFixed(0)} req/s, p50 ${result.p50} ms, p99 ${result.p99} ms, non-2xx ${result.non2xx}, errors ${result.errors}`,
+    `${label}: ${result.rps.toFixed(0)} req/s, p50 ${result.p50} ms, p99 ${result.p99} ms, non-2xx ${result.non2xx}, errors ${result.errors}` +
+      (cpu === undefined
+        ? ''
+        : `, CPU ${cpu.server.toFixed(2)} ms/req` +
+          (cpu.postgres === undefined ? '' : ` + PostgreSQL ${cpu.postgres.toFixed(2)} ms/req`)),
   );
   for (const sample of result.sampleErrors) log(`  ${label} non-2xx: ${sample}`);
-  return result;
+  return { ...result, cpu };
 }
 
 /** A short run first, so the measured one sees compiled code and warm pools and caches. */
@@ -183,11 +194,14 @@ async function main(): Promise<void> {
     const pgUrl = `http://127.0.0.1:${ports.pg}`;
     const fastifyReq: RequestSpec = { method: 'GET', paths: ['/'] };
     await warm(fastifyUrl, fastifyReq);
-    fastifyResult = await load('ceiling: bare Fastify GET', fastifyUrl, fastifyReq);
+    fastifyResult = await load('ceiling: bare Fastify GET', fastifyUrl, fastifyReq, {
+      server: fastify,
+      postgres: false,
+    });
     rows.push({ measure: 'ceiling: bare Fastify GET returning a small JSON', ...fastifyResult });
     const pgReq: RequestSpec = { method: 'POST', paths: ['/'] };
     await warm(pgUrl, pgReq);
-    pgResult = await load('ceiling: bare pg', pgUrl, pgReq);
+    pgResult = await load('ceiling: bare pg', pgUrl, pgReq, { server: pgCeiling, postgres: true });
     rows.push({
       measure: 'ceiling: bare `pg` (pool 10): BEGIN; UPDATE one of 100 rows; INSERT; COMMIT',
       ...pgResult,
@@ -251,7 +265,7 @@ async function main(): Promise<void> {
     };
     await warm(apiUrl, balanceReq);
     const balance = await profiled('GET balance', [api], () =>
-      load('GET balance', apiUrl, balanceReq),
+      load('GET balance', apiUrl, balanceReq, { server: api, postgres: true }),
     );
     rows.push({
       measure: 'GET /v1/wallets/:id/balance (cache warm)',
@@ -265,7 +279,9 @@ async function main(): Promise<void> {
       headers: auth,
     };
     await warm(apiUrl, walletReq);
-    const wallet = await profiled('GET wallet', [api], () => load('GET wallet', apiUrl, walletReq));
+    const wallet = await profiled('GET wallet', [api], () =>
+      load('GET wallet', apiUrl, walletReq, { server: api, postgres: true }),
+    );
     rows.push({
       measure: 'GET /v1/wallets/:id',
       ...wallet,
@@ -280,7 +296,7 @@ async function main(): Promise<void> {
     };
     await warm(apiUrl, evaluateReq);
     const evaluate = await profiled('POST evaluate', [api], () =>
-      load('POST evaluate', apiUrl, evaluateReq),
+      load('POST evaluate', apiUrl, evaluateReq, { server: api, postgres: true }),
     );
     rows.push({
       measure: 'POST /v1/wallets/:id/transfers/evaluate',
@@ -305,7 +321,7 @@ async function main(): Promise<void> {
     // API's CPU. The warm-up's transfers join the worker drain below.
     await warm(apiUrl, transferReq);
     const stopped = await profiled('POST transfers, worker stopped', [api], () =>
-      load('POST transfers (worker stopped)', apiUrl, transferReq),
+      load('POST transfers (worker stopped)', apiUrl, transferReq, { server: api, postgres: true }),
     );
     rows.push({
       measure: `POST transfers over ${walletCount} wallets, unique keys, worker stopped`,
@@ -380,7 +396,12 @@ async function main(): Promise<void> {
 
   // The whole stack: API, worker and ledger share the cores.
   const whole = await profiled('POST transfers, whole stack', [api, worker, ledger], () =>
-    load('POST transfers (whole stack)', apiUrl, { ...transferReq, recordCreated: true }),
+    load(
+      'POST transfers (whole stack)',
+      apiUrl,
+      { ...transferReq, recordCreated: true },
+      { server: api, postgres: true },
+    ),
   );
   rows.push({
     measure: `POST transfers over ${walletCount} wallets, unique keys, whole stack running`,

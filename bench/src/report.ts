@@ -20,6 +20,8 @@ export interface Row {
   errors?: number;
   /** A target from the issue, shown with the ratio (e.g. '≥ 40 %'). */
   target?: string;
+  /** CPU milliseconds per request of the server process and of PostgreSQL (see `cpu.ts`). */
+  cpu?: { server: number; postgres: number | undefined };
 }
 
 const integer = new Intl.NumberFormat('en-US', { maximumFractionDigits: 0 });
@@ -45,16 +47,23 @@ function failures(r: Row): string {
  * console.log(formatTable(rows));
  * ```
  */
+/** "0.17 + 0.05" (server + PostgreSQL), "0.17" without PostgreSQL's, "—" without either. */
+function cpuCell(cpu: Row['cpu']): string {
+  if (cpu === undefined) return '—';
+  const f = (v: number) => v.toFixed(2);
+  return cpu.postgres === undefined ? f(cpu.server) : `${f(cpu.server)} + ${f(cpu.postgres)}`;
+}
+
 export function formatTable(rows: readonly Row[]): string {
   const lines = [
-    '| measure | req/s | p50 ms | p99 ms | ratio | target | non-2xx |',
-    '|---|---:|---:|---:|---|---|---:|',
+    '| measure | req/s | p50 ms | p99 ms | ratio | target | non-2xx | CPU ms/req: server + PostgreSQL |',
+    '|---|---:|---:|---:|---|---|---:|---:|',
   ];
   for (const r of rows) {
     const ratio =
       r.ratio === undefined ? '—' : `${Math.round(r.ratio.value * 100)} % of ${r.ratio.of}`;
     lines.push(
-      `| ${r.measure} | ${r.rps === undefined ? '—' : integer.format(r.rps)} | ${ms(r.p50)} | ${ms(r.p99)} | ${ratio} | ${r.target ?? '—'} | ${failures(r)} |`,
+      `| ${r.measure} | ${r.rps === undefined ? '—' : integer.format(r.rps)} | ${ms(r.p50)} | ${ms(r.p99)} | ${ratio} | ${r.target ?? '—'} | ${failures(r)} | ${cpuCell(r.cpu)} |`,
     );
   }
   return lines.join('\n');

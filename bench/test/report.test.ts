@@ -15,7 +15,14 @@ import {
 describe('the results table', () => {
   it('prints req/s, latencies, the ratio to its ceiling and non-2xx, with dashes where a figure does not apply', () => {
     const table = formatTable([
-      { measure: 'ceiling: bare Fastify GET', rps: 16890.4, p50: 3, p99: 12, non2xx: 0 },
+      {
+        measure: 'ceiling: bare Fastify GET',
+        rps: 16890.4,
+        p50: 3,
+        p99: 12,
+        non2xx: 0,
+        cpu: { server: 0.0412, postgres: undefined },
+      },
       {
         measure: 'GET balance',
         rps: 1289,
@@ -24,17 +31,18 @@ describe('the results table', () => {
         ratio: { of: 'Fastify', value: 0.0763 },
         target: '≥ 40 %',
         non2xx: 2,
+        cpu: { server: 0.174, postgres: 0.006 },
       },
       { measure: 'POST → SUBMITTED', p50: 7.25, p99: 41 },
       { measure: 'POST transfers', rps: 0, p50: 0, p99: 0, non2xx: 0, errors: 124 },
     ]);
     expect(table.split('\n')).toEqual([
-      '| measure | req/s | p50 ms | p99 ms | ratio | target | non-2xx |',
-      '|---|---:|---:|---:|---|---|---:|',
-      '| ceiling: bare Fastify GET | 16,890 | 3.0 | 12 | — | — | 0 |',
-      '| GET balance | 1,289 | 44 | 136 | 8 % of Fastify | ≥ 40 % | 2 |',
-      '| POST → SUBMITTED | — | 7.3 | 41 | — | — | — |',
-      '| POST transfers | 0 | 0.0 | 0.0 | — | — | 0 (+124 unanswered) |',
+      '| measure | req/s | p50 ms | p99 ms | ratio | target | non-2xx | CPU ms/req: server + PostgreSQL |',
+      '|---|---:|---:|---:|---|---|---:|---:|',
+      '| ceiling: bare Fastify GET | 16,890 | 3.0 | 12 | — | — | 0 | 0.04 |',
+      '| GET balance | 1,289 | 44 | 136 | 8 % of Fastify | ≥ 40 % | 2 | 0.17 + 0.01 |',
+      '| POST → SUBMITTED | — | 7.3 | 41 | — | — | — | — |',
+      '| POST transfers | 0 | 0.0 | 0.0 | — | — | 0 (+124 unanswered) | — |',
     ]);
   });
 

@@ -1,0 +1,100 @@
+/**
+ * CPU time a measured run cost its server, per request: the server process (every thread:
+ * the event loop, the garbage collector's and the JIT compiler's) and the PostgreSQL backends
+ * serving the bench database, read from `/proc` before and after the run (Linux; elsewhere,
+ * and for a PostgreSQL on another host, the figure is left out).
+ *
+ * Why: on two cores shared by the generator, the server and PostgreSQL, req/s alone does not
+ * say where a request's cost lies, and it moves with the host; CPU milliseconds per request
+ * do say it (e.g. whether the API or the database is the one to make cheaper).
+ */
+import { readdirSync, readFileSync } from 'node:fs';
+
+/** Linux reports process times in clock ticks of 1/100 s (USER_HZ is 100 on every platform). */
+const TICK_MS = 10;
+
+/** utime + stime of `pid` in ticks; undefined when it cannot be read (gone, not Linux). */
+function ticksOf(pid: number): number | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // Fields after the command name (which may hold spaces, inside parentheses).
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return Number(fields[11]) + Number(fields[12]);
+  } catch {
+    return undefined;
+  }
+}
+
+/** PIDs of PostgreSQL backends connected to `database` (their title names it). */
+function backendsOf(database: string): number[] {
+  let entries: string[];
+  try {
+    entries = readdirSync('/proc');
+  } catch {
+    return [];
+  }
+  const pids: number[] = [];
+  for (const entry of entries) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const title = readFileSync(`/proc/${entry}/cmdline`, 'utf8');
+      if (title.startsWith('postgres:') && title.split(/[\s\0]+/).includes(database))
+        pids.push(Number(entry));
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return pids;
+}
+
+/** What a run cost per request, in CPU milliseconds. */
+export interface CpuPerRequest {
+  server: number;
+  /** The bench database's backends; undefined when none could be seen. */
+  postgres: number | undefined;
+}
+
+/**
+ * @example
+ * ```ts
+ * const meter = new CpuMeter(api.pid, 'waiaas_bench_1a2b');
+ * const result = await runLoad(spec);
+ * const cpu = meter.perRequest(result.requests); // { server: 0.17, postgres: 0.02 }
+ * ```
+ */
+export class CpuMeter {
+  private readonly server: number | undefined;
+  private readonly backends = new Map<number, number>();
+
+  constructor(
+    private readonly serverPid: number,
+    private readonly database: string | undefined,
+  ) {
+    this.server = ticksOf(serverPid);
+    if (database !== undefined)
+      for (const pid of backendsOf(database)) {
+        const ticks = ticksOf(pid);
+        if (ticks !== undefined) this.backends.set(pid, ticks);
+      }
+  }
+
+  /** CPU ms per request since construction; undefined when the server's could not be read. */
+  perRequest(requests: number): CpuPerRequest | undefined {
+    const serverNow = ticksOf(this.serverPid);
+    if (this.server === undefined || serverNow === undefined || requests <= 0) return undefined;
+    let postgres: number | undefined;
+    if (this.database !== undefined) {
+      let ticks = 0;
+      let seen = false;
+      for (const pid of backendsOf(this.database)) {
+        const now = ticksOf(pid);
+        if (now === undefined) continue;
+        seen = true;
+        // A backend started during the run counts from zero.
+        ticks += now - (this.backends.get(pid) ?? 0);
+      }
+      if (seen) postgres = (ticks * TICK_MS) / requests;
+    }
+    return { server: ((serverNow - this.server) * TICK_MS) / requests, postgres };
+  }
+}
