@@ -97,18 +97,36 @@ async function startApiOnFullPipe(): Promise<{
   child.stderr?.on('data', (d: Buffer) => (stderr += d.toString()));
   const baseUrl = `http://127.0.0.1:${port}`;
   const deadline = Date.now() + 60_000;
-  for (;;) {
-    const live = await fetch(`${baseUrl}/health/live`).then(
+  const check = () => {
+    if (Date.now() > deadline || child.exitCode !== null)
+      throw new Error(`the API did not start: ${stderr}`);
+    return new Promise((r) => setTimeout(r, 100));
+  };
+  const ready = randomUUID();
+  const live = () =>
+    fetch(`${baseUrl}/health/live`, { headers: { 'x-request-id': ready } }).then(
       (r) => r.ok,
       () => false,
     );
-    if (live) break;
-    if (Date.now() > deadline || child.exitCode !== null)
-      throw new Error(`the API did not start: ${stderr}`);
-    await new Promise((r) => setTimeout(r, 100));
+  while (!(await live())) await check();
+  // Fill only once that request's last line is out: nothing is then left to write, and the
+  // next line, the first of the test's request, is the one that finds the pipe full.
+  let text = '';
+  while (!logLines(text).some((l) => l.reqId === ready && l.msg === 'request completed')) {
+    text += pipe.readAvailable();
+    await check();
   }
   pipe.fill();
   return { child, pipe, baseUrl, stderr: () => stderr };
+}
+
+/** The whole JSON lines of `text` (the pipe's filler reads as blank lines). */
+function logLines(text: string): { reqId?: string; msg: string }[] {
+  return text
+    .slice(0, text.lastIndexOf('\n') + 1)
+    .split('\n')
+    .filter((l) => l.startsWith('{'))
+    .map((l) => JSON.parse(l) as { reqId?: string; msg: string });
 }
 
 /** A request with its own id, answered (its status) or not (`undefined`) within `ms`. */
@@ -128,7 +146,7 @@ function request(
 }
 
 describe('stdout', () => {
-  it('loses no line when the reader of its stdout is slow: a request answered before SIGTERM is logged once the reader catches up', async () => {
+  it('loses no line when the reader of its stdout is slow: the lines of a request made just before SIGTERM reach it once it catches up', async () => {
     const { child, pipe, baseUrl, stderr } = await startApiOnFullPipe();
     const id = randomUUID();
     const call = request(baseUrl, id);
@@ -142,14 +160,11 @@ describe('stdout', () => {
     expect(await call.answered).toBe(200);
     // Nest stops the application, then raises the signal again: killed by SIGTERM is its normal end.
     expect(await exitWithin(child, 10_000)).toEqual({ code: null, signal: 'SIGTERM' });
-    const lines = text
-      .split('\n')
-      .filter((l) => l.startsWith('{'))
-      .map((l) => JSON.parse(l) as { reqId?: string; msg: string });
-    expect(lines.filter((l) => l.reqId === id).map((l) => l.msg)).toEqual([
-      'incoming request',
-      'request completed',
-    ]);
+    expect(
+      logLines(text)
+        .filter((l) => l.reqId === id)
+        .map((l) => l.msg),
+    ).toEqual(['incoming request', 'request completed']);
     expect(stderr()).toBe('');
   }, 90_000);
 

@@ -55,9 +55,18 @@ async function health(port: number): Promise<number | 'gone' | 'no answer'> {
   }
 }
 
+/** The `msg` of each whole JSON line of `text` (the pipe's filler reads as blank lines). */
+function messages(text: string): string[] {
+  return text
+    .slice(0, text.lastIndexOf('\n') + 1)
+    .split('\n')
+    .filter((l) => l.startsWith('{'))
+    .map((l) => (JSON.parse(l) as { msg: string }).msg);
+}
+
 /**
- * A started worker (its `/health` answers 200) writing its log lines at level info into a
- * pipe nobody reads yet, and then filled: its next line has to wait for the reader.
+ * A started worker writing its log lines at level info into a pipe, which is then filled:
+ * its next line has to wait for the reader.
  */
 async function startWorkerOnFullPipe(): Promise<{
   child: ChildProcess;
@@ -77,8 +86,14 @@ async function startWorkerOnFullPipe(): Promise<{
   child.once('exit', () => children.delete(child));
   let stderr = '';
   child.stderr?.on('data', (d: Buffer) => (stderr += d.toString()));
+  // Fill only once `worker_started` is out: its SIGTERM handler is in place from then on,
+  // and nothing else is left to write.
+  let text = '';
   await waitFor(
-    async () => (await health(metricsPort)) === 200,
+    () => {
+      text += pipe.readAvailable();
+      return Promise.resolve(messages(text).includes('worker_started'));
+    },
     60_000,
     () => Promise.resolve(stderr),
   );
@@ -111,16 +126,7 @@ describe('stdout', () => {
     await untilStopped(metricsPort);
     const text = await pipe.read();
     expect(await exitWithin(child, 5_000)).toEqual({ code: 0, signal: null });
-    const messages = text
-      .split('\n')
-      .filter((l) => l.startsWith('{'))
-      .map((l) => (JSON.parse(l) as { msg: string }).msg);
-    expect(messages).toContain('worker_started');
-    expect(messages.slice(messages.indexOf('shutdown_requested'))).toEqual([
-      'shutdown_requested',
-      'worker_stopping',
-      'worker_stopped',
-    ]);
+    expect(messages(text)).toEqual(['shutdown_requested', 'worker_stopping', 'worker_stopped']);
     expect(stderr()).toBe('');
   }, 90_000);
 });

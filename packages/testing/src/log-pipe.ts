@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { closeSync, constants, openSync, writeSync } from 'node:fs';
+import { closeSync, constants, openSync, readSync, writeSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { Socket } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -18,7 +18,8 @@ import { join } from 'node:path';
  * const pipe = await createLogPipe();
  * const child = spawn(process.execPath, [main], { stdio: ['ignore', pipe.writeFd, 'pipe'] });
  * pipe.spawned();
- * pipe.fill();        // the child's next line waits for a reader
+ * pipe.readAvailable(); // what it wrote so far
+ * pipe.fill();          // its next line waits for a reader
  * const text = await pipe.read(); // or pipe.closeReader(): the next line fails with EPIPE
  * await pipe.close();
  * ```
@@ -37,6 +38,11 @@ export interface LogPipe {
    * Returns the bytes written.
    */
   fill(): number;
+  /**
+   * What the pipe holds right now, without waiting (`''` when it is empty), so a test can see
+   * a line arrive and then stall the reader again. Not once {@link read} has begun.
+   */
+  readAvailable(): string;
   /** Reads from now on; resolves with all that was read once every writer has closed. */
   read(): Promise<string>;
   /** Closes the reading end without reading what is left: the child gets EPIPE. */
@@ -86,6 +92,21 @@ export async function createLogPipe(): Promise<LogPipe> {
         closeSync(fd);
       }
       return written;
+    },
+    readAvailable: () => {
+      if (readFd === undefined || reader) throw new Error('the pipe is being read or closed');
+      const chunks: Buffer[] = [];
+      const buffer = Buffer.alloc(65_536);
+      try {
+        for (;;) {
+          const n = readSync(readFd, buffer);
+          if (n === 0) break; // every writer has closed
+          chunks.push(Buffer.from(buffer.subarray(0, n)));
+        }
+      } catch (e) {
+        if ((e as NodeJS.ErrnoException).code !== 'EAGAIN') throw e;
+      }
+      return Buffer.concat(chunks).toString();
     },
     read: () => {
       if (readFd === undefined) return Promise.reject(new Error('the reader is closed'));
