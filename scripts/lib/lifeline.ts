@@ -25,9 +25,13 @@ import { Worker } from 'node:worker_threads';
  *
  * Why a thread: a timer of the main thread cannot fire while that thread is stuck, and its
  * exit can get stuck. Caught in a loaded test run (gdb: the main thread in `Atomics.wait`):
- * pino flushes its buffered lines when the process exits, and sonic-boom's `flushSync` sleeps
- * and retries on every write error, so once the supervisor's end of stdout is closed (EPIPE)
- * the exit never returns. Unref'd: a graceful stop that finishes first is not held up.
+ * pino's default destination flushes its buffered lines when the process exits, and
+ * sonic-boom's `flushSync` sleeps and retries on every write error, so once the supervisor's
+ * end of stdout was closed (EPIPE) the exit never returned. The API and the worker now write
+ * their lines synchronously, which fails on EPIPE instead (their loggers say why; their
+ * `stdout` tests check it); the watchdog stays for what else may get stuck: another child,
+ * another library, a shutdown that never ends. Unref'd: a graceful stop that finishes first
+ * is not held up.
  */
 function killAfter(ms: number): void {
   const watchdog = new Worker(

@@ -221,10 +221,10 @@ export async function allTerminal(prisma: PrismaClient): Promise<boolean> {
   );
 }
 
-/** Starts `src/main.ts` as a real worker process. */
+/** Starts `src/main.ts` as a real worker process (`stdio` entries as spawn's, or descriptors). */
 export function spawnWorker(
   env: Record<string, string>,
-  stdio: ('ignore' | 'pipe')[] = ['ignore', 'ignore', 'pipe'],
+  stdio: ('ignore' | 'pipe' | number)[] = ['ignore', 'ignore', 'pipe'],
 ): ChildProcess {
   const main = fileURLToPath(new URL('../src/main.ts', import.meta.url));
   const register = new URL(

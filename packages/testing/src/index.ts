@@ -10,3 +10,4 @@ export { createTestRedis, testRedisUrl, type TestRedis } from './redis.js';
 export { withDatabase } from './services.js';
 export { startTcpProxy, type TcpProxy } from './tcp-proxy.js';
 export { freePort, startRedis, type DisposableRedis } from './redis-server.js';
+export { createLogPipe, type LogPipe } from './log-pipe.js';

@@ -30,14 +30,25 @@ export const REDACT_PATHS = [
 
 /**
  * The process logger: JSON lines, secrets redacted (censored, not dropped, so a reader sees
- * a value was there).
+ * a value was there), written to stdout synchronously.
+ *
+ * Why not pino's default destination (buffered, flushed when the process exits): lines still
+ * buffered when Nest raises SIGTERM again after its shutdown were lost, and the flush at exit
+ * retries for ever once whatever reads stdout is gone (sonic-boom 4 sleeps and retries on
+ * EPIPE), so a process stopping after its supervisor or log shipper died never exited.
+ * Written synchronously, a line is in the pipe when the call returns; a slow reader holds the
+ * process back instead of growing a buffer; a reader that is gone fails the write with EPIPE,
+ * upon which pino stops writing.
  */
 export function createLogger(level: string): Logger {
-  return pino({
-    level,
-    redact: { paths: REDACT_PATHS, censor: '[redacted]' },
-    base: { service: 'waiaas-api' },
-  });
+  return pino(
+    {
+      level,
+      redact: { paths: REDACT_PATHS, censor: '[redacted]' },
+      base: { service: 'waiaas-api' },
+    },
+    pino.destination({ dest: 1, sync: true }),
+  );
 }
 
 /** Nest's own messages (bootstrap, route mapping) through the same pino logger. */
