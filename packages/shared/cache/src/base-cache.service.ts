@@ -62,6 +62,8 @@ export abstract class BaseCacheService implements CacheService {
   /** Identifies this instance in invalidation messages, so it ignores its own. */
   protected readonly instanceId = randomUUID();
   private readonly ttlTable: Readonly<CacheTtlTable>;
+  /** The same table as a Map: looked up by every getOrSet, hit or miss. */
+  private readonly ttlByKeyspace: ReadonlyMap<string, number>;
   private readonly defaultTtlSeconds: number;
   private readonly onEvent: ((event: CacheEvent) => void) | undefined;
   private readonly flights = new Map<string, Flight>();
@@ -84,6 +86,7 @@ export abstract class BaseCacheService implements CacheService {
   protected constructor(options: CacheServiceOptions) {
     this.prefix = options.prefix ?? '';
     this.ttlTable = buildTtlTable(options.ttl);
+    this.ttlByKeyspace = new Map(Object.entries(this.ttlTable));
     this.defaultTtlSeconds = options.defaultTtlSeconds ?? DEFAULT_TTL_SECONDS;
     if (!(Number.isFinite(this.defaultTtlSeconds) && this.defaultTtlSeconds > 0)) {
       throw new CacheError(
@@ -143,7 +146,7 @@ export abstract class BaseCacheService implements CacheService {
   async get<T>(key: string): Promise<T | undefined> {
     assertKey(key);
     const local = this.readLocal(key);
-    if (local !== undefined) return this.localHit(key, local.value as T);
+    if (local !== undefined) return this.localHit(keyspaceOf(key), local.value as T);
     return this.readThrough(key);
   }
 
@@ -180,11 +183,21 @@ export abstract class BaseCacheService implements CacheService {
   }
 
   /** Counts a read answered in process and returns its value. */
-  private localHit<T>(key: string, value: T): T {
+  private localHit<T>(keyspace: string, value: T): T {
     this.counters.hits += 1;
     this.counters.l1Hits += 1;
-    this.emit({ type: 'hit', keyspace: keyspaceOf(key), layer: 'l1' });
+    this.emit({ type: 'hit', keyspace, layer: 'l1' });
     return value;
+  }
+
+  /**
+   * {@link resolveTtlSeconds} for a key whose keyspace the caller already has (it is also the
+   * label of the key's events): one keyspace slice per getOrSet instead of one per use.
+   */
+  private ttlFor(key: string, keyspace: string, explicit: number | undefined): number {
+    if (explicit !== undefined)
+      return resolveTtlSeconds(key, explicit, this.ttlTable, this.defaultTtlSeconds);
+    return this.ttlByKeyspace.get(keyspace) ?? this.defaultTtlSeconds;
   }
 
   async set<T>(key: string, value: T, ttlSeconds?: number): Promise<void> {
@@ -220,14 +233,15 @@ export abstract class BaseCacheService implements CacheService {
   ): Promise<T> {
     assertKey(key);
     const ttlSeconds = typeof options === 'number' ? options : options?.ttlSeconds;
+    const keyspace = keyspaceOf(key);
     // Validate the TTL before anything runs, so a bad call fails the same way hit or miss.
-    const ttl = resolveTtlSeconds(key, ttlSeconds, this.ttlTable, this.defaultTtlSeconds);
+    const ttl = this.ttlFor(key, keyspace, ttlSeconds);
     if (typeof options === 'object' && 'generation' in options) {
-      return this.getOrSetTagged(key, fetcher, ttl, options.generation);
+      return this.getOrSetTagged(key, keyspace, fetcher, ttl, options.generation);
     }
     // An in-process hit needs no flight: the flight's own first step would answer the same.
     const local = this.readLocal(key);
-    if (local !== undefined) return Promise.resolve(this.localHit(key, local.value as T));
+    if (local !== undefined) return Promise.resolve(this.localHit(keyspace, local.value as T));
     const existing = this.flights.get(key);
     if (existing) {
       this.counters.coalesced += 1;
@@ -336,6 +350,7 @@ export abstract class BaseCacheService implements CacheService {
 
   private getOrSetTagged<T>(
     key: string,
+    keyspace: string,
     fetcher: () => Promise<T>,
     ttlSeconds: number,
     generation: string | undefined,
@@ -344,7 +359,7 @@ export abstract class BaseCacheService implements CacheService {
     if (generation === undefined) return fetcher();
     const local = this.tagged.get(key);
     if (local !== undefined && local.generation === generation)
-      return Promise.resolve(this.localHit(key, local.value as T));
+      return Promise.resolve(this.localHit(keyspace, local.value as T));
     const flightKey = `${key}\u0000${generation}`;
     const existing = this.flights.get(flightKey);
     if (existing) {
