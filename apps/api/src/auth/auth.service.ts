@@ -151,7 +151,7 @@ export class AuthService {
     return this.cache.getOrSet(key, lookup, { generation: ISSUED });
   }
 
-  private async agentKeyRecord(
+  private agentKeyRecord(
     keyId: string,
     generation: string | undefined,
   ): Promise<AgentKeyAccessRecord | undefined> {
@@ -162,7 +162,7 @@ export class AuthService {
     );
   }
 
-  private async ownerRecord(
+  private ownerRecord(
     ownerId: string,
     generation: string | undefined,
   ): Promise<OwnerAccessRecord | undefined> {

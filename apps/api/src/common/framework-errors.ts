@@ -127,11 +127,18 @@ export function registerFrameworkErrorHooks(fastify: FastifyInstance): void {
     closing = true;
     done();
   });
-  fastify.addHook('onRequest', async (_request, reply) => {
-    if (!closing) return;
+  // A callback hook, not an async one: it runs on every request, and an async hook costs a
+  // promise and a turn of the microtask queue before Fastify moves on.
+  fastify.addHook('onRequest', (_request, reply, done) => {
+    if (!closing) {
+      done();
+      return;
+    }
     void reply.header('connection', 'close');
-    throw new ApiError('SHUTTING_DOWN', 'The server is shutting down; retry on another instance', {
-      headers: { 'retry-after': '1' },
-    });
+    done(
+      new ApiError('SHUTTING_DOWN', 'The server is shutting down; retry on another instance', {
+        headers: { 'retry-after': '1' },
+      }),
+    );
   });
 }

@@ -23,7 +23,7 @@ export class MetricsService {
    * they fire several times per request, and prom-client's `inc(labels)` hashes the label
    * object on every call.
    */
-  private readonly cacheCounts = new Map<string, { keyspace: string; result: string; n: number }>();
+  private readonly cacheCounts = new Map<string, Map<string, { n: number }>>();
 
   readonly cacheEvents = new Counter({
     name: 'waiaas_cache_events_total',
@@ -32,8 +32,8 @@ export class MetricsService {
     registers: [this.registry],
     collect: () => {
       this.cacheEvents.reset();
-      for (const { keyspace, result, n } of this.cacheCounts.values())
-        this.cacheEvents.inc({ keyspace, result }, n);
+      for (const [keyspace, results] of this.cacheCounts)
+        for (const [result, { n }] of results) this.cacheEvents.inc({ keyspace, result }, n);
     },
   });
 
@@ -65,10 +65,15 @@ export class MetricsService {
     }
   };
 
+  /** Keyed by keyspace, then result: no key string is built per event. */
   private countCacheEvent(keyspace: string, result: string): void {
-    const key = `${keyspace} ${result}`;
-    const entry = this.cacheCounts.get(key);
-    if (entry === undefined) this.cacheCounts.set(key, { keyspace, result, n: 1 });
+    let results = this.cacheCounts.get(keyspace);
+    if (results === undefined) {
+      results = new Map();
+      this.cacheCounts.set(keyspace, results);
+    }
+    const entry = results.get(result);
+    if (entry === undefined) results.set(result, { n: 1 });
     else entry.n += 1;
   }
 

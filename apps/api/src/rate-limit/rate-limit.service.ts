@@ -23,7 +23,7 @@ export class RateLimitService {
   /** Sets the RateLimit-* headers; throws RATE_LIMITED when `result` is over the limit. */
   apply(result: RateLimitResult, reply: FastifyReply): void {
     const headers = rateLimitHeaders(result);
-    for (const [name, value] of Object.entries(headers)) void reply.header(name, value);
+    void reply.headers(headers);
     if (!result.allowed) {
       throw new ApiError(
         'RATE_LIMITED',

@@ -20,10 +20,18 @@ import {
   resolveTtlSeconds,
 } from './keys.js';
 
-/** A raw value read by a subclass, and the layer that answered. */
+/**
+ * A raw value a subclass read from its store, and, when the subclass decoded it to keep it in
+ * its in-process layer, the decoded (deeply frozen) value, so it is not decoded twice.
+ */
 export interface StoreRead {
   raw: string;
-  layer: 'l1' | 'store';
+  decoded?: LocalEntry;
+}
+
+/** A decoded, deeply frozen value held in process (boxed: `null` is a value). */
+export interface LocalEntry {
+  value: unknown;
 }
 
 /** A tagged entry kept in process: its generation and the decoded, deeply frozen value. */
@@ -54,6 +62,8 @@ export abstract class BaseCacheService implements CacheService {
   /** Identifies this instance in invalidation messages, so it ignores its own. */
   protected readonly instanceId = randomUUID();
   private readonly ttlTable: Readonly<CacheTtlTable>;
+  /** The same table as a Map: looked up by every getOrSet, hit or miss. */
+  private readonly ttlByKeyspace: ReadonlyMap<string, number>;
   private readonly defaultTtlSeconds: number;
   private readonly onEvent: ((event: CacheEvent) => void) | undefined;
   private readonly flights = new Map<string, Flight>();
@@ -76,6 +86,7 @@ export abstract class BaseCacheService implements CacheService {
   protected constructor(options: CacheServiceOptions) {
     this.prefix = options.prefix ?? '';
     this.ttlTable = buildTtlTable(options.ttl);
+    this.ttlByKeyspace = new Map(Object.entries(this.ttlTable));
     this.defaultTtlSeconds = options.defaultTtlSeconds ?? DEFAULT_TTL_SECONDS;
     if (!(Number.isFinite(this.defaultTtlSeconds) && this.defaultTtlSeconds > 0)) {
       throw new CacheError(
@@ -90,8 +101,22 @@ export abstract class BaseCacheService implements CacheService {
 
   // ---- store primitives (keys here carry the prefix; errors are absorbed by callers) ----
 
-  /** The raw stored string and where it came from, or undefined. L1 (if any) first. */
-  protected abstract readStore(fullKey: string, key: string): Promise<StoreRead | undefined>;
+  /**
+   * The raw stored string, or undefined. With `keepLocal`, the subclass may also keep the
+   * decoded value in its in-process layer (and hand it back as `decoded`).
+   */
+  protected abstract readStore(
+    fullKey: string,
+    key: string,
+    keepLocal: boolean,
+  ): Promise<StoreRead | undefined>;
+  /**
+   * The value the in-process layer holds for `key`, if the implementation has one and may
+   * trust it now. Synchronous: an in-process hit costs no promise, no decode and no copy.
+   */
+  protected readLocal(_key: string): LocalEntry | undefined {
+    return undefined;
+  }
   /** Stores `raw`; with `onlyIfAbsent`, leaves an existing value alone (SET NX). */
   protected abstract writeStore(
     fullKey: string,
@@ -100,7 +125,11 @@ export abstract class BaseCacheService implements CacheService {
     ttlMs: number,
     onlyIfAbsent: boolean,
   ): Promise<void>;
-  protected abstract deleteStore(fullKeys: readonly string[]): Promise<void>;
+  /** Deletes the keys (given with and without the prefix) from the store and the local layer. */
+  protected abstract deleteStore(
+    fullKeys: readonly string[],
+    keys: readonly string[],
+  ): Promise<void>;
   /** The generation token stored under `fullKey`, created as `candidate` if there is none. */
   protected abstract readGeneration(fullKey: string, candidate: string): Promise<string>;
   /** Stores `token` as the generation of `fullKey`. */
@@ -116,9 +145,16 @@ export abstract class BaseCacheService implements CacheService {
 
   async get<T>(key: string): Promise<T | undefined> {
     assertKey(key);
+    const local = this.readLocal(key);
+    if (local !== undefined) return this.localHit(keyspaceOf(key), local.value as T);
+    return this.readThrough(key);
+  }
+
+  /** get() past the in-process layer: the store, decoded (unless the subclass already did). */
+  private async readThrough<T>(key: string): Promise<T | undefined> {
     let read: StoreRead | undefined;
     try {
-      read = await this.readStore(this.prefix + key, key);
+      read = await this.readStore(this.prefix + key, key, true);
     } catch (error) {
       this.storeError('get', error);
       this.recordMiss(key);
@@ -129,21 +165,39 @@ export abstract class BaseCacheService implements CacheService {
       return undefined;
     }
     try {
-      const value = decodeCacheValue<T>(read.raw);
+      const value =
+        read.decoded === undefined ? decodeCacheValue<T>(read.raw) : (read.decoded.value as T);
       this.counters.hits += 1;
-      if (read.layer === 'l1') this.counters.l1Hits += 1;
-      this.emit({ type: 'hit', keyspace: keyspaceOf(key), layer: read.layer });
+      this.emit({ type: 'hit', keyspace: keyspaceOf(key), layer: 'store' });
       return value;
     } catch (error) {
       // Something else wrote this key: treat it as absent rather than fail the read, and
       // drop it so the next fill (SET NX) can replace it.
       this.storeError('get', error);
       this.recordMiss(key);
-      await this.deleteStore([this.prefix + key]).catch((e: unknown) =>
+      await this.deleteStore([this.prefix + key], [key]).catch((e: unknown) =>
         this.storeError('delete', e),
       );
       return undefined;
     }
+  }
+
+  /** Counts a read answered in process and returns its value. */
+  private localHit<T>(keyspace: string, value: T): T {
+    this.counters.hits += 1;
+    this.counters.l1Hits += 1;
+    this.emit({ type: 'hit', keyspace, layer: 'l1' });
+    return value;
+  }
+
+  /**
+   * {@link resolveTtlSeconds} for a key whose keyspace the caller already has (it is also the
+   * label of the key's events): one keyspace slice per getOrSet instead of one per use.
+   */
+  private ttlFor(key: string, keyspace: string, explicit: number | undefined): number {
+    if (explicit !== undefined)
+      return resolveTtlSeconds(key, explicit, this.ttlTable, this.defaultTtlSeconds);
+    return this.ttlByKeyspace.get(keyspace) ?? this.defaultTtlSeconds;
   }
 
   async set<T>(key: string, value: T, ttlSeconds?: number): Promise<void> {
@@ -161,7 +215,10 @@ export abstract class BaseCacheService implements CacheService {
     keys.forEach(assertKey);
     if (keys.length === 0) return;
     try {
-      await this.deleteStore(keys.map((k) => this.prefix + k));
+      await this.deleteStore(
+        keys.map((k) => this.prefix + k),
+        keys,
+      );
     } catch (error) {
       this.storeError('delete', error);
     }
@@ -176,11 +233,15 @@ export abstract class BaseCacheService implements CacheService {
   ): Promise<T> {
     assertKey(key);
     const ttlSeconds = typeof options === 'number' ? options : options?.ttlSeconds;
+    const keyspace = keyspaceOf(key);
     // Validate the TTL before anything runs, so a bad call fails the same way hit or miss.
-    const ttl = resolveTtlSeconds(key, ttlSeconds, this.ttlTable, this.defaultTtlSeconds);
+    const ttl = this.ttlFor(key, keyspace, ttlSeconds);
     if (typeof options === 'object' && 'generation' in options) {
-      return this.getOrSetTagged(key, fetcher, ttl, options.generation);
+      return this.getOrSetTagged(key, keyspace, fetcher, ttl, options.generation);
     }
+    // An in-process hit needs no flight: the flight's own first step would answer the same.
+    const local = this.readLocal(key);
+    if (local !== undefined) return Promise.resolve(this.localHit(keyspace, local.value as T));
     const existing = this.flights.get(key);
     if (existing) {
       this.counters.coalesced += 1;
@@ -289,6 +350,7 @@ export abstract class BaseCacheService implements CacheService {
 
   private getOrSetTagged<T>(
     key: string,
+    keyspace: string,
     fetcher: () => Promise<T>,
     ttlSeconds: number,
     generation: string | undefined,
@@ -296,12 +358,8 @@ export abstract class BaseCacheService implements CacheService {
     // Store down: nobody can announce a change, so nothing cached may be trusted.
     if (generation === undefined) return fetcher();
     const local = this.tagged.get(key);
-    if (local !== undefined && local.generation === generation) {
-      this.counters.hits += 1;
-      this.counters.l1Hits += 1;
-      this.emit({ type: 'hit', keyspace: keyspaceOf(key), layer: 'l1' });
-      return Promise.resolve(local.value as T);
-    }
+    if (local !== undefined && local.generation === generation)
+      return Promise.resolve(this.localHit(keyspace, local.value as T));
     const flightKey = `${key}\u0000${generation}`;
     const existing = this.flights.get(flightKey);
     if (existing) {
@@ -340,7 +398,7 @@ export abstract class BaseCacheService implements CacheService {
   private async readTagged<T>(key: string, generation: string): Promise<T | undefined> {
     let read: StoreRead | undefined;
     try {
-      read = await this.readStore(this.prefix + key, key);
+      read = await this.readStore(this.prefix + key, key, false);
     } catch (error) {
       this.storeError('get', error);
     }
@@ -468,7 +526,7 @@ function newGenerationToken(): string {
  * Freezes plain objects and arrays all the way down, so an in-process entry handed to many
  * callers cannot be changed by one of them.
  */
-function deepFreeze(value: unknown): void {
+export function deepFreeze(value: unknown): void {
   if (typeof value !== 'object' || value === null || Object.isFrozen(value)) return;
   const proto = Object.getPrototypeOf(value) as unknown;
   if (!Array.isArray(value) && proto !== Object.prototype && proto !== null) return;

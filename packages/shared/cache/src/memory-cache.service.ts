@@ -54,7 +54,7 @@ export class MemoryCacheService extends BaseCacheService {
 
   protected readStore(fullKey: string): Promise<StoreRead | undefined> {
     const raw = this.entries.get(fullKey);
-    return Promise.resolve(raw === undefined ? undefined : { raw, layer: 'store' });
+    return Promise.resolve(raw === undefined ? undefined : { raw });
   }
 
   protected writeStore(

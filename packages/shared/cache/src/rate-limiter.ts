@@ -39,9 +39,16 @@ class StrictFallback {
     private readonly instances: () => number,
   ) {}
 
+  /** Called on every answer from the store: updates the key's entry in place once it has one. */
   observe(key: string, consumed: number, msBeforeNext: number): void {
-    this.seen.set(key, { consumed, windowEndsAt: Date.now() + msBeforeNext });
-    this.local.delete(key);
+    const windowEndsAt = Date.now() + msBeforeNext;
+    const seen = this.seen.get(key);
+    if (seen === undefined) this.seen.set(key, { consumed, windowEndsAt });
+    else {
+      seen.consumed = consumed;
+      seen.windowEndsAt = windowEndsAt;
+    }
+    if (this.local.size > 0) this.local.delete(key);
   }
 
   consume(key: string, points: number): RateLimitResult {

@@ -1,7 +1,13 @@
 import { Cluster, type Redis } from 'ioredis';
 import { LRUCache } from 'lru-cache';
-import { BaseCacheService, type StoreRead } from './base-cache.service.js';
+import {
+  BaseCacheService,
+  deepFreeze,
+  type LocalEntry,
+  type StoreRead,
+} from './base-cache.service.js';
 import type { CacheHealth, CacheServerInfo, CacheServiceOptions } from './cache.types.js';
+import { decodeCacheValue } from './codec.js';
 import { CacheError } from './errors.js';
 import { keyspaceOf } from './keys.js';
 
@@ -16,7 +22,9 @@ import { keyspaceOf } from './keys.js';
 export const INVALIDATION_CHANNEL = 'cache:invalidate';
 
 /**
- * In-process layer in front of Redis, for keys read on every request.
+ * In-process layer in front of Redis, for keys read on every request. It holds values decoded
+ * and deeply frozen: a read from it costs no decode, and returns the same object to every
+ * caller (do not mutate what a read of an L1 keyspace returns).
  *
  * @example
  * ```ts
@@ -96,7 +104,8 @@ export class RedisCacheService extends BaseCacheService {
   private readonly healthTimeoutMs: number;
   /** Set only when the client would otherwise let a command wait without bound. */
   private readonly operationTimeoutMs: number | undefined;
-  private readonly l1: LRUCache<string, string> | undefined;
+  /** Keyed without the prefix (one prefix per service), holding decoded, frozen values. */
+  private readonly l1: LRUCache<string, LocalEntry> | undefined;
   private readonly l1Keyspaces: ReadonlySet<string>;
   private readonly l1TtlMs: number;
   /** True while the subscription is live: only then may L1 answer reads. */
@@ -126,7 +135,7 @@ export class RedisCacheService extends BaseCacheService {
     this.l1Keyspaces = new Set(options.l1?.keyspaces ?? []);
     this.l1TtlMs = Math.round((options.l1?.ttlSeconds ?? 5) * 1000);
     this.l1 = options.l1
-      ? new LRUCache<string, string>({ max: options.l1.maxEntries ?? 10_000 })
+      ? new LRUCache<string, LocalEntry>({ max: options.l1.maxEntries ?? 10_000 })
       : undefined;
 
     this.listen(client, 'error', (error: unknown) => this.storeError('connection', error));
@@ -160,36 +169,51 @@ export class RedisCacheService extends BaseCacheService {
     }
   }
 
-  protected async readStore(fullKey: string, key: string): Promise<StoreRead | undefined> {
-    const useL1 = this.l1 !== undefined && this.subscribed && this.l1Keyspaces.has(keyspaceOf(key));
-    if (useL1) {
-      const raw = this.l1?.get(fullKey);
-      if (raw !== undefined) return { raw, layer: 'l1' };
-    }
+  protected override readLocal(key: string): LocalEntry | undefined {
+    // Only keys of L1 keyspaces are ever put there, so no keyspace check is needed here.
+    return this.subscribed ? this.l1?.get(key) : undefined;
+  }
+
+  protected async readStore(
+    fullKey: string,
+    key: string,
+    keepLocal: boolean,
+  ): Promise<StoreRead | undefined> {
+    const useL1 =
+      keepLocal &&
+      this.l1 !== undefined &&
+      this.subscribed &&
+      this.l1Keyspaces.has(keyspaceOf(key));
     this.assertReady();
     if (!useL1) {
       const raw = await this.bounded(this.client.get(fullKey));
-      return raw === null ? undefined : { raw, layer: 'store' };
+      return raw === null ? undefined : { raw };
     }
     // One round trip for the value and its remaining TTL, so L1 never outlives Redis.
     const results = await this.bounded(this.client.multi().get(fullKey).pttl(fullKey).exec());
     const raw = results?.[0]?.[1];
     const pttl = results?.[1]?.[1];
     if (typeof raw !== 'string') return undefined;
-    if (typeof pttl === 'number' && pttl > 0) {
-      this.l1?.set(fullKey, raw, { ttl: Math.min(this.l1TtlMs, pttl) });
+    if (!(typeof pttl === 'number' && pttl > 0)) return { raw };
+    let decoded: LocalEntry;
+    try {
+      decoded = { value: decodeCacheValue(raw) };
+    } catch {
+      return { raw }; // not ours: the caller reports it and drops the key
     }
-    return { raw, layer: 'store' };
+    deepFreeze(decoded.value);
+    this.l1?.set(key, decoded, { ttl: Math.min(this.l1TtlMs, pttl) });
+    return { raw, decoded };
   }
 
   protected async writeStore(
     fullKey: string,
-    _key: string,
+    key: string,
     raw: string,
     ttlMs: number,
     onlyIfAbsent: boolean,
   ): Promise<void> {
-    this.l1?.delete(fullKey);
+    this.l1?.delete(key);
     this.assertReady();
     await this.bounded(
       onlyIfAbsent
@@ -198,8 +222,8 @@ export class RedisCacheService extends BaseCacheService {
     );
   }
 
-  protected async deleteStore(fullKeys: readonly string[]): Promise<void> {
-    for (const key of fullKeys) this.l1?.delete(key);
+  protected async deleteStore(fullKeys: readonly string[], keys: readonly string[]): Promise<void> {
+    for (const key of keys) this.l1?.delete(key);
     this.assertReady();
     if (this.client instanceof Cluster) {
       // Keys of one call may live in different slots: one UNLINK per key (CROSSSLOT otherwise).
@@ -230,7 +254,7 @@ export class RedisCacheService extends BaseCacheService {
 
   protected dropLocal(keys: readonly string[]): void {
     if (!this.l1) return;
-    for (const key of keys) this.l1.delete(this.prefix + key);
+    for (const key of keys) this.l1.delete(key);
   }
 
   async health(): Promise<CacheHealth> {

@@ -65,6 +65,28 @@ describe('invalidation across instances (pub/sub)', () => {
     expect(b.stats().remoteInvalidations).toBe(1);
   });
 
+  it('L1 keeps the decoded value: every hit returns the same frozen object, exact types intact', async () => {
+    const key = CacheKeys.policy('w2');
+    await a.set(key, { lamports: 5n, at: new Date(0), tokens: [{ amount: '1' }] });
+    const first = await b.get<{ lamports: bigint; tokens: { amount: string }[] }>(key); // from Redis
+    const second = await b.getOrSet(key, () => Promise.resolve(undefined)); // L1
+    const third = await b.get<typeof first>(key); // L1
+    expect(second).toBe(first);
+    expect(third).toBe(first);
+    expect(first?.lamports).toBe(5n);
+    expect(Object.isFrozen(first)).toBe(true);
+    expect(Object.isFrozen(first?.tokens[0])).toBe(true);
+    expect(b.stats()).toMatchObject({ hits: 3, l1Hits: 2, fetches: 0 });
+
+    // Still dropped by an invalidation from the other instance: the next read decodes anew.
+    const invalidated = nextInvalidationOnB('policy:');
+    await a.writeThrough(key, { lamports: 6n, at: new Date(0), tokens: [] });
+    await invalidated;
+    const fresh = await b.get<typeof first>(key);
+    expect(fresh).not.toBe(first);
+    expect(fresh?.lamports).toBe(6n);
+  });
+
   it("delete on A removes the key from Redis, from B's L1, and runs B's listeners", async () => {
     const key = CacheKeys.agent('agent-7');
     await a.set(key, { status: 'ACTIVE' });
