@@ -24,6 +24,9 @@ describe('cache keys and TTL table', () => {
     expect(resolveTtlSeconds('policy:x', undefined, table)).toBe(300);
     expect(resolveTtlSeconds('agent:x', undefined, table)).toBe(600);
     expect(resolveTtlSeconds('session:x', undefined, table)).toBe(900);
+    // Not in the table, whatever Object.prototype holds under the name.
+    expect(resolveTtlSeconds('constructor:x', undefined, table, 42)).toBe(42);
+    expect(resolveTtlSeconds('__proto__:x', undefined, table, 42)).toBe(42);
     expect(resolveTtlSeconds('other:x', undefined, table, 42)).toBe(42);
     expect(resolveTtlSeconds('policy:x', 1.5, table)).toBe(1.5);
     expect(keyspaceOf('nocolon')).toBe('nocolon');

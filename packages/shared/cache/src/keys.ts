@@ -149,7 +149,10 @@ export function resolveTtlSeconds(
     }
     return explicit;
   }
-  return table[keyspaceOf(key)] ?? fallback;
+  // Own keys only: a keyspace named after an Object.prototype member ("constructor") is not in
+  // the table, and must not get that member as its TTL.
+  const keyspace = keyspaceOf(key);
+  return Object.hasOwn(table, keyspace) ? table[keyspace]! : fallback;
 }
 
 function isValidTtl(seconds: number): boolean {
