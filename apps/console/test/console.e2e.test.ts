@@ -256,6 +256,9 @@ describe('the owner console', () => {
     await form.locator('input[name=approvalThreshold]').fill('0.5');
     await form.getByRole('button', { name: 'Save policy' }).click();
     await page.getByText('Saved: policy version 1.').waitFor(WAIT);
+    // Still there once the page has reloaded the saved policy (the editor is remounted).
+    await page.getByRole('heading', { name: 'Policy version 1' }).waitFor(WAIT);
+    await page.getByText('Saved: policy version 1.').waitFor({ ...WAIT, timeout: 1_000 });
     expect(await form.locator('[data-field]').count()).toBe(0);
     const { policy } = await owner.getPolicy(walletId);
     expect(policy).toMatchObject({

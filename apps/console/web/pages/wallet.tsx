@@ -22,6 +22,10 @@ import { StatusBadge } from './overview.js';
 /** One wallet: balance, spend (today and 7 days), policy editor, grants, transactions. */
 export function WalletPage(props: { id: string }) {
   const { client } = useConsole();
+  // The editor is remounted with the saved policy when the reload its save triggers lands
+  // (its key carries the version), which would wipe its own "Saved" line at once: the line
+  // lives here, for the wallet it was saved on.
+  const [saved, setSaved] = useState<{ walletId: string; text: string } | null>(null);
   const data = usePolling(
     async () => {
       const [{ wallet }, balance, { spend }, { agents }] = await Promise.all([
@@ -86,7 +90,11 @@ export function WalletPage(props: { id: string }) {
         key={`${wallet.id}:${policy?.version ?? 0}`}
         walletId={wallet.id}
         policy={policy}
-        onSaved={() => void data.reload()}
+        saved={saved?.walletId === wallet.id ? saved.text : null}
+        onSaved={(version) => {
+          setSaved({ walletId: wallet.id, text: `Saved: policy version ${version}.` });
+          void data.reload();
+        }}
       />
       <Grants wallet={wallet} agents={agents} onChanged={() => void data.reload()} />
       <Transactions walletId={wallet.id} agents={agents} />
@@ -126,7 +134,13 @@ function describeTimeWindow(window: TimeWindow): string {
   return `${ranges} (${window.timeZone} time)`;
 }
 
-function PolicyEditor(props: { walletId: string; policy: Policy | null; onSaved: () => void }) {
+function PolicyEditor(props: {
+  walletId: string;
+  policy: Policy | null;
+  /** The confirmation of the last save on this wallet, shown until the next save starts. */
+  saved: string | null;
+  onSaved: (version: number) => void;
+}) {
   const { client } = useConsole();
   const p = props.policy;
   const [form, setForm] = useState({
@@ -140,7 +154,7 @@ function PolicyEditor(props: { walletId: string; policy: Policy | null; onSaved:
     allowedAssets: (p?.allowedAssets ?? []).join('\n'),
   });
   const [errors, setErrors] = useState<FieldErrors>({});
-  const [status, setStatus] = useState<string | null>(null);
+  const [status, setStatus] = useState<string | null>(props.saved);
   const set = (name: keyof typeof form, value: string | boolean) =>
     setForm((f) => ({ ...f, [name]: value }));
 
@@ -171,7 +185,7 @@ function PolicyEditor(props: { walletId: string; policy: Policy | null; onSaved:
       const { policy } = await client.setPolicy(props.walletId, input);
       setErrors({});
       setStatus(`Saved: policy version ${policy.version}.`);
-      props.onSaved();
+      props.onSaved(policy.version);
     } catch (e) {
       const issues = isWaiaasApiError(e) ? (e.problem?.errors ?? []) : [];
       const next: FieldErrors = {};
