@@ -31,12 +31,16 @@ async function main(): Promise<void> {
   }
   const server = await startMetricsServer(worker.metrics, () => worker.health(), config.metrics);
   logger.info({ metricsPort: server.port }, 'metrics_listening');
-  await worker.start();
-
+  // The signal handlers are in place before the worker starts: `worker_started` is written
+  // (synchronously) from inside start(), and a supervisor that stops the worker as soon as it
+  // reads that line must get the graceful stop, not the default action of SIGTERM. A signal
+  // during start-up stops the worker once it has started.
+  const starting = worker.start();
   const shutdown = (signal: string) => {
     logger.info({ signal }, 'shutdown_requested');
-    void worker
-      .stop()
+    void starting
+      .catch(() => undefined)
+      .then(() => worker.stop())
       .then(() => server.close())
       .then(() => process.exit(0))
       .catch((error: unknown) => {
@@ -46,6 +50,7 @@ async function main(): Promise<void> {
   };
   process.once('SIGTERM', () => shutdown('SIGTERM'));
   process.once('SIGINT', () => shutdown('SIGINT'));
+  await starting;
 }
 
 await main();
