@@ -265,6 +265,28 @@ describe('spend under concurrent bursts with delays, approvals and key caps', ()
             ]);
             expect(buckets).toEqual(exact);
           }
+          // So do each capped key's (SOL amounts and every fee, across its wallets).
+          for (const keyId of keyIds) {
+            const [buckets, exact] = await Promise.all([
+              prisma.$queryRaw<{ k: string }[]>`
+                SELECT width || '|' || bucket_start::text || '|' || sol_amount::text || '|' || fees::text || '|' || tx_count AS k
+                FROM key_spend_buckets WHERE agent_key_id = ${keyId}::uuid AND tx_count > 0 ORDER BY 1`,
+              prisma.$queryRaw<{ k: string }[]>`
+                SELECT w.width || '|' ||
+                       (CASE w.width WHEN 3600 THEN date_trunc('hour', created_at, 'UTC')
+                                     ELSE date_trunc('minute', created_at, 'UTC') END)::text || '|' ||
+                       SUM(CASE WHEN asset IS NULL THEN amount ELSE 0 END)::text || '|' ||
+                       SUM(network_fee)::text || '|' || COUNT(*) AS k
+                FROM transactions CROSS JOIN (VALUES (3600), (60)) AS w(width)
+                WHERE agent_key_id = ${keyId}::uuid
+                  AND status NOT IN ('FAILED', 'REJECTED', 'EXPIRED', 'CANCELLED')
+                GROUP BY w.width,
+                         CASE w.width WHEN 3600 THEN date_trunc('hour', created_at, 'UTC')
+                                      ELSE date_trunc('minute', created_at, 'UTC') END
+                ORDER BY 1`,
+            ]);
+            expect(buckets).toEqual(exact);
+          }
         },
       ),
       { numRuns: 20, seed: Number(process.env.PROPERTY_SEED ?? 20261205) },

@@ -800,9 +800,13 @@ function boundsFrom(start: Date): WindowBounds {
 /** The placeholders of a window's bounds in {@link spendSumsSql}. */
 type WindowParams = Record<keyof WindowBounds, string>;
 
-/** $1 wallet, $2 first hour bucket read, $3 capped key, $4 key window start, $5–$7 the hour. */
-const SPEND_SUMS_FIXED_PARAMS = 7;
+/**
+ * $1 wallet, $2 first hour bucket read, $3 capped key, $4 key window start, $5–$7 the hour,
+ * $8–$9 the key window's first whole minute and hour.
+ */
+const SPEND_SUMS_FIXED_PARAMS = 9;
 const HOUR_WINDOW: WindowParams = { start: '$5', minute: '$6', hour: '$7' };
+const KEY_WINDOW: WindowParams = { start: '$4', minute: '$8', hour: '$9' };
 
 /** Daily window `i`'s placeholders: three per window after the fixed ones. */
 function dayWindowParams(i: number): WindowParams {
@@ -836,8 +840,9 @@ function rowInFirstMinute(w: WindowParams): string {
  * kind and picks afterwards), parameters as {@link spendSumsValues} lists them. One row per
  * asset from the buckets and one per asset from the transactions, each with its sums per daily
  * window (`spent[i]`, `fees[i]`, nulls when nothing) and its count in the last hour; then the
- * capped key's row (`by_key`, its one window at index 0), which reads nothing when `keyId`
- * (an SQL expression) is null.
+ * capped key's row (`by_key`, its one window at index 0: SOL amounts, then every fee), read
+ * like a wallet's window from `key_spend_buckets` and the key's rows of the window's partial
+ * first minute, and reading nothing when `keyId` (an SQL expression) is null.
  *
  * Built as text from one template, so both callers run the same sums and fold the same rows.
  */
@@ -889,18 +894,24 @@ function spendSumsSql(dayWindows: number, keyId: string): string {
     FROM t
     GROUP BY asset
     UNION ALL
-    SELECT NULL, ARRAY[SUM(amount) FILTER (WHERE asset IS NULL)]::text[],
-           ARRAY[SUM(network_fee)]::text[], 0, true
-    FROM transactions
-    WHERE agent_key_id = ${keyId} AND created_at >= $4
-      AND status NOT IN ${NOT_COUNTING_SQL_TEXT}`;
+    SELECT NULL, ARRAY[SUM(sol)]::text[], ARRAY[SUM(fees)]::text[], 0, true
+    FROM (
+      SELECT sol_amount AS sol, fees FROM key_spend_buckets
+      WHERE agent_key_id = ${keyId} AND width = 3600 AND bucket_start >= ${KEY_WINDOW.hour}
+      UNION ALL
+      SELECT sol_amount, fees FROM key_spend_buckets
+      WHERE agent_key_id = ${keyId} AND ${minuteBucketInWindow(KEY_WINDOW)}
+      UNION ALL
+      SELECT CASE WHEN asset IS NULL THEN amount ELSE 0 END, network_fee FROM transactions
+      WHERE agent_key_id = ${keyId} AND ${rowInFirstMinute(KEY_WINDOW)}
+        AND status NOT IN ${NOT_COUNTING_SQL_TEXT}
+    ) key_rows`;
 }
 
 /**
  * The values of {@link spendSumsSql}'s placeholders, windows from `dayStarts` (one bound set
  * each) and the last hour. The key's cap window is always a rolling 24 hours (the key spans
- * wallets whose policies may measure their days differently), summed from the key's own rows
- * (an index range on (agent_key_id, created_at)).
+ * wallets whose policies may measure their days differently), with bounds of its own.
  */
 function spendSumsValues(
   walletId: string,
@@ -911,14 +922,17 @@ function spendSumsValues(
   const hour = boundsFrom(rateWindowStart(now));
   const days = dayStarts.map(boundsFrom);
   const hoursFrom = days.reduce((first, d) => (d.hour < first ? d.hour : first), hour.hour);
+  const key = boundsFrom(new Date(now.getTime() - DAY_MS));
   return [
     walletId,
     hoursFrom,
     keyId,
-    new Date(now.getTime() - DAY_MS),
+    key.start,
     hour.start,
     hour.minute,
     hour.hour,
+    key.minute,
+    key.hour,
     ...days.flatMap((d) => [d.start, d.minute, d.hour]),
   ];
 }
