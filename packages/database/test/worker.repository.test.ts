@@ -9,6 +9,7 @@ import {
   createPrismaClient,
   type PrismaClient,
   SpendRepository,
+  sqlPool,
   WorkerRepository,
 } from '../src/index.js';
 import { fakeSign, newAddress, ownerWithWallet, setPolicy } from './support/fixtures.js';
@@ -301,6 +302,44 @@ describe('WorkerRepository', () => {
       expect(count('submit_attempts = submit_attempts + 1')).toBe(1);
     } finally {
       await single.$disconnect();
+    }
+  });
+
+  it('claims the oldest of a backlog without sorting the signed bytes, even when the planner sorts', async () => {
+    // 12,000 PENDING rows with 600-byte transactions, stored directly (a backlog: the worker
+    // was down). A planner working from statistics older than the backlog sorts the candidates
+    // instead of walking the (status, created_at) index; disabling index scans forces that
+    // plan here. The claim must still hand back the 100 oldest, without a sort big enough to
+    // spill to disk (the signed bytes of every candidate are 7 MB; work_mem is 4 MB).
+    const { wallet } = await ownerWithWallet(prisma);
+    await prisma.$executeRaw`
+      INSERT INTO transactions (id, wallet_id, amount, network_fee, decimals, destination, status,
+                                policy_outcome, policy_decision, created_at, updated_at, signature,
+                                wire_transaction, blockhash, last_valid_block_height)
+      SELECT gen_random_uuid(), ${wallet.id}::uuid, 1000, 5000, 9, 'backlog', 'PENDING', 'ALLOW', '{}',
+             now() - g * interval '1 ms', now(), 'backlog-' || g, decode(repeat('ab', 600), 'hex'), 'bh', 100
+      FROM generate_series(1, 12000) AS g`;
+    const url = new URL(db.url);
+    url.searchParams.set('options', '-c enable_indexscan=off -c work_mem=4MB');
+    const sorting = createPrismaClient({ url: url.toString(), poolSize: 1 });
+    try {
+      const tempFiles = async () => {
+        // Statistics are sent when a session goes idle; this makes the count exact.
+        await sqlPool(sorting).query('SELECT pg_stat_force_next_flush()');
+        const rows = await sqlPool(sorting).query<{ n: string }>(
+          'SELECT temp_files::text AS n FROM pg_stat_database WHERE datname = current_database()',
+        );
+        return Number(rows[0]!.n);
+      };
+      const before = await tempFiles();
+      const claimed = await new WorkerRepository(sorting).withClaimedPending(
+        { limit: 100, retryAfterMs: 0 },
+        (rows) => Promise.resolve(rows.map((r) => r.signature)),
+      );
+      expect(claimed).toEqual(Array.from({ length: 100 }, (_, i) => `backlog-${12000 - i}`));
+      expect((await tempFiles()) - before).toBe(0);
+    } finally {
+      await sorting.$disconnect();
     }
   });
 });
