@@ -66,6 +66,16 @@ async function pendingTransfers(count: number) {
   return { owner, wallet, ids };
 }
 
+/** `ids` in the order SUBMITTED pages walk them. */
+async function claimOrder(ids: readonly string[]): Promise<string[]> {
+  const rows = await prisma.transaction.findMany({
+    where: { id: { in: [...ids] } },
+    orderBy: [{ createdAt: 'asc' }, { id: 'asc' }],
+    select: { id: true },
+  });
+  return rows.map((r) => r.id);
+}
+
 async function submitAll(worker: WorkerRepository): Promise<void> {
   await worker.withClaimedPending({ limit: 100, retryAfterMs: 0 }, (rows, unit) =>
     unit.markSubmitted(rows.map((r) => r.id)),
@@ -180,7 +190,7 @@ describe('WorkerRepository', () => {
       },
     );
     expect(page?.count).toBe(3);
-    expect(page?.lastId).toBe(failed);
+    expect(page?.lastId).toBe((await claimOrder(ids)).at(-1));
     expect(page?.result.done.moved.map((m) => m.id).sort()).toEqual([confirmed, unknownFee]);
     expect(page?.result.done.deliveries).toBe(2);
     expect(page?.result.gone.moved.map((m) => m.id)).toEqual([failed]);
@@ -214,7 +224,7 @@ describe('WorkerRepository', () => {
     expect(left).toBeUndefined();
   });
 
-  it('walks SUBMITTED rows in id pages', async () => {
+  it('walks SUBMITTED rows in (created_at, id) pages', async () => {
     const { ids } = await pendingTransfers(5);
     const worker = new WorkerRepository(prisma);
     await submitAll(worker);
@@ -229,7 +239,7 @@ describe('WorkerRepository', () => {
       if (page === undefined) break;
       afterId = page.lastId;
     }
-    expect(seen).toEqual([...ids].sort());
+    expect(seen).toEqual(await claimOrder(ids));
   });
 
   it('two replicas never claim the same row', async () => {

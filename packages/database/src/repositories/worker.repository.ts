@@ -205,24 +205,31 @@ const CLAIM_PENDING = claim(
   'c.created_at',
 );
 
-/** $1: limit; $2 (the `after` variant): the last id of the previous page. */
+/**
+ * $1: limit; $2 (the `after` variant): the last id of the previous page. Pages run in
+ * (created_at, id) order, the order of the (status, created_at) index, so a page is an index
+ * walk from where the last one stopped. (They ran in id order: an `id > $2` page was a bitmap
+ * of every later id in the table, a cost that grew with the whole history.)
+ */
 function claimSubmitted(after: string): string {
   return claim(
-    `SELECT id FROM transactions
+    `SELECT id, created_at FROM transactions
       WHERE status = 'SUBMITTED' ${after}
-      ORDER BY id
+      ORDER BY created_at, id
       LIMIT $1::int
       FOR UPDATE SKIP LOCKED`,
-    'c.id',
+    'c.created_at, c.id',
   );
 }
 
 /**
- * Two texts rather than `($2 IS NULL OR t.id > $2)`: a prepared statement's generic plan
- * cannot turn that into an index range on the primary key.
+ * Two texts rather than `($2 IS NULL OR …)`: a prepared statement's generic plan cannot turn
+ * that into an index range.
  */
 const CLAIM_SUBMITTED_FIRST = claimSubmitted('');
-const CLAIM_SUBMITTED_AFTER = claimSubmitted('AND id > $2::uuid');
+const CLAIM_SUBMITTED_AFTER = claimSubmitted(
+  'AND (created_at, id) > (SELECT created_at, id FROM transactions WHERE id = $2::uuid)',
+);
 
 /**
  * @example
@@ -265,7 +272,7 @@ export class WorkerRepository {
   }
 
   /**
-   * Claims up to `limit` SUBMITTED rows with an id greater than `afterId` (id order, so a
+   * Claims up to `limit` SUBMITTED rows after the row `afterId` in (created_at, id) order (so a
    * caller can walk every row in pages), runs `work` while holding them, and commits.
    * Returns `undefined` without calling `work` when the page is empty.
    */
