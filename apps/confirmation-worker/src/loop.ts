@@ -34,6 +34,11 @@ export class Loop {
     this.done = this.run();
   }
 
+  /** True while it waits for a wake-up or its interval (not in a tick). */
+  get waiting(): boolean {
+    return this.wakeUp !== undefined;
+  }
+
   /** Runs the next tick now (or right after the current one). */
   wake(): void {
     this.woken = true;
@@ -81,4 +86,21 @@ export class Loop {
       this.timer = setTimeout(finish, ms);
     });
   }
+}
+
+/**
+ * Wakes one loop of `loops` that is waiting, or (with no `except`) the first if none is: it
+ * runs again right after its tick. For the submit loops: each notification used to wake every
+ * loop, and all but one then claimed nothing (a transaction and an empty claim per loop per
+ * transfer).
+ *
+ * @example
+ * ```ts
+ * listener.on('pending', () => wakeOne(submitLoops));
+ * ```
+ */
+export function wakeOne(loops: readonly Loop[], except?: Loop): void {
+  const idle = loops.find((l) => l !== except && l.waiting);
+  if (idle !== undefined) idle.wake();
+  else if (except === undefined) loops[0]?.wake();
 }

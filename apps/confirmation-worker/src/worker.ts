@@ -16,7 +16,7 @@ import type { ClaimObserver } from './claim-observer.js';
 import type { WorkerConfig } from './config.js';
 import { Confirmer } from './confirmer.js';
 import { WorkerError } from './errors.js';
-import { Loop } from './loop.js';
+import { Loop, wakeOne } from './loop.js';
 import { Retention } from './retention.js';
 import { ApprovalExpirySweep } from './approval-expiry.js';
 import { WorkerMetrics } from './metrics.js';
@@ -166,9 +166,7 @@ export class ConfirmationWorker {
     this.loops = [...submitLoops, confirmLoop, webhookLoop, retentionLoop, expiryLoop];
     this.listener = new PendingListener(
       config.database.url,
-      () => {
-        for (const loop of submitLoops) loop.wake();
-      },
+      () => wakeOne(submitLoops),
       logger,
       `waiaas-worker-listen:${config.workerId}`,
     );
@@ -193,7 +191,9 @@ export class ConfirmationWorker {
   /**
    * Several submit loops: while one waits for the node to take its batch, another claims
    * (SKIP LOCKED: disjoint rows, as between replicas) and sends what arrived meanwhile, so a
-   * new transfer never waits for a whole batch in flight before it is sent.
+   * new transfer never waits for a whole batch in flight before it is sent. A notification
+   * wakes one waiting loop (see {@link wakeOne}); a loop that claimed a full batch wakes
+   * another, so a backlog is worked by all of them.
    */
   private submitLoops(
     repository: WorkerRepository,
@@ -205,16 +205,21 @@ export class ConfirmationWorker {
       { repository, chain: this.chain, metrics: this.metrics, logger, onOutbox, ...observer },
       { batchSize: config.batchSize, retryAfterMs: config.rebroadcastIntervalMs },
     );
-    return Array.from(
-      { length: config.submitConcurrency },
-      (_, i) =>
-        new Loop(
-          `submit-${i + 1}`,
-          config.pollIntervalMs,
-          async () => (await submitter.runOnce()) === config.batchSize,
-          logger,
-        ),
-    );
+    const loops: Loop[] = [];
+    for (let i = 0; i < config.submitConcurrency; i++) {
+      const loop: Loop = new Loop(
+        `submit-${i + 1}`,
+        config.pollIntervalMs,
+        async () => {
+          const full = (await submitter.runOnce()) === config.batchSize;
+          if (full) wakeOne(loops, loop);
+          return full;
+        },
+        logger,
+      );
+      loops.push(loop);
+    }
+    return loops;
   }
 
   /** Confirms, fails or expires SUBMITTED rows, and drops the balances that changed. */
