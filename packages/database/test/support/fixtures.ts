@@ -1,6 +1,6 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { getAddressDecoder } from '@solana/addresses';
-import { Prisma, type PrismaClient } from '../../src/index.js';
+import { Prisma, type PrismaClient, sqlPool } from '../../src/index.js';
 import type { SignedTransfer } from '../../src/index.js';
 
 const addresses = getAddressDecoder();
@@ -62,4 +62,19 @@ export function fakeSign(): Promise<SignedTransfer> {
     blockhash: newAddress(),
     lastValidBlockHeight: 1_000n,
   });
+}
+
+/**
+ * Rows of `transactions` read so far (through indexes and sequential scans), as the statistics
+ * count them. Statistics are sent when a session goes idle; this first asks `session`'s one
+ * connection (a client of pool size 1, the one that did the reading) to send its own, so the
+ * count is exact.
+ */
+export async function transactionRowsRead(session: PrismaClient): Promise<number> {
+  await sqlPool(session).query('SELECT pg_stat_force_next_flush()');
+  const rows = await sqlPool(session).query<{ n: string }>(
+    `SELECT (idx_tup_fetch + seq_tup_read)::text AS n
+     FROM pg_stat_user_tables WHERE relname = 'transactions'`,
+  );
+  return Number(rows[0]!.n);
 }
