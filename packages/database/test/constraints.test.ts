@@ -6,6 +6,7 @@ import {
   isCheckViolation,
   isForeignKeyViolation,
   isUniqueViolation,
+  NOT_COUNTING_STATUSES,
   sqlState,
   Prisma,
   type PrismaClient,
@@ -327,5 +328,26 @@ describe('exact amounts', () => {
 
     expect(read.amount.toFixed(0)).toBe(U64_MAX);
     expect(BigInt(read.amount.toFixed(0))).toBe(18446744073709551615n);
+  });
+});
+
+describe('the spend buckets', () => {
+  it('are kept by triggers that name exactly the statuses that stop counting', async () => {
+    // The list lives in three places the compiler cannot tie together: spend-accounting.ts, the
+    // trigger function and the WHEN clause that skips it. A status added to one and not the
+    // others would count in the decision and not in the buckets (or the reverse).
+    const quoted = (text: string) =>
+      [...text.matchAll(/'([A-Z_]+)'/g)]
+        .map((m) => m[1]!)
+        .filter((s) => s !== 'INSERT' && s !== 'DELETE');
+    const [fn] = await prisma.$queryRaw<{ src: string }[]>`
+      SELECT prosrc AS src FROM pg_proc WHERE proname = 'spend_buckets_apply'`;
+    const [when] = await prisma.$queryRaw<{ def: string }[]>`
+      SELECT pg_get_triggerdef(oid) AS def FROM pg_trigger
+      WHERE tgname = 'transactions_spend_buckets_update'`;
+    const expected = [...NOT_COUNTING_STATUSES].sort();
+    const declarations = fn!.src.slice(0, fn!.src.indexOf('BEGIN'));
+    expect([...new Set(quoted(declarations))].sort()).toEqual(expected);
+    expect([...new Set(quoted(when!.def))].sort()).toEqual(expected);
   });
 });
