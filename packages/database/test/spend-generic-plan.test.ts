@@ -81,4 +81,49 @@ describe('the spend sums under a generic plan', () => {
       await prisma.$disconnect();
     }
   });
+  it('are planned once per connection in a reservation, even when the statistics favour re-planning', async () => {
+    const { agent, wallet } = await ownerWithWallet(admin);
+    await setPolicy(admin, wallet.id, { perTxLimit: '1', dailyLimit: '1000000' });
+    // A wallet with a busy day, and statistics that know it: PostgreSQL's own choice for the
+    // spend sums was then to plan them again with every call's values.
+    await admin.$executeRaw`
+      INSERT INTO transactions (id, wallet_id, amount, network_fee, decimals, destination, status,
+                                policy_outcome, policy_decision, created_at, updated_at)
+      SELECT gen_random_uuid(), ${wallet.id}::uuid, 1000, 5000, 9, 'history', 'AWAITING_APPROVAL',
+             'REQUIRE_APPROVAL', '{}', now() - g * interval '4 seconds', now()
+      FROM generate_series(1, 20000) AS g`;
+    await admin.$executeRawUnsafe('ANALYZE transactions, spend_buckets, wallets, wallet_policies');
+    const prisma = createPrismaClient({ url: db.url, poolSize: 1 });
+    try {
+      const spend = new SpendRepository(prisma);
+      for (let i = 0; i < 10; i++) {
+        const result = await spend.reserveTransfer(
+          {
+            walletId: wallet.id,
+            agentId: agent.id,
+            idempotencyKey: null,
+            asset: null,
+            amount: 1_000n,
+            decimals: 9,
+            destination: newAddress(),
+            memo: null,
+            now: new Date(),
+          },
+          fakeSign,
+        );
+        expect(result.outcome).toBe('ALLOW');
+      }
+      const plans = await prisma.$queryRaw<
+        { statement: string; generic: number; custom: number }[]
+      >`
+        SELECT statement, generic_plans::int AS generic, custom_plans::int AS custom
+        FROM pg_prepared_statements`;
+      const sums = plans.filter((p) => p.statement.includes('FROM spend_buckets'));
+      expect(sums).toHaveLength(1);
+      // Every statement of the ten reservations ran one generic plan, none was planned again.
+      expect(plans.map((p) => [p.generic, p.custom])).toEqual(plans.map(() => [10, 0]));
+    } finally {
+      await prisma.$disconnect();
+    }
+  });
 });
