@@ -21,6 +21,7 @@ import {
   newAddress,
   ownerWithWallet,
   setPolicy,
+  smallTransfer,
   transactionRowsRead,
 } from './support/fixtures.js';
 
@@ -155,19 +156,7 @@ describe("a capped key's rolling 24 hours", () => {
     const single = createPrismaClient({ url: db.url, poolSize: 1 });
     try {
       const spend = new SpendRepository(single);
-      const request = (): TransferRequest => ({
-        walletId: wallet.id,
-        agentId: agent.id,
-        agentKeyId: keyId,
-        idempotencyKey: null,
-        asset: null,
-        amount: 1_000n,
-        decimals: 9,
-        destination: newAddress(),
-        memo: null,
-        fee: FEE,
-        now: new Date(),
-      });
+      const request = () => smallTransfer(wallet.id, agent.id, { agentKeyId: keyId, fee: FEE });
       const before = await transactionRowsRead(single);
       for (let i = 0; i < 5; i++) {
         expect((await spend.reserveTransfer(request(), fakeSign)).outcome).toBe('ALLOW');

@@ -7,9 +7,9 @@ import { createTestDatabase, type TestDatabase } from '@waiaas/testing';
 import { createPrismaClient, type PrismaClient, SpendRepository } from '../src/index.js';
 import {
   fakeSign,
-  newAddress,
   ownerWithWallet,
   setPolicy,
+  smallTransfer,
   transactionRowsRead,
 } from './support/fixtures.js';
 
@@ -33,6 +33,16 @@ function genericPlans(): PrismaClient {
   return createPrismaClient({ url: url.toString(), poolSize: 1 });
 }
 
+/** 20,000 counting transactions (awaiting approval: they hold budget) over the last day. */
+async function busyDay(walletId: string): Promise<void> {
+  await admin.$executeRaw`
+    INSERT INTO transactions (id, wallet_id, amount, network_fee, decimals, destination, status,
+                              policy_outcome, policy_decision, created_at, updated_at)
+    SELECT gen_random_uuid(), ${walletId}::uuid, 1000, 5000, 9, 'history', 'AWAITING_APPROVAL',
+           'REQUIRE_APPROVAL', '{}', now() - g * interval '4 seconds', now()
+    FROM generate_series(1, 20000) AS g`;
+}
+
 describe('the spend sums under a generic plan', () => {
   it('read the window’s edges, not the wallet’s history', async () => {
     const { agent, wallet } = await ownerWithWallet(admin);
@@ -46,28 +56,12 @@ describe('the spend sums under a generic plan', () => {
     const prisma = genericPlans();
     try {
       const spend = new SpendRepository(prisma);
-      const request = () => ({
-        walletId: wallet.id,
-        agentId: agent.id,
-        idempotencyKey: null,
-        asset: null,
-        amount: 1_000n,
-        decimals: 9,
-        destination: newAddress(),
-        memo: null,
-        now: new Date(),
-      });
+      const request = () => smallTransfer(wallet.id, agent.id);
       // Planned now, on empty tables.
       await spend.reserveTransfer(request(), fakeSign);
       await spend.evaluateTransfer(request());
 
-      // 20,000 counting transactions (awaiting approval: they hold budget) over the last day.
-      await admin.$executeRaw`
-        INSERT INTO transactions (id, wallet_id, amount, network_fee, decimals, destination, status,
-                                  policy_outcome, policy_decision, created_at, updated_at)
-        SELECT gen_random_uuid(), ${wallet.id}::uuid, 1000, 5000, 9, 'history', 'AWAITING_APPROVAL',
-               'REQUIRE_APPROVAL', '{}', now() - g * interval '4 seconds', now()
-        FROM generate_series(1, 20000) AS g`;
+      await busyDay(wallet.id);
 
       const before = await transactionRowsRead(prisma);
       for (let i = 0; i < 5; i++) {
@@ -81,36 +75,19 @@ describe('the spend sums under a generic plan', () => {
       await prisma.$disconnect();
     }
   });
+
   it('are planned once per connection in a reservation, even when the statistics favour re-planning', async () => {
     const { agent, wallet } = await ownerWithWallet(admin);
     await setPolicy(admin, wallet.id, { perTxLimit: '1', dailyLimit: '1000000' });
     // A wallet with a busy day, and statistics that know it: PostgreSQL's own choice for the
     // spend sums was then to plan them again with every call's values.
-    await admin.$executeRaw`
-      INSERT INTO transactions (id, wallet_id, amount, network_fee, decimals, destination, status,
-                                policy_outcome, policy_decision, created_at, updated_at)
-      SELECT gen_random_uuid(), ${wallet.id}::uuid, 1000, 5000, 9, 'history', 'AWAITING_APPROVAL',
-             'REQUIRE_APPROVAL', '{}', now() - g * interval '4 seconds', now()
-      FROM generate_series(1, 20000) AS g`;
+    await busyDay(wallet.id);
     await admin.$executeRawUnsafe('ANALYZE transactions, spend_buckets, wallets, wallet_policies');
     const prisma = createPrismaClient({ url: db.url, poolSize: 1 });
     try {
       const spend = new SpendRepository(prisma);
       for (let i = 0; i < 10; i++) {
-        const result = await spend.reserveTransfer(
-          {
-            walletId: wallet.id,
-            agentId: agent.id,
-            idempotencyKey: null,
-            asset: null,
-            amount: 1_000n,
-            decimals: 9,
-            destination: newAddress(),
-            memo: null,
-            now: new Date(),
-          },
-          fakeSign,
-        );
+        const result = await spend.reserveTransfer(smallTransfer(wallet.id, agent.id), fakeSign);
         expect(result.outcome).toBe('ALLOW');
       }
       const plans = await prisma.$queryRaw<

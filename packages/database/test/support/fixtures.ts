@@ -1,7 +1,7 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { getAddressDecoder } from '@solana/addresses';
 import { Prisma, type PrismaClient, sqlPool } from '../../src/index.js';
-import type { SignedTransfer } from '../../src/index.js';
+import type { SignedTransfer, TransferRequest } from '../../src/index.js';
 
 const addresses = getAddressDecoder();
 
@@ -11,6 +11,26 @@ export function newAddress(): string {
 }
 
 export const LAMPORTS_PER_SOL = 1_000_000_000n;
+
+/** A 1,000-lamport SOL transfer from `walletId` by `agentId` to a fresh address, now. */
+export function smallTransfer(
+  walletId: string,
+  agentId: string,
+  extra: Partial<TransferRequest> = {},
+): TransferRequest {
+  return {
+    walletId,
+    agentId,
+    idempotencyKey: null,
+    asset: null,
+    amount: 1_000n,
+    decimals: 9,
+    destination: newAddress(),
+    memo: null,
+    now: new Date(),
+    ...extra,
+  };
+}
 
 export async function ownerWithWallet(prisma: PrismaClient) {
   const owner = await prisma.owner.create({
