@@ -121,8 +121,8 @@ export function sqlOf(db: PrismaClient | TransactionClient): Sql {
  * history they always did: with 20,000 transactions in a wallet's window, each of 30
  * reservations planned its spend sums again (`pg_prepared_statements`: 0 generic, 30 custom).
  * The generic plans of these statements read only a window's edges
- * (`spend-generic-plan.test.ts`), and the worker's claims still walk the status index
- * (`worker.repository.test.ts`). Autocommit statements ({@link sqlPool}) share their
+ * (`spend-generic-plan.test.ts`), and the worker's claims still sort only narrow rows when
+ * the planner sorts (`worker.repository.test.ts`). Autocommit statements ({@link sqlPool}) share their
  * connections with Prisma's unnamed statements, for which a generic plan (planned without
  * the values) could be worse, so they are left to PostgreSQL's choice.
  */

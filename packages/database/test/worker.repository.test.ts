@@ -325,14 +325,17 @@ describe('WorkerRepository', () => {
     // Storing the backlog runs the spend trigger 12,000 times; on a loaded CI host that takes
     // longer than the service's 5 s statement timeout, so the set-up has its own client.
     const setup = createPrismaClient({ url: db.url, poolSize: 1, statementTimeoutMs: 60_000 });
-    await setup.$executeRaw`
+    try {
+      await setup.$executeRaw`
       INSERT INTO transactions (id, wallet_id, amount, network_fee, decimals, destination, status,
                                 policy_outcome, policy_decision, created_at, updated_at, signature,
                                 wire_transaction, blockhash, last_valid_block_height)
       SELECT gen_random_uuid(), ${wallet.id}::uuid, 1000, 5000, 9, 'backlog', 'PENDING', 'ALLOW', '{}',
              now() - g * interval '1 ms', now(), 'backlog-' || g, decode(repeat('ab', 600), 'hex'), 'bh', 100
       FROM generate_series(1, 12000) AS g`;
-    await setup.$disconnect();
+    } finally {
+      await setup.$disconnect();
+    }
     const url = new URL(db.url);
     url.searchParams.set('options', '-c enable_indexscan=off -c work_mem=4MB');
     const sorting = createPrismaClient({ url: url.toString(), poolSize: 1 });
