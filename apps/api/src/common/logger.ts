@@ -45,7 +45,7 @@ export function createLogger(level: string): Logger {
     {
       level,
       redact: { paths: REDACT_PATHS, censor: '[redacted]' },
-      base: { service: 'waiaas-api' },
+      base: { service: 'waiaas-api', pid: process.pid },
     },
     pino.destination({ dest: 1, sync: true }),
   );

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { describe, expect, it } from '@jest/globals';
-import { ConfigError, loadConfig } from './app-config.js';
+import { availableParallelism } from 'node:os';
+import { ConfigError, loadConfig, MAX_AUTO_PROCESSES } from './app-config.js';
 
 const BASE = {
   DATABASE_URL: 'postgresql://u@127.0.0.1:5432/db',
@@ -26,7 +27,13 @@ describe('loadConfig', () => {
       ...BASE,
       WALLET_MASTER_KEY: 'f0e1d2c3b4a5968778695a4b3c2d1e0f00112233445566778899aabbccddeeff',
     });
-    expect(c.server).toEqual({ port: 3000, host: '0.0.0.0', trustProxy: false, bodyLimit: 65536 });
+    expect(c.server).toEqual({
+      port: 3000,
+      host: '0.0.0.0',
+      trustProxy: false,
+      bodyLimit: 65536,
+      processes: 1,
+    });
     expect(c.database).toEqual({
       url: BASE.DATABASE_URL,
       poolSize: 10,
@@ -42,6 +49,28 @@ describe('loadConfig', () => {
     expect(c.solana).toMatchObject({ rpcTimeoutMs: 5000, rpcRetries: 2 });
     expect(c.console.sessionTtlMinutes).toBe(480);
     expect(c.console.distDir).toMatch(/[/\\]apps[/\\]console[/\\]dist$/);
+  });
+
+  it('serves from one process unless told otherwise; auto is one per core, capped', () => {
+    const redis = { ...BASE, REDIS_URL: 'redis://127.0.0.1:6379' };
+    expect(loadConfig(redis).server.processes).toBe(1);
+    expect(loadConfig({ ...redis, API_PROCESSES: 'auto' }).server.processes).toBe(
+      Math.min(availableParallelism(), MAX_AUTO_PROCESSES),
+    );
+    expect(loadConfig({ ...redis, API_PROCESSES: '3' }).server.processes).toBe(3);
+    expect(loadConfig({ ...BASE, API_PROCESSES: '1' }).server.processes).toBe(1);
+  });
+
+  it.each(['0', '65', '-1', '1.5', 'two'])('refuses API_PROCESSES=%j', (value) => {
+    expect(failure({ ...BASE, REDIS_URL: 'redis://127.0.0.1:6379', API_PROCESSES: value })).toBe(
+      'API_PROCESSES',
+    );
+  });
+
+  it('refuses several processes without Redis: their caches and rate limits would diverge', () => {
+    expect(failure({ ...BASE, API_PROCESSES: '2' })).toBe('API_PROCESSES');
+    if (availableParallelism() > 1)
+      expect(failure({ ...BASE, API_PROCESSES: 'auto' })).toBe('API_PROCESSES');
   });
 
   it.each([

@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import {
   isSignerError,
@@ -58,6 +59,14 @@ export interface AppConfig {
     trustProxy: boolean | string[];
     /** Maximum request body in bytes (64 KiB: a part of the public API contract, not tunable). */
     bodyLimit: number;
+    /**
+     * API_PROCESSES: processes serving the port (node:cluster), each with its own pool of
+     * DATABASE_POOL_SIZE connections (default 1). More than one needs REDIS_URL: without it the
+     * cache, its invalidations and the rate limits would be each process's own. "auto": one
+     * per core, at most {@link MAX_AUTO_PROCESSES}. See docs/decisions/api-processes.md for
+     * when it pays.
+     */
+    processes: number;
   };
   database: {
     /** DATABASE_URL: PostgreSQL connection string (required). */
@@ -199,12 +208,42 @@ const previousMasterKeys = z.string().transform((raw, ctx): PreviousMasterKey[] 
   return keys;
 });
 
+/** The most API_PROCESSES may ask for, and the most "auto" picks (each process has its own pool). */
+const MAX_PROCESSES = 64;
+export const MAX_AUTO_PROCESSES = 8;
+
+/**
+ * How many processes serve the API. Several share the caches' invalidations and the rate
+ * limits through Redis, so they need REDIS_URL.
+ */
+function apiProcesses(requested: number | 'auto', redisUrl: string | undefined): number {
+  const processes =
+    requested === 'auto' ? Math.min(availableParallelism(), MAX_AUTO_PROCESSES) : requested;
+  if (processes > 1 && redisUrl === undefined)
+    throw new ConfigError(
+      'API_PROCESSES',
+      'more than one process needs REDIS_URL (without Redis the cache, its invalidations and the rate limits are per process)',
+    );
+  return processes;
+}
+
 const TRUST_PROXY_ENTRY = /^[0-9a-fA-F:.]+(\/\d{1,3})?$/;
 
 const SCHEMA = z.object({
   ...COMMON_ENV,
   PORT: envInt(0, 65_535).default(3000),
   HOST: z.string().default('0.0.0.0'),
+  API_PROCESSES: z
+    .string()
+    .default('1')
+    .transform((raw, ctx): number | 'auto' => {
+      const value = raw.trim();
+      if (value === 'auto') return 'auto';
+      if (/^\d{1,3}$/.test(value) && Number(value) >= 1 && Number(value) <= MAX_PROCESSES)
+        return Number(value);
+      ctx.addIssue({ code: 'custom', message: `must be auto or an integer 1..${MAX_PROCESSES}` });
+      return z.NEVER;
+    }),
   TRUST_PROXY: z
     .string()
     .default('false')
@@ -361,7 +400,13 @@ export function loadConfig(env: Env, options: Pick<ParseEnvOptions, 'warn'> = {}
       : { kind: 'LOCAL', masterKeys: masterKeys(e, env, e.NODE_ENV === 'development') };
 
   return {
-    server: { port: e.PORT, host: e.HOST, trustProxy: e.TRUST_PROXY, bodyLimit: 64 * 1024 },
+    server: {
+      port: e.PORT,
+      host: e.HOST,
+      trustProxy: e.TRUST_PROXY,
+      bodyLimit: 64 * 1024,
+      processes: apiProcesses(e.API_PROCESSES, e.REDIS_URL),
+    },
     database: {
       url: e.DATABASE_URL,
       poolSize: e.DATABASE_POOL_SIZE,

@@ -1,6 +1,7 @@
 import { Controller, Get, Header, Inject } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiProduces, ApiTags } from '@nestjs/swagger';
 import { Public } from '../auth/auth.decorators.js';
+import { scrapeMetrics } from '../cluster.js';
 import { MetricsService } from './metrics.service.js';
 
 @Controller('metrics')
@@ -27,6 +28,6 @@ export class MetricsController {
     },
   })
   scrape(): Promise<string> {
-    return this.metrics.registry.metrics();
+    return scrapeMetrics(this.metrics.registry);
   }
 }

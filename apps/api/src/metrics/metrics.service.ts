@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import type { CacheEvent } from '@waiaas/cache';
 import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { shareMetrics } from '../cluster.js';
 
 /**
  * Prometheus metrics of one app instance. Each app gets its own registry (tests build
@@ -46,6 +47,8 @@ export class MetricsService {
 
   constructor() {
     collectDefaultMetrics({ register: this.registry, prefix: 'waiaas_' });
+    // In a cluster of API processes (API_PROCESSES), the primary sums this registry with the others'.
+    shareMetrics(this.registry);
   }
 
   /** Hook for @waiaas/cache's `onEvent`. */
