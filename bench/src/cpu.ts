@@ -1,6 +1,7 @@
 /**
- * CPU time a measured run cost its server, per request: the server process (every thread:
- * the event loop, the garbage collector's and the JIT compiler's) and the PostgreSQL backends
+ * CPU time a measured run cost its server, per request: the server's processes (the API's
+ * cluster processes too; every thread: the event loop, the garbage collector's and the JIT
+ * compiler's) and the PostgreSQL backends
  * serving the bench database, read from `/proc` before and after the run (Linux; elsewhere,
  * and for a PostgreSQL on another host, the figure is left out).
  *
@@ -23,6 +24,35 @@ function ticksOf(pid: number): number | undefined {
   } catch {
     return undefined;
   }
+}
+
+/**
+ * `pid` and every process descending from it (the API's cluster processes with
+ * API_PROCESSES > 1), from the parent ids in `/proc`; `[pid]` where they cannot be read.
+ */
+export function processTree(pid: number): number[] {
+  const children = new Map<number, number[]>();
+  let entries: string[];
+  try {
+    entries = readdirSync('/proc');
+  } catch {
+    return [pid];
+  }
+  for (const entry of entries) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+      const parent = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+      const list = children.get(parent) ?? [];
+      list.push(Number(entry));
+      children.set(parent, list);
+    } catch {
+      // gone meanwhile
+    }
+  }
+  const tree = [pid];
+  for (let i = 0; i < tree.length; i++) tree.push(...(children.get(tree[i]!) ?? []));
+  return tree;
 }
 
 /** PIDs of PostgreSQL backends connected to `database` (their title names it). */
@@ -63,14 +93,18 @@ export interface CpuPerRequest {
  * ```
  */
 export class CpuMeter {
-  private readonly server: number | undefined;
+  /** The server's processes (itself and its cluster processes) and their ticks at the start. */
+  private readonly server = new Map<number, number>();
   private readonly backends = new Map<number, number>();
 
   constructor(
     private readonly serverPid: number,
     private readonly database: string | undefined,
   ) {
-    this.server = ticksOf(serverPid);
+    for (const pid of processTree(serverPid)) {
+      const ticks = ticksOf(pid);
+      if (ticks !== undefined) this.server.set(pid, ticks);
+    }
     if (database !== undefined)
       for (const pid of backendsOf(database)) {
         const ticks = ticksOf(pid);
@@ -80,8 +114,13 @@ export class CpuMeter {
 
   /** CPU ms per request since construction; undefined when the server's could not be read. */
   perRequest(requests: number): CpuPerRequest | undefined {
-    const serverNow = ticksOf(this.serverPid);
-    if (this.server === undefined || serverNow === undefined || requests <= 0) return undefined;
+    if (!this.server.has(this.serverPid) || requests <= 0) return undefined;
+    let serverTicks = 0;
+    for (const pid of processTree(this.serverPid)) {
+      const now = ticksOf(pid);
+      // A process started during the run (a replaced cluster process) counts from zero.
+      if (now !== undefined) serverTicks += now - (this.server.get(pid) ?? 0);
+    }
     let postgres: number | undefined;
     if (this.database !== undefined) {
       let ticks = 0;
@@ -95,6 +134,6 @@ export class CpuMeter {
       }
       if (seen) postgres = (ticks * TICK_MS) / requests;
     }
-    return { server: ((serverNow - this.server) * TICK_MS) / requests, postgres };
+    return { server: (serverTicks * TICK_MS) / requests, postgres };
   }
 }

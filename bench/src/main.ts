@@ -31,7 +31,7 @@ import {
   type Row,
 } from './report.js';
 import { createFixture } from './stack.js';
-import { CpuMeter, type CpuPerRequest } from './cpu.js';
+import { CpuMeter, type CpuPerRequest, processTree } from './cpu.js';
 
 const REPO = resolve(import.meta.dirname, '../..');
 const { values: flags } = parseArgs({
@@ -85,7 +85,9 @@ const databaseUrl = (() => {
   return u.toString();
 })();
 const keyPrefix = `waiaas-bench-${randomBytes(4).toString('hex')}:`;
-const profiles: { title: string; file: string }[] = [];
+const profiles: { title: string; files: string[] }[] = [];
+/** How many processes served the API (read once it is up). */
+let apiProcesses = 1;
 const rows: Row[] = [];
 const notes: string[] = [];
 
@@ -141,18 +143,18 @@ async function profiled<T>(
   work: () => Promise<T>,
 ): Promise<T> {
   let run: () => Promise<T> = work;
-  const files: { title: string; file: string | undefined }[] = [];
+  const files: { title: string; files: string[] | undefined }[] = [];
   for (const p of processes) {
     const inner = run;
     run = async () => {
       const { value, profile } = await p.profile(inner);
-      files.push({ title: `${title} — ${p.name}`, file: profile });
+      files.push({ title: `${title} — ${p.name}`, files: profile });
       return value;
     };
   }
   const value = await run();
   for (const f of files.reverse())
-    if (f.file !== undefined) profiles.push({ title: f.title, file: f.file });
+    if (f.files !== undefined) profiles.push({ title: f.title, files: f.files });
   return value;
 }
 
@@ -252,6 +254,9 @@ async function main(): Promise<void> {
 
   log('creating the fixture through the API (owner, agent, wallets, policies, airdrops)');
   const fixture = await createFixture(apiUrl, rpcUrl, adminToken, walletCount);
+  // One unless API_PROCESSES says otherwise (a cluster's processes are up by now).
+  apiProcesses = Math.max(1, processTree(api.pid).length - 1);
+  log(`the API serves from ${apiProcesses} process${apiProcesses === 1 ? '' : 'es'}`);
   const auth = { authorization: `Bearer ${fixture.agentKey}` };
   const json = { ...auth, 'content-type': 'application/json' };
   const transferBody = JSON.stringify({ to: fixture.recipient, amount: '0.000001' });
@@ -476,7 +481,12 @@ async function printTimeline(ids: readonly string[]): Promise<void> {
 }
 
 function profileReport(): string[] {
-  return profiles.map((p) => formatProfile(p.title, summariseProfile(p.file)));
+  return profiles.map((p) =>
+    formatProfile(
+      p.files.length > 1 ? `${p.title} (${p.files.length} processes)` : p.title,
+      summariseProfile(p.files),
+    ),
+  );
 }
 
 /** Waits until none of `ids` is PENDING or SUBMITTED; returns the worker's rate over them. */
@@ -570,7 +580,7 @@ async function writeResultsFile(table: string, profileText: string[]): Promise<v
     '',
     `- machine: ${cpu.length} cores, ${cpu[0]?.model ?? 'unknown CPU'}, load average at start ${loadAvgAtStart}`,
     `- git commit: ${commit}`,
-    `- settings: autocannon in its own process, ${connections} connections, ${durationSec} s per run (each after a 1 s warm-up run of its own, except the whole-stack transfers, which follow the worker-stopped ones), ${walletCount} wallets; API and worker from \`dist/\`, PostgreSQL ${pgVersion} and Redis at the system servers (bench database and key prefix of its own), \`LOG_LEVEL=warn\`, \`RATE_LIMIT_PER_MINUTE\` lifted${flags.profile ? '; **CPU profiler on** (figures lower than without)' : ''}`,
+    `- settings: autocannon in its own process, ${connections} connections, ${durationSec} s per run (each after a 1 s warm-up run of its own, except the whole-stack transfers, which follow the worker-stopped ones), ${walletCount} wallets; API (${apiProcesses} process${apiProcesses === 1 ? '' : 'es'}, \`API_PROCESSES\`) and worker from \`dist/\`, PostgreSQL ${pgVersion} and Redis at the system servers (bench database and key prefix of its own), \`LOG_LEVEL=warn\`, \`RATE_LIMIT_PER_MINUTE\` lifted${flags.profile ? '; **CPU profiler on** (figures lower than without)' : ''}`,
     '',
     table,
     ...(notes.length > 0 ? ['', ...notes.map((n) => `- ${n}`)] : []),

@@ -1,8 +1,9 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createWriteStream, existsSync, readFileSync } from 'node:fs';
+import { createWriteStream, readdirSync, readFileSync } from 'node:fs';
 import { isAbsolute, join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
+import { processTree } from './cpu.js';
 
 /**
  * How to start one process of the measured stack.
@@ -151,25 +152,47 @@ export class Managed {
    * Runs `work` with this process's CPU profiler on (only with `--profile`; otherwise just
    * runs it) and resolves with the profile's path.
    */
-  async profile<T>(work: () => Promise<T>): Promise<{ value: T; profile: string | undefined }> {
+  async profile<T>(work: () => Promise<T>): Promise<{ value: T; profile: string[] | undefined }> {
     if (this.profileDir === undefined) return { value: await work(), profile: undefined };
-    this.child.kill('SIGUSR2');
+    const profiled = this.signalTree();
     await sleep(50); // the profiler starts asynchronously
     try {
-      return { value: await work(), profile: await this.stopProfile() };
+      return { value: await work(), profile: await this.stopProfile(profiled) };
     } catch (error) {
-      await this.stopProfile().catch(() => undefined);
+      await this.stopProfile(profiled).catch(() => undefined);
       throw error;
     }
   }
 
-  private async stopProfile(): Promise<string> {
-    this.child.kill('SIGUSR2');
+  /**
+   * SIGUSR2 to the process and its descendants (an API with API_PROCESSES > 1 serves from
+   * cluster processes: each profiles itself, the primary does not); returns how many profile.
+   */
+  private signalTree(): number {
+    const tree = processTree(this.pid);
+    for (const pid of tree) {
+      try {
+        process.kill(pid, 'SIGUSR2');
+      } catch {
+        // gone meanwhile
+      }
+    }
+    return tree.length === 1 ? 1 : tree.length - 1;
+  }
+
+  /** Stops the profiles and resolves with their files (one per profiling process). */
+  private async stopProfile(expected: number): Promise<string[]> {
+    this.signalTree();
     this.profiles += 1;
-    const file = join(this.profileDir ?? '', `${this.name}.${this.profiles}.cpuprofile`);
-    for (let i = 0; i < 600 && !existsSync(file); i++) await sleep(50);
-    if (!existsSync(file)) throw new Error(`${this.name} wrote no profile (${file})`);
-    return file;
+    const dir = this.profileDir ?? '';
+    // `<name>.<n>.cpuprofile`, or `<name>.w<id>.<n>.cpuprofile` from a cluster's process.
+    const pattern = new RegExp(`^${this.name}(\\.w\\d+)?\\.${this.profiles}\\.cpuprofile$`);
+    const written = () => readdirSync(dir).filter((f) => pattern.test(f));
+    for (let i = 0; i < 600 && written().length < expected; i++) await sleep(50);
+    const files = written();
+    if (files.length < expected)
+      throw new Error(`${this.name} wrote ${files.length} of ${expected} profiles (${dir})`);
+    return files.map((f) => join(dir, f));
   }
 
   /** The last lines of its log. */

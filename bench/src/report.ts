@@ -138,37 +138,41 @@ export interface ProfileSummary {
 }
 
 /**
- * Reads a `.cpuprofile` (V8's format, as written by `node --cpu-prof`) and sums self time.
+ * Reads `.cpuprofile` files (V8's format, as written by `node --cpu-prof`) and sums self
+ * time; several files (the processes of one cluster, profiled over the same run) are summed
+ * into one summary, with `seconds` the sum of their durations.
  *
  * @example
  * ```ts
  * const { functions } = summariseProfile(file, 12);
  * ```
  */
-export function summariseProfile(file: string, top = 12): ProfileSummary {
-  const profile = JSON.parse(readFileSync(file, 'utf8')) as CpuProfile;
-  const byId = new Map(profile.nodes.map((n) => [n.id, n]));
-  const self = new Map<number, number>();
-  let total = 0;
-  profile.samples.forEach((id, i) => {
-    const dt = profile.timeDeltas[i] ?? 0;
-    self.set(id, (self.get(id) ?? 0) + dt);
-    total += dt;
-  });
+export function summariseProfile(files: string | readonly string[], top = 12): ProfileSummary {
   const functions = new Map<string, number>();
   const modules = new Map<string, number>();
   let idle = 0;
-  for (const [id, time] of self) {
-    const frame = byId.get(id)?.callFrame;
-    if (frame === undefined) continue;
-    if (frame.functionName === '(idle)') {
-      idle += time;
-      continue;
+  let total = 0;
+  for (const file of typeof files === 'string' ? [files] : files) {
+    const profile = JSON.parse(readFileSync(file, 'utf8')) as CpuProfile;
+    const byId = new Map(profile.nodes.map((n) => [n.id, n]));
+    const self = new Map<number, number>();
+    profile.samples.forEach((id, i) => {
+      const dt = profile.timeDeltas[i] ?? 0;
+      self.set(id, (self.get(id) ?? 0) + dt);
+      total += dt;
+    });
+    for (const [id, time] of self) {
+      const frame = byId.get(id)?.callFrame;
+      if (frame === undefined) continue;
+      if (frame.functionName === '(idle)') {
+        idle += time;
+        continue;
+      }
+      const module = moduleOf(frame.url, frame.functionName);
+      const name = `${frame.functionName || '(anonymous)'} (${module}${frame.url === '' ? '' : `:${shortFile(frame.url)}:${frame.lineNumber + 1}`})`;
+      functions.set(name, (functions.get(name) ?? 0) + time);
+      modules.set(module, (modules.get(module) ?? 0) + time);
     }
-    const module = moduleOf(frame.url, frame.functionName);
-    const name = `${frame.functionName || '(anonymous)'} (${module}${frame.url === '' ? '' : `:${shortFile(frame.url)}:${frame.lineNumber + 1}`})`;
-    functions.set(name, (functions.get(name) ?? 0) + time);
-    modules.set(module, (modules.get(module) ?? 0) + time);
   }
   const rank = (m: Map<string, number>) =>
     [...m]
