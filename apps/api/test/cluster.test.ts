@@ -3,38 +3,14 @@
 // scrape of /metrics counts every process's requests, a process that dies is replaced
 // while the other keeps serving, SIGTERM stops them all, and a process that cannot start
 // stops the whole API instead of being restarted for ever.
-import { type ChildProcess, spawn } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
+import type { ChildProcess } from 'node:child_process';
 import http from 'node:http';
 import { createServer, type Server } from 'node:net';
-import { fileURLToPath } from 'node:url';
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { type LocalLedger, startLocalLedger } from '@waiaas/local-ledger';
-import {
-  createTestDatabase,
-  createTestRedis,
-  freePort,
-  type TestDatabase,
-  type TestRedis,
-} from '@waiaas/testing';
+import { describe, expect, it } from '@jest/globals';
+import { freePort } from '@waiaas/testing';
+import { apiProcesses } from './api-process.js';
 
-let db: TestDatabase;
-let redis: TestRedis;
-let ledger: LocalLedger;
-const children = new Set<ChildProcess>();
-
-beforeAll(async () => {
-  db = await createTestDatabase();
-  redis = createTestRedis();
-  ledger = await startLocalLedger({ port: 0, slotMs: 0 });
-});
-
-afterAll(async () => {
-  for (const child of children) child.kill('SIGKILL');
-  await ledger.close();
-  await redis.cleanup();
-  await db.drop();
-});
+const spawnApi = apiProcesses();
 
 interface LogLine {
   msg: string;
@@ -55,38 +31,9 @@ interface Api {
 
 /** `src/main.ts` with API_PROCESSES=2 on this file's database, Redis prefix and ledger. */
 function startCluster(port: number): Api {
-  const main = fileURLToPath(new URL('../src/main.ts', import.meta.url));
-  const register = new URL(
-    '../node_modules/@swc-node/register/esm/esm-register.mjs',
-    import.meta.url,
-  ).href;
-  const child = spawn(
-    process.execPath,
-    ['--conditions=@waiaas/source', `--import=${register}`, main],
-    {
-      env: {
-        PATH: process.env.PATH ?? '',
-        NODE_OPTIONS: '',
-        DATABASE_URL: db.url,
-        REDIS_URL: redis.url,
-        REDIS_KEY_PREFIX: redis.prefix,
-        SOLANA_RPC_URL: ledger.url,
-        ADMIN_TOKEN: `admin-${randomBytes(24).toString('hex')}`,
-        WALLET_MASTER_KEY: randomBytes(32).toString('hex'),
-        PORT: String(port),
-        HOST: '127.0.0.1',
-        LOG_LEVEL: 'info',
-        API_PROCESSES: '2',
-      },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    },
-  );
-  children.add(child);
+  const child = spawnApi(port, { API_PROCESSES: '2' }, ['ignore', 'pipe', 'pipe']);
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
-    child.once('exit', (code, signal) => {
-      children.delete(child);
-      resolve({ code, signal });
-    }),
+    child.once('exit', (code, signal) => resolve({ code, signal })),
   );
   let stdout = '';
   let stderr = '';

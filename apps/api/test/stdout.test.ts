@@ -1,39 +1,17 @@
 // The API process and whatever reads its stdout (a supervisor, a log shipper, `| head`): a
 // reader that stalls must not lose lines, and one that goes away must not keep the API from
 // stopping.
-import { type ChildProcess, spawn } from 'node:child_process';
-import { randomBytes, randomUUID } from 'node:crypto';
-import { fileURLToPath } from 'node:url';
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { type LocalLedger, startLocalLedger } from '@waiaas/local-ledger';
-import {
-  createLogPipe,
-  createTestDatabase,
-  createTestRedis,
-  freePort,
-  type LogPipe,
-  type TestDatabase,
-  type TestRedis,
-} from '@waiaas/testing';
+import type { ChildProcess } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { afterAll, describe, expect, it } from '@jest/globals';
+import { createLogPipe, freePort, type LogPipe } from '@waiaas/testing';
+import { apiProcesses } from './api-process.js';
 
-let db: TestDatabase;
-let redis: TestRedis;
-let ledger: LocalLedger;
-const children = new Set<ChildProcess>();
+const spawnApi = apiProcesses();
 const pipes = new Set<LogPipe>();
 
-beforeAll(async () => {
-  db = await createTestDatabase();
-  redis = createTestRedis();
-  ledger = await startLocalLedger({ port: 0, slotMs: 0 });
-});
-
 afterAll(async () => {
-  for (const child of children) child.kill('SIGKILL');
   for (const pipe of pipes) await pipe.close();
-  await ledger.close();
-  await redis.cleanup();
-  await db.drop();
 });
 
 type Exit = { code: number | null; signal: NodeJS.Signals | null };
@@ -65,34 +43,8 @@ async function startApiOnFullPipe(): Promise<{
   const pipe = await createLogPipe();
   pipes.add(pipe);
   const port = await freePort();
-  const main = fileURLToPath(new URL('../src/main.ts', import.meta.url));
-  const register = new URL(
-    '../node_modules/@swc-node/register/esm/esm-register.mjs',
-    import.meta.url,
-  ).href;
-  const child = spawn(
-    process.execPath,
-    ['--conditions=@waiaas/source', `--import=${register}`, main],
-    {
-      env: {
-        PATH: process.env.PATH ?? '',
-        NODE_OPTIONS: '',
-        DATABASE_URL: db.url,
-        REDIS_URL: redis.url,
-        REDIS_KEY_PREFIX: redis.prefix,
-        SOLANA_RPC_URL: ledger.url,
-        ADMIN_TOKEN: `admin-${randomBytes(24).toString('hex')}`,
-        WALLET_MASTER_KEY: randomBytes(32).toString('hex'),
-        PORT: String(port),
-        HOST: '127.0.0.1',
-        LOG_LEVEL: 'info',
-      },
-      stdio: ['ignore', pipe.writeFd, 'pipe'],
-    },
-  );
+  const child = spawnApi(port, {}, ['ignore', pipe.writeFd, 'pipe']);
   pipe.spawned();
-  children.add(child);
-  child.once('exit', () => children.delete(child));
   let stderr = '';
   child.stderr?.on('data', (d: Buffer) => (stderr += d.toString()));
   const baseUrl = `http://127.0.0.1:${port}`;

@@ -1,6 +1,5 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
-import { fileURLToPath } from 'node:url';
 import {
   appendTransactionMessageInstruction,
   createSolanaRpc,
@@ -26,7 +25,7 @@ import {
   SpendRepository,
 } from '@waiaas/database';
 import { startLocalLedger, type LocalLedger, type LocalLedgerOptions } from '@waiaas/local-ledger';
-import { createTestDatabase, type TestDatabase } from '@waiaas/testing';
+import { createTestDatabase, spawnSourceEntry, type TestDatabase } from '@waiaas/testing';
 import { loadConfig, type WorkerConfig } from '../src/index.js';
 
 export const silentLogger = pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
@@ -226,15 +225,7 @@ export function spawnWorker(
   env: Record<string, string>,
   stdio: ('ignore' | 'pipe' | number)[] = ['ignore', 'ignore', 'pipe'],
 ): ChildProcess {
-  const main = fileURLToPath(new URL('../src/main.ts', import.meta.url));
-  const register = new URL(
-    '../node_modules/@swc-node/register/esm/esm-register.mjs',
-    import.meta.url,
-  ).href;
-  return spawn(process.execPath, ['--conditions=@waiaas/source', `--import=${register}`, main], {
-    env: { PATH: process.env.PATH ?? '', NODE_OPTIONS: '', ...env },
-    stdio: stdio,
-  });
+  return spawnSourceEntry(new URL('../', import.meta.url), env, stdio);
 }
 
 /** What most worker test files share: their own database, a local ledger, a client and spend. */

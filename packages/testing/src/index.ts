@@ -11,3 +11,4 @@ export { withDatabase } from './services.js';
 export { startTcpProxy, type TcpProxy } from './tcp-proxy.js';
 export { freePort, startRedis, type DisposableRedis } from './redis-server.js';
 export { createLogPipe, type LogPipe } from './log-pipe.js';
+export { spawnSourceEntry } from './spawn-source.js';
