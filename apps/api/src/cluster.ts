@@ -113,8 +113,8 @@ export function runPrimary(processes: number, log: Logger): void {
     }
     const fields = { worker: worker.process.pid, code, signal };
     if (!listening.has(worker)) {
-      // It never served: a restart would fail the same way (the database is unreachable,
-      // the port is taken). Stop as a single API process would, and let the supervisor decide.
+      // It never served: a restart would most likely fail the same way (the port is taken, the
+      // configuration is refused). Stop as a single API process would; the supervisor decides.
       log.error(fields, 'api_process_failed_to_start');
       stop('failed');
       return;
