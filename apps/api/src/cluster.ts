@@ -24,6 +24,33 @@ import { AggregatorRegistry, type Registry } from 'prom-client';
 /** Restarts of crashed processes allowed within {@link RESTART_WINDOW_MS}; one more ends the primary. */
 const MAX_RESTARTS = 5;
 const RESTART_WINDOW_MS = 60_000;
+
+/**
+ * How many crashed processes the primary replaces: at most `max` within any `windowMs`; one
+ * more is a crash loop, which a supervisor handles better than a primary forking for ever.
+ *
+ * @example
+ * ```ts
+ * const budget = new RestartBudget();
+ * if (!budget.take(Date.now())) stop('failed');
+ * ```
+ */
+export class RestartBudget {
+  private readonly times: number[] = [];
+
+  constructor(
+    readonly max = MAX_RESTARTS,
+    readonly windowMs = RESTART_WINDOW_MS,
+  ) {}
+
+  /** Counts a restart at `now`, or returns false when `max` happened within the window before it. */
+  take(now: number): boolean {
+    while (this.times.length > 0 && this.times[0]! <= now - this.windowMs) this.times.shift();
+    if (this.times.length >= this.max) return false;
+    this.times.push(now);
+    return true;
+  }
+}
 /** A scrape waits this long for the primary (which waits for every process). */
 const METRICS_TIMEOUT_MS = 10_000;
 
@@ -60,7 +87,7 @@ function isMessage<T extends { type: string }>(message: unknown, type: T['type']
 export function runPrimary(processes: number, log: Logger): void {
   const aggregator = new AggregatorRegistry();
   const listening = new WeakSet<Worker>();
-  const restarts: number[] = [];
+  const restarts = new RestartBudget();
   let stopping: NodeJS.Signals | 'failed' | null = null;
 
   // A worker that has exited can stay in `cluster.workers` until its IPC channel closes.
@@ -119,14 +146,11 @@ export function runPrimary(processes: number, log: Logger): void {
       stop('failed');
       return;
     }
-    const now = Date.now();
-    while (restarts.length > 0 && restarts[0]! <= now - RESTART_WINDOW_MS) restarts.shift();
-    if (restarts.length >= MAX_RESTARTS) {
-      log.error({ ...fields, restarts: restarts.length }, 'api_process_crash_loop');
+    if (!restarts.take(Date.now())) {
+      log.error({ ...fields, restarts: restarts.max }, 'api_process_crash_loop');
       stop('failed');
       return;
     }
-    restarts.push(now);
     log.error(fields, 'api_process_exited_restarting');
     fork();
   });

@@ -2,7 +2,8 @@
 // primary that forks two API processes sharing the port. Seen from outside: both serve, a
 // scrape of /metrics counts every process's requests, a process that dies is replaced
 // while the other keeps serving, SIGTERM stops them all, and a process that cannot start
-// stops the whole API instead of being restarted for ever.
+// stops the whole API instead of being restarted for ever (how many crashes are replaced:
+// src/cluster.test.ts).
 import type { ChildProcess } from 'node:child_process';
 import http from 'node:http';
 import { createServer, type Server } from 'node:net';
