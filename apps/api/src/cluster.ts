@@ -54,6 +54,17 @@ export class RestartBudget {
 /** A scrape waits this long for the primary (which waits for every process). */
 const METRICS_TIMEOUT_MS = 10_000;
 
+/**
+ * Set by the primary in the environment of the processes it forks: another cluster manager
+ * (PM2's cluster mode forks with `node:cluster` too) has no primary that answers our messages.
+ */
+const FORKED_BY_PRIMARY = 'WAIAAS_API_CLUSTER_PROCESS';
+
+/** Whether this process was forked by {@link runPrimary}. */
+export function isApiClusterProcess(): boolean {
+  return cluster.isWorker && process.env[FORKED_BY_PRIMARY] === '1';
+}
+
 const METRICS_REQUEST = 'waiaas:metrics-request';
 const METRICS_RESPONSE = 'waiaas:metrics-response';
 
@@ -111,7 +122,7 @@ export function runPrimary(processes: number, log: Logger): void {
   };
 
   const fork = (): void => {
-    const worker = cluster.fork();
+    const worker = cluster.fork({ [FORKED_BY_PRIMARY]: '1' });
     worker.on('message', (message: unknown) => {
       if (!isMessage<MetricsRequest>(message, METRICS_REQUEST)) return;
       const reply = (body: Omit<MetricsResponse, 'type' | 'id'>) => {
@@ -163,7 +174,7 @@ export function runPrimary(processes: number, log: Logger): void {
 
 /** In a cluster's process: make `registry` the one the primary collects from this process. */
 export function shareMetrics(registry: Registry): void {
-  if (!cluster.isWorker) return;
+  if (!isApiClusterProcess()) return;
   // Constructing one is what makes prom-client answer the primary's requests in a process
   // (its listener is added once, however many are made).
   new AggregatorRegistry();
@@ -176,7 +187,7 @@ export function shareMetrics(registry: Registry): void {
  * process counts the whole API.
  */
 export function scrapeMetrics(registry: Registry): Promise<string> {
-  if (!cluster.isWorker || process.send === undefined) return registry.metrics();
+  if (!isApiClusterProcess() || process.send === undefined) return registry.metrics();
   const id = randomUUID();
   return new Promise<string>((resolve, reject) => {
     const timer = setTimeout(() => {

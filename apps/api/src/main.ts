@@ -1,7 +1,7 @@
 import cluster from 'node:cluster';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { createApp } from './app.factory.js';
-import { runPrimary } from './cluster.js';
+import { isApiClusterProcess, runPrimary } from './cluster.js';
 import { createLogger } from './common/logger.js';
 import { ConfigError, loadConfig } from './config/app-config.js';
 
@@ -21,7 +21,7 @@ async function main(): Promise<void> {
     return;
   }
   const app = await createApp(config);
-  if (cluster.isWorker) stopOnceOnSignal(app);
+  if (isApiClusterProcess()) stopOnceOnSignal(app);
   else app.enableShutdownHooks(['SIGTERM', 'SIGINT']);
   await app.listen({ port: config.server.port, host: config.server.host });
 }

@@ -13,11 +13,15 @@ import {
   type TestRedis,
 } from '@waiaas/testing';
 
-/** Starts API processes on 127.0.0.1:`port`, fresh secrets, logging at level info, plus `env`. */
+/**
+ * Starts API processes on 127.0.0.1:`port`, fresh secrets, logging at level info, plus `env`;
+ * `entry` runs another script (with the same loader) in place of `src/main.ts`.
+ */
 export type SpawnApi = (
   port: number,
   env: Record<string, string>,
   stdio: StdioOptions,
+  entry?: string,
 ) => ChildProcess;
 
 /**
@@ -49,7 +53,7 @@ export function apiProcesses(): SpawnApi {
     await db.drop();
   });
 
-  return (port, env, stdio) => {
+  return (port, env, stdio, entry) => {
     const child = spawnSourceEntry(
       new URL('../', import.meta.url),
       {
@@ -65,6 +69,7 @@ export function apiProcesses(): SpawnApi {
         ...env,
       },
       stdio,
+      entry,
     );
     children.add(child);
     child.once('exit', () => children.delete(child));

@@ -5,8 +5,12 @@
 // stops the whole API instead of being restarted for ever (how many crashes are replaced:
 // src/cluster.test.ts).
 import type { ChildProcess } from 'node:child_process';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import http from 'node:http';
 import { createServer, type Server } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from '@jest/globals';
 import { freePort } from '@waiaas/testing';
 import { apiProcesses } from './api-process.js';
@@ -183,4 +187,44 @@ describe('API_PROCESSES=2', () => {
       await new Promise<void>((resolve) => blocker.close(() => resolve()));
     }
   }, 180_000);
+
+  it('under another cluster manager (PM2 cluster mode) a process answers /metrics by itself', async () => {
+    // A primary that is not ours forks the API as its cluster process, with API_PROCESSES=1.
+    const dir = await mkdtemp(join(tmpdir(), 'waiaas-foreign-primary-'));
+    const script = join(dir, 'primary.mjs');
+    await writeFile(
+      script,
+      `import cluster from 'node:cluster';
+       cluster.setupPrimary({ exec: process.env.API_MAIN });
+       cluster.fork();`,
+    );
+    try {
+      const port = await freePort();
+      const child = spawnApi(
+        port,
+        {
+          API_PROCESSES: '1',
+          API_MAIN: fileURLToPath(new URL('../src/main.ts', import.meta.url)),
+        },
+        ['ignore', 'ignore', 'pipe'],
+        script,
+      );
+      const exited = new Promise((resolve) => child.once('exit', resolve));
+      const deadline = Date.now() + 60_000;
+      while ((await getFresh(`http://127.0.0.1:${port}/health/live`).catch(() => null)) === null) {
+        if (Date.now() > deadline) throw new Error('the API did not start');
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      const started = Date.now();
+      const scrape = await getFresh(`http://127.0.0.1:${port}/metrics`);
+      expect(scrape.status).toBe(200);
+      expect(scrape.body).toContain('waiaas_http_request_duration_seconds_count');
+      // Answered by the process itself, not after waiting for a primary that never answers.
+      expect(Date.now() - started).toBeLessThan(5_000);
+      child.kill('SIGKILL');
+      await exited;
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  }, 120_000);
 });

@@ -2,7 +2,7 @@ import { type ChildProcess, spawn, type StdioOptions } from 'node:child_process'
 import { fileURLToPath } from 'node:url';
 
 /**
- * Starts an app's `src/main.ts` as its own process, compiled on the fly by SWC (the app's
+ * Starts an app's `src/main.ts` (or another `entry`, relative to the app or absolute) as its own process, compiled on the fly by SWC (the app's
  * `@swc-node/register`, with workspace packages resolved to their sources), for tests that
  * watch a process from outside: its output, its signals, its exit. The environment is `env`
  * alone, plus `PATH`.
@@ -16,8 +16,9 @@ export function spawnSourceEntry(
   appRoot: URL,
   env: Record<string, string>,
   stdio: StdioOptions,
+  entry = 'src/main.ts',
 ): ChildProcess {
-  const main = fileURLToPath(new URL('src/main.ts', appRoot));
+  const main = fileURLToPath(new URL(entry, appRoot));
   const register = new URL('node_modules/@swc-node/register/esm/esm-register.mjs', appRoot).href;
   return spawn(process.execPath, ['--conditions=@waiaas/source', `--import=${register}`, main], {
     env: { PATH: process.env.PATH ?? '', NODE_OPTIONS: '', ...env },
