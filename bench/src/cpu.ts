@@ -14,16 +14,24 @@ import { readdirSync, readFileSync } from 'node:fs';
 /** Linux reports process times in clock ticks of 1/100 s (USER_HZ is 100 on every platform). */
 const TICK_MS = 10;
 
-/** utime + stime of `pid` in ticks; undefined when it cannot be read (gone, not Linux). */
-function ticksOf(pid: number): number | undefined {
+/**
+ * The fields of `/proc/<pid>/stat` after the command name (which may hold spaces, inside
+ * parentheses): [0] state, [1] parent pid, … [11] utime, [12] stime. Undefined when it cannot
+ * be read (gone, not Linux).
+ */
+function statOf(pid: number | string): string[] | undefined {
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    // Fields after the command name (which may hold spaces, inside parentheses).
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return Number(fields[11]) + Number(fields[12]);
+    return stat.slice(stat.lastIndexOf(')') + 2).split(' ');
   } catch {
     return undefined;
   }
+}
+
+/** utime + stime of `pid` in ticks; undefined when it cannot be read. */
+function ticksOf(pid: number): number | undefined {
+  const fields = statOf(pid);
+  return fields === undefined ? undefined : Number(fields[11]) + Number(fields[12]);
 }
 
 /**
@@ -40,15 +48,12 @@ export function processTree(pid: number): number[] {
   }
   for (const entry of entries) {
     if (!/^\d+$/.test(entry)) continue;
-    try {
-      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
-      const parent = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
-      const list = children.get(parent) ?? [];
-      list.push(Number(entry));
-      children.set(parent, list);
-    } catch {
-      // gone meanwhile
-    }
+    const fields = statOf(entry);
+    if (fields === undefined) continue; // gone meanwhile
+    const parent = Number(fields[1]);
+    const list = children.get(parent) ?? [];
+    list.push(Number(entry));
+    children.set(parent, list);
   }
   const tree = [pid];
   for (let i = 0; i < tree.length; i++) tree.push(...(children.get(tree[i]!) ?? []));
