@@ -7,6 +7,7 @@
  *   pnpm bench -- --quick         # 3 s per run (checks the harness, figures meaningless)
  *   pnpm bench -- --profile       # also CPU-profile the API, worker and ledger per scenario
  *   pnpm bench -- --worker        # only the worker drain against the ledger's ceiling
+ *   pnpm bench -- --reads         # only the Fastify ceiling and the two cached reads
  */
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -42,6 +43,7 @@ const { values: flags } = parseArgs({
     profile: { type: 'boolean', default: false },
     write: { type: 'boolean' },
     worker: { type: 'boolean', default: false },
+    reads: { type: 'boolean', default: false },
   },
   strict: true,
 });
@@ -55,7 +57,8 @@ const portBase = Number(env.BENCH_PORT_BASE ?? 27000);
 const adminUrl = env.DATABASE_URL ?? 'postgresql://postgres@127.0.0.1:5432/postgres';
 const redisUrl = env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 // A profiled run is slower than a plain one: its figures do not replace the table unless asked.
-const writeResults = flags.write ?? (durationSec >= 10 && !flags.worker && !flags.profile);
+const writeResults =
+  flags.write ?? (durationSec >= 10 && !flags.worker && !flags.reads && !flags.profile);
 /**
  * The worker drain needs enough PENDING transfers to measure a rate rather than start-up and
  * one slot of confirmation latency: when the worker-stopped run made fewer, more are created
@@ -186,6 +189,16 @@ async function main(): Promise<void> {
       readyLine: 'ready',
     });
     const fastifyUrl = `http://127.0.0.1:${ports.fastify}`;
+    const fastifyReq: RequestSpec = { method: 'GET', paths: ['/'] };
+    await warm(fastifyUrl, fastifyReq);
+    fastifyResult = await load('ceiling: bare Fastify GET', fastifyUrl, fastifyReq, {
+      server: fastify,
+      postgres: false,
+    });
+    rows.push({ measure: 'ceiling: bare Fastify GET returning a small JSON', ...fastifyResult });
+    await fastify.stop();
+  }
+  if (!flags.worker && !flags.reads) {
     const pgCeiling = await runner.start({
       name: 'ceiling-pg',
       script: 'bench/dist/ceilings/pg-server.js',
@@ -194,13 +207,6 @@ async function main(): Promise<void> {
       readyLine: 'ready',
     });
     const pgUrl = `http://127.0.0.1:${ports.pg}`;
-    const fastifyReq: RequestSpec = { method: 'GET', paths: ['/'] };
-    await warm(fastifyUrl, fastifyReq);
-    fastifyResult = await load('ceiling: bare Fastify GET', fastifyUrl, fastifyReq, {
-      server: fastify,
-      postgres: false,
-    });
-    rows.push({ measure: 'ceiling: bare Fastify GET returning a small JSON', ...fastifyResult });
     const pgReq: RequestSpec = { method: 'POST', paths: ['/'] };
     await warm(pgUrl, pgReq);
     pgResult = await load('ceiling: bare pg', pgUrl, pgReq, { server: pgCeiling, postgres: true });
@@ -208,7 +214,6 @@ async function main(): Promise<void> {
       measure: 'ceiling: bare `pg` (pool 10): BEGIN; UPDATE one of 100 rows; INSERT; COMMIT',
       ...pgResult,
     });
-    await fastify.stop();
     await pgCeiling.stop();
   }
 
@@ -293,6 +298,13 @@ async function main(): Promise<void> {
       ratio: ratio(wallet, fastifyResult, 'Fastify'),
       target: '≥ 40 %',
     });
+  }
+  if (flags.reads) {
+    await runner.stopAll();
+    process.stdout.write(`\n${formatTable(rows)}\n\n${profileReport().join('\n\n')}\n`);
+    return;
+  }
+  if (!flags.worker) {
     const evaluateReq: RequestSpec = {
       method: 'POST',
       paths: fixture.walletIds.map((id) => `/v1/wallets/${id}/transfers/evaluate`),
