@@ -8,7 +8,7 @@ import { createValidationPipe } from './common/validation.js';
 import { APP_CONFIG, type AppConfig } from './config/app-config.js';
 import { HealthModule } from './health/health.module.js';
 import type { Infrastructure } from './infra/infrastructure.js';
-import { CACHE, CACHE_BUNDLE, CLOCK, CUSTODY, PRISMA, RATE_LIMITER, RPC } from './infra/tokens.js';
+import { CACHE, CACHE_BUNDLE, CLOCK, CUSTODY, PRISMA, RPC } from './infra/tokens.js';
 import { MetricsController } from './metrics/metrics.controller.js';
 import { MetricsService } from './metrics/metrics.service.js';
 import { OwnerModule } from './owners/owner.module.js';
@@ -43,7 +43,6 @@ class CoreModule {
       { provide: PRISMA, useValue: infra.prisma },
       { provide: CACHE_BUNDLE, useValue: infra.cache },
       { provide: CACHE, useValue: infra.cache.cache },
-      { provide: RATE_LIMITER, useValue: infra.cache.rateLimiter },
       { provide: RPC, useValue: infra.rpc },
       { provide: CUSTODY, useValue: infra.custody },
       { provide: CLOCK, useValue: () => infra.clock().getTime() },

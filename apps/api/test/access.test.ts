@@ -6,7 +6,7 @@ import { randomBytes } from 'node:crypto';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { address } from '@solana/kit';
-import { type DisposableRedis, startRedis } from '@waiaas/testing';
+import { type DisposableRedis, recordRedisCommands, startRedis } from '@waiaas/testing';
 import bs58 from 'bs58';
 import { type Logger, pino } from 'pino';
 import {
@@ -157,6 +157,39 @@ describe('cached reads never touch PostgreSQL', () => {
       expect([r1.status, r2.status]).toEqual([200, 200]);
       if (path.endsWith('/balance')) expect(first).toBeGreaterThan(0);
       expect({ path, second }).toEqual({ path, second: 0 });
+    }
+  });
+
+  it("and a warm read costs one Redis command: the count of the request and the owner's access generation, together", async () => {
+    const t = await tenant();
+    const recorder = await recordRedisCommands(h.redis.url, h.redis.prefix, ['::instances']);
+    try {
+      for (const token of [t.agent.key, t.owner.key]) {
+        for (const path of [`/v1/wallets/${t.wallet.id}/balance`, `/v1/wallets/${t.wallet.id}`]) {
+          // Warm: the first read fills Redis, the second keeps a balance in process too.
+          for (let i = 0; i < 2; i++) await get(h.app, path, token);
+          await h.app.get(AgentKeyUsage).idle();
+          const commands = await recorder.during(async () => {
+            expect((await get(h.app, path, token)).status).toBe(200);
+          });
+          expect({ path, commands }).toEqual({
+            path,
+            commands: [
+              [
+                'evalsha',
+                expect.any(String),
+                '2',
+                expect.stringMatching(`^${h.redis.prefix}ratelimit:[0-9a-f]{32}$`),
+                `${h.redis.prefix}access:${t.owner.id}`,
+                '1',
+                '60',
+              ],
+            ],
+          });
+        }
+      }
+    } finally {
+      await recorder.close();
     }
   });
 

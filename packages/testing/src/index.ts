@@ -12,3 +12,4 @@ export { startTcpProxy, type TcpProxy } from './tcp-proxy.js';
 export { freePort, startRedis, type DisposableRedis } from './redis-server.js';
 export { createLogPipe, type LogPipe } from './log-pipe.js';
 export { spawnSourceEntry } from './spawn-source.js';
+export { recordRedisCommands, type RedisCommandRecorder } from './redis-monitor.js';

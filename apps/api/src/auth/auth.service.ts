@@ -31,7 +31,7 @@ const ISSUED = 'issued';
 /**
  * Resolves bearer tokens to principals, and keeps what it caches honest.
  *
- * Warm, a request costs no SQL and one Redis round trip: the key's mapping and its record come
+ * Warm, a request costs no SQL and one Redis command: the key's mapping and its record come
  * from process memory, and the per-key rate-limit count travels together with a read of the
  * owner's access generation, which says whether the record may still be trusted.
  *
@@ -77,12 +77,12 @@ export class AuthService {
     }
     const issued = await this.issuedTo(kind, hash, clientAddress);
     if (issued === undefined) return this.refuse(clientAddress);
-    // One round trip: the request is counted, and the generation says whether cached access
+    // One Redis command: the request is counted, and the generation says whether cached access
     // data of this owner is still good (it changes on every grant, status or key change).
-    const [rate, generation] = await Promise.all([
-      this.rateLimit.take(hash),
-      this.cache.generation(CacheKeys.access(issued.ownerId)),
-    ]);
+    const { rate, generation } = await this.rateLimit.takeWithGeneration(
+      hash,
+      CacheKeys.access(issued.ownerId),
+    );
     if (kind === 'owner') {
       const owner = await this.ownerRecord(issued.id, generation);
       if (owner === undefined || owner.status !== 'ACTIVE' || !hashesEqual(owner.apiKeyHash, hash))

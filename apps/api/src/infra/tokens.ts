@@ -2,7 +2,6 @@
 export const PRISMA = Symbol('PRISMA');
 export const CACHE = Symbol('CACHE');
 export const CACHE_BUNDLE = Symbol('CACHE_BUNDLE');
-export const RATE_LIMITER = Symbol('RATE_LIMITER');
 export const RPC = Symbol('RPC');
 export const CUSTODY = Symbol('CUSTODY');
 /** `() => number`: the current time in milliseconds (key expiry is judged against it). */

@@ -5,7 +5,7 @@
  */
 import { CacheKeys, createCache, rateLimitHeaders } from '../src/index.js';
 
-const { backend, cache, rateLimiter, health, close } = await createCache({
+const { backend, cache, rateLimiter, consumeWithGeneration, health, close } = await createCache({
   redisUrl: process.env.REDIS_URL, // undefined → in-process cache (zero-configuration run)
   prefix: 'waiaas-example:',
   rateLimit: { points: 3 }, // per key per 60 s window
@@ -38,8 +38,19 @@ for (let i = 0; i < 4; i++) {
   console.log(result.allowed ? 'allowed' : 'denied ', rateLimitHeaders(result));
 }
 
+// A request's count and its owner's access generation, in one Redis command: entries tagged
+// with the generation answer reads until bumpGeneration (after a grant is revoked, say).
+const { rate, generation } = await consumeWithGeneration('api-key-2', CacheKeys.access('owner-1'));
+const owner = await cache.getOrSet('owner:owner-1', () => Promise.resolve({ status: 'ACTIVE' }), {
+  generation,
+});
+console.log('counted', rate.remaining, 'left; owner', owner);
+await cache.bumpGeneration(CacheKeys.access('owner-1'));
+
 console.log('health', await health());
 console.log('stats', cache.stats());
 await cache.deleteMany([CacheKeys.balance(address), CacheKeys.policy('wallet-1')]);
+await cache.deleteMany(['owner:owner-1', CacheKeys.access('owner-1')]);
 await rateLimiter.reset('api-key-1');
+await rateLimiter.reset('api-key-2');
 await close();

@@ -502,7 +502,8 @@ export abstract class BaseCacheService implements CacheService {
   }
 }
 
-function assertKey(key: string): void {
+/** Throws CACHE_INVALID_KEY for a key that is not a non-empty string. */
+export function assertKey(key: string): void {
   if (typeof key !== 'string' || key.length === 0) {
     throw new CacheError(
       'CACHE_INVALID_KEY',

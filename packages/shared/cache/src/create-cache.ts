@@ -11,6 +11,7 @@ import {
   MemoryRateLimiter,
   type RateLimiter,
   type RateLimiterOptions,
+  type RateLimitResult,
   RedisRateLimiter,
 } from './rate-limiter.js';
 import { type L1Options, RedisCacheService } from './redis-cache.service.js';
@@ -84,6 +85,17 @@ export interface CacheBundle {
   readonly cache: CacheService;
   /** Per-key limiter with the configured defaults, keyspace `ratelimit`. */
   readonly rateLimiter: RateLimiter;
+  /**
+   * One request counted against {@link rateLimiter} for `rateKey`, and the token of the
+   * generation `generationKey` (as {@link CacheService.generation} reads it), in one Redis
+   * command on a single node (two, sent together, on a Cluster, where the keys live in
+   * different slots; both in process without Redis). What authenticating a request needs:
+   * its count, and whether cached access data may still be trusted.
+   */
+  readonly consumeWithGeneration: (
+    rateKey: string,
+    generationKey: string,
+  ) => Promise<ConsumedWithGeneration>;
   /** Another limiter on the same store (other points, window or keyspace). */
   readonly createRateLimiter: (options: Omit<RateLimiterOptions, 'prefix'>) => RateLimiter;
   /** Readiness: pings Redis (always ok in memory). */
@@ -92,6 +104,13 @@ export interface CacheBundle {
   readonly serverInfo: () => Promise<CacheServerInfo>;
   /** Closes the cache and every connection it opened. */
   readonly close: () => Promise<void>;
+}
+
+/** What {@link CacheBundle.consumeWithGeneration} answers. */
+export interface ConsumedWithGeneration {
+  rate: RateLimitResult;
+  /** The generation's token; undefined when the store cannot answer (trust nothing cached). */
+  generation: string | undefined;
 }
 
 /**
@@ -138,10 +157,18 @@ export async function createCache(options: CreateCacheOptions = {}): Promise<Cac
     const cache = new MemoryCacheService({ ...options, prefix });
     const make = (o: Omit<RateLimiterOptions, 'prefix'>): RateLimiter =>
       new MemoryRateLimiter({ ...o, prefix });
+    const rateLimiter = make(limit);
     return {
       backend: 'memory',
       cache,
-      rateLimiter: make(limit),
+      rateLimiter,
+      consumeWithGeneration: async (rateKey, generationKey) => {
+        const [rate, generation] = await Promise.all([
+          rateLimiter.consume(rateKey),
+          cache.generation(generationKey),
+        ]);
+        return { rate, generation };
+      },
       createRateLimiter: make,
       health: () => cache.health(),
       serverInfo: () => cache.serverInfo(),
@@ -186,15 +213,25 @@ export async function createCache(options: CreateCacheOptions = {}): Promise<Cac
     await cache.waitForSubscription(options.connectTimeoutMs ?? 5000).catch(() => undefined);
   }
   const limiters: RateLimiter[] = [];
-  const make = (o: Omit<RateLimiterOptions, 'prefix'>): RateLimiter => {
+  const make = (o: Omit<RateLimiterOptions, 'prefix'>): RedisRateLimiter => {
     const limiter = new RedisRateLimiter(client, { ...o, prefix });
     limiters.push(limiter);
     return limiter;
   };
+  const rateLimiter = make(limit);
   return {
     backend: 'redis',
     cache,
-    rateLimiter: make(limit),
+    rateLimiter,
+    consumeWithGeneration: async (rateKey, generationKey) => {
+      const { result, value } = await rateLimiter.consumeAndGet(
+        rateKey,
+        cache.storeKey(generationKey),
+      );
+      // No token yet, or Redis did not answer: generation() creates the token (SET NX GET),
+      // or reports the store down (undefined).
+      return { rate: result, generation: value ?? (await cache.generation(generationKey)) };
+    },
     createRateLimiter: make,
     health: () => cache.health(),
     serverInfo: () => cache.serverInfo(),

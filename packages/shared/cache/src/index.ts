@@ -8,7 +8,7 @@
  * in-memory fallback). Start with {@link createCache}.
  */
 export { createCache, resilientRedisOptions, DEFAULT_RATE_LIMIT_POINTS } from './create-cache.js';
-export type { CreateCacheOptions, CacheBundle } from './create-cache.js';
+export type { CreateCacheOptions, CacheBundle, ConsumedWithGeneration } from './create-cache.js';
 export type {
   CacheService,
   CacheServiceOptions,
@@ -24,7 +24,12 @@ export type { RedisCacheServiceOptions, L1Options } from './redis-cache.service.
 export { MemoryCacheService } from './memory-cache.service.js';
 export type { MemoryCacheServiceOptions } from './memory-cache.service.js';
 export { RedisRateLimiter, MemoryRateLimiter, rateLimitHeaders } from './rate-limiter.js';
-export type { RateLimiter, RateLimiterOptions, RateLimitResult } from './rate-limiter.js';
+export type {
+  ConsumedAndRead,
+  RateLimiter,
+  RateLimiterOptions,
+  RateLimitResult,
+} from './rate-limiter.js';
 export {
   CACHE_TTL,
   CacheKeys,

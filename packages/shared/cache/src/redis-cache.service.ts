@@ -1,6 +1,7 @@
 import { Cluster, type Redis } from 'ioredis';
 import { LRUCache } from 'lru-cache';
 import {
+  assertKey,
   BaseCacheService,
   deepFreeze,
   type LocalEntry,
@@ -167,6 +168,16 @@ export class RedisCacheService extends BaseCacheService {
       if (Date.now() > deadline) throw new Error('invalidation subscription not live');
       await new Promise((resolve) => setTimeout(resolve, 10));
     }
+  }
+
+  /**
+   * The Redis key `key` is stored under (the prefix prepended): for a command that reads a
+   * cache key together with something else, such as `RedisRateLimiter.consumeAndGet`.
+   * @throws {CacheError} `CACHE_INVALID_KEY` for an empty key
+   */
+  storeKey(key: string): string {
+    assertKey(key);
+    return this.prefix + key;
   }
 
   protected override readLocal(key: string): LocalEntry | undefined {

@@ -92,6 +92,23 @@ describe('Redis Cluster', () => {
     expect(results.map((r) => r.allowed)).toEqual([true, true, true, false]);
   });
 
+  it('consumeWithGeneration works across slots (no CROSSSLOT): counts, creates and reads the token', async () => {
+    // The counter and the generation hash to different slots here.
+    const first = await one.consumeWithGeneration('gen-key', 'access:cluster-owner');
+    expect(first.rate).toMatchObject({ allowed: true, remaining: 2 });
+    expect(first.generation).toEqual(expect.any(String));
+    const second = await two.consumeWithGeneration('gen-key', 'access:cluster-owner');
+    expect(second).toEqual({
+      rate: expect.objectContaining({ allowed: true, remaining: 1 }),
+      generation: first.generation,
+    });
+    await one.cache.bumpGeneration('access:cluster-owner');
+    const third = await two.consumeWithGeneration('gen-key', 'access:cluster-owner');
+    expect(third.rate).toMatchObject({ allowed: true, remaining: 0 });
+    expect(third.generation).not.toBe(first.generation);
+    expect(await one.cache.generation('access:cluster-owner')).toBe(third.generation);
+  });
+
   it('RedisCacheService accepts a Cluster instance directly', async () => {
     const client = new Cluster(cluster.nodes, { lazyConnect: true });
     await client.connect();

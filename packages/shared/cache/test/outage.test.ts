@@ -134,6 +134,11 @@ describe('Redis going away and coming back', () => {
     expect((await exhausted.consume('key-2')).allowed).toBe(false);
     // A key this instance never saw gets a whole window of its own (one instance announced).
     expect((await rateLimiter.consume('key-3')).remaining).toBe(2);
+    // Counted together with a generation: the same fallback, and no generation (trust nothing).
+    expect(await bundle.consumeWithGeneration('key-3', 'access:owner-1')).toEqual({
+      rate: expect.objectContaining({ allowed: true, remaining: 1 }),
+      generation: undefined,
+    });
     expect(unhandled).toEqual([]);
   });
 

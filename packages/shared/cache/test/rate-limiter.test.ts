@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
-import { createTestRedis, type TestRedis } from '@waiaas/testing';
+import { createTestRedis, recordRedisCommands, type TestRedis } from '@waiaas/testing';
 import { Redis } from 'ioredis';
 import {
   type CacheBundle,
@@ -76,6 +76,36 @@ describe.each(backends)('RateLimiter ($name)', ({ make }) => {
     expect(await limiter.consume('key-d')).toMatchObject({ allowed: true, remaining: 4 });
   });
 
+  it('consumeWithGeneration counts in the same window as consume and reads the generation cache.generation reads', async () => {
+    // No token yet: the first read creates it, and every reader after agrees on it.
+    const first = await bundle.consumeWithGeneration('key-g', 'access:owner-g');
+    expect(first.rate).toMatchObject({ allowed: true, remaining: 4 });
+    expect(first.generation).toEqual(expect.any(String));
+    expect(await bundle.cache.generation('access:owner-g')).toBe(first.generation);
+    // One budget, whichever way it is taken.
+    expect(await limiter.consume('key-g')).toMatchObject({ allowed: true, remaining: 3 });
+    const third = await bundle.consumeWithGeneration('key-g', 'access:owner-g');
+    expect(third).toEqual({
+      rate: expect.objectContaining({ allowed: true, remaining: 2 }),
+      generation: first.generation,
+    });
+    // A bump is seen by the very next read.
+    await bundle.cache.bumpGeneration('access:owner-g');
+    const bumped = await bundle.consumeWithGeneration('key-g', 'access:owner-g');
+    expect(bumped.generation).not.toBe(first.generation);
+    expect(bumped.generation).toBe(await bundle.cache.generation('access:owner-g'));
+    // Over the limit it still answers the generation (the caller decides what to refuse).
+    await bundle.consumeWithGeneration('key-g', 'access:owner-g');
+    const over = await bundle.consumeWithGeneration('key-g', 'access:owner-g');
+    expect(over.rate).toMatchObject({ allowed: false, remaining: 0 });
+    expect(over.rate.retryAfterMs).toBe(over.rate.resetMs);
+    expect(over.generation).toBe(bumped.generation);
+    const badKey: unknown = await bundle
+      .consumeWithGeneration('', 'access:owner-g')
+      .catch((e: unknown) => e);
+    expect(isCacheError(badKey, 'CACHE_INVALID_KEY')).toBe(true);
+  });
+
   it('a short window resets', async () => {
     const fast = bundle.createRateLimiter({ points: 1, windowSeconds: 1, keyspace: 'rl-fast' });
     expect((await fast.consume('k')).allowed).toBe(true);
@@ -118,6 +148,47 @@ describe('RedisRateLimiter across instances', () => {
     const ttl = await clients[0]!.pttl(`${redis.prefix}ratelimit:shared`);
     expect(ttl).toBeGreaterThan(0);
     expect(ttl).toBeLessThanOrEqual(60_000);
+  });
+
+  it('counts in the counter the library-based limiter kept: a window opened before an upgrade carries on', async () => {
+    const limiter = new RedisRateLimiter(clients[0]!, { points: 10, prefix: redis.prefix });
+    const counter = `${redis.prefix}ratelimit:carried`;
+    await clients[1]!.set(counter, '7', 'EX', 30);
+    expect(await limiter.consume('carried')).toMatchObject({ allowed: true, remaining: 2 });
+    expect(await clients[1]!.get(counter)).toBe('8');
+    // A counter that lost its expiry gets the window back instead of counting forever.
+    await clients[1]!.set(`${redis.prefix}ratelimit:stuck`, '3');
+    const stuck = await limiter.consume('stuck');
+    expect(stuck).toMatchObject({ allowed: true, remaining: 6, resetMs: 60_000 });
+    expect(await clients[1]!.pttl(`${redis.prefix}ratelimit:stuck`)).toBeGreaterThan(0);
+  });
+
+  it('consumeAndGet is one command for the count and the read, and reads a key that is not a string as absent', async () => {
+    const limiter = new RedisRateLimiter(clients[0]!, { points: 5, prefix: redis.prefix });
+    await limiter.consume('warm'); // the script is loaded on this connection
+    const other = `${redis.prefix}access:one-command`;
+    await clients[1]!.set(other, 'token-1');
+    const recorder = await recordRedisCommands(redis.url, redis.prefix, ['::instances']);
+    try {
+      const commands = await recorder.during(async () => {
+        expect(await limiter.consumeAndGet('one', other)).toEqual({
+          result: expect.objectContaining({ allowed: true, remaining: 4 }),
+          value: 'token-1',
+        });
+      });
+      expect(commands).toEqual([
+        ['evalsha', expect.any(String), '2', `${redis.prefix}ratelimit:one`, other, '1', '60'],
+      ]);
+    } finally {
+      await recorder.close();
+    }
+    await clients[1]!.del(other);
+    expect((await limiter.consumeAndGet('one', other)).value).toBeNull();
+    await clients[1]!.hset(other, 'not', 'a string');
+    expect(await limiter.consumeAndGet('one', other)).toEqual({
+      result: expect.objectContaining({ allowed: true, remaining: 2 }),
+      value: null,
+    });
   });
 
   it('in-process limiters do not share (which is why Redis is used when there is one)', async () => {
