@@ -43,19 +43,26 @@ export async function recordRedisCommands(
     if (args.some((a) => a.startsWith(prefix) && !ignore.some((end) => a.endsWith(end))))
       recording.push(args);
   });
+  /**
+   * Resolves once Redis has reported a command sent now. Redis reports commands in the order
+   * it runs them, so by then everything sent before has been reported too: lines of earlier
+   * requests that are still on their way cannot land in the next recording.
+   */
+  const fence = async (): Promise<void> => {
+    const marker = `${prefix}monitor-marker:${randomBytes(6).toString('hex')}`;
+    const reached = new Promise<void>((resolve) => markers.set(marker, resolve));
+    await client.exists(marker);
+    await reached;
+    markers.delete(marker);
+  };
   return {
     async during(work) {
+      await fence();
       const commands: string[][] = [];
       recording = commands;
       try {
         await work();
-        // Redis reports commands in the order it runs them: once a marker sent after `work`
-        // has been reported, so has everything `work` sent.
-        const marker = `${prefix}monitor-marker:${randomBytes(6).toString('hex')}`;
-        const reached = new Promise<void>((resolve) => markers.set(marker, resolve));
-        await client.exists(marker);
-        await reached;
-        markers.delete(marker);
+        await fence();
       } finally {
         recording = null;
       }
