@@ -160,33 +160,70 @@ describe('cached reads never touch PostgreSQL', () => {
     }
   });
 
-  it("and a warm read costs one Redis command: the count of the request and the owner's access generation, together", async () => {
+  it("and a warm request costs one Redis command: the request's count and the owner's access generation, together (reads, a dry run, a transfer)", async () => {
     const t = await tenant();
+    await h.ledger.airdrop(address(t.wallet.address), 2_000_000_000n);
+    h.ledger.advanceSlots(2);
+    const policy = await call(h.app, 'PUT', `/v1/wallets/${t.wallet.id}/policy`, {
+      token: t.owner.key,
+      body: { perTxLimit: '0.01', dailyLimit: '1' },
+    });
+    expect(policy.status).toBe(200);
+    const transfer = { to: '9xQeWvG816bUx9EPjHmaT23yvVM2ZWbrrpZb9PusVFin', amount: '0.001' };
+    const requests: [string, string, () => Promise<CallResult>][] = [];
+    for (const [who, token] of [
+      ['agent', t.agent.key],
+      ['owner', t.owner.key],
+    ] as const) {
+      for (const path of [`/v1/wallets/${t.wallet.id}/balance`, `/v1/wallets/${t.wallet.id}`])
+        requests.push([who, path, () => get(h.app, path, token)]);
+    }
+    const evaluate = `/v1/wallets/${t.wallet.id}/transfers/evaluate`;
+    requests.push([
+      'agent',
+      evaluate,
+      () => call(h.app, 'POST', evaluate, { token: t.agent.key, body: transfer }),
+    ]);
+    const transfers = `/v1/wallets/${t.wallet.id}/transfers`;
+    requests.push([
+      'agent',
+      transfers,
+      () =>
+        call(h.app, 'POST', transfers, {
+          token: t.agent.key,
+          body: transfer,
+          headers: { 'idempotency-key': randomBytes(8).toString('hex') },
+        }),
+    ]);
     const recorder = await recordRedisCommands(h.redis.url, h.redis.prefix, ['::instances']);
     try {
-      for (const token of [t.agent.key, t.owner.key]) {
-        for (const path of [`/v1/wallets/${t.wallet.id}/balance`, `/v1/wallets/${t.wallet.id}`]) {
-          // Warm: the first read fills Redis, the second keeps a balance in process too.
-          for (let i = 0; i < 2; i++) await get(h.app, path, token);
-          await h.app.get(AgentKeyUsage).idle();
-          const commands = await recorder.during(async () => {
-            expect((await get(h.app, path, token)).status).toBe(200);
-          });
-          expect({ path, commands }).toEqual({
+      for (const [who, path, request] of requests) {
+        // Warm: the first read fills Redis, the second keeps a balance in process too.
+        for (let i = 0; i < 2; i++) await request();
+        await h.app.get(AgentKeyUsage).idle();
+        const commands = await recorder.during(async () => {
+          const r = await request();
+          expect({ path, status: r.status, body: r.status < 300 ? null : r.body }).toEqual({
             path,
-            commands: [
-              [
-                'evalsha',
-                expect.any(String),
-                '2',
-                expect.stringMatching(`^${h.redis.prefix}ratelimit:[0-9a-f]{32}$`),
-                `${h.redis.prefix}access:${t.owner.id}`,
-                '1',
-                '60',
-              ],
-            ],
+            status: path.endsWith('/transfers') ? 201 : 200,
+            body: null,
           });
-        }
+        });
+        expect({ who, path, commands }).toEqual({
+          who,
+          path,
+          commands: [
+            [
+              'evalsha',
+              expect.any(String),
+              '2',
+              expect.stringMatching(`^${h.redis.prefix}ratelimit:[0-9a-f]{32}$`),
+              `${h.redis.prefix}access:${t.owner.id}`,
+              '1',
+              '60',
+            ],
+          ],
+        });
       }
     } finally {
       await recorder.close();
