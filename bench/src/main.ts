@@ -50,6 +50,14 @@ const { values: flags } = parseArgs({
 const env = process.env;
 const durationSec = Number(env.BENCH_DURATION ?? (flags.quick ? 3 : 10));
 const connections = Number(env.BENCH_CONNECTIONS ?? 64);
+/**
+ * How many times the Fastify ceiling and the rows measured against it (the reads, the dry run)
+ * are measured, alternating: ceiling, then each row, then the ceiling again. The host's speed
+ * drifts by a factor of two within minutes on a shared machine; a ratio of two runs a minute
+ * apart measured the drift as much as the code. Each row's ratio is the median over rounds of
+ * its run divided by the ceiling run of the same round; its other figures are medians.
+ */
+const rounds = Number(env.BENCH_ROUNDS ?? (flags.quick ? 1 : 3));
 const walletCount = Number(env.BENCH_WALLETS ?? 100);
 // Below Linux's ephemeral range (32768–60999): a port in it can be the local end of one of the
 // run's own outgoing connections, and the next server's listen() then fails with EADDRINUSE.
@@ -165,6 +173,31 @@ function ratio(result: { rps: number }, ceiling: { rps: number }, of: string) {
   return { of, value: result.rps / ceiling.rps };
 }
 
+type Measured = LoadResult & { cpu: CpuPerRequest | undefined };
+
+function medianNumber(values: readonly number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const middle = Math.floor(sorted.length / 2);
+  return sorted.length % 2 === 1 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
+}
+
+/** A row measured in several rounds: the median of each figure; failures summed. */
+function median(results: readonly Measured[]): Omit<Row, 'measure'> {
+  const of = (pick: (r: Measured) => number | undefined): number | undefined => {
+    const values = results.map(pick).filter((v): v is number => v !== undefined);
+    return values.length === 0 ? undefined : medianNumber(values);
+  };
+  const server = of((r) => r.cpu?.server);
+  return {
+    rps: of((r) => r.rps),
+    p50: of((r) => r.p50),
+    p99: of((r) => r.p99),
+    non2xx: results.reduce((sum, r) => sum + r.non2xx, 0),
+    errors: results.reduce((sum, r) => sum + r.errors, 0),
+    ...(server === undefined ? {} : { cpu: { server, postgres: of((r) => r.cpu?.postgres) } }),
+  };
+}
+
 async function main(): Promise<void> {
   log(
     `run ${runId}: ${durationSec} s per run, ${connections} connections, ${walletCount} wallets; logs in ${runDir}`,
@@ -178,26 +211,7 @@ async function main(): Promise<void> {
   });
 
   // Ceilings, each in a process of its own.
-  let fastifyResult = { rps: Number.NaN };
   let pgResult = { rps: Number.NaN };
-  if (!flags.worker) {
-    const fastify = await runner.start({
-      name: 'ceiling-fastify',
-      script: 'bench/dist/ceilings/fastify-server.js',
-      cwd: REPO,
-      env: { ...env, PORT: String(ports.fastify) },
-      readyLine: 'ready',
-    });
-    const fastifyUrl = `http://127.0.0.1:${ports.fastify}`;
-    const fastifyReq: RequestSpec = { method: 'GET', paths: ['/'] };
-    await warm(fastifyUrl, fastifyReq);
-    fastifyResult = await load('ceiling: bare Fastify GET', fastifyUrl, fastifyReq, {
-      server: fastify,
-      postgres: false,
-    });
-    rows.push({ measure: 'ceiling: bare Fastify GET returning a small JSON', ...fastifyResult });
-    await fastify.stop();
-  }
   if (!flags.worker && !flags.reads) {
     const pgCeiling = await runner.start({
       name: 'ceiling-pg',
@@ -267,60 +281,90 @@ async function main(): Promise<void> {
   const transferBody = JSON.stringify({ to: fixture.recipient, amount: '0.000001' });
 
   if (!flags.worker) {
-    // Cached reads.
-    const balanceReq: RequestSpec = {
-      method: 'GET',
-      paths: fixture.walletIds.map((id) => `/v1/wallets/${id}/balance`),
-      headers: auth,
-    };
-    await warm(apiUrl, balanceReq);
-    const balance = await profiled('GET balance', [api], () =>
-      load('GET balance', apiUrl, balanceReq, { server: api, postgres: true }),
-    );
-    rows.push({
-      measure: 'GET /v1/wallets/:id/balance (cache warm)',
-      ...balance,
-      ratio: ratio(balance, fastifyResult, 'Fastify'),
-      target: '≥ 40 %',
+    // The Fastify ceiling and what is measured against it, in alternating rounds.
+    const fastify = await runner.start({
+      name: 'ceiling-fastify',
+      script: 'bench/dist/ceilings/fastify-server.js',
+      cwd: REPO,
+      env: { ...env, PORT: String(ports.fastify) },
+      readyLine: 'ready',
     });
-    const walletReq: RequestSpec = {
-      method: 'GET',
-      paths: fixture.walletIds.map((id) => `/v1/wallets/${id}`),
-      headers: auth,
-    };
-    await warm(apiUrl, walletReq);
-    const wallet = await profiled('GET wallet', [api], () =>
-      load('GET wallet', apiUrl, walletReq, { server: api, postgres: true }),
-    );
-    rows.push({
-      measure: 'GET /v1/wallets/:id',
-      ...wallet,
-      ratio: ratio(wallet, fastifyResult, 'Fastify'),
-      target: '≥ 40 %',
+    const fastifyUrl = `http://127.0.0.1:${ports.fastify}`;
+    const fastifyReq: RequestSpec = { method: 'GET', paths: ['/'] };
+    const against: { title: string; measure: string; target: string; request: RequestSpec }[] = [
+      {
+        title: 'GET balance',
+        measure: 'GET /v1/wallets/:id/balance (cache warm)',
+        target: '≥ 40 %',
+        request: {
+          method: 'GET',
+          paths: fixture.walletIds.map((id) => `/v1/wallets/${id}/balance`),
+          headers: auth,
+        },
+      },
+      {
+        title: 'GET wallet',
+        measure: 'GET /v1/wallets/:id',
+        target: '≥ 40 %',
+        request: {
+          method: 'GET',
+          paths: fixture.walletIds.map((id) => `/v1/wallets/${id}`),
+          headers: auth,
+        },
+      },
+    ];
+    if (!flags.reads) {
+      against.push({
+        title: 'POST evaluate',
+        measure: 'POST /v1/wallets/:id/transfers/evaluate',
+        target: '≥ 25 %',
+        request: {
+          method: 'POST',
+          paths: fixture.walletIds.map((id) => `/v1/wallets/${id}/transfers/evaluate`),
+          headers: json,
+          body: transferBody,
+        },
+      });
+    }
+    const ceilingRuns: Measured[] = [];
+    const runs = against.map(() => ({ results: [] as Measured[], ratios: [] as number[] }));
+    for (let round = 1; round <= rounds; round++) {
+      const of = rounds > 1 ? ` (round ${round}/${rounds})` : '';
+      if (round === 1) await warm(fastifyUrl, fastifyReq);
+      const ceiling = await load(`ceiling: bare Fastify GET${of}`, fastifyUrl, fastifyReq, {
+        server: fastify,
+        postgres: false,
+      });
+      ceilingRuns.push(ceiling);
+      for (const [i, row] of against.entries()) {
+        const measure = () =>
+          load(`${row.title}${of}`, apiUrl, row.request, { server: api, postgres: true });
+        if (round === 1) await warm(apiUrl, row.request);
+        // Profiled in the first round only (a profiled run is slower).
+        const result = round === 1 ? await profiled(row.title, [api], measure) : await measure();
+        runs[i]!.results.push(result);
+        runs[i]!.ratios.push(result.rps / ceiling.rps);
+      }
+    }
+    await fastify.stop();
+    // The ceiling rows first: Fastify's, then PostgreSQL's (measured before the product started).
+    rows.unshift({
+      measure: 'ceiling: bare Fastify GET returning a small JSON',
+      ...median(ceilingRuns),
     });
+    for (const [i, row] of against.entries()) {
+      rows.push({
+        measure: row.measure,
+        ...median(runs[i]!.results),
+        ratio: { of: 'Fastify', value: medianNumber(runs[i]!.ratios) },
+        target: row.target,
+      });
+    }
   }
   if (flags.reads) {
     await runner.stopAll();
     process.stdout.write(`\n${formatTable(rows)}\n\n${profileReport().join('\n\n')}\n`);
     return;
-  }
-  if (!flags.worker) {
-    const evaluateReq: RequestSpec = {
-      method: 'POST',
-      paths: fixture.walletIds.map((id) => `/v1/wallets/${id}/transfers/evaluate`),
-      headers: json,
-      body: transferBody,
-    };
-    await warm(apiUrl, evaluateReq);
-    const evaluate = await profiled('POST evaluate', [api], () =>
-      load('POST evaluate', apiUrl, evaluateReq, { server: api, postgres: true }),
-    );
-    rows.push({
-      measure: 'POST /v1/wallets/:id/transfers/evaluate',
-      ...evaluate,
-      ratio: ratio(evaluate, fastifyResult, 'Fastify'),
-      target: '≥ 25 %',
-    });
   }
 
   // Transfers with the worker stopped: they pile up PENDING for the worker drain below.
@@ -592,7 +636,7 @@ async function writeResultsFile(table: string, profileText: string[]): Promise<v
     '',
     `- machine: ${cpu.length} cores, ${cpu[0]?.model ?? 'unknown CPU'}, load average at start ${loadAvgAtStart}`,
     `- git commit: ${commit}`,
-    `- settings: autocannon in its own process, ${connections} connections, ${durationSec} s per run (each after a 1 s warm-up run of its own, except the whole-stack transfers, which follow the worker-stopped ones), ${walletCount} wallets; API (${apiProcesses} process${apiProcesses === 1 ? '' : 'es'}, \`API_PROCESSES\`) and worker from \`dist/\`, PostgreSQL ${pgVersion} and Redis at the system servers (bench database and key prefix of its own), \`LOG_LEVEL=warn\`, \`RATE_LIMIT_PER_MINUTE\` lifted${flags.profile ? '; **CPU profiler on** (figures lower than without)' : ''}`,
+    `- settings: autocannon in its own process, ${connections} connections, ${durationSec} s per run (each after a 1 s warm-up run of its own, except the whole-stack transfers, which follow the worker-stopped ones), ${walletCount} wallets; the Fastify ceiling, the reads and the dry run in ${rounds} alternating round${rounds === 1 ? '' : 's'} (figures: medians; a ratio: the median over rounds of the run divided by the same round's ceiling); API (${apiProcesses} process${apiProcesses === 1 ? '' : 'es'}, \`API_PROCESSES\`) and worker from \`dist/\`, PostgreSQL ${pgVersion} and Redis at the system servers (bench database and key prefix of its own), \`LOG_LEVEL=warn\`, \`RATE_LIMIT_PER_MINUTE\` lifted${flags.profile ? '; **CPU profiler on** (figures lower than without)' : ''}`,
     '',
     table,
     ...(notes.length > 0 ? ['', ...notes.map((n) => `- ${n}`)] : []),
