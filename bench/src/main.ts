@@ -330,7 +330,7 @@ async function main(): Promise<void> {
     const runs = against.map(() => ({ results: [] as Measured[], ratios: [] as number[] }));
     for (let round = 1; round <= rounds; round++) {
       const of = rounds > 1 ? ` (round ${round}/${rounds})` : '';
-      if (round === 1) await warm(fastifyUrl, fastifyReq);
+      await warm(fastifyUrl, fastifyReq);
       const ceiling = await load(`ceiling: bare Fastify GET${of}`, fastifyUrl, fastifyReq, {
         server: fastify,
         postgres: false,
@@ -339,7 +339,7 @@ async function main(): Promise<void> {
       for (const [i, row] of against.entries()) {
         const measure = () =>
           load(`${row.title}${of}`, apiUrl, row.request, { server: api, postgres: true });
-        if (round === 1) await warm(apiUrl, row.request);
+        await warm(apiUrl, row.request);
         // Profiled in the first round only (a profiled run is slower).
         const result = round === 1 ? await profiled(row.title, [api], measure) : await measure();
         runs[i]!.results.push(result);
