@@ -175,17 +175,13 @@ function ratio(result: { rps: number }, ceiling: { rps: number }, of: string) {
 
 type Measured = LoadResult & { cpu: CpuPerRequest | undefined };
 
-function medianNumber(values: readonly number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const middle = Math.floor(sorted.length / 2);
-  return sorted.length % 2 === 1 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
-}
-
 /** A row measured in several rounds: the median of each figure; failures summed. */
 function median(results: readonly Measured[]): Omit<Row, 'measure'> {
   const of = (pick: (r: Measured) => number | undefined): number | undefined => {
-    const values = results.map(pick).filter((v): v is number => v !== undefined);
-    return values.length === 0 ? undefined : medianNumber(values);
+    return percentile(
+      results.map(pick).filter((v): v is number => v !== undefined),
+      50,
+    );
   };
   const server = of((r) => r.cpu?.server);
   return {
@@ -356,7 +352,7 @@ async function main(): Promise<void> {
       rows.push({
         measure: row.measure,
         ...median(runs[i]!.results),
-        ratio: { of: 'Fastify', value: medianNumber(runs[i]!.ratios) },
+        ratio: { of: 'Fastify', value: percentile(runs[i]!.ratios, 50)! },
         target: row.target,
       });
     }
