@@ -349,5 +349,15 @@ describe('the spend buckets', () => {
     const declarations = fn!.src.slice(0, fn!.src.indexOf('BEGIN'));
     expect([...new Set(quoted(declarations))].sort()).toEqual(expected);
     expect([...new Set(quoted(when!.def))].sort()).toEqual(expected);
+    // The statement triggers for inserts and deletes: every status list they filter rows with.
+    const statementTriggers = await prisma.$queryRaw<{ src: string }[]>`
+      SELECT prosrc AS src FROM pg_proc
+      WHERE proname IN ('spend_buckets_insert_rows', 'spend_buckets_delete_rows')`;
+    expect(statementTriggers).toHaveLength(2);
+    for (const { src } of statementTriggers) {
+      const lists = [...src.matchAll(/NOT IN \(([^)]*)\)/g)].map((m) => quoted(m[1]!).sort());
+      expect(lists).toHaveLength(2); // wallet buckets and key buckets
+      for (const list of lists) expect(list).toEqual(expected);
+    }
   });
 });

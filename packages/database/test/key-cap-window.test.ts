@@ -3,7 +3,7 @@
 // the decision must equal one made on the key's transactions themselves, to the lamport, and
 // its cost must not grow with how many transfers the key made that day.
 import { randomBytes } from 'node:crypto';
-import { cp, mkdtemp, rm } from 'node:fs/promises';
+import { cp, mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
@@ -187,7 +187,8 @@ describe("a capped key's rolling 24 hours", () => {
     try {
       await cp(DEFAULT_MIGRATIONS_DIR, dir, { recursive: true });
       const added = '20261207000000_key_spend_buckets';
-      await rm(join(dir, added), { recursive: true });
+      for (const later of (await readdir(dir)).filter((n) => /^\d+_/.test(n) && n >= added))
+        await rm(join(dir, later), { recursive: true });
       await migrate({ connectionString: empty.url, migrationsDir: dir });
       const old = createPrismaClient({ url: empty.url, poolSize: 1 });
       try {
