@@ -104,3 +104,34 @@ describe('the spend sums under a generic plan', () => {
     }
   });
 });
+
+describe('the reservation’s sums for a policy without a per-hour count', () => {
+  it('read none of a busy wallet’s transfers at the last hour’s edge', async () => {
+    // 20,000 transfers over the last 22 hours, one every 4 s: the day's edge (24 hours ago)
+    // holds none; the last hour's partial first minute, 59.5 s long at this `now`, holds 14 or
+    // 15. Only maxTxPerHour uses the last hour's count.
+    const now = new Date(Math.floor(Date.now() / 60_000) * 60_000 + 500);
+    const rowsRead = async (metadata: Record<string, unknown>) => {
+      const { agent, wallet } = await ownerWithWallet(admin);
+      await setPolicy(admin, wallet.id, { perTxLimit: '1', dailyLimit: '1000000', metadata });
+      await busyDay(wallet.id);
+      const prisma = createPrismaClient({ url: db.url, poolSize: 1 });
+      try {
+        const spend = new SpendRepository(prisma);
+        const before = await transactionRowsRead(prisma);
+        for (let i = 0; i < 10; i++) {
+          const result = await spend.reserveTransfer(
+            smallTransfer(wallet.id, agent.id, { now }),
+            fakeSign,
+          );
+          expect(result.outcome).toBe('ALLOW');
+        }
+        return (await transactionRowsRead(prisma)) - before;
+      } finally {
+        await prisma.$disconnect();
+      }
+    };
+    expect(await rowsRead({})).toBe(0);
+    expect(await rowsRead({ maxTxPerHour: 100_000 })).toBeGreaterThanOrEqual(10 * 14);
+  });
+});

@@ -918,8 +918,15 @@ function spendSumsValues(
   keyId: string | null,
   now: Date,
   dayStarts: readonly Date[],
+  countLastHour = true,
 ): unknown[] {
-  const hour = boundsFrom(rateWindowStart(now));
+  // A policy without maxTxPerHour never reads the last hour's count, so its window is then
+  // the empty one at `now`: its minute-bucket and first-minute ranges are empty (a wallet busy
+  // all day otherwise read up to 59 minute buckets and a minute of its transfers for a count
+  // nothing used).
+  const hour = countLastHour
+    ? boundsFrom(rateWindowStart(now))
+    : { start: now, minute: now, hour: now };
   const days = dayStarts.map(boundsFrom);
   const hoursFrom = days.reduce((first, d) => (d.hour < first ? d.hour : first), hour.hour);
   const key = boundsFrom(new Date(now.getTime() - DAY_MS));
@@ -1045,11 +1052,12 @@ async function judge(
 ): Promise<Decision> {
   if (!policy) return judgeWithoutPolicy(request);
   const dayStart = windowStart(policy, request.now);
-  // With no cap the key's branch reads nothing.
+  // With no cap the key's branch reads nothing; without maxTxPerHour the last hour's neither.
   const keyId = keyCap === null ? null : (request.agentKeyId ?? null);
+  const countLastHour = policy.maxTxPerHour !== null;
   const rows = await sql.query<SpendRow>(
     SPEND_SUMS_SQL,
-    spendSumsValues(request.walletId, keyId, request.now, [dayStart]),
+    spendSumsValues(request.walletId, keyId, request.now, [dayStart], countLastHour),
   );
   return decide(policy, request, dayStart, foldSpendRows(rows, 0), exclude, keyCap);
 }
@@ -1074,7 +1082,8 @@ function decide(
         fees: -BigInt(exclude.networkFee.toFixed(0)),
       });
     }
-    if (exclude.createdAt >= hourStart) recent -= 1;
+    // (Without maxTxPerHour the sums did not count the last hour: nothing to take out.)
+    if (policy.maxTxPerHour !== null && exclude.createdAt >= hourStart) recent -= 1;
   }
   const { sol, tokens } = foldFees(counted);
   // spentSince lets the engine refuse a sum taken over the wrong window.
