@@ -2,7 +2,6 @@
 // and from its transactions in the window's partial first minute, as a wallet's window is:
 // the decision must equal one made on the key's transactions themselves, to the lamport, and
 // its cost must not grow with how many transfers the key made that day.
-import { randomBytes } from 'node:crypto';
 import { cp, mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -17,6 +16,7 @@ import {
 } from '../src/index.js';
 import { DEFAULT_MIGRATIONS_DIR, migrate } from '../src/migrator.js';
 import {
+  agentKeyWithCap,
   fakeSign,
   newAddress,
   ownerWithWallet,
@@ -41,18 +41,8 @@ afterAll(async () => {
 const SOL = 1_000_000_000n;
 const FEE = 5_000n;
 
-async function cappedKey(agentId: string, cap: bigint | null, client = prisma): Promise<string> {
-  const key = await client.agentKey.create({
-    data: {
-      agentId,
-      name: 'capped',
-      keyHash: randomBytes(32).toString('hex'),
-      scopes: ['transfer'],
-      walletIds: [],
-      dailyCap: cap === null ? null : cap.toString(),
-    },
-  });
-  return key.id;
+function cappedKey(agentId: string, cap: bigint | null, client = prisma): Promise<string> {
+  return agentKeyWithCap(client, agentId, cap);
 }
 
 /** A stored transfer of `amount` (SOL, or `asset`) made with `keyId` at `createdAt`. */

@@ -2,11 +2,10 @@
 // keep the spend buckets exact, and write each bucket once per statement rather than once per
 // row: a bucket rewritten once per row leaves a dead version per row that every later read of
 // that bucket walks until a vacuum comes.
-import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { createTestDatabase, type TestDatabase } from '@waiaas/testing';
 import { createPrismaClient, NOT_COUNTING_STATUSES, type PrismaClient } from '../src/index.js';
-import { newAddress, ownerWithWallet } from './support/fixtures.js';
+import { agentKeyWithCap, newAddress, ownerWithWallet } from './support/fixtures.js';
 
 let db: TestDatabase;
 let prisma: PrismaClient;
@@ -124,26 +123,12 @@ async function storedBuckets() {
   return { wallet: wallet.map((r) => r.k).sort(), key: key.map((r) => r.k).sort() };
 }
 
-async function key(agentId: string, cap: bigint | null): Promise<string> {
-  const k = await prisma.agentKey.create({
-    data: {
-      agentId,
-      name: 'bulk',
-      keyHash: randomBytes(32).toString('hex'),
-      scopes: ['transfer'],
-      walletIds: [],
-      dailyCap: cap === null ? null : cap.toString(),
-    },
-  });
-  return k.id;
-}
-
 describe('spend buckets under statements of many rows', () => {
   it('stay exact, and each bucket is written once per statement', async () => {
     const a = await ownerWithWallet(prisma);
     const b = await ownerWithWallet(prisma);
-    const capped = await key(a.agent.id, 10n ** 12n);
-    const uncapped = await key(a.agent.id, null);
+    const capped = await agentKeyWithCap(prisma, a.agent.id, 10n ** 12n);
+    const uncapped = await agentKeyWithCap(prisma, a.agent.id, null);
     const wallets = [a.wallet.id, b.wallet.id];
     const keys = [capped, uncapped, null];
 

@@ -98,3 +98,22 @@ export async function transactionRowsRead(session: PrismaClient): Promise<number
   );
   return Number(rows[0]!.n);
 }
+
+/** An agent key of `agentId` allowed to transfer, with a daily cap of `cap` lamports (or none). */
+export async function agentKeyWithCap(
+  prisma: PrismaClient,
+  agentId: string,
+  cap: bigint | null,
+): Promise<string> {
+  const key = await prisma.agentKey.create({
+    data: {
+      agentId,
+      name: cap === null ? 'uncapped' : 'capped',
+      keyHash: randomBytes(32).toString('hex'),
+      scopes: ['transfer'],
+      walletIds: [],
+      dailyCap: cap === null ? null : cap.toString(),
+    },
+  });
+  return key.id;
+}
