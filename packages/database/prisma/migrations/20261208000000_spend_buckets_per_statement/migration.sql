@@ -9,6 +9,12 @@
 -- statement however many rows it takes. A single-row insert (every reservation) costs the same
 -- one upsert as before.
 --
+-- The upserts take their bucket rows in key order (ORDER BY): two inserts writing overlapping
+-- buckets (a bulk import beside a wallet's live reservations) lock them in the same order
+-- instead of a hash aggregate's, whose order depends on its table's size, and so do not
+-- deadlock each other. (Reservations of one wallet, or of one capped key, are serialised by
+-- their row locks before they insert anyway.)
+--
 -- Updates stay row triggers: their WHEN clause skips the call for the status changes that keep
 -- counting the same (the worker's PENDING → SUBMITTED → CONFIRMED), which a statement trigger
 -- (no WHEN on rows, transition tables captured for every UPDATE) could not.
@@ -24,6 +30,7 @@ BEGIN
     FROM "new_rows" r CROSS JOIN (VALUES (3600), (60)) AS w(width)
    WHERE r."status"::text NOT IN ('FAILED', 'REJECTED', 'EXPIRED', 'CANCELLED')
    GROUP BY 1, 2, 3, 4
+   ORDER BY 1, 2, 3, 4
   ON CONFLICT ("wallet_id", "width", "bucket_start", "asset") DO UPDATE
     SET "amount" = "spend_buckets"."amount" + EXCLUDED."amount",
         "fees" = "spend_buckets"."fees" + EXCLUDED."fees",
@@ -39,6 +46,7 @@ BEGIN
     CROSS JOIN (VALUES (3600), (60)) AS w(width)
    WHERE r."status"::text NOT IN ('FAILED', 'REJECTED', 'EXPIRED', 'CANCELLED')
    GROUP BY 1, 2, 3
+   ORDER BY 1, 2, 3
   ON CONFLICT ("agent_key_id", "width", "bucket_start") DO UPDATE
     SET "sol_amount" = "key_spend_buckets"."sol_amount" + EXCLUDED."sol_amount",
         "fees" = "key_spend_buckets"."fees" + EXCLUDED."fees",
