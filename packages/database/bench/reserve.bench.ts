@@ -185,7 +185,13 @@ try {
   const ROUNDS = Number(process.env.BENCH_HISTORY_ROUNDS ?? 40);
   const PER_ROUND = Number(process.env.BENCH_HISTORY_PER_ROUND ?? 50);
   const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
-  const compare = async (state: string) => {
+  const operations = {
+    reserveTransfer: (id: string) => spend.reserveTransfer(request(id), sign),
+    // The dry run: no lock, one autocommit statement (policy, cap, freeze and both daily windows).
+    evaluateTransfer: (id: string) => spend.evaluateTransfer(request(id)),
+  };
+  const compare = async (state: string, operation: keyof typeof operations = 'reserveTransfer') => {
+    const op = operations[operation];
     const history: { fresh: number[]; busy: number[] } = { fresh: [], busy: [] };
     const ratios: number[] = [];
     for (let round = 0; round < ROUNDS; round++) {
@@ -194,24 +200,24 @@ try {
         ['busy', busy],
       ] as const;
       for (const [name, id] of round % 2 === 0 ? order : [...order].reverse()) {
-        const r = await timed(name, PER_ROUND, 1, () => spend.reserveTransfer(request(id!), sign));
+        const r = await timed(name, PER_ROUND, 1, () => op(id!));
         history[name].push(r['ops/s']);
       }
       ratios.push(history.busy[round]! / history.fresh[round]!);
     }
     console.table([
       {
-        scenario: 'reserveTransfer, 1 wallet, 0 transactions in its window',
+        scenario: `${operation}, 1 wallet, 0 transactions in its window`,
         'ops/s': median(history.fresh),
       },
       {
-        scenario: `reserveTransfer, 1 wallet, ${HISTORY.toLocaleString('en')} transactions in its window, ${state}`,
+        scenario: `${operation}, 1 wallet, ${HISTORY.toLocaleString('en')} transactions in its window, ${state}`,
         'ops/s': median(history.busy),
       },
     ]);
     const diff = Math.abs(1 - median(ratios));
     console.log(
-      `reservations/s with ${HISTORY.toLocaleString('en')} (${state}) vs 0 transactions in the window differ by ${(diff * 100).toFixed(1)} % (median over ${ROUNDS} alternating rounds of ${PER_ROUND} of the round's ratio)`,
+      `${operation === 'reserveTransfer' ? 'reservations' : 'dry runs'}/s with ${HISTORY.toLocaleString('en')} (${state}) vs 0 transactions in the window differ by ${(diff * 100).toFixed(1)} % (median over ${ROUNDS} alternating rounds of ${PER_ROUND} of the round's ratio)`,
     );
   };
   // Right after the bulk insert, before any vacuum. The buckets are written once per statement
@@ -225,11 +231,13 @@ try {
     `spend_buckets after the bulk insert of ${HISTORY.toLocaleString('en')} (one statement, ${seeded} s): ${bucketStats!.live} live rows, ${bucketStats!.dead} dead versions`,
   );
   await compare('just bulk-inserted, not vacuumed');
+  await compare('just bulk-inserted, not vacuumed', 'evaluateTransfer');
   // The steady state of a wallet whose history built up over a day: autovacuum has been
   // through the tables meanwhile (its default trigger, 50 rows + 20 % of a table changed, is
   // reached quickly by a small table whose rows every transfer updates).
   await prisma.$executeRawUnsafe('VACUUM (ANALYZE) transactions, spend_buckets');
   await compare('vacuumed as autovacuum leaves it');
+  await compare('vacuumed as autovacuum leaves it', 'evaluateTransfer');
   // Then the wallet keeps transferring: 5,000 reservations of its own (8 at a time) update its
   // current hour and minute buckets and add rows, the churn a busy wallet makes between two
   // vacuums. The statements are prepared: this is also where a generic plan that reads every
@@ -239,6 +247,7 @@ try {
       Array.from({ length: CONCURRENCY }, () => spend.reserveTransfer(request(busy!), sign)),
     );
   await compare('then 5,000 more of its own, not vacuumed');
+  await compare('then 5,000 more of its own, not vacuumed', 'evaluateTransfer');
 
   console.table(rows);
   const ceiling = rows[0]!['ops/s'];
