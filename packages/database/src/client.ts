@@ -1,13 +1,18 @@
 import { PrismaPg } from '@prisma/adapter-pg';
 import pg from 'pg';
 import { PrismaClient } from './generated/prisma/client.js';
-import { registerPool } from './sql.js';
+import { GENERIC_PLANS_SETTING, registerPool } from './sql.js';
 
 /** Connection settings for {@link createPrismaClient}, parsed by the app's typed config. */
 export interface DatabaseConfig {
   /** PostgreSQL connection string. */
   url: string;
-  /** Maximum pool connections per process (default 10). */
+  /**
+   * Maximum pool connections per process for Prisma and transactions (default 10). With
+   * prepared statements on, the hot paths' autocommit statements (a dry run, an idempotency
+   * look-up) have a pool of their own of half as many more (at least one), opened only when
+   * used: see {@link createPrismaClient}.
+   */
   poolSize?: number;
   /**
    * Statement timeout in milliseconds (default 5 000): PostgreSQL cancels a longer statement,
@@ -62,11 +67,10 @@ const QUERY_TIMEOUT_GRACE_MS = 1_000;
  */
 export function createPrismaClient(config: DatabaseConfig): PrismaClient {
   const statementTimeoutMs = config.statementTimeoutMs ?? 5_000;
-  // The pool is ours, not the adapter's, so the hot paths can run plain `pg` statements on the
-  // same connections Prisma uses (see sql.ts); the adapter ends it on `$disconnect()`.
-  const pool = new pg.Pool({
+  const poolSize = config.poolSize ?? 10;
+  const prepared = config.preparedStatements ?? true;
+  const options: pg.PoolConfig = {
     connectionString: config.url,
-    max: config.poolSize ?? 10,
     connectionTimeoutMillis: config.connectionTimeoutMs ?? 5_000,
     idleTimeoutMillis: config.idleTimeoutMs ?? 30_000,
     statement_timeout: statementTimeoutMs,
@@ -74,19 +78,30 @@ export function createPrismaClient(config: DatabaseConfig): PrismaClient {
     // Dead peers (a host that vanished without a FIN) are noticed by the kernel, not never.
     keepAlive: true,
     application_name: config.applicationName ?? 'waiaas',
+  };
+  // The hot paths' autocommit statements run on connections that plan prepared statements
+  // once, generically (see GENERIC_PLANS in sql.ts for why PostgreSQL's own choice re-planned
+  // them with every call). Not on Prisma's connections: its unnamed statements would then be
+  // planned without their values too.
+  const autocommit = prepared
+    ? quiet(new pg.Pool({ ...options, max: Math.max(1, Math.ceil(poolSize / 2)) }))
+    : null;
+  autocommit?.on('connect', (client) => {
+    // Queued before any statement the pool hands this connection; a failure leaves the
+    // connection with PostgreSQL's own choice, which is slower, not wrong.
+    client.query(GENERIC_PLANS_SETTING).catch(() => undefined);
   });
-  // An idle connection the server ends (a restart, pg_terminate_backend) is dropped by the pool
-  // and the next statement opens a new one; the pool reports it as an 'error' event, which
-  // with no listener would be thrown and end the process (Prisma's adapter listens only once
-  // it has run a query itself, and the hot paths may have run only plain statements).
-  pool.on('error', () => undefined);
+  // The pool is ours, not the adapter's, so the hot paths can run plain `pg` statements on the
+  // same connections Prisma uses (see sql.ts); the adapter ends it on `$disconnect()`, and
+  // the autocommit pool with it.
+  const pool = quiet(new PrismaPool({ ...options, max: poolSize }, autocommit));
   // The adapter resolves the same `pg` at run time (it checks `instanceof pg.Pool`); only its
   // @types/pg is a newer minor than ours, hence the cast.
   const adapter = new PrismaPg(pool as unknown as ConstructorParameters<typeof PrismaPg>[0], {
     disposeExternalPool: true,
   });
-  const prepared = config.preparedStatements ?? true;
-  if (!config.onSlowQuery) return registerPool(new PrismaClient({ adapter }), pool, null, prepared);
+  if (!config.onSlowQuery)
+    return registerPool(new PrismaClient({ adapter }), pool, null, prepared, autocommit);
 
   const threshold = config.slowQueryMs ?? 200;
   const onSlowQuery = config.onSlowQuery;
@@ -96,5 +111,34 @@ export function createPrismaClient(config: DatabaseConfig): PrismaClient {
     if (durationMs >= threshold)
       onSlowQuery({ event: 'db_query_slow', query: e.query, durationMs });
   });
-  return registerPool(client, pool, { thresholdMs: threshold, onSlowQuery }, prepared);
+  return registerPool(client, pool, { thresholdMs: threshold, onSlowQuery }, prepared, autocommit);
+}
+
+/**
+ * An idle connection the server ends (a restart, pg_terminate_backend) is dropped by the pool
+ * and the next statement opens a new one; the pool reports it as an 'error' event, which with
+ * no listener would be thrown and end the process (Prisma's adapter listens only once it has
+ * run a query itself, and the hot paths may have run only plain statements).
+ */
+function quiet<P extends pg.Pool>(pool: P): P {
+  pool.on('error', () => undefined);
+  return pool;
+}
+
+/** Prisma's pool, which ends the autocommit pool when the adapter ends it. */
+class PrismaPool extends pg.Pool {
+  constructor(
+    config: pg.PoolConfig,
+    private readonly autocommit: pg.Pool | null,
+  ) {
+    super(config);
+  }
+
+  override end(): Promise<void>;
+  override end(callback: () => void): void;
+  override end(callback?: () => void): Promise<void> | void {
+    const ended = Promise.all([super.end(), this.autocommit?.end()]).then(() => undefined);
+    if (callback === undefined) return ended;
+    void ended.then(callback, callback);
+  }
 }

@@ -96,31 +96,61 @@ describe('createPrismaClient', () => {
   });
 });
 
-describe('an idle pooled connection the server ends', () => {
-  it('is dropped without taking the process down, and the next statement runs on a new one', async () => {
-    const prisma = createPrismaClient({ url: db.url, poolSize: 1 });
+describe('$disconnect', () => {
+  it('closes the connections of both pools: Prisma’s and the autocommit statements’', async () => {
+    const applicationName = `waiaas-disconnect-${process.pid}`;
+    const prisma = createPrismaClient({ url: db.url, poolSize: 1, applicationName });
     const watcher = createPrismaClient({ url: db.url, poolSize: 1 });
+    const open = async () => {
+      const [row] = await watcher.$queryRaw<{ n: number }[]>`
+        SELECT count(*)::int AS n FROM pg_stat_activity WHERE application_name = ${applicationName}`;
+      return row!.n;
+    };
     try {
-      // Only plain statements so far: Prisma's adapter has not attached its own listeners.
-      const [session] = await sqlPool(prisma).query<{ pid: number }>(
-        'SELECT pg_backend_pid() AS pid',
-        [],
-      );
-      await watcher.$queryRaw`SELECT pg_terminate_backend(${session!.pid}::int)`;
-      await sessionEnded(watcher, session!.pid);
-      // Gives the pool's socket time to see the end before the next checkout.
-      await new Promise((r) => setTimeout(r, 50));
-      const [next] = await sqlPool(prisma).query<{ pid: number }>(
-        'SELECT pg_backend_pid() AS pid',
-        [],
-      );
-      expect(next!.pid).not.toBe(session!.pid);
-    } finally {
-      await prisma.$connect();
+      await prisma.$queryRaw`SELECT 1`;
+      await sqlPool(prisma).query('SELECT $1::int AS one', [1]);
+      expect(await open()).toBe(2);
       await prisma.$disconnect();
+      const deadline = Date.now() + 10_000;
+      while ((await open()) > 0 && Date.now() < deadline)
+        await new Promise((r) => setTimeout(r, 20));
+      expect(await open()).toBe(0);
+    } finally {
       await watcher.$disconnect();
     }
   });
+});
+
+describe('an idle pooled connection the server ends', () => {
+  // Only plain statements so far: Prisma's adapter has not attached its own listeners.
+  const pidOf = {
+    'an autocommit statement': (prisma: PrismaClient) =>
+      sqlPool(prisma).query<{ pid: number }>('SELECT pg_backend_pid() AS pid', []),
+    'a transaction': (prisma: PrismaClient) =>
+      sqlTransaction(prisma, (sql) =>
+        sql.query<{ pid: number }>('SELECT pg_backend_pid() AS pid', []),
+      ),
+  };
+  it.each(Object.keys(pidOf) as (keyof typeof pidOf)[])(
+    'is dropped without taking the process down, and the next statement runs on a new one (%s)',
+    async (kind) => {
+      const prisma = createPrismaClient({ url: db.url, poolSize: 1 });
+      const watcher = createPrismaClient({ url: db.url, poolSize: 1 });
+      try {
+        const [session] = await pidOf[kind](prisma);
+        await watcher.$queryRaw`SELECT pg_terminate_backend(${session!.pid}::int)`;
+        await sessionEnded(watcher, session!.pid);
+        // Gives the pool's socket time to see the end before the next checkout.
+        await new Promise((r) => setTimeout(r, 50));
+        const [next] = await pidOf[kind](prisma);
+        expect(next!.pid).not.toBe(session!.pid);
+      } finally {
+        await prisma.$connect();
+        await prisma.$disconnect();
+        await watcher.$disconnect();
+      }
+    },
+  );
 });
 
 /** Resolves once the server has ended the session `pid` (polled from another connection). */

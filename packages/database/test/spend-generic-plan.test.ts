@@ -4,7 +4,7 @@
 // on an empty wallet, not every row of the wallet.
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { createTestDatabase, type TestDatabase } from '@waiaas/testing';
-import { createPrismaClient, type PrismaClient, SpendRepository } from '../src/index.js';
+import { createPrismaClient, type PrismaClient, SpendRepository, sqlPool } from '../src/index.js';
 import {
   fakeSign,
   ownerWithWallet,
@@ -99,6 +99,34 @@ describe('the spend sums under a generic plan', () => {
       expect(sums).toHaveLength(1);
       // Every statement of the ten reservations ran one generic plan, none was planned again.
       expect(plans.map((p) => [p.generic, p.custom])).toEqual(plans.map(() => [10, 0]));
+    } finally {
+      await prisma.$disconnect();
+    }
+  });
+});
+
+describe('the dry run under statistics that favour re-planning', () => {
+  it('is planned once per connection, and Prisma’s statements keep their own choice', async () => {
+    const { agent, wallet } = await ownerWithWallet(admin);
+    await setPolicy(admin, wallet.id, { perTxLimit: '1', dailyLimit: '1000000' });
+    await busyDay(wallet.id);
+    await admin.$executeRawUnsafe('ANALYZE transactions, spend_buckets, wallets, wallet_policies');
+    const prisma = createPrismaClient({ url: db.url, poolSize: 1 });
+    try {
+      const spend = new SpendRepository(prisma);
+      for (let i = 0; i < 10; i++)
+        expect((await spend.evaluateTransfer(smallTransfer(wallet.id, agent.id))).outcome).toBe(
+          'ALLOW',
+        );
+      // The autocommit pool has one connection here: the one that ran the ten dry runs.
+      const plans = await sqlPool(prisma).query<{ generic: number; custom: number }>(
+        `SELECT generic_plans::int AS generic, custom_plans::int AS custom
+         FROM pg_prepared_statements WHERE statement LIKE '%freeze_scope%'`,
+      );
+      expect(plans).toEqual([{ generic: 10, custom: 0 }]);
+      // Prisma's own connections are left to PostgreSQL's choice.
+      const [mode] = await prisma.$queryRaw<{ plan_cache_mode: string }[]>`SHOW plan_cache_mode`;
+      expect(mode!.plan_cache_mode).toBe('auto');
     } finally {
       await prisma.$disconnect();
     }

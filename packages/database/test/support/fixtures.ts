@@ -86,11 +86,12 @@ export function fakeSign(): Promise<SignedTransfer> {
 
 /**
  * Rows of `transactions` read so far (through indexes and sequential scans), as the statistics
- * count them. Statistics are sent when a session goes idle; this first asks `session`'s one
- * connection (a client of pool size 1, the one that did the reading) to send its own, so the
- * count is exact.
+ * count them. Statistics are sent when a session goes idle; this first asks `session`'s
+ * connections (a client of pool size 1: one for transactions, one for autocommit statements,
+ * the ones that did the reading) to send their own, so the count is exact.
  */
 export async function transactionRowsRead(session: PrismaClient): Promise<number> {
+  await session.$executeRawUnsafe('SELECT pg_stat_force_next_flush()');
   await sqlPool(session).query('SELECT pg_stat_force_next_flush()');
   const rows = await sqlPool(session).query<{ n: string }>(
     `SELECT (idx_tup_fetch + seq_tup_read)::text AS n
