@@ -133,33 +133,71 @@ describe('the dry run under statistics that favour re-planning', () => {
   });
 });
 
-describe('the reservation’s sums for a policy without a per-hour count', () => {
-  it('read none of a busy wallet’s transfers at the last hour’s edge', async () => {
-    // 20,000 transfers over the last 22 hours, one every 4 s: the day's edge (24 hours ago)
-    // holds none; the last hour's partial first minute, 59.5 s long at this `now`, holds 14 or
-    // 15. Only maxTxPerHour uses the last hour's count.
-    const now = new Date(Math.floor(Date.now() / 60_000) * 60_000 + 500);
-    const rowsRead = async (metadata: Record<string, unknown>) => {
-      const { agent, wallet } = await ownerWithWallet(admin);
-      await setPolicy(admin, wallet.id, { perTxLimit: '1', dailyLimit: '1000000', metadata });
-      await busyDay(wallet.id);
-      const prisma = createPrismaClient({ url: db.url, poolSize: 1 });
-      try {
-        const spend = new SpendRepository(prisma);
-        const before = await transactionRowsRead(prisma);
-        for (let i = 0; i < 10; i++) {
-          const result = await spend.reserveTransfer(
-            smallTransfer(wallet.id, agent.id, { now }),
-            fakeSign,
-          );
-          expect(result.outcome).toBe('ALLOW');
-        }
-        return (await transactionRowsRead(prisma)) - before;
-      } finally {
-        await prisma.$disconnect();
-      }
+describe('the sums read only the windows the policy uses', () => {
+  // `now` half a second into a minute: each window's partial first minute is 59.5 s long.
+  const now = new Date(Math.floor(Date.now() / 60_000) * 60_000 + 500);
+  const operations = {
+    reservation: (spend: SpendRepository, walletId: string, agentId: string) =>
+      spend.reserveTransfer(smallTransfer(walletId, agentId, { now }), fakeSign),
+    'dry run': (spend: SpendRepository, walletId: string, agentId: string) =>
+      spend.evaluateTransfer(smallTransfer(walletId, agentId, { now })),
+  };
+  type Operation = keyof typeof operations;
+
+  /** Rows of `transactions` ten `operation`s read on a wallet with `history` under `metadata`. */
+  const rowsRead = async (
+    operation: Operation,
+    metadata: Record<string, unknown>,
+    history: (walletId: string) => Promise<void>,
+  ) => {
+    const { agent, wallet } = await ownerWithWallet(admin);
+    await setPolicy(admin, wallet.id, { perTxLimit: '1', dailyLimit: '1000000', metadata });
+    await history(wallet.id);
+    const prisma = createPrismaClient({ url: db.url, poolSize: 1 });
+    try {
+      const spend = new SpendRepository(prisma);
+      const before = await transactionRowsRead(prisma);
+      for (let i = 0; i < 10; i++)
+        expect((await operations[operation](spend, wallet.id, agent.id)).outcome).toBe('ALLOW');
+      return (await transactionRowsRead(prisma)) - before;
+    } finally {
+      await prisma.$disconnect();
+    }
+  };
+
+  it.each(Object.keys(operations) as Operation[])(
+    '%s: none of a busy wallet’s transfers at the last hour’s edge without a per-hour count',
+    async (operation) => {
+      // 20,000 transfers over the last 22 hours, one every 4 s: the day's edge (24 hours ago)
+      // holds none; the last hour's partial first minute holds 14 or 15. Only maxTxPerHour uses
+      // the last hour's count.
+      expect(await rowsRead(operation, {}, busyDay)).toBe(0);
+      expect(await rowsRead(operation, { maxTxPerHour: 100_000 }, busyDay)).toBeGreaterThanOrEqual(
+        10 * 14,
+      );
+    },
+  );
+
+  it('dry run: the rolling day’s edge only when the policy’s day is the rolling one', async () => {
+    // 30 transfers in the rolling day's partial first minute (24 hours ago), none elsewhere.
+    const atTheRollingEdge = async (walletId: string) => {
+      await admin.$executeRaw`
+        INSERT INTO transactions (id, wallet_id, amount, network_fee, decimals, destination,
+                                  status, policy_outcome, policy_decision, created_at, updated_at)
+        SELECT gen_random_uuid(), ${walletId}::uuid, 1000, 5000, 9, 'edge', 'AWAITING_APPROVAL',
+               'REQUIRE_APPROVAL', '{}',
+               ${now}::timestamptz - interval '24 hours' + g * interval '1 second', now()
+        FROM generate_series(1, 30) AS g`;
     };
-    expect(await rowsRead({})).toBe(0);
-    expect(await rowsRead({ maxTxPerHour: 100_000 })).toBeGreaterThanOrEqual(10 * 14);
+    expect(await rowsRead('dry run', { dailyWindow: 'UTC_DAY' }, atTheRollingEdge)).toBe(0);
+    // The reservation reads its policy's window only; the dry run reads the same.
+    expect(await rowsRead('reservation', { dailyWindow: 'ROLLING_24H' }, atTheRollingEdge)).toBe(
+      10 * 30,
+    );
+    expect(await rowsRead('dry run', { dailyWindow: 'ROLLING_24H' }, atTheRollingEdge)).toBe(
+      10 * 30,
+    );
+    // No window named: the default (rolling) is read.
+    expect(await rowsRead('dry run', {}, atTheRollingEdge)).toBe(10 * 30);
   });
 });

@@ -593,7 +593,8 @@ export class SpendRepository {
    *
    * One statement: the policy, the key's cap, the freeze and the spend sums together. Without
    * a lock nothing has to be read after anything else, but the sums' window depends on the
-   * policy, so they are taken over every kind of daily window and the policy's is picked here.
+   * policy: the statement has every kind of daily window, reads those the policy uses
+   * ({@link EVALUATE_GATES}), and the policy's is picked here.
    */
   async evaluateTransfer(request: TransferRequest): Promise<Decision> {
     const dayStarts = DAILY_WINDOWS.map((dailyWindow) => windowStart({ dailyWindow }, request.now));
@@ -835,6 +836,16 @@ function rowInFirstMinute(w: WindowParams): string {
 }
 
 /**
+ * SQL conditions (constant within the statement: PostgreSQL evaluates each once and skips the
+ * scans of a window whose condition is false) under which a window is read: `days[i]` for
+ * daily window `i`, `hour` for the last hour. A window that is not read sums to nothing.
+ */
+interface WindowGates {
+  days: readonly string[];
+  hour: string;
+}
+
+/**
  * The spend-sum statement for `dayWindows` candidate daily windows (the reservation passes
  * its policy's one; the dry run, which reads the policy in the same statement, passes every
  * kind and picks afterwards), parameters as {@link spendSumsValues} lists them. One row per
@@ -845,10 +856,16 @@ function rowInFirstMinute(w: WindowParams): string {
  * first minute, and reading nothing when `keyId` (an SQL expression) is null.
  *
  * Built as text from one template, so both callers run the same sums and fold the same rows.
+ * `gates` (the dry run's) skip the windows its policy does not use.
  */
-function spendSumsSql(dayWindows: number, keyId: string): string {
+function spendSumsSql(dayWindows: number, keyId: string, gates?: WindowGates): string {
   const days = Array.from({ length: dayWindows }, (_, i) => dayWindowParams(i));
   const windows = [...days, HOUR_WINDOW];
+  // Window `i`'s gate (the last window is the hour), ANDed to everything read for it alone.
+  const gate = (i: number) => {
+    const expression = i === dayWindows ? gates?.hour : gates?.days[i];
+    return expression === undefined ? '' : ` AND ${expression}`;
+  };
   const perDay = (column: (w: WindowParams, i: number) => string) =>
     `ARRAY[${days.map(column).join(', ')}]::text[]`;
   const inDay = days.map((_, i) => `in_day_${i}`);
@@ -857,12 +874,12 @@ function spendSumsSql(dayWindows: number, keyId: string): string {
   // PostgreSQL settles on for an OR of parameter ranges was "every row of the wallet, then
   // filter" (auto_explain: 3,270 rows read for none kept), a cost that grew with history.
   const minuteBuckets = windows.map(
-    (w) => `SELECT width, bucket_start, asset, amount, fees, tx_count FROM spend_buckets
-      WHERE wallet_id = $1::uuid AND ${minuteBucketInWindow(w)}`,
+    (w, i) => `SELECT width, bucket_start, asset, amount, fees, tx_count FROM spend_buckets
+      WHERE wallet_id = $1::uuid AND ${minuteBucketInWindow(w)}${gate(i)}`,
   );
   const firstMinuteRows = windows.map(
-    (w) => `SELECT id, asset, amount, network_fee, created_at FROM transactions
-      WHERE wallet_id = $1::uuid AND ${rowInFirstMinute(w)}
+    (w, i) => `SELECT id, asset, amount, network_fee, created_at FROM transactions
+      WHERE wallet_id = $1::uuid AND ${rowInFirstMinute(w)}${gate(i)}
         AND status NOT IN ${NOT_COUNTING_SQL_TEXT}`,
   );
   return `WITH r AS (
@@ -872,8 +889,8 @@ function spendSumsSql(dayWindows: number, keyId: string): string {
       ${minuteBuckets.join('\n      UNION\n      ')}
     ), b AS (
       SELECT asset, amount, fees, tx_count,
-             ${days.map((w, i) => `${bucketInWindow(w)} AS in_day_${i}`).join(',\n             ')},
-             ${bucketInWindow(HOUR_WINDOW)} AS in_hour
+             ${days.map((w, i) => `(${bucketInWindow(w)}${gate(i)}) AS in_day_${i}`).join(',\n             ')},
+             (${bucketInWindow(HOUR_WINDOW)}${gate(dayWindows)}) AS in_hour
       FROM r
     ), t AS (
       ${firstMinuteRows.join('\n      UNION\n      ')}
@@ -887,9 +904,9 @@ function spendSumsSql(dayWindows: number, keyId: string): string {
     GROUP BY asset
     UNION ALL
     SELECT asset,
-           ${perDay((w) => `SUM(amount) FILTER (WHERE ${rowInFirstMinute(w)})`)},
-           ${perDay((w) => `SUM(network_fee) FILTER (WHERE ${rowInFirstMinute(w)})`)},
-           (COUNT(*) FILTER (WHERE ${rowInFirstMinute(HOUR_WINDOW)}))::int,
+           ${perDay((w, i) => `SUM(amount) FILTER (WHERE ${rowInFirstMinute(w)}${gate(i)})`)},
+           ${perDay((w, i) => `SUM(network_fee) FILTER (WHERE ${rowInFirstMinute(w)}${gate(i)})`)},
+           (COUNT(*) FILTER (WHERE ${rowInFirstMinute(HOUR_WINDOW)}${gate(dayWindows)}))::int,
            false
     FROM t
     GROUP BY asset
@@ -966,14 +983,31 @@ type EvaluateRow = Partial<PolicyRow> & {
 };
 
 /**
+ * The dry run's windows, read as the reservation reads its policy's: a daily window unless the
+ * policy names another kind (the default's is read too: both when the policy names none, and
+ * a UTC day adds no row to a rolling one's), the last hour only when the policy counts it
+ * (`maxTxPerHour`). Conditions on the policy row `g` of {@link EVALUATE_SQL}; a wallet without
+ * a policy reads no hour (it is refused without sums).
+ */
+const EVALUATE_GATES: WindowGates = {
+  days: DAILY_WINDOWS.map((w) => `COALESCE((SELECT daily_window FROM g) = '${w}', true)`),
+  hour: `COALESCE((SELECT counts_hour FROM g), false)`,
+};
+
+/**
  * The dry run's statement: {@link spendSumsSql} over every daily window as a CTE, next to what
- * the reservation's locking statement reads (without the locks). The key's branch sums only
- * for a key with a cap, as the reservation's does. $1–$n the sums' values, then the agent.
+ * the reservation's locking statement reads (without the locks); the windows its policy does
+ * not use are skipped ({@link EVALUATE_GATES}). The key's branch sums only for a key with a
+ * cap, as the reservation's does. $1–$n the sums' values, then the agent.
  */
 const EVALUATE_SQL = `WITH k AS (
     SELECT id, daily_cap::text AS daily_cap FROM agent_keys
     WHERE id = $3::uuid AND daily_cap IS NOT NULL
-  ), s AS (${spendSumsSql(DAILY_WINDOWS.length, '(SELECT id FROM k)')})
+  ), g AS (
+    SELECT metadata ->> 'dailyWindow' AS daily_window,
+           metadata -> 'maxTxPerHour' IS NOT NULL AS counts_hour
+    FROM wallet_policies WHERE wallet_id = $1::uuid
+  ), s AS (${spendSumsSql(DAILY_WINDOWS.length, '(SELECT id FROM k)', EVALUATE_GATES)})
   SELECT p.wallet_id IS NOT NULL AS has_policy, ${POLICY_COLUMNS},
          (SELECT daily_cap FROM k) AS key_cap,
          freeze_scope(w.id, $${spendSumsParamCount(DAILY_WINDOWS.length) + 1}::uuid) AS frozen,
