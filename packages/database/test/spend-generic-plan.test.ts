@@ -43,6 +43,28 @@ async function busyDay(walletId: string): Promise<void> {
     FROM generate_series(1, 20000) AS g`;
 }
 
+/**
+ * A wallet with a busy day, and statistics that know it: PostgreSQL's own choice for the spend
+ * sums was then to plan them again with every call's values.
+ */
+async function busyAnalysedWallet() {
+  const { agent, wallet } = await ownerWithWallet(admin);
+  await setPolicy(admin, wallet.id, { perTxLimit: '1', dailyLimit: '1000000' });
+  await busyDay(wallet.id);
+  await admin.$executeRawUnsafe('ANALYZE transactions, spend_buckets, wallets, wallet_policies');
+  return { agent, wallet };
+}
+
+/** `work` on a client with one connection in each of its pools, disconnected after. */
+async function withOneConnection<T>(work: (prisma: PrismaClient) => Promise<T>): Promise<T> {
+  const prisma = createPrismaClient({ url: db.url, poolSize: 1 });
+  try {
+    return await work(prisma);
+  } finally {
+    await prisma.$disconnect();
+  }
+}
+
 describe('the spend sums under a generic plan', () => {
   it('read the window’s edges, not the wallet’s history', async () => {
     const { agent, wallet } = await ownerWithWallet(admin);
@@ -77,14 +99,8 @@ describe('the spend sums under a generic plan', () => {
   });
 
   it('are planned once per connection in a reservation, even when the statistics favour re-planning', async () => {
-    const { agent, wallet } = await ownerWithWallet(admin);
-    await setPolicy(admin, wallet.id, { perTxLimit: '1', dailyLimit: '1000000' });
-    // A wallet with a busy day, and statistics that know it: PostgreSQL's own choice for the
-    // spend sums was then to plan them again with every call's values.
-    await busyDay(wallet.id);
-    await admin.$executeRawUnsafe('ANALYZE transactions, spend_buckets, wallets, wallet_policies');
-    const prisma = createPrismaClient({ url: db.url, poolSize: 1 });
-    try {
+    const { agent, wallet } = await busyAnalysedWallet();
+    await withOneConnection(async (prisma) => {
       const spend = new SpendRepository(prisma);
       for (let i = 0; i < 10; i++) {
         const result = await spend.reserveTransfer(smallTransfer(wallet.id, agent.id), fakeSign);
@@ -99,20 +115,14 @@ describe('the spend sums under a generic plan', () => {
       expect(sums).toHaveLength(1);
       // Every statement of the ten reservations ran one generic plan, none was planned again.
       expect(plans.map((p) => [p.generic, p.custom])).toEqual(plans.map(() => [10, 0]));
-    } finally {
-      await prisma.$disconnect();
-    }
+    });
   });
 });
 
 describe('the dry run under statistics that favour re-planning', () => {
   it('is planned once per connection, and Prisma’s statements keep their own choice', async () => {
-    const { agent, wallet } = await ownerWithWallet(admin);
-    await setPolicy(admin, wallet.id, { perTxLimit: '1', dailyLimit: '1000000' });
-    await busyDay(wallet.id);
-    await admin.$executeRawUnsafe('ANALYZE transactions, spend_buckets, wallets, wallet_policies');
-    const prisma = createPrismaClient({ url: db.url, poolSize: 1 });
-    try {
+    const { agent, wallet } = await busyAnalysedWallet();
+    await withOneConnection(async (prisma) => {
       const spend = new SpendRepository(prisma);
       for (let i = 0; i < 10; i++)
         expect((await spend.evaluateTransfer(smallTransfer(wallet.id, agent.id))).outcome).toBe(
@@ -127,9 +137,7 @@ describe('the dry run under statistics that favour re-planning', () => {
       // Prisma's own connections are left to PostgreSQL's choice.
       const [mode] = await prisma.$queryRaw<{ plan_cache_mode: string }[]>`SHOW plan_cache_mode`;
       expect(mode!.plan_cache_mode).toBe('auto');
-    } finally {
-      await prisma.$disconnect();
-    }
+    });
   });
 });
 
@@ -153,16 +161,13 @@ describe('the sums read only the windows the policy uses', () => {
     const { agent, wallet } = await ownerWithWallet(admin);
     await setPolicy(admin, wallet.id, { perTxLimit: '1', dailyLimit: '1000000', metadata });
     await history(wallet.id);
-    const prisma = createPrismaClient({ url: db.url, poolSize: 1 });
-    try {
+    return withOneConnection(async (prisma) => {
       const spend = new SpendRepository(prisma);
       const before = await transactionRowsRead(prisma);
       for (let i = 0; i < 10; i++)
         expect((await operations[operation](spend, wallet.id, agent.id)).outcome).toBe('ALLOW');
       return (await transactionRowsRead(prisma)) - before;
-    } finally {
-      await prisma.$disconnect();
-    }
+    });
   };
 
   it.each(Object.keys(operations) as Operation[])(
