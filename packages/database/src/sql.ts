@@ -1,12 +1,13 @@
 /**
- * Plain SQL on the pool a Prisma client was built with, for the hot paths (a transfer's
+ * Plain SQL on the pools a Prisma client was built with, for the hot paths (a transfer's
  * reservation, the idempotency protocol, a dry run).
  *
  * Why not Prisma there: a statement through Prisma's query interpreter and interactive
  * transaction costs several times the CPU of the same statement through `pg` (measured with
  * `pnpm bench -- --profile`: Prisma's runtime was about half of the API's CPU during the
- * transfer run), and the API is CPU-bound on that path. These statements run on the same pool,
- * so connection limits, timeouts and `$disconnect()` are shared with Prisma.
+ * transfer run), and the API is CPU-bound on that path. Transactions run on Prisma's own pool,
+ * autocommit statements on a companion pool with the same settings ({@link sqlPool});
+ * `$disconnect()` ends both.
  *
  * Every other query stays on Prisma; code written against {@link Sql} runs on either (see
  * {@link sqlOf}), so a repository needs one implementation of a statement, not two.
