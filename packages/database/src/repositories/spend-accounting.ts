@@ -51,3 +51,27 @@ export function foldFees(rows: readonly CountedByAsset[]): {
   }
   return { sol, tokens };
 }
+
+const MINUTE_MS = 60_000;
+const HOUR_MS = 3_600_000;
+
+/** The first instant at or after `t` that is a whole multiple of `unitMs` (UTC). */
+function ceilTo(t: Date, unitMs: number): Date {
+  return new Date(Math.ceil(t.getTime() / unitMs) * unitMs);
+}
+
+/**
+ * A window [start, ∞) as the spend buckets read it: whole hours from `hour` (hour buckets),
+ * whole minutes in [minute, hour) (minute buckets) and the exact rows in [start, minute)
+ * (transactions). At most 24 + 60 bucket rows per asset for a day.
+ */
+export interface WindowBounds {
+  start: Date;
+  minute: Date;
+  hour: Date;
+}
+
+/** The bounds of the window that starts at `start`. */
+export function boundsFrom(start: Date): WindowBounds {
+  return { start, minute: ceilTo(start, MINUTE_MS), hour: ceilTo(start, HOUR_MS) };
+}

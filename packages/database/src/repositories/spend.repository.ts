@@ -42,10 +42,12 @@ import {
 } from './idempotency.repository.js';
 import { parseStoredPolicy, type StoredPolicyRow } from './stored-policy.js';
 import {
+  boundsFrom,
   type CountedByAsset,
   foldFees,
   NOT_COUNTING_SQL_TEXT,
   NOT_COUNTING_STATUSES,
+  type WindowBounds,
 } from './spend-accounting.js';
 import { recordAwaitingApproval, recordDelayed } from './approval-expiry.repository.js';
 
@@ -774,29 +776,7 @@ async function lockWalletWithPolicy(
   };
 }
 
-const MINUTE_MS = 60_000;
-const HOUR_MS = 3_600_000;
 const DAY_MS = 86_400_000;
-
-/** The first instant at or after `t` that is a whole multiple of `unitMs` (UTC). */
-function ceilTo(t: Date, unitMs: number): Date {
-  return new Date(Math.ceil(t.getTime() / unitMs) * unitMs);
-}
-
-/**
- * A window [start, ∞) as the sums read it: whole hours from `hour` (hour buckets), whole
- * minutes in [minute, hour) (minute buckets) and the exact rows in [start, minute)
- * (transactions). At most 24 + 60 bucket rows per asset for a day.
- */
-interface WindowBounds {
-  start: Date;
-  minute: Date;
-  hour: Date;
-}
-
-function boundsFrom(start: Date): WindowBounds {
-  return { start, minute: ceilTo(start, MINUTE_MS), hour: ceilTo(start, HOUR_MS) };
-}
 
 /** The placeholders of a window's bounds in {@link spendSumsSql}. */
 type WindowParams = Record<keyof WindowBounds, string>;
