@@ -1,4 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
+import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { createTestDatabase, type TestDatabase } from '@waiaas/testing';
 import {
@@ -9,7 +10,7 @@ import {
   SpendReportRepository,
   type TxStatus,
 } from '../src/index.js';
-import { fakeSign, newAddress, ownerWithWallet } from './support/fixtures.js';
+import { fakeSign, newAddress, ownerWithWallet, transactionRowsRead } from './support/fixtures.js';
 
 let db: TestDatabase;
 let prisma: PrismaClient;
@@ -138,5 +139,176 @@ describe('SpendReportRepository', () => {
       { day: '2026-11-21', asset: null, decimals: 9, spent: 1n, count: 1 },
       { day: '2026-11-21', asset: mint, decimals: 6, spent: 5_000_000n, count: 1 },
     ]);
+  });
+});
+
+describe('SpendReportRepository against the transactions themselves', () => {
+  const MINT_6 = newAddress();
+  const MINT_9 = newAddress();
+  const BASE = Date.UTC(2026, 10, 14);
+  const DAY = 86_400_000;
+  const transfer = fc.record({
+    asset: fc.constantFrom<string | null>(null, MINT_6, MINT_9),
+    amount: fc.bigInt({ min: 1n, max: 10n ** 12n }),
+    fee: fc.constantFrom(0n, 5_000n, 10_000n),
+    // Eight days, to the millisecond: some land on a minute's or an hour's first instant.
+    at: fc.oneof(
+      // Unbiased: fast-check's small and boundary values would put most on BASE itself.
+      { arbitrary: fc.noBias(fc.integer({ min: 0, max: 8 * DAY - 1 })), weight: 3 },
+      fc.integer({ min: 0, max: 8 * 24 - 1 }).map((h) => h * HOUR),
+    ),
+    status: fc.constantFrom<TxStatus>(
+      'AWAITING_APPROVAL',
+      'AWAITING_APPROVAL',
+      'DELAYED',
+      'REJECTED',
+    ),
+    // Stops counting after it was stored: its buckets keep their rows, at zero when it was alone.
+    failsLater: fc.boolean(),
+  });
+  // A start anywhere, on an hour or a minute, or (half the time) up to 30 s before one of the
+  // transfers that count, so that the range's partial first minute, read from the transactions,
+  // holds some.
+  const since = fc.oneof(
+    fc.noBias(fc.integer({ min: 0, max: 8 * DAY })).map((at) => () => at),
+    fc.integer({ min: 0, max: 8 * 24 }).map((h) => () => h * HOUR),
+    fc.integer({ min: 0, max: 8 * 24 * 60 }).map((m) => () => m * 60_000),
+    {
+      arbitrary: fc.tuple(fc.nat(), fc.noBias(fc.integer({ min: 0, max: 30_000 }))).map(
+        ([pick, back]) =>
+          (ats: number[]) =>
+            ats[pick % ats.length]! - back,
+      ),
+      weight: 3,
+    },
+  );
+
+  /** The report's figures as the transactions give them (the pre-bucket statement). */
+  async function recomputed(walletId: string, from: Date, perDay: boolean) {
+    const rows = await prisma.$queryRaw<
+      {
+        day: string;
+        asset: string | null;
+        decimals: number;
+        spent: string;
+        fees: string;
+        count: number;
+      }[]
+    >`
+      SELECT to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD') AS day, asset,
+             MAX(decimals)::int AS decimals, SUM(amount)::text AS spent,
+             SUM(network_fee)::text AS fees, COUNT(*)::int AS count
+      FROM transactions
+      WHERE wallet_id = ${walletId}::uuid AND status NOT IN ('FAILED', 'REJECTED', 'EXPIRED', 'CANCELLED')
+        AND created_at >= ${from}
+      GROUP BY 1, 2`;
+    const out = new Map<
+      string,
+      { day: string; asset: string | null; decimals: number; spent: bigint; count: number }
+    >();
+    for (const r of rows) {
+      const day = perDay ? r.day : '';
+      // Fees are spent in SOL, whichever asset's transfer paid them.
+      const sol = `${day}|`;
+      const own = `${day}|${r.asset ?? ''}`;
+      const entry = out.get(own) ?? {
+        day,
+        asset: r.asset,
+        decimals: r.decimals,
+        spent: 0n,
+        count: 0,
+      };
+      entry.spent += BigInt(r.spent);
+      entry.count += r.count;
+      out.set(own, entry);
+      if (BigInt(r.fees) > 0n) {
+        const solEntry = out.get(sol) ?? { day, asset: null, decimals: 9, spent: 0n, count: 0 };
+        solEntry.spent += BigInt(r.fees);
+        out.set(sol, solEntry);
+      }
+    }
+    return [...out.values()]
+      .sort((a, b) => (a.day + '|' + (a.asset ?? '')).localeCompare(b.day + '|' + (b.asset ?? '')))
+      .map(({ day, ...rest }) => (perDay ? { day, ...rest } : rest));
+  }
+
+  it('reports what a sum over the transactions reports, for any start', async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.array(transfer, { minLength: 1, maxLength: 40 }),
+        fc.array(since, { minLength: 1, maxLength: 4 }),
+        async (transfers, starts) => {
+          const { wallet, agent } = await ownerWithWallet(prisma);
+          for (const t of transfers) {
+            const row = await prisma.transaction.create({
+              data: {
+                walletId: wallet.id,
+                agentId: agent.id,
+                status: t.status,
+                asset: t.asset,
+                amount: new Prisma.Decimal(t.amount.toString()),
+                networkFee: new Prisma.Decimal(t.fee.toString()),
+                decimals: t.asset === MINT_6 ? 6 : 9,
+                destination: newAddress(),
+                policyOutcome: 'REQUIRE_APPROVAL',
+                policyDecision: {},
+                createdAt: new Date(BASE + t.at),
+                ...(t.status === 'DELAYED' ? { dueAt: new Date(BASE + 9 * DAY) } : {}),
+              },
+            });
+            if (t.failsLater)
+              await prisma.transaction.update({
+                where: { id: row.id },
+                data: { status: 'FAILED', failureReason: 'POLICY' },
+              });
+          }
+          for (const start of starts) {
+            const counting = transfers.filter((t) => t.status !== 'REJECTED' && !t.failsLater);
+            const from = new Date(
+              BASE + start((counting.length > 0 ? counting : transfers).map((t) => t.at)),
+            );
+            const byAsset = (rows: { asset: string | null }[]) =>
+              [...rows].sort((a, b) => (a.asset ?? '').localeCompare(b.asset ?? ''));
+            expect(byAsset(await report.spentSince(wallet.id, from))).toEqual(
+              byAsset(await recomputed(wallet.id, from, false)),
+            );
+            const perDay = await report.spentPerDay(wallet.id, from);
+            expect(
+              [...perDay].sort((a, b) =>
+                (a.day + '|' + (a.asset ?? '')).localeCompare(b.day + '|' + (b.asset ?? '')),
+              ),
+            ).toEqual(await recomputed(wallet.id, from, true));
+          }
+        },
+      ),
+      { numRuns: 30, seed: Number(process.env.PROPERTY_SEED ?? 20261203) },
+    );
+  });
+});
+
+describe('SpendReportRepository on a busy wallet', () => {
+  it('reads the range’s first minute of transfers, not the wallet’s history', async () => {
+    const { wallet } = await ownerWithWallet(prisma);
+    // 20,000 transfers that count, one every 4 s over the last 22 hours.
+    await prisma.$executeRaw`
+      INSERT INTO transactions (id, wallet_id, amount, network_fee, decimals, destination, status,
+                                policy_outcome, policy_decision, created_at, updated_at)
+      SELECT gen_random_uuid(), ${wallet.id}::uuid, 1000, 5000, 9, 'history', 'AWAITING_APPROVAL',
+             'REQUIRE_APPROVAL', '{}', now() - g * interval '4 seconds', now()
+      FROM generate_series(1, 20000) AS g`;
+    const reader = createPrismaClient({ url: db.url, poolSize: 1 });
+    try {
+      const busyReport = new SpendReportRepository(reader);
+      const before = await transactionRowsRead(reader);
+      // Starts in the middle of a minute of transfers (about 15 in its partial first minute).
+      const since = new Date(Date.now() - 3 * HOUR - 30_000);
+      const [window] = await busyReport.spentSince(wallet.id, since);
+      const days = await busyReport.spentPerDay(wallet.id, new Date(Date.now() - 7 * 24 * HOUR));
+      expect(window).toMatchObject({ asset: null, decimals: 9 });
+      expect(days.reduce((n, d) => n + d.count, 0)).toBe(20_000);
+      expect((await transactionRowsRead(reader)) - before).toBeLessThan(40);
+    } finally {
+      await reader.$disconnect();
+    }
   });
 });
