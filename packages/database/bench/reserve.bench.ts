@@ -13,6 +13,7 @@ import {
   createPrismaClient,
   migrate,
   Prisma,
+  SpendReportRepository,
   SpendRepository,
   type SignedTransfer,
 } from '../src/index.js';
@@ -185,10 +186,23 @@ try {
   const ROUNDS = Number(process.env.BENCH_HISTORY_ROUNDS ?? 40);
   const PER_ROUND = Number(process.env.BENCH_HISTORY_PER_ROUND ?? 50);
   const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+  const report = new SpendReportRepository(prisma);
+  const DAY_MS = 86_400_000;
   const operations = {
     reserveTransfer: (id: string) => spend.reserveTransfer(request(id), sign),
     // The dry run: no lock, one autocommit statement (policy, cap, freeze and both daily windows).
     evaluateTransfer: (id: string) => spend.evaluateTransfer(request(id)),
+    // The owner's spend report: the console's gauges (the last 24 hours) and 7-day chart.
+    spendReport: (id: string) =>
+      Promise.all([
+        report.spentSince(id, new Date(Date.now() - DAY_MS)),
+        report.spentPerDay(id, new Date(Math.floor(Date.now() / DAY_MS - 6) * DAY_MS)),
+      ]),
+  };
+  const noun = {
+    reserveTransfer: 'reservations',
+    evaluateTransfer: 'dry runs',
+    spendReport: 'reports',
   };
   const compare = async (state: string, operation: keyof typeof operations = 'reserveTransfer') => {
     const op = operations[operation];
@@ -217,7 +231,7 @@ try {
     ]);
     const diff = Math.abs(1 - median(ratios));
     console.log(
-      `${operation === 'reserveTransfer' ? 'reservations' : 'dry runs'}/s with ${HISTORY.toLocaleString('en')} (${state}) vs 0 transactions in the window differ by ${(diff * 100).toFixed(1)} % (median over ${ROUNDS} alternating rounds of ${PER_ROUND} of the round's ratio)`,
+      `${noun[operation]}/s with ${HISTORY.toLocaleString('en')} (${state}) vs 0 transactions in the window differ by ${(diff * 100).toFixed(1)} % (median over ${ROUNDS} alternating rounds of ${PER_ROUND} of the round's ratio)`,
     );
   };
   // Right after the bulk insert, before any vacuum. The buckets are written once per statement
@@ -238,6 +252,7 @@ try {
   await prisma.$executeRawUnsafe('VACUUM (ANALYZE) transactions, spend_buckets');
   await compare('vacuumed as autovacuum leaves it');
   await compare('vacuumed as autovacuum leaves it', 'evaluateTransfer');
+  await compare('vacuumed as autovacuum leaves it', 'spendReport');
   // Then the wallet keeps transferring: 5,000 reservations of its own (8 at a time) update its
   // current hour and minute buckets and add rows, the churn a busy wallet makes between two
   // vacuums. The statements are prepared: this is also where a generic plan that reads every
