@@ -10,7 +10,9 @@ import { pino, type Logger } from 'pino';
  * shipper died never exited, and it dropped the lines of a write still pending at exit.
  * Written synchronously, a line is in the pipe when the call returns; a slow reader holds the
  * worker back instead of growing a buffer; a reader that is gone fails the write with EPIPE,
- * upon which pino stops writing.
+ * upon which pino stops writing. A reader stalled for longer than the database client's
+ * timeouts (5 s to connect, 6 s per query) fails the ticks in flight when the worker wakes
+ * (their timers fire first): logged as `worker_tick_failed`, and run again on the next tick.
  *
  * @example
  * ```ts

@@ -102,12 +102,24 @@ async function startWorkerOnFullPipe(): Promise<{
 }
 
 /**
- * Waits (at most 5 s) until the stopping worker has closed its metrics server, its last step
- * before `process.exit(0)`. A worker whose log writes block on the full pipe never gets there;
- * one that buffers them does, and is then in pino's flush at exit.
+ * How long the reader stays stalled after SIGTERM. A worker whose log writes block stands still
+ * that long, and on waking its expired timers fire before the I/O that answered them: a stall
+ * longer than its database client's timeouts (5 s to connect, 6 s per query) fails the ticks
+ * then in flight ("Query read timeout", logged as `worker_tick_failed`, run again next tick).
+ * This stall stays well below them, so every line the test expects is the shutdown's own.
+ */
+const STALL_MS = 2_000;
+
+/**
+ * Waits (at most {@link STALL_MS}) until the stopping worker has closed its metrics server, its
+ * last step before `process.exit(0)`. A worker whose log writes block on the full pipe never
+ * gets there; one that buffers them does (in tens of milliseconds), and is then in pino's flush
+ * at exit.
  */
 async function untilStopped(metricsPort: number): Promise<void> {
-  await waitFor(async () => (await health(metricsPort)) === 'gone', 5_000).catch(() => undefined);
+  await waitFor(async () => (await health(metricsPort)) === 'gone', STALL_MS).catch(
+    () => undefined,
+  );
 }
 
 describe('stdout', () => {
