@@ -3,7 +3,12 @@
  * see it, and pages newest first with keyset pagination on (created_at, id). Writes belong to
  * the spend and worker repositories.
  */
-import type { PrismaClient, Transaction, TxStatus } from '../generated/prisma/client.js';
+import {
+  Prisma,
+  type PrismaClient,
+  type Transaction,
+  type TxStatus,
+} from '../generated/prisma/client.js';
 import { visibleWallets, type WalletViewer } from './wallet.repository.js';
 
 /** Which transfers a page covers: one wallet's, or every wallet of an owner. */
@@ -39,12 +44,19 @@ export class TransactionReadRepository {
     scope: TransactionScope,
     query: TransactionPageQuery,
   ): Promise<{ rows: Transaction[]; more: boolean }> {
+    const rows =
+      'walletId' in scope
+        ? await this.walletPage(scope.walletId, query)
+        : await this.ownerPage(scope.ownerId, query);
+    return { rows: rows.slice(0, query.limit), more: rows.length > query.limit };
+  }
+
+  /** One wallet's: a walk down its `(wallet_id, created_at)` index, `limit + 1` rows. */
+  private walletPage(walletId: string, query: TransactionPageQuery): Promise<Transaction[]> {
     const after = query.after ?? null;
-    const rows = await this.prisma.transaction.findMany({
+    return this.prisma.transaction.findMany({
       where: {
-        ...('walletId' in scope
-          ? { walletId: scope.walletId }
-          : { wallet: { ownerId: scope.ownerId } }),
+        walletId,
         ...(query.status === undefined ? {} : { status: query.status }),
         ...(after === null
           ? {}
@@ -58,6 +70,46 @@ export class TransactionReadRepository {
       orderBy: [{ createdAt: 'desc' }, { id: 'desc' }],
       take: query.limit + 1,
     });
-    return { rows: rows.slice(0, query.limit), more: rows.length > query.limit };
+  }
+
+  /**
+   * Every wallet of an owner's: the newest `limit + 1` of each wallet (the same index walk as
+   * {@link walletPage}), merged. Written as SQL because the filter Prisma writes for a relation
+   * (`wallet_id IN (the owner's wallets)`) gives PostgreSQL no ordered path across wallets: it
+   * read every transaction of the owner and sorted them for each page (50,503 rows for a page
+   * of an owner with one wallet of 50,000 transfers); this reads at most `limit + 1` per wallet
+   * whatever the history. The page's rows are then read by id, in that order.
+   */
+  private async ownerPage(ownerId: string, query: TransactionPageQuery): Promise<Transaction[]> {
+    const take = query.limit + 1;
+    const after = query.after ?? null;
+    const conditions = [
+      query.status === undefined
+        ? Prisma.empty
+        : Prisma.sql`AND t.status = ${query.status}::"TxStatus"`,
+      after === null
+        ? Prisma.empty
+        : Prisma.sql`AND t.created_at <= ${after.createdAt}
+                     AND (t.created_at < ${after.createdAt} OR t.id < ${after.id}::uuid)`,
+    ];
+    const ids = await this.prisma.$queryRaw<{ id: string }[]>`
+      SELECT t.id
+      FROM wallets w
+      CROSS JOIN LATERAL (
+        SELECT t.id, t.created_at
+        FROM transactions t
+        WHERE t.wallet_id = w.id ${Prisma.join(conditions, ' ')}
+        ORDER BY t.created_at DESC, t.id DESC
+        LIMIT ${take}
+      ) t
+      WHERE w.owner_id = ${ownerId}::uuid
+      ORDER BY t.created_at DESC, t.id DESC
+      LIMIT ${take}`;
+    if (ids.length === 0) return [];
+    const rows = await this.prisma.transaction.findMany({
+      where: { id: { in: ids.map((r) => r.id) } },
+    });
+    const byId = new Map(rows.map((r) => [r.id, r]));
+    return ids.flatMap((r) => byId.get(r.id) ?? []);
   }
 }
