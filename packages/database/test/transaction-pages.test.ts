@@ -142,6 +142,14 @@ describe('TransactionReadRepository.page', () => {
 
   it('reads about a page per wallet of an owner, not the history behind it', async () => {
     const { owner, wallet } = await ownerWithWallet(prisma);
+    // A status rare in this owner's wallets and common in another owner's.
+    const stranger = (await ownerWithWallet(prisma)).wallet;
+    await prisma.$executeRaw`
+      INSERT INTO transactions (id, wallet_id, amount, network_fee, decimals, destination, status,
+                                policy_outcome, policy_decision, created_at, updated_at)
+      SELECT gen_random_uuid(), ${stranger.id}::uuid, 1000, 5000, 9, 'history', 'REJECTED',
+             'REQUIRE_APPROVAL', '{}', now() - g * interval '1 second', now()
+      FROM generate_series(1, 30000) AS g`;
     for (let i = 0; i < 2; i++) {
       const quiet = await prisma.wallet.create({
         data: { ownerId: owner.id, address: newAddress(), custody: 'LOCAL' },
@@ -176,6 +184,23 @@ describe('TransactionReadRepository.page', () => {
       // Two pages: at most 51 rows of each of the three wallets and the 51 read again by id,
       // each; all 30,020 before.
       expect((await transactionRowsRead(reader)) - before).toBeLessThan(2 * 4 * 51);
+
+      // Filtered by a status: the 20 REJECTED of the owner's quiet wallets, the 3 of its busy
+      // one, found without walking either its 30,000 others or the stranger's 30,000 REJECTED.
+      await insert(
+        [1, 2, 3].map((h) => ({
+          id: randomUUID(),
+          walletId: wallet.id,
+          createdAt: new Date(Date.now() - h * 3_600_000),
+          status: 'REJECTED' as const,
+        })),
+      );
+      const filtered = await transactionRowsRead(reader);
+      const rejected = await busy.page({ walletId: wallet.id }, { limit: 50, status: 'REJECTED' });
+      const owners = await busy.page({ ownerId: owner.id }, { limit: 50, status: 'REJECTED' });
+      expect(rejected.rows).toHaveLength(3);
+      expect(owners.rows).toHaveLength(23);
+      expect((await transactionRowsRead(reader)) - filtered).toBeLessThan(3 + 2 * 23 + 10);
     } finally {
       await reader.$disconnect();
     }
