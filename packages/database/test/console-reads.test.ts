@@ -9,8 +9,15 @@ import {
   type PrismaClient,
   SpendReportRepository,
   type TxStatus,
+  WebhookEndpointRepository,
 } from '../src/index.js';
-import { fakeSign, newAddress, ownerWithWallet, transactionRowsRead } from './support/fixtures.js';
+import {
+  fakeSign,
+  newAddress,
+  ownerWithWallet,
+  rowsRead,
+  transactionRowsRead,
+} from './support/fixtures.js';
 
 let db: TestDatabase;
 let prisma: PrismaClient;
@@ -307,6 +314,53 @@ describe('SpendReportRepository on a busy wallet', () => {
       expect(window).toMatchObject({ asset: null, decimals: 9 });
       expect(days.reduce((n, d) => n + d.count, 0)).toBe(20_000);
       expect((await transactionRowsRead(reader)) - before).toBeLessThan(40);
+    } finally {
+      await reader.$disconnect();
+    }
+  });
+});
+
+describe('WebhookEndpointRepository.recentDeliveries', () => {
+  /** `count` deliveries of one event each to the owner's endpoint, one a second up to now. */
+  async function delivered(owner: { id: string }, walletId: string, count: number) {
+    const endpoint = await prisma.webhookEndpoint.create({
+      data: { ownerId: owner.id, url: 'https://example.com/hook', signingSecret: 'x'.repeat(32) },
+    });
+    await prisma.$executeRaw`
+      WITH ev AS (
+        INSERT INTO events (type, actor_type, owner_id, wallet_id, payload, created_at)
+        SELECT 'transaction.confirmed', 'SYSTEM', ${owner.id}::uuid, ${walletId}::uuid, '{}',
+               now() - (${count}::int - g) * interval '1 second'
+        FROM generate_series(1, ${count}::int) AS g
+        RETURNING id, created_at)
+      INSERT INTO webhook_deliveries (id, endpoint_id, event_id, status, attempts,
+                                      next_attempt_at, delivered_at, created_at)
+      SELECT gen_random_uuid(), ${endpoint.id}::uuid, ev.id, 'DELIVERED', 1, ev.created_at,
+             ev.created_at, ev.created_at
+      FROM ev`;
+    return endpoint;
+  }
+
+  it('reads the newest deliveries, not the endpoint’s history', async () => {
+    const { owner, wallet } = await ownerWithWallet(prisma);
+    const other = await ownerWithWallet(prisma);
+    const endpoint = await delivered(owner, wallet.id, 30_000);
+    await delivered(other.owner, other.wallet.id, 1_000);
+    await prisma.$executeRawUnsafe('ANALYZE webhook_deliveries');
+    const newest = await prisma.webhookDelivery.findMany({
+      where: { endpointId: endpoint.id },
+      orderBy: { createdAt: 'desc' },
+      take: 20,
+    });
+
+    const reader = createPrismaClient({ url: db.url, poolSize: 1 });
+    try {
+      const before = await rowsRead(reader, 'webhook_deliveries');
+      const recent = await new WebhookEndpointRepository(reader).recentDeliveries(endpoint.id, 20);
+      expect(recent.map((d) => d.id)).toEqual(newest.map((d) => d.id));
+      expect(recent[0]!.event.type).toBe('transaction.confirmed');
+      // The 20 shown, where ordering by when each was created read all 30,000 to sort them.
+      expect((await rowsRead(reader, 'webhook_deliveries')) - before).toBeLessThan(25);
     } finally {
       await reader.$disconnect();
     }

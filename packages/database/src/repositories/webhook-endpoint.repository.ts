@@ -33,11 +33,17 @@ export class WebhookEndpointRepository {
     return this.prisma.webhookEndpoint.findUnique({ where: { ownerId } });
   }
 
-  /** The endpoint's latest deliveries, newest first. */
+  /**
+   * The endpoint's latest deliveries, newest first: by event id, down the
+   * `(endpoint_id, event_id)` index, reading `limit` rows. A delivery is written in the
+   * statement that writes its event, so the event's id orders deliveries as they were created;
+   * ordering by `created_at` read and sorted every delivery the endpoint kept (all of the
+   * retention period's).
+   */
   recentDeliveries(endpointId: string, limit: number): Promise<DeliveryWithEvent[]> {
     return this.prisma.webhookDelivery.findMany({
       where: { endpointId },
-      orderBy: [{ createdAt: 'desc' }, { eventId: 'desc' }],
+      orderBy: { eventId: 'desc' },
       take: limit,
       include: { event: { select: { type: true, transactionId: true } } },
     });

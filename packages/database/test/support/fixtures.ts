@@ -85,19 +85,25 @@ export function fakeSign(): Promise<SignedTransfer> {
 }
 
 /**
- * Rows of `transactions` read so far (through indexes and sequential scans), as the statistics
- * count them. Statistics are sent when a session goes idle; this first asks `session`'s
- * connections (a client of pool size 1: one for transactions, one for autocommit statements,
- * the ones that did the reading) to send their own, so the count is exact.
+ * Rows of `table` read so far (through indexes and sequential scans), as the statistics count
+ * them. Statistics are sent when a session goes idle; this first asks `session`'s connections
+ * (a client of pool size 1: one for transactions, one for autocommit statements, the ones that
+ * did the reading) to send their own, so the count is exact.
  */
-export async function transactionRowsRead(session: PrismaClient): Promise<number> {
+export async function rowsRead(session: PrismaClient, table: string): Promise<number> {
   await session.$executeRawUnsafe('SELECT pg_stat_force_next_flush()');
   await sqlPool(session).query('SELECT pg_stat_force_next_flush()');
   const rows = await sqlPool(session).query<{ n: string }>(
     `SELECT (idx_tup_fetch + seq_tup_read)::text AS n
-     FROM pg_stat_user_tables WHERE relname = 'transactions'`,
+     FROM pg_stat_user_tables WHERE relname = $1`,
+    [table],
   );
   return Number(rows[0]!.n);
+}
+
+/** Rows of `transactions` read so far: see {@link rowsRead}. */
+export function transactionRowsRead(session: PrismaClient): Promise<number> {
+  return rowsRead(session, 'transactions');
 }
 
 /** An agent key of `agentId` allowed to transfer, with a daily cap of `cap` lamports (or none). */
