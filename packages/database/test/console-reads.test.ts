@@ -15,6 +15,7 @@ import {
   fakeSign,
   newAddress,
   ownerWithWallet,
+  pastTransfers,
   rowsRead,
   transactionRowsRead,
 } from './support/fixtures.js';
@@ -297,12 +298,7 @@ describe('SpendReportRepository on a busy wallet', () => {
   it('reads the range’s first minute of transfers, not the wallet’s history', async () => {
     const { wallet } = await ownerWithWallet(prisma);
     // 20,000 transfers that count, one every 4 s over the last 22 hours.
-    await prisma.$executeRaw`
-      INSERT INTO transactions (id, wallet_id, amount, network_fee, decimals, destination, status,
-                                policy_outcome, policy_decision, created_at, updated_at)
-      SELECT gen_random_uuid(), ${wallet.id}::uuid, 1000, 5000, 9, 'history', 'AWAITING_APPROVAL',
-             'REQUIRE_APPROVAL', '{}', now() - g * interval '4 seconds', now()
-      FROM generate_series(1, 20000) AS g`;
+    await pastTransfers(prisma, wallet.id, { count: 20_000 });
     const reader = createPrismaClient({ url: db.url, poolSize: 1 });
     try {
       const busyReport = new SpendReportRepository(reader);

@@ -20,6 +20,7 @@ import {
   fakeSign,
   newAddress,
   ownerWithWallet,
+  pastTransfers,
   setPolicy,
   smallTransfer,
   transactionRowsRead,
@@ -136,12 +137,7 @@ describe("a capped key's rolling 24 hours", () => {
     await setPolicy(prisma, wallet.id, { perTxLimit: '100', dailyLimit: '1000000' });
     const keyId = await cappedKey(agent.id, 1_000_000n * SOL);
     // 20,000 counting transfers by the key over the last day.
-    await prisma.$executeRaw`
-      INSERT INTO transactions (id, wallet_id, agent_key_id, amount, network_fee, decimals, destination,
-                                status, policy_outcome, policy_decision, created_at, updated_at)
-      SELECT gen_random_uuid(), ${wallet.id}::uuid, ${keyId}::uuid, 1000, 5000, 9, 'history',
-             'AWAITING_APPROVAL', 'REQUIRE_APPROVAL', '{}', now() - g * interval '4 seconds', now()
-      FROM generate_series(1, 20000) AS g`;
+    await pastTransfers(prisma, wallet.id, { count: 20_000, agentKeyId: keyId });
     // One connection, so the statistics read are those of the session that did the work.
     const single = createPrismaClient({ url: db.url, poolSize: 1 });
     try {

@@ -8,6 +8,7 @@ import { createPrismaClient, type PrismaClient, SpendRepository, sqlPool } from 
 import {
   fakeSign,
   ownerWithWallet,
+  pastTransfers,
   setPolicy,
   smallTransfer,
   transactionRowsRead,
@@ -35,12 +36,7 @@ function genericPlans(): PrismaClient {
 
 /** 20,000 counting transactions (awaiting approval: they hold budget) over the last day. */
 async function busyDay(walletId: string): Promise<void> {
-  await admin.$executeRaw`
-    INSERT INTO transactions (id, wallet_id, amount, network_fee, decimals, destination, status,
-                              policy_outcome, policy_decision, created_at, updated_at)
-    SELECT gen_random_uuid(), ${walletId}::uuid, 1000, 5000, 9, 'history', 'AWAITING_APPROVAL',
-           'REQUIRE_APPROVAL', '{}', now() - g * interval '4 seconds', now()
-    FROM generate_series(1, 20000) AS g`;
+  await pastTransfers(admin, walletId, { count: 20_000 });
 }
 
 /**

@@ -12,7 +12,12 @@ import {
   type TransactionScope,
   type TxStatus,
 } from '../src/index.js';
-import { newAddress, ownerWithWallet, transactionRowsRead } from './support/fixtures.js';
+import {
+  newAddress,
+  ownerWithWallet,
+  pastTransfers,
+  transactionRowsRead,
+} from './support/fixtures.js';
 
 let db: TestDatabase;
 let prisma: PrismaClient;
@@ -144,12 +149,11 @@ describe('TransactionReadRepository.page', () => {
     const { owner, wallet } = await ownerWithWallet(prisma);
     // A status rare in this owner's wallets and common in another owner's.
     const stranger = (await ownerWithWallet(prisma)).wallet;
-    await prisma.$executeRaw`
-      INSERT INTO transactions (id, wallet_id, amount, network_fee, decimals, destination, status,
-                                policy_outcome, policy_decision, created_at, updated_at)
-      SELECT gen_random_uuid(), ${stranger.id}::uuid, 1000, 5000, 9, 'history', 'REJECTED',
-             'REQUIRE_APPROVAL', '{}', now() - g * interval '1 second', now()
-      FROM generate_series(1, 30000) AS g`;
+    await pastTransfers(prisma, stranger.id, {
+      count: 30_000,
+      everySeconds: 1,
+      status: 'REJECTED',
+    });
     for (let i = 0; i < 2; i++) {
       const quiet = await prisma.wallet.create({
         data: { ownerId: owner.id, address: newAddress(), custody: 'LOCAL' },
@@ -164,12 +168,7 @@ describe('TransactionReadRepository.page', () => {
       );
     }
     // 30,000 transfers, one every 4 s, in the owner's busy wallet.
-    await prisma.$executeRaw`
-      INSERT INTO transactions (id, wallet_id, amount, network_fee, decimals, destination, status,
-                                policy_outcome, policy_decision, created_at, updated_at)
-      SELECT gen_random_uuid(), ${wallet.id}::uuid, 1000, 5000, 9, 'history', 'AWAITING_APPROVAL',
-             'REQUIRE_APPROVAL', '{}', now() - g * interval '4 seconds', now()
-      FROM generate_series(1, 30000) AS g`;
+    await pastTransfers(prisma, wallet.id, { count: 30_000 });
     await prisma.$executeRawUnsafe('ANALYZE transactions, wallets');
     const reader = createPrismaClient({ url: db.url, poolSize: 1 });
     try {

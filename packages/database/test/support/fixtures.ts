@@ -85,6 +85,32 @@ export function fakeSign(): Promise<SignedTransfer> {
 }
 
 /**
+ * `count` transfers of 1,000 base units (fee 5,000) stored straight into `walletId`'s history,
+ * one every `everySeconds` back from now: awaiting approval by default (they hold budget, and
+ * need no signed bytes). One statement: the spend triggers run once for all of them.
+ */
+export async function pastTransfers(
+  prisma: PrismaClient,
+  walletId: string,
+  options: {
+    count: number;
+    everySeconds?: number;
+    status?: 'AWAITING_APPROVAL' | 'REJECTED';
+    agentKeyId?: string;
+  },
+): Promise<void> {
+  const { count, everySeconds = 4, status = 'AWAITING_APPROVAL', agentKeyId = null } = options;
+  await prisma.$executeRaw`
+    INSERT INTO transactions (id, wallet_id, agent_key_id, amount, network_fee, decimals,
+                              destination, status, policy_outcome, policy_decision, created_at,
+                              updated_at)
+    SELECT gen_random_uuid(), ${walletId}::uuid, ${agentKeyId}::uuid, 1000, 5000, 9, 'history',
+           ${status}::"TxStatus", 'REQUIRE_APPROVAL', '{}',
+           now() - g * ${everySeconds}::int * interval '1 second', now()
+    FROM generate_series(1, ${count}::int) AS g`;
+}
+
+/**
  * Rows of `table` read so far (through indexes and sequential scans), as the statistics count
  * them. Statistics are sent when a session goes idle; this first asks `session`'s connections
  * (a client of pool size 1: one for transactions, one for autocommit statements, the ones that
