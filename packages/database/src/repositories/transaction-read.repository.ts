@@ -51,7 +51,10 @@ export class TransactionReadRepository {
     return { rows: rows.slice(0, query.limit), more: rows.length > query.limit };
   }
 
-  /** One wallet's: a walk down its `(wallet_id, created_at)` index, `limit + 1` rows. */
+  /**
+   * One wallet's: `limit + 1` rows down its `(wallet_id, created_at)` index, or its
+   * `(wallet_id, status, created_at)` one when filtered by status.
+   */
   private walletPage(walletId: string, query: TransactionPageQuery): Promise<Transaction[]> {
     const after = query.after ?? null;
     return this.prisma.transaction.findMany({
@@ -78,7 +81,8 @@ export class TransactionReadRepository {
    * (`wallet_id IN (the owner's wallets)`) gives PostgreSQL no ordered path across wallets: it
    * read every transaction of the owner and sorted them for each page (50,503 rows for a page
    * of an owner with one wallet of 50,000 transfers); this reads at most `limit + 1` per wallet
-   * whatever the history. The page's rows are then read by id, in that order.
+   * whatever the history. The page's rows are then read by id, in that order (as they are
+   * then: a transfer whose status changed in between is shown with its new one).
    */
   private async ownerPage(ownerId: string, query: TransactionPageQuery): Promise<Transaction[]> {
     const take = query.limit + 1;
