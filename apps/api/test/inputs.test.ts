@@ -66,6 +66,10 @@ const transferBody = (over: Record<string, unknown>) => ({
   body: { to: RECIPIENT, amount: '0.1', ...over },
   headers: { 'idempotency-key': randomUUID() },
 });
+/** A list cursor as the API encodes one (base64url JSON of the last row's instant and id). */
+const cursorOf = (c: string, i: string) =>
+  Buffer.from(JSON.stringify({ c, i }), 'utf8').toString('base64url');
+
 const HUGE = JSON.stringify({ to: RECIPIENT, amount: '0.1', memo: 'x'.repeat(70 * 1024) });
 
 const TRANSFER_CASES: Case[] = [
@@ -546,6 +550,28 @@ describe('validation and not-found on every other endpoint', () => {
         400,
         'VALIDATION_FAILED',
       ],
+      // Cursors that look right to JavaScript but not to PostgreSQL: an id of hyphens only,
+      // an instant before the earliest timestamp PostgreSQL stores (4713 BC).
+      ...(['/v1/wallets/' + wallet.id + '/transactions', '/v1/transactions'] as const).flatMap(
+        (path): (typeof cases)[number][] => [
+          [
+            `${path}: cursor id not a uuid`,
+            'GET',
+            `${path}?cursor=${cursorOf(new Date().toISOString(), '-'.repeat(36))}`,
+            { token: o },
+            400,
+            'VALIDATION_FAILED',
+          ],
+          [
+            `${path}: cursor before PostgreSQL's time`,
+            'GET',
+            `${path}?cursor=${cursorOf('-271821-04-20T00:00:00.000Z', randomUUID())}`,
+            { token: o },
+            400,
+            'VALIDATION_FAILED',
+          ],
+        ],
+      ),
       [
         'transactions: unknown query parameter',
         'GET',

@@ -1,4 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
+import { isUUID } from 'class-validator';
 import { type TransactionScope, TransactionReadRepository } from '@waiaas/database';
 import { TransferEngine } from '@waiaas/transfer-engine';
 import type { OwnerOrAgent, OwnerPrincipal } from '../auth/principal.js';
@@ -27,15 +28,17 @@ function encodeCursor(createdAt: Date, id: string): string {
   ).toString('base64url');
 }
 
+/**
+ * The last row of the previous page, from a cursor this API wrote. Anything else is the client's
+ * mistake (400), including what JavaScript accepts and PostgreSQL does not: an id that is not a
+ * UUID, an instant outside the years 1–9999.
+ */
 function decodeCursor(text: string): { createdAt: Date; id: string } {
   try {
     const raw = JSON.parse(Buffer.from(text, 'base64url').toString('utf8')) as Partial<Cursor>;
     const createdAt = new Date(String(raw.c));
-    if (
-      typeof raw.i !== 'string' ||
-      !/^[0-9a-f-]{36}$/i.test(raw.i) ||
-      Number.isNaN(createdAt.getTime())
-    )
+    const year = createdAt.getUTCFullYear();
+    if (typeof raw.i !== 'string' || !isUUID(raw.i) || !(year >= 1 && year <= 9999))
       throw new Error('bad');
     return { createdAt, id: raw.i };
   } catch {
