@@ -27,11 +27,16 @@ import {
 export interface StoreRead {
   raw: string;
   decoded?: LocalEntry;
+  /** When the store's copy expires (epoch ms): set when asked for, or kept in process. */
+  expiresAt?: number;
 }
 
 /** A decoded, deeply frozen value held in process (boxed: `null` is a value). */
 export interface LocalEntry {
   value: unknown;
+  /** As stored, and when the store's copy expires (epoch ms), where known: for refresh-ahead. */
+  raw?: string;
+  expiresAt?: number;
 }
 
 /** A tagged entry kept in process: its generation and the decoded, deeply frozen value. */
@@ -67,6 +72,8 @@ export abstract class BaseCacheService implements CacheService {
   private readonly defaultTtlSeconds: number;
   private readonly onEvent: ((event: CacheEvent) => void) | undefined;
   private readonly flights = new Map<string, Flight>();
+  /** getOrSet's background refreshes (refresh-ahead), apart from flights: no reader waits on one. */
+  private readonly refreshes = new Map<string, Flight>();
   /**
    * Entries cached with a generation, in process. No pub/sub is needed to keep them fresh:
    * every read passes the generation it just read from the store and a different one misses.
@@ -79,6 +86,7 @@ export abstract class BaseCacheService implements CacheService {
     errors: 0,
     fetches: 0,
     coalesced: 0,
+    refreshes: 0,
     l1Hits: 0,
     remoteInvalidations: 0,
   };
@@ -103,12 +111,14 @@ export abstract class BaseCacheService implements CacheService {
 
   /**
    * The raw stored string, or undefined. With `keepLocal`, the subclass may also keep the
-   * decoded value in its in-process layer (and hand it back as `decoded`).
+   * decoded value in its in-process layer (and hand it back as `decoded`). With `withExpiry`,
+   * it also says when the stored copy expires (`expiresAt`), in the same round trip.
    */
   protected abstract readStore(
     fullKey: string,
     key: string,
     keepLocal: boolean,
+    withExpiry?: boolean,
   ): Promise<StoreRead | undefined>;
   /**
    * The value the in-process layer holds for `key`, if the implementation has one and may
@@ -124,6 +134,17 @@ export abstract class BaseCacheService implements CacheService {
     raw: string,
     ttlMs: number,
     onlyIfAbsent: boolean,
+  ): Promise<void>;
+  /**
+   * Stores `raw` if the key still holds `expectedRaw`, or nothing (a refresh must not replace
+   * a value someone else wrote meanwhile); drops the key from the local layer either way.
+   */
+  protected abstract replaceStore(
+    fullKey: string,
+    key: string,
+    expectedRaw: string,
+    raw: string,
+    ttlMs: number,
   ): Promise<void>;
   /** Deletes the keys (given with and without the prefix) from the store and the local layer. */
   protected abstract deleteStore(
@@ -147,14 +168,17 @@ export abstract class BaseCacheService implements CacheService {
     assertKey(key);
     const local = this.readLocal(key);
     if (local !== undefined) return this.localHit(keyspaceOf(key), local.value as T);
-    return this.readThrough(key);
+    return (await this.readThrough(key, false))?.value as T | undefined;
   }
 
-  /** get() past the in-process layer: the store, decoded (unless the subclass already did). */
-  private async readThrough<T>(key: string): Promise<T | undefined> {
+  /**
+   * get() past the in-process layer: the store's entry, decoded (unless the subclass already
+   * did), with its raw form and expiry when `withExpiry`.
+   */
+  private async readThrough(key: string, withExpiry: boolean): Promise<LocalEntry | undefined> {
     let read: StoreRead | undefined;
     try {
-      read = await this.readStore(this.prefix + key, key, true);
+      read = await this.readStore(this.prefix + key, key, true, withExpiry);
     } catch (error) {
       this.storeError('get', error);
       this.recordMiss(key);
@@ -165,11 +189,10 @@ export abstract class BaseCacheService implements CacheService {
       return undefined;
     }
     try {
-      const value =
-        read.decoded === undefined ? decodeCacheValue<T>(read.raw) : (read.decoded.value as T);
+      const value = read.decoded === undefined ? decodeCacheValue(read.raw) : read.decoded.value;
       this.counters.hits += 1;
       this.emit({ type: 'hit', keyspace: keyspaceOf(key), layer: 'store' });
-      return value;
+      return { value, raw: read.raw, expiresAt: read.expiresAt };
     } catch (error) {
       // Something else wrote this key: treat it as absent rather than fail the read, and
       // drop it so the next fill (SET NX) can replace it.
@@ -236,12 +259,23 @@ export abstract class BaseCacheService implements CacheService {
     const keyspace = keyspaceOf(key);
     // Validate the TTL before anything runs, so a bad call fails the same way hit or miss.
     const ttl = this.ttlFor(key, keyspace, ttlSeconds);
+    const aheadMs = refreshAheadMs(key, ttl, typeof options === 'object' ? options : undefined);
     if (typeof options === 'object' && 'generation' in options) {
+      if (aheadMs !== undefined) {
+        throw new CacheError(
+          'CACHE_INVALID_CONFIG',
+          { option: 'refreshAheadSeconds', reason: 'not with generation' },
+          `refreshAheadSeconds and generation together for "${key}"`,
+        );
+      }
       return this.getOrSetTagged(key, keyspace, fetcher, ttl, options.generation);
     }
     // An in-process hit needs no flight: the flight's own first step would answer the same.
     const local = this.readLocal(key);
-    if (local !== undefined) return Promise.resolve(this.localHit(keyspace, local.value as T));
+    if (local !== undefined) {
+      if (aheadMs !== undefined) this.refreshAhead(key, keyspace, fetcher, ttl, local, aheadMs);
+      return Promise.resolve(this.localHit(keyspace, local.value as T));
+    }
     const existing = this.flights.get(key);
     if (existing) {
       this.counters.coalesced += 1;
@@ -254,8 +288,12 @@ export abstract class BaseCacheService implements CacheService {
     const flight: Flight = { promise: Promise.resolve(), invalidated: false };
     flight.promise = (async (): Promise<T> => {
       try {
-        const cached = await this.get<T>(key);
-        if (cached !== undefined) return cached;
+        const cached = await this.readThrough(key, aheadMs !== undefined);
+        if (cached !== undefined) {
+          if (aheadMs !== undefined)
+            this.refreshAhead(key, keyspace, fetcher, ttl, cached, aheadMs);
+          return cached.value as T;
+        }
         this.counters.fetches += 1;
         this.emit({ type: 'fetch', keyspace: keyspaceOf(key) });
         const value = await fetcher();
@@ -271,6 +309,52 @@ export abstract class BaseCacheService implements CacheService {
     })();
     this.flights.set(key, flight);
     return flight.promise as Promise<T>;
+  }
+
+  async idle(): Promise<void> {
+    await Promise.all([...this.refreshes.values()].map((refresh) => refresh.promise));
+  }
+
+  /**
+   * Starts a background refresh of `key` if `entry` expires within `aheadMs` and none is
+   * running. Its result replaces the entry only if the key was not invalidated meanwhile and
+   * still holds what `entry` held (or nothing); a failed fetch is reported, and the entry
+   * keeps answering until it expires.
+   */
+  private refreshAhead<T>(
+    key: string,
+    keyspace: string,
+    fetcher: () => Promise<T>,
+    ttlSeconds: number,
+    entry: LocalEntry,
+    aheadMs: number,
+  ): void {
+    const { raw: expected, expiresAt } = entry;
+    if (expected === undefined || expiresAt === undefined) return;
+    const left = expiresAt - Date.now();
+    if (left > aheadMs || left > aheadMs * refreshPoint(key)) return;
+    if (this.refreshes.has(key) || this.closing) return;
+    const refresh: Flight = { promise: Promise.resolve(), invalidated: false };
+    this.refreshes.set(key, refresh);
+    this.counters.refreshes += 1;
+    this.emit({ type: 'refresh', keyspace });
+    refresh.promise = (async (): Promise<void> => {
+      try {
+        const value = await fetcher();
+        if (value === undefined || refresh.invalidated || this.closing) return;
+        const raw = encodeCacheValue(key, value);
+        const ttlMs = Math.max(1, Math.round(ttlSeconds * 1000));
+        try {
+          await this.replaceStore(this.prefix + key, key, expected, raw, ttlMs);
+        } catch (error) {
+          this.storeError('set', error);
+        }
+      } catch (error) {
+        this.storeError('refresh', error);
+      } finally {
+        if (this.refreshes.get(key) === refresh) this.refreshes.delete(key);
+      }
+    })();
   }
 
   async generation(key: string): Promise<string | undefined> {
@@ -446,6 +530,10 @@ export abstract class BaseCacheService implements CacheService {
         flight.invalidated = true;
         this.flights.delete(key);
       }
+      // Kept in the map until it settles (idle() waits for it); a read meanwhile misses and
+      // fetches through a flight, so nothing waits on it.
+      const refresh = this.refreshes.get(key);
+      if (refresh) refresh.invalidated = true;
       if (origin === 'remote') this.counters.remoteInvalidations += 1;
       this.emit({ type: 'invalidated', keyspace: keyspaceOf(key), origin });
       for (const { prefix, listener } of this.listeners) {
@@ -500,6 +588,51 @@ export abstract class BaseCacheService implements CacheService {
       this.storeError('publish', error);
     }
   }
+}
+
+/**
+ * getOrSet's refresh-ahead window in ms, or undefined when none was asked for.
+ * @throws {CacheError} `CACHE_INVALID_CONFIG` for a window that is not a positive number of
+ *   seconds below the entry's TTL
+ */
+function refreshAheadMs(
+  key: string,
+  ttlSeconds: number,
+  options: GetOrSetOptions | undefined,
+): number | undefined {
+  const seconds = options?.refreshAheadSeconds;
+  if (seconds === undefined) return undefined;
+  if (!(
+    typeof seconds === 'number' &&
+    Number.isFinite(seconds) &&
+    seconds > 0 &&
+    seconds < ttlSeconds
+  )) {
+    throw new CacheError(
+      'CACHE_INVALID_CONFIG',
+      {
+        option: 'refreshAheadSeconds',
+        reason: `must be a positive number of seconds below the TTL (${ttlSeconds} s)`,
+      },
+      `Invalid refreshAheadSeconds for "${key}": ${String(seconds)}`,
+    );
+  }
+  return seconds * 1000;
+}
+
+/**
+ * Where in the refresh-ahead window a key is refreshed, as a fraction of the window (½ to 1):
+ * fixed per key and spread across keys, so keys filled together (a client polling many
+ * wallets, a restart) are refreshed apart rather than in one burst of fetches. FNV-1a of the
+ * key, written out: five lines, and it must be the same on every instance and every read.
+ */
+function refreshPoint(key: string): number {
+  let hash = 0x811c9dc5;
+  for (let i = 0; i < key.length; i += 1) {
+    hash ^= key.charCodeAt(i);
+    hash = Math.imul(hash, 0x01000193);
+  }
+  return 0.5 + (hash >>> 0) / 2 ** 33;
 }
 
 /** Throws CACHE_INVALID_KEY for a key that is not a non-empty string. */

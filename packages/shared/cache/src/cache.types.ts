@@ -65,6 +65,11 @@ export interface CacheStats {
   fetches: number;
   /** getOrSet callers that joined another caller's in-flight fetch instead of fetching. */
   coalesced: number;
+  /**
+   * Background refreshes started by getOrSet's `refreshAheadSeconds` (each is also a fetch:
+   * counted in `fetches` too).
+   */
+  refreshes: number;
   /** Reads answered by the in-process L1 layer (a subset of `hits`). */
   l1Hits: number;
   /** Keys dropped because of an invalidation message from another instance. */
@@ -84,6 +89,7 @@ export type CacheEvent =
   | { type: 'miss'; keyspace: string }
   | { type: 'fetch'; keyspace: string }
   | { type: 'coalesced'; keyspace: string }
+  | { type: 'refresh'; keyspace: string }
   | { type: 'invalidated'; keyspace: string; origin: 'local' | 'remote' }
   | { type: 'error'; operation: CacheOperation; error: unknown };
 
@@ -96,7 +102,15 @@ export type CacheEvent =
  * ```
  */
 export type CacheOperation =
-  'get' | 'set' | 'delete' | 'publish' | 'subscribe' | 'health' | 'connection';
+  | 'get'
+  | 'set'
+  | 'delete'
+  | 'publish'
+  | 'subscribe'
+  | 'health'
+  | 'connection'
+  /** A background refresh's fetcher failed (the entry it would have replaced stays). */
+  | 'refresh';
 
 /**
  * Called with each invalidated key (without the deployment prefix), on every instance,
@@ -129,6 +143,15 @@ export interface GetOrSetOptions {
    * down, so the fetcher runs and nothing is cached.
    */
   generation?: string | undefined;
+  /**
+   * Refresh-ahead: a read that finds the entry with at most this many seconds of its TTL left
+   * answers with it at once and starts the fetcher in the background (one refresh per key at a
+   * time, per instance), which replaces the entry with a full TTL. A key read more often than
+   * its TTL then never expires in front of a reader, and no reader waits for the source. The
+   * refreshed value is not stored if the key is invalidated while it is fetched, nor over a
+   * value someone else wrote meanwhile. Must be below the TTL; not with `generation`.
+   */
+  refreshAheadSeconds?: number;
 }
 
 /**
@@ -205,6 +228,12 @@ export interface CacheService {
     fetcher: () => Promise<T>,
     options?: number | GetOrSetOptions,
   ): Promise<T>;
+
+  /**
+   * Resolves when every background refresh (getOrSet's `refreshAheadSeconds`) started so far
+   * has finished, stored or not: before a deliberate shutdown, or in a test.
+   */
+  idle(): Promise<void>;
 
   /**
    * The current generation token of `key` (e.g. `CacheKeys.access(ownerId)`): one round trip

@@ -52,9 +52,16 @@ export class MemoryCacheService extends BaseCacheService {
     this.entries = new LRUCache<string, string>({ max });
   }
 
-  protected readStore(fullKey: string): Promise<StoreRead | undefined> {
+  protected readStore(
+    fullKey: string,
+    _key: string,
+    _keepLocal: boolean,
+    withExpiry = false,
+  ): Promise<StoreRead | undefined> {
     const raw = this.entries.get(fullKey);
-    return Promise.resolve(raw === undefined ? undefined : { raw });
+    if (raw === undefined) return Promise.resolve(undefined);
+    if (!withExpiry) return Promise.resolve({ raw });
+    return Promise.resolve({ raw, expiresAt: Date.now() + this.entries.getRemainingTTL(fullKey) });
   }
 
   protected writeStore(
@@ -65,6 +72,19 @@ export class MemoryCacheService extends BaseCacheService {
     onlyIfAbsent: boolean,
   ): Promise<void> {
     if (!(onlyIfAbsent && this.entries.has(fullKey)))
+      this.entries.set(fullKey, raw, { ttl: ttlMs });
+    return Promise.resolve();
+  }
+
+  protected replaceStore(
+    fullKey: string,
+    _key: string,
+    expectedRaw: string,
+    raw: string,
+    ttlMs: number,
+  ): Promise<void> {
+    const current = this.entries.get(fullKey);
+    if (current === undefined || current === expectedRaw)
       this.entries.set(fullKey, raw, { ttl: ttlMs });
     return Promise.resolve();
   }

@@ -71,6 +71,26 @@ export interface RedisCacheServiceOptions extends CacheServiceOptions {
   operationTimeoutMs?: number;
 }
 
+/**
+ * Refresh-ahead's write: replaces the value only if the key still holds the one the refresh
+ * started from, or nothing (then it fills, as a getOrSet miss would). A value someone wrote
+ * meanwhile is newer than what the refresh read, and stays.
+ */
+const REPLACE_IF_UNCHANGED = `
+local current = redis.call('get', KEYS[1])
+if current == false or current == ARGV[1] then
+  redis.call('set', KEYS[1], ARGV[2], 'PX', ARGV[3])
+  return 1
+end
+return 0`;
+
+/** The command {@link REPLACE_IF_UNCHANGED} is defined as on the client (ioredis `defineCommand`). */
+const REPLACE_COMMAND = 'waiaasCacheReplace';
+
+interface ReplaceClient {
+  [REPLACE_COMMAND](keyCount: 1, key: string, ...args: string[]): Promise<number>;
+}
+
 interface InvalidationMessage {
   v: 1;
   origin: string;
@@ -125,6 +145,8 @@ export class RedisCacheService extends BaseCacheService {
       );
     }
     this.client = client;
+    // Sent once per connection (EVALSHA, and EVAL on NOSCRIPT: ioredis does it).
+    client.defineCommand(REPLACE_COMMAND, { lua: REPLACE_IF_UNCHANGED });
     this.ownsClient = options.ownsClient ?? false;
     this.channel = this.prefix + INVALIDATION_CHANNEL;
     this.healthTimeoutMs = options.healthTimeoutMs ?? 1000;
@@ -189,6 +211,7 @@ export class RedisCacheService extends BaseCacheService {
     fullKey: string,
     key: string,
     keepLocal: boolean,
+    withExpiry = false,
   ): Promise<StoreRead | undefined> {
     const useL1 =
       keepLocal &&
@@ -196,7 +219,7 @@ export class RedisCacheService extends BaseCacheService {
       this.subscribed &&
       this.l1Keyspaces.has(keyspaceOf(key));
     this.assertReady();
-    if (!useL1) {
+    if (!useL1 && !withExpiry) {
       const raw = await this.bounded(this.client.get(fullKey));
       return raw === null ? undefined : { raw };
     }
@@ -206,15 +229,17 @@ export class RedisCacheService extends BaseCacheService {
     const pttl = results?.[1]?.[1];
     if (typeof raw !== 'string') return undefined;
     if (!(typeof pttl === 'number' && pttl > 0)) return { raw };
+    const expiresAt = Date.now() + pttl;
+    if (!useL1) return { raw, expiresAt };
     let decoded: LocalEntry;
     try {
-      decoded = { value: decodeCacheValue(raw) };
+      decoded = { value: decodeCacheValue(raw), raw, expiresAt };
     } catch {
       return { raw }; // not ours: the caller reports it and drops the key
     }
     deepFreeze(decoded.value);
     this.l1?.set(key, decoded, { ttl: Math.min(this.l1TtlMs, pttl) });
-    return { raw, decoded };
+    return { raw, decoded, expiresAt };
   }
 
   protected async writeStore(
@@ -230,6 +255,26 @@ export class RedisCacheService extends BaseCacheService {
       onlyIfAbsent
         ? this.client.set(fullKey, raw, 'PX', ttlMs, 'NX')
         : this.client.set(fullKey, raw, 'PX', ttlMs),
+    );
+  }
+
+  protected async replaceStore(
+    fullKey: string,
+    key: string,
+    expectedRaw: string,
+    raw: string,
+    ttlMs: number,
+  ): Promise<void> {
+    this.l1?.delete(key);
+    this.assertReady();
+    await this.bounded(
+      (this.client as unknown as ReplaceClient)[REPLACE_COMMAND](
+        1,
+        fullKey,
+        expectedRaw,
+        raw,
+        String(ttlMs),
+      ),
     );
   }
 
