@@ -91,12 +91,24 @@ export function createRpc(options: RpcOptions): Rpc<SolanaRpcApi> {
   const transport: RpcTransport = <TResponse>(config: Parameters<RpcTransport>[0]) =>
     pRetry<RpcResponse<TResponse>>(
       async () => {
-        const timeout = AbortSignal.timeout(timeoutMs);
-        const signal = config.signal ? AbortSignal.any([config.signal, timeout]) : timeout;
+        // A timer cleared when the attempt ends, not AbortSignal.timeout(): that one's timer
+        // runs for the whole timeout after the answer came, and keeps the signal and what
+        // fetch hung on it (the request, its body streams) alive until then, so every call's
+        // garbage outlived the young generation. Aborted the same way (a TimeoutError).
+        const timeout = new AbortController();
+        const timer = setTimeout(
+          () => timeout.abort(new DOMException('The RPC attempt timed out', 'TimeoutError')),
+          timeoutMs,
+        );
+        const signal = config.signal
+          ? AbortSignal.any([config.signal, timeout.signal])
+          : timeout.signal;
         try {
           return await base<TResponse>({ ...config, signal });
         } catch (e) {
           throw new AttemptFailure(e);
+        } finally {
+          clearTimeout(timer);
         }
       },
       {
