@@ -18,6 +18,7 @@ import {
   type Harness,
   startHarness,
   startWorker,
+  waitFor,
 } from './harness.js';
 
 const RECIPIENT = 'Fg6PaFpoGXkYsidMpWTK6W2BeZ7FEfcYkg476zPFsLnS';
@@ -58,15 +59,6 @@ afterAll(async () => {
   await h.close();
   await new Promise((resolve) => server.close(resolve));
 });
-
-async function waitFor(check: () => Promise<boolean> | boolean, what: string): Promise<void> {
-  const deadline = Date.now() + 30_000;
-  while (Date.now() < deadline) {
-    if (await check()) return;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  throw new Error(`timed out waiting for ${what}`);
-}
 
 function events(type: string): WebhookBody[] {
   return received.map((r) => JSON.parse(r.body) as WebhookBody).filter((e) => e.type === type);

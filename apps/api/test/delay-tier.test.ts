@@ -20,6 +20,7 @@ import {
   type Harness,
   startHarness,
   startInstance,
+  waitFor,
 } from './harness.js';
 
 const RECIPIENT = 'Fg6PaFpoGXkYsidMpWTK6W2BeZ7FEfcYkg476zPFsLnS';
@@ -40,15 +41,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await h.close();
 });
-
-async function waitFor(check: () => Promise<boolean> | boolean, what: string): Promise<void> {
-  const deadline = Date.now() + 30_000;
-  while (Date.now() < deadline) {
-    if (await check()) return;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  throw new Error(`timed out waiting for ${what}`);
-}
 
 function transfer(walletId: string, amount: string, app: NestFastifyApplication = h.app) {
   return call(app, 'POST', `/v1/wallets/${walletId}/transfers`, {

@@ -27,6 +27,7 @@ import {
   type Harness,
   startHarness,
   startInstance,
+  waitFor,
 } from './harness.js';
 
 const RECIPIENT = 'Fg6PaFpoGXkYsidMpWTK6W2BeZ7FEfcYkg476zPFsLnS';
@@ -95,15 +96,6 @@ async function startWorker(): Promise<ConfirmationWorker> {
   });
   await worker.start();
   return worker;
-}
-
-async function waitFor(check: () => Promise<boolean> | boolean, what: string): Promise<void> {
-  const deadline = Date.now() + 60_000;
-  while (Date.now() < deadline) {
-    if (await check()) return;
-    await new Promise((r) => setTimeout(r, 25));
-  }
-  throw new Error(`timed out waiting for ${what}`);
 }
 
 interface Setup {

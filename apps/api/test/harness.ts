@@ -318,3 +318,20 @@ export function expectProblem(r: CallResult, status: number, code: string): void
       `expected ${status} ${code}, got ${r.status} ${String(r.headers['content-type'])} ${JSON.stringify(r.body)}`,
     );
 }
+
+/**
+ * Polls `check` until it holds (a guard against waiting forever, not a timing assertion).
+ * @throws after `timeoutMs`, naming `what`
+ */
+export async function waitFor(
+  check: () => Promise<boolean> | boolean,
+  what: string,
+  timeoutMs = 60_000,
+): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (await check()) return;
+    await new Promise((r) => setTimeout(r, 25));
+  }
+  throw new Error(`timed out waiting for ${what}`);
+}

@@ -21,6 +21,7 @@ import {
   listen,
   startHarness,
   startInstance,
+  waitFor,
 } from './harness.js';
 
 let h: Harness;
@@ -362,6 +363,39 @@ describe('balances', () => {
     } finally {
       redis.disconnect();
     }
+  });
+  it('refreshes a balance read in its last 2 s in the background: the poll never waits for the chain', async () => {
+    const owner = await createOwner(h.app);
+    const wallet = await createWallet(h.app, owner.key, { fund: 0n });
+    await h.ledger.airdrop(address(wallet.address), 1_500_000_000n);
+    h.ledger.advanceSlots(2);
+    const sol = async (): Promise<string> =>
+      (await call(h.app, 'GET', `/v1/wallets/${wallet.id}/balance`, { token: owner.key })).body
+        .balance.sol as string;
+    const balanceEvents = async (result: string): Promise<number> => {
+      const text = (await call(h.app, 'GET', '/metrics')).body as string;
+      const line = new RegExp(
+        `waiaas_cache_events_total\\{keyspace="balance",result="${result}"\\} (\\d+)`,
+      );
+      return Number(line.exec(text)?.[1] ?? 0);
+    };
+    const fetchesBefore = await balanceEvents('fetch');
+    expect(await sol()).toBe('1.5'); // read from the chain: one fetch
+    await h.ledger.airdrop(address(wallet.address), 1_000_000_000n);
+    h.ledger.advanceSlots(2);
+    // As if 9 of its 10 s had passed: inside the last 2 s, past any key's refresh point.
+    const redis = new Redis(h.redis.url);
+    try {
+      await redis.pexpire(`${h.redis.prefix}balance:${wallet.address}`, 950);
+    } finally {
+      redis.disconnect();
+    }
+    const refreshesBefore = await balanceEvents('refresh');
+    expect(await sol()).toBe('1.5'); // answered from the cache; the refresh starts behind it
+    await waitFor(async () => (await sol()) === '2.5', 'the refreshed balance');
+    expect(await balanceEvents('refresh')).toBe(refreshesBefore + 1);
+    // The new figure came from the refresh, not from a reader's miss.
+    expect(await balanceEvents('fetch')).toBe(fetchesBefore + 1);
   });
 });
 

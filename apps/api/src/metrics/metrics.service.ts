@@ -28,7 +28,7 @@ export class MetricsService {
 
   readonly cacheEvents = new Counter({
     name: 'waiaas_cache_events_total',
-    help: 'Cache reads by keyspace and result (hit, miss), plus fetches and coalesced waits',
+    help: 'Cache reads by keyspace and result (hit, miss), plus fetches, coalesced waits and background refreshes',
     labelNames: ['keyspace', 'result'] as const,
     registers: [this.registry],
     collect: () => {
@@ -58,6 +58,7 @@ export class MetricsService {
       case 'miss':
       case 'fetch':
       case 'coalesced':
+      case 'refresh':
         this.countCacheEvent(event.keyspace, event.type);
         break;
       case 'error':

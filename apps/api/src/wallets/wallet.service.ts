@@ -27,6 +27,13 @@ import {
   type WalletResponseDto,
 } from './wallet.dto.js';
 
+/**
+ * A cached balance (10 s) read with less than this left is refreshed in the background: a
+ * balance polled more often than its TTL never makes a reader wait for the RPC, and balances
+ * cached together do not all expire together (2 s is room for a slow RPC answer).
+ */
+const BALANCE_REFRESH_AHEAD_SECONDS = 2;
+
 interface ParsedTokenAccount {
   pubkey: Address;
   account: {
@@ -119,8 +126,10 @@ export class WalletService {
 
   async balance(principal: OwnerOrAgent, walletId: string): Promise<BalanceResponseDto> {
     const wallet = await this.access.require(principal, walletId);
-    const balance = await this.cache.getOrSet(CacheKeys.balance(wallet.address), () =>
-      this.fetchBalance(toAddress(wallet.address)),
+    const balance = await this.cache.getOrSet(
+      CacheKeys.balance(wallet.address),
+      () => this.fetchBalance(toAddress(wallet.address)),
+      { refreshAheadSeconds: BALANCE_REFRESH_AHEAD_SECONDS },
     );
     return { balance };
   }
