@@ -5,7 +5,7 @@ import {
   type RpcTransport,
 } from '@solana/kit';
 import { parseJsonWithBigInts, stringifyJsonWithBigInts } from '@solana/rpc-spec-types';
-import { isTransientRpcError } from '@waiaas/solana-signer/rpc';
+import { attemptSignal, isTransientRpcError } from '@waiaas/solana-signer/rpc';
 import pRetry from 'p-retry';
 
 /**
@@ -152,12 +152,13 @@ class AttemptFailure extends Error {
 }
 
 async function attempt(options: BatchingTransportOptions, body: string): Promise<string> {
+  const timeout = attemptSignal(options.timeoutMs);
   try {
     const response = await fetch(options.url, {
       method: 'POST',
       headers: { accept: 'application/json', 'content-type': 'application/json; charset=utf-8' },
       body,
-      signal: AbortSignal.timeout(options.timeoutMs),
+      signal: timeout.signal,
     });
     if (!response.ok) {
       await response.arrayBuffer().catch(() => undefined);
@@ -170,5 +171,7 @@ async function attempt(options: BatchingTransportOptions, body: string): Promise
     return await response.text();
   } catch (error) {
     throw new AttemptFailure(error);
+  } finally {
+    timeout.done();
   }
 }

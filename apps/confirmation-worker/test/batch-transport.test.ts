@@ -18,7 +18,7 @@ import { latestBlockhash, newAddress, signSolTransfer } from './helpers.js';
  * with HTTP 503, so the tests see what reaches the node.
  */
 async function countingProxy(target: string) {
-  const state = { requests: 0, failNext: 0, bodies: [] as unknown[] };
+  const state = { requests: 0, failNext: 0, stallNext: 0, bodies: [] as unknown[] };
   const server: Server = createServer((req, res) => {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
@@ -26,6 +26,11 @@ async function countingProxy(target: string) {
       state.requests += 1;
       const body = Buffer.concat(chunks).toString();
       state.bodies.push(JSON.parse(body));
+      if (state.stallNext > 0) {
+        state.stallNext -= 1;
+        req.socket.on('close', () => res.destroy());
+        return; // never answered: the client's attempt must time out
+      }
       if (state.failNext > 0) {
         state.failNext -= 1;
         res.writeHead(503).end();
@@ -153,6 +158,24 @@ describe('batching RPC transport', () => {
     } finally {
       ledger.setFaults({});
     }
+  });
+
+  it('times out a request the node never answers, and retries it', async () => {
+    const rpc = createSolanaRpcFromTransport(
+      createBatchingTransport({
+        url: proxy.url,
+        maxBatch: 100,
+        timeoutMs: 200,
+        retries: 1,
+        minBackoffMs: 1,
+      }),
+    );
+    proxy.state.stallNext = 1;
+    const before = proxy.state.requests;
+    await expect(rpc.getBlockHeight({ commitment: 'processed' }).send()).resolves.toBe(
+      ledger.blockHeight,
+    );
+    expect(proxy.state.requests - before).toBe(2);
   });
 
   it('retries a batch the node answered with HTTP 503, and reports kit’s HTTP error once retries run out', async () => {

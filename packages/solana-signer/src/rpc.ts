@@ -59,6 +59,34 @@ export function isTransientRpcError(e: unknown): boolean {
   );
 }
 
+/**
+ * The signal of one RPC attempt: aborted with a `TimeoutError` (which
+ * {@link isTransientRpcError} retries) after `timeoutMs`, or when `caller` aborts. Call
+ * `done()` when the attempt ends: unlike `AbortSignal.timeout()`, whose timer runs for the
+ * whole timeout after the answer came and keeps the signal, and what fetch hung on it (the
+ * request, its body streams), alive until then, this one's timer is cleared.
+ *
+ * @example
+ * ```ts
+ * const attempt = attemptSignal(5_000);
+ * try { await fetch(url, { signal: attempt.signal }); } finally { attempt.done(); }
+ * ```
+ */
+export function attemptSignal(
+  timeoutMs: number,
+  caller?: AbortSignal,
+): { signal: AbortSignal; done: () => void } {
+  const timeout = new AbortController();
+  const timer = setTimeout(
+    () => timeout.abort(new DOMException('The RPC attempt timed out', 'TimeoutError')),
+    timeoutMs,
+  );
+  return {
+    signal: caller ? AbortSignal.any([caller, timeout.signal]) : timeout.signal,
+    done: () => clearTimeout(timer),
+  };
+}
+
 /** Carries any failure through p-retry (which only retries `Error`s of its own realm) and back out unchanged. */
 class AttemptFailure extends Error {
   constructor(readonly original: unknown) {
@@ -91,24 +119,13 @@ export function createRpc(options: RpcOptions): Rpc<SolanaRpcApi> {
   const transport: RpcTransport = <TResponse>(config: Parameters<RpcTransport>[0]) =>
     pRetry<RpcResponse<TResponse>>(
       async () => {
-        // A timer cleared when the attempt ends, not AbortSignal.timeout(): that one's timer
-        // runs for the whole timeout after the answer came, and keeps the signal and what
-        // fetch hung on it (the request, its body streams) alive until then, so every call's
-        // garbage outlived the young generation. Aborted the same way (a TimeoutError).
-        const timeout = new AbortController();
-        const timer = setTimeout(
-          () => timeout.abort(new DOMException('The RPC attempt timed out', 'TimeoutError')),
-          timeoutMs,
-        );
-        const signal = config.signal
-          ? AbortSignal.any([config.signal, timeout.signal])
-          : timeout.signal;
+        const attempt = attemptSignal(timeoutMs, config.signal);
         try {
-          return await base<TResponse>({ ...config, signal });
+          return await base<TResponse>({ ...config, signal: attempt.signal });
         } catch (e) {
           throw new AttemptFailure(e);
         } finally {
-          clearTimeout(timer);
+          attempt.done();
         }
       },
       {
