@@ -30,7 +30,14 @@ export { Prisma } from './generated/prisma/client.js';
 export * from './generated/prisma/enums.js';
 export type * from './generated/prisma/models.js';
 export type { TransactionClient } from './transaction-client.js';
-export { sqlOf, sqlPool, sqlTransaction, type Sql, type SqlTransactionOptions } from './sql.js';
+export {
+  sqlOf,
+  sqlPool,
+  sqlTransaction,
+  type Sql,
+  type SqlTransactionOptions,
+  type TransactionSql,
+} from './sql.js';
 export {
   RepositoryError,
   isRepositoryError,

@@ -13,7 +13,7 @@
  * {@link sqlOf}), so a repository needs one implementation of a statement, not two.
  */
 import { createHash } from 'node:crypto';
-import type pg from 'pg';
+import pg from 'pg';
 import type { PrismaClient } from './generated/prisma/client.js';
 import type { TransactionClient } from './transaction-client.js';
 
@@ -79,28 +79,133 @@ function statementName(text: string): string {
   return name;
 }
 
+/** A statement's query config: named (prepared) when it has values and statements are prepared. */
+function configOf(text: string, values: readonly unknown[], prepared: boolean): pg.QueryConfig {
+  // Statements without values may hold several commands (`BEGIN; SET LOCAL …`), which only
+  // the simple protocol accepts; they are cheap to plan anyway.
+  return prepared && values.length > 0
+    ? { name: statementName(text), text, values: values as unknown[] }
+    : { text, values: values as unknown[] };
+}
+
+/** Reports a round trip slower than the threshold (the same events Prisma's query log gives). */
+async function reportSlow<T>(slow: SlowSqlLog | null, text: string, run: () => Promise<T>) {
+  if (slow === null) return run();
+  const started = performance.now();
+  try {
+    return await run();
+  } finally {
+    const durationMs = performance.now() - started;
+    if (durationMs >= slow.thresholdMs)
+      slow.onSlowQuery({ event: 'db_query_slow', query: text, durationMs });
+  }
+}
+
 function timed(queryable: pg.Pool | pg.PoolClient, { slow, prepared }: Registered): Sql {
-  const run = (text: string, values: readonly unknown[]) =>
-    queryable.query(
-      // Statements without values may hold several commands (`BEGIN; SET LOCAL …`), which only
-      // the simple protocol accepts; they are cheap to plan anyway.
-      prepared && values.length > 0
-        ? { name: statementName(text), text, values: values as unknown[] }
-        : { text, values: values as unknown[] },
-    );
   return {
     async query<R>(text: string, values: readonly unknown[] = []): Promise<R[]> {
-      if (slow === null) return (await run(text, values)).rows as R[];
-      const started = performance.now();
-      try {
-        return (await run(text, values)).rows as R[];
-      } finally {
-        const durationMs = performance.now() - started;
-        if (durationMs >= slow.thresholdMs)
-          slow.onSlowQuery({ event: 'db_query_slow', query: text, durationMs });
-      }
+      const result = await reportSlow(slow, text, () =>
+        queryable.query(configOf(text, values, prepared)),
+      );
+      return result.rows as R[];
     },
   };
+}
+
+/** The parts of `pg`'s connection a {@link PipelinedQuery} writes to (the ones `pg.Query` uses). */
+interface ProtocolConnection {
+  parse(message: { text: string; name: string; types: unknown[] }): void;
+  bind(message: { portal: string; statement: string; values: unknown[] }): void;
+  execute(message: { portal: string; rows?: number }): void;
+  sync(): void;
+}
+
+/** `pg.Query`'s own steps that {@link PipelinedQuery} extends (not in its type declarations). */
+interface QuerySteps {
+  prepare(connection: ProtocolConnection): void;
+}
+
+/**
+ * One statement with fixed commands before and after it (`BEGIN` and `SET LOCAL`s; `COMMIT`)
+ * in a single round trip: the commands' Parse/Bind/Execute messages go out in the same write as
+ * the statement's, with one Sync at the end. PostgreSQL runs them in order and, if one fails,
+ * skips the rest up to the Sync: a statement that fails is never committed by a `COMMIT` after
+ * it (the transaction is left aborted, for the caller's ROLLBACK).
+ *
+ * Why hand-written: `pg` sends one statement per round trip and has no pipeline mode (proposed
+ * upstream, not merged), and a round trip is the dearest part of a short statement here: each
+ * one wakes a backend that went to sleep after its last answer (a transfer's five took about a
+ * third of the API's CPU for it). This builds on `pg.Query` (the documented Submittable
+ * interface), adding messages around its own: its result for the whole pipeline is a list with
+ * one entry per command, the statement's at `before.length`.
+ *
+ * The commands before the statement are parsed as the unnamed statement; `pg` marks the
+ * statement prepared on the connection at the first ParseComplete it receives, which would be a
+ * command's. So a named statement is only pipelined after a connection has prepared it
+ * ({@link preparedOn}); until then it runs after its commands in a round trip of their own.
+ */
+class PipelinedQuery extends pg.Query {
+  constructor(
+    config: pg.QueryConfig,
+    private readonly before: readonly string[],
+    private readonly after: readonly string[],
+  ) {
+    super(config);
+  }
+
+  prepare(connection: ProtocolConnection): void {
+    for (const text of this.before) sendCommand(connection, text);
+    (pg.Query.prototype as unknown as QuerySteps).prepare.call(this, connection);
+  }
+
+  /** Called by `pg.Query.prepare` to execute the statement and end the pipeline. */
+  _getRows(connection: ProtocolConnection): void {
+    connection.execute({ portal: '' });
+    for (const text of this.after) sendCommand(connection, text);
+    connection.sync();
+  }
+}
+
+function sendCommand(connection: ProtocolConnection, text: string): void {
+  connection.parse({ text, name: '', types: [] });
+  connection.bind({ portal: '', statement: '', values: [] });
+  connection.execute({ portal: '' });
+}
+
+/**
+ * Whether `client`'s connection has prepared the named statement of `config` (`pg` keeps the
+ * names it prepared on the connection). False when that cannot be read (then the statement is
+ * not pipelined behind commands: correct, one round trip more).
+ */
+function preparedOn(client: pg.PoolClient, config: pg.QueryConfig): boolean {
+  if (config.name === undefined) return true;
+  const parsed = (client as unknown as { connection?: { parsedStatements?: unknown } }).connection
+    ?.parsedStatements;
+  return (
+    typeof parsed === 'object' &&
+    parsed !== null &&
+    (parsed as Record<string, unknown>)[config.name] === config.text
+  );
+}
+
+/** Runs `before`, the statement and `after` in one round trip; resolves to the statement's rows. */
+function pipelined<R>(
+  client: pg.PoolClient,
+  config: pg.QueryConfig,
+  before: readonly string[],
+  after: readonly string[],
+): Promise<R[]> {
+  return new Promise<R[]>((resolve, reject) => {
+    const query = new PipelinedQuery(config, before, after);
+    (query as unknown as { callback: (e: Error | undefined, r: unknown) => void }).callback = (
+      error,
+      results,
+    ) => {
+      if (error) reject(error);
+      else resolve((results as pg.QueryResult[])[before.length]!.rows as R[]);
+    };
+    void client.query(query);
+  });
 }
 
 /**
@@ -123,7 +228,7 @@ export function sqlOf(db: PrismaClient | TransactionClient): Sql {
 }
 
 /**
- * Appended to a transaction's BEGIN when statements are prepared: its statements run their
+ * Set with a transaction's BEGIN when statements are prepared: its statements run their
  * generic plan, planned once per connection. PostgreSQL otherwise plans a prepared statement
  * afresh with each call's values ("custom plans") for as long as those look cheaper than the
  * generic plan, and once `transactions` and `spend_buckets` have statistics of a wallet with
@@ -135,7 +240,7 @@ export function sqlOf(db: PrismaClient | TransactionClient): Sql {
  * good: its unnamed statements would be planned without their values too. Autocommit
  * statements ({@link sqlPool}) have connections of their own with it set for the session.
  */
-const GENERIC_PLANS = '; SET LOCAL plan_cache_mode = force_generic_plan';
+const GENERIC_PLANS = 'SET LOCAL plan_cache_mode = force_generic_plan';
 
 /** The same for a whole session: the autocommit pool's connections (`createPrismaClient`). */
 export const GENERIC_PLANS_SETTING = 'SET plan_cache_mode = force_generic_plan';
@@ -149,21 +254,44 @@ export interface SqlTransactionOptions {
   idleTimeoutMs?: number;
 }
 
+/** The statements of one {@link sqlTransaction}. */
+export interface TransactionSql extends Sql {
+  /**
+   * Runs the transaction's last statement and COMMIT in one round trip. What the statement
+   * wrote commits whatever it returns, so use it only where the work commits on every answer
+   * the statement can give (a write that wrote nothing commits nothing); nothing may run
+   * after it. A statement that fails is not committed (the transaction rolls back as after
+   * any error).
+   */
+  queryAndCommit<R>(text: string, values?: readonly unknown[]): Promise<R[]>;
+}
+
 /**
  * Runs `work` in one transaction on a connection of `prisma`'s pool: committed when `work`
- * resolves, rolled back when it throws (and the connection discarded if it broke or the
- * rollback fails).
+ * resolves (unless it committed with {@link TransactionSql.queryAndCommit}), rolled back when it
+ * throws (and the connection discarded if it broke or the rollback fails).
+ *
+ * Round trips: BEGIN (with the transaction's settings) goes out with the first statement, and
+ * `queryAndCommit` sends COMMIT with the last (see {@link PipelinedQuery}); a work that runs
+ * no statement sends nothing.
  */
 export async function sqlTransaction<T>(
   prisma: PrismaClient,
-  work: (sql: Sql) => Promise<T>,
+  work: (sql: TransactionSql) => Promise<T>,
   options: SqlTransactionOptions = {},
 ): Promise<T> {
   const entry = registered(prisma);
   const idleMs = Math.max(1, Math.trunc(options.idleTimeoutMs ?? 20_000));
+  // BEGIN and, for this transaction only, the session's idle limit and (with prepared
+  // statements) generic plans: see GENERIC_PLANS.
+  const begin = [
+    'BEGIN',
+    `SET LOCAL idle_in_transaction_session_timeout = ${idleMs}`,
+    ...(entry.prepared ? [GENERIC_PLANS] : []),
+  ];
   const client = await entry.pool.connect();
   // The pool stops listening for a connection's errors while it is checked out, so one that
-  // ends between statements (the idle limit below, a server restart) would be thrown as an
+  // ends between statements (the idle limit above, a server restart) would be thrown as an
   // unhandled 'error' event and take the process down. Remembered instead: the next statement
   // fails with it, and the connection is discarded on release.
   let broken: Error | undefined;
@@ -171,32 +299,56 @@ export async function sqlTransaction<T>(
     broken ??= e;
   };
   client.on('error', onConnectionError);
-  const statements = timed(client, entry);
-  const sql: Sql = {
-    query: <R>(text: string, values?: readonly unknown[]) =>
-      statements.query<R>(text, values).catch((e: unknown) => {
-        throw broken ?? e;
-      }),
+  // 'idle': nothing sent yet; 'open': BEGIN sent (a failure then rolls back); 'committed'.
+  const tx: { state: 'idle' | 'open' | 'committed' } = { state: 'idle' };
+  const run = async <R>(
+    text: string,
+    values: readonly unknown[],
+    commit: boolean,
+  ): Promise<R[]> => {
+    if (tx.state === 'committed') throw new Error('sqlTransaction: a statement after the commit');
+    const config = configOf(text, values, entry.prepared);
+    let before: readonly string[] = [];
+    if (tx.state === 'idle') {
+      tx.state = 'open';
+      // The pipeline needs the extended protocol (a statement with values), and a named
+      // statement this connection has prepared (see PipelinedQuery).
+      if (values.length > 0 && preparedOn(client, config)) before = begin;
+      else await reportSlow(entry.slow, begin.join('; '), () => client.query(begin.join('; ')));
+    }
+    const after = commit ? ['COMMIT'] : [];
+    let rows: R[];
+    if (values.length > 0 && before.length + after.length > 0) {
+      const label = [...before, text, ...after].join('; ');
+      rows = await reportSlow(entry.slow, label, () => pipelined<R>(client, config, before, after));
+    } else {
+      rows = (await reportSlow(entry.slow, text, () => client.query(config))).rows as R[];
+      // A statement without values runs on the simple protocol, which shares no pipeline.
+      if (commit) await reportSlow(entry.slow, 'COMMIT', () => client.query('COMMIT'));
+    }
+    if (commit) tx.state = 'committed';
+    return rows;
+  };
+  const fail = (e: unknown): never => {
+    throw broken ?? e;
+  };
+  const sql: TransactionSql = {
+    query: <R>(text: string, values: readonly unknown[] = []) =>
+      run<R>(text, values, false).catch(fail),
+    queryAndCommit: <R>(text: string, values: readonly unknown[] = []) =>
+      run<R>(text, values, true).catch(fail),
   };
   try {
     try {
-      // One round trip: BEGIN and, for this transaction only, the session's idle limit and
-      // (with prepared statements) generic plans: see GENERIC_PLANS.
-      await sql.query(
-        `BEGIN; SET LOCAL idle_in_transaction_session_timeout = ${idleMs}${entry.prepared ? GENERIC_PLANS : ''}`,
-      );
-    } catch (e) {
-      broken ??= e as Error;
-      throw e;
-    }
-    try {
       const result = await work(sql);
-      await sql.query('COMMIT');
+      if (tx.state === 'open') await sql.query('COMMIT');
       return result;
     } catch (e) {
-      await client.query('ROLLBACK').catch((rollbackError: unknown) => {
-        broken ??= rollbackError as Error;
-      });
+      if (tx.state === 'open') {
+        await client.query('ROLLBACK').catch((rollbackError: unknown) => {
+          broken ??= rollbackError as Error;
+        });
+      }
       throw e;
     }
   } finally {

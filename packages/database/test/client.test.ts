@@ -96,6 +96,108 @@ describe('createPrismaClient', () => {
   });
 });
 
+describe('sqlTransaction round trips', () => {
+  let prisma: PrismaClient;
+  /** What each round trip sent, as the slow-query hook at 0 ms reports it. */
+  let trips: string[] = [];
+  beforeAll(async () => {
+    // One connection: every transaction meets the statements the last one prepared.
+    prisma = createPrismaClient({
+      url: db.url,
+      poolSize: 1,
+      slowQueryMs: 0,
+      onSlowQuery: (e) => trips.push(e.query),
+    });
+    await prisma.$executeRawUnsafe('CREATE TABLE trip_notes (id int PRIMARY KEY, note text)');
+  });
+  afterAll(async () => {
+    await prisma.$disconnect();
+  });
+  const insert = 'INSERT INTO trip_notes (id, note) VALUES ($1::int, $2::text) RETURNING id';
+  const notes = async () =>
+    (await sqlPool(prisma).query<{ id: number }>('SELECT id FROM trip_notes ORDER BY id')).map(
+      (r) => r.id,
+    );
+  const write = (id: number, commit: boolean) =>
+    sqlTransaction(prisma, async (sql) => {
+      const first = await sql.query<{ id: number }>(insert, [id, 'first']);
+      const second = commit
+        ? await sql.queryAndCommit<{ id: number }>(insert, [id + 1, 'second'])
+        : await sql.query<{ id: number }>(insert, [id + 1, 'second']);
+      return [...first, ...second].map((r) => r.id);
+    });
+
+  it('sends BEGIN with the first statement and COMMIT with the last, once the connection has prepared them', async () => {
+    await write(10, true); // prepares the insert on the connection
+    trips = [];
+    expect(await write(20, true)).toEqual([20, 21]);
+    expect(trips).toEqual([
+      `BEGIN; SET LOCAL idle_in_transaction_session_timeout = 20000; SET LOCAL plan_cache_mode = force_generic_plan; ${insert}`,
+      `${insert}; COMMIT`,
+    ]);
+    trips = [];
+    expect(await write(30, false)).toEqual([30, 31]);
+    expect(trips).toEqual([expect.stringMatching(/^BEGIN; .*INSERT/), insert, 'COMMIT']);
+    expect(await notes()).toEqual([10, 11, 20, 21, 30, 31]);
+  });
+
+  it('commits nothing of a transaction whose statement sent with COMMIT fails, and the connection carries on', async () => {
+    await prisma.$executeRawUnsafe('DELETE FROM trip_notes');
+    await write(40, true);
+    // 41 exists: the statement sent with COMMIT fails, and the COMMIT with it is skipped.
+    await expect(
+      sqlTransaction(prisma, async (sql) => {
+        await sql.query(insert, [50, 'kept only if committed']);
+        await sql.queryAndCommit(insert, [41, 'duplicate']);
+      }),
+    ).rejects.toThrow(/duplicate key/);
+    expect(await notes()).toEqual([40, 41]);
+    // Nothing runs after the commit.
+    await expect(
+      sqlTransaction(prisma, async (sql) => {
+        await sql.queryAndCommit(insert, [60, 'committed']);
+        await sql.query(insert, [61, 'too late']);
+      }),
+    ).rejects.toThrow(/after the commit/);
+    expect(await notes()).toEqual([40, 41, 60]);
+  });
+
+  it('rolls back when the statement sent with BEGIN fails', async () => {
+    await prisma.$executeRawUnsafe('DELETE FROM trip_notes');
+    await write(70, true);
+    trips = [];
+    await expect(
+      sqlTransaction(prisma, async (sql) => {
+        await sql.query(insert, [70, 'duplicate']);
+      }),
+    ).rejects.toThrow(/duplicate key/);
+    expect(trips[0]).toMatch(/^BEGIN; .*INSERT/);
+    // The connection is out of the failed transaction: the next one commits.
+    expect(await write(80, true)).toEqual([80, 81]);
+    expect(await notes()).toEqual([70, 71, 80, 81]);
+  });
+
+  it('does not send BEGIN ahead of a statement the connection has yet to prepare, so a failed first parse leaves nothing behind', async () => {
+    const statement = 'SELECT note FROM trip_notes_later WHERE id = $1::int';
+    const read = () => sqlTransaction(prisma, (sql) => sql.query<{ note: string }>(statement, [1]));
+    trips = [];
+    await expect(read()).rejects.toThrow(/does not exist/);
+    expect(trips.slice(0, 2)).toEqual([expect.stringMatching(/^BEGIN; SET LOCAL/), statement]);
+    await prisma.$executeRawUnsafe('CREATE TABLE trip_notes_later (id int, note text)');
+    await prisma.$executeRawUnsafe(`INSERT INTO trip_notes_later VALUES (1, 'there now')`);
+    // Had BEGIN gone with it, the connection would take the statement for prepared and every
+    // later call would fail with "prepared statement … does not exist".
+    expect(await read()).toEqual([{ note: 'there now' }]);
+    expect(await read()).toEqual([{ note: 'there now' }]);
+  });
+
+  it('sends nothing for a transaction that runs no statement', async () => {
+    trips = [];
+    expect(await sqlTransaction(prisma, () => Promise.resolve('nothing'))).toBe('nothing');
+    expect(trips).toEqual([]);
+  });
+});
+
 describe('$disconnect', () => {
   it('closes the connections of both pools: Prisma’s and the autocommit statements’', async () => {
     const applicationName = `waiaas-disconnect-${process.pid}`;

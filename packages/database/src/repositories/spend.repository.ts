@@ -29,7 +29,7 @@ import { randomUUID } from 'node:crypto';
 import { Prisma, type PrismaClient, type Transaction } from '../generated/prisma/client.js';
 import type { TransactionClient } from '../transaction-client.js';
 import { RepositoryError } from '../repository-error.js';
-import { type Sql, sqlOf, sqlPool, sqlTransaction } from '../sql.js';
+import { type Sql, sqlOf, sqlPool, sqlTransaction, type TransactionSql } from '../sql.js';
 import {
   HELD_KEY_COLUMNS,
   type HeldIdempotencyKey,
@@ -308,6 +308,8 @@ export class SpendRepository {
           ...actor,
           ownerId: wallet.owner_id,
           record: receipt ? { ...receipt, ...receipt.respond(result) } : null,
+          // A signed transfer's write is the last statement: COMMIT goes with it.
+          last: signed !== null,
         });
         if (!recorded) throw new IdempotencyKeyHeld(null);
         if (dueAt !== null) await recordDelayed(sql, { transactionId: transaction.id, ...actor });
@@ -1267,12 +1269,16 @@ function recordCte(offset: number): string {
  * A denial's write, one statement: its `transfer.denied` event and the caller's idempotency
  * record. False (nothing written) when the key turned out to be held.
  */
+/**
+ * A denial's write, the reservation's last statement (committed with it: false when the key
+ * turned out to be held, and then nothing was written).
+ */
 async function insertDenied(
-  sql: Sql,
+  sql: TransactionSql,
   input: { event: EventInsert; record: RecordWrite | null },
 ): Promise<boolean> {
   const { event, record } = input;
-  const rows = await sql.query<{ recorded: boolean }>(
+  const rows = await sql.queryAndCommit<{ recorded: boolean }>(
     `WITH rec AS (${recordCte(8)}), e AS (
        INSERT INTO events (type, actor_type, actor_id, owner_id, wallet_id, transaction_id,
                            payload, policy_decision)
@@ -1299,10 +1305,11 @@ async function insertDenied(
  * The reservation's write, one statement: the caller's idempotency record, the transaction
  * row, its `transaction.created` event and, when signed, the worker's notification (delivered
  * on commit, never for a rolled-back row). The record comes first and the rest only with it:
- * false (nothing written) when the key turned out to be held.
+ * false (nothing written) when the key turned out to be held. `last`: commit with it (nothing written
+ * is then committed as nothing).
  */
 async function insertTransfer(
-  sql: Sql,
+  sql: TransactionSql,
   input: {
     transaction: Transaction;
     request: TransferRequest;
@@ -1310,11 +1317,14 @@ async function insertTransfer(
     actorId: string | null;
     ownerId: string;
     record: RecordWrite | null;
+    last: boolean;
   },
 ): Promise<boolean> {
   const { transaction: t, request, record } = input;
   const signed = t.wireTransaction !== null;
-  const rows = await sql.query<{ recorded: boolean }>(
+  const write = <R>(text: string, values: unknown[]) =>
+    input.last ? sql.queryAndCommit<R>(text, values) : sql.query<R>(text, values);
+  const rows = await write<{ recorded: boolean }>(
     `WITH rec AS (${recordCte(28)}), t AS (
        INSERT INTO transactions (
          id, wallet_id, agent_id, idempotency_key, type, amount, network_fee, programs, decimals,
