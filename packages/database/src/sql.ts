@@ -219,6 +219,11 @@ export function sqlPool(prisma: PrismaClient): Sql {
   return timed(entry.autocommit, entry);
 }
 
+/** How many autocommit statements ({@link sqlPool}) can run at once: its pool's connections. */
+export function sqlPoolSize(prisma: PrismaClient): number {
+  return registered(prisma).autocommit.options.max;
+}
+
 /** The same interface over Prisma (an interactive transaction's client, or the client itself). */
 export function sqlOf(db: PrismaClient | TransactionClient): Sql {
   return {
