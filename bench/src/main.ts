@@ -8,6 +8,7 @@
  *   pnpm bench -- --profile       # also CPU-profile the API, worker and ledger per scenario
  *   pnpm bench -- --worker        # only the worker drain against the ledger's ceiling
  *   pnpm bench -- --reads         # only the Fastify ceiling and the two cached reads
+ *   pnpm bench -- --evaluate      # the same and the dry run
  */
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -44,6 +45,7 @@ const { values: flags } = parseArgs({
     write: { type: 'boolean' },
     worker: { type: 'boolean', default: false },
     reads: { type: 'boolean', default: false },
+    evaluate: { type: 'boolean', default: false },
   },
   strict: true,
 });
@@ -66,7 +68,8 @@ const adminUrl = env.DATABASE_URL ?? 'postgresql://postgres@127.0.0.1:5432/postg
 const redisUrl = env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 // A profiled run is slower than a plain one: its figures do not replace the table unless asked.
 const writeResults =
-  flags.write ?? (durationSec >= 10 && !flags.worker && !flags.reads && !flags.profile);
+  flags.write ??
+  (durationSec >= 10 && !flags.worker && !flags.reads && !flags.evaluate && !flags.profile);
 /**
  * The worker drain needs enough PENDING transfers to measure a rate rather than start-up and
  * one slot of confirmation latency: when the worker-stopped run made fewer, more are created
@@ -208,7 +211,7 @@ async function main(): Promise<void> {
 
   // Ceilings, each in a process of its own.
   let pgResult = { rps: Number.NaN };
-  if (!flags.worker && !flags.reads) {
+  if (!flags.worker && !flags.reads && !flags.evaluate) {
     const pgCeiling = await runner.start({
       name: 'ceiling-pg',
       script: 'bench/dist/ceilings/pg-server.js',
@@ -357,7 +360,7 @@ async function main(): Promise<void> {
       });
     }
   }
-  if (flags.reads) {
+  if (flags.reads || flags.evaluate) {
     await runner.stopAll();
     process.stdout.write(`\n${formatTable(rows)}\n\n${profileReport().join('\n\n')}\n`);
     return;
