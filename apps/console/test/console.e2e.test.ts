@@ -475,8 +475,26 @@ describe('the owner console', () => {
   it('signs out: the cookie is gone and the API refuses the old session', async () => {
     const before = (await context.cookies()).find((c) => c.name === 'waiaas_console');
     expect(before).toBeDefined();
+    // A poll in flight when the owner signs out is answered before the session ends (it
+    // was answered 401 when it reached the API after the session's deletion): the agents
+    // list held back for a second on its way to the API.
+    const held: Promise<number>[] = [];
+    await page.route('**/v1/agents', async (route) => {
+      held.push(
+        page.waitForResponse((r) => r.request() === route.request()).then((r) => r.status()),
+      );
+      await new Promise((resolve) => setTimeout(resolve, 1000));
+      await route.continue();
+    });
+    const sent = page.waitForRequest((r) => r.url().endsWith('/v1/agents'));
+    await nav('Overview').click();
+    await nav('Agents').click();
+    await sent;
     await page.getByRole('button', { name: 'Sign out' }).click();
     await page.getByText('Signed out.').waitFor(WAIT);
+    await page.unrouteAll({ behavior: 'wait' });
+    expect(held.length).toBeGreaterThan(0);
+    expect(new Set(await Promise.all(held))).toEqual(new Set([200]));
     await page.getByLabel('Owner key').waitFor(WAIT);
     expect((await context.cookies()).find((c) => c.name === 'waiaas_console')).toBeUndefined();
     const replay = await fetch(`${baseUrl}/v1/wallets`, {

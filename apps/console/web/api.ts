@@ -9,9 +9,42 @@ import { isWaiaasApiError, type ConsoleSession, WaiaasClient } from '@waiaas/cli
 
 const origin = (): string => window.location.origin;
 
-/** A client that authenticates with the session cookie and sends the session's CSRF token. */
-export function sessionClient(session: ConsoleSession): WaiaasClient {
-  return new WaiaasClient({ baseUrl: origin(), headers: { 'x-csrf-token': session.csrfToken } });
+/** A signed-in session's client, and how the session ends. */
+export interface SessionConnection {
+  /** Authenticates with the session cookie and sends the session's CSRF token. */
+  client: WaiaasClient;
+  /**
+   * Ends the session once every request already sent has been answered; from the call on,
+   * the client sends nothing more (its calls fail at once, without a request). Why: a poll
+   * that reached the API after the session was deleted was answered 401, which the browser
+   * logs as an error and the page showed for an instant before it unmounted.
+   */
+  signOut(): Promise<void>;
+}
+
+export function sessionClient(session: ConsoleSession): SessionConnection {
+  const headers = { 'x-csrf-token': session.csrfToken };
+  let inFlight = 0;
+  let closing = false;
+  let idle: (() => void) | undefined;
+  const tracked: typeof fetch = async (input, init) => {
+    if (closing) throw new DOMException('The console is signing out', 'AbortError');
+    inFlight++;
+    try {
+      return await fetch(input, init);
+    } finally {
+      inFlight--;
+      if (inFlight === 0) idle?.();
+    }
+  };
+  return {
+    client: new WaiaasClient({ baseUrl: origin(), headers, fetch: tracked }),
+    async signOut() {
+      closing = true;
+      if (inFlight > 0) await new Promise<void>((resolve) => (idle = resolve));
+      await new WaiaasClient({ baseUrl: origin(), headers }).deleteConsoleSession();
+    },
+  };
 }
 
 /** Exchanges the owner key for a session cookie; the key is not kept anywhere afterwards. */

@@ -22,7 +22,7 @@ export function App() {
   const [state, setState] = useState<State>({ kind: 'loading' });
 
   const enter = useCallback(async (session: ConsoleSession) => {
-    const { settings } = await sessionClient(session).getConsoleSettings();
+    const { settings } = await sessionClient(session).client.getConsoleSettings();
     setState({ kind: 'signed-in', session, settings });
   }, []);
 
@@ -50,7 +50,9 @@ function Shell(props: {
   settings: ConsoleSettings;
   onSignedOut: (notice?: string) => void;
 }) {
-  const client = useMemo(() => sessionClient(props.session), [props.session]);
+  const connection = useMemo(() => sessionClient(props.session), [props.session]);
+  const client = connection.client;
+  const [leaving, setLeaving] = useState(false);
   const approvals = usePolling(
     () => client.listOwnerTransactions({ status: 'AWAITING_APPROVAL', limit: 100 }),
     [client],
@@ -68,12 +70,15 @@ function Shell(props: {
   const pending = approvals.data?.transactions.length;
 
   async function signOut() {
+    setLeaving(true); // unmounts the pages (their polls stop)
     try {
-      await client.deleteConsoleSession();
+      await connection.signOut();
     } finally {
       onSignedOut('Signed out.');
     }
   }
+
+  if (leaving) return <p class="center muted">Signing out…</p>;
 
   return (
     <Console.Provider value={context}>
