@@ -304,6 +304,7 @@ export async function sqlTransaction<T>(
     broken ??= e;
   };
   client.on('error', onConnectionError);
+  const statements = timed(client, entry);
   // 'idle': nothing sent yet; 'open': BEGIN sent (a failure then rolls back); 'committed'.
   const tx: { state: 'idle' | 'open' | 'committed' } = { state: 'idle' };
   const run = async <R>(
@@ -319,7 +320,7 @@ export async function sqlTransaction<T>(
       // The pipeline needs the extended protocol (a statement with values), and a named
       // statement this connection has prepared (see PipelinedQuery).
       if (values.length > 0 && preparedOn(client, config)) before = begin;
-      else await reportSlow(entry.slow, begin.join('; '), () => client.query(begin.join('; ')));
+      else await statements.query(begin.join('; '));
     }
     const after = commit ? ['COMMIT'] : [];
     let rows: R[];
@@ -327,9 +328,9 @@ export async function sqlTransaction<T>(
       const label = [...before, text, ...after].join('; ');
       rows = await reportSlow(entry.slow, label, () => pipelined<R>(client, config, before, after));
     } else {
-      rows = (await reportSlow(entry.slow, text, () => client.query(config))).rows as R[];
+      rows = await statements.query<R>(text, values);
       // A statement without values runs on the simple protocol, which shares no pipeline.
-      if (commit) await reportSlow(entry.slow, 'COMMIT', () => client.query('COMMIT'));
+      if (commit) await statements.query('COMMIT');
     }
     if (commit) tx.state = 'committed';
     return rows;
