@@ -135,6 +135,75 @@ export interface ProfileSummary {
   idle: number;
   functions: { name: string; share: number }[];
   modules: { name: string; share: number }[];
+  /** Busy time by {@link componentOf}, as shares of the busy (not idle) samples. */
+  components: { name: string; share: number }[];
+}
+
+/** V8's names for a native write to a socket (`net.Socket` through libuv). */
+const SOCKET_WRITES = new Set([
+  'writev',
+  'writeUtf8String',
+  'writeBuffer',
+  'writeLatin1String',
+  'writeAsciiString',
+]);
+const PG = new Set(['pg', 'pg-pool', 'pg-protocol', 'pg-types', 'pg-connection-string']);
+const IOREDIS = new Set([
+  'ioredis',
+  'redis-parser',
+  'redis-errors',
+  'denque',
+  'standard-as-callback',
+  'cluster-key-slot',
+]);
+const VALIDATION = new Set(['class-validator', 'class-transformer', 'validator']);
+const FASTIFY = new Set(['fastify', 'find-my-way', 'avvio', 'light-my-request', 'toad-cache']);
+
+/**
+ * The rules of {@link componentOf}, in order: a sample goes to the first rule that some frame
+ * of its stack matches, named by the rule or (`name` undefined) by the frame's module.
+ */
+const COMPONENT_RULES: readonly {
+  name: string | undefined;
+  matches: (module: string, functionName: string, url: string) => boolean;
+}[] = [
+  // The harness's own profiler toggling (src/profiler.ts), not the code under test.
+  { name: 'profiler', matches: (_, __, url) => url.endsWith('/bench/dist/profiler.js') },
+  { name: 'socket writes', matches: (_, fn, url) => url === '' && SOCKET_WRITES.has(fn) },
+  { name: 'garbage collector', matches: (m) => m === '(garbage collector)' },
+  { name: 'pg', matches: (m) => PG.has(m) },
+  { name: 'ioredis', matches: (m) => IOREDIS.has(m) },
+  { name: 'class-validator', matches: (m) => VALIDATION.has(m) },
+  { name: undefined, matches: (m) => m.startsWith('packages/') },
+  { name: undefined, matches: (m) => m.startsWith('apps/') },
+  { name: 'NestJS', matches: (m) => m.startsWith('@nestjs/') },
+  { name: 'Fastify', matches: (m) => FASTIFY.has(m) || m.startsWith('@fastify/') },
+  { name: 'node', matches: (m) => m === 'node:internal' },
+];
+
+/**
+ * Which part of the stack a busy sample belongs to, for "where does a request's time go":
+ * the bench's own profiler, a native socket write (on loopback the sender's write also runs
+ * the receiver's TCP path and wakes it, so it is worth its own line), the garbage collector,
+ * the `pg` and Redis clients, validation, then our own code (each workspace package, then
+ * each app), then NestJS, Fastify and node's own modules; `other` for the rest (V8's
+ * `(program)`, the microtask queue). The first of these found anywhere on the stack wins, so
+ * a library's time goes to the library even when our code called it, and our code's to our
+ * code even when Nest called it.
+ *
+ * @example
+ * ```ts
+ * componentOf([{ functionName: 'writev', url: '' }, { functionName: 'query', url: 'file:///r/node_modules/pg/lib/client.js' }]);
+ * // 'socket writes'
+ * ```
+ */
+export function componentOf(stack: readonly { functionName: string; url: string }[]): string {
+  const modules = stack.map((f) => moduleOf(f.url, f.functionName));
+  for (const rule of COMPONENT_RULES) {
+    const i = stack.findIndex((f, k) => rule.matches(modules[k]!, f.functionName, f.url));
+    if (i !== -1) return rule.name ?? modules[i]!;
+  }
+  return 'other';
 }
 
 /**
@@ -150,11 +219,15 @@ export interface ProfileSummary {
 export function summariseProfile(files: string | readonly string[], top = 12): ProfileSummary {
   const functions = new Map<string, number>();
   const modules = new Map<string, number>();
+  const components = new Map<string, number>();
   let idle = 0;
   let total = 0;
   for (const file of typeof files === 'string' ? [files] : files) {
     const profile = JSON.parse(readFileSync(file, 'utf8')) as CpuProfile;
     const byId = new Map(profile.nodes.map((n) => [n.id, n]));
+    const parent = new Map<number, number>();
+    for (const node of profile.nodes)
+      for (const child of node.children ?? []) parent.set(child, node.id);
     const self = new Map<number, number>();
     profile.samples.forEach((id, i) => {
       const dt = profile.timeDeltas[i] ?? 0;
@@ -172,18 +245,26 @@ export function summariseProfile(files: string | readonly string[], top = 12): P
       const name = `${frame.functionName || '(anonymous)'} (${module}${frame.url === '' ? '' : `:${shortFile(frame.url)}:${frame.lineNumber + 1}`})`;
       functions.set(name, (functions.get(name) ?? 0) + time);
       modules.set(module, (modules.get(module) ?? 0) + time);
+      const stack: ProfileNode['callFrame'][] = [];
+      for (let at: number | undefined = id; at !== undefined; at = parent.get(at)) {
+        const node = byId.get(at);
+        if (node !== undefined) stack.push(node.callFrame);
+      }
+      const component = componentOf(stack);
+      components.set(component, (components.get(component) ?? 0) + time);
     }
   }
-  const rank = (m: Map<string, number>) =>
+  const rank = (m: Map<string, number>, of: number, count = top) =>
     [...m]
       .sort((a, b) => b[1] - a[1])
-      .slice(0, top)
-      .map(([name, time]) => ({ name, share: total === 0 ? 0 : time / total }));
+      .slice(0, count)
+      .map(([name, time]) => ({ name, share: of === 0 ? 0 : time / of }));
   return {
     seconds: total / 1e6,
     idle: total === 0 ? 0 : idle / total,
-    functions: rank(functions),
-    modules: rank(modules),
+    functions: rank(functions, total),
+    modules: rank(modules, total),
+    components: rank(components, total - idle, components.size),
   };
 }
 
@@ -215,7 +296,7 @@ function shortFile(url: string): string {
 }
 
 /**
- * A profile summary as Markdown (two short lists).
+ * A profile summary as Markdown (three short lists).
  *
  * @example
  * ```ts
@@ -227,6 +308,7 @@ export function formatProfile(title: string, s: ProfileSummary): string {
   return [
     `**${title}** — ${s.seconds.toFixed(1)} s sampled, ${pct(s.idle)} idle`,
     '',
+    `- busy time by component (see \`componentOf\`): ${s.components.map((c) => `${c.name} ${pct(c.share)}`).join(', ')}`,
     `- modules (self time): ${s.modules.map((m) => `${m.name} ${pct(m.share)}`).join(', ')}`,
     `- functions (self time): ${s.functions
       .slice(0, 8)

@@ -3,6 +3,8 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
+  componentOf,
+  formatProfile,
   formatTable,
   moduleOf,
   percentile,
@@ -112,5 +114,81 @@ describe('CPU profile summary', () => {
       { name: 'apps/api', share: 1 / 6 },
     ]);
     expect(summary.functions[0]?.name).toBe('parse (pg:lib/parser.js:1)');
+  });
+
+  const PG_CLIENT = 'file:///r/node_modules/.pnpm/pg@8/node_modules/pg/lib/client.js';
+  const NEST = 'file:///r/node_modules/.pnpm/@nestjs+core@12/node_modules/@nestjs/core/router/x.js';
+  const DATABASE = 'file:///r/packages/database/dist/sql.js';
+  const API = 'file:///r/apps/api/dist/transfers/transfer.service.js';
+
+  it('charges a busy sample to the first component on its stack: socket writes, GC, clients, validation, our packages, our apps, then the frameworks', () => {
+    const at = (functionName: string, url = '') => ({ functionName, url });
+    // Stacks leaf first, as a profile's parent links give them.
+    expect(componentOf([at('writev'), at('query', PG_CLIENT), at('evaluate', DATABASE)])).toBe(
+      'socket writes',
+    );
+    expect(componentOf([at('parseRow', PG_CLIENT), at('evaluate', DATABASE)])).toBe('pg');
+    expect(componentOf([at('evaluate', DATABASE), at('create', API), at('handle', NEST)])).toBe(
+      'packages/database',
+    );
+    expect(componentOf([at('create', API), at('handle', NEST)])).toBe('apps/api');
+    expect(
+      componentOf([
+        at('validate', 'file:///r/node_modules/class-validator/cjs/index.js'),
+        at('transform', 'file:///r/node_modules/@nestjs/common/pipes/validation.pipe.js'),
+      ]),
+    ).toBe('class-validator');
+    expect(componentOf([at('handle', NEST), at('emit', 'node:events')])).toBe('NestJS');
+    expect(componentOf([at('emit', 'node:events')])).toBe('node');
+    expect(componentOf([at('(garbage collector)')])).toBe('garbage collector');
+    expect(componentOf([at('(program)')])).toBe('other');
+    expect(
+      componentOf([at('post', 'node:inspector'), at('toggle', 'file:///r/bench/dist/profiler.js')]),
+    ).toBe('profiler');
+  });
+
+  it('sums busy time by component over the whole stack of each sample, idle left out', () => {
+    const frame = (id: number, functionName: string, url: string, children: number[] = []) => ({
+      id,
+      callFrame: { functionName, url, lineNumber: 0 },
+      children,
+    });
+    const file = join(mkdtempSync(join(tmpdir(), 'bench-profile-')), 'p.cpuprofile');
+    writeFileSync(
+      file,
+      JSON.stringify({
+        nodes: [
+          frame(1, '(root)', '', [2, 3, 9]),
+          frame(2, '(idle)', ''),
+          frame(3, 'processTicksAndRejections', 'node:internal/process/task_queues', [4]),
+          frame(4, 'handle', NEST, [5]),
+          frame(5, 'create', API, [6]),
+          frame(6, 'evaluate', DATABASE, [7]),
+          frame(7, 'query', PG_CLIENT, [8]),
+          frame(8, 'writev', ''),
+          frame(9, '(garbage collector)', ''),
+        ],
+        // idle ×2, then one busy sample in each frame from the event loop's down to the write,
+        // and the write and the collector twice.
+        samples: [2, 2, 3, 4, 5, 6, 7, 8, 8, 9, 9],
+        timeDeltas: Array<number>(11).fill(1000),
+        startTime: 0,
+        endTime: 11000,
+      }),
+    );
+    const summary = summariseProfile(file);
+    expect(summary.idle).toBeCloseTo(2 / 11);
+    expect(Object.fromEntries(summary.components.map((c) => [c.name, c.share]))).toEqual({
+      'socket writes': 2 / 9,
+      'garbage collector': 2 / 9,
+      node: 1 / 9,
+      NestJS: 1 / 9,
+      'apps/api': 1 / 9,
+      'packages/database': 1 / 9,
+      pg: 1 / 9,
+    });
+    expect(formatProfile('dry run', summary)).toContain(
+      'busy time by component (see `componentOf`): socket writes 22.2 %, garbage collector 22.2 %',
+    );
   });
 });
