@@ -69,6 +69,22 @@ describe('RESULTS.md', () => {
 });
 
 describe('CPU profile summary', () => {
+  const frame = (id: number, functionName: string, url: string, children: number[] = []) => ({
+    id,
+    callFrame: { functionName, url, lineNumber: 0 },
+    children,
+  });
+  /** A `.cpuprofile` of `nodes`, one millisecond per sample. */
+  const profileFile = (nodes: ReturnType<typeof frame>[], samples: number[]): string => {
+    const file = join(mkdtempSync(join(tmpdir(), 'bench-profile-')), 'p.cpuprofile');
+    const timeDeltas = samples.map(() => 1000);
+    writeFileSync(
+      file,
+      JSON.stringify({ nodes, samples, timeDeltas, startTime: 0, endTime: 1000 * samples.length }),
+    );
+    return file;
+  };
+
   it('names the package or workspace folder of each frame', () => {
     expect(
       moduleOf('file:///r/node_modules/.pnpm/fastify@5/node_modules/fastify/lib/route.js', 'f'),
@@ -85,26 +101,14 @@ describe('CPU profile summary', () => {
   });
 
   it('sums self time per function and module, and reports idle apart', () => {
-    const frame = (id: number, functionName: string, url: string, children: number[] = []) => ({
-      id,
-      callFrame: { functionName, url, lineNumber: 0 },
-      children,
-    });
-    const file = join(mkdtempSync(join(tmpdir(), 'bench-profile-')), 'p.cpuprofile');
-    writeFileSync(
-      file,
-      JSON.stringify({
-        nodes: [
-          frame(1, '(root)', '', [2, 3, 4]),
-          frame(2, '(idle)', ''),
-          frame(3, 'parse', 'file:///r/node_modules/pg/lib/parser.js'),
-          frame(4, 'handle', 'file:///r/apps/api/dist/x.js'),
-        ],
-        samples: [2, 3, 3, 4, 2, 3],
-        timeDeltas: [1000, 1000, 1000, 1000, 1000, 1000],
-        startTime: 0,
-        endTime: 6000,
-      }),
+    const file = profileFile(
+      [
+        frame(1, '(root)', '', [2, 3, 4]),
+        frame(2, '(idle)', ''),
+        frame(3, 'parse', 'file:///r/node_modules/pg/lib/parser.js'),
+        frame(4, 'handle', 'file:///r/apps/api/dist/x.js'),
+      ],
+      [2, 3, 3, 4, 2, 3],
     );
     const summary = summariseProfile(file);
     expect(summary.seconds).toBeCloseTo(0.006);
@@ -148,33 +152,21 @@ describe('CPU profile summary', () => {
   });
 
   it('sums busy time by component over the whole stack of each sample, idle left out', () => {
-    const frame = (id: number, functionName: string, url: string, children: number[] = []) => ({
-      id,
-      callFrame: { functionName, url, lineNumber: 0 },
-      children,
-    });
-    const file = join(mkdtempSync(join(tmpdir(), 'bench-profile-')), 'p.cpuprofile');
-    writeFileSync(
-      file,
-      JSON.stringify({
-        nodes: [
-          frame(1, '(root)', '', [2, 3, 9]),
-          frame(2, '(idle)', ''),
-          frame(3, 'processTicksAndRejections', 'node:internal/process/task_queues', [4]),
-          frame(4, 'handle', NEST, [5]),
-          frame(5, 'create', API, [6]),
-          frame(6, 'evaluate', DATABASE, [7]),
-          frame(7, 'query', PG_CLIENT, [8]),
-          frame(8, 'writev', ''),
-          frame(9, '(garbage collector)', ''),
-        ],
-        // idle ×2, then one busy sample in each frame from the event loop's down to the write,
-        // and the write and the collector twice.
-        samples: [2, 2, 3, 4, 5, 6, 7, 8, 8, 9, 9],
-        timeDeltas: Array<number>(11).fill(1000),
-        startTime: 0,
-        endTime: 11000,
-      }),
+    const file = profileFile(
+      [
+        frame(1, '(root)', '', [2, 3, 9]),
+        frame(2, '(idle)', ''),
+        frame(3, 'processTicksAndRejections', 'node:internal/process/task_queues', [4]),
+        frame(4, 'handle', NEST, [5]),
+        frame(5, 'create', API, [6]),
+        frame(6, 'evaluate', DATABASE, [7]),
+        frame(7, 'query', PG_CLIENT, [8]),
+        frame(8, 'writev', ''),
+        frame(9, '(garbage collector)', ''),
+      ],
+      // idle ×2, then one busy sample in each frame from the event loop's down to the write,
+      // and the write and the collector twice.
+      [2, 2, 3, 4, 5, 6, 7, 8, 8, 9, 9],
     );
     const summary = summariseProfile(file);
     expect(summary.idle).toBeCloseTo(2 / 11);
