@@ -35,6 +35,7 @@ export {
   sqlPool,
   sqlTransaction,
   type Sql,
+  type SqlStatement,
   type SqlTransactionOptions,
   type TransactionSql,
 } from './sql.js';

@@ -126,27 +126,30 @@ interface QuerySteps {
 }
 
 /**
- * One statement with fixed commands before and after it (`BEGIN` and `SET LOCAL`s; `COMMIT`)
- * in a single round trip: the commands' Parse/Bind/Execute messages go out in the same write as
- * the statement's, with one Sync at the end. PostgreSQL runs them in order and, if one fails,
- * skips the rest up to the Sync: a statement that fails is never committed by a `COMMIT` after
- * it (the transaction is left aborted, for the caller's ROLLBACK).
+ * Statements with fixed commands before and after them (`BEGIN` and `SET LOCAL`s; `COMMIT`) in
+ * a single round trip: the commands' Parse/Bind/Execute messages go out in the same write as the
+ * statements' Bind/Describe/Execute, with one Sync at the end. PostgreSQL runs them in order,
+ * each statement on a snapshot taken when it starts (READ COMMITTED), and, if one fails, skips
+ * the rest up to the Sync: a statement that fails is never committed by a `COMMIT` after it (the
+ * transaction is left aborted, for the caller's ROLLBACK), and the statements after it never run.
  *
  * Why hand-written: `pg` sends one statement per round trip and has no pipeline mode (proposed
  * upstream, not merged), and a round trip is the dearest part of a short statement here: each
  * one wakes a backend that went to sleep after its last answer (a transfer's five took about a
  * third of the API's CPU for it). This builds on `pg.Query` (the documented Submittable
  * interface), adding messages around its own: its result for the whole pipeline is a list with
- * one entry per command, the statement's at `before.length`.
+ * one entry per command and statement, the first statement's at `before.length`.
  *
- * The commands before the statement are parsed as the unnamed statement; `pg` marks the
- * statement prepared on the connection at the first ParseComplete it receives, which would be a
- * command's. So a named statement is only pipelined after a connection has prepared it
- * ({@link preparedOn}); until then it runs after its commands in a round trip of their own.
+ * `pg` marks the query's named statement prepared on the connection at the first ParseComplete
+ * it receives, whichever message that answers. So statements are only pipelined behind commands,
+ * and only follow the first statement, once the connection has prepared them
+ * ({@link preparedOn}): the following statements send no Parse, and the commands' Parse (the
+ * unnamed statement) would otherwise be taken for the first statement's.
  */
 class PipelinedQuery extends pg.Query {
   constructor(
     config: pg.QueryConfig,
+    private readonly following: readonly FollowingStatement[],
     private readonly before: readonly string[],
     private readonly after: readonly string[],
   ) {
@@ -161,8 +164,24 @@ class PipelinedQuery extends pg.Query {
   /** Called by `pg.Query.prepare` to execute the statement and end the pipeline. */
   _getRows(connection: ProtocolConnection): void {
     connection.execute({ portal: '' });
+    for (const statement of this.following) statement.prepare(connection);
     for (const text of this.after) sendCommand(connection, text);
     connection.sync();
+  }
+}
+
+/**
+ * A prepared statement after the first in a {@link PipelinedQuery}: `pg.Query`'s own Bind
+ * (with its mapping of values) and Describe, then Execute without a Sync. Its answers reach the
+ * pipeline's query, which collects them as its next result.
+ */
+class FollowingStatement extends pg.Query {
+  prepare(connection: ProtocolConnection): void {
+    (pg.Query.prototype as unknown as QuerySteps).prepare.call(this, connection);
+  }
+
+  _getRows(connection: ProtocolConnection): void {
+    connection.execute({ portal: '' });
   }
 }
 
@@ -188,21 +207,36 @@ function preparedOn(client: pg.PoolClient, config: pg.QueryConfig): boolean {
   );
 }
 
-/** Runs `before`, the statement and `after` in one round trip; resolves to the statement's rows. */
-function pipelined<R>(
+/**
+ * Runs `before`, the statements and `after` in one round trip; resolves to each statement's
+ * rows, in order.
+ */
+function pipelined(
   client: pg.PoolClient,
-  config: pg.QueryConfig,
+  configs: readonly pg.QueryConfig[],
   before: readonly string[],
   after: readonly string[],
-): Promise<R[]> {
-  return new Promise<R[]>((resolve, reject) => {
-    const query = new PipelinedQuery(config, before, after);
+): Promise<unknown[][]> {
+  return new Promise<unknown[][]>((resolve, reject) => {
+    const [first, ...rest] = configs;
+    const query = new PipelinedQuery(
+      first!,
+      rest.map((config) => new FollowingStatement(config)),
+      before,
+      after,
+    );
     (query as unknown as { callback: (e: Error | undefined, r: unknown) => void }).callback = (
       error,
       results,
     ) => {
       if (error) reject(error);
-      else resolve((results as pg.QueryResult[])[before.length]!.rows as R[]);
+      else {
+        // One result per command and statement (pg returns a bare result for one alone).
+        const all = Array.isArray(results)
+          ? (results as pg.QueryResult[])
+          : [results as pg.QueryResult];
+        resolve(configs.map((_, i): unknown[] => all[before.length + i]!.rows as unknown[]));
+      }
     };
     void client.query(query);
   });
@@ -269,6 +303,20 @@ export interface TransactionSql extends Sql {
    * any error).
    */
   queryAndCommit<R>(text: string, values?: readonly unknown[]): Promise<R[]>;
+  /**
+   * Runs two statements one after the other and resolves to both results, in one round trip
+   * once the connection has prepared both (before that, in one each). The second starts when
+   * the first has finished, on a snapshot of its own (READ COMMITTED): it sees what was
+   * committed while the first waited for a lock, as if it had been sent after the first's
+   * answer. If the first fails, the second does not run.
+   */
+  queryPair<A, B>(first: SqlStatement, second: SqlStatement): Promise<[A[], B[]]>;
+}
+
+/** A statement and its values, for {@link TransactionSql.queryPair}. */
+export interface SqlStatement {
+  text: string;
+  values: readonly unknown[];
 }
 
 /**
@@ -276,9 +324,9 @@ export interface TransactionSql extends Sql {
  * resolves (unless it committed with {@link TransactionSql.queryAndCommit}), rolled back when it
  * throws (and the connection discarded if it broke or the rollback fails).
  *
- * Round trips: BEGIN (with the transaction's settings) goes out with the first statement, and
- * `queryAndCommit` sends COMMIT with the last (see {@link PipelinedQuery}); a work that runs
- * no statement sends nothing.
+ * Round trips: BEGIN (with the transaction's settings) goes out with the first statement,
+ * `queryPair` sends two statements together, and `queryAndCommit` sends COMMIT with the last
+ * (see {@link PipelinedQuery}); a work that runs no statement sends nothing.
  */
 export async function sqlTransaction<T>(
   prisma: PrismaClient,
@@ -307,42 +355,56 @@ export async function sqlTransaction<T>(
   const statements = timed(client, entry);
   // 'idle': nothing sent yet; 'open': BEGIN sent (a failure then rolls back); 'committed'.
   const tx: { state: 'idle' | 'open' | 'committed' } = { state: 'idle' };
-  const run = async <R>(
-    text: string,
-    values: readonly unknown[],
-    commit: boolean,
-  ): Promise<R[]> => {
+  const run = async (list: readonly SqlStatement[], commit: boolean): Promise<unknown[][]> => {
     if (tx.state === 'committed') throw new Error('sqlTransaction: a statement after the commit');
-    const config = configOf(text, values, entry.prepared);
+    const configs = list.map((s) => configOf(s.text, s.values, entry.prepared));
+    // The pipeline needs the extended protocol (statements with values), and, behind BEGIN or
+    // after another statement, named statements this connection has prepared (see
+    // PipelinedQuery).
+    const extended = list.every((s) => s.values.length > 0);
+    const prepared = extended && configs.every((c) => preparedOn(client, c));
+    if (list.length > 1 && !prepared) {
+      // One round trip each until the connection has prepared them all.
+      const results: unknown[][] = [];
+      for (const [i, statement] of list.entries())
+        results.push(...(await run([statement], commit && i === list.length - 1)));
+      return results;
+    }
     let before: readonly string[] = [];
     if (tx.state === 'idle') {
       tx.state = 'open';
-      // The pipeline needs the extended protocol (a statement with values), and a named
-      // statement this connection has prepared (see PipelinedQuery).
-      if (values.length > 0 && preparedOn(client, config)) before = begin;
+      if (prepared) before = begin;
       else await statements.query(begin.join('; '));
     }
     const after = commit ? ['COMMIT'] : [];
-    let rows: R[];
-    if (values.length > 0 && before.length + after.length > 0) {
-      const label = [...before, text, ...after].join('; ');
-      rows = await reportSlow(entry.slow, label, () => pipelined<R>(client, config, before, after));
+    let results: unknown[][];
+    if (extended && before.length + after.length + list.length > 1) {
+      const label = [...before, ...list.map((s) => s.text), ...after].join('; ');
+      results = await reportSlow(entry.slow, label, () =>
+        pipelined(client, configs, before, after),
+      );
     } else {
-      rows = await statements.query<R>(text, values);
+      results = [await statements.query(list[0]!.text, list[0]!.values)];
       // A statement without values runs on the simple protocol, which shares no pipeline.
       if (commit) await statements.query('COMMIT');
     }
     if (commit) tx.state = 'committed';
-    return rows;
+    return results;
   };
   const fail = (e: unknown): never => {
     throw broken ?? e;
   };
+  const one = async <R>(text: string, values: readonly unknown[], commit: boolean) =>
+    (await run([{ text, values }], commit))[0] as R[];
   const sql: TransactionSql = {
     query: <R>(text: string, values: readonly unknown[] = []) =>
-      run<R>(text, values, false).catch(fail),
+      one<R>(text, values, false).catch(fail),
     queryAndCommit: <R>(text: string, values: readonly unknown[] = []) =>
-      run<R>(text, values, true).catch(fail),
+      one<R>(text, values, true).catch(fail),
+    queryPair: async <A, B>(first: SqlStatement, second: SqlStatement) => {
+      const [a, b] = await run([first, second], false).catch(fail);
+      return [a as A[], b as B[]];
+    },
   };
   try {
     try {

@@ -191,6 +191,78 @@ describe('sqlTransaction round trips', () => {
     expect(await read()).toEqual([{ note: 'there now' }]);
   });
 
+  describe('queryPair', () => {
+    const count = 'SELECT count(*)::int AS n FROM trip_notes WHERE id >= $1::int';
+    const lock = 'SELECT id FROM trip_notes WHERE id = $1::int FOR UPDATE';
+    const pair = (id: number) =>
+      sqlTransaction(prisma, (sql) =>
+        sql.queryPair<{ id: number }, { n: number }>(
+          { text: lock, values: [id] },
+          { text: count, values: [id] },
+        ),
+      );
+
+    it('sends both statements in one round trip once the connection has prepared them, each answered with its own rows', async () => {
+      await prisma.$executeRawUnsafe('DELETE FROM trip_notes');
+      await write(100, true);
+      trips = [];
+      // First use on the connection: a round trip for BEGIN, then one per statement.
+      expect(await pair(100)).toEqual([[{ id: 100 }], [{ n: 2 }]]);
+      expect(trips).toEqual([expect.stringMatching(/^BEGIN; SET LOCAL/), lock, count, 'COMMIT']);
+      trips = [];
+      expect(await pair(101)).toEqual([[{ id: 101 }], [{ n: 1 }]]);
+      expect(trips).toEqual([
+        expect.stringMatching(new RegExp(`^BEGIN; .*; ${escape(lock)}; ${escape(count)}$`)),
+        'COMMIT',
+      ]);
+    });
+
+    it('runs the second statement on what was committed while the first waited for a lock', async () => {
+      await prisma.$executeRawUnsafe('DELETE FROM trip_notes');
+      await write(200, true); // 200 and 201
+      await pair(200); // both prepared on the connection: the pair goes out in one round trip
+      const holder = createPrismaClient({ url: db.url, poolSize: 1 });
+      const watcher = createPrismaClient({ url: db.url, poolSize: 1 });
+      try {
+        let paired: Promise<[{ id: number }[], { n: number }[]]> | undefined;
+        await sqlTransaction(holder, async (sql) => {
+          await sql.query(lock, [200]);
+          trips = [];
+          paired = pair(200);
+          await waitingForLock(watcher);
+          // Committed while the pair's first statement waits for the row this transaction holds.
+          await sql.query(insert, [202, 'committed by the lock holder']);
+        });
+        const [locked, counted] = await paired!;
+        expect(trips).toHaveLength(2); // the pair in one round trip, then COMMIT
+        expect(locked).toEqual([{ id: 200 }]);
+        // Read in the locking statement, the count would be the 2 rows of its snapshot.
+        expect(counted).toEqual([{ n: 3 }]);
+      } finally {
+        await holder.$disconnect();
+        await watcher.$disconnect();
+      }
+    });
+
+    it('does not run the second statement when the first fails, and rolls back', async () => {
+      await prisma.$executeRawUnsafe('DELETE FROM trip_notes');
+      await write(300, true);
+      const both = () =>
+        sqlTransaction(prisma, (sql) =>
+          sql.queryPair(
+            { text: insert, values: [300, 'duplicate'] },
+            { text: insert, values: [302, 'never written'] },
+          ),
+        );
+      await expect(both()).rejects.toThrow(/duplicate key/); // prepares the insert, if not yet
+      trips = [];
+      await expect(both()).rejects.toThrow(/duplicate key/);
+      expect(trips[0]).toMatch(new RegExp(`^BEGIN; .*; ${escape(insert)}; ${escape(insert)}$`));
+      expect(await notes()).toEqual([300, 301]);
+      expect(await write(310, true)).toEqual([310, 311]);
+    });
+  });
+
   it('sends nothing for a transaction that runs no statement', async () => {
     trips = [];
     expect(await sqlTransaction(prisma, () => Promise.resolve('nothing'))).toBe('nothing');
@@ -265,4 +337,22 @@ async function sessionEnded(watcher: PrismaClient, pid: number): Promise<void> {
     await new Promise((r) => setTimeout(r, 10));
   }
   throw new Error(`session ${pid} still open`);
+}
+
+/** `text` as a literal in a regular expression. */
+function escape(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}
+
+/** Resolves once a session of the database waits for a row lock. */
+async function waitingForLock(watcher: PrismaClient): Promise<void> {
+  const deadline = Date.now() + 10_000;
+  for (;;) {
+    const [row] = await watcher.$queryRaw<{ n: number }[]>`
+      SELECT count(*)::int AS n FROM pg_stat_activity
+      WHERE datname = current_database() AND wait_event_type = 'Lock'`;
+    if (row!.n > 0) return;
+    if (Date.now() > deadline) throw new Error('no session waited for the lock');
+    await new Promise((r) => setTimeout(r, 10));
+  }
 }
