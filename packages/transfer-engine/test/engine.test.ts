@@ -312,22 +312,105 @@ describe('database round trips', () => {
     statements = [];
     await create(input({ to, amount: '0.01' }));
     expect(statements.length).toBeLessThanOrEqual(first);
-    // BEGIN with lock + policy + the key's record; spend sums; the idempotency record with its
-    // response, the transaction row, its audit event and NOTIFY, with COMMIT. Custody reads no
-    // row: the opened key is kept (and this test's custody holds its keys in memory anyway).
+    // BEGIN with lock + policy + the key's record, and the spend sums after it; the idempotency
+    // record with its response, the transaction row, its audit event and NOTIFY, with COMMIT.
+    // Custody reads no row: the opened key is kept (and this test's custody holds its keys in
+    // memory anyway).
     expect(statements).toEqual([
-      expect.stringMatching(/^BEGIN; SET LOCAL [\s\S]*idempotency_records r[\s\S]*FOR UPDATE OF w/),
-      expect.stringContaining('spend_buckets'),
+      expect.stringMatching(
+        /^BEGIN; SET LOCAL [\s\S]*idempotency_records r[\s\S]*FOR UPDATE OF w; WITH r AS \([\s\S]*spend_buckets/,
+      ),
       expect.stringMatching(
         /INSERT INTO idempotency_records[\s\S]*INSERT INTO transactions[\s\S]*; COMMIT$/,
       ),
     ]);
     expect(statements).toHaveLength(TRANSFER_ROUND_TRIPS);
   });
+
+  describe('sums sent with the lock, for the policy the last reservation found', () => {
+    // 0.6 SOL spent at 23:00 UTC, 0.5 SOL asked for at 01:00 against a daily limit of 1 SOL:
+    // denied over a rolling 24 hours, allowed within the UTC day.
+    const spentAt = new Date('2026-11-20T23:00:00.123Z');
+    const askedAt = new Date('2026-11-21T01:00:00.456Z');
+    let now = spentAt;
+    const clocked = () =>
+      new TransferEngine({
+        prisma,
+        custody,
+        rpc: createRpc({ url: ledger.url }),
+        spendOptions: { maxWaitMs: 60_000, transactionTimeoutMs: 60_000 },
+        clock: () => now,
+      });
+    const sums = (list: string[]) => list.filter((s) => s.includes('spend_buckets')).length;
+
+    it('a policy whose daily window changed since is judged on its new window, at the cost of one round trip', async () => {
+      const on = clocked();
+      const { wallet, input } = await setup({ perTxLimit: '1', dailyLimit: '1' });
+      const to = (await generateKeyPairSigner()).address;
+      const setWindow = (dailyWindow: string) =>
+        prisma.walletPolicy.update({
+          where: { walletId: wallet.id },
+          data: { metadata: { dailyWindow }, version: { increment: 1 } },
+        });
+      const outcome = async (amount: string) => {
+        statements = [];
+        const created = await createWith(on, input({ to, amount }));
+        if (created.replayed) throw new Error('unexpected replay');
+        return {
+          outcome: created.result.decision.outcome,
+          roundTrips: statements.length,
+          sums: sums(statements),
+        };
+      };
+      now = spentAt;
+      await createWith(on, input({ to, amount: '0.01' })); // blockhash cached, connections warm
+      expect((await outcome('0.6')).outcome).toBe('ALLOW');
+      now = askedAt;
+      // The rolling window this wallet's last reservation found: the guess holds.
+      expect(await outcome('0.5')).toEqual({ outcome: 'DENY', roundTrips: 2, sums: 1 });
+
+      await setWindow('UTC_DAY');
+      // Sent with the lock: the rolling window's sums (DENY on them); read again for the UTC day.
+      expect(await outcome('0.5')).toEqual({ outcome: 'ALLOW', roundTrips: 3, sums: 2 });
+      // 0.5 counted since midnight now: 0.5 more still fits, 0.01 more would not.
+      expect(await outcome('0.49')).toEqual({ outcome: 'ALLOW', roundTrips: 2, sums: 1 });
+      expect(await outcome('0.02')).toEqual({ outcome: 'DENY', roundTrips: 2, sums: 1 });
+
+      await setWindow('ROLLING_24H');
+      expect(await outcome('0.01')).toEqual({ outcome: 'DENY', roundTrips: 3, sums: 2 });
+    });
+
+    it("a capped key's first reservation in this process reads its day again, and the next ones with the lock", async () => {
+      const on = clocked();
+      const { agent, input } = await setup({ perTxLimit: '1', dailyLimit: '10' });
+      const key = await prisma.agentKey.create({
+        data: {
+          agentId: agent.id,
+          name: 'capped',
+          keyHash: randomBytes(32).toString('hex'),
+          scopes: ['transfer'],
+          walletIds: [],
+          dailyCap: new Prisma.Decimal('1').mul(1e9),
+        },
+      });
+      const to = (await generateKeyPairSigner()).address;
+      now = askedAt;
+      const run = async (amount: string) => {
+        statements = [];
+        const created = await createWith(on, input({ to, amount, agentKeyId: key.id }));
+        if (created.replayed) throw new Error('unexpected replay');
+        return { outcome: created.result.decision.outcome, sums: sums(statements) };
+      };
+      expect(await run('0.6')).toEqual({ outcome: 'ALLOW', sums: 2 });
+      // The key's 0.6 SOL and both fees count against its cap of 1 SOL.
+      expect(await run('0.39')).toEqual({ outcome: 'ALLOW', sums: 1 });
+      expect(await run('0.01')).toEqual({ outcome: 'DENY', sums: 1 });
+    });
+  });
 });
 
 /** Database round trips per allowed transfer, as stated in the README. */
-const TRANSFER_ROUND_TRIPS = 3;
+const TRANSFER_ROUND_TRIPS = 2;
 
 describe('the dry run', () => {
   // 0.6 SOL spent at 23:00 UTC, then 0.5 SOL asked for at 01:00: inside the rolling 24 hours,

@@ -26,6 +26,7 @@ import {
   type Policy,
 } from '@waiaas/policy-engine';
 import { randomUUID } from 'node:crypto';
+import { LRUCache } from 'lru-cache';
 import { Prisma, type PrismaClient, type Transaction } from '../generated/prisma/client.js';
 import type { TransactionClient } from '../transaction-client.js';
 import { RepositoryError } from '../repository-error.js';
@@ -36,6 +37,7 @@ import {
   sqlOf,
   sqlPool,
   sqlPoolSize,
+  type SqlStatement,
   sqlTransaction,
   type TransactionSql,
 } from '../sql.js';
@@ -216,6 +218,14 @@ export class SpendRepository {
    * real work across processes.
    */
   private readonly perWallet = new KeyedSerializer();
+  /**
+   * The shape of the spend sums each wallet's last reservation in this process read (its
+   * policy's daily window, whether it counted the last hour), and whether each agent key has a
+   * daily cap (fixed when the key is created): a reservation sends the sums it expects with
+   * the lock that reads the policy, one round trip for both ({@link SumsShape}).
+   */
+  private readonly walletShapes = new LRUCache<string, Omit<SumsShape, 'keyId'>>({ max: 10_000 });
+  private readonly cappedKeys = new LRUCache<string, boolean>({ max: 10_000 });
 
   constructor(
     private readonly prisma: PrismaClient,
@@ -255,8 +265,15 @@ export class SpendRepository {
 
   /**
    * Plain `pg` statements on Prisma's pool (see `sql.ts`): BEGIN, lock + policy (+ the
-   * idempotency record, if one is already there), the spend sums, one statement writing the
-   * transaction, its event, the idempotency record and the worker's notification, COMMIT.
+   * idempotency record, if one is already there) and the spend sums in one round trip, then one
+   * statement writing the transaction, its event, the idempotency record and the worker's
+   * notification, with COMMIT.
+   *
+   * The sums go out with the lock, before the policy they depend on has been read: they are
+   * the sums of the shape this wallet's last reservation found ({@link SumsShape}). If the
+   * locked policy wants another shape (a first reservation here, a policy changed since), the
+   * sums are read again for it, one round trip more; a decision is only ever taken on the sums
+   * its policy asks for.
    */
   private async reserveLocked(
     request: TransferRequest,
@@ -266,18 +283,26 @@ export class SpendRepository {
     return sqlTransaction(
       this.prisma,
       async (sql) => {
-        const { wallet, policy, version, keyCap, held } = await lockWalletWithPolicy(
+        const expected = this.expectedShape(request);
+        const sums = sumsStatement(expected, request);
+        const [{ wallet, policy, version, keyCap, held }, sumRows] = await lockWalletWithPolicy(
           sql,
           request.walletId,
           request.agentKeyId ?? null,
           request.agentId,
           receipt?.key ?? null,
+          sums.statement,
         );
         // A retry of a request that completed: answered from its record before anything is
         // judged (seen here when it committed before this statement; one that committed while
         // this statement waited for the lock is met by the write's conflict instead).
         if (receipt && held && holdsKey(held, receipt)) throw new IdempotencyKeyHeld(held);
-        const decision = await judge(sql, policy, request, null, keyCap);
+        const shape = policy === null ? null : shapeOf(policy, request, keyCap);
+        this.rememberShape(request, shape, keyCap);
+        const decision =
+          policy !== null && shape !== null && sameShape(shape, expected)
+            ? decide(policy, request, sums.dayStart, foldSpendRows(sumRows, 0), null, keyCap)
+            : await judge(sql, policy, request, null, keyCap);
         const actor = {
           actorType: request.agentId ? ('AGENT' as const) : ('SYSTEM' as const),
           actorId: request.agentId,
@@ -334,6 +359,26 @@ export class SpendRepository {
       },
       { idleTimeoutMs: this.txOptions.timeout },
     );
+  }
+
+  /** The sums a reservation on this wallet with this key is expected to need. */
+  private expectedShape(request: TransferRequest): SumsShape {
+    const wallet = this.walletShapes.get(request.walletId);
+    const keyId = request.agentKeyId ?? null;
+    return {
+      dailyWindow: wallet?.dailyWindow ?? DEFAULT_DAILY_WINDOW,
+      countsHour: wallet?.countsHour ?? false,
+      keyId: keyId !== null && this.cappedKeys.get(keyId) === true ? keyId : null,
+    };
+  }
+
+  private rememberShape(request: TransferRequest, shape: SumsShape | null, keyCap: KeyCap): void {
+    if (shape !== null)
+      this.walletShapes.set(request.walletId, {
+        dailyWindow: shape.dailyWindow,
+        countsHour: shape.countsHour,
+      });
+    if (request.agentKeyId) this.cappedKeys.set(request.agentKeyId, keyCap !== null);
   }
 
   /**
@@ -770,21 +815,33 @@ async function loadPolicy(
 
 /**
  * The reservation's first round trip: locks the wallet row and reads its policy in one
- * statement (the policy row is read after the lock is granted, so it is the committed one).
+ * statement (the policy row is read after the lock is granted, so it is the committed one),
+ * then runs `sums` (the spend sums) in the same round trip. The sums must be a statement of
+ * their own, after the lock's: under READ COMMITTED a statement that waited for a row lock
+ * re-reads that row but keeps the snapshot it started with for everything else, so sums read
+ * by the locking statement could miss the transfer the previous holder of the lock just
+ * committed. A statement sent after it in the same pipeline starts (and takes its snapshot)
+ * only once the lock is held.
  */
 async function lockWalletWithPolicy(
-  sql: Sql,
+  sql: TransactionSql,
   walletId: string,
   agentKeyId: string | null,
   agentId: string | null,
   idempotencyKey: string | null,
-): Promise<{
-  wallet: WalletRow;
-  policy: Policy | null;
-  version: number | null;
-  keyCap: KeyCap;
-  held: HeldIdempotencyKey | null;
-}> {
+  sums: SqlStatement,
+): Promise<
+  [
+    {
+      wallet: WalletRow;
+      policy: Policy | null;
+      version: number | null;
+      keyCap: KeyCap;
+      held: HeldIdempotencyKey | null;
+    },
+    SpendRow[],
+  ]
+> {
   // A capped key's row is locked too (FOR NO KEY UPDATE: it does not block the foreign-key
   // checks of other inserts), so the key's transfers on different wallets are serialised and
   // its cap, summed across wallets, cannot be overspent. The CTE runs from the target list,
@@ -793,16 +850,18 @@ async function lockWalletWithPolicy(
   // freeze_scope() is volatile: evaluated again, on a fresh snapshot, when this statement is
   // re-evaluated after waiting for a lock a freeze held (see freeze.repository.ts).
   // The caller's idempotency record, if it is already there, rides along (no key: no row).
-  const rows = await sql.query<
+  const [rows, sumRows] = await sql.queryPair<
     WalletRow &
       Partial<PolicyRow> &
       HeldKeyRow & {
         has_policy: boolean;
         key_cap: string | null;
         frozen: FrozenScope | null;
-      }
+      },
+    SpendRow
   >(
-    `WITH k AS MATERIALIZED (
+    {
+      text: `WITH k AS MATERIALIZED (
        SELECT daily_cap::text AS daily_cap FROM agent_keys
        WHERE id = $2::uuid AND daily_cap IS NOT NULL
        FOR NO KEY UPDATE
@@ -814,18 +873,23 @@ async function lockWalletWithPolicy(
        LEFT JOIN idempotency_records r ON r.agent_id = $3::uuid AND r.key = $4
      WHERE w.id = $1::uuid
      FOR UPDATE OF w`,
-    [walletId, agentKeyId, agentId, idempotencyKey],
+      values: [walletId, agentKeyId, agentId, idempotencyKey],
+    },
+    sums,
   );
   const row = rows[0];
   if (!row) throw new RepositoryError('WALLET_NOT_FOUND', { walletId });
   if (row.frozen !== null) throw new RepositoryError('FROZEN', { scope: row.frozen, walletId });
   const policyRow = row.has_policy ? (row as PolicyRow) : undefined;
-  return {
-    wallet: { owner_id: row.owner_id },
-    ...parseStoredPolicy(walletId, policyRow),
-    keyCap: row.key_cap === null ? null : BigInt(row.key_cap),
-    held: parseHeldKey(row),
-  };
+  return [
+    {
+      wallet: { owner_id: row.owner_id },
+      ...parseStoredPolicy(walletId, policyRow),
+      keyCap: row.key_cap === null ? null : BigInt(row.key_cap),
+      held: parseHeldKey(row),
+    },
+    sumRows,
+  ];
 }
 
 const DAY_MS = 86_400_000;
@@ -1154,15 +1218,52 @@ async function judge(
   keyCap: KeyCap,
 ): Promise<Decision> {
   if (!policy) return judgeWithoutPolicy(request);
-  const dayStart = windowStart(policy, request.now);
-  // With no cap the key's branch reads nothing; without maxTxPerHour the last hour's neither.
-  const keyId = keyCap === null ? null : (request.agentKeyId ?? null);
-  const countLastHour = policy.maxTxPerHour !== null;
-  const rows = await sql.query<SpendRow>(
-    SPEND_SUMS_SQL,
-    spendSumsValues(request.walletId, keyId, request.now, [dayStart], countLastHour),
-  );
+  const { dayStart, statement } = sumsStatement(shapeOf(policy, request, keyCap), request);
+  const rows = await sql.query<SpendRow>(statement.text, statement.values);
   return decide(policy, request, dayStart, foldSpendRows(rows, 0), exclude, keyCap);
+}
+
+/**
+ * What a reservation's spend sums read, from the policy and the key: the policy's daily
+ * window, the last hour only with `maxTxPerHour`, a key's last 24 hours only for a key with a
+ * daily cap (otherwise those branches read nothing).
+ */
+interface SumsShape {
+  dailyWindow: DailyWindow;
+  countsHour: boolean;
+  /** The capped key whose day is summed; null for none or a key without a cap. */
+  keyId: string | null;
+}
+
+/** The daily window of a policy that names none (the policy engine's default). */
+const DEFAULT_DAILY_WINDOW: DailyWindow = 'ROLLING_24H';
+
+function shapeOf(policy: Policy, request: TransferRequest, keyCap: KeyCap): SumsShape {
+  return {
+    dailyWindow: policy.dailyWindow,
+    countsHour: policy.maxTxPerHour !== null,
+    keyId: keyCap === null ? null : (request.agentKeyId ?? null),
+  };
+}
+
+function sameShape(a: SumsShape, b: SumsShape): boolean {
+  return a.dailyWindow === b.dailyWindow && a.countsHour === b.countsHour && a.keyId === b.keyId;
+}
+
+/** The spend-sum statement of `shape` for `request`, and the start of the daily window it sums. */
+function sumsStatement(
+  shape: SumsShape,
+  request: TransferRequest,
+): { dayStart: Date; statement: SqlStatement } {
+  const dayStart = windowStart(shape, request.now);
+  const values = spendSumsValues(
+    request.walletId,
+    shape.keyId,
+    request.now,
+    [dayStart],
+    shape.countsHour,
+  );
+  return { dayStart, statement: { text: SPEND_SUMS_SQL, values } };
 }
 
 /** The decision on sums counted from `dayStart`, `exclude` (if it still counts) taken out. */
