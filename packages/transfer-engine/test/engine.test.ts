@@ -127,6 +127,20 @@ async function setup(policy: {
   return { owner, agent, wallet, address, input };
 }
 
+/** An agent key allowed to transfer from any of the agent's wallets, with a daily cap in SOL or none. */
+function createKey(agentId: string, capSol: string | null) {
+  return prisma.agentKey.create({
+    data: {
+      agentId,
+      name: 'key',
+      keyHash: randomBytes(32).toString('hex'),
+      scopes: ['transfer'],
+      walletIds: [],
+      dailyCap: capSol === null ? null : new Prisma.Decimal(capSol).mul(1e9),
+    },
+  });
+}
+
 function create(input: TransferInput & { agentId: string }, key: string = randomUUID()) {
   return createWith(engine, input, key);
 }
@@ -383,16 +397,7 @@ describe('database round trips', () => {
     it("a capped key's first reservation in this process reads its day again, and the next ones with the lock", async () => {
       const on = clocked();
       const { agent, input } = await setup({ perTxLimit: '1', dailyLimit: '10' });
-      const key = await prisma.agentKey.create({
-        data: {
-          agentId: agent.id,
-          name: 'capped',
-          keyHash: randomBytes(32).toString('hex'),
-          scopes: ['transfer'],
-          walletIds: [],
-          dailyCap: new Prisma.Decimal('1').mul(1e9),
-        },
-      });
+      const key = await createKey(agent.id, '1');
       const to = (await generateKeyPairSigner()).address;
       now = askedAt;
       const run = async (amount: string) => {
@@ -443,16 +448,7 @@ describe('the dry run', () => {
         dailyLimit: '1',
         metadata: { dailyWindow },
       });
-      const key = await prisma.agentKey.create({
-        data: {
-          agentId: agent.id,
-          name: 'key',
-          keyHash: randomBytes(32).toString('hex'),
-          scopes: ['transfer'],
-          walletIds: [],
-          dailyCap: cap === null ? null : new Prisma.Decimal(cap).mul(1e9),
-        },
-      });
+      const key = await createKey(agent.id, cap);
       const to = (await generateKeyPairSigner()).address;
       const asked = input({ to, amount: '0.5', agentKeyId: key.id });
       now = spentAt;
