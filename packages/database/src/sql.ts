@@ -161,11 +161,20 @@ class PipelinedQuery extends pg.Query {
     (pg.Query.prototype as unknown as QuerySteps).prepare.call(this, connection);
   }
 
-  /** Called by `pg.Query.prepare` to execute the statement and end the pipeline. */
+  /**
+   * Called by `pg.Query.prepare` to execute the statement and end the pipeline. A following
+   * statement whose values cannot be bound sends nothing; the pipeline then stops there and
+   * sends no command after it (no COMMIT), and the query fails with that error
+   * ({@link pipelined}).
+   */
   _getRows(connection: ProtocolConnection): void {
     connection.execute({ portal: '' });
-    for (const statement of this.following) statement.prepare(connection);
-    for (const text of this.after) sendCommand(connection, text);
+    for (const statement of this.following) {
+      (pg.Query.prototype as unknown as QuerySteps).prepare.call(statement, connection);
+      if (statement.bindError !== undefined) break;
+    }
+    if (this.following.every((s) => s.bindError === undefined))
+      for (const text of this.after) sendCommand(connection, text);
     connection.sync();
   }
 }
@@ -176,8 +185,12 @@ class PipelinedQuery extends pg.Query {
  * pipeline's query, which collects them as its next result.
  */
 class FollowingStatement extends pg.Query {
-  prepare(connection: ProtocolConnection): void {
-    (pg.Query.prototype as unknown as QuerySteps).prepare.call(this, connection);
+  /** Why its values could not be bound (then nothing of it was sent). */
+  bindError: Error | undefined;
+
+  /** Only called by `pg.Query.prepare`, when a value cannot be bound. */
+  handleError(error: Error): void {
+    this.bindError = error;
   }
 
   _getRows(connection: ProtocolConnection): void {
@@ -219,17 +232,14 @@ function pipelined(
 ): Promise<unknown[][]> {
   return new Promise<unknown[][]>((resolve, reject) => {
     const [first, ...rest] = configs;
-    const query = new PipelinedQuery(
-      first!,
-      rest.map((config) => new FollowingStatement(config)),
-      before,
-      after,
-    );
+    const following = rest.map((config) => new FollowingStatement(config));
+    const query = new PipelinedQuery(first!, following, before, after);
     (query as unknown as { callback: (e: Error | undefined, r: unknown) => void }).callback = (
       error,
       results,
     ) => {
-      if (error) reject(error);
+      const failure = error ?? following.find((s) => s.bindError !== undefined)?.bindError;
+      if (failure !== undefined) reject(failure);
       else {
         // One result per command and statement (pg returns a bare result for one alone).
         const all = Array.isArray(results)

@@ -244,6 +244,35 @@ describe('sqlTransaction round trips', () => {
       }
     });
 
+    it('fails with the error of a second statement whose values cannot be sent, commits nothing, and the connection carries on', async () => {
+      await prisma.$executeRawUnsafe('DELETE FROM trip_notes');
+      const loop: Record<string, unknown> = {};
+      loop.self = loop; // JSON cannot encode it
+      const both = (note: unknown) =>
+        sqlTransaction(prisma, async (sql) => {
+          await sql.queryPair(
+            { text: insert, values: [400, 'first'] },
+            { text: insert, values: [401, note] },
+          );
+          await sql.queryAndCommit(insert, [402, 'last']);
+        });
+      const session = () =>
+        sqlTransaction(prisma, (sql) =>
+          sql.query<{ pid: number }>('SELECT pg_backend_pid() AS pid'),
+        );
+      await both('prepared'); // both statements prepared on the connection
+      await prisma.$executeRawUnsafe('DELETE FROM trip_notes');
+      const before = await session();
+      trips = [];
+      await expect(both(loop)).rejects.toThrow(/circular/i);
+      expect(trips[0]).toMatch(new RegExp(`^BEGIN; .*; ${escape(insert)}; ${escape(insert)}$`));
+      expect(await notes()).toEqual([]);
+      // The same session: the pipeline ended with its Sync and the transaction rolled back, so
+      // the connection was not left waiting and thrown away.
+      expect(await session()).toEqual(before);
+      expect(await write(410, true)).toEqual([410, 411]);
+    });
+
     it('does not run the second statement when the first fails, and rolls back', async () => {
       await prisma.$executeRawUnsafe('DELETE FROM trip_notes');
       await write(300, true);
