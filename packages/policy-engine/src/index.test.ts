@@ -7,6 +7,7 @@ describe('public API', () => {
   it('exports the stable runtime surface (additive changes only)', () => {
     expect(Object.keys(api).sort()).toEqual(
       [
+        'DEFAULT_DAILY_WINDOW',
         'LAMPORTS_PER_SOL',
         'MAX_DELAY_SECONDS',
         'PolicyEngineError',

@@ -35,6 +35,7 @@ export {
 export {
   assertPolicy,
   type DailyWindow,
+  DEFAULT_DAILY_WINDOW,
   MAX_DELAY_SECONDS,
   type ParseResult,
   parsePolicy,

@@ -38,6 +38,16 @@ import {
 export type DailyWindow = 'ROLLING_24H' | 'UTC_DAY';
 
 /**
+ * The daily window of a policy that names none.
+ *
+ * @example
+ * ```ts
+ * const w: DailyWindow = DEFAULT_DAILY_WINDOW; // 'ROLLING_24H'
+ * ```
+ */
+export const DEFAULT_DAILY_WINDOW: DailyWindow = 'ROLLING_24H';
+
+/**
  * Per-mint limits as written (REST body / DB `metadata.tokenLimits[mint]`). Amounts are UI-unit
  * decimal strings; `decimals` is the mint's decimals (required: it is what turns UI units into
  * the base units the engine compares, exactly).
@@ -499,7 +509,7 @@ export function parsePolicy(input: unknown): ParseResult {
   let allowedPrograms: string[] | null = null;
   let approvalThreshold: bigint | null = null;
   let maxTxPerHour: number | null = null;
-  let dailyWindow: DailyWindow = 'ROLLING_24H';
+  let dailyWindow: DailyWindow = DEFAULT_DAILY_WINDOW;
   let timeWindow: TimeWindow | null = null;
   let delay: { threshold: Lamports; seconds: number } | null = null;
 

@@ -18,6 +18,7 @@
  */
 import {
   type DailyWindow,
+  DEFAULT_DAILY_WINDOW,
   delayOf,
   evaluate,
   rateWindowStart,
@@ -1234,9 +1235,6 @@ interface SumsShape {
   /** The capped key whose day is summed; null for none or a key without a cap. */
   keyId: string | null;
 }
-
-/** The daily window of a policy that names none (the policy engine's default). */
-const DEFAULT_DAILY_WINDOW: DailyWindow = 'ROLLING_24H';
 
 function shapeOf(policy: Policy, request: TransferRequest, keyCap: KeyCap): SumsShape {
   return {
