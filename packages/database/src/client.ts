@@ -17,7 +17,8 @@ export interface DatabaseConfig {
   /**
    * Statement timeout in milliseconds (default 5 000): PostgreSQL cancels a longer statement,
    * and the client gives up on an answer that has not arrived one second later (a stalled or
-   * unreachable server cannot cancel anything), so no query waits without an end.
+   * unreachable server cannot cancel anything), so no query waits without an end. Statements
+   * sent together in one round trip get the statement timeout each (see `sqlTransaction`).
    */
   statementTimeoutMs?: number;
   /** How long to wait for a pool connection in milliseconds (default 5 000). */

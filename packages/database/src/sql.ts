@@ -125,6 +125,11 @@ interface QuerySteps {
   prepare(connection: ProtocolConnection): void;
 }
 
+/** `pg.Query`'s error step (declared in its types with another signature). */
+interface QueryErrors {
+  handleError(error: Error, connection: ProtocolConnection): void;
+}
+
 /**
  * Statements with fixed commands before and after them (`BEGIN` and `SET LOCAL`s; `COMMIT`) in
  * a single round trip: the commands' Parse/Bind/Execute messages go out in the same write as the
@@ -156,9 +161,33 @@ class PipelinedQuery extends pg.Query {
     super(config);
   }
 
+  /** Why the first statement's values could not be bound (then it was not executed). */
+  bindError: Error | undefined;
+  private preparing = false;
+
   prepare(connection: ProtocolConnection): void {
     for (const text of this.before) sendCommand(connection, text);
-    (pg.Query.prototype as unknown as QuerySteps).prepare.call(this, connection);
+    this.preparing = true;
+    try {
+      (pg.Query.prototype as unknown as QuerySteps).prepare.call(this, connection);
+    } finally {
+      this.preparing = false;
+    }
+    // `pg.Query.prepare` gives up on a value it cannot bind without a Sync, so the server would
+    // never answer what was already written (the commands, a Parse) and the connection would
+    // wait out its query timeout and be thrown away. The Sync ends the pipeline there: the
+    // commands before it run, the statement does not, and the query fails with the bind error
+    // ({@link pipelined}).
+    if (this.bindError !== undefined) connection.sync();
+  }
+
+  /** A bind error while preparing is kept for the answer to the Sync; any other is pg's. */
+  handleError(error: Error, connection: ProtocolConnection): void {
+    if (this.preparing) {
+      this.bindError = error;
+      return;
+    }
+    (pg.Query.prototype as unknown as QueryErrors).handleError.call(this, error, connection);
   }
 
   /**
@@ -221,6 +250,25 @@ function preparedOn(client: pg.PoolClient, config: pg.QueryConfig): boolean {
 }
 
 /**
+ * How long the client waits for a pipeline's answer: its own query timeout for the first
+ * statement that may wait (for a lock, a flush), plus the statement timeout for each other one.
+ * PostgreSQL limits each statement separately, so statements sent together may take as long as
+ * the same statements sent one by one, and the client must not give up sooner than it would on
+ * those (a lock waited for and then sums read, each within its limit, are not a timeout).
+ * `BEGIN` and `SET LOCAL` wait for nothing. Undefined: the connection's own (no statement limit).
+ */
+function pipelineTimeout(client: pg.PoolClient, waits: number): number | undefined {
+  const { query_timeout: own, statement_timeout: each } = (
+    client as unknown as {
+      connectionParameters: { query_timeout?: unknown; statement_timeout?: unknown };
+    }
+  ).connectionParameters;
+  if (typeof own !== 'number' || typeof each !== 'number' || each <= 0 || waits <= 1)
+    return undefined;
+  return own + (waits - 1) * each;
+}
+
+/**
  * Runs `before`, the statements and `after` in one round trip; resolves to each statement's
  * rows, in order.
  */
@@ -238,7 +286,8 @@ function pipelined(
       error,
       results,
     ) => {
-      const failure = error ?? following.find((s) => s.bindError !== undefined)?.bindError;
+      const failure =
+        error ?? query.bindError ?? following.find((s) => s.bindError !== undefined)?.bindError;
       if (failure !== undefined) reject(failure);
       else {
         // One result per command and statement (pg returns a bare result for one alone).
@@ -248,6 +297,8 @@ function pipelined(
         resolve(configs.map((_, i): unknown[] => all[before.length + i]!.rows as unknown[]));
       }
     };
+    const timeout = pipelineTimeout(client, configs.length + after.length);
+    if (timeout !== undefined) (query as { query_timeout?: number }).query_timeout = timeout;
     void client.query(query);
   });
 }
@@ -388,7 +439,10 @@ export async function sqlTransaction<T>(
     }
     const after = commit ? ['COMMIT'] : [];
     let results: unknown[][];
-    if (extended && before.length + after.length + list.length > 1) {
+    // Every statement with values goes through the pipeline's query, even alone: it answers a
+    // value that cannot be bound at once and keeps the connection (pg's own would wait out the
+    // query timeout, see PipelinedQuery.prepare).
+    if (extended) {
       const label = [...before, ...list.map((s) => s.text), ...after].join('; ');
       results = await reportSlow(entry.slow, label, () =>
         pipelined(client, configs, before, after),

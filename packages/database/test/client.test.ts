@@ -273,6 +273,60 @@ describe('sqlTransaction round trips', () => {
       expect(await write(410, true)).toEqual([410, 411]);
     });
 
+    it('fails at once with the error of a first statement whose values cannot be sent, or of one sent alone, and keeps the connection', async () => {
+      await prisma.$executeRawUnsafe('DELETE FROM trip_notes');
+      const loop: Record<string, unknown> = {};
+      loop.self = loop; // JSON cannot encode it
+      const paired = (note: unknown) =>
+        sqlTransaction(prisma, async (sql) => {
+          await sql.queryPair(
+            { text: insert, values: [500, note] },
+            { text: insert, values: [501, 'second'] },
+          );
+          await sql.queryAndCommit(insert, [502, 'last']);
+        });
+      const alone = (note: unknown) =>
+        sqlTransaction(prisma, async (sql) => {
+          await sql.query(insert, [510, 'first']);
+          await sql.query(insert, [511, note]); // mid-transaction: nothing sent with it
+          await sql.queryAndCommit(insert, [512, 'last']);
+        });
+      const session = () =>
+        sqlTransaction(prisma, (sql) =>
+          sql.query<{ pid: number }>('SELECT pg_backend_pid() AS pid'),
+        );
+      await paired('prepared');
+      await alone('prepared');
+      await prisma.$executeRawUnsafe('DELETE FROM trip_notes');
+      const before = await session();
+      trips = [];
+      await expect(paired(loop)).rejects.toThrow(/circular/i);
+      expect(trips[0]).toMatch(new RegExp(`^BEGIN; .*; ${escape(insert)}; ${escape(insert)}$`));
+      await expect(alone(loop)).rejects.toThrow(/circular/i);
+      expect(await notes()).toEqual([]);
+      // The same session: without a Sync after the failed bind the server would have answered
+      // nothing, and the connection would have waited out its query timeout and been dropped.
+      expect(await session()).toEqual(before);
+      expect(await write(520, true)).toEqual([520, 521]);
+    });
+
+    it('gives statements sent together the time each would have had alone', async () => {
+      // PostgreSQL limits each statement to 3 s; the client waits 4 s for a lone one's answer.
+      const patient = createPrismaClient({ url: db.url, poolSize: 1, statementTimeoutMs: 3_000 });
+      const sleep = 'SELECT pg_sleep($1::float8) AS slept';
+      const both = (seconds: number) =>
+        sqlTransaction(patient, (sql) =>
+          sql.queryPair({ text: sleep, values: [seconds] }, { text: sleep, values: [seconds] }),
+        );
+      try {
+        await both(0); // prepares the statement, so the pair goes out in one round trip
+        // Each within its own limit, 4.4 s together: not a timeout.
+        await expect(both(2.2)).resolves.toHaveLength(2);
+      } finally {
+        await patient.$disconnect();
+      }
+    });
+
     it('does not run the second statement when the first fails, and rolls back', async () => {
       await prisma.$executeRawUnsafe('DELETE FROM trip_notes');
       await write(300, true);
