@@ -1,5 +1,5 @@
 import type { PolicyReason, WaiaasClient } from '@waiaas/client';
-import { formatUiAmount } from '@waiaas/policy-engine';
+import { DEFAULT_DAILY_WINDOW, formatUiAmount } from '@waiaas/policy-engine';
 
 /**
  * What is left of a wallet's daily limit for one asset, as the API counts it (its policy's
@@ -105,7 +105,7 @@ export async function remainingDailyBudget(
   return {
     asset: probe.asset,
     decimals: probe.decimals,
-    window: policy.metadata?.dailyWindow ?? 'ROLLING_24H',
+    window: policy.metadata?.dailyWindow ?? DEFAULT_DAILY_WINDOW,
     limit: formatUiAmount(BigInt(probe.amountBaseUnits), probe.decimals),
     spent: '0',
     remaining: formatUiAmount(BigInt(probe.amountBaseUnits), probe.decimals),
