@@ -194,6 +194,12 @@ describe('sqlTransaction round trips', () => {
   describe('queryPair', () => {
     const count = 'SELECT count(*)::int AS n FROM trip_notes WHERE id >= $1::int';
     const lock = 'SELECT id FROM trip_notes WHERE id = $1::int FOR UPDATE';
+    /** A value `pg` cannot bind: JSON cannot encode it. */
+    const unencodable: Record<string, unknown> = {};
+    unencodable.self = unencodable;
+    /** The backend serving the pool's one connection: the same pid, the same connection. */
+    const session = () =>
+      sqlTransaction(prisma, (sql) => sql.query<{ pid: number }>('SELECT pg_backend_pid() AS pid'));
     const pair = (id: number) =>
       sqlTransaction(prisma, (sql) =>
         sql.queryPair<{ id: number }, { n: number }>(
@@ -246,8 +252,6 @@ describe('sqlTransaction round trips', () => {
 
     it('fails with the error of a second statement whose values cannot be sent, commits nothing, and the connection carries on', async () => {
       await prisma.$executeRawUnsafe('DELETE FROM trip_notes');
-      const loop: Record<string, unknown> = {};
-      loop.self = loop; // JSON cannot encode it
       const both = (note: unknown) =>
         sqlTransaction(prisma, async (sql) => {
           await sql.queryPair(
@@ -256,15 +260,11 @@ describe('sqlTransaction round trips', () => {
           );
           await sql.queryAndCommit(insert, [402, 'last']);
         });
-      const session = () =>
-        sqlTransaction(prisma, (sql) =>
-          sql.query<{ pid: number }>('SELECT pg_backend_pid() AS pid'),
-        );
       await both('prepared'); // both statements prepared on the connection
       await prisma.$executeRawUnsafe('DELETE FROM trip_notes');
       const before = await session();
       trips = [];
-      await expect(both(loop)).rejects.toThrow(/circular/i);
+      await expect(both(unencodable)).rejects.toThrow(/circular/i);
       expect(trips[0]).toMatch(new RegExp(`^BEGIN; .*; ${escape(insert)}; ${escape(insert)}$`));
       expect(await notes()).toEqual([]);
       // The same session: the pipeline ended with its Sync and the transaction rolled back, so
@@ -275,8 +275,6 @@ describe('sqlTransaction round trips', () => {
 
     it('fails at once with the error of a first statement whose values cannot be sent, or of one sent alone, and keeps the connection', async () => {
       await prisma.$executeRawUnsafe('DELETE FROM trip_notes');
-      const loop: Record<string, unknown> = {};
-      loop.self = loop; // JSON cannot encode it
       const paired = (note: unknown) =>
         sqlTransaction(prisma, async (sql) => {
           await sql.queryPair(
@@ -291,18 +289,14 @@ describe('sqlTransaction round trips', () => {
           await sql.query(insert, [511, note]); // mid-transaction: nothing sent with it
           await sql.queryAndCommit(insert, [512, 'last']);
         });
-      const session = () =>
-        sqlTransaction(prisma, (sql) =>
-          sql.query<{ pid: number }>('SELECT pg_backend_pid() AS pid'),
-        );
       await paired('prepared');
       await alone('prepared');
       await prisma.$executeRawUnsafe('DELETE FROM trip_notes');
       const before = await session();
       trips = [];
-      await expect(paired(loop)).rejects.toThrow(/circular/i);
+      await expect(paired(unencodable)).rejects.toThrow(/circular/i);
       expect(trips[0]).toMatch(new RegExp(`^BEGIN; .*; ${escape(insert)}; ${escape(insert)}$`));
-      await expect(alone(loop)).rejects.toThrow(/circular/i);
+      await expect(alone(unencodable)).rejects.toThrow(/circular/i);
       expect(await notes()).toEqual([]);
       // The same session: without a Sync after the failed bind the server would have answered
       // nothing, and the connection would have waited out its query timeout and been dropped.
