@@ -1,8 +1,9 @@
 /**
  * Read-only spend figures for owners (the console's gauges and charts). What counts is what
  * counts against a policy's limits, by the same definition (`spend-accounting.ts`): every
- * transaction of the wallet that is not FAILED or REJECTED (so in-flight and awaiting-approval
- * transfers count), its amount in its asset and its network fee in SOL.
+ * transaction of the wallet that is not FAILED, REJECTED, EXPIRED or CANCELLED (so in-flight,
+ * awaiting-approval and delayed transfers count), its amount in its asset and its network fee
+ * in SOL.
  * These reads take no lock: they report, they never decide.
  *
  * They read what the decision reads: the spend buckets the trigger on `transactions` keeps,
