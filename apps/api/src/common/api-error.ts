@@ -85,6 +85,10 @@ export const API_ERRORS = {
   CUSTODY_UNAVAILABLE: { status: 503, title: 'Key custody is unavailable' },
   SERVICE_UNAVAILABLE: { status: 503, title: 'A dependency is unavailable' },
   DATABASE_UNAVAILABLE: { status: 503, title: 'The database is unavailable' },
+  DATABASE_CONFLICT: {
+    status: 503,
+    title: 'The database cancelled the request to settle a conflict with another',
+  },
   SHUTTING_DOWN: { status: 503, title: 'The server is shutting down' },
 } as const satisfies Record<string, { status: number; title: string }>;
 

@@ -1,6 +1,6 @@
 import { type ArgumentsHost, Catch, type ExceptionFilter, HttpException } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { isDatabaseUnavailable } from '@waiaas/database';
+import { isDatabaseUnavailable, isRetriableError } from '@waiaas/database';
 import { ApiError, type ApiErrorCode } from './api-error.js';
 import { allowedMethods, boundedPath } from './framework-errors.js';
 import { buildProblem, PROBLEM_CONTENT_TYPE } from './problem.js';
@@ -35,6 +35,8 @@ function fastifyCode(exception: HttpException): string | undefined {
 
 /** Seconds a client should wait before retrying when the database is unavailable. */
 const DATABASE_RETRY_AFTER_S = '2';
+/** The same after a conflict PostgreSQL settled by cancelling this request (a deadlock). */
+const CONFLICT_RETRY_AFTER_S = '1';
 
 /** Turns anything thrown into the {@link ApiError} it should be answered as. */
 export function toApiError(exception: unknown): ApiError | null {
@@ -45,6 +47,14 @@ export function toApiError(exception: unknown): ApiError | null {
       cause: exception,
       headers: { 'retry-after': DATABASE_RETRY_AFTER_S },
     });
+  // A deadlock or serialization failure: PostgreSQL rolled back this request's transaction to
+  // let another finish. Transient, and safe to retry (a transfer with the same Idempotency-Key).
+  if (isRetriableError(exception))
+    return new ApiError(
+      'DATABASE_CONFLICT',
+      'The database cancelled this request to settle a conflict with another; retry',
+      { cause: exception, headers: { 'retry-after': CONFLICT_RETRY_AFTER_S } },
+    );
   if (exception instanceof HttpException) {
     const fst = fastifyCode(exception);
     if (fst !== undefined && FASTIFY_CODES[fst] !== undefined) {

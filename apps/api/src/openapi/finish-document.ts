@@ -307,7 +307,7 @@ function finishOperation(
       'Retry-After': headerRef('RetryAfterOptional'),
     }),
     description:
-      'Any other failure (5xx: INTERNAL, CUSTODY_*, RPC_UNAVAILABLE, DATABASE_UNAVAILABLE, SHUTTING_DOWN, …) as a problem document.',
+      'Any other failure (5xx: INTERNAL, CUSTODY_*, RPC_UNAVAILABLE, DATABASE_UNAVAILABLE, DATABASE_CONFLICT, SHUTTING_DOWN, …) as a problem document.',
   };
   operation.responses = responses;
 
