@@ -152,6 +152,37 @@ describe('dry runs made together', () => {
       await prisma.$disconnect();
     }
   });
+  it('fail together, without running each again, when the database times the statement out', async () => {
+    const requests = await mixedRequests();
+    const statements: string[] = [];
+    const prisma = createPrismaClient({
+      url: db.url,
+      poolSize: 1,
+      statementTimeoutMs: 300,
+      slowQueryMs: 0,
+      onSlowQuery: (e) => statements.push(e.query),
+    });
+    try {
+      const spend = new SpendRepository(prisma);
+      // Another session holds the buckets: every dry run waits until its statement times out.
+      const failed = await admin.$transaction(async (tx) => {
+        await tx.$executeRaw`LOCK TABLE spend_buckets IN ACCESS EXCLUSIVE MODE`;
+        const first = outcome(spend.evaluateTransfer(requests[0]!));
+        await new Promise((resolve) => setImmediate(resolve));
+        const rest = requests.slice(1).map((request) => outcome(spend.evaluateTransfer(request)));
+        return Promise.all([first, ...rest]);
+      });
+      // query_canceled (statement_timeout): each request is told the database did not answer.
+      expect(failed).toEqual(requests.map(() => ({ error: '57014' })));
+      // The first alone, the rest as one statement; none of them run again one by one.
+      expect(statements).toHaveLength(2);
+      expect(statements[1]).toContain('WITH ORDINALITY');
+      // Answered again once the buckets are free.
+      expect((await spend.evaluateTransfer(requests[0]!)).outcome).toBe('ALLOW');
+    } finally {
+      await prisma.$disconnect();
+    }
+  });
 });
 
 describe('busyBatch', () => {

@@ -33,6 +33,7 @@ import type { TransactionClient } from '../transaction-client.js';
 import { RepositoryError } from '../repository-error.js';
 import type DataLoader from 'dataloader';
 import { busyBatch } from '../busy-batch.js';
+import { isDatabaseUnavailable } from '../errors.js';
 import {
   type Sql,
   sqlOf,
@@ -691,7 +692,7 @@ export class SpendRepository {
    * The rows of several dry runs' statements ({@link EVALUATE_SQL}), each the values of one
    * (null: no such wallet). One alone runs the statement itself; several run
    * {@link EVALUATE_BATCH_SQL}, and if that fails, each alone, so that one request's error
-   * is its own.
+   * is its own; if the database did not answer it, every request fails with that at once.
    */
   private async evaluateRows(
     batch: readonly (readonly unknown[])[],
@@ -712,7 +713,15 @@ export class SpendRepository {
           }),
         ),
       );
-    } catch {
+    } catch (e) {
+      // The database did not answer (timed out, unreachable): running each request again
+      // would only wait as long once more per request, at the moment it is struggling.
+      if (isDatabaseUnavailable(e)) {
+        const error = e instanceof Error ? e : new Error(String(e));
+        return batch.map(() => error);
+      }
+      // Otherwise one request's values may have failed the statement: each alone, so only that
+      // request gets the error.
       return Promise.all(
         batch.map((values) =>
           one(values).catch((e: unknown) => (e instanceof Error ? e : new Error(String(e)))),
