@@ -5,16 +5,7 @@
 // for the wallet's lock.
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { address } from '@solana/kit';
-import {
-  call,
-  createAgent,
-  createOwner,
-  createWallet,
-  grant,
-  type Harness,
-  startHarness,
-} from './harness.js';
+import { agentWithWallet, call, expectProblem, type Harness, startHarness } from './harness.js';
 
 const RECIPIENT = 'Fg6PaFpoGXkYsidMpWTK6W2BeZ7FEfcYkg476zPFsLnS';
 
@@ -24,16 +15,7 @@ let wallet: { id: string; address: string };
 
 beforeAll(async () => {
   h = await startHarness();
-  const owner = await createOwner(h.app);
-  agent = await createAgent(h.app, owner.key);
-  wallet = await createWallet(h.app, owner.key);
-  await grant(h.app, owner.key, wallet.id, agent.id);
-  await h.ledger.airdrop(address(wallet.address), 10_000_000_000n);
-  const r = await call(h.app, 'PUT', `/v1/wallets/${wallet.id}/policy`, {
-    token: owner.key,
-    body: { perTxLimit: '1', dailyLimit: '1000' },
-  });
-  expect(r.status).toBe(200);
+  ({ agent, wallet } = await agentWithWallet(h.app, { perTxLimit: '1', dailyLimit: '1000' }));
 });
 
 afterAll(async () => {
@@ -77,17 +59,8 @@ describe('a transfer cancelled by a deadlock', () => {
       },
       { timeout: 30_000, maxWait: 5_000 },
     );
-    expect({
-      status: answer.status,
-      code: answer.body?.code,
-      type: answer.headers['content-type'],
-      retryAfter: answer.headers['retry-after'],
-    }).toEqual({
-      status: 503,
-      code: 'DATABASE_CONFLICT',
-      type: expect.stringMatching(/^application\/problem\+json/),
-      retryAfter: '1',
-    });
+    expectProblem(answer, 503, 'DATABASE_CONFLICT');
+    expect(answer.headers['retry-after']).toBe('1');
     expect(await h.prisma.transaction.count({ where: { idempotencyKey: key } })).toBe(0);
     expect(await h.prisma.idempotencyRecord.count({ where: { key } })).toBe(0);
     const retried = await transfer(key);

@@ -11,10 +11,8 @@ import { type KeyCustody, LocalKeystoreCustody, SignerError } from '@waiaas/sola
 import {
   call,
   type CallResult,
-  createAgent,
-  createOwner,
+  agentWithWallet,
   createWallet,
-  grant,
   type Harness,
   startHarness,
 } from './harness.js';
@@ -66,16 +64,11 @@ beforeAll(async () => {
     },
     { proxied: true, custody: switchableCustody },
   );
-  owner = await createOwner(h.app);
-  agent = await createAgent(h.app, owner.key);
-  wallet = await createWallet(h.app, owner.key);
-  await grant(h.app, owner.key, wallet.id, agent.id);
+  ({ owner, agent, wallet } = await agentWithWallet(h.app, {
+    perTxLimit: '1',
+    dailyLimit: '1000',
+  }));
   await h.ledger.airdrop(address(wallet.address), 50_000_000_000n);
-  const r = await call(h.app, 'PUT', `/v1/wallets/${wallet.id}/policy`, {
-    token: owner.key,
-    body: { perTxLimit: '1', dailyLimit: '1000' },
-  });
-  expect(r.status).toBe(200);
 });
 
 afterAll(async () => {

@@ -305,6 +305,32 @@ export async function grant(
   if (r.status !== 200) throw new Error(`grant: ${r.status} ${JSON.stringify(r.body)}`);
 }
 
+/**
+ * An owner, its agent and a funded wallet granted to the agent, all through the API; with
+ * `policy`, the wallet's policy set too.
+ */
+export async function agentWithWallet(
+  app: NestFastifyApplication,
+  policy?: Record<string, unknown>,
+): Promise<{
+  owner: { id: string; key: string };
+  agent: { id: string; key: string };
+  wallet: { id: string; address: string };
+}> {
+  const owner = await createOwner(app);
+  const agent = await createAgent(app, owner.key);
+  const wallet = await createWallet(app, owner.key);
+  await grant(app, owner.key, wallet.id, agent.id);
+  if (policy !== undefined) {
+    const r = await call(app, 'PUT', `/v1/wallets/${wallet.id}/policy`, {
+      token: owner.key,
+      body: policy,
+    });
+    if (r.status !== 200) throw new Error(`policy: ${r.status} ${JSON.stringify(r.body)}`);
+  }
+  return { owner, agent, wallet };
+}
+
 /** Asserts a problem+json response with the given status and code. */
 export function expectProblem(r: CallResult, status: number, code: string): void {
   const ok =
