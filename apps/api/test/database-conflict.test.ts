@@ -5,7 +5,14 @@
 // for the wallet's lock.
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { agentWithWallet, call, expectProblem, type Harness, startHarness } from './harness.js';
+import {
+  agentWithWallet,
+  call,
+  expectProblem,
+  type Harness,
+  startHarness,
+  waitFor,
+} from './harness.js';
 
 const RECIPIENT = 'Fg6PaFpoGXkYsidMpWTK6W2BeZ7FEfcYkg476zPFsLnS';
 
@@ -44,14 +51,17 @@ describe('a transfer cancelled by a deadlock', () => {
           SELECT 1 FROM spend_buckets WHERE wallet_id = ${wallet.id}::uuid FOR UPDATE`;
         const pending = transfer(key);
         // The transfer holds the wallet's lock and waits for a bucket this session holds.
-        for (;;) {
-          const [locks] = await h.prisma.$queryRaw<{ waiting: number }[]>`
+        await waitFor(
+          async () => {
+            const [locks] = await h.prisma.$queryRaw<{ waiting: number }[]>`
             SELECT count(*)::int AS waiting FROM pg_locks
             WHERE NOT granted AND pid <> ${session!.pid}::int
               AND pid IN (SELECT pid FROM pg_stat_activity WHERE datname = current_database())`;
-          if (locks!.waiting > 0) break;
-          await new Promise((resolve) => setTimeout(resolve, 10));
-        }
+            return locks!.waiting > 0;
+          },
+          'the transfer to wait for a spend bucket',
+          20_000,
+        );
         // Now this session waits for the transfer's lock: a circle, which the transfer's
         // session finds.
         await tx.$queryRaw`SELECT 1 FROM wallets WHERE id = ${wallet.id}::uuid FOR UPDATE`;

@@ -9,6 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { createTestDatabase, type TestDatabase } from '@waiaas/testing';
 import {
   createPrismaClient,
+  NOT_COUNTING_STATUSES,
   type PrismaClient,
   SpendRepository,
   sqlState,
@@ -63,7 +64,7 @@ function failPage(worker: WorkerRepository, limit: number, onClaimed?: () => Pro
 
 const BUCKET = `CASE w.width WHEN 3600 THEN date_trunc('hour', created_at, 'UTC')
                              ELSE date_trunc('minute', created_at, 'UTC') END`;
-const COUNTING = `status NOT IN ('FAILED', 'REJECTED', 'EXPIRED', 'CANCELLED')`;
+const COUNTING = `status::text NOT IN (${NOT_COUNTING_STATUSES.map((x) => `'${x}'`).join(', ')})`;
 
 async function keys(sql: string, value: unknown): Promise<string[]> {
   const rows = await prisma.$queryRawUnsafe<{ k: string }[]>(sql, value);
